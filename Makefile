@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# sipshard build. Every output goes under build/; nothing generated enters the tree.
+#   make                         the binaries
+#   make test                    install what is missing, build, run every test
+#   make demo                    the lab demo
+#   make SANITIZE=address,undefined [test]   the same under ASan/UBSan
+#   make fuzz [FUZZ_SECONDS=N]   long libFuzzer runs
+#   make clean
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+PKGS     := libdpdk yaml-0.1 libprotobuf-c numa
+
+WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+            -Wpointer-arith -Wformat=2 -Wundef -Wvla -Werror
+# Third-party headers are system headers: our warnings are for our code.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -MMD -MP -I. -DALLOW_EXPERIMENTAL_API $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lm -lpthread
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+# Library objects: every module of the shared directories; *_main.c are programs.
+LIB_SRCS := $(filter-out %_main.c,$(wildcard config/*.c dataplane/*.c proto/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+
+# Programs: name -> main file (built when the main file exists).
+PROG_sipshard-dp    := dataplane/dp_main.c
+PROG_sipshard-parse := dataplane/sip_parse_main.c
+PROG_sipshard-cp    := control/cp_main.c
+PROG_sipshardctl    := control/ctl_main.c
+PROG_sipshard-gen   := perf/gen_main.c
+PROGS := $(foreach p,sipshard-dp sipshard-parse sipshard-cp sipshardctl sipshard-gen,\
+           $(if $(wildcard $(PROG_$(p))),$(BUILD)/$(p)))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRCS := $(wildcard perf/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:perf/%.c=$(BUILD)/perf/%)
+
+# libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c plus the pure-C sources it names
+# in FUZZ_DEPS_NAME (no DPDK inside a fuzz target).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_DEPS_fuzz_sip_parse := $(filter-out %_main.c,$(wildcard dataplane/sip_*.c))
+FUZZ_DEPS_fuzz_cfg       := $(wildcard config/*.c)
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -I. -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 600
+
+# Quiet by default; make V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all test unit demo fuzz clean deps
+all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
+
+# Rebuild everything when the flags change (SANITIZE on/off, CFLAGS=...).
+FLAGS_STAMP := $(BUILD)/.flags
+$(shell mkdir -p $(BUILD); echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS_STAMP) \
+          || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $(FLAGS_STAMP))
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+define PROG_RULE
+$(1): $(BUILD)/obj/$(PROG_$(notdir $(1)):.c=.o) $(LIB_OBJS)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/perf/%: $(BUILD)/obj/perf/%.o $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.SECONDEXPANSION:
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_DEPS_$$*) $$(wildcard config/*.h dataplane/sip_*.h) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(shell pkg-config --cflags yaml-0.1) -o $@ $< \
+	    $(FUZZ_DEPS_$*) $(if $(filter fuzz_cfg,$*),$(shell pkg-config --libs yaml-0.1))
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(FUZZ_BINS)
+	@tests/run.sh
+
+unit: all
+	@tests/run.sh unit
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+	  echo "== $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
