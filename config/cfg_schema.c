@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration schema: one table row per YAML key (name, field, default,
+ * range, help), the parsers of values that are not plain integers or strings,
+ * and the cross-field rules. docs/config.md documents every row; the unit test
+ * checks that it does, through cfg_schema_foreach().
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/cfg.h"
+#include "config/cfg_schema.h"
+
+#define FSIZE(st, f)    sizeof(((st *)0)->f)
+#define NITEMS(st, f)   (sizeof(((st *)0)->f) / sizeof(((st *)0)->f[0]))
+
+#define K_UINT(nm, st, f, lo, hi, d, fl, h) \
+	{ .name = nm, .kind = CFG_K_UINT, .flags = (fl), .off = offsetof(st, f), \
+	  .size = FSIZE(st, f), .min = (lo), .max = (hi), .def = (d), .help = h }
+#define K_ENUM(nm, st, f, ch, d, h) \
+	{ .name = nm, .kind = CFG_K_ENUM, .off = offsetof(st, f), .size = FSIZE(st, f), \
+	  .choices = ch, .def = (d), .help = h }
+#define K_STR(nm, st, f, d, fl, fn, h) \
+	{ .name = nm, .kind = CFG_K_STR, .flags = (fl), .off = offsetof(st, f), \
+	  .size = FSIZE(st, f), .def_str = d, .set = fn, .help = h }
+#define K_ITEM_STR(st, f, fl, fn, h) \
+	{ .name = "", .kind = CFG_K_STR, .flags = (fl), .off = 0, \
+	  .size = FSIZE(st, f[0]), .set = fn, .help = h }
+#define K_FN(nm, o, fl, fn, h) \
+	{ .name = nm, .kind = CFG_K_FN, .flags = (fl), .off = (o), .set = fn, .help = h }
+#define K_MAP(nm, o, fl, keys, chk, h) \
+	{ .name = nm, .kind = CFG_K_MAP, .flags = (fl), .off = (o), .sub = keys, \
+	  .check = chk, .help = h }
+#define K_LIST(nm, st, f, nf, lo, item, fl, h) \
+	{ .name = nm, .kind = CFG_K_LIST, .flags = (fl), .off = offsetof(st, f), \
+	  .size = sizeof(((st *)0)->f[0]), .n_off = offsetof(st, nf), .min = (lo), \
+	  .max = NITEMS(st, f), .sub = item, .help = h }
+#define K_END { .name = NULL }
+
+#define REQ     CFG_F_REQUIRED
+#define U16     65535
+#define U31     2147483647
+#define U32     4294967295LL
+
+static const char *const cfg_idle_names[] = { "busy", "adaptive", NULL };
+static const char *const cfg_algo_names[] = {
+	"callid-hash", "weighted", "round-robin", NULL };
+static const char *const cfg_mode_names[] = { "full-sharing", "federation", NULL };
+
+/* ---- value parsers ---- */
+
+/* Plain decimal without leading zeros, at most MAXD digits; advances *s. */
+static int
+cfg_dec(const char **s, int maxd, uint64_t *v)
+{
+	const char *p = *s;
+	int n = 0;
+
+	*v = 0;
+	while (*p >= '0' && *p <= '9' && n < maxd) {
+		*v = *v * 10 + (uint64_t)(*p - '0');
+		p++;
+		n++;
+	}
+	if (n == 0 || (n > 1 && **s == '0') || (*p >= '0' && *p <= '9'))
+		return -1;
+	*s = p;
+	return 0;
+}
+
+/* "ADDR/P" into ADDR (inet_pton of FAMILY) and *prefix <= MAXP. */
+static const char *
+cfg_prefix_parse(const char *s, int family, void *addr, uint8_t *prefix,
+		 unsigned maxp, const char *bad, const char *range)
+{
+	char a[64];
+	const char *slash = strchr(s, '/'), *p;
+	uint64_t v;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(a))
+		return bad;
+	memcpy(a, s, (size_t)(slash - s));
+	a[slash - s] = '\0';
+	if (inet_pton(family, a, addr) != 1)
+		return bad;
+	p = slash + 1;
+	if (cfg_dec(&p, 3, &v) < 0 || *p != '\0')
+		return bad;
+	if (v > maxp)
+		return range;
+	*prefix = (uint8_t)v;
+	return NULL;
+}
+
+static const char *
+cfg_set_ipv4(void *field, const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return "is not an IPv4 address";
+	*(uint32_t *)field = ntohl(a.s_addr);
+	return NULL;
+}
+
+static const char *
+cfg_set_port_ipv4(void *field, const char *s)
+{
+	struct cfg_port *p = field;
+	struct in_addr a;
+	const char *why;
+
+	why = cfg_prefix_parse(s, AF_INET, &a, &p->ipv4_prefix, 32,
+			       "is not an IPv4 prefix (A.B.C.D/P)",
+			       "has a prefix length out of range 0..32");
+	if (why == NULL)
+		p->ipv4 = ntohl(a.s_addr);
+	return why;
+}
+
+static const char *
+cfg_set_port_ipv6(void *field, const char *s)
+{
+	struct cfg_port *p = field;
+	const char *why;
+
+	why = cfg_prefix_parse(s, AF_INET6, p->ipv6, &p->ipv6_prefix, 128,
+			       "is not an IPv6 prefix (ADDR/P)",
+			       "has a prefix length out of range 0..128");
+	p->has_ipv6 = why == NULL;
+	return why;
+}
+
+static const char *
+cfg_check_uri(void *field, const char *s)
+{
+	(void)field;
+	if ((strncmp(s, "sip:", 4) == 0 && s[4] != '\0') ||
+	    (strncmp(s, "sips:", 5) == 0 && s[5] != '\0'))
+		return NULL;
+	return "is not a SIP URI (sip:... or sips:...)";
+}
+
+/* "NAME/CLUSTER=active|backup", NAME of RFC 3261 token characters. */
+static const char *
+cfg_check_tag(void *field, const char *s)
+{
+	static const char *const bad = "is not a tag (NAME/CLUSTER=active|backup)";
+	const char *p = s;
+	uint64_t v;
+
+	(void)field;
+	while (*p != '\0' && *p != '/' &&
+	       ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		(*p >= '0' && *p <= '9') || strchr("-.!%*_+`'~", *p) != NULL))
+		p++;
+	if (p == s || *p != '/')
+		return bad;
+	p++;
+	if (cfg_dec(&p, 10, &v) < 0 ||
+	    (strcmp(p, "=active") != 0 && strcmp(p, "=backup") != 0))
+		return bad;
+	if (v < 1 || v > U32)
+		return "has a cluster id out of range 1..4294967295";
+	return NULL;
+}
+
+/* ---- cross-field rules ---- */
+
+static int
+cfg_check_registrar(struct cfg_walk *w, void *base, yaml_node_t *map)
+{
+	struct cfg_registrar *r = base;
+	yaml_node_t *kmin = cfg_walk_key(w, map, "min_expires", NULL);
+	yaml_node_t *kdef = cfg_walk_key(w, map, "default_expires", NULL);
+	yaml_node_t *kmax = cfg_walk_key(w, map, "max_expires", NULL);
+	yaml_node_t *at;
+
+	if (r->min_expires > r->default_expires) {
+		at = cfg_walk_later(kmin, kdef);
+		return cfg_walk_err(w, at ? at : map,
+				    "registrar.min_expires (%u) must be <= "
+				    "registrar.default_expires (%u)",
+				    r->min_expires, r->default_expires);
+	}
+	if (r->default_expires > r->max_expires) {
+		at = cfg_walk_later(kdef, kmax);
+		return cfg_walk_err(w, at ? at : map,
+				    "registrar.default_expires (%u) must be <= "
+				    "registrar.max_expires (%u)",
+				    r->default_expires, r->max_expires);
+	}
+	return 0;
+}
+
+static int
+cfg_check_cluster(struct cfg_walk *w, void *base, yaml_node_t *map)
+{
+	struct cfg_cluster *cl = base;
+	yaml_node_t *at;
+
+	cl->enabled = true;
+	if (cl->node_timeout_ms <= cl->ping_interval_ms) {
+		at = cfg_walk_later(cfg_walk_key(w, map, "ping_interval_ms", NULL),
+				    cfg_walk_key(w, map, "node_timeout_ms", NULL));
+		return cfg_walk_err(w, at ? at : map,
+				    "cluster.node_timeout_ms (%u) must be > "
+				    "cluster.ping_interval_ms (%u)",
+				    cl->node_timeout_ms, cl->ping_interval_ms);
+	}
+	return 0;
+}
+
+/* Rules across sections, once the whole document is read. */
+static int
+cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
+{
+	struct cfg *c = base;
+	yaml_node_t *sip = NULL, *cl = NULL, *node = NULL, *nodes = NULL, *at;
+	yaml_node_t *kid;
+	int i;
+
+	if (!c->cluster.enabled)
+		return 0;
+	cfg_walk_key(w, root, "sip", &sip);
+	cfg_walk_key(w, root, "cluster", &cl);
+	cfg_walk_key(w, root, "node", &node);
+	if (c->cluster.port == c->sip.port) {
+		at = cfg_walk_later(cfg_walk_key(w, sip, "port", NULL),
+				    cfg_walk_key(w, cl, "port", NULL));
+		return cfg_walk_err(w, at ? at : root,
+				    "cluster.port (%u) must differ from sip.port (%u)",
+				    c->cluster.port, c->sip.port);
+	}
+	cfg_walk_key(w, cl, "nodes", &nodes);
+	kid = cfg_walk_key(w, node, "id", NULL);
+	for (i = 0; i < c->cluster.n_nodes; i++) {
+		if (c->cluster.nodes[i].id != c->node_id)
+			continue;
+		at = cfg_walk_later(kid, cfg_walk_key(w, cfg_walk_item(w, nodes, i),
+						       "id", NULL));
+		return cfg_walk_err(w, at ? at : root,
+				    "cluster.nodes[%d].id (%u) must differ from node.id",
+				    i, c->node_id);
+	}
+	return 0;
+}
+
+/* ---- the schema ---- */
+
+static const struct cfg_key cfg_node_keys[] = {
+	K_UINT("id", struct cfg, node_id, 1, U16, 0, REQ,
+	       "this node's id, unique in the cluster"),
+	K_END
+};
+
+static const struct cfg_key cfg_eal_item =
+	K_ITEM_STR(struct cfg_dataplane, eal, 0, NULL, "an EAL argument");
+
+static const struct cfg_key cfg_port_keys[] = {
+	K_STR("device", struct cfg_port, device, NULL, REQ, NULL,
+	      "DPDK vdev string or PCI address"),
+	K_FN("ipv4", 0, REQ, cfg_set_port_ipv4,
+	     "IPv4 address and prefix length of the port, A.B.C.D/P"),
+	K_FN("ipv6", 0, 0, cfg_set_port_ipv6,
+	     "IPv6 address and prefix length of the port, ADDR/P"),
+	K_UINT("mtu", struct cfg_port, mtu, 576, 9000, 1500, 0, "IP MTU of the port"),
+	K_END
+};
+
+static const struct cfg_key cfg_port_item =
+	K_MAP("", 0, 0, cfg_port_keys, NULL, "a port");
+
+static const struct cfg_key cfg_dp_keys[] = {
+	K_STR("file_prefix", struct cfg_dataplane, file_prefix, "sipshard", 0, NULL,
+	      "DPDK --file-prefix shared by the dp and cp of a node"),
+	K_LIST("eal", struct cfg_dataplane, eal, n_eal, 0, &cfg_eal_item, 0,
+	       "EAL arguments (those after -- on the command line are appended)"),
+	K_UINT("workers", struct cfg_dataplane, workers, 1, CFG_MAX_WORKERS, 1, 0,
+	       "worker lcores, one registration shard each"),
+	K_ENUM("idle", struct cfg_dataplane, idle, cfg_idle_names, CFG_IDLE_ADAPTIVE,
+	       "busy polls always; adaptive sleeps when the queues are idle"),
+	K_LIST("ports", struct cfg_dataplane, ports, n_ports, 1, &cfg_port_item, REQ,
+	       "the network ports"),
+	K_UINT("mbufs", struct cfg_dataplane, mbufs, 1023, 1048575, 8191, 0,
+	       "mbufs in the packet pool"),
+	K_UINT("mbuf_size", struct cfg_dataplane, mbuf_size, 2176, 65535, 2176, 0,
+	       "data room of each mbuf (128 B headroom included); on net_af_packet ports it also sets the largest datagram received whole"),
+	K_UINT("rx_desc", struct cfg_dataplane, rx_desc, 64, 16384, 1024, CFG_F_POW2,
+	       "RX descriptors per queue"),
+	K_UINT("tx_desc", struct cfg_dataplane, tx_desc, 64, 16384, 1024, CFG_F_POW2,
+	       "TX descriptors per queue"),
+	K_UINT("frag_max_flows", struct cfg_dataplane, frag_max_flows, 16, 65536, 1024,
+	       0, "IPv4 reassembly table size per worker"),
+	K_UINT("frag_timeout_ms", struct cfg_dataplane, frag_timeout_ms, 100, 60000,
+	       2000, 0, "IPv4 reassembly timeout"),
+	K_UINT("ring_size", struct cfg_dataplane, ring_size, 64, 1048576, 1024,
+	       CFG_F_POW2, "size of each inter-lcore ring"),
+	K_END
+};
+
+static const struct cfg_key cfg_domain_item =
+	K_ITEM_STR(struct cfg_sip, domains, CFG_F_LOWER, NULL, "a domain");
+
+static const struct cfg_key cfg_sip_keys[] = {
+	K_UINT("port", struct cfg_sip, port, 1, U16, 5060, 0, "UDP port of SIP"),
+	K_LIST("domains", struct cfg_sip, domains, n_domains, 0, &cfg_domain_item, 0,
+	       "domains whose users register here (lower-cased)"),
+	K_END
+};
+
+static const struct cfg_key cfg_reg_keys[] = {
+	K_UINT("default_expires", struct cfg_registrar, default_expires, 1, U31, 3600, 0,
+	       "expiry granted when a REGISTER asks none, seconds"),
+	K_UINT("min_expires", struct cfg_registrar, min_expires, 1, U31, 60, 0,
+	       "shortest expiry accepted (423 below), seconds"),
+	K_UINT("max_expires", struct cfg_registrar, max_expires, 1, U31, 7200, 0,
+	       "longest expiry granted, seconds"),
+	K_UINT("max_contacts", struct cfg_registrar, max_contacts, 1, 1000, 10, 0,
+	       "contacts per address of record"),
+	K_END
+};
+
+static const struct cfg_key cfg_probe_keys[] = {
+	K_UINT("interval_ms", struct cfg_backend_set, probe_interval_ms, 50, 600000, 1000,
+	       0, "OPTIONS probe period"),
+	K_UINT("threshold", struct cfg_backend_set, probe_threshold, 1, 100, 3, 0,
+	       "probes in a row that change a member's state"),
+	K_END
+};
+
+static const struct cfg_key cfg_member_keys[] = {
+	K_STR("uri", struct cfg_member, uri, NULL, REQ, cfg_check_uri,
+	      "SIP URI of the member (sip: or sips:)"),
+	K_UINT("weight", struct cfg_member, weight, 0, 1000, 1, 0,
+	       "relative weight (0: never chosen)"),
+	K_END
+};
+
+static const struct cfg_key cfg_member_item =
+	K_MAP("", 0, 0, cfg_member_keys, NULL, "a member");
+
+static const struct cfg_key cfg_set_keys[] = {
+	K_UINT("set", struct cfg_backend_set, set, 1, U16, 0, REQ | CFG_F_UNIQUE,
+	       "set number, unique"),
+	K_ENUM("algorithm", struct cfg_backend_set, algorithm, cfg_algo_names,
+	       CFG_LB_CALLID_HASH, "how a member is chosen"),
+	K_MAP("probe", 0, 0, cfg_probe_keys, NULL, "health probing of the members"),
+	K_LIST("members", struct cfg_backend_set, members, n_members, 1, &cfg_member_item,
+	       REQ, "the members of the set"),
+	K_END
+};
+
+static const struct cfg_key cfg_set_item =
+	K_MAP("", 0, 0, cfg_set_keys, NULL, "a backend set");
+
+static const struct cfg_key cfg_peer_keys[] = {
+	K_UINT("id", struct cfg_peer, id, 1, U16, 0, REQ | CFG_F_UNIQUE,
+	       "node id of the peer, unique, not this node's"),
+	K_FN("address", offsetof(struct cfg_peer, address), REQ, cfg_set_ipv4,
+	     "IPv4 address of the peer"),
+	K_END
+};
+
+static const struct cfg_key cfg_peer_item =
+	K_MAP("", 0, 0, cfg_peer_keys, NULL, "a peer");
+
+static const struct cfg_key cfg_seed_item =
+	K_FN("", 0, 0, cfg_set_ipv4, "a seed address");
+
+static const struct cfg_key cfg_cluster_keys[] = {
+	K_UINT("id", struct cfg_cluster, id, 1, U32, 0, REQ, "cluster id"),
+	K_UINT("port", struct cfg_cluster, port, 1, U16, 5800, 0,
+	       "UDP port of the cluster bus, not sip.port"),
+	K_STR("key_file", struct cfg_cluster, key_file, NULL, REQ, NULL,
+	      "file holding the shared key of the cluster bus"),
+	K_LIST("nodes", struct cfg_cluster, nodes, n_nodes, 0, &cfg_peer_item, 0,
+	       "static peers"),
+	K_LIST("seeds", struct cfg_cluster, seeds, n_seeds, 0, &cfg_seed_item, 0,
+	       "IPv4 addresses of members to join through"),
+	K_UINT("ping_interval_ms", struct cfg_cluster, ping_interval_ms, 10, 60000, 200,
+	       0, "period of the pings to each peer"),
+	K_UINT("node_timeout_ms", struct cfg_cluster, node_timeout_ms, 50, 600000, 1000,
+	       0, "silence after which a peer is down, > ping_interval_ms"),
+	K_ENUM("mode", struct cfg_cluster, mode, cfg_mode_names, CFG_MODE_FULL_SHARING,
+	       "how the nodes of the cluster share registrations"),
+	K_END
+};
+
+static const struct cfg_key cfg_tag_item =
+	K_ITEM_STR(struct cfg, tags, 0, cfg_check_tag, "a tag");
+
+static const struct cfg_key cfg_admin_keys[] = {
+	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
+	      "path of the admin socket served by sipshard-cp"),
+	K_END
+};
+
+static const struct cfg_key cfg_root_keys[] = {
+	K_MAP("node", 0, REQ, cfg_node_keys, NULL, "this node"),
+	K_MAP("dataplane", offsetof(struct cfg, dp), REQ, cfg_dp_keys, NULL,
+	      "the DPDK dataplane"),
+	K_MAP("sip", offsetof(struct cfg, sip), 0, cfg_sip_keys, NULL, "SIP service"),
+	K_MAP("registrar", offsetof(struct cfg, reg), 0, cfg_reg_keys, cfg_check_registrar,
+	      "the registrar"),
+	K_LIST("backends", struct cfg, sets, n_sets, 0, &cfg_set_item, 0,
+	       "backend sets that requests are proxied to"),
+	K_MAP("cluster", offsetof(struct cfg, cluster), 0, cfg_cluster_keys,
+	      cfg_check_cluster, "the cluster (absent: single node)"),
+	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,
+	       "sharing tags, NAME/CLUSTER=active|backup"),
+	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),
+	K_END
+};
+
+const struct cfg_key cfg_schema_root[] = {
+	K_MAP("", 0, 0, cfg_root_keys, cfg_check_root, "the configuration"),
+	K_END
+};
+
+/* ---- public functions ---- */
+
+static const char *
+cfg_choice(const char *const *names, size_t n, unsigned v)
+{
+	return v < n - 1 ? names[v] : "?";
+}
+
+const char *
+cfg_idle_name(enum cfg_idle v)
+{
+	return cfg_choice(cfg_idle_names, sizeof(cfg_idle_names) / sizeof(char *), v);
+}
+
+const char *
+cfg_lb_algo_name(enum cfg_lb_algo v)
+{
+	return cfg_choice(cfg_algo_names, sizeof(cfg_algo_names) / sizeof(char *), v);
+}
+
+const char *
+cfg_cluster_mode_name(enum cfg_cluster_mode v)
+{
+	return cfg_choice(cfg_mode_names, sizeof(cfg_mode_names) / sizeof(char *), v);
+}
+
+static void
+cfg_foreach_in(const struct cfg_key *keys, char *path, size_t plen, size_t cap,
+	       cfg_key_fn *fn, void *arg)
+{
+	const struct cfg_key *k;
+	int n;
+
+	for (k = keys; k->name != NULL; k++) {
+		n = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k->name);
+		if (n < 0 || (size_t)n >= cap - plen)
+			continue;
+		fn(path, k->help, arg);
+		if (k->kind == CFG_K_MAP)
+			cfg_foreach_in(k->sub, path, plen + (size_t)n, cap, fn, arg);
+		else if (k->kind == CFG_K_LIST && k->sub->kind == CFG_K_MAP &&
+			 plen + (size_t)n + 2 < cap) {
+			strcpy(path + plen + n, "[]");
+			cfg_foreach_in(k->sub->sub, path, plen + (size_t)n + 2, cap, fn, arg);
+		}
+		path[plen] = '\0';
+	}
+}
+
+void
+cfg_schema_foreach(cfg_key_fn *fn, void *arg)
+{
+	char path[128] = "";
+
+	cfg_foreach_in(cfg_schema_root[0].sub, path, 0, sizeof(path), fn, arg);
+}

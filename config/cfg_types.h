@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Types of the node configuration, shared by every sipshard binary.
+ *
+ * One `struct cfg` is filled once by cfg_load() (config/cfg.h) from the YAML file
+ * and then only read. Fixed-size arrays bound everything the operator can list, so
+ * the loaded config never needs freeing piecemeal; strings are NUL-terminated and
+ * their sizes are the limits the loader enforces. Keys and their ranges are the
+ * table in cfg_schema.c; docs/config.md documents each one.
+ */
+#ifndef SIPSHARD_CONFIG_CFG_TYPES_H
+#define SIPSHARD_CONFIG_CFG_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CFG_MAX_PORTS      4
+#define CFG_MAX_EAL_ARGS   32
+#define CFG_MAX_DOMAINS    16
+#define CFG_MAX_SETS       8
+#define CFG_MAX_MEMBERS    16
+#define CFG_MAX_NODES      32
+#define CFG_MAX_SEEDS      8
+#define CFG_MAX_TAGS       16
+#define CFG_MAX_WORKERS    16
+#define CFG_STR            128
+#define CFG_PATH           256
+
+enum cfg_idle { CFG_IDLE_BUSY, CFG_IDLE_ADAPTIVE };
+enum cfg_lb_algo { CFG_LB_CALLID_HASH, CFG_LB_WEIGHTED, CFG_LB_ROUND_ROBIN };
+enum cfg_cluster_mode { CFG_MODE_FULL_SHARING, CFG_MODE_FEDERATION };
+
+struct cfg_port {
+	char device[CFG_PATH];          /* vdev string or PCI address */
+	uint32_t ipv4;                  /* host byte order; 0 = none */
+	uint8_t ipv4_prefix;            /* 0..32 */
+	bool has_ipv6;
+	uint8_t ipv6[16];               /* network byte order */
+	uint8_t ipv6_prefix;            /* 0..128 */
+	uint16_t mtu;                   /* 576..9000, default 1500 */
+};
+
+struct cfg_dataplane {
+	char file_prefix[CFG_STR];
+	int n_eal;
+	char eal[CFG_MAX_EAL_ARGS][CFG_STR];
+	uint16_t workers;               /* 1..CFG_MAX_WORKERS */
+	enum cfg_idle idle;
+	int n_ports;
+	struct cfg_port ports[CFG_MAX_PORTS];
+	uint32_t mbufs;                 /* mbufs in the packet pool */
+	uint32_t mbuf_size;             /* data room per mbuf, headroom included */
+	uint16_t rx_desc;               /* RX descriptors per queue */
+	uint16_t tx_desc;               /* TX descriptors per queue */
+	uint32_t frag_max_flows;        /* IPv4 reassembly table size per worker */
+	uint32_t frag_timeout_ms;       /* reassembly timeout */
+	uint32_t ring_size;             /* size of each inter-lcore ring */
+};
+
+struct cfg_sip {
+	uint16_t port;
+	int n_domains;
+	char domains[CFG_MAX_DOMAINS][CFG_STR];
+};
+
+struct cfg_registrar {
+	uint32_t default_expires;
+	uint32_t min_expires;
+	uint32_t max_expires;
+	uint32_t max_contacts;
+};
+
+struct cfg_member {
+	char uri[CFG_STR];
+	uint32_t weight;
+};
+
+struct cfg_backend_set {
+	uint32_t set;
+	enum cfg_lb_algo algorithm;
+	uint32_t probe_interval_ms;
+	uint32_t probe_threshold;
+	int n_members;
+	struct cfg_member members[CFG_MAX_MEMBERS];
+};
+
+struct cfg_peer {
+	uint16_t id;
+	uint32_t address;               /* IPv4, host byte order */
+};
+
+struct cfg_cluster {
+	bool enabled;                   /* false when the section is absent */
+	uint32_t id;
+	uint16_t port;
+	char key_file[CFG_PATH];
+	int n_nodes;
+	struct cfg_peer nodes[CFG_MAX_NODES];
+	int n_seeds;
+	uint32_t seeds[CFG_MAX_SEEDS];  /* IPv4, host byte order */
+	uint32_t ping_interval_ms;
+	uint32_t node_timeout_ms;
+	enum cfg_cluster_mode mode;
+};
+
+struct cfg {
+	char path[CFG_PATH];            /* the file it came from */
+	uint16_t node_id;
+	struct cfg_dataplane dp;
+	struct cfg_sip sip;
+	struct cfg_registrar reg;
+	int n_sets;
+	struct cfg_backend_set sets[CFG_MAX_SETS];
+	struct cfg_cluster cluster;
+	int n_tags;
+	char tags[CFG_MAX_TAGS][CFG_STR];   /* "name/cluster=active|backup", validated */
+	char admin_socket[CFG_PATH];
+};
+
+#endif /* SIPSHARD_CONFIG_CFG_TYPES_H */
