@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet classification on crafted mbufs: every answer built in place, every drop
+ * reason, IPv4 reassembly (in order, reversed, duplicate, timeout), truncation at
+ * every length and random frames, with mbuf leak checks against the pool.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "config/cfg.h"
+#include "dataplane/dp_pkt.h"
+
+#define SIP_PORT     5060
+#define CLUSTER_PORT 5800
+#define POOL_SIZE    4095
+
+static struct cfg cfg;
+static struct dp_ctx ctx;
+static struct dp_lcore *lc;
+static struct rte_mempool *pool;
+
+static const struct rte_ether_addr our_mac = {{ 0x02, 0, 0, 0, 0, 0x01 }};
+static const struct rte_ether_addr peer_mac = {{ 0x02, 0, 0, 0, 0, 0x64 }};
+static const uint8_t our6[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 0x01 };
+static const uint8_t peer6[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 0x64 };
+#define OUR4  RTE_BE32(0xc6120001)   /* 198.18.0.1 */
+#define PEER4 RTE_BE32(0xc6120064)   /* 198.18.0.100 */
+
+/* ---- builders ---- */
+
+static struct rte_mbuf *
+mk(const void *bytes, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	char *p;
+
+	assert_non_null(m);
+	p = rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(p);
+	memcpy(p, bytes, len);
+	m->port = 0;
+	return m;
+}
+
+static uint32_t
+eth(uint8_t *b, const struct rte_ether_addr *dst, uint16_t type)
+{
+	struct rte_ether_hdr *e = (struct rte_ether_hdr *)b;
+
+	e->dst_addr = *dst;
+	e->src_addr = peer_mac;
+	e->ether_type = rte_cpu_to_be_16(type);
+	return sizeof(*e);
+}
+
+/* Ethernet + IPv4 + L4 bytes; returns the frame length. */
+static uint32_t
+ip4(uint8_t *b, uint8_t proto, rte_be32_t dst, const void *l4, uint32_t l4len,
+    uint16_t frag_off, uint16_t id)
+{
+	uint32_t off = eth(b, &our_mac, RTE_ETHER_TYPE_IPV4);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(b + off);
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4len));
+	ip->packet_id = rte_cpu_to_be_16(id);
+	ip->fragment_offset = rte_cpu_to_be_16(frag_off);
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->src_addr = PEER4;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	memcpy(ip + 1, l4, l4len);
+	return off + (uint32_t)sizeof(*ip) + l4len;
+}
+
+/* UDP datagram (header + payload) with a correct checksum over IPv4. */
+static uint32_t
+udp4(uint8_t *out, uint16_t dport, const void *payload, uint32_t plen)
+{
+	uint8_t frame[9000];
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)out;
+	struct rte_ipv4_hdr *ip;
+
+	u->src_port = rte_cpu_to_be_16(5061);
+	u->dst_port = rte_cpu_to_be_16(dport);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + plen));
+	u->dgram_cksum = 0;
+	memcpy(u + 1, payload, plen);
+	ip4(frame, IPPROTO_UDP, OUR4, out, (uint32_t)sizeof(*u) + plen, 0, 1);
+	ip = (struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
+	u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, (uint8_t *)(ip + 1));
+	return (uint32_t)sizeof(*u) + plen;
+}
+
+static struct rte_mbuf *
+mk_udp4(uint16_t dport, const char *payload)
+{
+	uint8_t l4[2048], frame[2100];
+	uint32_t n = udp4(l4, dport, payload, (uint32_t)strlen(payload));
+
+	return mk(frame, ip4(frame, IPPROTO_UDP, OUR4, l4, n, 0, 1));
+}
+
+static uint32_t
+ip6(uint8_t *b, const struct rte_ether_addr *dmac, const uint8_t *src, const uint8_t *dst,
+    uint8_t proto, uint8_t hops, const void *l4, uint32_t l4len)
+{
+	uint32_t off = eth(b, dmac, RTE_ETHER_TYPE_IPV6);
+	struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)(b + off);
+	uint8_t *p = (uint8_t *)(h + 1);
+
+	memset(h, 0, sizeof(*h));
+	h->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	h->payload_len = rte_cpu_to_be_16((uint16_t)l4len);
+	h->proto = proto;
+	h->hop_limits = hops;
+	memcpy(h->src_addr, src, 16);
+	memcpy(h->dst_addr, dst, 16);
+	memcpy(p, l4, l4len);
+	if (proto == IPPROTO_ICMPV6) {
+		p[2] = p[3] = 0;
+		memcpy(p + 2, &(uint16_t){ rte_ipv6_udptcp_cksum(h, p) }, 2);
+	} else if (proto == IPPROTO_UDP && l4len >= 8) {
+		p[6] = p[7] = 0;
+		memcpy(p + 6, &(uint16_t){ rte_ipv6_udptcp_cksum(h, p) }, 2);
+	}
+	return off + (uint32_t)sizeof(*h) + l4len;
+}
+
+static uint64_t
+drops(enum dp_drop d)
+{
+	return lc->stats.drop[d];
+}
+
+static enum dp_pkt_action
+run(struct rte_mbuf **m)
+{
+	return dp_pkt_classify(lc, m, rte_rdtsc());
+}
+
+/* Classify, expect a drop for reason d, free. */
+static void
+expect_drop(struct rte_mbuf *m, enum dp_drop d)
+{
+	uint64_t before = drops(d);
+
+	assert_int_equal(run(&m), DP_PKT_DROP);
+	assert_int_equal(drops(d), before + 1);
+	rte_pktmbuf_free(m);
+}
+
+/* ---- fixtures ---- */
+
+static int
+setup(void **state)
+{
+	char *argv[] = { "test_dp_pkt", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+			 "-l", "0", "--log-level=*:error", NULL };
+
+	(void)state;
+	if (rte_eal_init(9, argv) < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create("t_pkt", POOL_SIZE, 0, DP_MBUF_PRIV_SIZE,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL)
+		return -1;
+	cfg_defaults(&cfg);
+	ctx.cfg = &cfg;
+	ctx.n_workers = 1;
+	ctx.n_ports = 1;
+	ctx.pool = pool;
+	ctx.sip_port = RTE_BE16(SIP_PORT);
+	ctx.cluster_port = RTE_BE16(CLUSTER_PORT);
+	ctx.ports[0].mac = our_mac;
+	ctx.ports[0].ipv4 = OUR4;
+	ctx.ports[0].has_ipv6 = true;
+	memcpy(ctx.ports[0].ipv6, our6, 16);
+	ctx.ports[0].ipv6_ll[0] = 0xfe;
+	ctx.ports[0].ipv6_ll[1] = 0x80;
+	ctx.ports[0].ipv6_ll[15] = 0x01;
+	lc = rte_zmalloc("lc", sizeof(*lc), RTE_CACHE_LINE_SIZE);
+	if (lc == NULL)
+		return -1;
+	lc->ctx = &ctx;
+	ctx.lcores[0] = lc;
+	return dp_pkt_frag_init(lc, 64, 500, SOCKET_ID_ANY);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	dp_pkt_frag_fini(lc);
+	rte_free(lc);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+/* Every test must give back every mbuf it took. */
+static int
+check_no_leak(void **state)
+{
+	(void)state;
+	assert_int_equal(rte_mempool_in_use_count(pool), 0);
+	return 0;
+}
+
+/* ---- ARP ---- */
+
+static uint32_t
+arp(uint8_t *b, uint16_t op, rte_be32_t tip)
+{
+	static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
+	uint32_t off = eth(b, &bcast, RTE_ETHER_TYPE_ARP);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(b + off);
+
+	memset(a, 0, sizeof(*a));
+	a->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = rte_cpu_to_be_16(op);
+	a->arp_data.arp_sha = peer_mac;
+	a->arp_data.arp_sip = PEER4;
+	a->arp_data.arp_tip = tip;
+	return off + (uint32_t)sizeof(*a);
+}
+
+static void
+test_arp_request_answered(void **state)
+{
+	uint8_t b[64] = { 0 };
+	struct rte_mbuf *m = mk(b, arp(b, RTE_ARP_OP_REQUEST, OUR4) + 18);   /* padded to 60 */
+	struct rte_ether_hdr *e;
+	struct rte_arp_hdr *a;
+
+	(void)state;
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	a = (struct rte_arp_hdr *)(e + 1);
+	assert_true(rte_is_same_ether_addr(&e->dst_addr, &peer_mac));
+	assert_true(rte_is_same_ether_addr(&e->src_addr, &our_mac));
+	assert_int_equal(a->arp_opcode, RTE_BE16(RTE_ARP_OP_REPLY));
+	assert_true(rte_is_same_ether_addr(&a->arp_data.arp_sha, &our_mac));
+	assert_true(rte_is_same_ether_addr(&a->arp_data.arp_tha, &peer_mac));
+	assert_int_equal(a->arp_data.arp_sip, OUR4);
+	assert_int_equal(a->arp_data.arp_tip, PEER4);
+	assert_int_equal(m->pkt_len, 42);
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_replies], 1);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_arp_drops(void **state)
+{
+	uint8_t b[64];
+	uint32_t n;
+
+	(void)state;
+	expect_drop(mk(b, arp(b, RTE_ARP_OP_REQUEST, PEER4)), DP_DROP_ARP_NOT_OURS);
+	expect_drop(mk(b, arp(b, RTE_ARP_OP_REPLY, OUR4)), DP_DROP_ARP_OPCODE);
+	n = arp(b, RTE_ARP_OP_REQUEST, OUR4);
+	expect_drop(mk(b, n - 10), DP_DROP_ARP_MALFORMED);
+	b[14 + 4] = 8;   /* hardware address length 8 */
+	expect_drop(mk(b, n), DP_DROP_ARP_MALFORMED);
+}
+
+/* ---- L2 / IPv4 ---- */
+
+static void
+test_l2_drops(void **state)
+{
+	static const struct rte_ether_addr other = {{ 0x02, 0, 0, 0, 0, 0x77 }};
+	uint8_t b[64] = { 0 };
+
+	(void)state;
+	expect_drop(mk(b, 10), DP_DROP_L2_SHORT);
+	eth(b, &other, RTE_ETHER_TYPE_IPV4);
+	expect_drop(mk(b, 60), DP_DROP_L2_NOT_OURS);
+	eth(b, &our_mac, RTE_ETHER_TYPE_VLAN);
+	expect_drop(mk(b, 60), DP_DROP_L2_VLAN);
+	eth(b, &our_mac, 0x88cc);   /* LLDP */
+	expect_drop(mk(b, 60), DP_DROP_L2_ETHERTYPE);
+}
+
+static void
+test_icmp_echo_answered(void **state)
+{
+	uint8_t icmp[64] = { RTE_IP_ICMP_ECHO_REQUEST, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g' };
+	uint8_t b[128];
+	struct rte_mbuf *m;
+	struct rte_ipv4_hdr *ip;
+
+	(void)state;
+	memcpy(icmp + 2, &(uint16_t){ (uint16_t)~rte_raw_cksum(icmp, 12) }, 2);
+	m = mk(b, ip4(b, IPPROTO_ICMP, OUR4, icmp, 12, 0, 7));
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	assert_int_equal(ip->src_addr, OUR4);
+	assert_int_equal(ip->dst_addr, PEER4);
+	assert_int_equal(rte_raw_cksum(ip, sizeof(*ip)), 0xffff);
+	assert_int_equal(((uint8_t *)(ip + 1))[0], RTE_IP_ICMP_ECHO_REPLY);
+	assert_int_equal(rte_raw_cksum(ip + 1, 12), 0xffff);
+	assert_memory_equal((uint8_t *)(ip + 1) + 8, "ping", 4);
+	rte_pktmbuf_free(m);
+
+	icmp[2]++;   /* break the checksum */
+	expect_drop(mk(b, ip4(b, IPPROTO_ICMP, OUR4, icmp, 12, 0, 7)), DP_DROP_ICMP_CKSUM);
+	icmp[2]--;
+	icmp[0] = 13;   /* timestamp request */
+	icmp[2] = icmp[3] = 0;
+	memcpy(icmp + 2, &(uint16_t){ (uint16_t)~rte_raw_cksum(icmp, 12) }, 2);
+	expect_drop(mk(b, ip4(b, IPPROTO_ICMP, OUR4, icmp, 12, 0, 7)), DP_DROP_ICMP_TYPE);
+	expect_drop(mk(b, ip4(b, IPPROTO_ICMP, OUR4, icmp, 4, 0, 7)), DP_DROP_ICMP_SHORT);
+}
+
+static void
+test_ipv4_drops(void **state)
+{
+	uint8_t b[128], l4[8] = { 0 };
+	uint32_t n;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(b + 14);
+
+	(void)state;
+	n = ip4(b, IPPROTO_TCP, OUR4, l4, 8, 0, 1);
+	expect_drop(mk(b, n), DP_DROP_IP4_PROTO);
+	expect_drop(mk(b, 14 + 12), DP_DROP_IP4_SHORT);
+	ip->hdr_checksum ^= 0x0101;
+	expect_drop(mk(b, n), DP_DROP_IP4_CKSUM);
+	n = ip4(b, IPPROTO_UDP, PEER4, l4, 8, 0, 1);
+	expect_drop(mk(b, n), DP_DROP_IP4_NOT_OURS);
+	ip->version_ihl = 0x55;
+	expect_drop(mk(b, n), DP_DROP_IP4_VERSION);
+	ip->version_ihl = 0x44;
+	expect_drop(mk(b, n), DP_DROP_IP4_VERSION);
+	n = ip4(b, IPPROTO_UDP, OUR4, l4, 8, 0, 1);
+	ip->total_length = rte_cpu_to_be_16(200);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	expect_drop(mk(b, n), DP_DROP_IP4_LENGTH);
+}
+
+/* ---- UDP ---- */
+
+static void
+test_udp_sip_and_cluster(void **state)
+{
+	const char *sip = "OPTIONS sip:a@example.com SIP/2.0\r\n\r\n";
+	struct rte_mbuf *m = mk_udp4(SIP_PORT, sip);
+	const struct dp_pkt_info *info;
+
+	(void)state;
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	info = dp_pkt_info_of(m);
+	assert_int_equal(info->family, 4);
+	assert_int_equal(info->src_port, 5061);
+	assert_int_equal(info->dst_port, SIP_PORT);
+	assert_int_equal(info->payload_len, strlen(sip));
+	assert_int_equal(info->payload_off, 14 + 20 + 8);
+	assert_memory_equal(info->src, &(rte_be32_t){ PEER4 }, 4);
+	assert_memory_equal(dp_pkt_payload(lc, m, info), sip, strlen(sip));
+	rte_pktmbuf_free(m);
+
+	m = mk_udp4(CLUSTER_PORT, "cluster");
+	assert_int_equal(run(&m), DP_PKT_CLUSTER);
+	assert_int_equal(dp_pkt_info_of(m)->payload_len, 7);
+	rte_pktmbuf_free(m);
+	expect_drop(mk_udp4(9, "discard"), DP_DROP_UDP_PORT);
+	expect_drop(mk_udp4(SIP_PORT, ""), DP_DROP_SIP_EMPTY);
+}
+
+static void
+test_udp_drops(void **state)
+{
+	uint8_t l4[128], b[256];
+	uint32_t n = udp4(l4, SIP_PORT, "INVITE", 6);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+	struct rte_mbuf *m;
+
+	(void)state;
+	u->dgram_cksum ^= 0x00ff;
+	expect_drop(mk(b, ip4(b, IPPROTO_UDP, OUR4, l4, n, 0, 1)), DP_DROP_UDP_CKSUM);
+	u->dgram_cksum = 0;   /* "no checksum" is legal over IPv4 */
+	m = mk(b, ip4(b, IPPROTO_UDP, OUR4, l4, n, 0, 1));
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	rte_pktmbuf_free(m);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(n + 4));
+	expect_drop(mk(b, ip4(b, IPPROTO_UDP, OUR4, l4, n, 0, 1)), DP_DROP_UDP_LENGTH);
+	expect_drop(mk(b, ip4(b, IPPROTO_UDP, OUR4, l4, 5, 0, 1)), DP_DROP_UDP_SHORT);
+}
+
+/* ---- IPv6 ---- */
+
+static void
+solicited(uint8_t out[16], const uint8_t *a)
+{
+	dp_pkt_ipv6_solicited(out, a);
+}
+
+static uint32_t
+ns(uint8_t *b, const uint8_t *src, const uint8_t *target, uint8_t hops)
+{
+	static const struct rte_ether_addr mcast = {{ 0x33, 0x33, 0xff, 0, 0, 0x01 }};
+	uint8_t icmp[32] = { 135, 0 }, dst[16];
+
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = 1;   /* source link-layer address option */
+	icmp[25] = 1;
+	memcpy(icmp + 26, peer_mac.addr_bytes, 6);
+	solicited(dst, target);
+	return ip6(b, &mcast, src, dst, IPPROTO_ICMPV6, hops, icmp, 32);
+}
+
+static void
+test_nd_answered(void **state)
+{
+	static const uint8_t unspec[16];
+	uint8_t b[128], other[16];
+	struct rte_mbuf *m = mk(b, ns(b, peer6, our6, 255));
+	struct rte_ipv6_hdr *h;
+	uint8_t *icmp;
+
+	(void)state;
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	h = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	icmp = (uint8_t *)(h + 1);
+	assert_int_equal(m->pkt_len, 14 + 40 + 32);
+	assert_memory_equal(h->src_addr, our6, 16);
+	assert_memory_equal(h->dst_addr, peer6, 16);
+	assert_int_equal(h->hop_limits, 255);
+	assert_int_equal(icmp[0], 136);
+	assert_int_equal(icmp[4], 0x60);                 /* solicited + override */
+	assert_memory_equal(icmp + 8, our6, 16);
+	assert_int_equal(icmp[24], 2);                   /* target link-layer address */
+	assert_memory_equal(icmp + 26, our_mac.addr_bytes, 6);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(h, icmp), 0);
+	rte_pktmbuf_free(m);
+
+	memcpy(other, our6, 16);
+	other[15] = 0x09;
+	expect_drop(mk(b, ns(b, peer6, other, 255)), DP_DROP_IP6_NOT_OURS);  /* not our group */
+	expect_drop(mk(b, ns(b, peer6, our6, 64)), DP_DROP_ND_INVALID);
+	expect_drop(mk(b, ns(b, unspec, our6, 255)), DP_DROP_ND_DAD);
+}
+
+static void
+test_icmp6_and_udp6(void **state)
+{
+	uint8_t b[256], echo[16] = { 128, 0, 0, 0, 0, 1, 0, 1, 'p', 'i', 'n', 'g', '6' };
+	uint8_t udp[64] = { 0x13, 0xc5, 0x13, 0xc4, 0, 8 + 7 };
+	struct rte_mbuf *m = mk(b, ip6(b, &our_mac, peer6, our6, IPPROTO_ICMPV6, 64, echo, 13));
+	struct rte_ipv6_hdr *h;
+	uint32_t n;
+
+	(void)state;
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	h = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	assert_int_equal(((uint8_t *)(h + 1))[0], 129);
+	assert_memory_equal(h->dst_addr, peer6, 16);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(h, h + 1), 0);
+	rte_pktmbuf_free(m);
+
+	memcpy(udp + 8, "OPTIONS", 7);
+	m = mk(b, ip6(b, &our_mac, peer6, our6, IPPROTO_UDP, 64, udp, 15));
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	assert_int_equal(dp_pkt_info_of(m)->family, 6);
+	assert_memory_equal(dp_pkt_info_of(m)->src, peer6, 16);
+	assert_int_equal(dp_pkt_info_of(m)->payload_len, 7);
+	rte_pktmbuf_free(m);
+
+	n = ip6(b, &our_mac, peer6, our6, IPPROTO_UDP, 64, udp, 15);
+	b[14 + 40 + 6] = b[14 + 40 + 7] = 0;   /* zero UDP checksum is illegal over IPv6 */
+	expect_drop(mk(b, n), DP_DROP_UDP_CKSUM);
+	n = ip6(b, &our_mac, peer6, our6, 44 /* fragment header */, 64, udp, 15);
+	expect_drop(mk(b, n), DP_DROP_IP6_NEXTHDR);
+	expect_drop(mk(b, 14 + 20), DP_DROP_IP6_SHORT);
+
+	ctx.ports[0].has_ipv6 = false;
+	expect_drop(mk(b, n), DP_DROP_IP6_DISABLED);
+	ctx.ports[0].has_ipv6 = true;
+}
+
+/* ---- IPv4 reassembly ---- */
+
+#define BIG 3500
+
+/* Fragments of one UDP datagram to the SIP port, 1480 payload bytes each. */
+static unsigned int
+fragments(struct rte_mbuf **out, uint16_t id, uint8_t *payload)
+{
+	static uint8_t l4[BIG + 8];
+	uint8_t b[1600];
+	uint32_t n, off;
+	unsigned int k = 0;
+
+	for (n = 0; n < BIG; n++)
+		payload[n] = (uint8_t)('a' + n % 26);
+	n = udp4(l4, SIP_PORT, payload, BIG);
+	for (off = 0; off < n; off += 1480) {
+		uint32_t len = RTE_MIN(1480u, n - off);
+		uint16_t fo = (uint16_t)(off / 8) | (off + len < n ? RTE_IPV4_HDR_MF_FLAG : 0);
+
+		out[k++] = mk(b, ip4(b, IPPROTO_UDP, OUR4, l4 + off, len, fo, id));
+	}
+	return k;
+}
+
+static void
+check_reassembled(struct rte_mbuf *m, const uint8_t *payload)
+{
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+
+	assert_int_equal(info->payload_len, BIG);
+	assert_memory_equal(dp_pkt_payload(lc, m, info), payload, BIG);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_reassembly_in_order_and_reversed(void **state)
+{
+	static uint8_t payload[BIG];
+	struct rte_mbuf *f[8];
+	unsigned int k, i;
+	uint64_t done = lc->stats.cnt[DP_CNT_frag_reassembled];
+
+	(void)state;
+	k = fragments(f, 100, payload);
+	assert_int_equal(k, 3);
+	for (i = 0; i + 1 < k; i++)
+		assert_int_equal(run(&f[i]), DP_PKT_HELD);
+	assert_int_equal(run(&f[k - 1]), DP_PKT_SIP);
+	check_reassembled(f[k - 1], payload);
+
+	k = fragments(f, 101, payload);
+	for (i = k - 1; i > 0; i--)
+		assert_int_equal(run(&f[i]), DP_PKT_HELD);
+	assert_int_equal(run(&f[0]), DP_PKT_SIP);
+	check_reassembled(f[0], payload);
+	assert_int_equal(lc->stats.cnt[DP_CNT_frag_reassembled], done + 2);
+	dp_pkt_frag_housekeep(lc, rte_rdtsc());
+}
+
+static void
+test_reassembly_timeout_and_duplicates(void **state)
+{
+	static uint8_t payload[BIG];
+	struct rte_mbuf *f[8];
+	unsigned int k, i;
+	uint64_t timeouts = drops(DP_DROP_FRAG_TIMEOUT), failed = drops(DP_DROP_FRAG_FAILED);
+
+	(void)state;
+	/* One fragment alone: held, then freed by the timeout sweep. */
+	k = fragments(f, 200, payload);
+	assert_int_equal(run(&f[0]), DP_PKT_HELD);
+	for (i = 1; i < k; i++)
+		rte_pktmbuf_free(f[i]);
+	lc->frag_next_expire = 0;
+	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 10);
+	assert_int_equal(drops(DP_DROP_FRAG_TIMEOUT), timeouts + 1);
+
+	/* The first fragment twice: the flow is invalid and every held mbuf freed. */
+	k = fragments(f, 201, payload);
+	{
+		struct rte_mbuf *dup = mk(rte_pktmbuf_mtod(f[0], void *), f[0]->pkt_len);
+
+		assert_int_equal(run(&f[0]), DP_PKT_HELD);
+		assert_int_equal(run(&f[1]), DP_PKT_HELD);
+		assert_int_equal(run(&dup), DP_PKT_HELD);
+	}
+	assert_int_equal(drops(DP_DROP_FRAG_FAILED), failed + 3);
+	rte_pktmbuf_free(f[2]);
+	lc->frag_next_expire = 0;
+	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 20);
+}
+
+static void
+test_fragment_not_udp(void **state)
+{
+	uint8_t b[128], l4[64] = { 0 };
+
+	(void)state;
+	expect_drop(mk(b, ip4(b, IPPROTO_ICMP, OUR4, l4, 64, RTE_IPV4_HDR_MF_FLAG, 9)),
+		    DP_DROP_FRAG_NOT_UDP);
+}
+
+/* ---- robustness ---- */
+
+static uint64_t
+accounted(void)
+{
+	return dp_stats_drops(&lc->stats);
+}
+
+/* A valid SIP frame cut at every length: never a crash, always exactly one drop. */
+static void
+test_truncation_at_every_length(void **state)
+{
+	uint8_t l4[256], b[300];
+	uint32_t n = ip4(b, IPPROTO_UDP, OUR4, l4, udp4(l4, SIP_PORT, "REGISTER sip:x SIP/2.0\r\n", 24), 0, 1);
+	uint32_t len;
+
+	(void)state;
+	for (len = 0; len < n; len++) {
+		struct rte_mbuf *m = mk(b, len);
+		uint64_t before = accounted();
+
+		assert_int_equal(run(&m), DP_PKT_DROP);
+		assert_int_equal(accounted(), before + 1);
+		rte_pktmbuf_free(m);
+	}
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+/* Random frames, many with our MAC/IP and valid-looking headers: every one is
+ * answered, handed on, held or dropped for a reason, and no mbuf leaks. */
+static void
+test_random_frames(void **state)
+{
+	uint8_t b[1600];
+	unsigned int i;
+	uint64_t outcome[DP_PKT_HELD + 1] = { 0 };
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		uint32_t len = rnd() % 1514, k;
+		struct rte_mbuf *m;
+		enum dp_pkt_action a;
+		uint64_t before = accounted();
+
+		for (k = 0; k < len; k++)
+			b[k] = (uint8_t)rnd();
+		if (len >= 34 && (i & 1)) {   /* steer most of them deep into the parsers */
+			static const uint16_t types[] = { RTE_ETHER_TYPE_IPV4, RTE_ETHER_TYPE_IPV6,
+							  RTE_ETHER_TYPE_ARP };
+			eth(b, &our_mac, types[rnd() % 3]);
+			if (b[13] == 0x00) {
+				struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(b + 14);
+
+				ip->version_ihl = RTE_IPV4_VHL_DEF;
+				ip->dst_addr = OUR4;
+				ip->next_proto_id = (rnd() & 1) ? IPPROTO_UDP : IPPROTO_ICMP;
+				if (rnd() & 1)
+					ip->total_length = rte_cpu_to_be_16((uint16_t)(len - 14));
+				ip->hdr_checksum = 0;
+				ip->hdr_checksum = rte_ipv4_cksum(ip);
+			}
+		}
+		m = mk(b, len);
+		a = run(&m);
+		outcome[a]++;
+		if (a == DP_PKT_DROP)
+			assert_int_equal(accounted(), before + 1);
+		else if (a != DP_PKT_HELD)   /* a fragment may free its flow: FRAG_FAILED */
+			assert_int_equal(accounted(), before);
+		if (a != DP_PKT_HELD)
+			rte_pktmbuf_free(m);
+		dp_pkt_frag_housekeep(lc, rte_rdtsc());   /* what the worker does per burst */
+	}
+	assert_true(outcome[DP_PKT_DROP] > 100000);
+	lc->frag_next_expire = 0;
+	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 60);
+}
+
+static void
+test_drop_names(void **state)
+{
+	unsigned int i, j;
+
+	(void)state;
+	for (i = 0; i < DP_DROP_MAX; i++) {
+		const char *n = dp_drop_name(i);
+
+		assert_true(strlen(n) > 2);
+		for (j = 0; n[j] != '\0'; j++)
+			assert_true((n[j] >= 'a' && n[j] <= 'z') || (n[j] >= '0' && n[j] <= '9') || n[j] == '_');
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(n, dp_drop_name(j));
+		assert_true(strlen(dp_drop_help(i)) > 10);
+	}
+	assert_string_equal(dp_drop_name(DP_DROP_L2_SHORT), "l2_short");
+	assert_string_equal(dp_counter_name(DP_CNT_rx_pkts), "rx_pkts");
+}
+
+/* docs/dataplane.md lists every counter and drop reason as `name`. */
+static void
+test_docs_list_every_counter(void **state)
+{
+	static char doc[64 * 1024];
+	char key[64];
+	FILE *f = fopen("docs/dataplane.md", "r");
+	size_t n;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	for (i = 0; i < DP_DROP_MAX; i++) {
+		snprintf(key, sizeof(key), "`%s`", dp_drop_name(i));
+		if (strstr(doc, key) == NULL)
+			fail_msg("drop reason %s missing from docs/dataplane.md", key);
+	}
+	for (i = 0; i < DP_CNT_MAX; i++) {
+		snprintf(key, sizeof(key), "`%s`", dp_counter_name(i));
+		if (strstr(doc, key) == NULL)
+			fail_msg("counter %s missing from docs/dataplane.md", key);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_arp_request_answered, check_no_leak),
+		cmocka_unit_test_teardown(test_arp_drops, check_no_leak),
+		cmocka_unit_test_teardown(test_l2_drops, check_no_leak),
+		cmocka_unit_test_teardown(test_icmp_echo_answered, check_no_leak),
+		cmocka_unit_test_teardown(test_ipv4_drops, check_no_leak),
+		cmocka_unit_test_teardown(test_udp_sip_and_cluster, check_no_leak),
+		cmocka_unit_test_teardown(test_udp_drops, check_no_leak),
+		cmocka_unit_test_teardown(test_nd_answered, check_no_leak),
+		cmocka_unit_test_teardown(test_icmp6_and_udp6, check_no_leak),
+		cmocka_unit_test_teardown(test_reassembly_in_order_and_reversed, check_no_leak),
+		cmocka_unit_test_teardown(test_reassembly_timeout_and_duplicates, check_no_leak),
+		cmocka_unit_test_teardown(test_fragment_not_udp, check_no_leak),
+		cmocka_unit_test_teardown(test_truncation_at_every_length, check_no_leak),
+		cmocka_unit_test_teardown(test_random_frames, check_no_leak),
+		cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_docs_list_every_counter),
+	};
+
+	return cmocka_run_group_tests_name("dp_pkt", tests, setup, teardown);
+}
