@@ -3,7 +3,7 @@
 # One node on a lab veth: answers ARP, ping, IPv6 neighbour discovery and ping6 from
 # the client namespace; telemetry shows the port and the counters; a SIP datagram
 # and a 3.5 KB one (IP fragments on the wire) are received whole; SIGTERM exits 0.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 lab_up 1
 node_config 1 >/dev/null

@@ -3,7 +3,7 @@
 # A flood of hostile frames at a node (random bytes, truncated, oversized, bad
 # checksums, fragment garbage, random SIP payloads, 9 KB and 60 KB datagrams):
 # the node keeps running and answering, and the drops are counted by reason.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 COUNT=${FLOOD_COUNT:-30000}
 lab_up 1
