@@ -143,17 +143,23 @@ pool_create(struct dp_ctx *x)
 	unsigned int need = (unsigned int)dc->n_ports * (x->n_workers + 1u) * (dc->rx_desc + dc->tx_desc) +
 			    nlc * (DP_MEMPOOL_CACHE * 3 / 2 + DP_MAX_BURST) + 1024;
 
-	if (dc->mbufs < need) {
+	uint32_t n = dc->mbufs;
+
+	if (n == 0)   /* auto: what the queues need, as a 2^k - 1 pool (best for rte_mempool) */
+		n = RTE_MAX(rte_align32pow2(need + 1) - 1, 8191u);
+	if (n < need) {
 		DP_LOG(ERR, "%s: dataplane.mbufs: %u is too small for %d port(s) x %u queues x (%u RX + %u TX) descriptors; need at least %u",
 		       x->cfg->path, dc->mbufs, dc->n_ports, x->n_workers + 1u, dc->rx_desc, dc->tx_desc, need);
 		return -EINVAL;
 	}
-	x->pool = rte_pktmbuf_pool_create("ss_pkt", dc->mbufs, DP_MEMPOOL_CACHE, DP_MBUF_PRIV_SIZE,
+	x->pool = rte_pktmbuf_pool_create("ss_pkt", n, DP_MEMPOOL_CACHE, DP_MBUF_PRIV_SIZE,
 					  (uint16_t)dc->mbuf_size, (int)rte_socket_id());
 	if (x->pool == NULL) {
-		DP_LOG(ERR, "cannot create the packet pool of %u mbufs: %s", dc->mbufs, rte_strerror(rte_errno));
+		DP_LOG(ERR, "cannot create the packet pool of %u mbufs of %u bytes: %s", n, dc->mbuf_size,
+		       rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	DP_LOG(INFO, "packet pool: %u mbufs of %u bytes", n, dc->mbuf_size);
 	return 0;
 }
 

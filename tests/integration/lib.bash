@@ -109,3 +109,18 @@ print(d)' "$2"
 }
 
 cl() { ip netns exec "$LAB-cl" "$@"; }
+
+# udp_send DST PORT COUNT [SRC_PORTS]: COUNT datagrams "x" from the client, source
+# ports cycling over SRC_PORTS distinct values (spreads flows over RSS/fanout queues).
+udp_send() {
+	cl python3 -c '
+import socket, sys
+dst, port, count, nsrc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+socks = []
+for i in range(nsrc):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", 20000 + i))
+    socks.append(s)
+for i in range(count):
+    socks[i % nsrc].sendto(b"x" * 32, (dst, port))' "$1" "$2" "$3" "${4:-1}"
+}

@@ -137,7 +137,7 @@ test_minimal_defaults(void **state)
 	assert_int_equal(c->dp.ports[0].ipv4_prefix, 24);
 	assert_false(c->dp.ports[0].has_ipv6);
 	assert_int_equal(c->dp.ports[0].mtu, 1500);
-	assert_int_equal(c->dp.mbufs, 8191);
+	assert_int_equal(c->dp.mbufs, 0);   /* auto */
 	assert_int_equal(c->dp.rx_desc, 1024);
 	assert_int_equal(c->dp.tx_desc, 1024);
 	assert_int_equal(c->dp.frag_max_flows, 1024);

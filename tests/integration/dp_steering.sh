@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Queues and steering: two workers (three lcores on the two CPUs) each receive their
+# share of the flows; with a cluster configured on net_af_packet (no rte_flow) the
+# workers hand cluster packets to the control-plane ring in software, and once that
+# ring is full (nobody consumes it yet) further ones are counted, not lost silently.
+. "$(dirname "$0")/lib.bash"
+
+lab_up 1
+node_config 1 'cluster:
+  id: 1
+  port: 5800
+  key_file: /nonexistent/cluster.key' >/dev/null
+sed -i -e 's/workers: 1/workers: 2/' -e 's/"-l", "0-1"/"--lcores", "0@0,1@1,2@1"/' \
+    -e 's/ring_size: .*//' "$WORK/n1.yaml"
+sed -i 's/^  mbuf_size: 8320/  mbuf_size: 8320\n  ring_size: 64/' "$WORK/n1.yaml"
+start_node 1 || { fail "node with 2 workers starts"; exit 1; }
+pass "node with 2 workers starts"
+
+check "cluster steering reported as software (af_packet has no rte_flow)" \
+	grep -q 'cluster steering: software (workers hand cluster packets' "$WORK/n1.log"
+st=$(tel 1 /sipshard/status)
+check "status: 2 workers, 2 queues, no control queue" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); p = d["port0"]
+assert d["workers"] == 2 and p["queues"] == 2 and p["ctl_queue"] == -1 and p["steering"] == "software", d' "$st"
+
+udp_send 198.18.0.1 5060 400 16
+sleep 0.5
+w0=$(tel 1 /sipshard/stats,0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["sip_rx"])')
+w1=$(tel 1 /sipshard/stats,1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["sip_rx"])')
+check "400 SIP datagrams over 16 flows: all received ($w0 + $w1)" test $((w0 + w1)) -eq 400
+check "both workers received a share ($w0 / $w1)" test "$w0" -gt 0 -a "$w1" -gt 0
+
+udp_send 198.18.0.1 5800 100 4
+sleep 0.5
+check "cluster packets up to the ring capacity handed on (63)" test "$(dpstat 1 cluster_rx)" -eq 63
+check "the rest counted cluster_ring_full (37)" test "$(dpstat 1 drops.cluster_ring_full)" -eq 37
+check "ping still answered" cl ping -q -c 2 -i 0.2 -W 2 198.18.0.1
+check "SIGTERM: clean exit 0" stop_node 1
+exit 0
