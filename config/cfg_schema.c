@@ -36,6 +36,8 @@
 	{ .name = nm, .kind = CFG_K_LIST, .flags = (fl), .off = offsetof(st, f), \
 	  .size = sizeof(((st *)0)->f[0]), .n_off = offsetof(st, nf), .min = (lo), \
 	  .max = NITEMS(st, f), .sub = item, .help = h }
+/* A boolean is an enum of two choices: `false` (0) and `true` (1), into a bool. */
+#define K_BOOL(nm, st, f, d, h) K_ENUM(nm, st, f, cfg_bool_names, d, h)
 #define K_END { .name = NULL }
 
 #define REQ     CFG_F_REQUIRED
@@ -47,6 +49,8 @@ static const char *const cfg_idle_names[] = { "busy", "adaptive", NULL };
 static const char *const cfg_algo_names[] = {
 	"callid-hash", "weighted", "round-robin", NULL };
 static const char *const cfg_mode_names[] = { "full-sharing", "federation", NULL };
+static const char *const cfg_bool_names[] = { "false", "true", NULL };
+static const char *const cfg_reg_full_names[] = { "reject", "evict-oldest", NULL };
 
 /* ---- value parsers ---- */
 
@@ -212,6 +216,23 @@ cfg_check_cluster(struct cfg_walk *w, void *base, yaml_node_t *map)
 	return 0;
 }
 
+/* proxy.default_set, when given, names one of backends[].set. */
+static int
+cfg_check_proxy_set(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
+{
+	yaml_node_t *px = NULL, *val = NULL;
+	int i;
+
+	cfg_walk_key(w, root, "proxy", &px);
+	if (cfg_walk_key(w, px, "default_set", &val) == NULL || val == NULL)
+		return 0;
+	for (i = 0; i < c->n_sets; i++)
+		if (c->sets[i].set == c->proxy.default_set)
+			return 0;
+	return cfg_walk_err(w, val, "proxy.default_set (%u) names no backends[].set",
+			    c->proxy.default_set);
+}
+
 /* Rules across sections, once the whole document is read. */
 static int
 cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
@@ -221,6 +242,9 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 	yaml_node_t *kid;
 	int i;
 
+	i = cfg_check_proxy_set(w, c, root);
+	if (i != 0)
+		return i;
 	if (!c->cluster.enabled)
 		return 0;
 	cfg_walk_key(w, root, "sip", &sip);
@@ -319,6 +343,15 @@ static const struct cfg_key cfg_reg_keys[] = {
 	       "longest expiry granted, seconds"),
 	K_UINT("max_contacts", struct cfg_registrar, max_contacts, 1, 1000, 10, 0,
 	       "contacts per address of record"),
+	K_ENUM("max_contacts_policy", struct cfg_registrar, max_contacts_policy,
+	       cfg_reg_full_names, CFG_REG_FULL_REJECT,
+	       "a new contact over max_contacts: reject with 503, or evict the oldest binding"),
+	K_UINT("foreign_domain_status", struct cfg_registrar, foreign_domain_status, 403, 404,
+	       403, 0, "response to a REGISTER whose To domain is not in sip.domains"),
+	K_UINT("max_aors", struct cfg_registrar, max_aors, 16, 8388608, 65536, 0,
+	       "addresses of record per shard (AoR table size)"),
+	K_UINT("max_bindings", struct cfg_registrar, max_bindings, 16, 16777216, 131072, 0,
+	       "bindings (contacts) per shard (pool size)"),
 	K_END
 };
 
@@ -355,6 +388,14 @@ static const struct cfg_key cfg_set_keys[] = {
 static const struct cfg_key cfg_set_item =
 	K_MAP("", 0, 0, cfg_set_keys, NULL, "a backend set");
 
+static const struct cfg_key cfg_proxy_keys[] = {
+	K_BOOL("record_route", struct cfg_proxy, record_route, 0,
+	       "add Record-Route <sip:ADDR:PORT;lr> so in-dialog requests come back through us"),
+	K_UINT("default_set", struct cfg_proxy, default_set, 1, U16, 1, 0,
+	       "backend set of the requests that no Route, binding or dialog routes"),
+	K_END
+};
+
 static const struct cfg_key cfg_peer_keys[] = {
 	K_UINT("id", struct cfg_peer, id, 1, U16, 0, REQ | CFG_F_UNIQUE,
 	       "node id of the peer, unique, not this node's"),
@@ -381,7 +422,7 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	       "IPv4 addresses of members to join through"),
 	K_UINT("ping_interval_ms", struct cfg_cluster, ping_interval_ms, 10, 60000, 200,
 	       0, "period of the pings to each peer"),
-	K_UINT("node_timeout_ms", struct cfg_cluster, node_timeout_ms, 50, 600000, 1000,
+	K_UINT("node_timeout_ms", struct cfg_cluster, node_timeout_ms, 50, 600000, 900,
 	       0, "silence after which a peer is down, > ping_interval_ms"),
 	K_ENUM("mode", struct cfg_cluster, mode, cfg_mode_names, CFG_MODE_FULL_SHARING,
 	       "how the nodes of the cluster share registrations"),
@@ -406,6 +447,8 @@ static const struct cfg_key cfg_root_keys[] = {
 	      "the registrar"),
 	K_LIST("backends", struct cfg, sets, n_sets, 0, &cfg_set_item, 0,
 	       "backend sets that requests are proxied to"),
+	K_MAP("proxy", offsetof(struct cfg, proxy), 0, cfg_proxy_keys, NULL,
+	      "the stateless proxy"),
 	K_MAP("cluster", offsetof(struct cfg, cluster), 0, cfg_cluster_keys,
 	      cfg_check_cluster, "the cluster (absent: single node)"),
 	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,

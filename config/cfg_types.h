@@ -29,6 +29,7 @@
 enum cfg_idle { CFG_IDLE_BUSY, CFG_IDLE_ADAPTIVE };
 enum cfg_lb_algo { CFG_LB_CALLID_HASH, CFG_LB_WEIGHTED, CFG_LB_ROUND_ROBIN };
 enum cfg_cluster_mode { CFG_MODE_FULL_SHARING, CFG_MODE_FEDERATION };
+enum cfg_reg_full { CFG_REG_FULL_REJECT, CFG_REG_FULL_EVICT_OLDEST };
 
 struct cfg_port {
 	char device[CFG_PATH];          /* vdev string or PCI address */
@@ -68,6 +69,10 @@ struct cfg_registrar {
 	uint32_t min_expires;
 	uint32_t max_expires;
 	uint32_t max_contacts;
+	enum cfg_reg_full max_contacts_policy;  /* new contact over max_contacts */
+	uint16_t foreign_domain_status;  /* 403 or 404: To domain not in sip.domains */
+	uint32_t max_aors;              /* AoR table size per shard */
+	uint32_t max_bindings;          /* binding pool size per shard */
 };
 
 struct cfg_member {
@@ -82,6 +87,11 @@ struct cfg_backend_set {
 	uint32_t probe_threshold;
 	int n_members;
 	struct cfg_member members[CFG_MAX_MEMBERS];
+};
+
+struct cfg_proxy {
+	bool record_route;              /* add Record-Route <sip:ADDR:PORT;lr> */
+	uint32_t default_set;           /* backend set of requests not routed otherwise */
 };
 
 struct cfg_peer {
@@ -111,6 +121,7 @@ struct cfg {
 	struct cfg_registrar reg;
 	int n_sets;
 	struct cfg_backend_set sets[CFG_MAX_SETS];
+	struct cfg_proxy proxy;
 	struct cfg_cluster cluster;
 	int n_tags;
 	char tags[CFG_MAX_TAGS][CFG_STR];   /* "name/cluster=active|backup", validated */

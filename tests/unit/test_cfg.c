@@ -153,7 +153,7 @@ test_minimal_defaults(void **state)
 	assert_false(c->cluster.enabled);
 	assert_int_equal(c->cluster.port, 5800);
 	assert_int_equal(c->cluster.ping_interval_ms, 200);
-	assert_int_equal(c->cluster.node_timeout_ms, 1000);
+	assert_int_equal(c->cluster.node_timeout_ms, 900);
 	assert_int_equal(c->cluster.mode, CFG_MODE_FULL_SHARING);
 	assert_int_equal(c->n_tags, 0);
 	assert_string_equal(c->admin_socket, "/run/sipshard/sipshard.sock");

@@ -1,0 +1,1603 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Registrar shards on a fake clock: AoR keys and domains, RFC 3261 §10.3
+ * (expiry rules, 423, Contact *, Call-ID/CSeq order, URI matching, q), RFC 5626
+ * instance keys, RFC 3327 Path, max_contacts under both policies, pool
+ * exhaustion without harm, expiry through the timer wheel (not a millisecond
+ * early), change events with increasing versions, the read side, random and
+ * damaged traffic with a full check of the store's invariants, and the RFC 4475
+ * REGISTER torture messages. Every response is parsed back.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "config/cfg.h"
+#include "dataplane/reg_shard.h"
+#include "dataplane/sip_parse.h"
+
+#define WALL    1700000000ull          /* Tue, 14 Nov 2023 22:13:20 GMT */
+#define T0      1000000ull             /* fake monotonic clock start, ms */
+#define CORPUS  "tests/corpus/sip-torture/rfc4475/"
+
+static const char domains[3][CFG_STR] = { "example.com", "example.net", "example.org" };
+static struct rte_ring *ring;
+static struct reg_conf conf;
+static struct reg_shard *sh;
+static struct sip_msg pm, rm;
+static char msg[8192], out[16384];
+static size_t out_len;
+static unsigned branch;
+static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 } };
+
+/* ---- helpers ---- */
+
+static void
+conf_default(void)
+{
+	memset(&conf, 0, sizeof(conf));
+	conf.default_expires = 3600;
+	conf.min_expires = 60;
+	conf.max_expires = 7200;
+	conf.max_contacts = 10;
+	conf.on_max_contacts = REG_FULL_REJECT;
+	conf.foreign_status = 403;
+	conf.max_aors = 64;
+	conf.max_bindings = 128;
+	conf.node_id = 7;
+	conf.n_domains = 3;
+	conf.domains = domains;
+	conf.events = ring;
+}
+
+static void
+drain(void)
+{
+	void *ev;
+
+	while (rte_ring_dequeue(ring, &ev) == 0)
+		reg_event_free(ev);
+}
+
+static void
+shard_new(void)
+{
+	drain();
+	sh = reg_shard_create(&conf, 0, SOCKET_ID_ANY);
+	if (sh == NULL)
+		fail_msg("reg_shard_create: %s", rte_strerror(rte_errno));
+}
+
+static int
+setup_shard(void **state)
+{
+	(void)state;
+	conf_default();
+	shard_new();
+	return 0;
+}
+
+static int
+teardown_shard(void **state)
+{
+	(void)state;
+	drain();
+	reg_shard_free(sh);
+	sh = NULL;
+	return 0;
+}
+
+static uint64_t
+stat_of(enum reg_stat i)
+{
+	return reg_shard_stats(sh)->c[i];
+}
+
+#define STAT(n) stat_of(REG_STAT_##n)
+
+static void
+parse_ok(struct sip_msg *m, const char *text, size_t len)
+{
+	int rc = sip_msg_parse(m, text, len);
+
+	if (rc != 0) {
+		char why[128];
+
+		sip_msg_reason(m, why, sizeof(why));
+		fail_msg("does not parse (%s):\n%.*s", why, (int)len, text);
+	}
+}
+
+/* Feed raw bytes; the response is in out and parsed in rm. */
+static int
+feed(const char *text, size_t len, uint64_t now)
+{
+	int status;
+
+	parse_ok(&pm, text, len);
+	status = reg_shard_register(sh, &pm, NULL, &src4, now, WALL, out, sizeof(out) - 1, &out_len);
+	assert_true(out_len > 0);
+	out[out_len] = '\0';
+	parse_ok(&rm, out, out_len);
+	assert_false(rm.is_request);
+	assert_int_equal(rm.status, status);
+	if (getenv("REG_TEST_VERBOSE") != NULL)
+		print_message("%s\n---\n%s\n===\n", text, out);
+	return status;
+}
+
+/* REGISTER for user@example.com with extra header lines hdrs (each "...\r\n"). */
+static int
+reg(uint64_t now, const char *user, const char *callid, unsigned cseq, const char *hdrs)
+{
+	unsigned br = ++branch;
+	int n = snprintf(msg, sizeof(msg),
+			 "REGISTER sip:example.com SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 198.18.0.100:5060;rport;branch=z9hG4bK-%u\r\n"
+			 "Max-Forwards: 70\r\n"
+			 "From: <sip:%s@example.com>;tag=f%u\r\n"
+			 "To: <sip:%s@example.com>\r\n"
+			 "Call-ID: %s\r\n"
+			 "CSeq: %u REGISTER\r\n"
+			 "%s"
+			 "Content-Length: 0\r\n\r\n",
+			 br, user, br, user, callid, cseq, hdrs);
+
+	assert_true(n > 0 && (size_t)n < sizeof(msg));
+	return feed(msg, (size_t)n, now);
+}
+
+/* Contacts listed by the last response. */
+static int
+n_contacts(void)
+{
+	int n = 0;
+	const char *p = out;
+
+	while ((p = strstr(p, "\r\nContact: ")) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/* expires= of the Contact <uri> in the last response, -1 if not listed. */
+static long
+contact_expires(const char *uri)
+{
+	char key[600];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\r\nContact: <%s>;expires=", uri);
+	p = strstr(out, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+static int
+has_line(const char *line)
+{
+	char key[600];
+
+	snprintf(key, sizeof(key), "\r\n%s\r\n", line);
+	return strstr(out, key) != NULL;
+}
+
+struct seen {
+	int n;
+	struct reg_contact c[16];
+	char uri[16][REG_URI_MAX + 1];
+	char path[16][REG_PATH_MAX + 1];
+	char inst[16][REG_INST_MAX + 1];
+};
+
+static int
+seen_fn(const struct reg_contact *c, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 16) {
+		s->c[s->n] = *c;
+		memcpy(s->uri[s->n], c->uri, c->uri_len);
+		s->uri[s->n][c->uri_len] = '\0';
+		s->path[s->n][0] = '\0';
+		if (c->path) {
+			memcpy(s->path[s->n], c->path, c->path_len);
+			s->path[s->n][c->path_len] = '\0';
+		}
+		if (c->instance)
+			memcpy(s->inst[s->n], c->instance, c->instance_len);
+		s->inst[s->n][c->instance_len] = '\0';
+		s->c[s->n].uri = s->uri[s->n];
+		s->c[s->n].path = c->path ? s->path[s->n] : NULL;
+		s->c[s->n].instance = c->instance ? s->inst[s->n] : NULL;
+	}
+	s->n++;
+	return 0;
+}
+
+static int
+lookup(const char *aor, uint64_t now, struct seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	return reg_shard_lookup(sh, aor, strlen(aor), now, seen_fn, s);
+}
+
+static uint64_t
+n_bindings(void)
+{
+	uint64_t a, b;
+
+	reg_shard_counts(sh, &a, &b);
+	return b;
+}
+
+static uint64_t
+n_aors(void)
+{
+	uint64_t a, b;
+
+	reg_shard_counts(sh, &a, &b);
+	return a;
+}
+
+/* Dequeue the next event (must be there). */
+static struct reg_event *
+next_event(void)
+{
+	void *ev = NULL;
+
+	if (rte_ring_dequeue(ring, &ev) != 0)
+		fail_msg("no event in the ring");
+	return ev;
+}
+
+static void
+expect_event(enum reg_event_type t, const char *uri, uint32_t version)
+{
+	struct reg_event *ev = next_event();
+
+	if (ev->type != t || ev->uri_len != strlen(uri) ||
+	    memcmp(reg_event_uri(ev), uri, ev->uri_len) != 0 || ev->version != version)
+		fail_msg("event %s %.*s v%u, expected %s %s v%u",
+			 reg_event_type_name(ev->type), ev->uri_len, reg_event_uri(ev),
+			 ev->version, reg_event_type_name(t), uri, version);
+	reg_event_free(ev);
+}
+
+static void
+expect_no_event(void)
+{
+	assert_int_equal(rte_ring_count(ring), 0);
+}
+
+/* ---- keys ---- */
+
+static int
+key_of(const char *to, const char *ruri, struct reg_key *k, uint32_t *h)
+{
+	int n = snprintf(msg, sizeof(msg),
+			 "REGISTER %s SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKk\r\n"
+			 "From: <sip:x@example.com>;tag=1\r\nTo: %s\r\nCall-ID: k\r\n"
+			 "CSeq: 1 REGISTER\r\n\r\n", ruri, to);
+
+	parse_ok(&pm, msg, (size_t)n);
+	return reg_aor_key(&conf, &pm, k, h);
+}
+
+static void
+test_aor_key(void **state)
+{
+	struct reg_key k, k2;
+	uint32_t h, h2, shard_hits[2] = { 0, 0 };
+	int i;
+
+	(void)state;
+	conf_default();
+	assert_int_equal(key_of("<sip:Alice@EXAMPLE.com:5070;user=phone>", "sip:example.com", &k, &h), 0);
+	assert_int_equal(k.len, 17);
+	assert_memory_equal(k.aor, "Alice@example.com", 17);
+	assert_int_equal(k.user_len, 5);
+	assert_int_equal(k.dom, 0);
+	assert_int_equal(h, (uint32_t)k.digest);
+	/* escapes of unreserved characters are the characters (RFC 3261 §19.1.4) */
+	assert_int_equal(key_of("sip:%41lice@example.com", "sip:example.com", &k2, &h2), 0);
+	assert_int_equal(k2.digest, k.digest);
+	assert_int_equal(key_of("sips:Alice@Example.Com", "sips:example.com", &k2, &h2), 0);
+	assert_int_equal(k2.digest, k.digest);
+	/* user is case-sensitive; reserved escapes stay escaped (upper-case hex) */
+	assert_int_equal(key_of("sip:alice@example.com", "sip:example.com", &k2, &h2), 0);
+	assert_true(k2.digest != k.digest);
+	assert_int_equal(key_of("sip:a%3bb%2C%00@example.net", "sip:x", &k2, &h2), 0);
+	assert_int_equal(k2.len, strlen("a%3Bb%2C%00@example.net"));
+	assert_memory_equal(k2.aor, "a%3Bb%2C%00@example.net", k2.len);
+	assert_int_equal(k2.dom, 1);
+	/* domains */
+	assert_int_equal(key_of("sip:bob@example.info", "sip:example.com", &k2, &h2), 403);
+	conf.foreign_status = 404;
+	assert_int_equal(key_of("sip:bob@example.info", "sip:example.com", &k2, &h2), 404);
+	conf.n_domains = 0;
+	assert_int_equal(key_of("sip:bob@example.info", "sip:example.com", &k2, &h2), 0);
+	assert_int_equal(k2.dom, REG_DOM_NONE);
+	conf_default();
+	/* schemes: To must be sip/sips (400), the Request-URI too (416) */
+	assert_int_equal(key_of("isbn:2983792873", "sip:example.com", &k2, &h2), 400);
+	assert_int_equal(key_of("<tel:+14155551234>", "sip:example.com", &k2, &h2), 400);
+	assert_int_equal(key_of("sip:bob@example.com", "tel:+1234", &k2, &h2), 416);
+	assert_int_equal(key_of("sip:bob@example.com", "http://x.example.com", &k2, &h2), 416);
+	/* no user part: the host is the AoR */
+	assert_int_equal(key_of("sip:example.org", "sip:example.org", &k2, &h2), 0);
+	assert_int_equal(k2.len, 11);
+	assert_int_equal(k2.user_len, 11);
+	/* text form, as an operator types it */
+	assert_int_equal(reg_key_from_text(&conf, "sip:Alice@example.COM", 21, &k2), 0);
+	assert_int_equal(k2.digest, k.digest);
+	assert_int_equal(reg_key_from_text(&conf, "%41lice@example.com", 19, &k2), 0);
+	assert_int_equal(k2.digest, k.digest);
+	assert_int_equal(reg_key_from_text(&conf, "a%zz@example.com", 16, &k2), -EINVAL);
+	/* shard choice spreads */
+	for (i = 0; i < 1000; i++) {
+		char to[64];
+
+		snprintf(to, sizeof(to), "sip:user%d@example.com", i);
+		assert_int_equal(key_of(to, "sip:example.com", &k2, &h2), 0);
+		shard_hits[reg_key_shard(h2, 2)]++;
+		assert_true(reg_key_shard(h2, 5) < 5);
+	}
+	assert_true(shard_hits[0] > 400 && shard_hits[1] > 400);
+}
+
+/* ---- §10.3 ---- */
+
+static void
+test_register_basic(void **state)
+{
+	struct sip_via v;
+	struct sip_nameaddr to;
+	struct seen s;
+
+	(void)state;
+	assert_int_equal(reg(T0, "alice", "c1", 1,
+			     "Contact: <sip:alice@198.18.0.100:5060;transport=udp>\r\n"), 200);
+	assert_int_equal(contact_expires("sip:alice@198.18.0.100:5060;transport=udp"), 3600);
+	assert_int_equal(n_contacts(), 1);
+	assert_true(has_line("Date: Tue, 14 Nov 2023 22:13:20 GMT"));
+	assert_true(has_line("CSeq: 1 REGISTER"));
+	assert_true(has_line("Content-Length: 0"));
+	assert_int_equal(sip_msg_to(&rm, &to), 0);
+	assert_int_equal(to.tag.len, 16);
+	/* the top Via says where the request came from (RFC 3581) */
+	assert_int_equal(sip_msg_top_via(&rm, &v), 0);
+	assert_int_equal(v.rport, 40000);
+	assert_int_equal(v.received.len, 12);
+	assert_memory_equal(v.received.p, "198.18.0.100", 12);
+	assert_int_equal(n_bindings(), 1);
+	assert_int_equal(n_aors(), 1);
+	assert_int_equal(lookup("alice@example.com", T0, &s), 1);
+	assert_string_equal(s.c[0].uri, "sip:alice@198.18.0.100:5060;transport=udp");
+	assert_int_equal(s.c[0].expires_in, 3600);
+	assert_int_equal(s.c[0].q, 1000);
+	assert_int_equal(s.c[0].src.family, 4);
+	assert_int_equal(s.c[0].src.port, 40000);
+	assert_int_equal(s.c[0].src.local_port, 1);
+	assert_memory_equal(s.c[0].src.addr, src4.addr, 4);
+	assert_int_equal(s.c[0].origin, 7);
+	assert_int_equal(s.c[0].cseq, 1);
+	assert_int_equal(s.c[0].version, 1);
+	assert_int_equal(lookup("sip:alice@EXAMPLE.com", T0 + 1000, &s), 1);
+	assert_int_equal(s.c[0].expires_in, 3599);
+	assert_int_equal(lookup("bob@example.com", T0, &s), 0);
+	assert_int_equal(reg_shard_lookup(sh, "%zz@x", 5, T0, seen_fn, &s), -EINVAL);
+	/* a query: no Contact, every binding listed */
+	assert_int_equal(reg(T0 + 10000, "alice", "other", 1, ""), 200);
+	assert_int_equal(contact_expires("sip:alice@198.18.0.100:5060;transport=udp"), 3590);
+	assert_int_equal(STAT(fetches), 1);
+	assert_int_equal(STAT(inserts), 1);
+	assert_int_equal(STAT(reply_200), 2);
+	assert_int_equal(STAT(registers), 2);
+	expect_event(REG_EV_INSERT, "sip:alice@198.18.0.100:5060;transport=udp", 1);
+	expect_no_event();
+}
+
+static void
+test_expires_rules(void **state)
+{
+	(void)state;
+	/* contact param, else Expires header, else default; clamped to max */
+	assert_int_equal(reg(T0, "u", "c", 1,
+			     "Contact: <sip:a@h1>;expires=120, <sip:a@h2>\r\n"
+			     "Contact: <sip:a@h3>;expires=99999\r\n"
+			     "Expires: 300\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h1"), 120);
+	assert_int_equal(contact_expires("sip:a@h2"), 300);
+	assert_int_equal(contact_expires("sip:a@h3"), 7200);
+	assert_int_equal(reg(T0, "v", "c", 1, "Contact: <sip:a@h4>\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h4"), 3600);
+	/* 0 < e < min_expires: 423 with Min-Expires, nothing applied */
+	assert_int_equal(reg(T0 + 1000, "u", "c", 2,
+			     "Contact: <sip:a@h1>;expires=3000, <sip:a@h5>;expires=59\r\n"), 423);
+	assert_true(has_line("Min-Expires: 60"));
+	assert_non_null(strstr(out, "SIP/2.0 423 Interval Too Brief\r\n"));
+	assert_int_equal(reg(T0 + 1000, "u", "c", 3, "Expires: 1\r\nContact: <sip:a@h9>\r\n"), 423);
+	assert_int_equal(reg(T0 + 1000, "u", "c", 4, ""), 200);
+	assert_int_equal(n_contacts(), 3);
+	assert_int_equal(contact_expires("sip:a@h1"), 119);
+	assert_int_equal(STAT(reply_423), 2);
+	/* exactly min_expires is fine */
+	assert_int_equal(reg(T0 + 1000, "u", "c", 5, "Contact: <sip:a@h5>;expires=60\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h5"), 60);
+	/* RFC 4475 §3.1.2.4: an Expires or expires= beyond 2^32-1 is the maximum */
+	assert_int_equal(reg(T0 + 1000, "w", "c", 1,
+			     "Expires: 10000000000000000000000\r\nContact: <sip:a@h6>\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h6"), 7200);
+	assert_int_equal(reg(T0 + 1000, "w", "c", 2,
+			     "Contact: <sip:a@h7>;expires=280297596632815\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h7"), 7200);
+	/* expires 0 removes, by param or by header */
+	assert_int_equal(reg(T0 + 2000, "u", "c", 6, "Contact: <sip:a@h1>;expires=0\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h1"), -1);
+	assert_int_equal(n_contacts(), 3);
+	assert_int_equal(reg(T0 + 2000, "u", "c", 7,
+			     "Expires: 0\r\nContact: <sip:a@h2>, <sip:a@h3>\r\n"), 200);
+	assert_int_equal(n_contacts(), 1);
+	assert_int_equal(reg(T0 + 2000, "u", "c", 8, "Contact: <sip:a@h5>;expires=0\r\n"), 200);
+	assert_int_equal(n_contacts(), 0);
+	/* removing what does not exist is fine, and creates nothing */
+	assert_int_equal(reg(T0 + 2000, "nobody", "c", 1, "Contact: <sip:a@h1>;expires=0\r\n"), 200);
+	assert_int_equal(n_aors(), 2);
+	assert_int_equal(n_bindings(), 3);
+	assert_int_equal(STAT(deletes), 4);
+	/* a malformed Expires is a 400 */
+	assert_int_equal(reg(T0 + 2000, "u", "c", 9, "Expires: soon\r\nContact: <sip:a@h1>\r\n"), 400);
+	assert_int_equal(reg(T0 + 2000, "u", "c", 9, "Contact: <sip:a@h1>;expires=x\r\n"), 400);
+}
+
+static void
+test_star(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(T0, "u", "c1", 10, "Contact: <sip:a@h1>, <sip:a@h2>\r\n"), 200);
+	assert_int_equal(reg(T0, "u", "c2", 10, "Contact: <sip:a@h3>\r\n"), 200);
+	drain();
+	/* * only alone, only with Expires: 0 */
+	assert_int_equal(reg(T0, "u", "c9", 1, "Contact: *\r\n"), 400);
+	assert_int_equal(reg(T0, "u", "c9", 1, "Contact: *\r\nExpires: 60\r\n"), 400);
+	assert_int_equal(reg(T0, "u", "c9", 1, "Contact: *, <sip:a@h4>\r\nExpires: 0\r\n"), 400);
+	assert_int_equal(reg(T0, "u", "c9", 1, "Contact: *\r\nContact: <sip:a@h4>\r\nExpires: 0\r\n"),
+			 400);
+	/* same Call-ID as a binding with CSeq not higher: refused, nothing removed */
+	assert_int_equal(reg(T0, "u", "c1", 10, "Contact: *\r\nExpires: 0\r\n"), 500);
+	assert_int_equal(reg(T0, "u", "c2", 9, "Contact: *\r\nExpires: 0\r\n"), 500);
+	assert_int_equal(n_bindings(), 3);
+	expect_no_event();
+	/* otherwise every binding goes */
+	assert_int_equal(reg(T0 + 5, "u", "c2", 11, "Contact: *\r\nExpires: 0\r\n"), 200);
+	assert_int_equal(n_contacts(), 0);
+	assert_int_equal(n_bindings(), 0);
+	assert_int_equal(n_aors(), 0);
+	expect_event(REG_EV_DELETE, "sip:a@h1", 2);
+	expect_event(REG_EV_DELETE, "sip:a@h2", 2);
+	expect_event(REG_EV_DELETE, "sip:a@h3", 2);
+	expect_no_event();
+	/* * on an unknown AoR */
+	assert_int_equal(reg(T0, "x", "c", 1, "Contact: *\r\nExpires: 0\r\n"), 200);
+	assert_int_equal(STAT(deletes), 3);
+	assert_int_equal(STAT(cseq_stale), 2);
+}
+
+static void
+test_callid_cseq(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	assert_int_equal(reg(T0, "u", "call-1", 5, "Contact: <sip:a@h1>;expires=600\r\n"), 200);
+	/* same Call-ID, lower CSeq: 500, nothing applied */
+	assert_int_equal(reg(T0 + 1000, "u", "call-1", 4, "Contact: <sip:a@h1>;expires=900\r\n"), 500);
+	assert_non_null(strstr(out, "SIP/2.0 500 "));
+	assert_int_equal(lookup("u@example.com", T0 + 1000, &s), 1);
+	assert_int_equal(s.c[0].expires_in, 599);
+	assert_int_equal(s.c[0].cseq, 5);
+	/* same CSeq: a retransmission, answered with the bindings, not applied */
+	assert_int_equal(reg(T0 + 2000, "u", "call-1", 5, "Contact: <sip:a@h1>;expires=900\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h1"), 598);
+	assert_int_equal(STAT(retransmits), 1);
+	/* higher CSeq: applied */
+	assert_int_equal(reg(T0 + 3000, "u", "call-1", 6, "Contact: <sip:a@h1>;expires=900\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h1"), 900);
+	/* another Call-ID, even with a lower CSeq: applied (a rebooted phone) */
+	assert_int_equal(reg(T0 + 4000, "u", "call-2", 1, "Contact: <sip:a@h1>;expires=1200\r\n"), 200);
+	assert_int_equal(contact_expires("sip:a@h1"), 1200);
+	assert_int_equal(lookup("u@example.com", T0 + 4000, &s), 1);
+	assert_int_equal(s.c[0].cseq, 1);
+	assert_int_equal(s.c[0].version, 3);
+	/* a lower CSeq of the new Call-ID on a removal: 500 too */
+	assert_int_equal(reg(T0 + 5000, "u", "call-2", 0, "Contact: <sip:a@h1>;expires=0\r\n"), 500);
+	assert_int_equal(n_bindings(), 1);
+	assert_int_equal(STAT(cseq_stale), 2);
+	assert_int_equal(STAT(refreshes), 2);
+	/* one stale contact fails the whole request, the others are not applied either */
+	assert_int_equal(reg(T0 + 6000, "u", "call-2", 0,
+			     "Contact: <sip:a@h2>, <sip:a@h1>;expires=300\r\n"), 500);
+	assert_int_equal(n_bindings(), 1);
+	/* CSeq method must be REGISTER */
+	{
+		int n = snprintf(msg, sizeof(msg),
+				 "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKm\r\n"
+				 "From: <sip:u@example.com>;tag=1\r\nTo: <sip:u@example.com>\r\n"
+				 "Call-ID: x\r\nCSeq: 1 INVITE\r\nContact: <sip:a@h3>\r\n\r\n");
+
+		assert_int_equal(feed(msg, (size_t)n, T0), 400);
+	}
+}
+
+static void
+test_contact_matching(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(T0, "u", "c", 1, "Contact: <sip:bob@Host.Example.com:5060>\r\n"), 200);
+	/* host case and escaped unreserved characters do not matter (§19.1.4) */
+	assert_int_equal(reg(T0, "u", "c", 2, "Contact: <SIP:%62ob@host.example.COM:5060>;expires=100\r\n"),
+			 200);
+	assert_int_equal(n_bindings(), 1);
+	assert_int_equal(n_contacts(), 1);
+	/* the binding keeps the URI as the latest request wrote it */
+	assert_int_equal(contact_expires("SIP:%62ob@host.example.COM:5060"), 100);
+	/* the user's case does, and the port does */
+	assert_int_equal(reg(T0, "u", "c", 3, "Contact: <sip:Bob@host.example.com:5060>\r\n"), 200);
+	assert_int_equal(reg(T0, "u", "c", 4, "Contact: <sip:bob@host.example.com>\r\n"), 200);
+	assert_int_equal(n_bindings(), 3);
+	/* documented simplification: parameters are compared as written */
+	assert_int_equal(reg(T0, "u", "c", 5, "Contact: <sip:bob@host.example.com;transport=udp>\r\n"), 200);
+	assert_int_equal(n_bindings(), 4);
+	/* the same contact twice in one request: one binding, the last value wins */
+	assert_int_equal(reg(T0, "v", "c", 1,
+			     "Contact: <sip:x@h>;expires=100, <sip:x@H>;expires=200\r\n"), 200);
+	assert_int_equal(n_contacts(), 1);
+	assert_int_equal(contact_expires("sip:x@H"), 200);
+	/* addr-spec form and display names */
+	assert_int_equal(reg(T0, "w", "c", 1,
+			     "Contact: \"Phone\" <sip:w@h1>, sip:w@h2;expires=70\r\n"
+			     "m: <sip:w@h3>;q=0.5\r\n"), 200);
+	assert_int_equal(n_contacts(), 3);
+	assert_int_equal(contact_expires("sip:w@h2"), 70);
+	/* q: stored in thousandths, shown when not 1 */
+	assert_true(has_line("Contact: <sip:w@h3>;expires=3600;q=0.5"));
+	assert_true(has_line("Contact: <sip:w@h1>;expires=3600"));
+	assert_int_equal(reg(T0, "w", "c", 2,
+			     "Contact: <sip:w@h1>;q=0.25, <sip:w@h2>;q=0, <sip:w@h3>;q=0.125\r\n"), 200);
+	assert_true(has_line("Contact: <sip:w@h1>;expires=3600;q=0.25"));
+	assert_true(has_line("Contact: <sip:w@h2>;expires=3600;q=0"));
+	assert_true(has_line("Contact: <sip:w@h3>;expires=3600;q=0.125"));
+	/* a broken Contact is a 400 with the parser's reason */
+	assert_int_equal(reg(T0, "w", "c", 3, "Contact: <sip:w@h1>;q=2\r\n"), 400);
+	assert_non_null(strstr(out, "SIP/2.0 400 Bad q value: Contact"));
+	assert_int_equal(reg(T0, "w", "c", 3, "Contact: <sip:w@[::1>\r\n"), 400);
+	assert_int_equal(reg(T0, "w", "c", 3, "Contact: sip:w@h1?Route=x\r\n"), 400);
+}
+
+static void
+test_instance_reg_id(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	assert_int_equal(reg(T0, "u", "c", 1,
+			     "Contact: <sip:u@198.18.0.100:5060;ob>;+sip.instance=\"<urn:uuid:0001>\";reg-id=1\r\n"),
+			 200);
+	assert_true(has_line("Contact: <sip:u@198.18.0.100:5060;ob>;expires=3600;"
+			     "+sip.instance=\"<urn:uuid:0001>\";reg-id=1"));
+	/* same (instance, reg-id), another URI (new NAT binding): replaces it */
+	assert_int_equal(reg(T0, "u", "c", 2,
+			     "Contact: <sip:u@198.18.0.200:6000;ob>;reg-id=1;+sip.instance=\"<urn:uuid:0001>\"\r\n"),
+			 200);
+	assert_int_equal(n_contacts(), 1);
+	assert_int_equal(contact_expires("sip:u@198.18.0.200:6000;ob"), 3600);
+	/* another reg-id of the same instance: a second flow */
+	assert_int_equal(reg(T0, "u", "c", 3,
+			     "Contact: <sip:u@198.18.0.200:6002;ob>;+sip.instance=\"<urn:uuid:0001>\";reg-id=2\r\n"),
+			 200);
+	assert_int_equal(n_contacts(), 2);
+	/* the same URI without instance is another binding (URI-keyed) */
+	assert_int_equal(reg(T0, "u", "c", 4, "Contact: <sip:u@198.18.0.200:6002;ob>\r\n"), 200);
+	assert_int_equal(n_contacts(), 3);
+	/* an instance without reg-id is keyed by URI, and shown */
+	assert_int_equal(reg(T0, "u", "c", 5,
+			     "Contact: <sip:u@198.18.0.200:6002;ob>;+sip.instance=\"<urn:uuid:0002>\"\r\n"),
+			 200);
+	assert_int_equal(n_contacts(), 3);
+	assert_true(has_line("Contact: <sip:u@198.18.0.200:6002;ob>;expires=3600;"
+			     "+sip.instance=\"<urn:uuid:0002>\""));
+	assert_int_equal(lookup("u@example.com", T0, &s), 3);
+	assert_int_equal(s.c[0].reg_id, 1);
+	assert_int_equal(s.c[0].instance_len, 15);
+	assert_memory_equal(s.c[0].instance, "<urn:uuid:0001>", 15);
+	/* removing by instance key */
+	assert_int_equal(reg(T0, "u", "c", 6,
+			     "Contact: <sip:u@10.0.0.1>;+sip.instance=\"<urn:uuid:0001>\";reg-id=2;expires=0\r\n"),
+			 200);
+	assert_int_equal(n_contacts(), 2);
+	assert_int_equal(reg(T0, "u", "c", 7, "Contact: <sip:u@h>;reg-id=0;+sip.instance=\"<x>\"\r\n"),
+			 400);
+}
+
+static void
+test_path_require(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	/* Path stored; reflected because the UA supports it */
+	assert_int_equal(reg(T0, "u", "c", 1,
+			     "Path: <sip:edge1.example.net;lr>\r\nPath: <sip:edge2.example.net;lr>\r\n"
+			     "Supported: outbound, path\r\nContact: <sip:u@h1>\r\n"), 200);
+	assert_true(has_line("Path: <sip:edge1.example.net;lr>, <sip:edge2.example.net;lr>"));
+	assert_int_equal(lookup("u@example.com", T0, &s), 1);
+	assert_string_equal(s.path[0], "<sip:edge1.example.net;lr>, <sip:edge2.example.net;lr>");
+	/* without Supported: path the 200 carries no Path; the refresh replaces it */
+	assert_int_equal(reg(T0, "u", "c", 2, "Path: <sip:edge3.example.net;lr>\r\nContact: <sip:u@h1>\r\n"),
+			 200);
+	assert_null(strstr(out, "\r\nPath:"));
+	assert_int_equal(lookup("u@example.com", T0, &s), 1);
+	assert_string_equal(s.path[0], "<sip:edge3.example.net;lr>");
+	assert_int_equal(reg(T0, "u", "c", 3, "Contact: <sip:u@h1>\r\n"), 200);
+	assert_int_equal(lookup("u@example.com", T0, &s), 1);
+	assert_null(s.c[0].path);
+	/* a bad Path is a 400 */
+	assert_int_equal(reg(T0, "u", "c", 4, "Path: sip:edge.example.net\r\nContact: <sip:u@h1>\r\n"), 400);
+	/* Require: path is fine, anything else is 420 with Unsupported */
+	assert_int_equal(reg(T0, "u", "c", 5, "Require: path\r\nContact: <sip:u@h1>\r\n"), 200);
+	assert_int_equal(reg(T0, "u", "c", 6, "Require: path, gruu\r\nRequire: foo\r\nContact: <sip:u@h1>\r\n"),
+			 420);
+	assert_true(has_line("Unsupported: gruu, foo"));
+	assert_int_equal(STAT(reply_420), 1);
+	/* a Path longer than REG_PATH_MAX is refused (500), nothing applied */
+	{
+		static char hdrs[2048];
+		int o = 0, i;
+
+		for (i = 0; i < 16; i++)
+			o += snprintf(hdrs + o, sizeof(hdrs) - (size_t)o,
+				      "Path: <sip:edge-number-%02d.example.net;lr>\r\n", i);
+		snprintf(hdrs + o, sizeof(hdrs) - (size_t)o, "Contact: <sip:u@h9>\r\n");
+		assert_int_equal(reg(T0, "u", "c", 7, hdrs), 500);
+		assert_int_equal(n_bindings(), 1);
+	}
+}
+
+static void
+test_domains_and_schemes(void **state)
+{
+	int n;
+
+	(void)state;
+	n = snprintf(msg, sizeof(msg),
+		     "REGISTER sip:example.info SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKd\r\n"
+		     "From: <sip:u@example.info>;tag=1\r\nTo: <sip:u@example.info>\r\n"
+		     "Call-ID: d\r\nCSeq: 1 REGISTER\r\nContact: <sip:u@h>\r\n\r\n");
+	assert_int_equal(feed(msg, (size_t)n, T0), 403);
+	assert_non_null(strstr(out, "SIP/2.0 403 Forbidden\r\n"));
+	teardown_shard(NULL);
+	conf_default();
+	conf.foreign_status = 404;
+	shard_new();
+	assert_int_equal(feed(msg, (size_t)n, T0), 404);
+	assert_int_equal(STAT(reply_404), 1);
+	assert_int_equal(n_bindings(), 0);
+	n = snprintf(msg, sizeof(msg),
+		     "REGISTER tel:+1234 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKd\r\n"
+		     "From: <sip:u@example.com>;tag=1\r\nTo: <sip:u@example.com>\r\n"
+		     "Call-ID: d\r\nCSeq: 1 REGISTER\r\nContact: <sip:u@h>\r\n\r\n");
+	assert_int_equal(feed(msg, (size_t)n, T0), 416);
+	n = snprintf(msg, sizeof(msg),
+		     "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKd\r\n"
+		     "From: <sip:u@example.com>;tag=1\r\nTo: <mailto:u@example.com>\r\n"
+		     "Call-ID: d\r\nCSeq: 1 REGISTER\r\nContact: <sip:u@h>\r\n\r\n");
+	assert_int_equal(feed(msg, (size_t)n, T0), 400);
+	assert_non_null(strstr(out, "To is not a SIP or SIPS URI"));
+	/* not a REGISTER */
+	n = snprintf(msg, sizeof(msg),
+		     "OPTIONS sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKd\r\n"
+		     "From: <sip:u@example.com>;tag=1\r\nTo: <sip:u@example.com>\r\n"
+		     "Call-ID: d\r\nCSeq: 1 OPTIONS\r\n\r\n");
+	assert_int_equal(feed(msg, (size_t)n, T0), 400);
+	/* a non-SIP Contact URI is a valid binding (RFC 3261 allows any scheme) */
+	assert_int_equal(reg(T0, "u", "c", 1, "Contact: <tel:+14155551234>, <mailto:u@example.com>\r\n"),
+			 200);
+	assert_int_equal(n_contacts(), 2);
+}
+
+/* ---- limits ---- */
+
+static void
+test_max_contacts_reject(void **state)
+{
+	(void)state;
+	teardown_shard(NULL);
+	conf_default();
+	conf.max_contacts = 2;
+	shard_new();
+	assert_int_equal(reg(T0, "u", "c", 1, "Contact: <sip:u@h1>, <sip:u@h2>\r\n"), 200);
+	drain();
+	assert_int_equal(reg(T0 + 1000, "u", "c", 2, "Contact: <sip:u@h3>\r\n"), 503);
+	assert_true(has_line("Retry-After: 30"));
+	assert_int_equal(n_bindings(), 2);
+	expect_no_event();
+	/* three new ones at once on an empty AoR: 503 too */
+	assert_int_equal(reg(T0, "v", "c", 1, "Contact: <sip:v@h1>, <sip:v@h2>, <sip:v@h3>\r\n"), 503);
+	assert_int_equal(n_aors(), 1);
+	/* refreshes still work, and a swap (remove one, add one) fits */
+	assert_int_equal(reg(T0 + 2000, "u", "c", 3, "Contact: <sip:u@h1>;expires=100\r\n"), 200);
+	assert_int_equal(reg(T0 + 2000, "u", "c", 4,
+			     "Contact: <sip:u@h2>;expires=0, <sip:u@h3>\r\n"), 200);
+	assert_int_equal(n_contacts(), 2);
+	assert_int_equal(contact_expires("sip:u@h3"), 3600);
+	assert_int_equal(STAT(max_contacts), 2);
+	assert_int_equal(STAT(reply_503), 2);
+}
+
+static void
+test_max_contacts_evict(void **state)
+{
+	(void)state;
+	teardown_shard(NULL);
+	conf_default();
+	conf.max_contacts = 2;
+	conf.on_max_contacts = REG_FULL_EVICT_OLDEST;
+	shard_new();
+	assert_int_equal(reg(T0, "u", "c", 1, "Contact: <sip:u@h1>\r\n"), 200);
+	assert_int_equal(reg(T0 + 1, "u", "c", 2, "Contact: <sip:u@h2>\r\n"), 200);
+	drain();
+	/* h1 is the oldest: it goes, even if refreshed after h2 was added */
+	assert_int_equal(reg(T0 + 2, "u", "c", 3, "Contact: <sip:u@h1>\r\n"), 200);
+	drain();
+	assert_int_equal(reg(T0 + 3, "u", "c", 4, "Contact: <sip:u@h3>\r\n"), 200);
+	assert_int_equal(n_contacts(), 2);
+	assert_int_equal(contact_expires("sip:u@h1"), -1);
+	assert_int_equal(contact_expires("sip:u@h2"), 3600);
+	assert_int_equal(contact_expires("sip:u@h3"), 3600);
+	expect_event(REG_EV_EVICT, "sip:u@h1", 3);
+	expect_event(REG_EV_INSERT, "sip:u@h3", 1);
+	expect_no_event();
+	/* a binding refreshed by the same request is not evicted: the other one is */
+	assert_int_equal(reg(T0 + 4, "u", "c", 5, "Contact: <sip:u@h2>, <sip:u@h4>\r\n"), 200);
+	assert_int_equal(contact_expires("sip:u@h2"), 3600);
+	assert_int_equal(contact_expires("sip:u@h4"), 3600);
+	assert_int_equal(contact_expires("sip:u@h3"), -1);
+	/* more new contacts than max_contacts in one request: 503 */
+	assert_int_equal(reg(T0 + 5, "u", "c", 6, "Contact: <sip:u@h5>, <sip:u@h6>, <sip:u@h7>\r\n"),
+			 503);
+	assert_int_equal(n_contacts(), 0);
+	assert_int_equal(n_bindings(), 2);
+	assert_int_equal(STAT(evicted), 2);
+	assert_int_equal(n_aors(), 1);
+}
+
+/* A snapshot of every binding, to show that a refused request harmed nothing. */
+struct snap {
+	int n;
+	char text[64][160];
+};
+
+static int
+snap_fn(const struct reg_contact *c, void *arg)
+{
+	struct snap *sn = arg;
+
+	if (sn->n < 64)
+		snprintf(sn->text[sn->n], sizeof(sn->text[0]), "%.*s e%u v%u c%u", c->uri_len,
+			 c->uri, c->expires_in, c->version, c->cseq);
+	sn->n++;
+	return 0;
+}
+
+static void
+snapshot(struct snap *sn, int users)
+{
+	char aor[64];
+	int i;
+
+	memset(sn, 0, sizeof(*sn));
+	for (i = 0; i < users; i++) {
+		snprintf(aor, sizeof(aor), "user%d@example.com", i);
+		reg_shard_lookup(sh, aor, strlen(aor), T0 + 500, snap_fn, sn);
+	}
+}
+
+static void
+test_pool_exhaustion(void **state)
+{
+	struct snap before, after;
+	char user[32], hdr[128];
+	int i;
+
+	(void)state;
+	/* binding pool: 16 bindings, 64 AoRs */
+	teardown_shard(NULL);
+	conf_default();
+	conf.max_bindings = 16;
+	shard_new();
+	for (i = 0; i < 16; i++) {
+		snprintf(user, sizeof(user), "user%d", i);
+		snprintf(hdr, sizeof(hdr), "Contact: <sip:%s@198.18.0.%d:5060>\r\n", user, i + 1);
+		assert_int_equal(reg(T0, user, "c", 1, hdr), 200);
+	}
+	snapshot(&before, 17);
+	assert_int_equal(before.n, 16);
+	drain();
+	assert_int_equal(reg(T0 + 1, "user16", "c", 1, "Contact: <sip:x@h>\r\n"), 503);
+	assert_int_equal(reg(T0 + 1, "user3", "c", 2, "Contact: <sip:user3@198.18.0.4:5060>, <sip:x@h>\r\n"),
+			 503);
+	assert_true(has_line("Retry-After: 30"));
+	snapshot(&after, 17);
+	assert_memory_equal(&before, &after, sizeof(before));
+	assert_int_equal(STAT(pool_full), 2);
+	assert_int_equal(n_aors(), 16);
+	expect_no_event();
+	/* a refresh needs no new record */
+	assert_int_equal(reg(T0 + 1, "user3", "c", 3, "Contact: <sip:user3@198.18.0.4:5060>\r\n"), 200);
+	/* a swap reuses the record it frees */
+	assert_int_equal(reg(T0 + 1, "user3", "c", 4,
+			     "Contact: <sip:user3@198.18.0.4:5060>;expires=0, <sip:y@h>\r\n"), 200);
+	assert_int_equal(contact_expires("sip:y@h"), 3600);
+	/* a removal makes room */
+	assert_int_equal(reg(T0 + 1, "user5", "c", 2, "Contact: *\r\nExpires: 0\r\n"), 200);
+	assert_int_equal(reg(T0 + 1, "user16", "c", 1, "Contact: <sip:x@h>\r\n"), 200);
+
+	/* AoR table: 16 AoRs (extendable buckets: all of them fit) */
+	teardown_shard(NULL);
+	conf_default();
+	conf.max_aors = 16;
+	shard_new();
+	for (i = 0; i < 16; i++) {
+		snprintf(user, sizeof(user), "user%d", i);
+		assert_int_equal(reg(T0, user, "c", 1, "Contact: <sip:a@h>\r\n"), 200);
+	}
+	snapshot(&before, 17);
+	assert_int_equal(reg(T0, "user16", "c", 1, "Contact: <sip:a@h>\r\n"), 503);
+	assert_int_equal(STAT(aor_full), 1);
+	snapshot(&after, 17);
+	assert_memory_equal(&before, &after, sizeof(before));
+	assert_int_equal(reg(T0, "user0", "c", 2, "Contact: <sip:b@h>\r\n"), 200);
+	assert_int_equal(n_contacts(), 2);
+
+	/* overflow blocks: long URIs */
+	teardown_shard(NULL);
+	conf_default();
+	conf.max_ext = 4;
+	shard_new();
+	{
+		static char longc[600];
+		char uri[300];
+
+		memset(uri, 'x', 150);
+		memcpy(uri, "sip:", 4);
+		memcpy(uri + 150, "@h", 3);                 /* 152-byte URI: 2 blocks */
+		snprintf(longc, sizeof(longc), "Contact: <%s>\r\n", uri);
+		assert_int_equal(reg(T0, "user0", "c", 1, longc), 200);
+		assert_int_equal(contact_expires(uri), 3600);
+		uri[5] = 'y';
+		snprintf(longc, sizeof(longc), "Contact: <%s>\r\n", uri);
+		assert_int_equal(reg(T0, "user1", "c", 1, longc), 200);
+		snapshot(&before, 3);
+		uri[5] = 'z';
+		snprintf(longc, sizeof(longc), "Contact: <%s>\r\n", uri);
+		assert_int_equal(reg(T0, "user2", "c", 1, longc), 503);
+		assert_int_equal(STAT(ext_full), 1);
+		snapshot(&after, 3);
+		assert_memory_equal(&before, &after, sizeof(before));
+		/* refreshing a long binding reuses its own blocks */
+		uri[5] = 'y';
+		snprintf(longc, sizeof(longc), "Contact: <%s>;expires=100\r\n", uri);
+		assert_int_equal(reg(T0, "user1", "c", 2, longc), 200);
+		assert_int_equal(contact_expires(uri), 100);
+		assert_int_equal(reg(T0, "user0", "c", 2, "Contact: *\r\nExpires: 0\r\n"), 200);
+		uri[5] = 'z';
+		snprintf(longc, sizeof(longc), "Contact: <%s>\r\n", uri);
+		assert_int_equal(reg(T0, "user2", "c", 1, longc), 200);
+		assert_int_equal(contact_expires(uri), 3600);
+	}
+	/* a long AoR (beyond the inline part, domain not compressed) */
+	{
+		char lu[200];
+
+		memset(lu, 'a', 120);
+		lu[120] = '\0';
+		assert_int_equal(reg(T0, lu, "c", 1, "Contact: <sip:l@h>\r\n"), 503);  /* no block */
+		assert_int_equal(reg(T0, "user1", "c", 3, "Contact: *\r\nExpires: 0\r\n"), 200);
+		assert_int_equal(reg(T0, lu, "c", 1, "Contact: <sip:l@h>\r\n"), 200);
+		assert_int_equal(reg(T0, lu, "c", 2, ""), 200);
+		assert_int_equal(contact_expires("sip:l@h"), 3600);
+		strcat(lu, "@example.com");
+		assert_int_equal(reg_shard_lookup(sh, lu, strlen(lu), T0, NULL, NULL), 1);
+	}
+}
+
+/* ---- expiry ---- */
+
+static void
+test_expiry_wheel(void **state)
+{
+	struct seen s;
+	struct reg_event *ev;
+	uint64_t t;
+
+	(void)state;
+	/* registered at T0 for 60 s: there until T0 + 59999, gone at T0 + 60000 */
+	assert_int_equal(reg(T0, "u", "c", 1, "Contact: <sip:u@h1>;expires=60\r\n"), 200);
+	assert_int_equal(reg(T0, "v", "c", 1, "Contact: <sip:v@h1>;expires=120\r\n"), 200);
+	drain();
+	for (t = T0; t < T0 + 60000; t += 7)
+		reg_shard_tick(sh, t);
+	reg_shard_tick(sh, T0 + 59999);
+	assert_int_equal(n_bindings(), 2);
+	assert_int_equal(lookup("u@example.com", T0 + 59999, &s), 1);
+	assert_int_equal(s.c[0].expires_in, 1);
+	expect_no_event();
+	/* readers hide it from the expiry on, before the wheel removes it */
+	assert_int_equal(lookup("u@example.com", T0 + 60000, &s), 0);
+	reg_shard_tick(sh, T0 + 60000);
+	assert_int_equal(n_bindings(), 1);
+	assert_int_equal(n_aors(), 1);
+	ev = next_event();
+	assert_int_equal(ev->type, REG_EV_EXPIRE);
+	assert_int_equal(ev->version, 2);
+	assert_int_equal(ev->expires, 0);
+	assert_int_equal(ev->aor_len, 13);
+	assert_memory_equal(reg_event_aor(ev), "u@example.com", 13);
+	reg_event_free(ev);
+	expect_no_event();
+	assert_int_equal(STAT(expired), 1);
+	/* a refresh moves the expiry: the old slot does not remove it */
+	assert_int_equal(reg(T0 + 100000, "v", "c", 2, "Contact: <sip:v@h1>;expires=3000\r\n"), 200);
+	drain();
+	for (t = T0 + 60000; t <= T0 + 200000; t += 10)
+		reg_shard_tick(sh, t);
+	assert_int_equal(n_bindings(), 1);
+	/* expiry beyond one turn of the wheel (655 s): not removed early */
+	assert_int_equal(reg(T0 + 200000, "w", "c", 1, "Contact: <sip:w@h1>;expires=7200\r\n"), 200);
+	for (t = T0 + 200000; t < T0 + 200000 + 7200000; t += 1000)
+		reg_shard_tick(sh, t);
+	reg_shard_tick(sh, T0 + 200000 + 7199999);
+	assert_int_equal(lookup("w@example.com", T0 + 200000 + 7199999, &s), 1);
+	assert_int_equal(n_aors(), 1);        /* v expired on the way (T0 + 3100000) */
+	reg_shard_tick(sh, T0 + 200000 + 7200000);
+	assert_int_equal(n_bindings(), 0);
+	assert_int_equal(n_aors(), 0);
+	assert_int_equal(STAT(expired), 3);
+}
+
+static void
+test_expiry_bounded_and_late_clock(void **state)
+{
+	char user[32], hdr[64];
+	int i;
+
+	(void)state;
+	teardown_shard(NULL);
+	conf_default();
+	conf.max_aors = 2048;
+	conf.max_bindings = 2048;
+	conf.events = NULL;
+	shard_new();
+	for (i = 0; i < 1200; i++) {
+		snprintf(user, sizeof(user), "u%d", i);
+		snprintf(hdr, sizeof(hdr), "Contact: <sip:%s@h>;expires=60\r\n", user);
+		assert_int_equal(reg(T0, user, "c", 1, hdr), 200);
+	}
+	/* all due in the same slot: REG_TICK_VISITS per call, then the rest */
+	reg_shard_tick(sh, T0 + 60000);
+	assert_int_equal(n_bindings(), 1200 - REG_TICK_VISITS);
+	reg_shard_tick(sh, T0 + 60000);
+	assert_int_equal(n_bindings(), 1200 - 2 * REG_TICK_VISITS);
+	reg_shard_tick(sh, T0 + 60001);
+	assert_int_equal(n_bindings(), 0);
+	assert_int_equal(n_aors(), 0);
+	/* no ring: every event counted as dropped */
+	assert_int_equal(STAT(events_dropped), 2400);
+	assert_int_equal(STAT(events_sent), 0);
+	/* a clock that jumps far ahead (a worker stalled for hours) */
+	assert_int_equal(reg(T0 + 70000, "a", "c", 1, "Contact: <sip:a@h>;expires=100\r\n"), 200);
+	assert_int_equal(reg(T0 + 70000, "b", "c", 1, "Contact: <sip:b@h>;expires=7200\r\n"), 200);
+	for (i = 0; i < 64 && n_bindings() > 0; i++)
+		reg_shard_tick(sh, T0 + 70000 + 10000000);
+	assert_int_equal(n_bindings(), 0);
+	/* a register is also where expired bindings of its AoR go */
+	assert_int_equal(reg(T0 + 20000000, "c", "c", 1, "Contact: <sip:c@h1>;expires=100\r\n"), 200);
+	assert_int_equal(reg(T0 + 20100000, "c", "c", 2, "Contact: <sip:c@h2>;expires=100\r\n"), 200);
+	assert_int_equal(n_contacts(), 1);
+	assert_int_equal(n_bindings(), 1);
+}
+
+/* ---- events ---- */
+
+static void
+test_events(void **state)
+{
+	struct reg_event *ev;
+	uint64_t seq;
+
+	(void)state;
+	assert_int_equal(reg(T0, "alice", "c", 1,
+			     "Path: <sip:edge.example.net;lr>\r\n"
+			     "Contact: <sip:alice@198.18.0.100:5060>;q=0.7;+sip.instance=\"<urn:uuid:1>\";reg-id=3\r\n"),
+			 200);
+	ev = next_event();
+	assert_int_equal(ev->type, REG_EV_INSERT);
+	assert_string_equal(reg_event_type_name(ev->type), "insert");
+	assert_int_equal(ev->version, 1);
+	assert_int_equal(ev->origin, 7);
+	assert_int_equal(ev->shard, 0);
+	assert_int_equal(ev->expires, 3600);
+	assert_int_equal(ev->q, 700);
+	assert_int_equal(ev->cseq, 1);
+	assert_int_equal(ev->reg_id, 3);
+	assert_int_equal(ev->family, 4);
+	assert_int_equal(ev->port, 40000);
+	assert_int_equal(ev->local_port, 1);
+	assert_memory_equal(ev->addr, src4.addr, 4);
+	assert_int_equal(ev->aor_len, 17);
+	assert_memory_equal(reg_event_aor(ev), "alice@example.com", 17);
+	assert_int_equal(ev->uri_len, 27);
+	assert_memory_equal(reg_event_uri(ev), "sip:alice@198.18.0.100:5060", 27);
+	assert_int_equal(ev->instance_len, 12);
+	assert_memory_equal(reg_event_instance(ev), "<urn:uuid:1>", 12);
+	assert_int_equal(ev->path_len, 25);
+	assert_memory_equal(reg_event_path(ev), "<sip:edge.example.net;lr>", 25);
+	seq = ev->seq;
+	reg_event_free(ev);
+	/* versions and sequence numbers grow */
+	assert_int_equal(reg(T0 + 1000, "alice", "c", 2,
+			     "Contact: <sip:alice@x>;+sip.instance=\"<urn:uuid:1>\";reg-id=3;expires=600\r\n"),
+			 200);
+	ev = next_event();
+	assert_int_equal(ev->type, REG_EV_UPDATE);
+	assert_int_equal(ev->version, 2);
+	assert_int_equal(ev->expires, 600);
+	assert_int_equal(ev->seq, seq + 1);
+	assert_int_equal(ev->path_len, 0);
+	reg_event_free(ev);
+	assert_int_equal(reg(T0 + 2000, "alice", "c", 3,
+			     "Contact: <sip:alice@x>;+sip.instance=\"<urn:uuid:1>\";reg-id=3\r\n"), 200);
+	expect_event(REG_EV_UPDATE, "sip:alice@x", 3);
+	assert_int_equal(reg(T0 + 3000, "alice", "c", 4,
+			     "Contact: <sip:alice@x>;+sip.instance=\"<urn:uuid:1>\";reg-id=3;expires=0\r\n"),
+			 200);
+	ev = next_event();
+	assert_int_equal(ev->type, REG_EV_DELETE);
+	assert_int_equal(ev->version, 4);
+	assert_int_equal(ev->expires, 0);
+	assert_int_equal(ev->seq, seq + 3);
+	reg_event_free(ev);
+	expect_no_event();
+	assert_int_equal(STAT(events_sent), 4);
+	assert_int_equal(STAT(events_dropped), 0);
+	/* a full ring: counted, the event goes back to its pool */
+	{
+		struct rte_ring *small = rte_ring_create("t_small", 4, SOCKET_ID_ANY,
+							 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		char user[16];
+		void *e;
+		int i;
+
+		assert_non_null(small);
+		teardown_shard(NULL);
+		conf_default();
+		conf.events = small;
+		conf.max_events = 16;
+		shard_new();
+		for (i = 0; i < 10; i++) {
+			snprintf(user, sizeof(user), "u%d", i);
+			assert_int_equal(reg(T0, user, "c", 1, "Contact: <sip:a@h>\r\n"), 200);
+		}
+		assert_int_equal(STAT(events_sent), 3);
+		assert_int_equal(STAT(events_dropped), 7);
+		while (rte_ring_dequeue(small, &e) == 0)
+			reg_event_free(e);
+		teardown_shard(NULL);
+		rte_ring_free(small);
+		conf_default();
+		shard_new();
+	}
+}
+
+/* ---- read side ---- */
+
+static void
+test_json_and_ipv6(void **state)
+{
+	static const struct reg_src src6 = { 6, 0, 5062,
+		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 } };
+	char js[1024];
+	int n;
+
+	(void)state;
+	assert_int_equal(reg(T0, "alice", "c", 1,
+			     "Contact: <sip:alice@198.18.0.100:5060>;q=0.5\r\n"), 200);
+	n = reg_shard_contacts_json(sh, "alice@example.com", 17, T0 + 1000, js, sizeof(js));
+	assert_true(n > 0);
+	assert_string_equal(js, "{\"aor\":\"alice@example.com\",\"contacts\":[{\"uri\":"
+			    "\"sip:alice@198.18.0.100:5060\",\"expires_in\":3599,"
+			    "\"received\":\"198.18.0.100:40000\",\"q\":0.5,\"origin\":7,"
+			    "\"version\":1,\"cseq\":1,\"port_idx\":1}]}");
+	assert_int_equal(reg_shard_contacts_json(sh, "alice@example.com", 17, T0, js, 40), -ENOSPC);
+	n = reg_shard_contacts_json(sh, "nobody@example.com", 18, T0, js, sizeof(js));
+	assert_string_equal(js, "{\"aor\":\"nobody@example.com\",\"contacts\":[]}");
+	/* IPv6 source: received in the Via, [addr]:port in JSON */
+	n = snprintf(msg, sizeof(msg),
+		     "REGISTER sip:example.com SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP [2001:db8::1]:5062;rport;branch=z9hG4bK6\r\n"
+		     "From: <sip:bob@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
+		     "Call-ID: 6\r\nCSeq: 1 REGISTER\r\nContact: <sip:bob@[2001:db8::1]:5062>\r\n\r\n");
+	parse_ok(&pm, msg, (size_t)n);
+	assert_int_equal(reg_shard_register(sh, &pm, NULL, &src6, T0, WALL, out, sizeof(out) - 1, &out_len),
+			 200);
+	out[out_len] = '\0';
+	assert_non_null(strstr(out, "\r\nVia: SIP/2.0/UDP [2001:db8::1]:5062;rport=5062;"
+			       "branch=z9hG4bK6;received=2001:db8::1\r\n"));
+	n = reg_shard_contacts_json(sh, "bob@example.com", 15, T0, js, sizeof(js));
+	assert_true(n > 0);
+	assert_non_null(strstr(js, "\"received\":\"[2001:db8::1]:5062\",\"q\":1.0,"));
+	/* no source given: the Via is left as it is */
+	assert_int_equal(reg_shard_register(sh, &pm, NULL, NULL, T0, WALL, out, sizeof(out) - 1, &out_len),
+			 200);
+	out[out_len] = '\0';
+	assert_non_null(strstr(out, "\r\nVia: SIP/2.0/UDP [2001:db8::1]:5062;rport;branch=z9hG4bK6\r\n"));
+}
+
+static void
+test_reply_overflow(void **state)
+{
+	int n;
+
+	(void)state;
+	n = snprintf(msg, sizeof(msg),
+		     "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKo\r\n"
+		     "From: <sip:o@example.com>;tag=1\r\nTo: <sip:o@example.com>\r\n"
+		     "Call-ID: o\r\nCSeq: 1 REGISTER\r\nContact: <sip:o@h>\r\n\r\n");
+	parse_ok(&pm, msg, (size_t)n);
+	memset(out, 0x5a, 200);
+	assert_int_equal(reg_shard_register(sh, &pm, NULL, &src4, T0, WALL, out, 100, &out_len), 200);
+	assert_int_equal(out_len, 0);
+	assert_int_equal((unsigned char)out[100], 0x5a);
+	assert_int_equal(STAT(reply_overflow), 1);
+	assert_int_equal(n_bindings(), 1);          /* applied all the same */
+}
+
+static void
+test_create_and_memory(void **state)
+{
+	struct reg_conf bad;
+	struct reg_mem mem;
+	size_t bpb;
+
+	(void)state;
+	conf_default();
+	bad = conf;
+	bad.min_expires = 4000;
+	assert_null(reg_shard_create(&bad, 1, SOCKET_ID_ANY));
+	assert_int_equal(rte_errno, EINVAL);
+	bad = conf;
+	bad.max_aors = 8;
+	assert_null(reg_shard_create(&bad, 1, SOCKET_ID_ANY));
+	bad = conf;
+	bad.foreign_status = 500;
+	assert_null(reg_shard_create(&bad, 1, SOCKET_ID_ANY));
+	assert_null(reg_shard_create(NULL, 1, SOCKET_ID_ANY));
+	reg_shard_free(NULL);
+	/* the default sizes */
+	teardown_shard(NULL);
+	conf.max_aors = REG_DEFAULT_MAX_AORS;
+	conf.max_bindings = REG_DEFAULT_MAX_BINDINGS;
+	shard_new();
+	bpb = reg_shard_bytes_per_binding(sh);
+	reg_shard_mem(sh, &mem);
+	print_message("bytes per binding %zu (hash %zu, aors %zu, bindings %zu, ext %zu, "
+		      "wheel %zu, events %zu, total %zu)\n", bpb, mem.hash, mem.aors,
+		      mem.bindings, mem.ext, mem.wheel, mem.events, mem.total);
+	assert_true(bpb >= sizeof(struct reg_binding) + sizeof(struct reg_aor));
+	assert_true(bpb <= 256);
+	assert_true(mem.bindings >= (size_t)REG_DEFAULT_MAX_BINDINGS * 160);
+	assert_true(mem.hash > 0 && mem.total > mem.bindings);
+	assert_string_equal(reg_stat_name(REG_STAT_reply_423), "reply_423");
+	assert_string_equal(reg_stat_name(REG_STAT_MAX), "?");
+	assert_non_null(reg_stat_help(REG_STAT_pool_full));
+}
+
+/* The config keys reach the shard: tests/unit/cfg/good/registrar.yaml */
+static void
+test_conf_from_cfg(void **state)
+{
+	static struct cfg cfg;
+	struct reg_conf rc, rc2;
+	char err[256];
+	int n;
+
+	(void)state;
+	assert_int_equal(cfg_load("tests/unit/cfg/good/registrar.yaml", &cfg, err, sizeof(err)), 0);
+	reg_conf_from_cfg(&rc, &cfg, ring);
+	reg_conf_from_cfg(&rc2, &cfg, NULL);
+	assert_int_equal(rc.max_contacts, 1);
+	assert_int_equal(rc.on_max_contacts, REG_FULL_EVICT_OLDEST);
+	assert_int_equal(rc.foreign_status, 404);
+	assert_int_equal(rc.max_aors, 16);
+	assert_int_equal(rc.max_bindings, 16777216);
+	assert_int_equal(rc.default_expires, 3600);
+	assert_int_equal(rc.node_id, 1);
+	assert_int_equal(rc.n_domains, 1);
+	assert_string_equal(rc.domains[0], "example.com");
+	assert_ptr_equal(rc.events, ring);
+	assert_null(rc2.events);
+	assert_true(rc.hash_seed != rc2.hash_seed);
+	/* a shard from it behaves as configured (smaller pool for the test) */
+	teardown_shard(NULL);
+	conf = rc;
+	conf.max_bindings = 64;
+	shard_new();
+	n = snprintf(msg, sizeof(msg),
+		     "REGISTER sip:example.org SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKc\r\n"
+		     "From: <sip:u@example.org>;tag=1\r\nTo: <sip:u@example.org>\r\n"
+		     "Call-ID: c\r\nCSeq: 1 REGISTER\r\nContact: <sip:u@h>\r\n\r\n");
+	assert_int_equal(feed(msg, (size_t)n, T0), 404);
+	assert_int_equal(reg(T0, "u", "c", 1, "Contact: <sip:u@h1>\r\n"), 200);
+	assert_int_equal(reg(T0, "u", "c", 2, "Contact: <sip:u@h2>\r\n"), 200);
+	assert_int_equal(n_contacts(), 1);                /* max_contacts 1, evict-oldest */
+	assert_int_equal(contact_expires("sip:u@h2"), 3600);
+	assert_int_equal(STAT(evicted), 1);
+}
+
+static void
+test_docs_list_every_counter(void **state)
+{
+	static char doc[1 << 16];
+	char key[64];
+	size_t n;
+	FILE *f;
+	int i;
+
+	(void)state;
+	f = fopen("docs/registrar.md", "r");
+	if (f == NULL)
+		fail_msg("docs/registrar.md missing (run from the repository root)");
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	for (i = 0; i < REG_STAT_MAX; i++) {
+		snprintf(key, sizeof(key), "`%s`", reg_stat_name((enum reg_stat)i));
+		if (strstr(doc, key) == NULL)
+			fail_msg("counter %s missing from docs/registrar.md", key);
+	}
+	for (i = 0; i < REG_EV__COUNT; i++) {
+		snprintf(key, sizeof(key), "`%s`", reg_event_type_name((enum reg_event_type)i));
+		if (strstr(doc, key) == NULL)
+			fail_msg("event type %s missing from docs/registrar.md", key);
+	}
+}
+
+/* ---- random traffic, invariants ---- */
+
+/* Every record accounted for: AoR lists, back links, wheel lists, free lists,
+ * overflow chains. */
+static void
+check_invariants(void)
+{
+	const struct reg_shard *s = sh;
+	uint32_t i, bi, n, aors = 0, bindings = 0, wheel = 0, ext_used = 0, free_b = 0;
+	uint32_t free_x = 0;
+
+	for (i = 0; i < s->conf.max_aors; i++) {
+		const struct reg_aor *a = &s->aors[i];
+
+		if (a->n == 0)
+			continue;
+		aors++;
+		n = 0;
+		for (bi = a->head; bi != REG_NONE; bi = s->b[bi].next) {
+			assert_true(bi < s->conf.max_bindings);
+			assert_int_equal(s->b[bi].aor, i);
+			assert_int_equal(s->b[bi].flags & 0xc0, 0);
+			for (uint32_t x = s->b[bi].ext; x != REG_NONE; x = s->ext[x].next)
+				ext_used++;
+			assert_true(++n <= a->n);
+		}
+		assert_int_equal(n, a->n);
+		bindings += n;
+		for (uint32_t x = a->ext; x != REG_NONE; x = s->ext[x].next)
+			ext_used++;
+	}
+	assert_int_equal(aors, s->n_aors);
+	assert_int_equal(bindings, s->n_bindings);
+	for (i = 0; i < REG_WHEEL_SLOTS; i++) {
+		uint32_t prev = REG_NONE;
+
+		for (bi = s->wheel.slots[i]; bi != REG_NONE; bi = s->b[bi].wnext) {
+			assert_int_equal(s->b[bi].wprev, prev);
+			assert_true(s->b[bi].aor != REG_NONE);
+			prev = bi;
+			assert_true(++wheel <= bindings);
+		}
+	}
+	assert_int_equal(wheel, bindings);
+	for (bi = s->b_free; bi != REG_NONE; bi = s->b[bi].next)
+		assert_true(++free_b <= s->conf.max_bindings);
+	assert_int_equal(free_b, s->b_nfree);
+	assert_int_equal(free_b + bindings, s->conf.max_bindings);
+	for (bi = s->x_free; bi != REG_NONE; bi = s->ext[bi].next)
+		assert_true(++free_x <= s->conf.max_ext);
+	assert_int_equal(free_x, s->x_nfree);
+	assert_int_equal(free_x + ext_used, s->conf.max_ext);
+}
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t
+rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+/* Random REGISTERs over a few AoRs and contacts, some with random damage, with
+ * ticks in between: nothing crashes, every answer parses, the store stays whole. */
+static void
+test_random_traffic(void **state)
+{
+	static const char *const extra[] = {
+		"", "Expires: 0\r\n", "Expires: 30\r\n", "Expires: 99999999999\r\n",
+		"Path: <sip:e.example.net;lr>\r\nSupported: path\r\n", "Require: foo\r\n",
+	};
+	static char hdrs[2048], big[REG_URI_MAX + 64];
+	uint64_t now = T0;
+	char user[16], callid[16];
+	int i, k, n, good = 0;
+
+	(void)state;
+	teardown_shard(NULL);
+	conf_default();
+	conf.max_aors = 16;
+	conf.max_bindings = 24;
+	conf.max_ext = 12;
+	conf.max_contacts = 3;
+	conf.on_max_contacts = REG_FULL_EVICT_OLDEST;
+	shard_new();
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 20000; i++) {
+		int o = 0, nc = (int)(rnd() % 4);
+
+		snprintf(user, sizeof(user), "u%u", rnd() % 20);
+		snprintf(callid, sizeof(callid), "c%u", rnd() % 3);
+		for (k = 0; k < nc; k++) {
+			unsigned which = rnd() % 8;
+
+			if (which == 7)
+				o += snprintf(hdrs + o, sizeof(hdrs) - (size_t)o,
+					      "Contact: <sip:%.*s@h>\r\n", (int)(rnd() % 200), big);
+			else
+				o += snprintf(hdrs + o, sizeof(hdrs) - (size_t)o,
+					      "Contact: <sip:x%u@h%u>%s%s\r\n", which, rnd() % 2,
+					      rnd() % 4 ? "" : ";expires=0",
+					      rnd() % 5 ? "" : ";+sip.instance=\"<urn:x>\";reg-id=1");
+		}
+		if (rnd() % 10 == 0)
+			o += snprintf(hdrs + o, sizeof(hdrs) - (size_t)o, "Contact: *\r\n");
+		snprintf(hdrs + o, sizeof(hdrs) - (size_t)o, "%s",
+			 extra[rnd() % (sizeof(extra) / sizeof(extra[0]))]);
+		n = snprintf(msg, sizeof(msg),
+			     "REGISTER sip:example.com SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 198.18.0.100:5060;rport;branch=z9hG4bK-%d\r\n"
+			     "From: <sip:%s@example.com>;tag=f\r\nTo: <sip:%s@example.com>\r\n"
+			     "Call-ID: %s\r\nCSeq: %u REGISTER\r\n%sContent-Length: 0\r\n\r\n",
+			     i, user, user, callid, rnd() % 50, hdrs);
+		/* damage some: flip bytes, cut */
+		if (rnd() % 4 == 0) {
+			for (k = (int)(rnd() % 4); k >= 0; k--)
+				msg[rnd() % (unsigned)n] = (char)(rnd() & 0xff);
+			if (rnd() % 2)
+				n = (int)(rnd() % (unsigned)n) + 1;
+		}
+		if (sip_msg_parse(&pm, msg, (size_t)n) == 0) {
+			int st = reg_shard_register(sh, &pm, NULL, &src4, now, WALL, out,
+						    sizeof(out) - 1, &out_len);
+
+			assert_true(st >= 200 && st <= 599);
+			assert_true(out_len > 0);
+			out[out_len] = '\0';
+			if (sip_msg_parse(&rm, out, out_len) != 0)
+				fail_msg("response does not parse:\n%s\nto:\n%.*s", out, n, msg);
+			assert_int_equal(rm.status, st);
+			good += st == 200;
+		}
+		now += rnd() % 3000;
+		reg_shard_tick(sh, now);
+		drain();
+		if (i % 500 == 0)
+			check_invariants();
+	}
+	check_invariants();
+	print_message("%d accepted of 20000, %lu inserts, %lu expired, %lu evicted, "
+		      "%lu pool_full, %lu ext_full\n", good, (unsigned long)STAT(inserts),
+		      (unsigned long)STAT(expired), (unsigned long)STAT(evicted),
+		      (unsigned long)STAT(pool_full), (unsigned long)STAT(ext_full));
+	assert_true(good > 1000);
+	assert_true(STAT(expired) > 0 && STAT(evicted) > 0 && STAT(deletes) > 0);
+	/* everything expires in the end */
+	for (i = 0; i < 100 && n_bindings() > 0; i++)
+		reg_shard_tick(sh, now + 8000000);
+	assert_int_equal(n_bindings(), 0);
+	assert_int_equal(n_aors(), 0);
+	check_invariants();
+}
+
+/* ---- RFC 4475 ---- */
+
+/* The expected status of FILE in EXPECT.tsv: "registrar 200" / "REGISTRAR answers 400"
+ * in the expected column, or 400 for an invalid verdict. */
+static int
+expect_of(const char *file)
+{
+	char line[1024];
+	int status = -1;
+	FILE *f = fopen(CORPUS "EXPECT.tsv", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *tab = strchr(line, '\t'), *exp, *p;
+
+		if (tab == NULL || (size_t)(tab - line) != strlen(file) ||
+		    strncmp(line, file, strlen(file)) != 0)
+			continue;
+		exp = strchr(strchr(tab + 1, '\t') + 1, '\t') + 1;
+		if (strncmp(tab + 1, "invalid", 7) == 0)
+			status = 400;
+		else if (strncmp(exp, "accept", 6) == 0)
+			status = 200;
+		for (p = exp; *p != '\t' && *p != '\0'; p++) {
+			if ((strncasecmp(p, "registrar 200", 13) == 0) ||
+			    strncasecmp(p, "process (200)", 13) == 0)
+				status = 200;
+			if (strncasecmp(p, "REGISTRAR answers 400", 21) == 0)
+				status = 400;
+		}
+	}
+	fclose(f);
+	return status;
+}
+
+static size_t
+load(const char *file, char *buf, size_t cap)
+{
+	char path[256];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), CORPUS "%s", file);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("%s: cannot open (run from the repository root)", path);
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static void
+test_rfc4475(void **state)
+{
+	static const char *const files[] = {
+		"escnull.dat", "dblreq.dat", "cparam01.dat", "cparam02.dat", "regescrt.dat",
+		"regaut01.dat", "unksm2.dat", "regbadct.dat",
+	};
+	struct reg_key key;
+	struct seen s;
+	uint32_t hash;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		size_t n = load(files[i], msg, sizeof(msg));
+		int want = expect_of(files[i]), got;
+
+		assert_true(want == 200 || want == 400);
+		if (sip_msg_parse(&pm, msg, n) != 0) {
+			got = sip_err_status(pm.err);   /* the parser answers */
+		} else {
+			got = reg_aor_key(&conf, &pm, &key, &hash);
+			if (got == 0) {
+				got = reg_shard_register(sh, &pm, &key, &src4, T0, WALL, out,
+							 sizeof(out) - 1, &out_len);
+				assert_true(out_len > 0);
+				out[out_len] = '\0';
+				parse_ok(&rm, out, out_len);
+				assert_int_equal(rm.status, got);
+			}
+		}
+		print_message("%-14s expect %d got %d\n", files[i], want, got);
+		assert_int_equal(got, want);
+	}
+	/* escnull: two bindings with escaped NULs, AoR kept printable */
+	assert_int_equal(lookup("null-%00-null@example.com", T0, &s), 2);
+	assert_string_equal(s.c[0].uri, "sip:%00@host5.example.com");
+	assert_string_equal(s.c[1].uri, "sip:%00%00@host5.example.com");
+	/* dblreq: the REGISTER only */
+	assert_int_equal(lookup("j.user@example.com", T0, &s), 1);
+	assert_string_equal(s.c[0].uri, "sip:j.user@host.example.com");
+	/* cparam01: ;unknownparam is a contact parameter; cparam02: part of the URI.
+	 * Same Call-ID prefix, different Call-IDs: the second is another binding. */
+	assert_int_equal(lookup("watson@example.com", T0, &s), 2);
+	assert_string_equal(s.c[0].uri, "sip:+19725552222@gw1.example.net");
+	assert_string_equal(s.c[1].uri, "sip:+19725552222@gw1.example.net;unknownparam");
+	/* regescrt: the escaped header stays in the bound URI */
+	assert_int_equal(lookup("user@example.com", T0, &s), 1);
+	assert_string_equal(s.c[0].uri, "sip:user@example.com?Route=%3Csip:sip.example.com%3E");
+	/* regbadct was refused: nothing stored from it (user@example.com has 1) */
+	assert_int_equal(n_aors(), 4);
+}
+
+/* ---- main ---- */
+
+static int
+setup(void **state)
+{
+	char *argv[] = { "test_reg_shard", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+			 "-l", "0", "--log-level=*:error", NULL };
+
+	(void)state;
+	if (rte_eal_init(9, argv) < 0)
+		return -1;
+	ring = rte_ring_create("t_events", 4096, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	return ring == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	rte_ring_free(ring);
+	rte_eal_cleanup();
+	return 0;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_shard, teardown_shard)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aor_key),
+		T(test_register_basic),
+		T(test_expires_rules),
+		T(test_star),
+		T(test_callid_cseq),
+		T(test_contact_matching),
+		T(test_instance_reg_id),
+		T(test_path_require),
+		T(test_domains_and_schemes),
+		T(test_max_contacts_reject),
+		T(test_max_contacts_evict),
+		T(test_pool_exhaustion),
+		T(test_expiry_wheel),
+		T(test_expiry_bounded_and_late_clock),
+		T(test_events),
+		T(test_json_and_ipv6),
+		T(test_reply_overflow),
+		T(test_create_and_memory),
+		T(test_random_traffic),
+		T(test_conf_from_cfg),
+		T(test_rfc4475),
+		cmocka_unit_test(test_docs_list_every_counter),
+	};
+
+	return cmocka_run_group_tests_name("reg_shard", tests, setup, teardown);
+}
