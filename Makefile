@@ -10,7 +10,7 @@
 BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
-PKGS     := libdpdk yaml-0.1 libprotobuf-c numa
+PKGS     := libdpdk yaml-0.1 libprotobuf-c numa libcrypto
 
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
             -Wpointer-arith -Wformat=2 -Wundef -Wvla -Werror
@@ -18,7 +18,7 @@ WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -MMD -MP -I. -DALLOW_EXPERIMENTAL_API $(PKG_CFLAGS)
+CFLAGS   += -std=gnu11 $(WARN) -MMD -MP -I. -I$(BUILD)/gen -DALLOW_EXPERIMENTAL_API $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -lpthread
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -26,8 +26,15 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 # Library objects: every module of the shared directories; *_main.c are programs.
-LIB_SRCS := $(filter-out %_main.c,$(wildcard config/*.c dataplane/*.c proto/*.c))
+LIB_SRCS := $(filter-out %_main.c,$(wildcard config/*.c dataplane/*.c proto/*.c control/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+
+# proto/NAME.proto -> build/gen/proto/NAME.pb-c.[ch] (protoc-c at build time), included
+# as "proto/NAME.pb-c.h" and compiled into the library.
+PROTO_SRCS  := $(wildcard proto/*.proto)
+PROTO_GEN_C := $(PROTO_SRCS:%.proto=$(BUILD)/gen/%.pb-c.c)
+PROTO_GEN_H := $(PROTO_SRCS:%.proto=$(BUILD)/gen/%.pb-c.h)
+LIB_OBJS    += $(PROTO_GEN_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 
 # Programs: name -> main file (built when the main file exists).
 PROG_sipshard-dp    := dataplane/dp_main.c
@@ -49,7 +56,9 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_DEPS_fuzz_sip_parse := $(filter-out %_main.c,$(wildcard dataplane/sip_*.c))
 FUZZ_DEPS_fuzz_cfg       := $(wildcard config/*.c)
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -I. -fsanitize=fuzzer,address,undefined \
+FUZZ_DEPS_fuzz_msg_decode := proto/msg_codec.c $(PROTO_GEN_C)
+FUZZ_LIBS_fuzz_msg_decode := -lprotobuf-c -lcrypto
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -I. -I$(BUILD)/gen -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 600
 
@@ -68,7 +77,18 @@ FLAGS_STAMP := $(BUILD)/.flags
 $(shell mkdir -p $(BUILD); echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS_STAMP) \
           || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $(FLAGS_STAMP))
 
-$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | $(PROTO_GEN_H)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: %.proto
+	@mkdir -p $(BUILD)/gen
+	@$(if $(Q),echo "  PROTOC  $<")
+	$(Q)protoc-c --c_out=$(BUILD)/gen $<
+.SECONDARY: $(PROTO_GEN_C) $(PROTO_GEN_H)
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -79,6 +99,8 @@ $(1): $(BUILD)/obj/$(PROG_$(notdir $(1)):.c=.o) $(LIB_OBJS)
 	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach p,$(PROGS),$(eval $(call PROG_RULE,$(p))))
+# sipshard-gen's own modules (perf/gen_*.c besides its main) are linked into it only.
+$(BUILD)/sipshard-gen: $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out perf/gen_main.c,$(wildcard perf/gen_*.c)))
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -91,11 +113,11 @@ $(BUILD)/perf/%: $(BUILD)/obj/perf/%.o $(LIB_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .SECONDEXPANSION:
-$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_DEPS_$$*) $$(wildcard config/*.h dataplane/sip_*.h) $(FLAGS_STAMP)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_DEPS_$$*) $$(wildcard config/*.h dataplane/sip_*.h proto/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(shell pkg-config --cflags yaml-0.1) -o $@ $< \
-	    $(FUZZ_DEPS_$*) $(if $(filter fuzz_cfg,$*),$(shell pkg-config --libs yaml-0.1))
+	    $(FUZZ_DEPS_$*) $(FUZZ_LIBS_$*) $(if $(filter fuzz_cfg,$*),$(shell pkg-config --libs yaml-0.1))
 
 deps:
 	@scripts/deps.sh

@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sipshard-cp: the control plane of a node, a DPDK secondary process of its
+ * sipshard-dp (same dataplane.file_prefix).
+ *
+ *   sipshard-cp -c FILE [-- EAL-ARGS...]
+ *
+ * One thread, one event loop (Redis clusterCron style): cluster datagrams arrive
+ * on the ring ss_to_cp (whoever received them in the dataplane: the control lcore
+ * polling the control queue, or a worker that found one in its share); they are
+ * decoded and authenticated (msg_codec) and fed to the topology state machine
+ * (cp_topo); a cron every CRON_MS asks it what to send; frames go back to the
+ * dataplane on ss_from_cp and leave by the control queue's TX side, never a
+ * worker's. The admin socket (cp_admin) is served from the same loop, and the
+ * node view is published in the shared memzone for the dataplane's telemetry
+ * (/sipshard/nodes). SIGTERM announces the leave to every peer, then exits 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "config/cfg.h"
+#include "control/cp_admin.h"
+#include "control/cp_topo.h"
+#include "dataplane/dp_pkt.h"
+#include "dataplane/dp_shared.h"
+#include "dataplane/dp_steer.h"
+#include "proto/msg_codec.h"
+
+RTE_LOG_REGISTER(cp_logtype, sipshard.cluster, INFO);
+#define CP_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, cp_logtype, "sipshard-cp: " fmt "\n", ##__VA_ARGS__)
+
+#define CRON_MS       10
+#define RX_BURST      32
+#define MAX_DGRAM     2048
+#define MAX_NEIGH     64
+#define IDLE_SLEEP_NS 200000L
+
+/* Peer MAC addresses learnt from their datagrams; broadcast until learnt. */
+struct cp_neigh {
+	uint32_t addr;
+	struct rte_ether_addr mac;
+};
+
+struct cp {
+	struct cfg cfg;
+	struct dp_shared *sh;
+	struct rte_ring *rx, *tx;
+	struct rte_mempool *pool;
+	const struct dp_port *port;     /* the port cluster traffic uses */
+	struct msg_codec codec;
+	struct cp_topo topo;
+	struct cp_actions acts;
+	struct cp_admin admin;
+	bool cluster;
+	uint16_t ip_id;
+	int n_neigh;
+	struct cp_neigh neigh[MAX_NEIGH];
+	uint64_t tx_frames, tx_fail, rx_frames, rx_short;
+	uint8_t buf[MAX_DGRAM];
+};
+
+static volatile sig_atomic_t stop;
+static struct cp cp;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- wire ---- */
+
+static void
+neigh_learn(struct cp *c, uint32_t addr, const struct rte_ether_addr *mac)
+{
+	int i;
+
+	for (i = 0; i < c->n_neigh; i++) {
+		if (c->neigh[i].addr == addr) {
+			c->neigh[i].mac = *mac;
+			return;
+		}
+	}
+	if (c->n_neigh < MAX_NEIGH) {
+		c->neigh[c->n_neigh].addr = addr;
+		c->neigh[c->n_neigh++].mac = *mac;
+	}
+}
+
+static struct rte_ether_addr
+neigh_mac(const struct cp *c, uint32_t addr)
+{
+	static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
+	int i;
+
+	for (i = 0; i < c->n_neigh; i++)
+		if (c->neigh[i].addr == addr)
+			return c->neigh[i].mac;
+	return bcast;
+}
+
+/* One UDP datagram to dst:port from our cluster port, onto ss_from_cp. */
+static void
+send_udp(struct cp *c, uint32_t dst, uint16_t dport, const uint8_t *data, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(c->pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	size_t total = sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + len;
+
+	if (m == NULL || rte_pktmbuf_append(m, (uint16_t)total) == NULL) {
+		c->tx_fail++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	eth->dst_addr = neigh_mac(c, dst);
+	eth->src_addr = c->port->mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(total - sizeof(*eth)));
+	ip->packet_id = rte_cpu_to_be_16(c->ip_id++);
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = c->port->ipv4;
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(c->cfg.cluster.port);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	udp->dgram_cksum = 0;
+	memcpy(udp + 1, data, len);
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	m->port = c->port->port_id;
+	if (rte_ring_mp_enqueue(c->tx, m) != 0) {
+		c->tx_fail++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	c->tx_frames++;
+}
+
+static void
+send_actions(struct cp *c, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < c->acts.n; i++) {
+		const struct cp_action *a = &c->acts.a[i];
+		struct msg m;
+		int n;
+
+		if (cp_topo_msg(&c->topo, a, now, &m) != 0)
+			continue;
+		n = msg_encode(&c->codec, &m, c->buf, sizeof(c->buf));
+		if (n > 0)
+			send_udp(c, a->dst_addr, a->dst_port, c->buf, (size_t)n);
+		else
+			c->tx_fail++;
+	}
+	c->acts.n = 0;
+}
+
+static unsigned int
+receive(struct cp *c, uint64_t now)
+{
+	struct rte_mbuf *pkts[RX_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(c->rx, (void **)pkts, RX_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dp_pkt_info *info = dp_pkt_info_of(m);
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		const uint8_t *p;
+		struct msg msg;
+		uint32_t src;
+
+		c->rx_frames++;
+		if (info->family != 4 || info->payload_len > sizeof(c->buf)) {
+			c->rx_short++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		p = rte_pktmbuf_read(m, info->payload_off, info->payload_len, c->buf);
+		memcpy(&src, info->src, 4);
+		src = rte_be_to_cpu_32(src);
+		if (p != NULL && msg_decode(&c->codec, p, info->payload_len, &msg) == MSG_REJECT_NONE) {
+			neigh_learn(c, src, &eth->src_addr);
+			msg.src_addr = src;
+			msg.src_port = info->src_port;
+			cp_topo_on_msg(&c->topo, &msg, now, &c->acts);
+			send_actions(c, now);
+		}
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+/* ---- node view for the dataplane's telemetry ---- */
+
+static void
+publish_nodes(struct cp *c)
+{
+	struct dp_node_view v[DP_MAX_NODES];
+	unsigned int n = 0, k;
+	int i;
+
+	memset(v, 0, sizeof(v));
+	v[n].id = c->cfg.node_id;
+	v[n].self = 1;
+	v[n].address = rte_be_to_cpu_32(c->port->ipv4);
+	snprintf(v[n].state, sizeof(v[n].state), "up");
+	for (k = 0; k < 3 && k < MSG_CAP_MAX; k++)
+		snprintf(v[n].caps[k], sizeof(v[n].caps[k]), "%s", msg_cap_state_name(c->topo.caps[k]));
+	n++;
+	for (i = 0; i < c->topo.n_peers && n < DP_MAX_NODES; i++, n++) {
+		const struct cp_peer *p = &c->topo.peers[i];
+
+		v[n].id = p->node.id;
+		v[n].address = p->node.addr;
+		snprintf(v[n].state, sizeof(v[n].state), "%s", cp_node_state_name(p->state));
+		for (k = 0; k < 3 && k < MSG_CAP_MAX; k++)
+			snprintf(v[n].caps[k], sizeof(v[n].caps[k]), "%s", msg_cap_state_name(p->caps[k]));
+	}
+	dp_shared_publish_nodes(c->sh, v, n);
+}
+
+/* ---- admin callbacks ---- */
+
+static int
+adm_status(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	uint16_t i;
+
+	(void)err;
+	(void)errlen;
+	cp_json_uint(j, "node_id", c->cfg.node_id);
+	cp_json_uint(j, "cluster_id", c->cluster ? c->cfg.cluster.id : 0);
+	cp_json_uint(j, "uptime_s", (rte_rdtsc() - c->sh->start_tsc) / c->sh->tsc_hz);
+	cp_json_uint(j, "workers", c->sh->n_workers);
+	cp_json_arr_open(j, "ports");
+	for (i = 0; i < c->sh->n_ports; i++) {
+		const struct dp_port *p = &c->sh->ports[i];
+		struct rte_eth_link link;
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+		memset(&link, 0, sizeof(link));
+		rte_eth_link_get_nowait(p->port_id, &link);
+		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		cp_json_obj_open(j, NULL);
+		cp_json_str(j, "name", p->name);
+		cp_json_str(j, "mac", mac);
+		cp_json_ipv4(j, "ipv4", rte_be_to_cpu_32(p->ipv4));
+		cp_json_str(j, "link", link.link_status ? "up" : "down");
+		cp_json_uint(j, "speed_mbps", link.link_speed);
+		cp_json_str(j, "steering", p->steering == DP_STEER_FLOW ? "rte_flow" : "software");
+		cp_json_obj_close(j);
+	}
+	cp_json_arr_close(j);
+	return 0;
+}
+
+static int
+adm_nodes(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+
+	(void)err;
+	(void)errlen;
+	cp_admin_json_nodes(j, &c->topo, now_ms());
+	return 0;
+}
+
+static int
+adm_events(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+
+	(void)err;
+	(void)errlen;
+	cp_admin_json_events(j, &c->topo, now_ms());
+	return 0;
+}
+
+static int
+adm_stats(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	unsigned int nlc = c->sh->n_workers + 1u, i, k;
+
+	(void)err;
+	(void)errlen;
+	cp_json_arr_open(j, "lcores");
+	for (i = 0; i < nlc; i++) {
+		const struct dp_stats *st = &c->sh->lcores[i]->stats;
+
+		cp_json_obj_open(j, NULL);
+		cp_json_uint(j, "lcore", i);
+		cp_json_str(j, "role", i == c->sh->n_workers ? "control" : "worker");
+		for (k = 0; k < DP_CNT_MAX; k++)
+			cp_json_uint(j, dp_counter_name(k), st->cnt[k]);
+		cp_json_obj_open(j, "drops");
+		for (k = 0; k < DP_DROP_MAX; k++)
+			if (st->drop[k] != 0)
+				cp_json_uint(j, dp_drop_name(k), st->drop[k]);
+		cp_json_obj_close(j);
+		cp_json_obj_close(j);
+	}
+	cp_json_arr_close(j);
+	cp_json_obj_open(j, "control_plane");
+	cp_json_uint(j, "rx_frames", c->rx_frames);
+	cp_json_uint(j, "rx_not_ipv4", c->rx_short);
+	cp_json_uint(j, "tx_frames", c->tx_frames);
+	cp_json_uint(j, "tx_failed", c->tx_fail);
+	cp_json_obj_close(j);
+	if (c->cluster)
+		cp_admin_json_cluster_stats(j, &c->topo, &c->codec);
+	return 0;
+}
+
+/* Every shard answers for its own AoRs: sum the counts. */
+static int
+adm_contacts_count(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	uint64_t aors = 0, contacts = 0;
+	unsigned int s;
+
+	for (s = 0; s < c->sh->n_workers; s++) {
+		char out[256];
+		unsigned long long a, b;
+		int rc = dp_shared_query(c->sh, s, DP_QUERY_CONTACTS_COUNT, "", out, sizeof(out), 1000);
+
+		if (rc < 0 || sscanf(out, "{\"aors\":%llu,\"contacts\":%llu", &a, &b) != 2) {
+			snprintf(err, errlen, "shard %u did not answer: %s", s,
+				 rc < 0 ? strerror(-rc) : "bad answer");
+			return -1;
+		}
+		aors += a;
+		contacts += b;
+	}
+	cp_json_uint(j, "aors", aors);
+	cp_json_uint(j, "contacts", contacts);
+	return 0;
+}
+
+static int
+adm_contacts_show(void *arg, const char *aor, struct cp_json *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	static char out[DP_QUERY_OUT];
+	unsigned int s;
+
+	for (s = 0; s < c->sh->n_workers; s++) {
+		int rc = dp_shared_query(c->sh, s, DP_QUERY_CONTACT_SHOW, aor, out, sizeof(out), 1000);
+
+		if (rc == -ENOENT)
+			continue;
+		if (rc < 0) {
+			snprintf(err, errlen, "shard %u did not answer: %s", s, strerror(-rc));
+			return -1;
+		}
+		/* The shard wrote {"aor":"...","contacts":[...]}: keep its normalised AoR
+		 * and the list. */
+		{
+			char *list = strstr(out, "\"contacts\":");
+			char *end = strrchr(out, '}');
+			char *a = strstr(out, "\"aor\":\"");
+
+			if (list == NULL || end == NULL || a == NULL) {
+				snprintf(err, errlen, "shard %u: bad answer", s);
+				return -1;
+			}
+			*end = '\0';
+			a += 7;
+			*strchr(a, '"') = '\0';
+			cp_json_str(j, "aor", a);
+			cp_json_raw(j, "contacts", list + 11);
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "no contacts for %s", aor);
+	return -1;
+}
+
+static void
+log_event(const struct cp_event *ev, void *arg)
+{
+	(void)arg;
+	CP_LOG(NOTICE, "node %u %s: %s", ev->node, cp_event_kind_name(ev->kind), ev->reason);
+}
+
+/* ---- main ---- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: sipshard-cp -c FILE [-- EAL-ARGS...]\n"
+		   "  attaches to the sipshard-dp of the same dataplane.file_prefix as a DPDK\n"
+		   "  secondary process and serves admin.socket (see docs/cluster.md)\n");
+}
+
+static int
+attach(struct cp *c)
+{
+	c->sh = dp_shared_lookup();
+	c->rx = rte_ring_lookup(DP_RING_TO_CP);
+	c->tx = rte_ring_lookup(DP_RING_FROM_CP);
+	c->pool = rte_mempool_lookup("ss_pkt");
+	if (c->sh == NULL || c->rx == NULL || c->tx == NULL || c->pool == NULL) {
+		CP_LOG(ERR, "the dataplane of file prefix '%s' has no %s: is sipshard-dp of the same version running?",
+		       c->cfg.dp.file_prefix, c->sh == NULL ? "shared zone" : "control-plane rings or pool");
+		return -ENOENT;
+	}
+	if (c->sh->node_id != c->cfg.node_id) {
+		CP_LOG(ERR, "the dataplane is node %u, the config says node %u", c->sh->node_id, c->cfg.node_id);
+		return -EINVAL;
+	}
+	c->port = &c->sh->ports[0];
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cp *c = &cp;
+	struct cp_topo_conf conf;
+	struct cp_admin_ops ops;
+	char *eal_argv[64];
+	char err[512];
+	const char *path = NULL;
+	int opt, eal_argc = 0, i, exit_code = 1;
+	uint64_t next_cron = 0, next_publish = 0;
+
+	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (path == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	if (cfg_load(path, &c->cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	c->cluster = c->cfg.cluster.enabled;
+	if (c->cluster) {
+		msg_codec_init(&c->codec, c->cfg.cluster.id, c->cfg.node_id);
+		if (msg_codec_load_key(&c->codec, c->cfg.cluster.key_file, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s: cluster.key_file: %s\n", path, err);
+			return 2;
+		}
+	}
+
+	eal_argv[eal_argc++] = "sipshard-cp";
+	eal_argv[eal_argc++] = "--proc-type=secondary";
+	eal_argv[eal_argc++] = "--file-prefix";
+	eal_argv[eal_argc++] = c->cfg.dp.file_prefix;
+	eal_argv[eal_argc++] = "-l";
+	eal_argv[eal_argc++] = "0";
+	eal_argv[eal_argc++] = "--no-pci";
+	for (i = optind; i < argc && eal_argc < 62; i++)
+		eal_argv[eal_argc++] = argv[i];
+	eal_argv[eal_argc] = NULL;
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "sipshard-cp: cannot attach to the dataplane '%s' (%s): it must be running, "
+			"with huge pages (a --no-huge dataplane has no secondary processes)\n",
+			c->cfg.dp.file_prefix, rte_strerror(rte_errno));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (attach(c) != 0)
+		goto cleanup;
+	if (c->cluster) {
+		if (cp_topo_conf_from_cfg(&conf, &c->cfg, cp_topo_new_incarnation()) != 0) {
+			CP_LOG(ERR, "%s: bad cluster section", path);
+			goto cleanup;
+		}
+		conf.self_addr = rte_be_to_cpu_32(c->port->ipv4);
+		cp_topo_init(&c->topo, &conf, now_ms());
+		cp_topo_set_event_fn(&c->topo, log_event, NULL);
+	} else {
+		memset(&c->topo, 0, sizeof(c->topo));
+		c->topo.conf.self_id = c->cfg.node_id;
+		c->topo.conf.self_addr = rte_be_to_cpu_32(c->port->ipv4);
+	}
+
+	memset(&ops, 0, sizeof(ops));
+	ops.arg = c;
+	ops.status = adm_status;
+	ops.nodes = adm_nodes;
+	ops.events = adm_events;
+	ops.stats = adm_stats;
+	ops.contacts_count = adm_contacts_count;
+	ops.contacts_show = adm_contacts_show;
+	cp_admin_init(&c->admin, &ops);
+	if (cp_admin_listen(&c->admin, c->cfg.admin_socket, err, sizeof(err)) != 0) {
+		CP_LOG(ERR, "admin.socket: %s", err);
+		goto cleanup;
+	}
+	CP_LOG(NOTICE, "ready: node %u attached to dataplane '%s', %s, admin socket %s",
+	       c->cfg.node_id, c->cfg.dp.file_prefix,
+	       c->cluster ? "cluster steering through the dataplane rings" : "no cluster configured",
+	       c->cfg.admin_socket);
+
+	while (!stop) {
+		uint64_t now = now_ms();
+		unsigned int work = c->cluster ? receive(c, now) : 0;
+
+		if (c->cluster && now >= next_cron) {
+			cp_topo_cron(&c->topo, now, &c->acts);
+			send_actions(c, now);
+			next_cron = now + CRON_MS;
+		}
+		if (now >= next_publish) {
+			publish_nodes(c);
+			next_publish = now + 100;
+		}
+		c->sh->cp_seen_tsc = rte_rdtsc();
+		cp_admin_poll(&c->admin, 0);
+		if (work == 0) {
+			struct timespec ts = { 0, IDLE_SLEEP_NS };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (c->cluster) {
+		cp_topo_leave(&c->topo, now_ms(), "shutdown", &c->acts);
+		send_actions(c, now_ms());
+	}
+	CP_LOG(NOTICE, "stopping%s", c->cluster ? " (leave announced)" : "");
+	exit_code = 0;
+	cp_admin_close(&c->admin);
+cleanup:
+	if (c->cluster)
+		msg_codec_fini(&c->codec);
+	rte_eal_cleanup();
+	return exit_code;
+}

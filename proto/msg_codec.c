@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Framing, HMAC and protobuf-c bodies of the cluster bus. See msg_codec.h. */
+#include <assert.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "proto/cluster.pb-c.h"
+#include "proto/msg_codec.h"
+
+static_assert(sizeof(struct msg_wire_hdr) == MSG_HDR_LEN, "wire header is 32 bytes");
+static_assert(MSG_MAX_BODY <= UINT16_MAX, "body length is a 16-bit field");
+#define MSG_SAME(a, b) ((int)(a) == (int)(b))
+#define MSG_ASSERT_TYPE(NAME, name, value) \
+	static_assert(MSG_SAME(MSG_T_##NAME, CLUSTER__MSG_TYPE__MSG_TYPE_##NAME), "MsgType " #name);
+MSG_FOREACH_TYPE(MSG_ASSERT_TYPE)
+#undef MSG_ASSERT_TYPE
+#define MSG_ASSERT_CAP(NAME, name) \
+	static_assert(MSG_SAME(MSG_CAP_##NAME, CLUSTER__CAPABILITY__CAPABILITY_##NAME), name);
+MSG_FOREACH_CAP(MSG_ASSERT_CAP)
+#undef MSG_ASSERT_CAP
+static_assert(MSG_SAME(MSG_CAP_NOT_SYNCED, CLUSTER__CAP_STATE__CAP_STATE_NOT_SYNCED) &&
+	      MSG_SAME(MSG_CAP_SYNCING, CLUSTER__CAP_STATE__CAP_STATE_SYNCING) &&
+	      MSG_SAME(MSG_CAP_SYNCED, CLUSTER__CAP_STATE__CAP_STATE_SYNCED), "CapState values");
+
+#define MSG_MAX_CAPS_RX  32             /* CapStatus entries accepted in a heartbeat */
+
+static const char *const msg_reject_names[MSG_REJECT_MAX] = {
+	[MSG_REJECT_NONE] = "none",
+#define MSG_REJECT_NAME(NAME, name, help) [MSG_REJECT_##NAME] = #name,
+	MSG_FOREACH_REJECT(MSG_REJECT_NAME)
+#undef MSG_REJECT_NAME
+};
+
+static const char *const msg_reject_helps[MSG_REJECT_MAX] = {
+	[MSG_REJECT_NONE] = "accepted",
+#define MSG_REJECT_HELP(NAME, name, help) [MSG_REJECT_##NAME] = help,
+	MSG_FOREACH_REJECT(MSG_REJECT_HELP)
+#undef MSG_REJECT_HELP
+};
+
+static const char *const msg_cap_names[MSG_CAP_MAX] = {
+#define MSG_CAP_NAME(NAME, name) [MSG_CAP_##NAME] = name,
+	MSG_FOREACH_CAP(MSG_CAP_NAME)
+#undef MSG_CAP_NAME
+};
+
+static const char *const msg_cap_state_names[MSG_CAP_STATE_MAX] = {
+	[MSG_CAP_NOT_SYNCED] = "not-synced",
+	[MSG_CAP_SYNCING] = "syncing",
+	[MSG_CAP_SYNCED] = "synced",
+};
+
+/* ---- header and HMAC ---- */
+
+static void
+msg_hdr_put(uint8_t *buf, const struct msg_hdr *h, size_t body_len)
+{
+	struct msg_wire_hdr w = {
+		.magic = htobe32(MSG_MAGIC),
+		.version = MSG_VERSION,
+		.type = h->type,
+		.flags = htobe16(h->flags),
+		.body_len = htobe16((uint16_t)body_len),
+		.cluster_id = htobe32(h->cluster_id),
+		.sender = htobe16(h->sender),
+		.incarnation = htobe64(h->incarnation),
+		.seq = htobe64(h->seq),
+	};
+
+	memcpy(buf, &w, sizeof(w));
+}
+
+/* HMAC-SHA256 of DATA[0..LEN) with the codec's key into MAC (32 bytes). */
+static int
+msg_hmac(const struct msg_codec *c, const uint8_t *data, size_t len, uint8_t *mac)
+{
+	unsigned int mac_len = 0;
+
+	if (HMAC(EVP_sha256(), c->key, (int)c->key_len, data, len, mac, &mac_len) == NULL ||
+	    mac_len != MSG_HMAC_LEN)
+		return -EIO;
+	return 0;
+}
+
+/* ---- bodies: struct msg -> protobuf ---- */
+
+static void
+msg_node_to_pb(const struct msg_node *n, Cluster__NodeInfo *pb)
+{
+	cluster__node_info__init(pb);
+	pb->node_id = n->id;
+	pb->ipv4 = n->addr;
+	pb->port = n->port;
+}
+
+static bool
+msg_node_ok(const struct msg_node *n)
+{
+	return n->id != 0 && n->port != 0;
+}
+
+/* Packs the body of M into OUT; returns its length or -errno. */
+static int
+msg_body_pack(const struct msg *m, uint8_t *out, size_t cap)
+{
+	Cluster__NodeInfo nodes[MSG_MAX_NODES], *nodep[MSG_MAX_NODES];
+	Cluster__PeerSeen seen[MSG_MAX_NODES], *seenp[MSG_MAX_NODES];
+	Cluster__CapStatus caps[MSG_CAP_MAX], *capp[MSG_CAP_MAX];
+	Cluster__Heartbeat hb;
+	Cluster__Join join;
+	Cluster__Adopt adopt;
+	Cluster__Announce ann;
+	Cluster__Leave leave;
+	ProtobufCMessage *pb;
+	size_t i, n, size;
+
+	switch (m->hdr.type) {
+	case MSG_T_HEARTBEAT: {
+		const struct msg_heartbeat *h = &m->u.hb;
+
+		if (!msg_node_ok(&h->node) || h->n_seen > MSG_MAX_NODES)
+			return -EINVAL;
+		cluster__heartbeat__init(&hb);
+		msg_node_to_pb(&h->node, &nodes[0]);
+		hb.node = &nodes[0];
+		hb.incarnation = h->incarnation;
+		hb.cluster_id = h->cluster_id;
+		for (i = 0; i < h->n_seen; i++) {
+			if (h->seen[i].id == 0)
+				return -EINVAL;
+			cluster__peer_seen__init(&seen[i]);
+			seen[i].node_id = h->seen[i].id;
+			seen[i].incarnation = h->seen[i].incarnation;
+			seen[i].last_seq = h->seen[i].last_seq;
+			seenp[i] = &seen[i];
+		}
+		hb.n_hears = h->n_seen;
+		hb.hears = seenp;
+		for (i = 0; i < MSG_CAP_MAX; i++) {
+			if (h->caps[i] >= MSG_CAP_STATE_MAX)
+				return -EINVAL;
+			cluster__cap_status__init(&caps[i]);
+			caps[i].capability = (uint32_t)i;
+			caps[i].state = h->caps[i];
+			capp[i] = &caps[i];
+		}
+		hb.n_caps = MSG_CAP_MAX;
+		hb.caps = capp;
+		if (h->leaving) {
+			hb.has_leaving = 1;
+			hb.leaving = 1;
+		}
+		pb = &hb.base;
+		break;
+	}
+	case MSG_T_JOIN:
+		if (!msg_node_ok(&m->u.join.node))
+			return -EINVAL;
+		cluster__join__init(&join);
+		msg_node_to_pb(&m->u.join.node, &nodes[0]);
+		join.node = &nodes[0];
+		pb = &join.base;
+		break;
+	case MSG_T_ADOPT:
+	case MSG_T_ANNOUNCE:
+		n = m->u.members.n;
+		if (n > MSG_MAX_NODES)
+			return -EINVAL;
+		for (i = 0; i < n; i++) {
+			if (!msg_node_ok(&m->u.members.nodes[i]))
+				return -EINVAL;
+			msg_node_to_pb(&m->u.members.nodes[i], &nodes[i]);
+			nodep[i] = &nodes[i];
+		}
+		if (m->hdr.type == MSG_T_ADOPT) {
+			cluster__adopt__init(&adopt);
+			adopt.n_members = n;
+			adopt.members = nodep;
+			pb = &adopt.base;
+		} else {
+			cluster__announce__init(&ann);
+			ann.n_members = n;
+			ann.members = nodep;
+			pb = &ann.base;
+		}
+		break;
+	case MSG_T_LEAVE:
+		cluster__leave__init(&leave);
+		if (memchr(m->u.leave.reason, '\0', sizeof(m->u.leave.reason)) == NULL)
+			return -EINVAL;
+		if (m->u.leave.reason[0] != '\0')
+			leave.reason = (char *)(uintptr_t)m->u.leave.reason;
+		pb = &leave.base;
+		break;
+	default:
+		return -EINVAL;
+	}
+	size = protobuf_c_message_get_packed_size(pb);
+	if (size > MSG_MAX_BODY || size > cap)
+		return -EMSGSIZE;
+	return (int)protobuf_c_message_pack(pb, out);
+}
+
+/* ---- bodies: protobuf -> struct msg (network input: check everything) ---- */
+
+static bool
+msg_node_from_pb(const Cluster__NodeInfo *pb, struct msg_node *n)
+{
+	if (pb == NULL || pb->node_id == 0 || pb->node_id > UINT16_MAX ||
+	    pb->port == 0 || pb->port > UINT16_MAX)
+		return false;
+	n->id = (uint16_t)pb->node_id;
+	n->addr = pb->ipv4;
+	n->port = (uint16_t)pb->port;
+	return true;
+}
+
+static enum msg_reject
+msg_hb_from_pb(const Cluster__Heartbeat *pb, struct msg *m)
+{
+	struct msg_heartbeat *h = &m->u.hb;
+	size_t i;
+
+	if (!msg_node_from_pb(pb->node, &h->node) || h->node.id != m->hdr.sender ||
+	    pb->incarnation != m->hdr.incarnation || pb->cluster_id != m->hdr.cluster_id ||
+	    pb->n_hears > MSG_MAX_NODES || pb->n_caps > MSG_MAX_CAPS_RX)
+		return MSG_REJECT_BAD_FIELD;
+	h->incarnation = pb->incarnation;
+	h->cluster_id = pb->cluster_id;
+	h->leaving = pb->has_leaving && pb->leaving;
+	h->n_seen = (uint16_t)pb->n_hears;
+	for (i = 0; i < pb->n_hears; i++) {
+		const Cluster__PeerSeen *s = pb->hears[i];
+
+		if (s == NULL || s->node_id == 0 || s->node_id > UINT16_MAX)
+			return MSG_REJECT_BAD_FIELD;
+		h->seen[i].id = (uint16_t)s->node_id;
+		h->seen[i].incarnation = s->incarnation;
+		h->seen[i].last_seq = s->last_seq;
+	}
+	for (i = 0; i < pb->n_caps; i++) {
+		const Cluster__CapStatus *cs = pb->caps[i];
+
+		if (cs == NULL || cs->state >= MSG_CAP_STATE_MAX)
+			return MSG_REJECT_BAD_FIELD;
+		if (cs->capability < MSG_CAP_MAX)       /* newer capabilities: ignored */
+			h->caps[cs->capability] = (uint8_t)cs->state;
+	}
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
+msg_members_from_pb(Cluster__NodeInfo *const *list, size_t n, struct msg *m)
+{
+	size_t i;
+
+	if (n > MSG_MAX_NODES)
+		return MSG_REJECT_BAD_FIELD;
+	for (i = 0; i < n; i++)
+		if (!msg_node_from_pb(list[i], &m->u.members.nodes[i]))
+			return MSG_REJECT_BAD_FIELD;
+	m->u.members.n = (uint16_t)n;
+	return MSG_REJECT_NONE;
+}
+
+/* Copies a reason string, truncated, with anything not printable ASCII as '?'. */
+static void
+msg_reason_copy(char *dst, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src != NULL && src[i] != '\0' && i < MSG_REASON_MAX - 1; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+static enum msg_reject
+msg_body_unpack(const uint8_t *body, size_t len, struct msg *m)
+{
+	enum msg_reject r = MSG_REJECT_NONE;
+
+	switch (m->hdr.type) {
+	case MSG_T_HEARTBEAT: {
+		Cluster__Heartbeat *pb = cluster__heartbeat__unpack(NULL, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		r = msg_hb_from_pb(pb, m);
+		cluster__heartbeat__free_unpacked(pb, NULL);
+		break;
+	}
+	case MSG_T_JOIN: {
+		Cluster__Join *pb = cluster__join__unpack(NULL, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		if (!msg_node_from_pb(pb->node, &m->u.join.node) ||
+		    m->u.join.node.id != m->hdr.sender)
+			r = MSG_REJECT_BAD_FIELD;
+		cluster__join__free_unpacked(pb, NULL);
+		break;
+	}
+	case MSG_T_ADOPT: {
+		Cluster__Adopt *pb = cluster__adopt__unpack(NULL, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		r = msg_members_from_pb(pb->members, pb->n_members, m);
+		cluster__adopt__free_unpacked(pb, NULL);
+		break;
+	}
+	case MSG_T_ANNOUNCE: {
+		Cluster__Announce *pb = cluster__announce__unpack(NULL, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		r = msg_members_from_pb(pb->members, pb->n_members, m);
+		cluster__announce__free_unpacked(pb, NULL);
+		break;
+	}
+	case MSG_T_LEAVE: {
+		Cluster__Leave *pb = cluster__leave__unpack(NULL, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		msg_reason_copy(m->u.leave.reason, pb->reason);
+		cluster__leave__free_unpacked(pb, NULL);
+		break;
+	}
+	default:
+		return MSG_REJECT_UNKNOWN_TYPE;
+	}
+	return r;
+}
+
+static bool
+msg_type_known(unsigned int type)
+{
+	switch (type) {
+#define MSG_TYPE_CASE(NAME, name, value) case value:
+	MSG_FOREACH_TYPE(MSG_TYPE_CASE)
+#undef MSG_TYPE_CASE
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- public ---- */
+
+void
+msg_codec_init(struct msg_codec *c, uint32_t cluster_id, uint16_t self_id)
+{
+	memset(c, 0, sizeof(*c));
+	c->cluster_id = cluster_id;
+	c->self_id = self_id;
+}
+
+void
+msg_codec_fini(struct msg_codec *c)
+{
+	OPENSSL_cleanse(c->key, sizeof(c->key));
+	c->key_len = 0;
+}
+
+int
+msg_codec_set_key(struct msg_codec *c, const void *key, size_t len)
+{
+	if (len < MSG_KEY_MIN || len > MSG_KEY_MAX)
+		return -EINVAL;
+	msg_codec_fini(c);
+	memcpy(c->key, key, len);
+	c->key_len = len;
+	return 0;
+}
+
+int
+msg_codec_load_key(struct msg_codec *c, const char *path, char *err, size_t errlen)
+{
+	uint8_t buf[MSG_KEY_MAX + 1];
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+			goto out_close;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > MSG_KEY_MAX) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: key too long (more than %d bytes)", path, MSG_KEY_MAX);
+	} else if (len < MSG_KEY_MIN) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: key too short (%zu bytes, need at least %d)",
+			 path, len, MSG_KEY_MIN);
+	} else {
+		rc = msg_codec_set_key(c, buf, len);
+	}
+out_close:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+int
+msg_frame(struct msg_codec *c, const struct msg_hdr *h, const void *body, size_t body_len,
+	  uint8_t *buf, size_t cap)
+{
+	size_t total = MSG_HDR_LEN + body_len + MSG_HMAC_LEN;
+
+	if (c->key_len == 0)
+		return -ENOKEY;
+	if (body_len > MSG_MAX_BODY || total > cap)
+		return -EMSGSIZE;
+	if (body_len > 0 && body != buf + MSG_HDR_LEN)
+		memmove(buf + MSG_HDR_LEN, body, body_len);
+	msg_hdr_put(buf, h, body_len);
+	if (msg_hmac(c, buf, MSG_HDR_LEN + body_len, buf + MSG_HDR_LEN + body_len) < 0)
+		return -EIO;
+	c->encoded++;
+	return (int)total;
+}
+
+int
+msg_encode(struct msg_codec *c, const struct msg *m, uint8_t *buf, size_t cap)
+{
+	int n;
+
+	if (c->key_len == 0)
+		return -ENOKEY;
+	if (m->hdr.sender == 0 || m->hdr.incarnation == 0)
+		return -EINVAL;
+	if (cap < MSG_HDR_LEN + MSG_HMAC_LEN)
+		return -EMSGSIZE;
+	n = msg_body_pack(m, buf + MSG_HDR_LEN, cap - MSG_HDR_LEN - MSG_HMAC_LEN);
+	if (n < 0)
+		return n;
+	return msg_frame(c, &m->hdr, buf + MSG_HDR_LEN, (size_t)n, buf, cap);
+}
+
+enum msg_reject
+msg_decode(struct msg_codec *c, const uint8_t *buf, size_t len, struct msg *out)
+{
+	uint8_t mac[MSG_HMAC_LEN];
+	struct msg_wire_hdr w;
+	enum msg_reject r;
+	size_t body_len;
+
+	if (len < MSG_HDR_LEN + MSG_HMAC_LEN) {
+		r = MSG_REJECT_SHORT;
+		goto reject;
+	}
+	memcpy(&w, buf, sizeof(w));
+	body_len = be16toh(w.body_len);
+	if (be32toh(w.magic) != MSG_MAGIC)
+		r = MSG_REJECT_BAD_MAGIC;
+	else if (w.version != MSG_VERSION)
+		r = MSG_REJECT_BAD_VERSION;
+	else if (body_len > MSG_MAX_BODY || MSG_HDR_LEN + body_len + MSG_HMAC_LEN != len)
+		r = MSG_REJECT_BAD_LENGTH;
+	else if (be32toh(w.cluster_id) != c->cluster_id)
+		r = MSG_REJECT_WRONG_CLUSTER;
+	else if (c->key_len == 0 || msg_hmac(c, buf, MSG_HDR_LEN + body_len, mac) < 0 ||
+		 CRYPTO_memcmp(mac, buf + MSG_HDR_LEN + body_len, MSG_HMAC_LEN) != 0)
+		r = MSG_REJECT_BAD_HMAC;
+	else
+		r = MSG_REJECT_NONE;
+	if (r != MSG_REJECT_NONE)
+		goto reject;
+
+	memset(out, 0, sizeof(*out));
+	out->hdr.type = w.type;
+	out->hdr.flags = be16toh(w.flags);
+	out->hdr.cluster_id = be32toh(w.cluster_id);
+	out->hdr.sender = be16toh(w.sender);
+	out->hdr.incarnation = be64toh(w.incarnation);
+	out->hdr.seq = be64toh(w.seq);
+	if (out->hdr.sender == 0 || out->hdr.incarnation == 0)
+		r = MSG_REJECT_BAD_SENDER;
+	else if (out->hdr.sender == c->self_id)
+		r = MSG_REJECT_FROM_SELF;
+	else if (!msg_type_known(out->hdr.type))
+		r = MSG_REJECT_UNKNOWN_TYPE;
+	else
+		r = msg_body_unpack(buf + MSG_HDR_LEN, body_len, out);
+	if (r != MSG_REJECT_NONE)
+		goto reject;
+	c->decoded++;
+	return MSG_REJECT_NONE;
+reject:
+	c->rejects[r]++;
+	return r;
+}
+
+const char *
+msg_reject_name(enum msg_reject r)
+{
+	return (unsigned int)r < MSG_REJECT_MAX ? msg_reject_names[r] : "?";
+}
+
+const char *
+msg_reject_help(enum msg_reject r)
+{
+	return (unsigned int)r < MSG_REJECT_MAX ? msg_reject_helps[r] : "?";
+}
+
+const char *
+msg_type_name(unsigned int type)
+{
+	switch (type) {
+#define MSG_TYPE_NAME(NAME, name, value) case value: return #name;
+	MSG_FOREACH_TYPE(MSG_TYPE_NAME)
+#undef MSG_TYPE_NAME
+	default:
+		return "?";
+	}
+}
+
+const char *
+msg_cap_name(unsigned int cap)
+{
+	return cap < MSG_CAP_MAX ? msg_cap_names[cap] : "?";
+}
+
+const char *
+msg_cap_state_name(unsigned int state)
+{
+	return state < MSG_CAP_STATE_MAX ? msg_cap_state_names[state] : "?";
+}

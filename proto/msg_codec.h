@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Framing codec of the cluster bus: struct msg <-> authenticated UDP payload.
+ *
+ * A datagram is  header (32 bytes, struct msg_wire_hdr, network byte order)
+ *              | body (hdr.body_len bytes: the protobuf-c message of hdr.type)
+ *              | HMAC-SHA256(cluster key, header | body) (32 bytes).
+ * msg_encode() fills magic, version and length, packs the body and appends the
+ * HMAC; the caller owns every other header field (cp_topo_msg() fills them).
+ * msg_decode() checks, in this order and stopping at the first failure: length,
+ * magic, version, body length, cluster id, HMAC (constant-time), sender, type,
+ * protobuf, field values; each failure is one reason of MSG_FOREACH_REJECT and is
+ * counted in the codec. Nothing from the network is trusted before the HMAC
+ * check, and nothing is believed after it that was not range-checked: a decoded
+ * struct msg has ids in 1..65535, lists within MSG_MAX_NODES, body node id =
+ * header sender where both exist.
+ *
+ * The key is the whole content of cluster.key_file (any bytes, 16..4096). One
+ * codec per process, used by one thread (the cp event loop): it holds the key
+ * and the counters, which the admin socket reads from the same thread.
+ */
+#ifndef SIPSHARD_PROTO_MSG_CODEC_H
+#define SIPSHARD_PROTO_MSG_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/msg_types.h"
+
+#define MSG_KEY_MIN      16
+#define MSG_KEY_MAX      4096
+
+/* Why a datagram was dropped, in the order the decoder checks.
+ * X(NAME, name, help) */
+#define MSG_FOREACH_REJECT(X) \
+	X(SHORT,         short,         "datagram shorter than header + HMAC") \
+	X(BAD_MAGIC,     bad_magic,     "magic is not SSHB") \
+	X(BAD_VERSION,   bad_version,   "framing version not supported") \
+	X(BAD_LENGTH,    bad_length,    "body length over the maximum or not the datagram's") \
+	X(WRONG_CLUSTER, wrong_cluster, "cluster id of another cluster") \
+	X(BAD_HMAC,      bad_hmac,      "HMAC-SHA256 mismatch (other key, or altered)") \
+	X(BAD_SENDER,    bad_sender,    "sender node id 0 or incarnation 0") \
+	X(FROM_SELF,     from_self,     "sender is this node's id (loop or duplicate id)") \
+	X(UNKNOWN_TYPE,  unknown_type,  "message type unknown to this version") \
+	X(BAD_PROTOBUF,  bad_protobuf,  "body is not a valid protobuf of its type") \
+	X(BAD_FIELD,     bad_field,     "value out of range or inconsistent with the header")
+
+enum msg_reject {
+	MSG_REJECT_NONE = 0,            /* accepted */
+#define MSG_REJECT_ENUM(NAME, name, help) MSG_REJECT_##NAME,
+	MSG_FOREACH_REJECT(MSG_REJECT_ENUM)
+#undef MSG_REJECT_ENUM
+	MSG_REJECT_MAX
+};
+
+struct msg_codec {
+	uint32_t cluster_id;
+	uint16_t self_id;
+	size_t key_len;                 /* 0 until a key is set: nothing verifies */
+	uint8_t key[MSG_KEY_MAX];
+	uint64_t encoded;               /* datagrams produced */
+	uint64_t decoded;               /* datagrams accepted */
+	uint64_t rejects[MSG_REJECT_MAX];
+};
+
+/* Identity used by the decoder's checks (cluster id, from_self); no key yet. */
+void msg_codec_init(struct msg_codec *c, uint32_t cluster_id, uint16_t self_id);
+
+/* Wipes the key. */
+void msg_codec_fini(struct msg_codec *c);
+
+/* Use LEN bytes as the key: 0, or -EINVAL when not 16..4096 bytes. */
+int msg_codec_set_key(struct msg_codec *c, const void *key, size_t len);
+
+/* Read the key from PATH (the whole file). 0, or -errno with "PATH: message"
+ * in err: cannot open/read, "key too short (N bytes, need at least 16)",
+ * "key too long (more than 4096 bytes)". */
+int msg_codec_load_key(struct msg_codec *c, const char *path, char *err, size_t errlen);
+
+/* Encode M into BUF: returns the datagram length (> 0), -EINVAL (unknown type,
+ * list over MSG_MAX_NODES, id 0), -EMSGSIZE (body over MSG_MAX_BODY or CAP too
+ * small), -ENOKEY (no key). */
+int msg_encode(struct msg_codec *c, const struct msg *m, uint8_t *buf, size_t cap);
+
+/* Frame an arbitrary BODY under header H (tests, fuzzing, future types): same
+ * return values as msg_encode(). */
+int msg_frame(struct msg_codec *c, const struct msg_hdr *h, const void *body,
+	      size_t body_len, uint8_t *buf, size_t cap);
+
+/* Decode LEN bytes at BUF into *out. Returns MSG_REJECT_NONE (0) and fills *out
+ * (src_addr/src_port zeroed: the caller sets them), or the reason, counted in c.
+ * Never reads outside BUF[0..LEN). */
+enum msg_reject msg_decode(struct msg_codec *c, const uint8_t *buf, size_t len,
+			   struct msg *out);
+
+/* Names: "short", "bad_magic"...; "heartbeat"...; "registrations"...;
+ * "not-synced" | "syncing" | "synced". "?" when out of range. */
+const char *msg_reject_name(enum msg_reject r);
+const char *msg_reject_help(enum msg_reject r);
+const char *msg_type_name(unsigned int type);
+const char *msg_cap_name(unsigned int cap);
+const char *msg_cap_state_name(unsigned int state);
+
+#endif /* SIPSHARD_PROTO_MSG_CODEC_H */

@@ -1,0 +1,713 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the admin socket (control/cp_admin): the JSON writer, the
+ * command table, every command against fake callbacks (the nodes and events
+ * answers come from a real cp_topo driven on a fake clock), and the server loop
+ * over a socketpair and over a Unix socket in a temporary directory.
+ *
+ * `test_cp_admin --serve PATH` serves the same fake node on PATH until SIGTERM
+ * (at most 120 s): tests/cli/sipshardctl.sh runs sipshardctl against it.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cmocka.h>
+
+#include "control/cp_admin.h"
+#include "control/cp_topo.h"
+
+/* ---- the fake node ---- */
+
+struct fake {
+	struct cp_topo topo;
+	struct msg_codec codec;
+	uint64_t now;
+	int tag_calls;
+};
+
+static struct fake fake;
+
+/* Node 1 with static peers 2 and 3: 2 up (heard at 1500), 3 never heard (down
+ * at 2000); the clock reads 2000. */
+static void
+fake_init(struct fake *f)
+{
+	struct cp_topo_conf conf;
+	struct cp_actions *out = malloc(sizeof(*out));
+	struct msg m;
+	int i;
+
+	assert_non_null(out);
+	memset(f, 0, sizeof(*f));
+	memset(&conf, 0, sizeof(conf));
+	conf.self_id = 1;
+	conf.self_addr = 0xc6120001u;
+	conf.port = 5800;
+	conf.cluster_id = 7;
+	conf.incarnation = 1001;
+	conf.ping_interval_ms = 200;
+	conf.node_timeout_ms = 1000;
+	conf.n_nodes = 2;
+	conf.nodes[0] = (struct msg_node){ 2, 0xc6120002u, 5800 };
+	conf.nodes[1] = (struct msg_node){ 3, 0xc6120003u, 5800 };
+	assert_int_equal(cp_topo_init(&f->topo, &conf, 1000), 0);
+	cp_topo_set_cap(&f->topo, MSG_CAP_REGISTRATIONS, MSG_CAP_SYNCED);
+	out->n = 0;
+	cp_topo_cron(&f->topo, 1000, out);
+	assert_int_equal(out->n, 2);
+	for (i = 0; i < out->n; i++)
+		assert_int_equal(cp_topo_msg(&f->topo, &out->a[i], 1000, &m), 0);
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct msg_hdr){ .type = MSG_T_HEARTBEAT, .cluster_id = 7, .sender = 2,
+				  .incarnation = 2002, .seq = 1 };
+	m.u.hb.node = conf.nodes[0];
+	m.u.hb.incarnation = 2002;
+	m.u.hb.cluster_id = 7;
+	m.u.hb.caps[MSG_CAP_REGISTRATIONS] = MSG_CAP_SYNCING;
+	m.u.hb.n_seen = 1;
+	m.u.hb.seen[0] = (struct msg_seen){ 1, 1001, 1 };
+	out->n = 0;
+	assert_int_equal(cp_topo_on_msg(&f->topo, &m, 1500, out), 0);
+	cp_topo_cron(&f->topo, 2000, out);
+	f->now = 2000;
+	msg_codec_init(&f->codec, 7, 1);
+	f->codec.decoded = 12;
+	f->codec.rejects[MSG_REJECT_BAD_HMAC] = 2;
+	free(out);
+}
+
+static int
+fake_status(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct fake *f = arg;
+
+	(void)err;
+	(void)errlen;
+	cp_json_uint(j, "node_id", f->topo.conf.self_id);
+	cp_json_uint(j, "cluster_id", f->topo.conf.cluster_id);
+	cp_json_uint(j, "uptime_s", (f->now - f->topo.started_at) / 1000);
+	cp_json_uint(j, "workers", 2);
+	cp_json_arr_open(j, "ports");
+	cp_json_obj_open(j, NULL);
+	cp_json_uint(j, "port", 0);
+	cp_json_str(j, "device", "net_af_packet0,iface=ss-n1");
+	cp_json_str(j, "link", "up");
+	cp_json_obj_close(j);
+	cp_json_arr_close(j);
+	return 0;
+}
+
+static int
+fake_nodes(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct fake *f = arg;
+
+	(void)err;
+	(void)errlen;
+	cp_admin_json_nodes(j, &f->topo, f->now);
+	return 0;
+}
+
+static int
+fake_events(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct fake *f = arg;
+
+	(void)err;
+	(void)errlen;
+	cp_admin_json_events(j, &f->topo, f->now);
+	return 0;
+}
+
+static int
+fake_tags(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	cp_json_arr_open(j, "tags");
+	cp_json_obj_open(j, NULL);
+	cp_json_str(j, "name", "service");
+	cp_json_uint(j, "cluster", 1);
+	cp_json_str(j, "state", "active");
+	cp_json_uint(j, "owner", 1);
+	cp_json_uint(j, "term", 3);
+	cp_json_obj_close(j);
+	cp_json_arr_close(j);
+	return 0;
+}
+
+static int
+fake_tag_set_active(void *arg, const char *name, uint32_t cluster, struct cp_json *j,
+		    char *err, size_t errlen)
+{
+	struct fake *f = arg;
+
+	(void)j;
+	f->tag_calls++;
+	if (strcmp(name, "service") != 0 || cluster != 1) {
+		snprintf(err, errlen, "no such tag '%s/%u'", name, cluster);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int
+fake_contacts_count(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	cp_json_uint(j, "aors", 2);
+	cp_json_uint(j, "contacts", 3);
+	return 0;
+}
+
+static int
+fake_contacts_show(void *arg, const char *aor, struct cp_json *j, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	cp_json_str(j, "aor", aor);
+	cp_json_arr_open(j, "contacts");
+	if (strcmp(aor, "alice@example.com") == 0) {
+		cp_json_obj_open(j, NULL);
+		cp_json_str(j, "uri", "sip:alice@198.18.0.100:5060");
+		cp_json_uint(j, "expires_in", 3599);
+		cp_json_str(j, "received", "198.18.0.100:5060");
+		cp_json_fixed(j, "q", 1.0, 1);
+		cp_json_uint(j, "origin", 1);
+		cp_json_obj_close(j);
+	}
+	cp_json_arr_close(j);
+	return 0;
+}
+
+static int
+fake_backends(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	cp_json_arr_open(j, "backends");
+	cp_json_obj_open(j, NULL);
+	cp_json_uint(j, "set", 1);
+	cp_json_str(j, "uri", "sip:198.18.1.1:5060");
+	cp_json_uint(j, "weight", 1);
+	cp_json_str(j, "state", "up");
+	cp_json_obj_close(j);
+	cp_json_arr_close(j);
+	return 0;
+}
+
+static int
+fake_stats(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	struct fake *f = arg;
+
+	(void)err;
+	(void)errlen;
+	cp_json_arr_open(j, "workers");
+	cp_json_obj_open(j, NULL);
+	cp_json_uint(j, "worker", 0);
+	cp_json_uint(j, "rx_pkts", 10);
+	cp_json_uint(j, "tx_pkts", 9);
+	cp_json_obj_close(j);
+	cp_json_arr_close(j);
+	cp_admin_json_cluster_stats(j, &f->topo, &f->codec);
+	return 0;
+}
+
+static const struct cp_admin_ops fake_ops = {
+	.arg = &fake,
+	.status = fake_status,
+	.nodes = fake_nodes,
+	.events = fake_events,
+	.tags = fake_tags,
+	.tag_set_active = fake_tag_set_active,
+	.contacts_count = fake_contacts_count,
+	.contacts_show = fake_contacts_show,
+	.backends = fake_backends,
+	.stats = fake_stats,
+};
+
+#define FAKE_NODES_JSON \
+	"{\"ok\":true,\"nodes\":[" \
+	"{\"id\":1,\"address\":\"198.18.0.1\",\"state\":\"up\",\"self\":true," \
+	"\"caps\":{\"registrations\":\"synced\",\"backends\":\"not-synced\",\"tags\":\"not-synced\"}," \
+	"\"port\":5800,\"incarnation\":1001,\"last_heard_ms\":null,\"state_for_ms\":1000}," \
+	"{\"id\":2,\"address\":\"198.18.0.2\",\"state\":\"up\",\"self\":false," \
+	"\"caps\":{\"registrations\":\"syncing\",\"backends\":\"not-synced\",\"tags\":\"not-synced\"}," \
+	"\"port\":5800,\"incarnation\":2002,\"last_heard_ms\":500,\"state_for_ms\":500}," \
+	"{\"id\":3,\"address\":\"198.18.0.3\",\"state\":\"down\",\"self\":false," \
+	"\"caps\":{\"registrations\":\"not-synced\",\"backends\":\"not-synced\",\"tags\":\"not-synced\"}," \
+	"\"port\":5800,\"incarnation\":0,\"last_heard_ms\":null,\"state_for_ms\":0}]}"
+
+static struct cp_admin admin;
+static struct cp_json json;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	fake_init(&fake);
+	cp_admin_init(&admin, &fake_ops);
+	cp_json_init(&json, CP_ADMIN_MAX_RESPONSE);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	cp_admin_close(&admin);
+	cp_json_free(&json);
+	return 0;
+}
+
+static const char *
+ask(const char *line)
+{
+	cp_admin_handle(&admin, line, &json);
+	assert_false(json.failed);
+	return json.buf;
+}
+
+/* ---- JSON writer ---- */
+
+static void
+test_json_writer(void **state)
+{
+	struct cp_json j;
+
+	(void)state;
+	cp_json_init(&j, 1024);
+	cp_json_obj_open(&j, NULL);
+	cp_json_str(&j, "s", "a\"b\\c\n\t\x01\x7f é \xff.");
+	cp_json_int(&j, "i", -5);
+	cp_json_uint(&j, "u", UINT64_MAX);
+	cp_json_bool(&j, "t", true);
+	cp_json_null(&j, "n");
+	cp_json_fixed(&j, "q", 1.0, 1);
+	cp_json_fixed(&j, "r", 0.125, 3);
+	cp_json_fixed(&j, "nan", 0.0 / 0.0, 1);
+	cp_json_ipv4(&j, "ip", 0xc6120001u);
+	cp_json_arr_open(&j, "a");
+	cp_json_uint(&j, NULL, 1);
+	cp_json_obj_open(&j, NULL);
+	cp_json_obj_close(&j);
+	cp_json_arr_open(&j, NULL);
+	cp_json_arr_close(&j);
+	cp_json_arr_close(&j);
+	cp_json_obj_close(&j);
+	assert_false(j.failed);
+	assert_int_equal(j.depth, 0);
+	assert_string_equal(j.buf,
+		"{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\\u007f é \\ufffd.\",\"i\":-5,"
+		"\"u\":18446744073709551615,\"t\":true,\"n\":null,\"q\":1.0,\"r\":0.125,"
+		"\"nan\":null,\"ip\":\"198.18.0.1\",\"a\":[1,{},[]]}");
+	assert_int_equal(j.len, strlen(j.buf));
+
+	/* limits are sticky failures */
+	cp_json_reset(&j);
+	cp_json_str(&j, NULL, "");
+	assert_string_equal(j.buf, "\"\"");
+	j.max = 8;
+	cp_json_reset(&j);
+	cp_json_str(&j, NULL, "0123456789");
+	assert_true(j.failed);
+	j.max = 1024;
+	cp_json_reset(&j);
+	for (int i = 0; i < CP_JSON_MAX_DEPTH + 1; i++)
+		cp_json_arr_open(&j, NULL);
+	assert_true(j.failed);
+	cp_json_reset(&j);
+	cp_json_arr_close(&j);
+	assert_true(j.failed);
+	cp_json_free(&j);
+}
+
+/* ---- command table ---- */
+
+static void
+test_cmd_match(void **state)
+{
+	const struct cp_admin_cmd *cmd;
+	char *a1[] = { "nodes" }, *a2[] = { "nodes", "x" }, *a3[] = { "contacts" };
+	char *a4[] = { "contacts", "show" }, *a5[] = { "contacts", "show", "bob@x" };
+	char *a6[] = { "contacts", "bogus" }, *a7[] = { "frobnicate", "1" };
+	char *a8[] = { "tag", "set-active", "service/1" }, *a9[] = { "contacts", "count" };
+	char *a10[] = { "tag" };
+	int n, i;
+
+	(void)state;
+	assert_int_equal(cp_admin_cmd_match(1, a1, &cmd), CP_ADMIN_MATCH_OK);
+	assert_string_equal(cmd->name, "nodes");
+	assert_int_equal(cp_admin_cmd_match(2, a2, &cmd), CP_ADMIN_MATCH_BAD_ARGS);
+	assert_int_equal(cp_admin_cmd_match(1, a3, &cmd), CP_ADMIN_MATCH_BAD_ARGS);
+	assert_int_equal(cp_admin_cmd_match(2, a4, &cmd), CP_ADMIN_MATCH_BAD_ARGS);
+	assert_string_equal(cmd->usage, "contacts show AOR");
+	assert_int_equal(cp_admin_cmd_match(3, a5, &cmd), CP_ADMIN_MATCH_OK);
+	assert_string_equal(cmd->name, "contacts show");
+	assert_int_equal(cp_admin_cmd_match(2, a6, &cmd), CP_ADMIN_MATCH_BAD_ARGS);
+	assert_int_equal(cp_admin_cmd_match(2, a7, &cmd), CP_ADMIN_MATCH_UNKNOWN);
+	assert_null(cmd);
+	assert_int_equal(cp_admin_cmd_match(3, a8, &cmd), CP_ADMIN_MATCH_OK);
+	assert_int_equal(cp_admin_cmd_match(2, a9, &cmd), CP_ADMIN_MATCH_OK);
+	assert_int_equal(cp_admin_cmd_match(1, a10, &cmd), CP_ADMIN_MATCH_BAD_ARGS);
+	assert_int_equal(cp_admin_cmd_match(0, a1, &cmd), CP_ADMIN_MATCH_UNKNOWN);
+	cmd = cp_admin_commands(&n);
+	assert_true(n >= 10);
+	for (i = 0; i < n; i++) {
+		assert_non_null(cmd[i].handler);
+		assert_true(strncmp(cmd[i].usage, cmd[i].name, strlen(cmd[i].name)) == 0);
+		assert_true(strlen(cmd[i].help) > 5);
+	}
+}
+
+static void
+test_parse_tag(void **state)
+{
+	static const char *const bad[] = {
+		"service", "/1", "service/", "service/0", "service/4294967296", "service/1x",
+		"ser vice/1", "service/-1", "a\"b/1", "service/1/2",
+		"0123456789012345678901234567890123456789012345678901234567890123/1",
+	};
+	char name[64];
+	uint32_t cl;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cp_admin_parse_tag("service/1", name, sizeof(name), &cl), 0);
+	assert_string_equal(name, "service");
+	assert_int_equal(cl, 1);
+	assert_int_equal(cp_admin_parse_tag("a.b-c!%*_+`'~/4294967295", name, sizeof(name), &cl), 0);
+	assert_int_equal(cl, 4294967295u);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(cp_admin_parse_tag(bad[i], name, sizeof(name), &cl), -EINVAL);
+	assert_int_equal(cp_admin_parse_tag("service/1", name, 4, &cl), -EINVAL);
+}
+
+/* ---- every command ---- */
+
+static void
+test_nodes_exact(void **state)
+{
+	(void)state;
+	assert_string_equal(ask("nodes"), FAKE_NODES_JSON);
+	assert_string_equal(ask("  nodes\t\r"), FAKE_NODES_JSON);
+}
+
+static void
+test_commands(void **state)
+{
+	(void)state;
+	assert_string_equal(ask("status"),
+		"{\"ok\":true,\"node_id\":1,\"cluster_id\":7,\"uptime_s\":1,\"workers\":2,"
+		"\"ports\":[{\"port\":0,\"device\":\"net_af_packet0,iface=ss-n1\",\"link\":\"up\"}]}");
+	assert_string_equal(ask("events"),
+		"{\"ok\":true,\"events\":["
+		"{\"age_ms\":500,\"node\":2,\"event\":\"up\",\"reason\":\"both directions proven\"},"
+		"{\"age_ms\":0,\"node\":3,\"event\":\"down\",\"reason\":\"timeout 1000 ms\"}]}");
+	assert_string_equal(ask("tags"),
+		"{\"ok\":true,\"tags\":[{\"name\":\"service\",\"cluster\":1,\"state\":\"active\","
+		"\"owner\":1,\"term\":3}]}");
+	assert_string_equal(ask("tag set-active service/1"), "{\"ok\":true}");
+	assert_int_equal(fake.tag_calls, 1);
+	assert_string_equal(ask("tag set-active other/2"),
+			    "{\"ok\":false,\"error\":\"no such tag 'other/2'\"}");
+	assert_string_equal(ask("tag set-active other"),
+			    "{\"ok\":false,\"error\":\"'other' is not a tag NAME/CLUSTER\"}");
+	assert_int_equal(fake.tag_calls, 2);
+	assert_string_equal(ask("contacts count"), "{\"ok\":true,\"aors\":2,\"contacts\":3}");
+	assert_string_equal(ask("contacts show alice@example.com"),
+		"{\"ok\":true,\"aor\":\"alice@example.com\",\"contacts\":[{\"uri\":"
+		"\"sip:alice@198.18.0.100:5060\",\"expires_in\":3599,\"received\":"
+		"\"198.18.0.100:5060\",\"q\":1.0,\"origin\":1}]}");
+	assert_string_equal(ask("contacts show bob@example.com"),
+			    "{\"ok\":true,\"aor\":\"bob@example.com\",\"contacts\":[]}");
+	assert_string_equal(ask("backends"),
+		"{\"ok\":true,\"backends\":[{\"set\":1,\"uri\":\"sip:198.18.1.1:5060\","
+		"\"weight\":1,\"state\":\"up\"}]}");
+	assert_non_null(strstr(ask("stats"),
+		"\"workers\":[{\"worker\":0,\"rx_pkts\":10,\"tx_pkts\":9}],\"cluster\":{"
+		"\"rx_heartbeat\":1,"));
+	assert_non_null(strstr(json.buf, "\"decoded\":12,\"rejects\":{\"short\":0,"));
+	assert_non_null(strstr(json.buf, "\"bad_hmac\":2,"));
+	assert_non_null(strstr(json.buf, "\"peers\":[{\"id\":2,\"rx\":1,"));
+	assert_non_null(strstr(ask("help"), "{\"usage\":\"contacts show AOR\",\"help\":"));
+	assert_int_equal(admin.failed, 2);
+}
+
+static void
+test_errors(void **state)
+{
+	struct cp_admin bare;
+	char line[CP_ADMIN_MAX_LINE + 10];
+
+	(void)state;
+	assert_string_equal(ask(""), "{\"ok\":false,\"error\":\"empty request (try 'help')\"}");
+	assert_string_equal(ask("frobnicate now"),
+		"{\"ok\":false,\"error\":\"unknown command 'frobnicate' (try 'help')\"}");
+	assert_string_equal(ask("contacts"),
+			    "{\"ok\":false,\"error\":\"usage: contacts count\"}");
+	assert_string_equal(ask("contacts show"),
+			    "{\"ok\":false,\"error\":\"usage: contacts show AOR\"}");
+	assert_string_equal(ask("nodes all"), "{\"ok\":false,\"error\":\"usage: nodes\"}");
+	assert_string_equal(ask("a b c d e f g h i j k l m n o p q"),
+			    "{\"ok\":false,\"error\":\"too many words (max 16)\"}");
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	assert_non_null(strstr(ask(line), "request too long"));
+	assert_non_null(strstr(ask("\"quoted\\"), "unknown command '\\\"quoted\\\\'"));
+	/* a process that registered nothing */
+	cp_admin_init(&bare, NULL);
+	cp_admin_handle(&bare, "nodes", &json);
+	assert_string_equal(json.buf,
+		"{\"ok\":false,\"error\":\"'nodes' is not available on this node\"}");
+	cp_admin_handle(&bare, "contacts show x", &json);
+	assert_string_equal(json.buf,
+		"{\"ok\":false,\"error\":\"'contacts show' is not available on this node\"}");
+	cp_admin_handle(&bare, "help", &json);
+	assert_non_null(strstr(json.buf, "{\"ok\":true,\"commands\":["));
+	assert_int_equal(bare.requests, 3);
+	assert_int_equal(bare.failed, 2);
+}
+
+/* ---- the server loop ---- */
+
+/* Reads from FD, polling the server meanwhile, until N lines arrived. */
+static char *
+read_lines(int fd, int n)
+{
+	static char buf[1 << 16];
+	size_t len = 0;
+	ssize_t r;
+	int lines = 0, spins;
+	char *p;
+
+	for (spins = 0; lines < n && spins < 1000; spins++) {
+		cp_admin_poll(&admin, 5);
+		r = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
+		if (r > 0) {
+			len += (size_t)r;
+			buf[len] = '\0';
+			for (lines = 0, p = buf; (p = strchr(p, '\n')) != NULL; p++)
+				lines++;
+		}
+		if (r == 0)
+			break;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+test_socketpair(void **state)
+{
+	static const char req[] = "nodes\r\ncontacts count\n";
+	char *got;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(cp_admin_add_client(&admin, sv[0]), 0);
+	assert_int_equal(cp_admin_poll(&admin, 0), 0);                 /* nothing yet */
+	/* two pipelined requests, the first split across writes */
+	assert_int_equal(write(sv[1], req, 3), 3);
+	assert_int_equal(cp_admin_poll(&admin, 50), 0);
+	assert_int_equal(write(sv[1], req + 3, sizeof(req) - 4), (ssize_t)sizeof(req) - 4);
+	got = read_lines(sv[1], 2);
+	assert_string_equal(got, FAKE_NODES_JSON "\n{\"ok\":true,\"aors\":2,\"contacts\":3}\n");
+	/* half-close after the request: still answered, then closed */
+	assert_int_equal(write(sv[1], "tags\n", 5), 5);
+	shutdown(sv[1], SHUT_WR);
+	got = read_lines(sv[1], 1);
+	assert_non_null(strstr(got, "\"term\":3}]}\n"));
+	read_lines(sv[1], 1);
+	assert_int_equal(admin.clients[0].fd, -1);
+	close(sv[1]);
+	assert_int_equal(admin.requests, 3);
+}
+
+static void
+test_line_too_long(void **state)
+{
+	static char big[CP_ADMIN_MAX_LINE + 100];
+	char *got;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(cp_admin_add_client(&admin, sv[0]), 0);
+	memset(big, 'n', sizeof(big));
+	assert_int_equal(write(sv[1], big, sizeof(big)), (ssize_t)sizeof(big));
+	got = read_lines(sv[1], 1);
+	assert_string_equal(got, "{\"ok\":false,\"error\":\"request line too long\"}\n");
+	close(sv[1]);
+	cp_admin_poll(&admin, 10);
+	cp_admin_poll(&admin, 10);
+	assert_int_equal(admin.clients[0].fd, -1);
+}
+
+static void
+test_peer_gone(void **state)
+{
+	int sv[2], i;
+
+	(void)state;
+	/* a client that asks and disappears: no crash, no SIGPIPE, slot freed */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(cp_admin_add_client(&admin, sv[0]), 0);
+	assert_int_equal(write(sv[1], "stats\nstats\n", 12), 12);
+	close(sv[1]);
+	for (i = 0; i < 5; i++)
+		cp_admin_poll(&admin, 10);
+	assert_int_equal(admin.clients[0].fd, -1);
+	/* the slots run out */
+	for (i = 0; i < CP_ADMIN_MAX_CLIENTS; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		assert_int_equal(cp_admin_add_client(&admin, sv[0]), 0);
+		close(sv[1]);
+	}
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(cp_admin_add_client(&admin, sv[0]), -EMFILE);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+test_unix_socket(void **state)
+{
+	char dir[] = "/tmp/sipshard-admin-XXXXXX", path[200], sub[128], err[256];
+	struct cp_admin second;
+	struct stat st;
+	char *got;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/run/sipshard", dir);
+	snprintf(path, sizeof(path), "%s/node1.sock", sub);
+	assert_int_equal(cp_admin_listen(&admin, path, err, sizeof(err)), 0);  /* mkdir -p */
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0660);
+
+	fd = connect_to(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "nodes\n", 6), 6);
+	got = read_lines(fd, 1);
+	assert_string_equal(got, FAKE_NODES_JSON "\n");
+	close(fd);
+
+	/* a second server on a live socket is refused */
+	cp_admin_init(&second, &fake_ops);
+	assert_int_equal(cp_admin_listen(&second, path, err, sizeof(err)), -EADDRINUSE);
+	assert_non_null(strstr(err, "already served"));
+
+	/* a stale socket file (its server gone) is replaced */
+	close(admin.listen_fd);
+	admin.listen_fd = -1;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(cp_admin_listen(&second, path, err, sizeof(err)), 0);
+	fd = connect_to(path);
+	assert_true(fd >= 0);
+	close(fd);
+	cp_admin_close(&second);
+	assert_int_equal(stat(path, &st), -1);              /* removed on close */
+
+	/* a regular file in the way is not removed */
+	fclose(fopen(path, "w"));
+	assert_int_equal(cp_admin_listen(&second, path, err, sizeof(err)), -EADDRINUSE);
+	assert_int_equal(stat(path, &st), 0);
+	unlink(path);
+	memset(sub, 'x', sizeof(sub) - 1);
+	sub[sizeof(sub) - 1] = '\0';
+	assert_int_equal(cp_admin_listen(&second, sub, err, sizeof(err)), -ENAMETOOLONG);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/run/sipshard", dir);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/run", dir);
+	rmdir(sub);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* ---- --serve: the fake node for tests/cli/sipshardctl.sh ---- */
+
+static volatile sig_atomic_t serve_stop;
+
+static void
+serve_on_signal(int sig)
+{
+	(void)sig;
+	serve_stop = 1;
+}
+
+static int
+serve(const char *path)
+{
+	time_t end = time(NULL) + 120;
+	char err[256];
+
+	signal(SIGTERM, serve_on_signal);
+	signal(SIGINT, serve_on_signal);
+	fake_init(&fake);
+	cp_admin_init(&admin, &fake_ops);
+	if (cp_admin_listen(&admin, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	while (!serve_stop && time(NULL) < end)
+		cp_admin_poll(&admin, 100);
+	cp_admin_close(&admin);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_cmd_match),
+		cmocka_unit_test(test_parse_tag),
+		cmocka_unit_test_setup_teardown(test_nodes_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socketpair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unix_socket, setup, teardown),
+	};
+
+	if (argc == 3 && strcmp(argv[1], "--serve") == 0)
+		return serve(argv[2]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
