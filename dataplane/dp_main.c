@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -33,9 +34,11 @@
 #include "config/cfg.h"
 #include "dataplane/dp_pkt.h"
 #include "dataplane/dp_port.h"
+#include "dataplane/dp_shared.h"
 #include "dataplane/dp_steer.h"
 #include "dataplane/dp_telemetry.h"
 #include "dataplane/dp_worker.h"
+#include "dataplane/reg_shard.h"
 
 RTE_LOG_REGISTER(dp_logtype, sipshard.dp, INFO);
 #define DP_LOG(level, fmt, ...) \
@@ -117,7 +120,7 @@ eal_args(const struct cfg *c, int extra_argc, char **extra, char **argv,
 	for (i = 0; i < c->dp.n_eal; i++)
 		argv[argc++] = (char *)c->dp.eal[i];
 	for (i = 0; i < c->dp.n_ports; i++) {
-		if (dp_port_eal_arg(&c->dp, i, store[ns], CFG_PATH + 64) != 0)
+		if (dp_port_eal_arg(c, i, store[ns], CFG_PATH + 64) != 0)
 			return -1;
 		argv[argc++] = store[ns++];
 	}
@@ -200,6 +203,63 @@ lcores_create(struct dp_ctx *x)
 	return 0;
 }
 
+/* One registration shard per worker, each with its shard->cp event ring; one
+ * digest seed for all (the receiving worker computes the owner). */
+static int
+shards_create(struct dp_ctx *x)
+{
+	static struct reg_conf base;
+	unsigned int i;
+
+	reg_conf_from_cfg(&base, x->cfg, NULL);
+	x->reg_conf = &base;
+	for (i = 0; i < x->n_workers; i++) {
+		struct dp_lcore *lc = x->lcores[i];
+		struct reg_conf rc = base;
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "ss_ev_s%u", i);
+		lc->reg_events = rte_ring_create(name, x->cfg->dp.ring_size, (int)rte_socket_id(),
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (lc->reg_events == NULL) {
+			DP_LOG(ERR, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		rc.events = lc->reg_events;
+		lc->reg = reg_shard_create(&rc, i, (int)rte_socket_id());
+		if (lc->reg == NULL) {
+			DP_LOG(ERR, "cannot create registration shard %u (registrar.max_aors %u, max_bindings %u): %s",
+			       i, x->cfg->reg.max_aors, x->cfg->reg.max_bindings, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	DP_LOG(INFO, "%u registration shard(s), %zu bytes per binding", x->n_workers,
+	       reg_shard_bytes_per_binding(x->lcores[0]->reg));
+	return 0;
+}
+
+static void
+shards_free(struct dp_ctx *x)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->n_workers; i++) {
+		struct dp_lcore *lc = x->lcores[i];
+		void *ev = NULL;
+
+		if (lc == NULL)
+			continue;
+		if (lc->reg_events != NULL) {
+			while (rte_ring_dequeue(lc->reg_events, &ev) == 0)
+				reg_event_free(ev);
+		}
+		reg_shard_free(lc->reg);   /* after its events: they come from its pool */
+		lc->reg = NULL;
+		rte_ring_free(lc->reg_events);
+		lc->reg_events = NULL;
+	}
+}
+
 static void
 lcores_free(struct dp_ctx *x)
 {
@@ -278,7 +338,8 @@ main(int argc, char **argv)
 	}
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {
-		fprintf(stderr, "sipshard-dp: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "sipshard-dp: EAL initialisation failed: %s (is another sipshard-dp running with file prefix '%s'?)\n",
+			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL messages above", cfg.dp.file_prefix);
 		return 1;
 	}
 
@@ -287,17 +348,23 @@ main(int argc, char **argv)
 	ctx.sip_port = rte_cpu_to_be_16(cfg.sip.port);
 	ctx.cluster_port = cfg.cluster.enabled ? rte_cpu_to_be_16(cfg.cluster.port) : 0;
 	ctx.start_tsc = rte_rdtsc();
+	ctx.wall_base_s = (uint64_t)time(NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
 	if (lcores_create(&ctx) != 0 || pool_create(&ctx) != 0)
 		goto free_lcores;
+	if (shards_create(&ctx) != 0)
+		goto free_shards;
 	if (dp_steer_init(&ctx) != 0) {
 		DP_LOG(ERR, "cannot create the steering rings: %s", rte_strerror(rte_errno));
 		goto free_rings;
 	}
 	if (dp_port_init_all(&ctx) != 0)
 		goto close_ports;
+	ctx.shared = dp_shared_create(&ctx);
+	if (ctx.shared == NULL)
+		DP_LOG(WARNING, "no shared memory zone for the control plane: %s", rte_strerror(rte_errno));
 	if (dp_telemetry_init(&ctx) != 0)
 		DP_LOG(WARNING, "telemetry commands not registered");
 	if (rte_pdump_init() != 0)
@@ -319,6 +386,8 @@ close_ports:
 	dp_port_fini_all(&ctx);
 free_rings:
 	dp_steer_fini(&ctx);
+free_shards:
+	shards_free(&ctx);
 free_lcores:
 	lcores_free(&ctx);
 	rte_mempool_free(ctx.pool);

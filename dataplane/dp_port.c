@@ -31,8 +31,9 @@ is_pci_address(const char *dev)
 }
 
 int
-dp_port_eal_arg(const struct cfg_dataplane *dc, int i, char *out, size_t len)
+dp_port_eal_arg(const struct cfg *c, int i, char *out, size_t len)
 {
+	const struct cfg_dataplane *dc = &c->dp;
 	const char *dev = dc->ports[i].device;
 	char extra[96] = "";
 	int n;
@@ -44,10 +45,11 @@ dp_port_eal_arg(const struct cfg_dataplane *dc, int i, char *out, size_t len)
 	if (strncmp(dev, "net_af_packet", 13) == 0) {
 		size_t used = 0;
 
-		/* One socket per worker queue; frames as large as an mbuf holds (the
+		/* One socket per queue; frames as large as an mbuf holds (the
 		 * kernel reassembles fragments before af_packet sees them). */
 		if (strstr(dev, "qpairs=") == NULL)
-			used += (size_t)snprintf(extra + used, sizeof(extra) - used, ",qpairs=%u", dc->workers);
+			used += (size_t)snprintf(extra + used, sizeof(extra) - used, ",qpairs=%u",
+						 dc->workers + (c->cluster.enabled ? 1u : 0u));
 		if (strstr(dev, "framesz=") == NULL) {
 			uint32_t frame = rte_align32prevpow2(dc->mbuf_size - RTE_PKTMBUF_HEADROOM);
 
@@ -164,6 +166,26 @@ flow_steer(struct dp_ctx *ctx, struct dp_port *p)
 	return 0;
 }
 
+/* RSS redirection table over the worker queues only (best effort). */
+static int
+rss_exclude_ctl(const struct dp_port *p)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_dev_info info;
+	unsigned int i;
+
+	if (rte_eth_dev_info_get(p->port_id, &info) != 0 || info.reta_size == 0 ||
+	    info.reta_size > RTE_ETH_RSS_RETA_SIZE_512)
+		return -ENOTSUP;
+	memset(reta, 0, sizeof(reta));
+	for (i = 0; i < info.reta_size; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+			(uint16_t)(i % p->ctl_queue);
+	}
+	return rte_eth_dev_rss_reta_update(p->port_id, reta, info.reta_size);
+}
+
 static int
 port_init(struct dp_ctx *ctx, unsigned int idx, const struct cfg_port *cp)
 {
@@ -199,14 +221,14 @@ port_init(struct dp_ctx *ctx, unsigned int idx, const struct cfg_port *cp)
 		return rc;
 	ipv6_link_local(p->ipv6_ll, &p->mac);
 
+	/* One queue pair per worker, plus the control queue when there is a cluster. */
 	want = (uint16_t)(workers + (ctx->cluster_port != 0 ? 1 : 0));
-	if (info.max_rx_queues < workers || info.max_tx_queues < workers) {
-		PORT_LOG(ERR, "%s: %u workers need %u queues, the device has %u RX / %u TX",
-			 p->name, workers, workers, info.max_rx_queues, info.max_tx_queues);
+	if (info.max_rx_queues < want || info.max_tx_queues < want) {
+		PORT_LOG(ERR, "%s: %u workers%s need %u queue pairs, the device has %u RX / %u TX",
+			 p->name, workers, ctx->cluster_port != 0 ? " and the control queue" : "",
+			 want, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
-	if (info.max_rx_queues < want || info.max_tx_queues < want)
-		want = workers;
 	p->ctl_queue = want > workers ? workers : DP_CTL_NONE;
 
 	rc = port_configure(ctx, p, want);
@@ -224,25 +246,20 @@ port_init(struct dp_ctx *ctx, unsigned int idx, const struct cfg_port *cp)
 
 	p->steering = DP_STEER_SOFTWARE;
 	if (p->ctl_queue != DP_CTL_NONE) {
-		if (flow_steer(ctx, p) == 0) {
+		if (flow_steer(ctx, p) == 0)
 			p->steering = DP_STEER_FLOW;
-		} else {
-			/* No rule: a control queue would only take a share of all traffic. */
-			rte_eth_dev_stop(p->port_id);
-			p->ctl_queue = DP_CTL_NONE;
-			rc = port_configure(ctx, p, workers);
-			if (rc == 0)
-				rc = rte_eth_dev_start(p->port_id);
-			if (rc != 0)
-				return rc;
-		}
+		/* Keep RSS off the control queue where the PMD lets us: then only the
+		 * flow rule (if any) feeds it. Its TX side always carries the cp's sends. */
+		p->ctl_rss_excluded = rss_exclude_ctl(p) == 0;
 	}
 	PORT_LOG(NOTICE, "%s: port %u mac " RTE_ETHER_ADDR_PRT_FMT " queues %u, cluster steering: %s%s",
 		 p->name, p->port_id, RTE_ETHER_ADDR_BYTES(&p->mac), p->n_queues,
 		 dp_port_steering_name(p->steering),
 		 ctx->cluster_port == 0 ? " (no cluster configured)" :
 		 p->steering == DP_STEER_FLOW ? " (rte_flow rule to the control queue)" :
-		 " (workers hand cluster packets to the control-plane ring)");
+		 p->ctl_rss_excluded ? " (workers hand cluster packets to the control-plane ring)" :
+		 " (workers and the control lcore hand cluster packets to the control-plane ring; "
+		 "the control queue also gets a share of other traffic, handed on to the workers)");
 	return 0;
 }
 

@@ -2,13 +2,15 @@
 /*
  * Ports: from a `dataplane.ports[]` entry to a started ethdev.
  *
- * Each port gets one RX and one TX queue per worker, plus a control queue (index
- * n_workers) when a cluster is configured and the PMD has the queue to spare. The
- * cluster UDP port is steered to the control queue by an rte_flow rule when the
- * PMD can create one (DP_STEER_FLOW); otherwise the port runs with the worker
- * queues only and the workers steer cluster packets in software into the
- * control-plane ring (DP_STEER_SOFTWARE). Which one is active is logged and shown
- * by telemetry. Runs on the main thread before the lcores start and after they stop.
+ * Each port gets one RX and one TX queue per worker, plus a control queue pair
+ * (index n_workers) when a cluster is configured, polled by the control lcore:
+ * its TX side carries what the control plane sends. The cluster UDP port is
+ * steered to the control queue by an rte_flow rule when the PMD can create one
+ * (DP_STEER_FLOW); otherwise (DP_STEER_SOFTWARE) whoever receives a cluster
+ * packet hands it to the control-plane ring, and where the PMD lets us the RSS
+ * table keeps other traffic off the control queue (else the control lcore hands
+ * its share of SIP on to the workers). Which one is active is logged and shown by
+ * telemetry. Runs on the main thread before the lcores start and after they stop.
  */
 #ifndef SIPSHARD_DATAPLANE_DP_PORT_H
 #define SIPSHARD_DATAPLANE_DP_PORT_H
@@ -18,9 +20,10 @@
 #include "dataplane/dp_types.h"
 
 /* EAL argument for dataplane.ports[i]: writes "--vdev=DEVARGS" or "--allow=PCI"
- * into out. net_af_packet gets qpairs=workers and a frame size that fills an mbuf
- * unless the device string sets them. Returns 0 or -ENAMETOOLONG. */
-int dp_port_eal_arg(const struct cfg_dataplane *dc, int i, char *out, size_t len);
+ * into out. net_af_packet gets qpairs (workers, + 1 with a cluster) and a frame
+ * size that fills an mbuf unless the device string sets them. Returns 0 or
+ * -ENAMETOOLONG. */
+int dp_port_eal_arg(const struct cfg *c, int i, char *out, size_t len);
 
 /* Resolves, configures and starts every configured port; fills ctx->ports. */
 int dp_port_init_all(struct dp_ctx *ctx);

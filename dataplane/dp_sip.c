@@ -1,12 +1,310 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* SIP datagrams into the shard layer. See dp_sip.h. */
+/* SIP datagrams into the shard layer: parse, dispatch, registrar, replies. See dp_sip.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "dataplane/dp_pkt.h"
+#include "dataplane/dp_shared.h"
 #include "dataplane/dp_sip.h"
+#include "dataplane/dp_steer.h"
+#include "dataplane/dp_worker.h"
+#include "dataplane/reg_shard.h"
+#include "dataplane/sip_parse.h"
+#include "dataplane/sip_reply.h"
+
+#define SIP_DEFAULT_PORT 5060
 
 /* ---- worker lcore ---- */
+
+/* Where a response to this request goes (RFC 3261 §18.2.2 for unreliable unicast,
+ * RFC 3581): the source address; the source port when the top Via asks ;rport,
+ * else the sent-by port, else 5060. (maddr is not honoured: no multicast.) */
+static uint16_t
+reply_port(const struct sip_msg *msg, const struct dp_pkt_info *info)
+{
+	struct sip_via via;
+
+	if (sip_msg_top_via(msg, &via) != 0)
+		return info->src_port;
+	if (via.rport_str.p != NULL)
+		return info->src_port;
+	return via.port != 0 ? via.port : SIP_DEFAULT_PORT;
+}
+
+/* Turns m (the request) into the reply carrying lc->reply[0..len) and queues it
+ * on the port it came from. m is consumed. */
+static void
+send_reply(struct dp_lcore *lc, struct rte_mbuf *m, size_t len, unsigned int status)
+{
+	const struct dp_pkt_info info = *dp_pkt_info_of(m);
+	const struct dp_port *port = &lc->ctx->ports[info.port_idx];
+	uint16_t dport = reply_port(&lc->msg, &info);
+	size_t l3 = info.family == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
+	size_t total = sizeof(struct rte_ether_hdr) + l3 + sizeof(struct rte_udp_hdr) + len;
+	struct rte_ether_addr peer = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
+	struct rte_ether_hdr *eth;
+	struct rte_udp_hdr *udp;
+	char *p;
+
+	if (len == 0 || l3 + sizeof(*udp) + len > port->mtu) {
+		DP_DROP_INC(&lc->stats, SIP_REPLY_TOO_BIG);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Reuse the request's mbuf when the reply fits its first segment. */
+	if (m->nb_segs != 1 || total > (size_t)m->buf_len - RTE_PKTMBUF_HEADROOM) {
+		struct rte_mbuf *n = rte_pktmbuf_alloc(lc->ctx->pool);
+
+		rte_pktmbuf_free(m);
+		if (n == NULL) {
+			DP_DROP_INC(&lc->stats, SIP_REPLY_NO_MBUF);
+			return;
+		}
+		m = n;
+	}
+	rte_pktmbuf_reset(m);
+	p = rte_pktmbuf_append(m, (uint16_t)total);
+	if (p == NULL) {
+		DP_DROP_INC(&lc->stats, SIP_REPLY_TOO_BIG);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->port = port->port_id;
+	eth = (struct rte_ether_hdr *)p;
+	eth->dst_addr = peer;
+	eth->src_addr = port->mac;
+	udp = (struct rte_udp_hdr *)(p + sizeof(*eth) + l3);
+	udp->src_port = rte_cpu_to_be_16(info.dst_port);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	udp->dgram_cksum = 0;
+	memcpy(udp + 1, lc->reply, len);
+	if (info.family == 4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + sizeof(*udp) + len));
+		ip->packet_id = rte_cpu_to_be_16(lc->ip_id++);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		memcpy(&ip->src_addr, info.dst, 4);
+		memcpy(&ip->dst_addr, info.src, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		memset(ip6, 0, sizeof(*ip6));
+		ip6->vtc_flow = RTE_BE32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, info.dst, 16);
+		memcpy(ip6->dst_addr, info.src, 16);
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+	}
+	lc->stats.sip.reply[status / 100 < DP_SIP_CLASSES ? status / 100 : 0]++;
+	dp_worker_tx(lc, info.port_idx, m);
+}
+
+/* received=/rport= for the top Via of a reply (RFC 3261 §18.2.1, RFC 3581). */
+static void
+reply_via(const struct dp_pkt_info *info, char *addr, size_t cap, struct sip_reply_via *v)
+{
+	inet_ntop(info->family == 4 ? AF_INET : AF_INET6, info->src, addr, (socklen_t)cap);
+	v->received = addr;
+	v->received_len = (uint16_t)strlen(addr);
+	v->rport = info->src_port;
+}
+
+/* A reply built from the request alone (errors, OPTIONS to us). */
+static void
+reply_simple(struct dp_lcore *lc, struct rte_mbuf *m, unsigned int status)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct sip_reply_via via;
+	size_t len;
+
+	reply_via(dp_pkt_info_of(m), addr, sizeof(addr), &via);
+	len = sip_reply_error(&lc->msg, status, NULL, &via, lc->reply, sizeof(lc->reply));
+	if (len == 0) {   /* no Via to answer to, or too long */
+		DP_DROP_INC(&lc->stats, SIP_NO_REPLY);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	send_reply(lc, m, len, status);
+}
+
+static void
+registrar(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	struct reg_src src = {
+		.family = info->family,
+		.local_port = info->port_idx,
+		.port = info->src_port,
+	};
+	struct reg_key key;
+	uint32_t hash;
+	unsigned int owner;
+	size_t len = 0;
+	int status;
+
+	status = reg_aor_key(lc->ctx->reg_conf, &lc->msg, &key, &hash);
+	if (status != 0) {
+		reply_simple(lc, m, (unsigned int)status);
+		return;
+	}
+	owner = reg_key_shard(hash, lc->ctx->n_workers);
+	if (owner != lc->idx) {   /* one writer per shard: its worker */
+		dp_steer_send(lc, (uint16_t)owner, m);
+		return;
+	}
+	memcpy(src.addr, info->src, sizeof(src.addr));
+	status = reg_shard_register(lc->reg, &lc->msg, &key, &src, lc->now_ms, lc->wall_s,
+				    lc->reply, sizeof(lc->reply), &len);
+	if (len == 0) {
+		DP_DROP_INC(&lc->stats, SIP_REPLY_TOO_BIG);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	send_reply(lc, m, len, (unsigned int)status);
+}
+
+/* OPTIONS to this node itself (no user part): the keepalive operators expect. */
+static bool
+options_to_us(const struct sip_msg *msg)
+{
+	struct sip_uri u;
+
+	return msg->method == SIP_METHOD_OPTIONS &&
+	       sip_uri_parse(&u, msg->ruri.p, msg->ruri.len) == 0 &&
+	       (u.type == SIP_URI_SIP || u.type == SIP_URI_SIPS) && u.user.p == NULL;
+}
 
 void
 dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
 {
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	const uint8_t *p = dp_pkt_payload(lc, m, info);
+	struct sip_msg *msg = &lc->msg;
+	int rc;
+
+	rc = p == NULL ? -SIP_ERR_EMPTY : sip_msg_parse(msg, (const char *)p, info->payload_len);
+	if (rc != 0) {
+		lc->stats.sip.invalid[(unsigned int)-rc < SIP_ERR__COUNT ? -rc : 0]++;
+		DP_DROP_INC(&lc->stats, SIP_INVALID);
+		/* A request we can answer gets its 400/505 (RFC 3261 §8.2, §16.3);
+		 * a broken response is dropped silently. */
+		if (p != NULL && msg->is_request && sip_err_status(rc) >= 400) {
+			char addr[INET6_ADDRSTRLEN];
+			struct sip_reply_via via;
+			size_t len;
+
+			reply_via(info, addr, sizeof(addr), &via);
+			len = sip_reply_error(msg, sip_err_status(rc), NULL, &via, lc->reply, sizeof(lc->reply));
+			if (len != 0) {
+				send_reply(lc, m, len, sip_err_status(rc));
+				return;
+			}
+		}
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!msg->is_request) {
+		lc->stats.sip.resp[msg->status / 100 < DP_SIP_CLASSES ? msg->status / 100 : 0]++;
+		DP_DROP_INC(&lc->stats, SIP_UNHANDLED);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->stats.sip.req[msg->method < SIP_METHOD__COUNT ? msg->method : 0]++;
+	if (msg->method == SIP_METHOD_REGISTER && lc->reg != NULL) {
+		registrar(lc, m);
+		return;
+	}
+	if (options_to_us(msg)) {
+		reply_simple(lc, m, 200);
+		return;
+	}
 	DP_DROP_INC(&lc->stats, SIP_UNHANDLED);
 	rte_pktmbuf_free(m);
+}
+
+struct contact_list {
+	struct dp_contact_rec *rec;
+	size_t cap, n;
+};
+
+static int
+contact_rec(const struct reg_contact *c, void *arg)
+{
+	struct contact_list *cl = arg;
+	struct dp_contact_rec *r;
+	size_t n;
+
+	if (cl->n == cl->cap)
+		return 1;
+	r = &cl->rec[cl->n++];
+	memset(r, 0, sizeof(*r));
+	n = RTE_MIN((size_t)c->uri_len, sizeof(r->uri) - 1);
+	memcpy(r->uri, c->uri, n);
+	r->expires_in = c->expires_in;
+	r->q = c->q;
+	r->origin = c->origin;
+	r->port = c->src.port;
+	r->family = c->src.family;
+	memcpy(r->addr, c->src.addr, sizeof(r->addr));
+	return 0;
+}
+
+/* Shard queries: only the owner of an AoR answers for it (-ENOENT elsewhere). */
+int
+dp_sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t cap,
+	     uint32_t *len)
+{
+	struct reg_key key;
+	uint64_t aors, contacts;
+	int n;
+
+	*len = 0;
+	if (lc->reg == NULL)
+		return -ENOTSUP;
+	switch (kind) {
+	case DP_QUERY_CONTACTS_COUNT:
+		reg_shard_counts(lc->reg, &aors, &contacts);
+		n = snprintf(out, cap, "{\"aors\":%llu,\"contacts\":%llu}",
+			     (unsigned long long)aors, (unsigned long long)contacts);
+		break;
+	case DP_QUERY_CONTACT_SHOW:
+	case DP_QUERY_CONTACT_LIST:
+		if (reg_key_from_text(lc->ctx->reg_conf, arg, strlen(arg), &key) != 0)
+			return -EINVAL;
+		if (reg_key_shard((uint32_t)key.digest, lc->ctx->n_workers) != lc->idx)
+			return -ENOENT;
+		if (kind == DP_QUERY_CONTACT_SHOW) {
+			n = reg_shard_contacts_json(lc->reg, key.aor, key.len, lc->now_ms, out, cap);
+		} else {
+			struct contact_list cl = { (struct dp_contact_rec *)(void *)out,
+						   cap / sizeof(struct dp_contact_rec), 0 };
+
+			reg_shard_lookup(lc->reg, key.aor, key.len, lc->now_ms, contact_rec, &cl);
+			n = (int)(cl.n * sizeof(struct dp_contact_rec));
+		}
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (n < 0 || (size_t)n >= cap)
+		return n < 0 ? n : -ENOSPC;
+	*len = (uint32_t)n;
+	return 0;
 }

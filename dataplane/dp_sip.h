@@ -4,8 +4,11 @@
  *
  * dp_sip_input() receives every UDP datagram to the SIP port, on the lcore that
  * classified it or after it crossed a steering ring, and owns the mbuf from then
- * on. Until the SIP services (parser, registrar, proxy) are wired in, it counts
- * the datagram under SIP_UNHANDLED and frees it.
+ * on. It parses the message once (sip_msg_parse: framing, header index, the
+ * checks every message needs), counts it by method, response class or parser
+ * verdict, and hands it to the service that handles it; what no service handles
+ * yet is counted under SIP_UNHANDLED and freed, what the parser rejects under
+ * SIP_INVALID (and sip_invalid by reason).
  */
 #ifndef SIPSHARD_DATAPLANE_DP_SIP_H
 #define SIPSHARD_DATAPLANE_DP_SIP_H
@@ -15,5 +18,10 @@
 #include "dataplane/dp_types.h"
 
 void dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* Answers a dp_shared query (enum dp_query_kind) about this lcore's shard into
+ * out: 0 and *len, or -errno. Runs on the shard's worker. */
+int dp_sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t cap,
+		 uint32_t *len);
 
 #endif /* SIPSHARD_DATAPLANE_DP_SIP_H */

@@ -82,6 +82,14 @@ dp_stats_sum(struct dp_stats *out, const struct dp_stats *per_lcore, unsigned in
 			out->cnt[k] += per_lcore[i].cnt[k];
 		for (k = 0; k < DP_DROP_MAX; k++)
 			out->drop[k] += per_lcore[i].drop[k];
+		for (k = 0; k < SIP_METHOD__COUNT; k++)
+			out->sip.req[k] += per_lcore[i].sip.req[k];
+		for (k = 0; k < DP_SIP_CLASSES; k++) {
+			out->sip.resp[k] += per_lcore[i].sip.resp[k];
+			out->sip.reply[k] += per_lcore[i].sip.reply[k];
+		}
+		for (k = 0; k < SIP_ERR__COUNT; k++)
+			out->sip.invalid[k] += per_lcore[i].sip.invalid[k];
 	}
 }
 

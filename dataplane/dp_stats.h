@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <rte_common.h>
 
+#include "dataplane/sip_types.h"
+
 #define DP_FOREACH_DROP(X) \
 	X(L2_SHORT,          "frame shorter than an Ethernet header") \
 	X(L2_NOT_OURS,       "destination MAC is not ours, broadcast, or IPv6 multicast we serve") \
@@ -51,9 +53,14 @@
 	X(UDP_CKSUM,         "UDP checksum wrong (or zero over IPv6)") \
 	X(UDP_PORT,          "UDP to a port we do not serve") \
 	X(SIP_EMPTY,         "SIP datagram without payload") \
-	X(SIP_UNHANDLED,     "SIP message received, no SIP service on this node yet") \
+	X(SIP_INVALID,       "SIP message rejected by the parser (see sip_invalid by reason)") \
+	X(SIP_UNHANDLED,     "valid SIP message no service on this node handles yet") \
+	X(SIP_NO_REPLY,      "request that cannot be answered (no usable Via)") \
+	X(SIP_REPLY_TOO_BIG, "reply larger than the MTU or the reply buffer") \
+	X(SIP_REPLY_NO_MBUF, "no mbuf for a reply that did not fit the request's") \
 	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
 	X(STEER_RING_FULL,   "inter-lcore ring full") \
+	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
 	X(TX_FULL,           "TX queue full")
 
 enum dp_drop {
@@ -89,9 +96,20 @@ enum dp_counter {
 	DP_CNT_MAX
 };
 
+/* SIP messages by kind: requests by method (enum sip_method), responses received
+ * and replies sent by class (index 1..6 = 1xx..6xx), rejects by parser verdict. */
+#define DP_SIP_CLASSES 7
+struct dp_sip_stats {
+	uint64_t req[SIP_METHOD__COUNT];
+	uint64_t resp[DP_SIP_CLASSES];
+	uint64_t reply[DP_SIP_CLASSES];
+	uint64_t invalid[SIP_ERR__COUNT];
+};
+
 struct dp_stats {
 	uint64_t cnt[DP_CNT_MAX];
 	uint64_t drop[DP_DROP_MAX];
+	struct dp_sip_stats sip;
 } __rte_cache_aligned;
 
 #define DP_STAT_INC(st, name)      ((st)->cnt[DP_CNT_##name]++)

@@ -7,6 +7,7 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
+#include "dataplane/dp_shared.h"
 #include "dataplane/dp_steer.h"
 
 /* ---- main thread ---- */
@@ -34,7 +35,10 @@ dp_steer_init(struct dp_ctx *ctx)
 		}
 	}
 	ctx->to_cp = rte_ring_create(DP_RING_TO_CP, size, (int)rte_socket_id(), RING_F_SC_DEQ);
-	return ctx->to_cp == NULL ? -rte_errno : 0;
+	if (ctx->to_cp == NULL)
+		return -rte_errno;
+	ctx->from_cp = rte_ring_create(DP_RING_FROM_CP, size, (int)rte_socket_id(), RING_F_SC_DEQ);
+	return ctx->from_cp == NULL ? -rte_errno : 0;
 }
 
 void
@@ -61,6 +65,12 @@ dp_steer_fini(struct dp_ctx *ctx)
 			rte_pktmbuf_free(m);
 		rte_ring_free(ctx->to_cp);
 		ctx->to_cp = NULL;
+	}
+	if (ctx->from_cp != NULL) {
+		while (rte_ring_dequeue(ctx->from_cp, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(ctx->from_cp);
+		ctx->from_cp = NULL;
 	}
 }
 

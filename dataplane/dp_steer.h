@@ -7,7 +7,9 @@
  * a packet that belongs to another shard crosses on it with its dp_pkt_info in the
  * mbuf private area. Cluster packets found by software steering go to one
  * multi-producer ring "ss_to_cp" that the control plane consumes; while nobody
- * consumes it fills up and further packets are counted CLUSTER_RING_FULL. Rings are
+ * consumes it fills up and further packets are counted CLUSTER_RING_FULL. The
+ * frames the control plane sends come back on "ss_from_cp" (dp_shared.h), and the
+ * control lcore transmits them on the control queue of their port. Rings are
  * created by the primary before the lcores start and are named, so that the
  * control plane (a secondary process) can look them up.
  */

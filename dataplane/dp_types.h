@@ -21,12 +21,14 @@
 
 #include "config/cfg_types.h"
 #include "dataplane/dp_stats.h"
+#include "dataplane/sip_types.h"
 
 #define DP_MAX_BURST        32
 #define DP_MEMPOOL_CACHE    256
 #define DP_MAX_LCORES       (CFG_MAX_WORKERS + 1)   /* workers + control lcore */
 #define DP_SIP_MAX          65535                    /* largest SIP datagram parsed */
 #define DP_CTL_NONE         UINT16_MAX
+#define DP_REPLY_MAX        8192                     /* largest SIP reply built */
 
 /* How cluster traffic reaches the control plane (DESIGN.md). */
 enum dp_steering {
@@ -39,6 +41,7 @@ struct dp_port {
 	uint16_t n_queues;              /* RX = TX queues configured */
 	uint16_t ctl_queue;             /* control queue index, or DP_CTL_NONE */
 	enum dp_steering steering;
+	bool ctl_rss_excluded;          /* RSS spreads over the worker queues only */
 	struct rte_ether_addr mac;
 	rte_be32_t ipv4;                /* network byte order */
 	rte_be32_t ipv4_mask;
@@ -73,6 +76,9 @@ struct dp_pkt_info {
 };
 
 struct dp_ctx;
+struct dp_shared;
+struct reg_shard;
+struct reg_conf;
 
 struct dp_lcore {
 	struct dp_ctx *ctx;
@@ -90,6 +96,15 @@ struct dp_lcore {
 	uint32_t idle_polls;
 	uint32_t idle_sleep_us;
 	struct dp_stats stats;
+	struct reg_shard *reg;          /* registration shard (workers only) */
+	struct rte_ring *reg_events;    /* shard -> cp change events */
+	uint16_t ip_id;                 /* IPv4 id of the packets it builds */
+	uint16_t n_tx[CFG_MAX_PORTS];   /* packets waiting in tx[] per port */
+	struct rte_mbuf *tx[CFG_MAX_PORTS][DP_MAX_BURST];
+	uint64_t now_ms;                /* monotonic, updated once per loop pass */
+	uint64_t wall_s;                /* UNIX time of now_ms, for Date */
+	struct sip_msg msg;             /* the message being handled */
+	char reply[DP_REPLY_MAX];       /* the SIP reply being built */
 	uint8_t scratch[DP_SIP_MAX];    /* linearised multi-segment datagrams */
 } __rte_cache_aligned;
 
@@ -101,10 +116,14 @@ struct dp_ctx {
 	uint8_t port_idx[RTE_MAX_ETHPORTS];   /* ethdev port id -> index in ports */
 	struct rte_mempool *pool;
 	struct rte_ring *to_cp;               /* cluster packets for the control plane */
+	const struct reg_conf *reg_conf;      /* digest seed + domains, same for every shard */
+	uint64_t wall_base_s;                 /* UNIX time at start_tsc */
 	rte_be16_t sip_port;                  /* network byte order */
 	rte_be16_t cluster_port;              /* 0 when no cluster */
 	uint64_t start_tsc;
 	volatile bool stop;
+	struct dp_shared *shared;             /* memzone shared with the control plane */
+	struct rte_ring *from_cp;             /* frames the control plane sends */
 	struct dp_lcore *lcores[DP_MAX_LCORES];   /* 0..n_workers (ctl last) */
 };
 

@@ -8,9 +8,11 @@
 #include <rte_pause.h>
 
 #include "dataplane/dp_pkt.h"
+#include "dataplane/dp_shared.h"
 #include "dataplane/dp_sip.h"
 #include "dataplane/dp_steer.h"
 #include "dataplane/dp_worker.h"
+#include "dataplane/reg_shard.h"
 
 static_assert(DP_MAX_BURST * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1) <= RTE_IP_FRAG_DEATH_ROW_MBUF_LEN,
 	      "one burst of fragments must fit the reassembly death row");
@@ -40,6 +42,29 @@ tx_flush(struct dp_lcore *lc, const struct dp_port *p, struct rte_mbuf **tx, uin
 	lc->stats.drop[DP_DROP_TX_FULL] += (uint64_t)(n - sent);
 }
 
+void
+dp_worker_tx(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf *m)
+{
+	if (lc->n_tx[port_idx] == DP_MAX_BURST) {
+		tx_flush(lc, &lc->ctx->ports[port_idx], lc->tx[port_idx], DP_MAX_BURST);
+		lc->n_tx[port_idx] = 0;
+	}
+	lc->tx[port_idx][lc->n_tx[port_idx]++] = m;
+}
+
+void
+dp_worker_tx_flush(struct dp_lcore *lc)
+{
+	uint16_t pi;
+
+	for (pi = 0; pi < lc->ctx->n_ports; pi++) {
+		if (lc->n_tx[pi] != 0) {
+			tx_flush(lc, &lc->ctx->ports[pi], lc->tx[pi], lc->n_tx[pi]);
+			lc->n_tx[pi] = 0;
+		}
+	}
+}
+
 /* The control lcore owns no shard: SIP it receives goes to a worker, spread by sender. */
 static void
 sip_dispatch(struct dp_lcore *lc, struct rte_mbuf *m)
@@ -60,9 +85,7 @@ void
 dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkts,
 		   uint16_t n, uint64_t now_tsc)
 {
-	const struct dp_port *p = &lc->ctx->ports[port_idx];
-	struct rte_mbuf *tx[DP_MAX_BURST];
-	uint16_t ntx = 0, i;
+	uint16_t i;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -71,7 +94,7 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 		DP_STAT_ADD(&lc->stats, rx_bytes, m->pkt_len);
 		switch (dp_pkt_classify(lc, &m, now_tsc)) {
 		case DP_PKT_REPLY:
-			tx[ntx++] = m;
+			dp_worker_tx(lc, port_idx, m);
 			break;
 		case DP_PKT_SIP:
 			sip_dispatch(lc, m);
@@ -87,9 +110,33 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 			break;
 		}
 	}
-	tx_flush(lc, p, tx, ntx);
+	dp_worker_tx_flush(lc);
 	/* A burst can fill the death row (RTE_IP_FRAG_DEATH_ROW_MBUF_LEN): empty it now. */
 	dp_pkt_frag_housekeep(lc, now_tsc);
+}
+
+/* Control lcore: frames from the control plane out of each port's control queue. */
+static unsigned int
+cp_tx(struct dp_lcore *lc)
+{
+	struct dp_ctx *ctx = lc->ctx;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(ctx->from_cp, (void **)pkts, DP_MAX_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dp_port *p = &ctx->ports[ctx->port_idx[m->port]];
+
+		if (p->port_id != m->port || p->ctl_queue != lc->queue) {
+			DP_DROP_INC(&lc->stats, CP_TX_NO_QUEUE);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		dp_worker_tx(lc, ctx->port_idx[m->port], m);
+	}
+	dp_worker_tx_flush(lc);
+	return n;
 }
 
 void
@@ -113,11 +160,15 @@ dp_worker_main(void *arg)
 	struct dp_ctx *ctx = lc->ctx;
 	struct rte_mbuf *pkts[DP_MAX_BURST];
 	unsigned int nlc = ctx->n_workers + 1u;
+	uint64_t tsc_per_ms = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1);
 
 	while (!ctx->stop) {
 		uint64_t now = rte_rdtsc();
 		unsigned int work = 0, j;
 		uint16_t pi, n, k;
+
+		lc->now_ms = (now - ctx->start_tsc) / tsc_per_ms;
+		lc->wall_s = ctx->wall_base_s + lc->now_ms / 1000;
 
 		for (pi = 0; pi < ctx->n_ports; pi++) {
 			const struct dp_port *p = &ctx->ports[pi];
@@ -138,6 +189,14 @@ dp_worker_main(void *arg)
 			for (k = 0; k < n; k++)
 				sip_dispatch(lc, pkts[k]);
 			work += n;
+		}
+		dp_worker_tx_flush(lc);
+		if (lc->is_ctl) {
+			work += cp_tx(lc);
+		} else {
+			dp_shared_serve(lc);
+			if (lc->reg != NULL)
+				reg_shard_tick(lc->reg, lc->now_ms);
 		}
 		dp_pkt_frag_housekeep(lc, now);
 		if (work == 0) {

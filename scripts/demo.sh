@@ -1,90 +1,132 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# make demo: a sipshard node in a lab on this machine, no NIC needed.
-# Builds the lab (network namespaces + veth, 198.18.0.0/15 only), starts sipshard-dp
-# on its veth, shows it answering ARP/ping/IPv6 ND from a client, sends it SIP and
-# a fragmented 3.5 KB datagram, prints what telemetry shows, and tears down.
+# make demo: a two-node sipshard cluster in a lab on this machine, no NIC needed.
+# Builds the lab (network namespaces + veth, 198.18.0.0/15 only), starts on each
+# node's veth a dataplane (sipshard-dp) and its control plane (sipshard-cp), prints
+# `sipshardctl nodes` from each, shows node 1 answering ARP/ping/IPv6 ND and taking
+# SIP (a 3.5 KB INVITE arrives as IP fragments), kills node 2 and shows node 1
+# noticing, then tears everything down.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build
 LAB=${LAB:-ssdemo}
 export LAB
 WORK=$(mktemp -d /tmp/sipshard-demo.XXXXXX)
-PID=
+declare -A PIDS=()
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 cleanup() {
-	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	local p
+	set +e
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	"$ROOT/scripts/lab.sh" down >/dev/null 2>&1 || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces)" >&2; exit 1; }
 
-say "lab: bridge, node namespace $LAB-n1, client $LAB-cl (198.18.0.100)"
-"$ROOT/scripts/lab.sh" up 1
+say "lab: bridge, node namespaces $LAB-n1 and $LAB-n2, client $LAB-cl (198.18.0.100)"
+"$ROOT/scripts/lab.sh" up 2
+head -c 32 /dev/urandom > "$WORK/cluster.key"
 
-cat > "$WORK/node1.yaml" <<YAML
+for i in 1 2; do
+	j=$((3 - i))
+	cat > "$WORK/node$i.yaml" <<YAML
 node:
-  id: 1
+  id: $i
 dataplane:
-  file_prefix: ${LAB}1
+  file_prefix: ${LAB}$i
   eal: ["-l", "0-1", "--no-pci"]
   workers: 1
   idle: adaptive
   mbuf_size: 8320
   ports:
-    - device: "net_af_packet0,iface=${LAB}n1"
-      ipv4: 198.18.0.1/24
-      ipv6: 2001:2::1/64
+    - device: "net_af_packet$i,iface=${LAB}n$i"
+      ipv4: 198.18.0.$i/24
+      ipv6: 2001:2::$i/64
 sip:
   port: 5060
   domains: [example.com]
+cluster:
+  id: 1
+  key_file: $WORK/cluster.key
+  nodes: [{id: $j, address: 198.18.0.$j}]
+admin:
+  socket: $WORK/node$i.sock
 YAML
-say "config ($WORK/node1.yaml), validated without starting:"
+done
+say "config of node 1 ($WORK/node1.yaml), validated without starting:"
+cat "$WORK/node1.yaml"
 "$BUILD/sipshard-dp" -c "$WORK/node1.yaml" --check-config
 
-say "start sipshard-dp on veth ${LAB}n1 (net_af_packet)"
-ip netns exec "$LAB-n1" "$BUILD/sipshard-dp" -c "$WORK/node1.yaml" > "$WORK/node1.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 150); do
-	grep -q 'sipshard-dp: ready' "$WORK/node1.log" && break
-	kill -0 "$PID" 2>/dev/null || { cat "$WORK/node1.log"; exit 1; }
-	sleep 0.2
+wait_log() {   # file pattern pid
+	for _ in $(seq 1 150); do
+		grep -q "$2" "$1" && return 0
+		kill -0 "$3" 2>/dev/null || { cat "$1"; exit 1; }
+		sleep 0.2
+	done
+	cat "$1"; exit 1
+}
+for i in 1 2; do
+	say "node $i: sipshard-dp on veth ${LAB}n$i (net_af_packet), then sipshard-cp attached to it"
+	ip netns exec "$LAB-n$i" "$BUILD/sipshard-dp" -c "$WORK/node$i.yaml" > "$WORK/dp$i.log" 2>&1 &
+	PIDS[dp$i]=$!
+	wait_log "$WORK/dp$i.log" 'sipshard-dp: ready' "${PIDS[dp$i]}"
+	ip netns exec "$LAB-n$i" "$BUILD/sipshard-cp" -c "$WORK/node$i.yaml" > "$WORK/cp$i.log" 2>&1 &
+	PIDS[cp$i]=$!
+	wait_log "$WORK/cp$i.log" 'sipshard-cp: ready' "${PIDS[cp$i]}"
+	grep -hE '^sipshard' "$WORK/dp$i.log" "$WORK/cp$i.log" | sort -u
 done
-grep -E 'sipshard|steering' "$WORK/node1.log" | sort -u
+sleep 1
 
-say "client -> node: ping (ARP + ICMP echo) and ping -6 (ND + ICMPv6 echo)"
+for i in 1 2; do
+	say "sipshardctl -s node$i.sock nodes"
+	"$BUILD/sipshardctl" -s "$WORK/node$i.sock" nodes
+done
+say "sipshardctl -s node1.sock --json nodes"
+"$BUILD/sipshardctl" -s "$WORK/node1.sock" --json nodes
+
+say "client -> node 1: ping (ARP + ICMP echo) and ping -6 (ND + ICMPv6 echo)"
 ip netns exec "$LAB-cl" ping -c 3 -i 0.2 198.18.0.1
 ip netns exec "$LAB-cl" ping -6 -c 3 -i 0.2 2001:2::1
-ip -n "$LAB-cl" neigh show dev "${LAB}cl"
 
-say "client -> node: a SIP OPTIONS, and a 3.5 KB datagram (IP fragments on the wire)"
+say "client -> node 1: a SIP OPTIONS, and the 3.5 KB INVITE of RFC 4475 (IP fragments on the wire)"
 ip netns exec "$LAB-cl" python3 -c '
-import socket
+import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(b"OPTIONS sip:198.18.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.100;branch=z9hG4bKdemo\r\n\r\n", ("198.18.0.1", 5060))
-s.sendto(b"X" * 3500, ("198.18.0.1", 5060))'
+s.sendto(b"OPTIONS sip:198.18.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.100;branch=z9hG4bKdemo\r\n"
+         b"From: <sip:demo@example.com>;tag=1\r\nTo: <sip:198.18.0.1>\r\nCall-ID: demo1\r\n"
+         b"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", ("198.18.0.1", 5060))
+s.sendto(open(sys.argv[1], "rb").read(), ("198.18.0.1", 5060))' "$ROOT/tests/corpus/sip-torture/rfc4475/longreq.dat"
 sleep 0.5
 
-say "telemetry /sipshard/status (dpdk-telemetry.py -f ${LAB}1)"
-echo /sipshard/status | dpdk-telemetry.py -f "${LAB}1" | python3 -c '
-import json, sys
-d = json.loads(sys.stdin.read())["/sipshard/status"]
-print(json.dumps(d, indent=2))'
-
-say "telemetry /sipshard/stats: non-zero counters and drops by reason"
+say "telemetry /sipshard/stats of node 1: non-zero counters, drops by reason, SIP by method"
 echo /sipshard/stats | dpdk-telemetry.py -f "${LAB}1" | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())["/sipshard/stats"]
 for k, v in d.items():
-    if k != "drops" and v and k != "idle_sleeps":
-        print("  %-20s %d" % (k, v))
-print("  drops by reason:")
-for k, v in d["drops"].items():
-    if v:
-        print("    %-18s %d" % (k, v))'
+    if isinstance(v, dict):
+        nz = {a: b for a, b in v.items() if b}
+        if nz:
+            print("  %-20s %s" % (k, nz))
+    elif v and k != "idle_sleeps":
+        print("  %-20s %d" % (k, v))'
 
-say "stop: SIGTERM"
-kill -TERM "$PID"; wait "$PID"; echo "sipshard-dp exited with status $?"; PID=
-say "demo done (the SIP services arrive with the registrar and proxy issues)"
+say "node 2 dies (kill -9 of its dataplane and control plane): node 1 notices"
+t0=$(date +%s%N)
+kill -KILL "${PIDS[cp2]}" "${PIDS[dp2]}"
+wait "${PIDS[cp2]}" "${PIDS[dp2]}" 2>/dev/null || true
+unset "PIDS[cp2]" "PIDS[dp2]"
+rm -rf "/var/run/dpdk/${LAB}2"
+until "$BUILD/sipshardctl" -s "$WORK/node1.sock" --json nodes | grep -q '"id":2,[^}]*"state":"down"'; do
+	sleep 0.02
+done
+echo "node 1 marked node 2 down $(( ($(date +%s%N) - t0) / 1000000 )) ms after the kill"
+"$BUILD/sipshardctl" -s "$WORK/node1.sock" events
+
+say "stop node 1: SIGTERM to sipshard-cp (announces its leave) and sipshard-dp"
+for k in cp1 dp1; do
+	kill -TERM "${PIDS[$k]}"; rc=0; wait "${PIDS[$k]}" || rc=$?; echo "$k exited with status $rc"; unset "PIDS[$k]"
+done
+say "demo done (registrations and calls through the cluster arrive with the registrar and proxy)"

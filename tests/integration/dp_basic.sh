@@ -28,17 +28,23 @@ check "stats: icmp_echo_replies >= 3" test "$(dpstat 1 icmp_echo_replies)" -ge 3
 check "stats: nd_replies >= 1" test "$(dpstat 1 nd_replies)" -ge 1
 check "stats: icmp6_echo_replies >= 3" test "$(dpstat 1 icmp6_echo_replies)" -ge 3
 
-# SIP datagrams: one small, one of 3500 bytes (fragmented by the client's kernel).
+# SIP datagrams: a valid OPTIONS, the 3.5 KB INVITE of RFC 4475 (fragmented by the
+# client's kernel: received whole and parsed) and 3500 bytes of junk.
 before=$(dpstat 1 sip_rx_bytes)
 cl python3 -c '
-import socket
+import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(b"OPTIONS sip:198.18.0.1 SIP/2.0\r\n\r\n", ("198.18.0.1", 5060))
-s.sendto(b"X" * 3500, ("198.18.0.1", 5060))'
+s.sendto(b"OPTIONS sip:198.18.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.100;branch=z9hG4bK1\r\n"
+         b"From: <sip:a@example.com>;tag=1\r\nTo: <sip:198.18.0.1>\r\nCall-ID: c1\r\n"
+         b"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", ("198.18.0.1", 5060))
+s.sendto(open(sys.argv[1], "rb").read(), ("198.18.0.1", 5060))
+s.sendto(b"X" * 3500, ("198.18.0.1", 5060))' "$ROOT/tests/corpus/sip-torture/rfc4475/longreq.dat"
 sleep 0.5
 got=$(( $(dpstat 1 sip_rx_bytes) - before ))
-check "SIP datagrams received whole (34 + 3500 bytes, got $got)" test "$got" -eq 3534
-check "SIP without service counted as sip_unhandled" test "$(dpstat 1 drops.sip_unhandled)" -ge 2
+want=$(( 203 + $(stat -c %s "$ROOT/tests/corpus/sip-torture/rfc4475/longreq.dat") + 3500 ))
+check "SIP datagrams received whole ($want bytes, got $got)" test "$got" -eq "$want"
+check "OPTIONS and the long INVITE parsed valid" test "$(dpstat 1 sip_requests.OPTIONS)" -eq 1 -a "$(dpstat 1 sip_requests.INVITE)" -eq 1
+check "junk counted as sip_invalid" test "$(dpstat 1 drops.sip_invalid)" -eq 1
 
 # Packet capture through rte_pdump: dpdk-dumpcap is a secondary process (huge pages).
 if grep -q -- '--no-huge' "$WORK/n1.log" || ! grep -q ' hugetlbfs ' /proc/mounts; then

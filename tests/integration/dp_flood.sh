@@ -25,7 +25,7 @@ check "node still running after the flood" node_alive 1
 check "node still answers ping" cl ping -q -c 3 -i 0.2 -W 2 198.18.0.1
 stats=$(tel 1 /sipshard/stats)
 echo "$stats" > "$WORK/stats.json"
-for r in l2_not_ours l2_ethertype ip4_cksum ip4_length udp_cksum udp_port arp_malformed sip_unhandled; do
+for r in l2_not_ours l2_ethertype ip4_cksum ip4_length udp_cksum udp_port arp_malformed sip_invalid; do
 	check "drops counted: $r" python3 -c 'import json,sys; assert json.loads(sys.argv[1])["drops"][sys.argv[2]] > 0' "$stats" "$r"
 done
 # On af_packet the kernel reassembles (or discards) fragments before the node sees

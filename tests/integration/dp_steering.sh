@@ -17,19 +17,22 @@ sed -i 's/^  mbuf_size: 8320/  mbuf_size: 8320\n  ring_size: 64/' "$WORK/n1.yaml
 start_node 1 || { fail "node with 2 workers starts"; exit 1; }
 pass "node with 2 workers starts"
 
-check "cluster steering reported as software (af_packet has no rte_flow)" \
-	grep -q 'cluster steering: software (workers hand cluster packets' "$WORK/n1.log"
+check "cluster steering reported as software (af_packet has no rte_flow nor RSS table)" \
+	grep -q 'cluster steering: software (workers and the control lcore hand cluster packets' "$WORK/n1.log"
 st=$(tel 1 /sipshard/status)
-check "status: 2 workers, 2 queues, no control queue" python3 -c '
+check "status: 2 workers, 3 queue pairs, control queue 2" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1]); p = d["port0"]
-assert d["workers"] == 2 and p["queues"] == 2 and p["ctl_queue"] == -1 and p["steering"] == "software", d' "$st"
+assert d["workers"] == 2 and p["queues"] == 3 and p["ctl_queue"] == 2 and p["steering"] == "software", d' "$st"
 
 udp_send 198.18.0.1 5060 400 16
 sleep 0.5
-w0=$(tel 1 /sipshard/stats,0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["sip_rx"])')
-w1=$(tel 1 /sipshard/stats,1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["sip_rx"])')
-check "400 SIP datagrams over 16 flows: all received ($w0 + $w1)" test $((w0 + w1)) -eq 400
+# Each datagram is handled (here: rejected by the parser) by exactly one worker.
+w0=$(tel 1 /sipshard/stats,0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["drops"]["sip_invalid"])')
+w1=$(tel 1 /sipshard/stats,1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["drops"]["sip_invalid"])')
+ctl=$(tel 1 /sipshard/stats,2 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["sip_rx"], d["steer_out"])')
+check "400 SIP datagrams over 16 flows: all reached a worker (workers $w0 + $w1, control lcore rx/handed on: $ctl)" \
+	test $((w0 + w1)) -eq 400 -a "${ctl% *}" -eq "${ctl#* }"
 check "both workers received a share ($w0 / $w1)" test "$w0" -gt 0 -a "$w1" -gt 0
 
 udp_send 198.18.0.1 5800 100 4

@@ -18,6 +18,7 @@ check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; f
 
 cleanup() {
 	local i
+	declare -F cleanup_cp >/dev/null && cleanup_cp
 	for i in "${!NODE_PID[@]}"; do
 		kill -TERM "${NODE_PID[$i]}" 2>/dev/null
 	done
@@ -26,7 +27,7 @@ cleanup() {
 	done
 	"$ROOT/scripts/lab.sh" down >/dev/null 2>&1
 	if [ "$FAILS" -gt 0 ]; then
-		for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done
+		for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; grep -v '^EAL: \|^rte_\|^USER1' "$f" | tail -n 40; }; done
 	fi
 	rm -rf "$WORK"
 }
@@ -123,4 +124,68 @@ for i in range(nsrc):
     socks.append(s)
 for i in range(count):
     socks[i % nsrc].sendto(b"x" * 32, (dst, port))' "$1" "$2" "$3" "${4:-1}"
+}
+
+# ---- control plane ----
+declare -A CP_PID=()
+
+# cluster_config I KEYFILE 'NODES-OR-SEEDS-YAML': node I with a cluster section.
+cluster_config() {
+	node_config "$1" "cluster:
+  id: 7
+  port: 5800
+  key_file: $2
+$3
+admin:
+  socket: $WORK/n$1.sock" >/dev/null
+}
+
+# start_cp I: sipshard-cp of node I (its dataplane must be running), waits for ready.
+start_cp() {
+	local i=$1 t=0
+	ip netns exec "$LAB-n$i" "$BUILD/sipshard-cp" -c "$WORK/n$i.yaml" > "$WORK/cp$i.log" 2>&1 &
+	CP_PID[$i]=$!
+	while ! grep -q 'sipshard-cp: ready' "$WORK/cp$i.log"; do
+		kill -0 "${CP_PID[$i]}" 2>/dev/null || { echo "cp $i exited:"; cat "$WORK/cp$i.log"; return 1; }
+		sleep 0.1; t=$((t + 1))
+		[ "$t" -ge 150 ] && { echo "cp $i not ready after 15 s"; return 1; }
+	done
+	return 0
+}
+
+# kill9_node I: the dataplane and control plane of node I, without warning.
+kill9_node() {
+	kill -KILL "${CP_PID[$1]}" "${NODE_PID[$1]}" 2>/dev/null
+	wait "${CP_PID[$1]}" "${NODE_PID[$1]}" 2>/dev/null
+	unset "CP_PID[$1]" "NODE_PID[$1]"
+	rm -rf "/var/run/dpdk/${LAB}$1"
+}
+
+ctl() { local i=$1; shift; "$BUILD/sipshardctl" -s "$WORK/n$i.sock" "$@"; }
+
+# node_state I J: the state node I gives node J ("" when it does not list J).
+node_state() {
+	ctl "$1" --json nodes 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(next((n["state"] for n in d["nodes"] if n["id"] == int(sys.argv[1])), ""))' "$2"
+}
+
+# wait_state SECONDS STATE I J...: until node I sees every J in STATE.
+wait_state() {
+	local secs=$1 want=$2 i=$3 j t=0 ok
+	shift 3
+	while :; do
+		ok=1
+		for j in "$@"; do [ "$(node_state "$i" "$j")" = "$want" ] || ok=0; done
+		[ "$ok" = 1 ] && return 0
+		[ "$t" -ge $((secs * 20)) ] && return 1
+		sleep 0.05; t=$((t + 1))
+	done
+}
+
+cleanup_cp() {
+	local i
+	for i in "${!CP_PID[@]}"; do kill -TERM "${CP_PID[$i]}" 2>/dev/null; done
+	for i in "${!CP_PID[@]}"; do wait_gone "${CP_PID[$i]}" 5 || kill -KILL "${CP_PID[$i]}" 2>/dev/null; done
 }

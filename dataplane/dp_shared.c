@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Memory shared with the control plane: counters, shard queries, node view. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_memzone.h>
+#include <rte_pause.h>
+
+#include "dataplane/dp_shared.h"
+#include "dataplane/dp_sip.h"
+
+/* ---- primary, main thread ---- */
+
+struct dp_shared *
+dp_shared_create(struct dp_ctx *ctx)
+{
+	const struct rte_memzone *mz;
+	struct dp_shared *sh;
+	unsigned int i;
+
+	mz = rte_memzone_reserve(DP_SHARED_MZ, sizeof(*sh), (int)rte_socket_id(), 0);
+	if (mz == NULL)
+		return NULL;
+	sh = mz->addr;
+	memset(sh, 0, sizeof(*sh));
+	sh->version = DP_SHARED_VERSION;
+	sh->node_id = ctx->cfg->node_id;
+	sh->n_workers = ctx->n_workers;
+	sh->n_ports = ctx->n_ports;
+	sh->start_tsc = ctx->start_tsc;
+	sh->tsc_hz = rte_get_tsc_hz();
+	for (i = 0; i <= ctx->n_workers; i++)
+		sh->lcores[i] = ctx->lcores[i];
+	for (i = 0; i < ctx->n_ports; i++) {
+		sh->ports[i] = ctx->ports[i];
+		sh->ports[i].device = NULL;
+	}
+	rte_spinlock_init(&sh->query_lock);
+	rte_smp_wmb();
+	sh->magic = DP_SHARED_MAGIC;
+	return sh;
+}
+
+/* ---- any process, not a worker ---- */
+
+struct dp_shared *
+dp_shared_lookup(void)
+{
+	const struct rte_memzone *mz = rte_memzone_lookup(DP_SHARED_MZ);
+	struct dp_shared *sh = mz != NULL ? mz->addr : NULL;
+
+	if (sh == NULL || sh->magic != DP_SHARED_MAGIC || sh->version != DP_SHARED_VERSION)
+		return NULL;
+	return sh;
+}
+
+int
+dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kind,
+		const char *arg, char *out, size_t cap, unsigned int timeout_ms)
+{
+	struct dp_query *q;
+	uint64_t deadline;
+	uint32_t seq;
+	int rc;
+
+	if (shard >= sh->n_workers || cap == 0 || strlen(arg) >= DP_QUERY_ARG)
+		return -EINVAL;
+	q = &sh->query[shard];
+	rte_spinlock_lock(&sh->query_lock);
+	q->kind = kind;
+	strcpy(q->arg, arg);
+	seq = q->seq_req + 1;
+	rte_smp_wmb();
+	q->seq_req = seq;
+	deadline = rte_rdtsc() + sh->tsc_hz / 1000 * timeout_ms;
+	while (q->seq_done != seq && rte_rdtsc() < deadline)
+		rte_delay_us_sleep(50);
+	if (q->seq_done != seq) {
+		rc = -ETIMEDOUT;
+	} else {
+		rte_smp_rmb();
+		rc = q->rc;
+		if (rc == 0) {
+			size_t n = RTE_MIN((size_t)q->len, cap - 1);
+
+			memcpy(out, q->out, n);
+			out[n] = '\0';
+			rc = (int)n;
+		}
+	}
+	rte_spinlock_unlock(&sh->query_lock);
+	return rc;
+}
+
+unsigned int
+dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out, unsigned int cap)
+{
+	uint32_t seq, n;
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		seq = sh->nodes_seq;
+		if (seq == 0)
+			return 0;
+		if (seq & 1) {
+			rte_pause();
+			continue;
+		}
+		rte_smp_rmb();
+		n = RTE_MIN(sh->n_nodes, cap);
+		memcpy(out, sh->nodes, n * sizeof(*out));
+		rte_smp_rmb();
+		if (sh->nodes_seq == seq)
+			return n;
+	}
+	return 0;
+}
+
+void
+dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsigned int n)
+{
+	n = RTE_MIN(n, (unsigned int)DP_MAX_NODES);
+	sh->nodes_seq++;            /* odd: writing */
+	rte_smp_wmb();
+	memcpy(sh->nodes, v, n * sizeof(*v));
+	sh->n_nodes = n;
+	rte_smp_wmb();
+	sh->nodes_seq++;
+}
+
+/* ---- worker lcore ---- */
+
+void
+dp_shared_serve(struct dp_lcore *lc)
+{
+	struct dp_shared *sh = lc->ctx->shared;
+	struct dp_query *q;
+	uint32_t seq;
+
+	if (sh == NULL || lc->is_ctl)
+		return;
+	q = &sh->query[lc->idx];
+	seq = q->seq_req;
+	if (likely(seq == q->seq_done))
+		return;
+	rte_smp_rmb();
+	q->rc = dp_sip_query(lc, q->kind, q->arg, q->out, sizeof(q->out), &q->len);
+	rte_smp_wmb();
+	q->seq_done = seq;
+}
