@@ -200,7 +200,7 @@ dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
 	int rc;
 
 	rc = p == NULL ? -SIP_ERR_EMPTY : sip_msg_parse(msg, (const char *)p, info->payload_len);
-	if (rc != 0) {
+	if (rc != 0) {   /* (only the receiving lcore parses a message that fails) */
 		lc->stats.sip.invalid[(unsigned int)-rc < SIP_ERR__COUNT ? -rc : 0]++;
 		DP_DROP_INC(&lc->stats, SIP_INVALID);
 		/* A request we can answer gets its 400/505 (RFC 3261 §8.2, §16.3);
@@ -226,7 +226,8 @@ dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	lc->stats.sip.req[msg->method < SIP_METHOD__COUNT ? msg->method : 0]++;
+	if (!info->steered)   /* counted once, by the lcore that received it */
+		lc->stats.sip.req[msg->method < SIP_METHOD__COUNT ? msg->method : 0]++;
 	if (msg->method == SIP_METHOD_REGISTER && lc->reg != NULL) {
 		registrar(lc, m);
 		return;

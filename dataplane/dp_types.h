@@ -67,6 +67,7 @@ enum dp_pkt_action {
 struct dp_pkt_info {
 	uint8_t family;                 /* 4 or 6 */
 	uint8_t port_idx;               /* index into ctx->ports */
+	uint8_t steered;                /* crossed to another lcore: already counted */
 	uint16_t src_port;              /* host byte order */
 	uint16_t dst_port;
 	uint32_t payload_off;           /* from the start of the packet data */
