@@ -68,17 +68,22 @@ YAML
 	echo "$WORK/n$i.yaml"
 }
 
-# start_node I: runs sipshard-dp in node I's namespace, waits until it is ready.
-start_node() {
-	local i=$1 t=0
-	ip netns exec "$LAB-n$i" "$BUILD/sipshard-dp" -c "$WORK/n$i.yaml" > "$WORK/n$i.log" 2>&1 &
-	NODE_PID[$i]=$!
-	while ! grep -q 'sipshard-dp: ready' "$WORK/n$i.log"; do
-		kill -0 "${NODE_PID[$i]}" 2>/dev/null || { echo "node $i exited:"; cat "$WORK/n$i.log"; return 1; }
-		sleep 0.2; t=$((t + 1))
-		[ "$t" -ge 150 ] && { echo "node $i not ready after 30 s"; return 1; }
+# wait_ready LOG PATTERN PID SECONDS: until LOG has PATTERN; fails if PID exits first.
+wait_ready() {
+	local t=0
+	while ! grep -q "$2" "$1"; do
+		kill -0 "$3" 2>/dev/null || { echo "$(basename "$1" .log) exited:"; cat "$1"; return 1; }
+		sleep 0.1; t=$((t + 1))
+		[ "$t" -ge $(($4 * 10)) ] && { echo "$(basename "$1" .log) not ready after $4 s"; return 1; }
 	done
 	return 0
+}
+
+# start_node I: runs sipshard-dp in node I's namespace, waits until it is ready.
+start_node() {
+	ip netns exec "$LAB-n$1" "$BUILD/sipshard-dp" -c "$WORK/n$1.yaml" > "$WORK/n$1.log" 2>&1 &
+	NODE_PID[$1]=$!
+	wait_ready "$WORK/n$1.log" 'sipshard-dp: ready' "${NODE_PID[$1]}" 30
 }
 
 # stop_node I: SIGTERM, expect exit status 0 within 10 s.
@@ -142,15 +147,9 @@ admin:
 
 # start_cp I: sipshard-cp of node I (its dataplane must be running), waits for ready.
 start_cp() {
-	local i=$1 t=0
-	ip netns exec "$LAB-n$i" "$BUILD/sipshard-cp" -c "$WORK/n$i.yaml" > "$WORK/cp$i.log" 2>&1 &
-	CP_PID[$i]=$!
-	while ! grep -q 'sipshard-cp: ready' "$WORK/cp$i.log"; do
-		kill -0 "${CP_PID[$i]}" 2>/dev/null || { echo "cp $i exited:"; cat "$WORK/cp$i.log"; return 1; }
-		sleep 0.1; t=$((t + 1))
-		[ "$t" -ge 150 ] && { echo "cp $i not ready after 15 s"; return 1; }
-	done
-	return 0
+	ip netns exec "$LAB-n$1" "$BUILD/sipshard-cp" -c "$WORK/n$1.yaml" > "$WORK/cp$1.log" 2>&1 &
+	CP_PID[$1]=$!
+	wait_ready "$WORK/cp$1.log" 'sipshard-cp: ready' "${CP_PID[$1]}" 15
 }
 
 # kill9_node I: the dataplane and control plane of node I, without warning.
