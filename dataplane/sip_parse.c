@@ -371,6 +371,18 @@ name_bad(const char *p, const char *e)
 	return sip_skip(p, e, SIP_C_TOKEN) != e;
 }
 
+/* A failure inside the header section: the fields before it stay indexed;
+ * an earlier start-line failure remains the verdict. */
+static __attribute__((cold, noinline)) int
+split_fail(struct sip_msg *m, unsigned n, uint64_t seen, int err, unsigned hdr, const char *at)
+{
+	m->n_hdrs = (uint8_t)n;
+	m->seen = seen;
+	if (m->err != SIP_ERR_OK)
+		return -m->err;
+	return fail(m, err, hdr, at);
+}
+
 static inline __attribute__((always_inline)) int
 split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 {
@@ -386,9 +398,9 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 	if (!lf)
 		return fail(m, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
 	le = (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
+	/* a bad start line is the verdict, but the header fields are still
+	 * indexed so that a 400 or 505 can copy Via, From, To, Call-ID, CSeq */
 	rc = start_line(m, p, le);
-	if (rc)
-		return rc;
 	p = lf + 1;
 
 	for (;;) {
@@ -397,38 +409,39 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 		uint64_t bit;
 
 		if (p >= end)
-			return fail(m, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
+			return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
 		if (*p == '\r' || *p == '\n') {
 			/* the empty line */
 			if (*p == '\r') {
 				if (p + 1 >= end || p[1] != '\n')
-					return fail(m, p + 1 >= end ? SIP_ERR_NO_END_OF_HEADERS :
-						    SIP_ERR_BAD_LINE_END, SIP_HDR_OTHER, p);
+					return split_fail(m, n, seen, p + 1 >= end ?
+							  SIP_ERR_NO_END_OF_HEADERS : SIP_ERR_BAD_LINE_END,
+							  SIP_HDR_OTHER, p);
 				p++;
 			}
 			p++;
 			break;
 		}
 		if (*p == ' ' || *p == '\t')
-			return fail(m, SIP_ERR_BAD_FOLDING, SIP_HDR_OTHER, p);
+			return split_fail(m, n, seen, SIP_ERR_BAD_FOLDING, SIP_HDR_OTHER, p);
 		lf = lf_next(&it, mf);
 		if (!lf)
-			return fail(m, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
+			return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
 		/* field-name HCOLON: token *(SP / HTAB) ":" */
 		p = colon_find(name, lf, end);
 		if (p >= lf)
-			return fail(m, SIP_ERR_NO_COLON, SIP_HDR_OTHER, name);
+			return split_fail(m, n, seen, SIP_ERR_NO_COLON, SIP_HDR_OTHER, name);
 		ne = p;
 		while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
 			ne--;
 		if (ne == name)
-			return fail(m, SIP_ERR_BAD_HEADER_NAME, SIP_HDR_OTHER, name);
+			return split_fail(m, n, seen, SIP_ERR_BAD_HEADER_NAME, SIP_HDR_OTHER, name);
 		vs = p + 1;
 		/* continuation lines belong to this field */
 		while (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t')) {
 			lf = lf_next(&it, mf);
 			if (!lf)
-				return fail(m, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
+				return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
 		}
 		/* trim LWS; the common case is one SP after ':' and a CR before LF */
 		ve = lf;
@@ -443,15 +456,15 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 			while (vs < ve && (sip_cls(*vs) & SIP_C_LWS))
 				vs++;
 		if (n >= SIP_MAX_HDRS)
-			return fail(m, SIP_ERR_TOO_MANY_HEADERS, SIP_HDR_OTHER, name);
+			return split_fail(m, n, seen, SIP_ERR_TOO_MANY_HEADERS, SIP_HDR_OTHER, name);
 		id = hdr_lookup(name, (size_t)(ne - name));
 		/* a known name is a token by construction; check the others */
 		if (id == SIP_HDR_OTHER && name_bad(name, ne))
-			return fail(m, SIP_ERR_BAD_HEADER_NAME, SIP_HDR_OTHER, name);
+			return split_fail(m, n, seen, SIP_ERR_BAD_HEADER_NAME, SIP_HDR_OTHER, name);
 		bit = 1ull << id;
 		if (seen & bit) {
 			if (hdr_single & bit)
-				return fail(m, SIP_ERR_DUP_HEADER, id, name);
+				return split_fail(m, n, seen, SIP_ERR_DUP_HEADER, id, name);
 			m->hdrs[m->last[id]].next = (uint8_t)n;
 		} else {
 			m->first[id] = (uint8_t)n;
@@ -468,7 +481,7 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 	m->n_hdrs = (uint8_t)n;
 	m->seen = seen;
 	m->body_off = (uint16_t)(p - m->buf);
-	return 0;
+	return rc;
 }
 
 #if SIP_X86
@@ -476,11 +489,13 @@ static inline __attribute__((always_inline)) uint64_t
 lf_mask_sse2(const char *p)
 {
 	const __m128i nl = _mm_set1_epi8('\n');
-	uint64_t a = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), nl));
-	uint64_t b = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), nl));
-	uint64_t c = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), nl));
-	uint64_t d = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), nl));
-	return a | (b << 16) | (c << 32) | (d << 48);
+	uint64_t r = 0;
+
+	for (int i = 0; i < 4; i++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+		r |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl)) << (16 * i);
+	}
+	return r;
 }
 
 static inline __attribute__((target("avx2"), always_inline)) uint64_t

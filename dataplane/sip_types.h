@@ -50,60 +50,62 @@ enum sip_method {
 
 /*
  * Header fields indexed by id: (ID, canonical name, compact form or 0, flags).
- * Flags: S = single-valued (a second occurrence makes the message invalid),
- * Q = mandatory in every request and response.
+ * Flags: S = single-valued and a second occurrence makes the message invalid
+ * (those routing or framing depend on; informational ones such as User-Agent,
+ * Server, Subject or Date are not rejected for repeating), Q = mandatory in
+ * every request and response.
  */
 #define SIP_HF_S 1u
 #define SIP_HF_Q 2u
 #define SIP_FOREACH_HDR(_)                                              \
-	_(OTHER,               "",                    0,   0)             \
-	_(VIA,                 "Via",                 'v', SIP_HF_Q)      \
+	_(OTHER,               "",                    0,   0)           \
+	_(VIA,                 "Via",                 'v', SIP_HF_Q)    \
 	_(FROM,                "From",                'f', SIP_HF_S | SIP_HF_Q) \
 	_(TO,                  "To",                  't', SIP_HF_S | SIP_HF_Q) \
 	_(CALL_ID,             "Call-ID",             'i', SIP_HF_S | SIP_HF_Q) \
 	_(CSEQ,                "CSeq",                0,   SIP_HF_S | SIP_HF_Q) \
-	_(MAX_FORWARDS,        "Max-Forwards",        0,   SIP_HF_S)      \
-	_(CONTACT,             "Contact",             'm', 0)             \
-	_(EXPIRES,             "Expires",             0,   SIP_HF_S)      \
-	_(MIN_EXPIRES,         "Min-Expires",         0,   SIP_HF_S)      \
-	_(CONTENT_LENGTH,      "Content-Length",      'l', SIP_HF_S)      \
-	_(CONTENT_TYPE,        "Content-Type",        'c', SIP_HF_S)      \
-	_(CONTENT_ENCODING,    "Content-Encoding",    'e', 0)             \
-	_(CONTENT_DISPOSITION, "Content-Disposition", 0,   SIP_HF_S)      \
-	_(ROUTE,               "Route",               0,   0)             \
-	_(RECORD_ROUTE,        "Record-Route",        0,   0)             \
-	_(PATH,                "Path",                0,   0)             \
-	_(AUTHORIZATION,       "Authorization",       0,   0)             \
-	_(PROXY_AUTHORIZATION, "Proxy-Authorization", 0,   0)             \
-	_(WWW_AUTHENTICATE,    "WWW-Authenticate",    0,   0)             \
-	_(PROXY_AUTHENTICATE,  "Proxy-Authenticate",  0,   0)             \
-	_(SUPPORTED,           "Supported",           'k', 0)             \
-	_(REQUIRE,             "Require",             0,   0)             \
-	_(PROXY_REQUIRE,       "Proxy-Require",       0,   0)             \
-	_(UNSUPPORTED,         "Unsupported",         0,   0)             \
-	_(ALLOW,               "Allow",               0,   0)             \
-	_(ACCEPT,              "Accept",              0,   0)             \
-	_(DATE,                "Date",                0,   SIP_HF_S)      \
-	_(SUBJECT,             "Subject",             's', SIP_HF_S)      \
-	_(USER_AGENT,          "User-Agent",          0,   SIP_HF_S)      \
-	_(SERVER,              "Server",              0,   SIP_HF_S)      \
-	_(EVENT,               "Event",               'o', SIP_HF_S)      \
-	_(ALLOW_EVENTS,        "Allow-Events",        'u', 0)             \
-	_(REFER_TO,            "Refer-To",            'r', SIP_HF_S)      \
-	_(REFERRED_BY,         "Referred-By",         'b', SIP_HF_S)      \
-	_(SESSION_EXPIRES,     "Session-Expires",     'x', SIP_HF_S)      \
-	_(IDENTITY,            "Identity",            'y', 0)             \
-	_(IDENTITY_INFO,       "Identity-Info",       'n', 0)             \
-	_(ACCEPT_CONTACT,      "Accept-Contact",      'a', 0)             \
-	_(REJECT_CONTACT,      "Reject-Contact",      'j', 0)             \
-	_(REQUEST_DISPOSITION, "Request-Disposition", 'd', 0)             \
-	_(RETRY_AFTER,         "Retry-After",         0,   SIP_HF_S)      \
-	_(RSEQ,                "RSeq",                0,   SIP_HF_S)      \
-	_(RACK,                "RAck",                0,   SIP_HF_S)      \
-	_(P_ASSERTED_IDENTITY, "P-Asserted-Identity", 0,   0)             \
-	_(P_PREFERRED_IDENTITY,"P-Preferred-Identity",0,   0)             \
-	_(PRIVACY,             "Privacy",             0,   0)             \
-	_(REASON,              "Reason",              0,   0)             \
+	_(MAX_FORWARDS,        "Max-Forwards",        0,   SIP_HF_S)    \
+	_(CONTACT,             "Contact",             'm', 0)           \
+	_(EXPIRES,             "Expires",             0,   SIP_HF_S)    \
+	_(MIN_EXPIRES,         "Min-Expires",         0,   SIP_HF_S)    \
+	_(CONTENT_LENGTH,      "Content-Length",      'l', SIP_HF_S)    \
+	_(CONTENT_TYPE,        "Content-Type",        'c', SIP_HF_S)    \
+	_(CONTENT_ENCODING,    "Content-Encoding",    'e', 0)           \
+	_(CONTENT_DISPOSITION, "Content-Disposition", 0,   SIP_HF_S)    \
+	_(ROUTE,               "Route",               0,   0)           \
+	_(RECORD_ROUTE,        "Record-Route",        0,   0)           \
+	_(PATH,                "Path",                0,   0)           \
+	_(AUTHORIZATION,       "Authorization",       0,   0)           \
+	_(PROXY_AUTHORIZATION, "Proxy-Authorization", 0,   0)           \
+	_(WWW_AUTHENTICATE,    "WWW-Authenticate",    0,   0)           \
+	_(PROXY_AUTHENTICATE,  "Proxy-Authenticate",  0,   0)           \
+	_(SUPPORTED,           "Supported",           'k', 0)           \
+	_(REQUIRE,             "Require",             0,   0)           \
+	_(PROXY_REQUIRE,       "Proxy-Require",       0,   0)           \
+	_(UNSUPPORTED,         "Unsupported",         0,   0)           \
+	_(ALLOW,               "Allow",               0,   0)           \
+	_(ACCEPT,              "Accept",              0,   0)           \
+	_(DATE,                "Date",                0,   0)           \
+	_(SUBJECT,             "Subject",             's', 0)           \
+	_(USER_AGENT,          "User-Agent",          0,   0)           \
+	_(SERVER,              "Server",              0,   0)           \
+	_(EVENT,               "Event",               'o', SIP_HF_S)    \
+	_(ALLOW_EVENTS,        "Allow-Events",        'u', 0)           \
+	_(REFER_TO,            "Refer-To",            'r', SIP_HF_S)    \
+	_(REFERRED_BY,         "Referred-By",         'b', 0)           \
+	_(SESSION_EXPIRES,     "Session-Expires",     'x', SIP_HF_S)    \
+	_(IDENTITY,            "Identity",            'y', 0)           \
+	_(IDENTITY_INFO,       "Identity-Info",       'n', 0)           \
+	_(ACCEPT_CONTACT,      "Accept-Contact",      'a', 0)           \
+	_(REJECT_CONTACT,      "Reject-Contact",      'j', 0)           \
+	_(REQUEST_DISPOSITION, "Request-Disposition", 'd', 0)           \
+	_(RETRY_AFTER,         "Retry-After",         0,   0)           \
+	_(RSEQ,                "RSeq",                0,   SIP_HF_S)    \
+	_(RACK,                "RAck",                0,   SIP_HF_S)    \
+	_(P_ASSERTED_IDENTITY, "P-Asserted-Identity", 0,   0)           \
+	_(P_PREFERRED_IDENTITY,"P-Preferred-Identity",0,   0)           \
+	_(PRIVACY,             "Privacy",             0,   0)           \
+	_(REASON,              "Reason",              0,   0)           \
 	_(WARNING,             "Warning",             0,   0)
 
 enum sip_hdr_id {

@@ -69,7 +69,8 @@ static const char msg_invite[] =
 static const char msg_response[] =
 	"SIP/2.0 200 OK\r\n"
 	"Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK-sipshard-0a1b2c3d4e5f;received=198.18.0.1\r\n"
-	"Via: SIP/2.0/UDP 198.18.0.100:5060;rport=5060;branch=z9hG4bK-524287-1---7d3e9a1b2c4f6e80;received=198.18.0.100\r\n"
+	"Via: SIP/2.0/UDP 198.18.0.100:5060;rport=5060;branch=z9hG4bK-524287-1---7d3e9a1b2c4f6e80;"
+	"received=198.18.0.100\r\n"
 	"Record-Route: <sip:198.18.0.1;lr>\r\n"
 	"Contact: <sip:bob@198.18.1.1:5060>\r\n"
 	"To: <sip:bob@example.com>;tag=as6d7e8f9a\r\n"

@@ -527,6 +527,33 @@ test_reason_strings(void **state)
 	assert_string_equal(sip_isa_name(SIP_ISA_SCALAR), "scalar");
 }
 
+/* After a failure the fields before the fault stay indexed (a 400 or 505
+ * copies Via, From, To, Call-ID and CSeq); a bad start line does not stop the
+ * header section from being indexed, and stays the verdict. */
+static void
+test_index_after_failure(void **state)
+{
+	int prc;
+	static const char bad_version[] = "OPTIONS sip:b@example.com SIP/7.0\r\n" HDRS_MIN
+					  "CSeq: 1 OPTIONS\r\nX: \"unterminated\r\nBad Line\r\n\r\n";
+	static const char bad_header[] = "OPTIONS sip:b@example.com SIP/2.0\r\n" HDRS_MIN
+					 "Bad Line\r\nCSeq: 1 OPTIONS\r\n\r\n";
+	(void)state;
+
+	assert_int_equal(parse_n(bad_version, sizeof(bad_version) - 1, &prc),
+			 -SIP_ERR_VERSION_NOT_SUPPORTED);
+	assert_true(msg.is_request);
+	assert_true(streq(&msg.method_str, "OPTIONS"));
+	assert_int_equal(msg.n_hdrs, 6);
+	assert_non_null(sip_msg_hdr(&msg, SIP_HDR_VIA));
+	assert_non_null(sip_msg_hdr(&msg, SIP_HDR_CSEQ));
+	assert_int_equal(parse_n(bad_header, sizeof(bad_header) - 1, &prc), -SIP_ERR_NO_COLON);
+	assert_int_equal(msg.n_hdrs, 4);
+	assert_true(streq(&sip_msg_hdr(&msg, SIP_HDR_CALL_ID)->value, "c1@h"));
+	assert_null(sip_msg_hdr(&msg, SIP_HDR_CSEQ));
+	assert_true(msg.seen & (1ull << SIP_HDR_VIA));
+}
+
 /* ---- torture corpus, every splitter level ---- */
 
 static long
@@ -692,6 +719,7 @@ main(void)
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_reason_strings),
+		cmocka_unit_test(test_index_after_failure),
 		cmocka_unit_test(test_torture_corpus),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_isa_agreement_random),
