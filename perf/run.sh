@@ -1,0 +1,526 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Benchmarks: perf/run.sh SCENARIO...
+# Each measurement prints one JSON line on stdout (docs/INTERFACES: perf/run.sh);
+# progress and tables go to stderr. Add a scenario as one more case below.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+CPU=${PERF_CPU:-1}              # benchmarks run pinned to this CPU
+
+usage() {
+	cat >&2 <<USAGE
+usage: perf/run.sh SCENARIO...
+scenarios:
+  parse      SIP parser: cycles and ns per message (REGISTER, INVITE+SDP, 200 OK)
+  registrar  REGISTER/s and cycles per REGISTER (200 OK included) on 1 and 2 worker
+             shards fed from memory, bytes per binding (CPUs: PERF_CPU, PERF_CPUS2)
+  proxy      stateless forwards/s and cycles per INVITE (parse + proxy_request + the
+             rewritten copy) on 1 worker fed from memory, per LB algorithm
+  wire       sipshard-gen <-memif-> sipshard-dp (1 worker): highest REGISTER rate with
+             < 0.1 % loss, latency at half that rate, beside testpmd macswap (wire limit)
+  kamailio-register  the same REGISTER search on a veth (af_packet): sipshard-dp, then
+             Kamailio (in-memory usrloc), beside the veth's wire limit
+  kamailio-proxy     the same for INVITE forwarded statelessly to a sink backend
+  best-register      sipshard on memif against Kamailio on its veth
+  (generator on PERF_GEN_CPU [0], system under test on PERF_SUT_CPU [1]; see
+   docs/benchmarks.md for PERF_AORS, PERF_MODE, PERF_TRIAL_S, PERF_LAT_S ...)
+USAGE
+}
+
+pin() {
+	if command -v taskset > /dev/null && taskset -c "$CPU" true 2> /dev/null; then
+		taskset -c "$CPU" "$@"
+	else
+		echo "perf/run.sh: cannot pin to CPU $CPU, running unpinned" >&2
+		"$@"
+	fi
+}
+
+# ---- sipshard-gen scenarios: wire, kamailio-register, best-register, kamailio-proxy ----
+# build/sipshard-gen against a system under test (SUT), and against
+# dpdk-testpmd --forward-mode=macswap on the same wire with the same pinning (the
+# wire limit: the generator's own requests reflected). The generator (and the sink)
+# run on PERF_GEN_CPU, the SUT's worker lcore on PERF_SUT_CPU. Each rate is a
+# search inside sipshard-gen for the highest offered rate with loss < PERF_MAX_LOSS
+# (closed-loop estimate, growth, bisection of PERF_TRIAL_S trials); latency is
+# measured again at half that rate. docs/benchmarks.md explains every figure.
+G_GEN_CPU=${PERF_GEN_CPU:-0}
+G_SUT_CPU=${PERF_SUT_CPU:-1}
+GLAB=${PERF_LAB:-ssgb}
+G_AORS=${PERF_AORS:-100000}
+G_MODE=${PERF_MODE:-new}
+G_TRIAL_S=${PERF_TRIAL_S:-2}
+G_LAT_S=${PERF_LAT_S:-5}
+G_MAX_LOSS=${PERF_MAX_LOSS:-0.001}
+G_REPEAT=${PERF_REPEAT:-1}                # searches per measure, the best one counts
+G_AFP=${PERF_AFP_ARGS:-,framecnt=4096}   # af_packet ring of every DPDK end (gen, testpmd, dp)
+G_MEMIF=${PERF_MEMIF_ARGS:-,rsize=14}    # memif rings of every end: 2^14 slots
+G_RESULTS=${PERF_RESULTS:-$BUILD/perf-results}
+G_WORK=""
+G_SOCK=""
+G_NOTE=""
+declare -A G_PID=() C=()
+G_COMMON=()
+
+g_log() { echo "perf/run.sh: $*" >&2; }
+
+g_cleanup() {
+	local n
+	for n in "${!G_PID[@]}"; do kill -TERM "${G_PID[$n]}" 2> /dev/null || true; done
+	for n in "${!G_PID[@]}"; do g_wait_gone "${G_PID[$n]}" 10 || kill -KILL "${G_PID[$n]}" 2> /dev/null || true; done
+	G_PID=()
+	LAB=$GLAB scripts/lab.sh down > /dev/null 2>&1 || true
+	[ -z "$G_SOCK" ] || rm -f "$G_SOCK"
+	[ -z "$G_WORK" ] || rm -rf "$G_WORK"
+}
+
+g_wait_gone() {   # pid seconds
+	local t=0
+	while kill -0 "$1" 2> /dev/null; do
+		sleep 0.1; t=$((t + 1))
+		[ "$t" -lt $(($2 * 10)) ] || return 1
+	done
+}
+
+g_init() {   # once per run.sh: tools, build, work dir, trap
+	[ -z "$G_WORK" ] || return 0
+	[ "$(id -u)" = 0 ] || { g_log "the lab scenarios need root (netns, huge pages)"; exit 1; }
+	command -v dpdk-testpmd > /dev/null || { g_log "dpdk-testpmd missing (Debian package dpdk)"; exit 1; }
+	make -s "$BUILD/sipshard-gen" "$BUILD/sipshard-dp" >&2
+	mkdir -p "$BUILD/perf" "$G_RESULTS" /run/sipshard
+	cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -o "$BUILD/perf/sip-sink" perf/sip_sink.c
+	G_WORK=$(mktemp -d /tmp/sipshard-perf.XXXXXX)
+	G_SOCK=/run/sipshard/$GLAB-$$.sock
+	trap g_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+g_need_kamailio() {
+	command -v kamailio > /dev/null && return 0
+	g_log "installing kamailio (Debian package)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kamailio > /dev/null ||
+		{ g_log "apt-get install kamailio failed"; exit 1; }
+}
+
+g_start() {   # NAME NS CMD...: in the background in namespace NS ("-": here), log in
+	local name=$1 ns=$2; shift 2   # $G_WORK/NAME.log; the PID is the command's own
+	if [ "$ns" = - ]; then
+		exec "$@" > "$G_WORK/$name.log" 2>&1 &
+	else
+		exec ip netns exec "$ns" "$@" > "$G_WORK/$name.log" 2>&1 &
+	fi
+	G_PID[$name]=$!
+}
+
+g_stop() {   # NAME
+	local pid=${G_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2> /dev/null || true
+	g_wait_gone "$pid" 10 || kill -KILL "$pid" 2> /dev/null || true
+	wait "$pid" 2> /dev/null || true
+	unset "G_PID[$1]"
+}
+
+g_wait_log() {   # NAME REGEX SECONDS
+	local t=0
+	until grep -qE "$2" "$G_WORK/$1.log" 2> /dev/null; do
+		kill -0 "${G_PID[$1]}" 2> /dev/null || { g_log "$1 exited:"; tail -n 20 "$G_WORK/$1.log" >&2; return 1; }
+		sleep 0.2; t=$((t + 1))
+		[ "$t" -lt $(($3 * 5)) ] || { g_log "$1 not ready after $3 s"; tail -n 20 "$G_WORK/$1.log" >&2; return 1; }
+	done
+}
+
+g_ns() {   # NS CMD...: in namespace NS ("-" = here)
+	local ns=$1; shift
+	if [ "$ns" = - ]; then "$@"; else ip netns exec "$ns" "$@"; fi
+}
+
+# g_gen_yaml FILE DEVICE WORKLOAD TARGET_MAC(arp|xx:..) REFLECT(true|false)
+# INVITEs go to users of a domain the SUT does not serve, so that both proxies
+# forward them to the sink (sipshard-dp would look users of its sip.domains up).
+g_gen_yaml() {
+	local domain=example.com
+	[ "$3" != invite ] || domain=backend.example
+	cat > "$1" <<YAML
+eal: ["--lcores", "0@$G_GEN_CPU", "--log-level=*:warning"]
+port:
+  device: "$2"
+  ipv4: 198.18.0.101
+  mbufs: 32767
+target:
+  ipv4: 198.18.0.1
+  mac: $4
+workload:
+  type: $3
+  aors: $G_AORS
+  domain: $domain
+  mode: $G_MODE
+run:
+  timeout_ms: 500
+  max_in_flight: 262144
+  burst: 32
+  idle: adaptive
+  reflect: $5
+search:
+  max_loss: $G_MAX_LOSS
+  trial_s: $G_TRIAL_S
+  window: 128
+YAML
+}
+
+jget() {   # FILE KEY: a field of the JSON line in FILE ("" when absent)
+	python3 -c 'import json,sys
+try:
+    v = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]).get(sys.argv[2], "")
+except Exception:
+    v = ""
+print(v)' "$1" "$2"
+}
+
+# g_measure TAG NS DEVICE WORKLOAD TARGET_MAC REFLECT: search, then latency at half
+# the rate found. Sets G_RATE, G_LOSS, G_P50, G_P99, G_P999 (0 when nothing passed).
+g_measure() {
+	local tag=$1 ns=$2 dev=$3 wl=$4 mac=$5 refl=$6 y=$G_WORK/$1.yaml half
+	g_gen_yaml "$y" "$dev" "$wl" "$mac" "$refl"
+	g_log "[$tag] search: $wl on $dev$([ "$refl" = true ] && echo ' (reflected)')"
+	rm -f "$G_RESULTS/$tag.trials.jsonl" "$G_RESULTS/$tag.cdf" "$G_RESULTS/$tag.lat.json"
+	local i r best=-1
+	for i in $(seq "$G_REPEAT"); do   # best of PERF_REPEAT searches: interference only lowers
+		g_ns "$ns" taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q \
+			--trials "$G_RESULTS/$tag.trials.jsonl" > "$G_WORK/$tag.json.$i" 2> "$G_WORK/$tag.gen.log" || true
+		grep -E '^\[search\]|sipshard-gen: (no|cannot|port .* link)' "$G_WORK/$tag.gen.log" |
+			sed "s/^/  [$tag$([ "$G_REPEAT" = 1 ] || echo " #$i")] /" >&2 || true
+		r=$(jget "$G_WORK/$tag.json.$i" best_rate_per_s); r=${r:-0}
+		if [ "$r" -gt "$best" ]; then best=$r; cp "$G_WORK/$tag.json.$i" "$G_WORK/$tag.json"; fi
+		[ "$r" -gt 0 ] || break          # nothing answers: once is enough
+	done
+	G_RATE=$(jget "$G_WORK/$tag.json" best_rate_per_s); G_RATE=${G_RATE:-0}
+	G_LOSS=$(jget "$G_WORK/$tag.json" loss); G_LOSS=${G_LOSS:-1}
+	G_P50=0 G_P99=0 G_P999=0
+	[ "$G_RATE" -gt 0 ] || return 0
+	half=$((G_RATE / 2))
+	python3 - "$y" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read().split("search:")[0]
+open(p, "w").write(s)
+PY
+	# Latency: the generator polls without sleeping, unless the sink shares its CPU.
+	[ "$wl" = invite ] || sed -i 's/idle: adaptive/idle: busy/' "$y"
+	g_log "[$tag] latency at $half/s for $G_LAT_S s"
+	g_ns "$ns" taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q -r "$half" -d "$G_LAT_S" \
+		--cdf "$G_RESULTS/$tag.cdf" > "$G_WORK/$tag.lat.json" 2> "$G_WORK/$tag.lat.log" || true
+	cp "$G_WORK/$tag.lat.json" "$G_RESULTS/$tag.lat.json" 2> /dev/null || true
+	G_P50=$(jget "$G_WORK/$tag.lat.json" lat_p50_us); G_P50=${G_P50:-0}
+	G_P99=$(jget "$G_WORK/$tag.lat.json" lat_p99_us); G_P99=${G_P99:-0}
+	G_P999=$(jget "$G_WORK/$tag.lat.json" lat_p999_us); G_P999=${G_P999:-0}
+}
+
+g_testpmd_start() {   # NS DEVICE: macswap on the SUT's CPU
+	g_busy
+	rm -f "$G_WORK/testpmd.log"
+	g_start testpmd "$1" dpdk-testpmd --lcores "0@$G_GEN_CPU,1@$G_SUT_CPU" --main-lcore 0 \
+		--file-prefix "${GLAB}tp" --no-pci --vdev="$2" --log-level='*:warning' -- \
+		--forward-mode=macswap --nb-cores=1 --rxq=1 --txq=1 --total-num-mbufs=32768 \
+		--stats-period 1
+	g_wait_log testpmd 'start packet forwarding|Port statistics' 30
+}
+
+g_dp_start() {   # NS DEVICE [EXTRA-YAML]: sipshard-dp with one worker on the SUT's CPU
+	g_busy
+	cat > "$G_WORK/dp.yaml" <<YAML
+node:
+  id: 1
+dataplane:
+  file_prefix: ${GLAB}dp
+  eal: ["--lcores", "0@$G_GEN_CPU,1@$G_SUT_CPU", "--no-pci", "--log-level=*:notice"]
+  workers: 1
+  idle: adaptive
+  ports:
+    - device: "$2"
+      ipv4: 198.18.0.1/24
+sip:
+  port: 5060
+  domains: [example.com]
+registrar:
+  max_aors: $(( G_AORS * 2 > 65536 ? G_AORS * 2 : 65536 ))
+  max_bindings: $(( G_AORS * 2 > 131072 ? G_AORS * 2 : 131072 ))
+${3:-}
+YAML
+	rm -f "$G_WORK/dp.log"
+	g_start dp "$1" "$BUILD/sipshard-dp" -c "$G_WORK/dp.yaml"
+	g_wait_log dp 'sipshard-dp: ready' 30
+}
+
+# g_dp_note METHOD RATE: why sipshard's figure is what it is, from its counters.
+g_dp_note() {
+	local stats
+	stats=$(echo /sipshard/stats | dpdk-telemetry.py -f "${GLAB}dp" 2> /dev/null || true)
+	G_NOTE=$(python3 - "$1" "$2" "$stats" <<'PY'
+import json, sys
+method, rate, raw = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+try:
+    d = json.loads(raw)["/sipshard/stats"]
+except Exception:
+    d = None
+if rate > 0:
+    print("")
+elif d is None:
+    print("sipshard-dp answered none of the %ss (its counters could not be read)" % method)
+else:
+    got = d.get("sip_requests", {}).get(method, 0)
+    unh = d.get("drops", {}).get("sip_unhandled", 0)
+    cls = d.get("sip_replies", {}) if isinstance(d.get("sip_replies"), dict) else {}
+    fwd = d.get("proxy", {}) if isinstance(d.get("proxy"), dict) else {}
+    rep = sum(v for v in cls.values() if isinstance(v, int))
+    what = "answer REGISTER" if method == "REGISTER" else "proxy %s" % method
+    if rep == 0 and method == "REGISTER":
+        print("sipshard-dp does not %s yet: it received and parsed %d %ss (sip_unhandled %d), sent 0 replies"
+              % (what, got, method, unh))
+    elif rep == 0 and not any(isinstance(v, int) and v for v in fwd.values()):
+        print("sipshard-dp does not %s yet: it received and parsed %d %ss (sip_unhandled %d), forwarded and answered none"
+              % (what, got, method, unh))
+    else:
+        print("no rate passed the loss criterion: sipshard-dp received %d %ss, sip_unhandled %d, replies by class %s; see the trials"
+              % (got, method, unh, json.dumps({k: v for k, v in cls.items() if v}, separators=(",", ":"))))
+PY
+)
+}
+
+g_kam_start() {   # NS CFG -A ARGS...: Kamailio pinned to the SUT's CPU, one worker
+	local ns=$1 cfg=$2; shift 2
+	g_need_kamailio
+	g_busy
+	rm -f "$G_WORK/kamailio.log"
+	mkdir -p "$G_WORK/kam-run"
+	g_start kamailio "$ns" taskset -c "$G_SUT_CPU" kamailio -f "$cfg" "$@" -n 1 -m 512 -M 32 \
+		-DD -E -Y "$G_WORK/kam-run"
+	local t=0
+	until g_ns "$ns" ss -lun 2> /dev/null | grep -q '198.18.0.1:5060'; do
+		kill -0 "${G_PID[kamailio]}" 2> /dev/null || { g_log "kamailio exited:"; tail -n 20 "$G_WORK/kamailio.log" >&2; return 1; }
+		sleep 0.2; t=$((t + 1)); [ "$t" -lt 100 ] || { g_log "kamailio not listening"; return 1; }
+	done
+}
+
+g_lab() {   # N: a fresh lab with N nodes; node 2 (if any) has 198.18.0.2 on its kernel
+	LAB=$GLAB scripts/lab.sh up "$1" > /dev/null
+	if [ "$1" -ge 2 ]; then
+		ip -n "$GLAB-n2" addr add 198.18.0.2/24 dev "${GLAB}n2"
+		ip netns exec "$GLAB-n2" ethtool -K "${GLAB}n2" tx off > /dev/null 2>&1 || true
+	fi
+}
+
+g_kernel_addr() {   # on|off: 198.18.0.1 on node 1's kernel (Kamailio) or not (DPDK)
+	if [ "$1" = on ]; then
+		ip -n "$GLAB-n1" addr add 198.18.0.1/24 dev "${GLAB}n1"
+		ip netns exec "$GLAB-n1" ethtool -K "${GLAB}n1" tx off > /dev/null 2>&1 || true
+	else
+		ip -n "$GLAB-n1" addr flush dev "${GLAB}n1"
+	fi
+}
+
+# g_emit BENCH KEY=VALUE...: the JSON line on stdout (numbers typed), a table row on stderr.
+g_emit() {
+	python3 - "$@" <<'PY'
+import json, sys
+out = {"bench": sys.argv[1]}
+for kv in sys.argv[2:]:
+    k, v = kv.split("=", 1)
+    for conv in (int, float):
+        try:
+            v = conv(v)
+            break
+        except ValueError:
+            pass
+    if v == "":
+        continue
+    out[k] = v
+print(json.dumps(out, separators=(",", ":")), flush=True)
+row = " | ".join("%s=%s" % (k, v) for k, v in out.items() if k not in ("cpu", "date", "note"))
+sys.stderr.write("| %s |\n" % row)
+if out.get("note"):
+    sys.stderr.write("|   note: %s\n" % out["note"])
+PY
+}
+
+g_ratio() { python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 4) if b > 0 else "")' "$1" "$2"; }
+
+g_common() {   # G_COMMON: the fields every line carries
+	G_COMMON=("cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+		  "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" "gen_cpu=$G_GEN_CPU" "sut_cpu=$G_SUT_CPU"
+		  "aors=$G_AORS" "mode=$G_MODE" "max_loss=$G_MAX_LOSS" "trial_s=$G_TRIAL_S"
+		  "repeat=$G_REPEAT")
+}
+
+# g_busy: how busy PERF_GEN_CPU and PERF_SUT_CPU were during one second while none
+# of ours ran (other people's work shares them); the highest figure of the scenario
+# goes into its line as others_cpu_busy (0..1), with a warning above 5 %.
+g_busy() {
+	local b
+	b=$(python3 - "$G_GEN_CPU" "$G_SUT_CPU" <<'PY'
+import sys, time
+def snap():
+    r = {}
+    for line in open("/proc/stat"):
+        f = line.split()
+        if f[0].startswith("cpu") and f[0] != "cpu":
+            v = list(map(int, f[1:]))
+            r[f[0][3:]] = (sum(v), v[3] + v[4])
+    return r
+a = snap(); time.sleep(1); b = snap()
+busy = 0.0
+for c in sys.argv[1:]:
+    tot, idle = b[c][0] - a[c][0], b[c][1] - a[c][1]
+    if tot > 0:
+        busy = max(busy, 1.0 - idle / tot)
+print("%.3f" % busy)
+PY
+)
+	if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)' "$b" "${C[busy]:-0}"; then
+		C[busy]=$b
+	fi
+	if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0.05 else 1)' "$b"; then
+		g_log "warning: CPUs $G_GEN_CPU/$G_SUT_CPU were ${b} busy with other work just before this measure: figures will be low"
+	fi
+}
+
+# Scenario 1's measurements (memif): C[memif_*].
+g_memif_register() {
+	[ -z "${C[memif_done]:-}" ] || return 0
+	g_init; C[busy]=0
+	rm -f "$G_SOCK"
+	g_testpmd_start - "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
+	g_measure wire-memif-testpmd - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register \
+		02:00:00:00:00:01 true
+	g_stop testpmd
+	C[memif_wire]=$G_RATE
+	rm -f "$G_SOCK"
+	g_dp_start - "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
+	g_measure wire-memif-sipshard - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register arp false
+	C[memif_rate]=$G_RATE C[memif_loss]=$G_LOSS
+	C[memif_p50]=$G_P50 C[memif_p99]=$G_P99 C[memif_p999]=$G_P999
+	g_dp_note REGISTER "$G_RATE"; C[memif_note]=$G_NOTE
+	g_stop dp
+	rm -f "$G_SOCK"
+	C[memif_busy]=${C[busy]} C[memif_done]=1
+}
+
+# Scenario 2/4's measurements on the veth, WL register|invite: C[WL_*].
+g_veth() {
+	local wl=$1 cfg extra="" method mac gdev sdev
+	[ -z "${C[${wl}_done]:-}" ] || return 0
+	g_init; C[busy]=0
+	if [ "$wl" = invite ]; then
+		cfg=perf/kamailio-proxy.cfg method=INVITE
+		extra=$'backends:\n  - set: 1\n    members:\n      - {uri: "sip:198.18.0.2:5060"}'
+		g_lab 2
+		g_start sink "$GLAB-n2" taskset -c "$G_GEN_CPU" "$BUILD/perf/sip-sink" -a 198.18.0.2
+		g_wait_log sink 'listening' 10
+	else
+		cfg=perf/kamailio-registrar.cfg method=REGISTER
+		g_lab 1
+	fi
+	gdev="net_af_packet0,iface=${GLAB}cl$G_AFP" sdev="net_af_packet0,iface=${GLAB}n1$G_AFP"
+	mac=$(ip netns exec "$GLAB-n1" cat "/sys/class/net/${GLAB}n1/address")
+	g_testpmd_start "$GLAB-n1" "$sdev"
+	g_measure "veth-$wl-testpmd" "$GLAB-cl" "$gdev" "$wl" "$mac" true
+	g_stop testpmd
+	C[${wl}_wire]=$G_RATE
+	g_dp_start "$GLAB-n1" "$sdev" "$extra"
+	g_measure "veth-$wl-sipshard" "$GLAB-cl" "$gdev" "$wl" arp false
+	C[${wl}_ss]=$G_RATE C[${wl}_ss_p50]=$G_P50 C[${wl}_ss_p99]=$G_P99
+	g_dp_note "$method" "$G_RATE"; C[${wl}_note]=$G_NOTE
+	g_stop dp
+	g_kernel_addr on
+	g_kam_start "$GLAB-n1" "$cfg" -A "LISTEN=udp:198.18.0.1:5060" -A 'SINK="sip:198.18.0.2:5060"'
+	g_measure "veth-$wl-kamailio" "$GLAB-cl" "$gdev" "$wl" arp false
+	C[${wl}_kam]=$G_RATE C[${wl}_kam_p50]=$G_P50 C[${wl}_kam_p99]=$G_P99 C[${wl}_kam_p999]=$G_P999
+	g_stop kamailio
+	g_stop sink
+	LAB=$GLAB scripts/lab.sh down > /dev/null 2>&1 || true
+	C[${wl}_busy]=${C[busy]} C[${wl}_done]=1
+}
+
+g_scenario_wire() {
+	g_memif_register; g_common
+	g_emit wire wire=memif workload=register "rate_per_s=${C[memif_rate]}" \
+		"wire_limit_per_s=${C[memif_wire]}" "loss=${C[memif_loss]}" "lat_p50_us=${C[memif_p50]}" \
+		"lat_p99_us=${C[memif_p99]}" "lat_p999_us=${C[memif_p999]}" \
+		"lat_at_per_s=$((C[memif_rate] / 2))" \
+		"wire_ratio=$(g_ratio "${C[memif_rate]}" "${C[memif_wire]}")" "others_cpu_busy=${C[memif_busy]}" \
+		"${G_COMMON[@]}" "note=${C[memif_note]}"
+}
+
+g_scenario_kamailio() {   # register|invite
+	local wl=$1 b=kamailio-register
+	[ "$wl" = register ] || b=kamailio-proxy
+	g_veth "$wl"; g_common
+	g_emit "$b" wire=veth "workload=$wl" "sipshard_rate_per_s=${C[${wl}_ss]}" \
+		"kamailio_rate_per_s=${C[${wl}_kam]}" "wire_limit_per_s=${C[${wl}_wire]}" \
+		"ratio=$(g_ratio "${C[${wl}_ss]}" "${C[${wl}_kam]}")" \
+		"sipshard_lat_p50_us=${C[${wl}_ss_p50]}" "sipshard_lat_p99_us=${C[${wl}_ss_p99]}" \
+		"kamailio_lat_p50_us=${C[${wl}_kam_p50]}" "kamailio_lat_p99_us=${C[${wl}_kam_p99]}" \
+		"kamailio_lat_p999_us=${C[${wl}_kam_p999]}" \
+		"kamailio_wire_ratio=$(g_ratio "${C[${wl}_kam]}" "${C[${wl}_wire]}")" \
+		"others_cpu_busy=${C[${wl}_busy]}" "${G_COMMON[@]}" "note=${C[${wl}_note]}"
+}
+
+g_scenario_best() {
+	g_memif_register
+	g_veth register; g_common
+	g_emit best-register sipshard_wire=memif "sipshard_rate_per_s=${C[memif_rate]}" kamailio_wire=veth \
+		"kamailio_rate_per_s=${C[register_kam]}" \
+		"ratio=$(g_ratio "${C[memif_rate]}" "${C[register_kam]}")" \
+		"sipshard_wire_limit_per_s=${C[memif_wire]}" "kamailio_wire_limit_per_s=${C[register_wire]}" \
+		"others_cpu_busy=$(python3 -c 'import sys; print(max(map(float, sys.argv[1:])))' "${C[memif_busy]}" "${C[register_busy]}")" \
+		"${G_COMMON[@]}" "note=${C[memif_note]}"
+}
+# ---- end of the sipshard-gen scenarios ----
+
+[ $# -gt 0 ] || { usage; exit 2; }
+for scenario in "$@"; do
+	case $scenario in
+	parse)
+		make -s "$BUILD/perf/bench_parse" >&2
+		echo "== parse ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_parse" ${PARSE_ARGS:-}
+		;;
+	registrar)
+		# 1 worker pinned to $CPU; 2 workers on the two CPUs of PERF_CPUS2
+		make -s "$BUILD/perf/bench_registrar" >&2
+		model=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+		eal=(--no-pci --in-memory --log-level='*:error')
+		echo "== registrar, 1 worker ($model, CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_registrar" -w 1 ${REGISTRAR_ARGS:-} -- bench_registrar \
+			-l "$CPU" "${eal[@]}"
+		cpus2=${PERF_CPUS2:-0,1}
+		if [ "$(nproc)" -ge 2 ] && taskset -c "$cpus2" true 2> /dev/null; then
+			echo "== registrar, 2 workers ($model, CPUs $cpus2)" >&2
+			taskset -c "$cpus2" "$BUILD/perf/bench_registrar" -w 2 ${REGISTRAR_ARGS:-} -- \
+				bench_registrar -l "$cpus2" "${eal[@]}"
+		else
+			echo "perf/run.sh: registrar: 2 workers need CPUs $cpus2, skipped" >&2
+		fi
+		;;
+	proxy)
+		# stateless forwarding on 1 worker core pinned to $CPU, fed from memory
+		make -s "$BUILD/perf/bench_proxy" >&2
+		echo "== proxy, 1 worker ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_proxy" ${PROXY_ARGS:-}
+		;;
+	wire) g_scenario_wire ;;
+	kamailio-register) g_scenario_kamailio register ;;
+	kamailio-proxy) g_scenario_kamailio invite ;;
+	best-register) g_scenario_best ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		echo "perf/run.sh: unknown scenario '$scenario'" >&2
+		usage
+		exit 2
+		;;
+	esac
+done
