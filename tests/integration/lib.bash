@@ -188,3 +188,11 @@ cleanup_cp() {
 	for i in "${!CP_PID[@]}"; do kill -TERM "${CP_PID[$i]}" 2>/dev/null; done
 	for i in "${!CP_PID[@]}"; do wait_gone "${CP_PID[$i]}" 5 || kill -KILL "${CP_PID[$i]}" 2>/dev/null; done
 }
+
+# down_age_ms I J: how long ago node I recorded its last "down" event about node J.
+down_age_ms() {
+	ctl "$1" --json events | python3 -c '
+import json, sys
+ev = [e for e in json.load(sys.stdin)["events"] if e["node"] == int(sys.argv[1]) and e["event"] == "down"]
+print(ev[-1]["age_ms"] if ev else -1)' "$2"
+}
