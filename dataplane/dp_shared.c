@@ -8,7 +8,6 @@
 #include <rte_pause.h>
 
 #include "dataplane/dp_shared.h"
-#include "dataplane/dp_sip.h"
 
 /* ---- primary, main thread ---- */
 
@@ -127,25 +126,4 @@ dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsi
 	sh->n_nodes = n;
 	rte_smp_wmb();
 	sh->nodes_seq++;
-}
-
-/* ---- worker lcore ---- */
-
-void
-dp_shared_serve(struct dp_lcore *lc)
-{
-	struct dp_shared *sh = lc->ctx->shared;
-	struct dp_query *q;
-	uint32_t seq;
-
-	if (sh == NULL || lc->is_ctl)
-		return;
-	q = &sh->query[lc->idx];
-	seq = q->seq_req;
-	if (likely(seq == q->seq_done))
-		return;
-	rte_smp_rmb();
-	q->rc = dp_sip_query(lc, q->kind, q->arg, q->out, sizeof(q->out), &q->len);
-	rte_smp_wmb();
-	q->seq_done = seq;
 }

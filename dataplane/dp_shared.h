@@ -7,8 +7,8 @@
  * counters through `lcores`, exactly as telemetry does. Questions about a shard
  * (contacts of an AoR, counts) are asked through the shard's query slot: the asker
  * takes `query_lock` (never taken by a worker), fills the slot and bumps
- * `seq_req`; the worker sees seq_req != seq_done once per loop pass, answers into
- * `out` and sets seq_done. So a shard's tables keep exactly one reader-writer, its
+ * `seq_req`; the worker sees seq_req != seq_done once per loop pass
+ * (dp_sip_serve), answers into `out` and sets seq_done. So a shard's tables keep exactly one reader-writer, its
  * worker. The control plane publishes its view of the cluster nodes in `nodes`
  * under a sequence lock (odd while writing) for the dataplane's telemetry.
  */
@@ -100,9 +100,5 @@ unsigned int dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *ou
 			     unsigned int cap);
 /* Control plane: publish its view. */
 void dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsigned int n);
-
-/* ---- worker lcore ---- */
-/* Answers a pending query of this shard (cheap when there is none). */
-void dp_shared_serve(struct dp_lcore *lc);
 
 #endif /* SIPSHARD_DATAPLANE_DP_SHARED_H */

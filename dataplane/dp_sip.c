@@ -13,7 +13,7 @@
 #include "dataplane/dp_shared.h"
 #include "dataplane/dp_sip.h"
 #include "dataplane/dp_steer.h"
-#include "dataplane/dp_worker.h"
+#include "dataplane/dp_tx.h"
 #include "dataplane/reg_shard.h"
 #include "dataplane/sip_parse.h"
 #include "dataplane/sip_reply.h"
@@ -113,7 +113,7 @@ send_reply(struct dp_lcore *lc, struct rte_mbuf *m, size_t len, unsigned int sta
 		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
 	}
 	lc->stats.sip.reply[status / 100 < DP_SIP_CLASSES ? status / 100 : 0]++;
-	dp_worker_tx(lc, info.port_idx, m);
+	dp_tx(lc, info.port_idx, m);
 }
 
 /* received=/rport= for the top Via of a reply (RFC 3261 §18.2.1, RFC 3581). */
@@ -268,8 +268,8 @@ contact_rec(const struct reg_contact *c, void *arg)
 }
 
 /* Shard queries: only the owner of an AoR answers for it (-ENOENT elsewhere). */
-int
-dp_sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t cap,
+static int
+sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t cap,
 	     uint32_t *len)
 {
 	struct reg_key key;
@@ -308,4 +308,23 @@ dp_sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, siz
 		return n < 0 ? n : -ENOSPC;
 	*len = (uint32_t)n;
 	return 0;
+}
+
+void
+dp_sip_serve(struct dp_lcore *lc)
+{
+	struct dp_shared *sh = lc->ctx->shared;
+	struct dp_query *q;
+	uint32_t seq;
+
+	if (sh == NULL || lc->is_ctl)
+		return;
+	q = &sh->query[lc->idx];
+	seq = q->seq_req;
+	if (likely(seq == q->seq_done))
+		return;
+	rte_smp_rmb();
+	q->rc = sip_query(lc, q->kind, q->arg, q->out, sizeof(q->out), &q->len);
+	rte_smp_wmb();
+	q->seq_done = seq;
 }

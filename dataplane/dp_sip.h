@@ -19,9 +19,9 @@
 
 void dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m);
 
-/* Answers a dp_shared query (enum dp_query_kind) about this lcore's shard into
- * out: 0 and *len, or -errno. Runs on the shard's worker. */
-int dp_sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t cap,
-		 uint32_t *len);
+/* Answers a pending dp_shared query about this lcore's shard (contact counts, the
+ * bindings of an AoR) into its query slot; cheap when there is none. Runs on the
+ * shard's worker, once per loop pass: the shard's only reader-writer. */
+void dp_sip_serve(struct dp_lcore *lc);
 
 #endif /* SIPSHARD_DATAPLANE_DP_SIP_H */

@@ -8,9 +8,9 @@
 #include <rte_pause.h>
 
 #include "dataplane/dp_pkt.h"
-#include "dataplane/dp_shared.h"
 #include "dataplane/dp_sip.h"
 #include "dataplane/dp_steer.h"
+#include "dataplane/dp_tx.h"
 #include "dataplane/dp_worker.h"
 #include "dataplane/reg_shard.h"
 
@@ -21,49 +21,6 @@ static_assert(DP_MAX_BURST * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1) <= RTE_IP_FRAG_DE
 #define IDLE_SLEEP_MAX_US 200    /* longest back-off: bounds the added latency */
 
 /* ---- worker lcore ---- */
-
-static void
-tx_flush(struct dp_lcore *lc, const struct dp_port *p, struct rte_mbuf **tx, uint16_t n)
-{
-	uint16_t sent, i;
-	uint64_t bytes = 0;
-
-	if (n == 0)
-		return;
-	for (i = 0; i < n; i++)
-		bytes += tx[i]->pkt_len;
-	sent = rte_eth_tx_burst(p->port_id, lc->queue, tx, n);
-	for (i = sent; i < n; i++) {
-		bytes -= tx[i]->pkt_len;
-		rte_pktmbuf_free(tx[i]);
-	}
-	DP_STAT_ADD(&lc->stats, tx_pkts, sent);
-	DP_STAT_ADD(&lc->stats, tx_bytes, bytes);
-	lc->stats.drop[DP_DROP_TX_FULL] += (uint64_t)(n - sent);
-}
-
-void
-dp_worker_tx(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf *m)
-{
-	if (lc->n_tx[port_idx] == DP_MAX_BURST) {
-		tx_flush(lc, &lc->ctx->ports[port_idx], lc->tx[port_idx], DP_MAX_BURST);
-		lc->n_tx[port_idx] = 0;
-	}
-	lc->tx[port_idx][lc->n_tx[port_idx]++] = m;
-}
-
-void
-dp_worker_tx_flush(struct dp_lcore *lc)
-{
-	uint16_t pi;
-
-	for (pi = 0; pi < lc->ctx->n_ports; pi++) {
-		if (lc->n_tx[pi] != 0) {
-			tx_flush(lc, &lc->ctx->ports[pi], lc->tx[pi], lc->n_tx[pi]);
-			lc->n_tx[pi] = 0;
-		}
-	}
-}
 
 /* The control lcore owns no shard: SIP it receives goes to a worker, spread by sender. */
 static void
@@ -94,7 +51,7 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 		DP_STAT_ADD(&lc->stats, rx_bytes, m->pkt_len);
 		switch (dp_pkt_classify(lc, &m, now_tsc)) {
 		case DP_PKT_REPLY:
-			dp_worker_tx(lc, port_idx, m);
+			dp_tx(lc, port_idx, m);
 			break;
 		case DP_PKT_SIP:
 			sip_dispatch(lc, m);
@@ -110,7 +67,7 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 			break;
 		}
 	}
-	dp_worker_tx_flush(lc);
+	dp_tx_flush(lc);
 	/* A burst can fill the death row (RTE_IP_FRAG_DEATH_ROW_MBUF_LEN): empty it now. */
 	dp_pkt_frag_housekeep(lc, now_tsc);
 }
@@ -133,9 +90,9 @@ cp_tx(struct dp_lcore *lc)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		dp_worker_tx(lc, ctx->port_idx[m->port], m);
+		dp_tx(lc, ctx->port_idx[m->port], m);
 	}
-	dp_worker_tx_flush(lc);
+	dp_tx_flush(lc);
 	return n;
 }
 
@@ -190,11 +147,11 @@ dp_worker_main(void *arg)
 				sip_dispatch(lc, pkts[k]);
 			work += n;
 		}
-		dp_worker_tx_flush(lc);
+		dp_tx_flush(lc);
 		if (lc->is_ctl) {
 			work += cp_tx(lc);
 		} else {
-			dp_shared_serve(lc);
+			dp_sip_serve(lc);
 			if (lc->reg != NULL)
 				reg_shard_tick(lc->reg, lc->now_ms);
 		}

@@ -23,11 +23,6 @@ int dp_worker_main(void *arg);
 void dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkts,
 			uint16_t n, uint64_t now_tsc);
 
-/* Queue m for sending on port port_idx (this lcore's TX queue); sent when a
- * burst is full or at dp_worker_tx_flush(). */
-void dp_worker_tx(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf *m);
-void dp_worker_tx_flush(struct dp_lcore *lc);
-
 /* Adaptive idle: called after a pass that found no work. */
 void dp_worker_idle(struct dp_lcore *lc);
 
