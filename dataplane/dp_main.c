@@ -32,6 +32,7 @@
 #include <rte_pdump.h>
 
 #include "config/cfg.h"
+#include "dataplane/dp_eal.h"
 #include "dataplane/dp_pkt.h"
 #include "dataplane/dp_port.h"
 #include "dataplane/dp_shared.h"
@@ -71,31 +72,6 @@ usage(FILE *f)
 		   "  -h, --help          this text\n");
 }
 
-/* Huge pages usable: some free and hugetlbfs mounted. */
-static bool
-hugepages_usable(void)
-{
-	char line[256];
-	long free_pages = 0;
-	bool mounted = false;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (f != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
-				break;
-		fclose(f);
-	}
-	f = fopen("/proc/mounts", "r");
-	if (f != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (strstr(line, " hugetlbfs ") != NULL)
-				mounted = true;
-		fclose(f);
-	}
-	return free_pages > 0 && mounted;
-}
-
 static bool
 has_arg(char **argv, int argc, const char *arg)
 {
@@ -127,7 +103,7 @@ eal_args(const struct cfg *c, int extra_argc, char **extra, char **argv,
 	for (i = 0; i < extra_argc && argc < EAL_ARGV_MAX - 4; i++)
 		argv[argc++] = extra[i];
 	if (!has_arg(argv, argc, "--no-huge") && !has_arg(argv, argc, "--in-memory") &&
-	    !hugepages_usable()) {
+	    !dp_eal_hugepages_usable()) {
 		DP_LOG(NOTICE, "no free huge pages (or hugetlbfs not mounted): running with --no-huge -m %s",
 		       NO_HUGE_MEM_MB);
 		argv[argc++] = "--no-huge";

@@ -33,6 +33,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "dataplane/dp_eal.h"
 #include "perf/gen_cfg.h"
 #include "perf/gen_run.h"
 
@@ -77,30 +78,6 @@ has_arg(char **argv, int argc, const char *prefix)
 	return false;
 }
 
-static bool
-hugepages_free(void)
-{
-	char line[256];
-	long n = 0;
-	bool mounted = false;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (f != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
-				break;
-		fclose(f);
-	}
-	f = fopen("/proc/mounts", "r");
-	if (f != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (strstr(line, " hugetlbfs ") != NULL)
-				mounted = true;
-		fclose(f);
-	}
-	return n > 0 && mounted;
-}
-
 /* EAL argv: the YAML list, the port, the command line's, then what is missing. */
 static int
 eal_args(const struct gen_cfg *c, int extra_argc, char **extra, char **argv, char *vdev, size_t vlen)
@@ -127,7 +104,7 @@ eal_args(const struct gen_cfg *c, int extra_argc, char **extra, char **argv, cha
 	}
 	if (!has_arg(argv, argc, "--file-prefix") && !has_arg(argv, argc, "--in-memory"))
 		argv[argc++] = "--in-memory";
-	if (!has_arg(argv, argc, "--no-huge") && !hugepages_free()) {
+	if (!has_arg(argv, argc, "--no-huge") && !dp_eal_hugepages_usable()) {
 		fprintf(stderr, "sipshard-gen: no free huge pages: running with --no-huge -m %s\n",
 			GEN_NO_HUGE_MB);
 		argv[argc++] = "--no-huge";
