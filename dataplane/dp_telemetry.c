@@ -15,6 +15,7 @@
 #include "dataplane/dp_port.h"
 #include "dataplane/dp_shared.h"
 #include "dataplane/dp_telemetry.h"
+#include "dataplane/lb_select.h"
 #include "dataplane/sip_parse.h"
 
 static struct dp_ctx *tel_ctx;
@@ -225,6 +226,35 @@ tel_nodes(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 
 /* Registrations: {"aors":N,"contacts":M} summed over the shards (each answers
  * for itself through its query slot: the shard tables have one reader, their worker). */
+/* {"n_members":N,"m0":{"set":1,"uri":"sip:...","weight":2,"state":"up","misses":0}, ...}:
+ * read from the backend sets with the atomic loads lb_member_next() uses. */
+static int
+tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct lb_iter it = { 0, 0 };
+	struct lb_member_info mi;
+	int n = 0;
+
+	rte_tel_data_start_dict(d);
+	while (tel_ctx->lb != NULL && lb_member_next(tel_ctx->lb, &it, &mi) == 1) {
+		struct rte_tel_data *md = rte_tel_data_alloc();
+		char key[16];
+
+		if (md == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(md);
+		rte_tel_data_add_dict_int(md, "set", (int)mi.set);
+		rte_tel_data_add_dict_string(md, "uri", mi.uri);
+		rte_tel_data_add_dict_int(md, "weight", (int)mi.weight);
+		rte_tel_data_add_dict_string(md, "state", lb_state_name(mi.state));
+		rte_tel_data_add_dict_int(md, "misses", mi.misses);
+		snprintf(key, sizeof(key), "m%d", n++);
+		rte_tel_data_add_dict_container(d, key, md, 0);
+	}
+	rte_tel_data_add_dict_int(d, "n_members", n);
+	return 0;
+}
+
 static int
 tel_contacts(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -304,6 +334,9 @@ dp_telemetry_init(struct dp_ctx *ctx)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/contact", tel_contact,
 						"The bindings of one AoR. Parameter: AOR (user@domain)");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/sipshard/backends", tel_backends,
+						 "Backend members: set, uri, weight, state (up/down), misses");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/nodes", tel_nodes,
 						"Cluster nodes as the control plane sees them. No parameters");
