@@ -62,12 +62,12 @@ up() {
 host() {
 	local name=$1 ip=$2 ns=$LAB-$1
 	ip netns add "$ns"
-	ip link add "${LAB}h$name" netns "$ns" type veth peer name "${LAB}h${name}b" netns "$BR"
-	ip -n "$BR" link set "${LAB}h${name}b" master br0 up
+	ip link add "${LAB}$name" netns "$ns" type veth peer name "${LAB}${name}b" netns "$BR"
+	ip -n "$BR" link set "${LAB}${name}b" master br0 up
 	ip -n "$ns" link set lo up
-	ip -n "$ns" link set "${LAB}h$name" up
-	ip -n "$ns" addr add "$ip/24" dev "${LAB}h$name"
-	ip netns exec "$ns" ethtool -K "${LAB}h$name" tx off >/dev/null 2>&1 || true
+	ip -n "$ns" link set "${LAB}$name" up
+	ip -n "$ns" addr add "$ip/24" dev "${LAB}$name"
+	ip netns exec "$ns" ethtool -K "${LAB}$name" tx off >/dev/null 2>&1 || true
 }
 
 down() {
