@@ -461,9 +461,15 @@ probe_send(void *arg, const struct lb_set *set, unsigned member, const char *msg
 void
 dp_sip_probe(struct dp_lcore *lc)
 {
+	unsigned int changes;
+
 	if (lc->ctx->lb == NULL || lc->idx != 0 || lc->is_ctl)
 		return;
-	lb_prober_poll(lc->ctx->lb, lc->now_ms, probe_send, lc);
+	changes = lb_prober_poll(lc->ctx->lb, lc->now_ms, probe_send, lc);
+	if (lc->ctx->shared != NULL && (changes != 0 || lc->now_ms >= lc->backends_pub_ms)) {
+		dp_shared_publish_backends(lc->ctx->shared, lc->ctx->lb);
+		lc->backends_pub_ms = lc->now_ms + DP_BACKENDS_PUB_MS;
+	}
 }
 
 /* ---- main lcore ---- */

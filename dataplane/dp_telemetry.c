@@ -16,6 +16,7 @@
 #include "dataplane/dp_shared.h"
 #include "dataplane/dp_telemetry.h"
 #include "dataplane/lb_select.h"
+#include "dataplane/proxy_req.h"
 #include "dataplane/sip_parse.h"
 
 static struct dp_ctx *tel_ctx;
@@ -152,6 +153,28 @@ add_sip(struct rte_tel_data *d, const struct dp_sip_stats *s)
 	return rc;
 }
 
+/* "proxy": the proxy counters of lcore `one` (all lcores when one >= nlc). The
+ * counters are plain per-lcore words: read without a lock, like dp_stats. */
+static int
+add_proxy(struct rte_tel_data *d, const struct dp_ctx *ctx, unsigned long one, unsigned int nlc)
+{
+	struct rte_tel_data *p = rte_tel_data_alloc();
+	unsigned int k, i;
+
+	if (p == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(p);
+	for (k = 0; k < PROXY_C__COUNT; k++) {
+		uint64_t v = 0;
+
+		for (i = 0; i < nlc; i++)
+			if (one >= nlc || i == one)
+				v += ctx->lcores[i]->proxy.st.c[k];
+		rte_tel_data_add_dict_u64(p, proxy_counter_name(k), v);
+	}
+	return rte_tel_data_add_dict_container(d, "proxy", p, 0);
+}
+
 static int
 tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
@@ -159,6 +182,7 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	unsigned int nlc = ctx->n_workers + 1u, k;
 	struct rte_tel_data *drops;
 	struct dp_stats sum;
+	int rc;
 
 	if (params != NULL && *params != '\0') {
 		char *end;
@@ -188,7 +212,11 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	for (k = 0; k < DP_DROP_MAX; k++)
 		rte_tel_data_add_dict_u64(drops, dp_drop_name(k), sum.drop[k]);
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
-	return add_sip(d, &sum.sip);
+	rc = add_sip(d, &sum.sip);
+	if (rc == 0 && ctx->proxy_conf != NULL)
+		rc = add_proxy(d, ctx, params != NULL && *params != '\0' ? strtoul(params, NULL, 10) : nlc,
+			       nlc);
+	return rc;
 }
 
 /* The cluster as the control plane sees it (mirror of `sipshardctl nodes`). */

@@ -120,6 +120,7 @@ struct dp_lcore {
 	struct rte_mbuf *tx[CFG_MAX_PORTS][DP_MAX_BURST];
 	uint64_t now_ms;                /* monotonic, updated once per loop pass */
 	uint64_t wall_s;                /* UNIX time of now_ms, for Date */
+	uint64_t backends_pub_ms;       /* worker 0: next backend view for dp_shared */
 	struct dp_neigh_entry neigh[DP_NEIGH_SLOTS];   /* written by this lcore only */
 	struct proxy_worker proxy;      /* counters + location lookup of this shard */
 	struct sip_msg msg;             /* the message being handled */

@@ -15,7 +15,8 @@ cleanup_uas() {
 	for h in "${!UAS_PID[@]}"; do kill -TERM "${UAS_PID[$h]}" 2>/dev/null; done
 	for h in "${!CAP_PID[@]}"; do kill -TERM "${CAP_PID[$h]}" 2>/dev/null; done
 }
-cleanup_cp() { cleanup_uas; }
+eval "$(declare -f cleanup_cp | sed '1s/cleanup_cp/lib_cleanup_cp/')"
+cleanup_cp() { cleanup_uas; lib_cleanup_cp; }
 
 lab_up 1
 for i in 1 2 3 4; do "$ROOT/scripts/lab.sh" host "h$i" "198.18.0.1$i"; done
@@ -26,7 +27,9 @@ node_config 1 "backends:
     members:
       - {uri: \"sip:198.18.0.11:5060\", weight: 2}
       - {uri: \"sip:198.18.0.12:5060\", weight: 1}
-      - {uri: \"sip:198.18.0.13:5060\", weight: 1}" >/dev/null
+      - {uri: \"sip:198.18.0.13:5060\", weight: 1}
+admin:
+  socket: $WORK/n1.sock" >/dev/null
 sed -i -e 's/workers: 1/workers: 2/' -e 's/"-l", "0-1"/"--lcores", "0@0,1@1,2@1"/' "$WORK/n1.yaml"
 
 uas() {   # I: sipp UAS on hI, answering OPTIONS (-aa)
@@ -41,8 +44,8 @@ for i in 1 2 3 4; do
 	CAP_PID[$i]=$!
 done
 for i in 1 2 3; do uas "$i"; done
-start_node 1 || { fail "node 1 starts (dp with 2 workers, 3 backends)"; exit 1; }
-pass "node 1 starts (dp with 2 workers, 3 backends)"
+start_node 1 && start_cp 1 || { fail "node 1 starts (dp with 2 workers, 3 backends, cp)"; exit 1; }
+pass "node 1 starts (dp with 2 workers, 3 backends, cp)"
 
 state() { tel 1 /sipshard/backends | python3 -c '
 import json, sys
@@ -72,10 +75,17 @@ within() { [ "$1" -ge $(($2 - tol)) ] && [ "$1" -le $(($2 + tol)) ]; }
 check "split follows the weights 2:1:1 within +-$tol calls ($c1 $c2 $c3)" \
 	bash -c "$(declare -f within); tol=$tol; within $c1 $((N / 2)) && within $c2 $((N / 4)) && within $c3 $((N / 4))"
 check "forwarded messages counted ($(dpstat 1 sip_forwarded))" test "$(dpstat 1 sip_forwarded)" -gt "$N"
+check "proxy counters: requests to backends ($(dpstat 1 proxy.to_backend)), responses ($(dpstat 1 proxy.forwarded_responses))" \
+	bash -c "[ $(dpstat 1 proxy.to_backend) -ge $((3 * N)) ] && [ $(dpstat 1 proxy.forwarded_responses) -ge $((2 * N)) ]"
 
 kill -TERM "${UAS_PID[3]}"; wait "${UAS_PID[3]}" 2>/dev/null; unset "UAS_PID[3]"
 sleep 1.5
 check "backend 198.18.0.13 killed: down after the probe threshold ($(state))" test "$(state)" = "up up down"
+ctlstate() { ctl 1 --json backends | python3 -c '
+import json, sys
+print(" ".join("%s=%s" % (b["uri"], b["state"]) for b in json.load(sys.stdin)["backends"]))'; }
+want="sip:198.18.0.11:5060=up sip:198.18.0.12:5060=up sip:198.18.0.13:5060=down"
+check "sipshardctl backends agrees ($(ctlstate))" test "$(ctlstate)" = "$want"
 M=$((N / 2))
 b1=$c1; b2=$c2
 check "sipp UAC: $M more calls all complete on the two left" calls "$M" 100
