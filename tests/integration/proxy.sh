@@ -75,6 +75,8 @@ within() { [ "$1" -ge $(($2 - tol)) ] && [ "$1" -le $(($2 + tol)) ]; }
 check "split follows the weights 2:1:1 within +-$tol calls ($c1 $c2 $c3)" \
 	bash -c "$(declare -f within); tol=$tol; within $c1 $((N / 2)) && within $c2 $((N / 4)) && within $c3 $((N / 4))"
 check "forwarded messages counted ($(dpstat 1 sip_forwarded))" test "$(dpstat 1 sip_forwarded)" -gt "$N"
+check "neighbours resolved: few ARP misses ($(dpstat 1 drops.neigh_miss)), ARP requests sent ($(dpstat 1 arp_requests))" \
+	test "$(dpstat 1 drops.neigh_miss)" -le 10
 check "proxy counters: requests to backends ($(dpstat 1 proxy.to_backend)), responses ($(dpstat 1 proxy.forwarded_responses))" \
 	bash -c "[ $(dpstat 1 proxy.to_backend) -ge $((3 * N)) ] && [ $(dpstat 1 proxy.forwarded_responses) -ge $((2 * N)) ]"
 
