@@ -352,6 +352,30 @@ adm_stats(void *arg, struct cp_json *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* The backend view worker 0 (the prober) publishes in dp_shared. */
+static int
+adm_backends(void *arg, struct cp_json *j, char *err, size_t errlen)
+{
+	static struct dp_backend_view v[DP_MAX_BACKENDS];
+	struct cp *c = arg;
+	unsigned int n = dp_shared_backends(c->sh, v, DP_MAX_BACKENDS), i;
+
+	(void)err;
+	(void)errlen;
+	cp_json_arr_open(j, "backends");
+	for (i = 0; i < n; i++) {
+		cp_json_obj_open(j, NULL);
+		cp_json_uint(j, "set", v[i].set);
+		cp_json_str(j, "uri", v[i].uri);
+		cp_json_uint(j, "weight", v[i].weight);
+		cp_json_str(j, "state", v[i].state);
+		cp_json_uint(j, "misses", v[i].misses);
+		cp_json_obj_close(j);
+	}
+	cp_json_arr_close(j);
+	return 0;
+}
+
 /* Every shard answers for its own AoRs: sum the counts. */
 static int
 adm_contacts_count(void *arg, struct cp_json *j, char *err, size_t errlen)
@@ -536,6 +560,7 @@ main(int argc, char **argv)
 	ops.events = adm_events;
 	ops.stats = adm_stats;
 	ops.contacts_count = adm_contacts_count;
+	ops.backends = adm_backends;
 	ops.contacts_show = adm_contacts_show;
 	cp_admin_init(&c->admin, &ops);
 	if (cp_admin_listen(&c->admin, c->cfg.admin_socket, err, sizeof(err)) != 0) {

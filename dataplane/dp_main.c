@@ -36,9 +36,12 @@
 #include "dataplane/dp_pkt.h"
 #include "dataplane/dp_port.h"
 #include "dataplane/dp_shared.h"
+#include "dataplane/dp_sip.h"
 #include "dataplane/dp_steer.h"
 #include "dataplane/dp_telemetry.h"
 #include "dataplane/dp_worker.h"
+#include "dataplane/lb_select.h"
+#include "dataplane/proxy_req.h"
 #include "dataplane/reg_shard.h"
 
 RTE_LOG_REGISTER(dp_logtype, sipshard.dp, INFO);
@@ -214,6 +217,30 @@ shards_create(struct dp_ctx *x)
 	return 0;
 }
 
+/* Backend sets (prober: worker 0) and the proxy configuration every worker reads. */
+static int
+proxy_create(struct dp_ctx *x)
+{
+	static struct proxy_conf pc;
+	char err[256];
+	unsigned int i;
+
+	x->lb = lb_sets_create(x->cfg, err, sizeof(err));
+	if (x->lb == NULL) {
+		DP_LOG(ERR, "%s: %s", x->cfg->path, err);
+		return -1;
+	}
+	if (proxy_conf_init(&pc, x->cfg, x->lb, err, sizeof(err)) != 0) {
+		DP_LOG(ERR, "%s: %s", x->cfg->path, err);
+		return -1;
+	}
+	x->proxy_conf = &pc;
+	for (i = 0; i < x->n_workers; i++)
+		dp_sip_proxy_init(x->lcores[i]);
+	DP_LOG(INFO, "proxy: %d backend set(s)", x->lb->n);
+	return 0;
+}
+
 static void
 shards_free(struct dp_ctx *x)
 {
@@ -332,6 +359,8 @@ main(int argc, char **argv)
 		goto free_lcores;
 	if (shards_create(&ctx) != 0)
 		goto free_shards;
+	if (proxy_create(&ctx) != 0)
+		goto free_shards;
 	if (dp_steer_init(&ctx) != 0) {
 		DP_LOG(ERR, "cannot create the steering rings: %s", rte_strerror(rte_errno));
 		goto free_rings;
@@ -366,6 +395,7 @@ free_shards:
 	shards_free(&ctx);
 free_lcores:
 	lcores_free(&ctx);
+	lb_sets_free(ctx.lb);
 	rte_mempool_free(ctx.pool);
 	rte_eal_cleanup();
 	return exit_code;

@@ -11,6 +11,7 @@
 #include <rte_ip_frag.h>
 #include <rte_udp.h>
 
+#include "dataplane/dp_neigh.h"
 #include "dataplane/dp_pkt.h"
 
 #define ICMP6_ECHO_REQUEST   128
@@ -65,10 +66,21 @@ arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
 	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
 		return drop(lc, DP_DROP_ARP_MALFORMED);
+	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) && port->ipv4 != 0 &&
+	    arp->arp_data.arp_tip == port->ipv4) {
+		struct dp_pkt_info *info = dp_pkt_info_of(m);
+
+		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], arp->arp_data.arp_sip,
+			       &arp->arp_data.arp_sha);
+		memset(info, 0, sizeof(*info));
+		info->port_idx = lc->ctx->port_idx[m->port];
+		return DP_PKT_NEIGH;
+	}
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
 		return drop(lc, DP_DROP_ARP_OPCODE);
 	if (port->ipv4 == 0 || arp->arp_data.arp_tip != port->ipv4)
 		return drop(lc, DP_DROP_ARP_NOT_OURS);
+	dp_neigh_learn(lc, lc->ctx->port_idx[m->port], arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
 
 	sip = arp->arp_data.arp_sip;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
@@ -206,6 +218,8 @@ ipv4_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf **mp
 		return drop(lc, DP_DROP_IP4_CKSUM);
 	if (port->ipv4 == 0 || ip->dst_addr != port->ipv4)
 		return drop(lc, DP_DROP_IP4_NOT_OURS);
+	if (((ip->src_addr ^ port->ipv4) & port->ipv4_mask) == 0)   /* on-link sender */
+		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], ip->src_addr, &eth->src_addr);
 	if (m->pkt_len > ETH_LEN + tot)   /* Ethernet padding */
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - ETH_LEN - tot));
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Memory shared with the control plane: counters, shard queries, node view. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -8,6 +9,7 @@
 #include <rte_pause.h>
 
 #include "dataplane/dp_shared.h"
+#include "dataplane/lb_select.h"
 
 /* ---- primary, main thread ---- */
 
@@ -126,4 +128,53 @@ dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsi
 	sh->n_nodes = n;
 	rte_smp_wmb();
 	sh->nodes_seq++;
+}
+
+unsigned int
+dp_shared_backends(const struct dp_shared *sh, struct dp_backend_view *out, unsigned int cap)
+{
+	uint32_t seq, n;
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		seq = sh->backends_seq;
+		if (seq == 0)
+			return 0;
+		if (seq & 1) {
+			rte_pause();
+			continue;
+		}
+		rte_smp_rmb();
+		n = RTE_MIN(sh->n_backends, cap);
+		memcpy(out, sh->backends, n * sizeof(*out));
+		rte_smp_rmb();
+		if (sh->backends_seq == seq)
+			return n;
+	}
+	return 0;
+}
+
+/* ---- worker 0 (the prober) ---- */
+
+void
+dp_shared_publish_backends(struct dp_shared *sh, const struct lb_sets *s)
+{
+	struct lb_iter it = { 0, 0 };
+	struct lb_member_info mi;
+	unsigned int n = 0;
+
+	sh->backends_seq++;            /* odd: writing */
+	rte_smp_wmb();
+	while (n < DP_MAX_BACKENDS && lb_member_next(s, &it, &mi) == 1) {
+		struct dp_backend_view *v = &sh->backends[n++];
+
+		v->set = mi.set;
+		v->weight = mi.weight;
+		v->misses = mi.misses;
+		snprintf(v->state, sizeof(v->state), "%s", lb_state_name(mi.state));
+		snprintf(v->uri, sizeof(v->uri), "%s", mi.uri);
+	}
+	sh->n_backends = n;
+	rte_smp_wmb();
+	sh->backends_seq++;
 }

@@ -11,6 +11,9 @@
  * (dp_sip_serve), answers into `out` and sets seq_done. So a shard's tables keep exactly one reader-writer, its
  * worker. The control plane publishes its view of the cluster nodes in `nodes`
  * under a sequence lock (odd while writing) for the dataplane's telemetry.
+ * Worker 0 (the backend prober, sole writer) publishes the backend members and
+ * their health in `backends` the same way, every probe round (at most every
+ * DP_BACKENDS_PUB_MS), for `sipshardctl backends`.
  */
 #ifndef SIPSHARD_DATAPLANE_DP_SHARED_H
 #define SIPSHARD_DATAPLANE_DP_SHARED_H
@@ -23,7 +26,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   1u
+#define DP_SHARED_VERSION   2u
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_QUERY_ARG        256
 #define DP_QUERY_OUT        16384
@@ -66,6 +69,18 @@ struct dp_node_view {
 	char caps[3][12];           /* registrations, backends, tags */
 };
 
+#define DP_MAX_BACKENDS     128        /* LB_MAX_SETS x members */
+#define DP_BACKENDS_PUB_MS  100
+
+/* One backend member as the prober last saw it. */
+struct dp_backend_view {
+	uint32_t set;
+	uint32_t weight;
+	uint16_t misses;
+	char state[8];              /* "up", "down" */
+	char uri[128];
+};
+
 struct dp_shared {
 	uint32_t magic;
 	uint32_t version;
@@ -83,6 +98,10 @@ struct dp_shared {
 	volatile uint32_t nodes_seq;              /* odd while being written */
 	uint32_t n_nodes;
 	struct dp_node_view nodes[DP_MAX_NODES];  /* as `sipshardctl nodes` */
+	/* Written by worker 0 (the prober). */
+	volatile uint32_t backends_seq;           /* odd while being written */
+	uint32_t n_backends;
+	struct dp_backend_view backends[DP_MAX_BACKENDS];
 };
 
 /* ---- primary, main thread ---- */
@@ -98,6 +117,12 @@ int dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind
  * there is no control plane). */
 unsigned int dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out,
 			     unsigned int cap);
+/* Copies the backend view worker 0 published: the number of members. */
+unsigned int dp_shared_backends(const struct dp_shared *sh, struct dp_backend_view *out,
+				unsigned int cap);
+/* Worker 0: publish the members of the backend sets and their state. */
+struct lb_sets;
+void dp_shared_publish_backends(struct dp_shared *sh, const struct lb_sets *s);
 /* Control plane: publish its view. */
 void dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsigned int n);
 

@@ -23,7 +23,7 @@
 	X(L2_VLAN,           "VLAN-tagged frame (no VLAN configured)") \
 	X(L2_ETHERTYPE,      "EtherType not ARP, IPv4 or IPv6") \
 	X(ARP_MALFORMED,     "ARP packet too short or not Ethernet/IPv4") \
-	X(ARP_OPCODE,        "ARP reply or unknown opcode (only requests are answered)") \
+	X(ARP_OPCODE,        "ARP reply not for us, or unknown opcode") \
 	X(ARP_NOT_OURS,      "ARP request for an address that is not ours") \
 	X(IP4_SHORT,         "IPv4 header truncated") \
 	X(IP4_VERSION,       "IPv4 version or header length invalid") \
@@ -61,7 +61,11 @@
 	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
 	X(STEER_RING_FULL,   "inter-lcore ring full") \
 	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
-	X(TX_FULL,           "TX queue full")
+	X(TX_FULL,           "TX queue full") \
+	X(NEIGH_MISS,        "packet we built for a neighbour whose MAC is unknown (ARP sent), or IPv6") \
+	X(PROXY_DROP,        "SIP message the proxy dropped (see proxy counters by reason)") \
+	X(FWD_TOO_BIG,       "forwarded message larger than the MTU or the mbuf") \
+	X(FWD_NO_MBUF,       "no mbuf for a forwarded message or a probe")
 
 enum dp_drop {
 #define DP_DROP_ENUM(name, help) DP_DROP_##name,
@@ -77,6 +81,9 @@ enum dp_drop {
 	X(tx_pkts,            "packets sent") \
 	X(tx_bytes,           "bytes sent") \
 	X(arp_replies,        "ARP requests answered") \
+	X(arp_requests,       "ARP requests sent (neighbour resolution)") \
+	X(sip_forwarded,      "SIP messages forwarded by the proxy") \
+	X(probes_sent,        "OPTIONS probes sent to backend members") \
 	X(icmp_echo_replies,  "ICMP echo requests answered") \
 	X(nd_replies,         "IPv6 neighbour solicitations answered") \
 	X(icmp6_echo_replies, "ICMPv6 echo requests answered") \

@@ -15,6 +15,8 @@
 #include "dataplane/dp_port.h"
 #include "dataplane/dp_shared.h"
 #include "dataplane/dp_telemetry.h"
+#include "dataplane/lb_select.h"
+#include "dataplane/proxy_req.h"
 #include "dataplane/sip_parse.h"
 
 static struct dp_ctx *tel_ctx;
@@ -151,6 +153,28 @@ add_sip(struct rte_tel_data *d, const struct dp_sip_stats *s)
 	return rc;
 }
 
+/* "proxy": the proxy counters of lcore `one` (all lcores when one >= nlc). The
+ * counters are plain per-lcore words: read without a lock, like dp_stats. */
+static int
+add_proxy(struct rte_tel_data *d, const struct dp_ctx *ctx, unsigned long one, unsigned int nlc)
+{
+	struct rte_tel_data *p = rte_tel_data_alloc();
+	unsigned int k, i;
+
+	if (p == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(p);
+	for (k = 0; k < PROXY_C__COUNT; k++) {
+		uint64_t v = 0;
+
+		for (i = 0; i < nlc; i++)
+			if (one >= nlc || i == one)
+				v += ctx->lcores[i]->proxy.st.c[k];
+		rte_tel_data_add_dict_u64(p, proxy_counter_name(k), v);
+	}
+	return rte_tel_data_add_dict_container(d, "proxy", p, 0);
+}
+
 static int
 tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
@@ -158,6 +182,7 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	unsigned int nlc = ctx->n_workers + 1u, k;
 	struct rte_tel_data *drops;
 	struct dp_stats sum;
+	int rc;
 
 	if (params != NULL && *params != '\0') {
 		char *end;
@@ -187,7 +212,11 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	for (k = 0; k < DP_DROP_MAX; k++)
 		rte_tel_data_add_dict_u64(drops, dp_drop_name(k), sum.drop[k]);
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
-	return add_sip(d, &sum.sip);
+	rc = add_sip(d, &sum.sip);
+	if (rc == 0 && ctx->proxy_conf != NULL)
+		rc = add_proxy(d, ctx, params != NULL && *params != '\0' ? strtoul(params, NULL, 10) : nlc,
+			       nlc);
+	return rc;
 }
 
 /* The cluster as the control plane sees it (mirror of `sipshardctl nodes`). */
@@ -225,6 +254,35 @@ tel_nodes(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 
 /* Registrations: {"aors":N,"contacts":M} summed over the shards (each answers
  * for itself through its query slot: the shard tables have one reader, their worker). */
+/* {"n_members":N,"m0":{"set":1,"uri":"sip:...","weight":2,"state":"up","misses":0}, ...}:
+ * read from the backend sets with the atomic loads lb_member_next() uses. */
+static int
+tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct lb_iter it = { 0, 0 };
+	struct lb_member_info mi;
+	int n = 0;
+
+	rte_tel_data_start_dict(d);
+	while (tel_ctx->lb != NULL && lb_member_next(tel_ctx->lb, &it, &mi) == 1) {
+		struct rte_tel_data *md = rte_tel_data_alloc();
+		char key[16];
+
+		if (md == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(md);
+		rte_tel_data_add_dict_int(md, "set", (int)mi.set);
+		rte_tel_data_add_dict_string(md, "uri", mi.uri);
+		rte_tel_data_add_dict_int(md, "weight", (int)mi.weight);
+		rte_tel_data_add_dict_string(md, "state", lb_state_name(mi.state));
+		rte_tel_data_add_dict_int(md, "misses", mi.misses);
+		snprintf(key, sizeof(key), "m%d", n++);
+		rte_tel_data_add_dict_container(d, key, md, 0);
+	}
+	rte_tel_data_add_dict_int(d, "n_members", n);
+	return 0;
+}
+
 static int
 tel_contacts(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -304,6 +362,9 @@ dp_telemetry_init(struct dp_ctx *ctx)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/contact", tel_contact,
 						"The bindings of one AoR. Parameter: AOR (user@domain)");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/sipshard/backends", tel_backends,
+						 "Backend members: set, uri, weight, state (up/down), misses");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/nodes", tel_nodes,
 						"Cluster nodes as the control plane sees them. No parameters");

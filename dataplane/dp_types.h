@@ -21,6 +21,7 @@
 
 #include "config/cfg_types.h"
 #include "dataplane/dp_stats.h"
+#include "dataplane/proxy_types.h"
 #include "dataplane/sip_types.h"
 
 #define DP_MAX_BURST        32
@@ -29,6 +30,7 @@
 #define DP_SIP_MAX          65535                    /* largest SIP datagram parsed */
 #define DP_CTL_NONE         UINT16_MAX
 #define DP_REPLY_MAX        8192                     /* largest SIP reply built */
+#define DP_NEIGH_SLOTS      1024                     /* neighbour table of one lcore */
 
 /* How cluster traffic reaches the control plane (DESIGN.md). */
 enum dp_steering {
@@ -61,6 +63,7 @@ enum dp_pkt_action {
 	DP_PKT_SIP,        /* UDP to the SIP port: info describes the payload */
 	DP_PKT_CLUSTER,    /* UDP to the cluster port: for the control plane */
 	DP_PKT_HELD,       /* kept by reassembly: caller must not touch it */
+	DP_PKT_NEIGH,      /* ARP reply for us, learnt: caller shares it (dp_neigh_fanout) */
 };
 
 /* Where the UDP payload of a SIP or cluster packet is, and who sent it. */
@@ -68,6 +71,7 @@ struct dp_pkt_info {
 	uint8_t family;                 /* 4 or 6 */
 	uint8_t port_idx;               /* index into ctx->ports */
 	uint8_t steered;                /* crossed to another lcore: already counted */
+	uint8_t neigh_only;             /* an ARP reply shared for learning (dp_neigh) */
 	uint16_t src_port;              /* host byte order */
 	uint16_t dst_port;
 	uint32_t payload_off;           /* from the start of the packet data */
@@ -76,8 +80,20 @@ struct dp_pkt_info {
 	uint8_t dst[16];
 };
 
+/* One neighbour of one lcore's table (dp_neigh.h). */
+struct dp_neigh_entry {
+	rte_be32_t ip;                  /* 0: empty */
+	uint8_t port_idx;
+	uint8_t valid;                  /* mac is known */
+	struct rte_ether_addr mac;
+	uint64_t learnt_ms;
+	uint64_t asked_ms;              /* last ARP request sent for it, 0: never */
+};
+
 struct dp_ctx;
 struct dp_shared;
+struct lb_sets;
+struct proxy_conf;
 struct reg_shard;
 struct reg_conf;
 
@@ -104,6 +120,9 @@ struct dp_lcore {
 	struct rte_mbuf *tx[CFG_MAX_PORTS][DP_MAX_BURST];
 	uint64_t now_ms;                /* monotonic, updated once per loop pass */
 	uint64_t wall_s;                /* UNIX time of now_ms, for Date */
+	uint64_t backends_pub_ms;       /* worker 0: next backend view for dp_shared */
+	struct dp_neigh_entry neigh[DP_NEIGH_SLOTS];   /* written by this lcore only */
+	struct proxy_worker proxy;      /* counters + location lookup of this shard */
 	struct sip_msg msg;             /* the message being handled */
 	char reply[DP_REPLY_MAX];       /* the SIP reply being built */
 	uint8_t scratch[DP_SIP_MAX];    /* linearised multi-segment datagrams */
@@ -126,6 +145,8 @@ struct dp_ctx {
 	struct dp_shared *shared;             /* memzone shared with the control plane */
 	struct rte_ring *from_cp;             /* frames the control plane sends */
 	struct dp_lcore *lcores[DP_MAX_LCORES];   /* 0..n_workers (ctl last) */
+	struct lb_sets *lb;                   /* backend sets (NULL: none); prober = worker 0 */
+	const struct proxy_conf *proxy_conf;
 };
 
 #endif /* SIPSHARD_DATAPLANE_DP_TYPES_H */

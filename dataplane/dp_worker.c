@@ -7,6 +7,7 @@
 #include <rte_hash_crc.h>
 #include <rte_pause.h>
 
+#include "dataplane/dp_neigh.h"
 #include "dataplane/dp_pkt.h"
 #include "dataplane/dp_sip.h"
 #include "dataplane/dp_steer.h"
@@ -60,6 +61,9 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 			dp_steer_to_cp(lc, m);
 			break;
 		case DP_PKT_HELD:
+			break;
+		case DP_PKT_NEIGH:
+			dp_neigh_fanout(lc, m);
 			break;
 		case DP_PKT_DROP:
 		default:
@@ -143,8 +147,12 @@ dp_worker_main(void *arg)
 				continue;
 			n = (uint16_t)rte_ring_sc_dequeue_burst(lc->in[j], (void **)pkts, DP_MAX_BURST, NULL);
 			DP_STAT_ADD(&lc->stats, steer_in, n);
-			for (k = 0; k < n; k++)
-				sip_dispatch(lc, pkts[k]);
+			for (k = 0; k < n; k++) {
+				if (dp_pkt_info_of(pkts[k])->neigh_only)
+					dp_neigh_input(lc, pkts[k]);
+				else
+					sip_dispatch(lc, pkts[k]);
+			}
 			work += n;
 		}
 		dp_tx_flush(lc);
@@ -152,6 +160,7 @@ dp_worker_main(void *arg)
 			work += cp_tx(lc);
 		} else {
 			dp_sip_serve(lc);
+			dp_sip_probe(lc);
 			if (lc->reg != NULL)
 				reg_shard_tick(lc->reg, lc->now_ms);
 		}

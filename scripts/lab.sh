@@ -5,6 +5,8 @@
 #   scripts/lab.sh up [N]    create N node namespaces (default 1) and a client
 #   scripts/lab.sh down      remove everything the lab created
 #   scripts/lab.sh run I CMD...   run CMD in node I's namespace (I = cl for the client)
+#   scripts/lab.sh host NAME IP   add a kernel host ${LAB}-NAME with IP/24 on the segment
+#                                 (backends, phones); `run NAME CMD` runs in it
 #
 #   ${LAB}-br   namespace holding the bridge br0 (the L2 segment)
 #   ${LAB}-nI   node I: veth ${LAB}nI (attach sipshard-dp with net_af_packet,iface=${LAB}nI);
@@ -57,9 +59,20 @@ up() {
 	echo "lab $LAB up: $n node(s) ${LAB}-n1..${LAB}-n$n, client $CL (198.18.0.100)"
 }
 
+host() {
+	local name=$1 ip=$2 ns=$LAB-$1
+	ip netns add "$ns"
+	ip link add "${LAB}$name" netns "$ns" type veth peer name "${LAB}${name}b" netns "$BR"
+	ip -n "$BR" link set "${LAB}${name}b" master br0 up
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set "${LAB}$name" up
+	ip -n "$ns" addr add "$ip/24" dev "${LAB}$name"
+	ip netns exec "$ns" ethtool -K "${LAB}$name" tx off >/dev/null 2>&1 || true
+}
+
 down() {
 	local ns
-	for ns in $(ip netns list | awk '{print $1}' | grep -E "^$LAB-(br|cl|n[0-9]+)\$" || true); do
+	for ns in $(ip netns list | awk '{print $1}' | grep -E "^$LAB-(br|cl|n[0-9]+|h[a-z0-9]+)\$" || true); do
 		ip netns del "$ns"
 	done
 }
@@ -70,6 +83,14 @@ down) down ;;
 run)
 	[ $# -ge 3 ] || { echo "usage: $0 run I|cl CMD..." >&2; exit 2; }
 	i=$2; shift 2
-	if [ "$i" = cl ]; then exec ip netns exec "$CL" "$@"; else exec ip netns exec "$(node_ns "$i")" "$@"; fi ;;
-*) echo "usage: $0 up [N] | down | run I|cl CMD..." >&2; exit 2 ;;
+	case $i in
+	cl) exec ip netns exec "$CL" "$@" ;;
+	[0-9]*) exec ip netns exec "$(node_ns "$i")" "$@" ;;
+	*) exec ip netns exec "$LAB-$i" "$@" ;;
+	esac ;;
+host)
+	[ $# -eq 3 ] || { echo "usage: $0 host NAME IP" >&2; exit 2; }
+	case $2 in h[a-z0-9]*) ;; *) echo "$0: host names start with h (h1, hphone)" >&2; exit 2 ;; esac
+	host "$2" "$3" ;;
+*) echo "usage: $0 up [N] | down | run I|cl|NAME CMD... | host NAME IP" >&2; exit 2 ;;
 esac

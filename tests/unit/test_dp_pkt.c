@@ -4,6 +4,7 @@
  * reason, IPv4 reassembly (in order, reversed, duplicate, timeout), truncation at
  * every length and random frames, with mbuf leak checks against the pool.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include <rte_udp.h>
 
 #include "config/cfg.h"
+#include "dataplane/dp_neigh.h"
 #include "dataplane/dp_pkt.h"
 
 #define SIP_PORT     5060
@@ -278,11 +280,83 @@ test_arp_drops(void **state)
 
 	(void)state;
 	expect_drop(mk(b, arp(b, RTE_ARP_OP_REQUEST, PEER4)), DP_DROP_ARP_NOT_OURS);
-	expect_drop(mk(b, arp(b, RTE_ARP_OP_REPLY, OUR4)), DP_DROP_ARP_OPCODE);
+	expect_drop(mk(b, arp(b, RTE_ARP_OP_REPLY, PEER4)), DP_DROP_ARP_OPCODE);
 	n = arp(b, RTE_ARP_OP_REQUEST, OUR4);
 	expect_drop(mk(b, n - 10), DP_DROP_ARP_MALFORMED);
 	b[14 + 4] = 8;   /* hardware address length 8 */
 	expect_drop(mk(b, n), DP_DROP_ARP_MALFORMED);
+}
+
+/* An ARP reply for us is learnt (and handed on for the other lcores); a miss
+ * is reported once per retry interval. */
+static void
+test_arp_reply_learnt(void **state)
+{
+	uint8_t b[64];
+	struct rte_mbuf *m;
+	struct rte_ether_addr mac;
+
+	(void)state;
+	lc->now_ms = 1000;
+	assert_int_equal(dp_neigh_resolve(lc, 0, PEER4 ^ RTE_BE32(0x100), &mac), -EAGAIN);
+	assert_int_equal(dp_neigh_resolve(lc, 0, PEER4 ^ RTE_BE32(0x100), &mac), -ENOENT);
+	assert_int_equal(lc->n_tx[0], 1);   /* the ARP request, queued */
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_requests], 1);
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	m = mk(b, arp(b, RTE_ARP_OP_REPLY, OUR4));
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+}
+
+/* An ARP reply received by lcore 0 is handed to workers 1 and 2 (one
+ * reference each, marked neigh_only); each learns it in its own table. */
+static void
+test_arp_reply_fanout(void **state)
+{
+	struct rte_ring *r[3] = { NULL };
+	struct dp_lcore *other[3] = { NULL };
+	uint8_t b[64];
+	struct rte_mbuf *m, *got;
+	struct rte_ether_addr mac;
+	unsigned int j;
+
+	(void)state;
+	for (j = 1; j < 3; j++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "t_fan%u", j);
+		r[j] = rte_ring_create(name, 16, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		other[j] = rte_zmalloc("lc2", sizeof(*lc), RTE_CACHE_LINE_SIZE);
+		assert_non_null(r[j]);
+		assert_non_null(other[j]);
+		other[j]->ctx = &ctx;
+		other[j]->idx = (uint16_t)j;
+		lc->out[j] = r[j];
+	}
+	ctx.n_workers = 3;
+	m = mk(b, arp(b, RTE_ARP_OP_REPLY, OUR4));
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	dp_neigh_fanout(lc, m);
+	for (j = 1; j < 3; j++) {
+		assert_int_equal(rte_ring_dequeue(r[j], (void **)&got), 0);
+		assert_ptr_equal(got, m);
+		assert_true(dp_pkt_info_of(got)->neigh_only);
+		assert_int_equal(dp_neigh_resolve(other[j], 0, PEER4, &mac), -EAGAIN);
+		other[j]->n_tx[0] = 0;   /* (the ARP request it queued is freed below) */
+		rte_pktmbuf_free(other[j]->tx[0][0]);
+		dp_neigh_input(other[j], got);
+		assert_int_equal(dp_neigh_resolve(other[j], 0, PEER4, &mac), 0);
+		assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+	}
+	ctx.n_workers = 1;
+	for (j = 1; j < 3; j++) {
+		lc->out[j] = NULL;
+		rte_ring_free(r[j]);
+		rte_free(other[j]);
+	}
 }
 
 /* ---- L2 / IPv4 ---- */
@@ -744,6 +818,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_arp_request_answered, check_no_leak),
 		cmocka_unit_test_teardown(test_arp_drops, check_no_leak),
+		cmocka_unit_test_teardown(test_arp_reply_learnt, check_no_leak),
+		cmocka_unit_test_teardown(test_arp_reply_fanout, check_no_leak),
 		cmocka_unit_test_teardown(test_l2_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_icmp_echo_answered, check_no_leak),
 		cmocka_unit_test_teardown(test_ipv4_drops, check_no_leak),
