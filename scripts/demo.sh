@@ -26,8 +26,10 @@ cleanup() {
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces)" >&2; exit 1; }
 
-say "lab: bridge, node namespaces $LAB-n1 and $LAB-n2, client $LAB-cl (198.18.0.100)"
+say "lab: bridge, node namespaces $LAB-n1 and $LAB-n2, client $LAB-cl (198.18.0.100), backends $LAB-h1/h2 (198.18.0.11-12)"
 "$ROOT/scripts/lab.sh" up 2
+"$ROOT/scripts/lab.sh" host h1 198.18.0.11
+"$ROOT/scripts/lab.sh" host h2 198.18.0.12
 head -c 32 /dev/urandom > "$WORK/cluster.key"
 
 for i in 1 2; do
@@ -48,6 +50,13 @@ dataplane:
 sip:
   port: 5060
   domains: [example.com]
+backends:
+  - set: 1
+    algorithm: callid-hash
+    probe: {interval_ms: 500, threshold: 3}
+    members:
+      - {uri: "sip:198.18.0.11:5060", weight: 1}
+      - {uri: "sip:198.18.0.12:5060", weight: 1}
 cluster:
   id: 1
   key_file: $WORK/cluster.key
@@ -124,6 +133,25 @@ say "sipshardctl contacts count / contacts show user7@example.com (node 1)"
 "$BUILD/sipshardctl" -s "$WORK/node1.sock" contacts show user7@example.com
 echo "/sipshard/contact,user7@example.com" | dpdk-telemetry.py -f "${LAB}1"
 
+say "two media servers (sipp UAS on 198.18.0.11 and .12); sipp places 200 calls to sip:conference@198.18.0.1"
+for h in 1 2; do
+	(cd "$WORK" && exec ip netns exec "$LAB-h$h" sipp -sn uas -i "198.18.0.1$h" -p 5060 -aa -nostdin \
+		> "$WORK/uas$h.out" 2>&1) &
+	PIDS[uas$h]=$!
+done
+sleep 2
+"$BUILD/sipshardctl" -s "$WORK/node1.sock" backends
+(cd "$WORK" && ip netns exec "$LAB-cl" sipp -sn uac -s conference 198.18.0.1:5060 -m 200 -r 50 \
+	-i 198.18.0.100 -p 5070 -nostdin -timeout 30s -timeout_error -trace_screen \
+	-screen_file "$WORK/uac.screen" >/dev/null 2>&1) &&
+	echo "sipp: 200 calls (INVITE, 200 OK, ACK, BYE through sipshard), all completed" ||
+	echo "sipp reported failed calls (see $WORK/uac.screen)"
+echo /sipshard/stats | dpdk-telemetry.py -f "${LAB}1" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())["/sipshard/stats"]
+print("  sip_requests", {k: v for k, v in d["sip_requests"].items() if v})
+print("  proxy       ", {k: v for k, v in d.get("proxy", {}).items() if v})'
+
 say "node 2 dies (kill -9 of its dataplane and control plane): node 1 notices"
 t0=$(date +%s%N)
 kill -KILL "${PIDS[cp2]}" "${PIDS[dp2]}"
@@ -140,4 +168,4 @@ say "stop node 1: SIGTERM to sipshard-cp (announces its leave) and sipshard-dp"
 for k in cp1 dp1; do
 	kill -TERM "${PIDS[$k]}"; rc=0; wait "${PIDS[$k]}" || rc=$?; echo "$k exited with status $rc"; unset "PIDS[$k]"
 done
-say "demo done (calls through backends, replication and sharing tags arrive with the next issues)"
+say "demo done (replication and sharing tags arrive with the next issues)"
