@@ -94,28 +94,38 @@ dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kin
 	return rc;
 }
 
-unsigned int
-dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out, unsigned int cap)
+/* Copy min(*count, cap) elements of size `size` from a table published under the
+ * sequence lock *seq (0: never published, odd: being written). Returns the
+ * number copied; 0 when nothing consistent could be read. */
+static unsigned int
+seq_copy(const volatile uint32_t *seq, const volatile uint32_t *count, const void *table,
+	 size_t size, void *out, unsigned int cap)
 {
-	uint32_t seq, n;
+	uint32_t s, n;
 	int tries;
 
 	for (tries = 0; tries < 1000; tries++) {
-		seq = sh->nodes_seq;
-		if (seq == 0)
+		s = *seq;
+		if (s == 0)
 			return 0;
-		if (seq & 1) {
+		if (s & 1) {
 			rte_pause();
 			continue;
 		}
 		rte_smp_rmb();
-		n = RTE_MIN(sh->n_nodes, cap);
-		memcpy(out, sh->nodes, n * sizeof(*out));
+		n = RTE_MIN(*count, cap);
+		memcpy(out, table, n * size);
 		rte_smp_rmb();
-		if (sh->nodes_seq == seq)
+		if (*seq == s)
 			return n;
 	}
 	return 0;
+}
+
+unsigned int
+dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out, unsigned int cap)
+{
+	return seq_copy(&sh->nodes_seq, &sh->n_nodes, sh->nodes, sizeof(*out), out, cap);
 }
 
 void
@@ -133,25 +143,7 @@ dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsi
 unsigned int
 dp_shared_backends(const struct dp_shared *sh, struct dp_backend_view *out, unsigned int cap)
 {
-	uint32_t seq, n;
-	int tries;
-
-	for (tries = 0; tries < 1000; tries++) {
-		seq = sh->backends_seq;
-		if (seq == 0)
-			return 0;
-		if (seq & 1) {
-			rte_pause();
-			continue;
-		}
-		rte_smp_rmb();
-		n = RTE_MIN(sh->n_backends, cap);
-		memcpy(out, sh->backends, n * sizeof(*out));
-		rte_smp_rmb();
-		if (sh->backends_seq == seq)
-			return n;
-	}
-	return 0;
+	return seq_copy(&sh->backends_seq, &sh->n_backends, sh->backends, sizeof(*out), out, cap);
 }
 
 /* ---- worker 0 (the prober) ---- */
