@@ -10,6 +10,7 @@
 
 #include "dataplane/lb_select.h"
 #include "dataplane/proxy_req.h"
+#include "dataplane/sip_lex.h"
 #include "dataplane/sip_parse.h"
 #include "dataplane/sip_reply.h"
 
@@ -112,32 +113,13 @@ pr_skip_lws(const char *p, const char *end)
 	return p;
 }
 
-/* a[0..n) equals the lower-case lc[0..n), case-insensitively */
-static int
-pr_lc_eq(const char *a, size_t n, const char *lc, size_t lcn)
-{
-	size_t i;
-
-	if (n != lcn)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = a[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + 32);
-		if (c != lc[i])
-			return 0;
-	}
-	return 1;
-}
-
 static int
 pr_is_domain(const struct proxy_conf *pc, const struct sip_str *host)
 {
 	int i;
 
 	for (i = 0; i < pc->n_domains; i++)
-		if (pr_lc_eq(host->p, host->len, pc->domains[i], pc->domain_len[i]))
+		if (sip_str_lc_eq(host->p, host->len, pc->domains[i], pc->domain_len[i]))
 			return 1;
 	return 0;
 }
@@ -621,11 +603,11 @@ pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *
 			ne = s;
 			while (ne < pe && *ne != '=' && !pr_lws(*ne))
 				ne++;
-			if (ne == pe && pr_lc_eq(s, (size_t)(ne - s), "rport", 5)) {
+			if (ne == pe && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5)) {
 				PR_PUTS(o, ";rport=");
 				pr_put_u32(o, rport);
 			} else if (!(add_received &&
-				     pr_lc_eq(s, (size_t)(ne - s), "received", 8))) {
+				     sip_str_lc_eq(s, (size_t)(ne - s), "received", 8))) {
 				PR_PUTS(o, ";");
 				pr_put(o, s, (size_t)(pe - s));
 			}

@@ -164,13 +164,19 @@ sip_skip_esc(const char *p, const char *end, uint32_t cls)
 	return p;
 }
 
-/* Case-insensitive compare of p[0..n) with a lower-case literal of length n. */
+/* Case-insensitive compare of p[0..n) with a lower-case literal of length n.
+ * Only A-Z fold (an OR with 0x20 would also match CR against '-'). */
 static inline int
 sip_lc_eq(const char *p, const char *lc, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (((uint8_t)p[i] | 0x20) != (uint8_t)lc[i])
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c + 32);
+		if (c != (uint8_t)lc[i])
 			return 0;
+	}
 	return 1;
 }
 

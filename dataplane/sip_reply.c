@@ -8,28 +8,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dataplane/sip_lex.h"
 #include "dataplane/sip_parse.h"
 #include "dataplane/sip_reply.h"
 
 /* ---- any thread: helpers ---- */
-
-static int
-rp_lc_eq(const char *a, size_t alen, const char *lc, size_t n)
-{
-	size_t i;
-
-	if (alen != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = a[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + 32);
-		if (c != lc[i])
-			return 0;
-	}
-	return 1;
-}
 
 static int
 rp_is_lws(char c)
@@ -209,10 +192,10 @@ rp_via_params(struct sip_reply *r, const struct sip_via *v, const struct sip_rep
 		ne = s;
 		while (ne < pe && *ne != '=' && !rp_is_lws(*ne))
 			ne++;
-		if (via->rport != 0 && rp_lc_eq(s, (size_t)(ne - s), "rport", 5) && ne == pe) {
+		if (via->rport != 0 && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5) && ne == pe) {
 			sip_reply_puts(r, ";rport=");
 			sip_reply_put_u32(r, via->rport);
-		} else if (!(add_received && rp_lc_eq(s, (size_t)(ne - s), "received", 8))) {
+		} else if (!(add_received && sip_str_lc_eq(s, (size_t)(ne - s), "received", 8))) {
 			sip_reply_put(r, ";", 1);
 			sip_reply_put(r, s, (size_t)(pe - s));
 		}
@@ -233,7 +216,7 @@ rp_received_start(const struct sip_via *v)
 	q--;
 	while (q > lo && rp_is_lws(q[-1]))
 		q--;
-	if (q - lo < 8 || !rp_lc_eq(q - 8, 8, "received", 8))
+	if (q - lo < 8 || !sip_str_lc_eq(q - 8, 8, "received", 8))
 		return NULL;
 	q -= 8;
 	while (q > lo && rp_is_lws(q[-1]))
@@ -268,7 +251,7 @@ rp_top_via(struct sip_reply *r, const struct sip_hdr *h, const struct sip_reply_
 	/* fast path: at most two edits at places the parser found */
 	if (via->rport != 0 && v.rport_str.p != NULL && v.rport_str.len == 0) {
 		fill = v.rport_str.p;
-		if (fill - 5 < v.params.p || fill > e || !rp_lc_eq(fill - 5, 5, "rport", 5))
+		if (fill - 5 < v.params.p || fill > e || !sip_str_lc_eq(fill - 5, 5, "rport", 5))
 			goto slow;
 	}
 	if (add_received && v.received.p != NULL) {
