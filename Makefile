@@ -26,7 +26,10 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 # Library objects: every module of the shared directories; *_main.c are programs.
-LIB_SRCS := $(filter-out %_main.c,$(wildcard config/*.c dataplane/*.c proto/*.c control/*.c))
+# Sources live one folder deep at most (dataplane/core, control/topo, ...).
+SRC_DIRS := config proto dataplane/core dataplane/sip dataplane/registrar dataplane/proxy \
+            control control/topo control/admin
+LIB_SRCS := $(filter-out %_main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 
 # proto/NAME.proto -> build/gen/proto/NAME.pb-c.[ch] (protoc-c at build time), included
@@ -37,10 +40,10 @@ PROTO_GEN_H := $(PROTO_SRCS:%.proto=$(BUILD)/gen/%.pb-c.h)
 LIB_OBJS    += $(PROTO_GEN_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 
 # Programs: name -> main file (built when the main file exists).
-PROG_sipshard-dp    := dataplane/dp_main.c
-PROG_sipshard-parse := dataplane/sip_parse_main.c
+PROG_sipshard-dp    := dataplane/core/dp_main.c
+PROG_sipshard-parse := dataplane/sip/sip_parse_main.c
 PROG_sipshard-cp    := control/cp_main.c
-PROG_sipshardctl    := control/ctl_main.c
+PROG_sipshardctl    := control/admin/ctl_main.c
 PROG_sipshard-gen   := perf/gen_main.c
 PROGS := $(foreach p,sipshard-dp sipshard-parse sipshard-cp sipshardctl sipshard-gen,\
            $(if $(wildcard $(PROG_$(p))),$(BUILD)/$(p)))
@@ -54,7 +57,7 @@ BENCH_BINS := $(BENCH_SRCS:perf/%.c=$(BUILD)/perf/%)
 # in FUZZ_DEPS_NAME (no DPDK inside a fuzz target).
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_DEPS_fuzz_sip_parse := $(filter-out %_main.c,$(wildcard dataplane/sip_*.c))
+FUZZ_DEPS_fuzz_sip_parse := $(filter-out %_main.c,$(wildcard dataplane/sip/*.c))
 FUZZ_DEPS_fuzz_cfg       := $(wildcard config/*.c)
 FUZZ_DEPS_fuzz_msg_decode := proto/msg_codec.c $(PROTO_GEN_C)
 FUZZ_LIBS_fuzz_msg_decode := -lprotobuf-c -lcrypto
@@ -113,7 +116,7 @@ $(BUILD)/perf/%: $(BUILD)/obj/perf/%.o $(LIB_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .SECONDEXPANSION:
-$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_DEPS_$$*) $$(wildcard config/*.h dataplane/sip_*.h proto/*.h) $(FLAGS_STAMP)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_DEPS_$$*) $$(wildcard config/*.h dataplane/sip/*.h proto/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(shell pkg-config --cflags yaml-0.1) -o $@ $< \

@@ -35,11 +35,11 @@
 #include <rte_udp.h>
 
 #include "config/cfg.h"
-#include "control/cp_admin.h"
-#include "control/cp_topo.h"
-#include "dataplane/dp_pkt.h"
-#include "dataplane/dp_shared.h"
-#include "dataplane/dp_steer.h"
+#include "control/admin/cp_admin.h"
+#include "control/topo/cp_topo.h"
+#include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_shared.h"
+#include "dataplane/core/dp_steer.h"
 #include "proto/msg_codec.h"
 
 RTE_LOG_REGISTER(cp_logtype, sipshard.cluster, INFO);

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#include "dataplane/sip_parse.h"
+#include "dataplane/sip/sip_parse.h"
 
 static const char msg_register[] =
 	"REGISTER sip:example.com SIP/2.0\r\n"

@@ -20,9 +20,9 @@
 #include <x86intrin.h>
 
 #include "config/cfg.h"
-#include "dataplane/lb_select.h"
-#include "dataplane/proxy_req.h"
-#include "dataplane/sip_parse.h"
+#include "dataplane/proxy/lb_select.h"
+#include "dataplane/proxy/proxy_req.h"
+#include "dataplane/sip/sip_parse.h"
 
 #define MSG_CAP 2048
 

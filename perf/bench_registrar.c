@@ -39,8 +39,8 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
-#include "dataplane/reg_shard.h"
-#include "dataplane/sip_parse.h"
+#include "dataplane/registrar/reg_shard.h"
+#include "dataplane/sip/sip_parse.h"
 
 #define MSG_MAX     640
 #define MAX_RUNS    64

@@ -33,7 +33,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
-#include "dataplane/dp_eal.h"
+#include "dataplane/core/dp_eal.h"
 #include "perf/gen_cfg.h"
 #include "perf/gen_run.h"
 

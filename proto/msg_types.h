@@ -4,7 +4,7 @@
  *
  * proto/cluster.proto defines the bodies on the wire; proto/msg_codec.c is the only
  * file that sees the generated protobuf-c structs: it turns a `struct msg` into a
- * framed, authenticated datagram and back. Everything above it (control/cp_topo,
+ * framed, authenticated datagram and back. Everything above it (control/topo/cp_topo,
  * the tests) works on these fixed-size structs: no allocation, bounded lists, host
  * byte order. A `struct msg` is a header (who sent it, which run of that node,
  * which sequence) plus one body chosen by hdr.type.

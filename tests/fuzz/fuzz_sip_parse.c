@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataplane/sip_parse.h"
+#include "dataplane/sip/sip_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the admin socket (control/cp_admin): the JSON writer, the
+ * Unit tests of the admin socket (control/admin/cp_admin): the JSON writer, the
  * command table, every command against fake callbacks (the nodes and events
  * answers come from a real cp_topo driven on a fake clock), and the server loop
  * over a socketpair and over a Unix socket in a temporary directory.
@@ -25,8 +25,8 @@
 
 #include <cmocka.h>
 
-#include "control/cp_admin.h"
-#include "control/cp_topo.h"
+#include "control/admin/cp_admin.h"
+#include "control/topo/cp_topo.h"
 
 /* ---- the fake node ---- */
 

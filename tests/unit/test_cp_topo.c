@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the cluster topology state machine (control/cp_topo).
+ * Unit tests of the cluster topology state machine (control/topo/cp_topo).
  *
  * A small simulator runs up to SIM_MAX in-memory nodes on a fake clock: every
  * tick each live node runs cp_topo_cron(), and the actions every node returns are
@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "config/cfg.h"
-#include "control/cp_topo.h"
+#include "control/topo/cp_topo.h"
 #include "proto/msg_codec.h"
 
 #define SIM_MAX      5                  /* node ids 1..SIM_MAX */

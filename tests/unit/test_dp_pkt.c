@@ -25,8 +25,8 @@
 #include <rte_udp.h>
 
 #include "config/cfg.h"
-#include "dataplane/dp_neigh.h"
-#include "dataplane/dp_pkt.h"
+#include "dataplane/core/dp_neigh.h"
+#include "dataplane/core/dp_pkt.h"
 
 #define SIP_PORT     5060
 #define CLUSTER_PORT 5800

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "config/cfg.h"
-#include "dataplane/lb_select.h"
-#include "dataplane/sip_parse.h"
+#include "dataplane/proxy/lb_select.h"
+#include "dataplane/sip/sip_parse.h"
 
 #define N_STICKY   10000
 #define N_SPLIT    100000

@@ -19,10 +19,10 @@
 #include <cmocka.h>
 
 #include "config/cfg.h"
-#include "dataplane/lb_select.h"
-#include "dataplane/proxy_req.h"
-#include "dataplane/sip_parse.h"
-#include "dataplane/sip_reply.h"
+#include "dataplane/proxy/lb_select.h"
+#include "dataplane/proxy/proxy_req.h"
+#include "dataplane/sip/sip_parse.h"
+#include "dataplane/sip/sip_reply.h"
 
 #define OUT_CAP (SIP_MAX_MSG + PROXY_GROWTH)
 

@@ -24,8 +24,8 @@
 #include <rte_ring.h>
 
 #include "config/cfg.h"
-#include "dataplane/reg_shard.h"
-#include "dataplane/sip_parse.h"
+#include "dataplane/registrar/reg_shard.h"
+#include "dataplane/sip/sip_parse.h"
 
 #define WALL    1700000000ull          /* Tue, 14 Nov 2023 22:13:20 GMT */
 #define T0      1000000ull             /* fake monotonic clock start, ms */

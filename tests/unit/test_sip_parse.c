@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "dataplane/sip_lex.h"
-#include "dataplane/sip_parse.h"
+#include "dataplane/sip/sip_lex.h"
+#include "dataplane/sip/sip_parse.h"
 
 #define HDRS_MIN \
 	"Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n" \

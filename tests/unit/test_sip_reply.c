@@ -16,8 +16,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "dataplane/sip_parse.h"
-#include "dataplane/sip_reply.h"
+#include "dataplane/sip/sip_parse.h"
+#include "dataplane/sip/sip_reply.h"
 
 static const char req_register[] =
 	"REGISTER sip:example.com SIP/2.0\r\n"

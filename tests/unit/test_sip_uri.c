@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "dataplane/sip_parse.h"
+#include "dataplane/sip/sip_parse.h"
 
 static struct sip_uri u;
 

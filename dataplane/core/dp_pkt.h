@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * L2-L4 classification of received frames (the first stage of every worker).
+ *
+ * dp_pkt_classify() looks at one frame, never reading past its data, and decides:
+ * answer it in place (ARP request, ICMP/ICMPv6 echo, IPv6 neighbour solicitation
+ * for our addresses), hand its UDP payload on (SIP port, cluster port), keep it
+ * (an IPv4 fragment waiting for the rest of its datagram, rte_ip_frag), or drop it
+ * for one counted reason (dp_stats.h). Runs on the lcore that received the frame
+ * and writes only that lcore's counters and reassembly table. For SIP and cluster
+ * packets the payload position and the sender are stored in the mbuf's private
+ * area (dp_pkt_info_of()), so the packet can cross to another lcore with them.
+ */
+#ifndef SIPSHARD_DATAPLANE_CORE_DP_PKT_H
+#define SIPSHARD_DATAPLANE_CORE_DP_PKT_H
+
+#include <rte_mbuf.h>
+
+#include "dataplane/core/dp_types.h"
+
+/* Private area size every packet mbuf pool must have. */
+#define DP_MBUF_PRIV_SIZE  RTE_ALIGN(sizeof(struct dp_pkt_info), RTE_MBUF_PRIV_ALIGN)
+
+static inline struct dp_pkt_info *
+dp_pkt_info_of(struct rte_mbuf *m)
+{
+	return (struct dp_pkt_info *)rte_mbuf_to_priv(m);
+}
+
+/* Classify *mp (received on ctx port m->port) at time now_tsc. On DP_PKT_SIP and
+ * DP_PKT_CLUSTER *mp may be a reassembled (multi-segment) datagram replacing the
+ * fragment passed in. The caller sends DP_PKT_REPLY on the same port, frees
+ * DP_PKT_DROP, and forgets DP_PKT_HELD. */
+enum dp_pkt_action dp_pkt_classify(struct dp_lcore *lc, struct rte_mbuf **mp, uint64_t now_tsc);
+
+/* Contiguous view of the UDP payload described by info: a pointer into the mbuf
+ * when the payload is in one segment, else a copy in lc->scratch. */
+const uint8_t *dp_pkt_payload(struct dp_lcore *lc, const struct rte_mbuf *m,
+			      const struct dp_pkt_info *info);
+
+/* Reassembly table of one lcore (bounded by dataplane.frag_max_flows). */
+int dp_pkt_frag_init(struct dp_lcore *lc, uint32_t max_flows, uint32_t timeout_ms, int socket);
+void dp_pkt_frag_fini(struct dp_lcore *lc);
+/* Frees expired fragments (counted FRAG_TIMEOUT) and the death row. */
+void dp_pkt_frag_housekeep(struct dp_lcore *lc, uint64_t now_tsc);
+
+/* IPv6 solicited-node multicast address of addr (ff02::1:ffXX:XXXX). */
+void dp_pkt_ipv6_solicited(uint8_t out[16], const uint8_t addr[16]);
+
+#endif /* SIPSHARD_DATAPLANE_CORE_DP_PKT_H */

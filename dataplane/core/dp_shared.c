@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Memory shared with the control plane: counters, shard queries, node view. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_memzone.h>
+#include <rte_pause.h>
+
+#include "dataplane/core/dp_shared.h"
+#include "dataplane/proxy/lb_select.h"
+
+/* ---- primary, main thread ---- */
+
+struct dp_shared *
+dp_shared_create(struct dp_ctx *ctx)
+{
+	const struct rte_memzone *mz;
+	struct dp_shared *sh;
+	unsigned int i;
+
+	mz = rte_memzone_reserve(DP_SHARED_MZ, sizeof(*sh), (int)rte_socket_id(), 0);
+	if (mz == NULL)
+		return NULL;
+	sh = mz->addr;
+	memset(sh, 0, sizeof(*sh));
+	sh->version = DP_SHARED_VERSION;
+	sh->node_id = ctx->cfg->node_id;
+	sh->n_workers = ctx->n_workers;
+	sh->n_ports = ctx->n_ports;
+	sh->start_tsc = ctx->start_tsc;
+	sh->tsc_hz = rte_get_tsc_hz();
+	for (i = 0; i <= ctx->n_workers; i++)
+		sh->lcores[i] = ctx->lcores[i];
+	for (i = 0; i < ctx->n_ports; i++) {
+		sh->ports[i] = ctx->ports[i];
+		sh->ports[i].device = NULL;
+	}
+	rte_spinlock_init(&sh->query_lock);
+	rte_smp_wmb();
+	sh->magic = DP_SHARED_MAGIC;
+	return sh;
+}
+
+/* ---- any process, not a worker ---- */
+
+struct dp_shared *
+dp_shared_lookup(void)
+{
+	const struct rte_memzone *mz = rte_memzone_lookup(DP_SHARED_MZ);
+	struct dp_shared *sh = mz != NULL ? mz->addr : NULL;
+
+	if (sh == NULL || sh->magic != DP_SHARED_MAGIC || sh->version != DP_SHARED_VERSION)
+		return NULL;
+	return sh;
+}
+
+int
+dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kind,
+		const char *arg, char *out, size_t cap, unsigned int timeout_ms)
+{
+	struct dp_query *q;
+	uint64_t deadline;
+	uint32_t seq;
+	int rc;
+
+	if (shard >= sh->n_workers || cap == 0 || strlen(arg) >= DP_QUERY_ARG)
+		return -EINVAL;
+	q = &sh->query[shard];
+	rte_spinlock_lock(&sh->query_lock);
+	q->kind = kind;
+	strcpy(q->arg, arg);
+	seq = q->seq_req + 1;
+	rte_smp_wmb();
+	q->seq_req = seq;
+	deadline = rte_rdtsc() + sh->tsc_hz / 1000 * timeout_ms;
+	while (q->seq_done != seq && rte_rdtsc() < deadline)
+		rte_delay_us_sleep(50);
+	if (q->seq_done != seq) {
+		rc = -ETIMEDOUT;
+	} else {
+		rte_smp_rmb();
+		rc = q->rc;
+		if (rc == 0) {
+			size_t n = RTE_MIN((size_t)q->len, cap - 1);
+
+			memcpy(out, q->out, n);
+			out[n] = '\0';
+			rc = (int)n;
+		}
+	}
+	rte_spinlock_unlock(&sh->query_lock);
+	return rc;
+}
+
+/* Copy min(*count, cap) elements of size `size` from a table published under the
+ * sequence lock *seq (0: never published, odd: being written). Returns the
+ * number copied; 0 when nothing consistent could be read. */
+static unsigned int
+seq_copy(const volatile uint32_t *seq, const volatile uint32_t *count, const void *table,
+	 size_t size, void *out, unsigned int cap)
+{
+	uint32_t s, n;
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		s = *seq;
+		if (s == 0)
+			return 0;
+		if (s & 1) {
+			rte_pause();
+			continue;
+		}
+		rte_smp_rmb();
+		n = RTE_MIN(*count, cap);
+		memcpy(out, table, n * size);
+		rte_smp_rmb();
+		if (*seq == s)
+			return n;
+	}
+	return 0;
+}
+
+unsigned int
+dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out, unsigned int cap)
+{
+	return seq_copy(&sh->nodes_seq, &sh->n_nodes, sh->nodes, sizeof(*out), out, cap);
+}
+
+void
+dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsigned int n)
+{
+	n = RTE_MIN(n, (unsigned int)DP_MAX_NODES);
+	sh->nodes_seq++;            /* odd: writing */
+	rte_smp_wmb();
+	memcpy(sh->nodes, v, n * sizeof(*v));
+	sh->n_nodes = n;
+	rte_smp_wmb();
+	sh->nodes_seq++;
+}
+
+unsigned int
+dp_shared_backends(const struct dp_shared *sh, struct dp_backend_view *out, unsigned int cap)
+{
+	return seq_copy(&sh->backends_seq, &sh->n_backends, sh->backends, sizeof(*out), out, cap);
+}
+
+/* ---- worker 0 (the prober) ---- */
+
+void
+dp_shared_publish_backends(struct dp_shared *sh, const struct lb_sets *s)
+{
+	struct lb_iter it = { 0, 0 };
+	struct lb_member_info mi;
+	unsigned int n = 0;
+
+	sh->backends_seq++;            /* odd: writing */
+	rte_smp_wmb();
+	while (n < DP_MAX_BACKENDS && lb_member_next(s, &it, &mi) == 1) {
+		struct dp_backend_view *v = &sh->backends[n++];
+
+		v->set = mi.set;
+		v->weight = mi.weight;
+		v->misses = mi.misses;
+		snprintf(v->state, sizeof(v->state), "%s", lb_state_name(mi.state));
+		snprintf(v->uri, sizeof(v->uri), "%s", mi.uri);
+	}
+	sh->n_backends = n;
+	rte_smp_wmb();
+	sh->backends_seq++;
+}

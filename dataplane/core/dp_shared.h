@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the dataplane shares with the control plane of the same node.
+ *
+ * The primary reserves the memzone DP_SHARED_MZ at start; the control plane (a
+ * secondary process, same virtual addresses) looks it up and reads the per-lcore
+ * counters through `lcores`, exactly as telemetry does. Questions about a shard
+ * (contacts of an AoR, counts) are asked through the shard's query slot: the asker
+ * takes `query_lock` (never taken by a worker), fills the slot and bumps
+ * `seq_req`; the worker sees seq_req != seq_done once per loop pass
+ * (dp_sip_serve), answers into `out` and sets seq_done. So a shard's tables keep exactly one reader-writer, its
+ * worker. The control plane publishes its view of the cluster nodes in `nodes`
+ * under a sequence lock (odd while writing) for the dataplane's telemetry.
+ * Worker 0 (the backend prober, sole writer) publishes the backend members and
+ * their health in `backends` the same way, every probe round (at most every
+ * DP_BACKENDS_PUB_MS), for `sipshardctl backends`.
+ */
+#ifndef SIPSHARD_DATAPLANE_CORE_DP_SHARED_H
+#define SIPSHARD_DATAPLANE_CORE_DP_SHARED_H
+
+#include <stdint.h>
+
+#include <rte_spinlock.h>
+
+#include "dataplane/core/dp_types.h"
+
+#define DP_SHARED_MZ        "ss_shared"
+#define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
+#define DP_SHARED_VERSION   2u
+#define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
+#define DP_QUERY_ARG        256
+#define DP_QUERY_OUT        16384
+#define DP_MAX_NODES        64
+
+enum dp_query_kind {
+	DP_QUERY_NONE,
+	DP_QUERY_CONTACTS_COUNT,    /* out: {"aors":N,"contacts":M} of the shard */
+	DP_QUERY_CONTACT_SHOW,      /* arg: AoR; out: `contacts show` JSON object */
+	DP_QUERY_CONTACT_LIST,      /* arg: AoR; out: struct dp_contact_rec[] */
+};
+
+/* One binding in a DP_QUERY_CONTACT_LIST answer. */
+struct dp_contact_rec {
+	char uri[232];              /* cut to fit, NUL-terminated */
+	uint32_t expires_in;
+	uint16_t q;                 /* thousandths */
+	uint16_t origin;            /* node id */
+	uint16_t port;              /* source port it registered from */
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+struct dp_query {
+	volatile uint32_t seq_req;
+	volatile uint32_t seq_done;
+	uint32_t kind;              /* enum dp_query_kind */
+	int32_t rc;                 /* 0, or -errno */
+	uint32_t len;               /* bytes in out */
+	char arg[DP_QUERY_ARG];
+	char out[DP_QUERY_OUT];
+} __rte_cache_aligned;
+
+/* One node as the control plane sees it (names are the sipshardctl strings). */
+struct dp_node_view {
+	uint16_t id;
+	uint8_t self;
+	uint32_t address;           /* IPv4, host order */
+	char state[12];
+	char caps[3][12];           /* registrations, backends, tags */
+};
+
+#define DP_MAX_BACKENDS     128        /* LB_MAX_SETS x members */
+#define DP_BACKENDS_PUB_MS  100
+
+/* One backend member as the prober last saw it. */
+struct dp_backend_view {
+	uint32_t set;
+	uint32_t weight;
+	uint16_t misses;
+	char state[8];              /* "up", "down" */
+	char uri[128];
+};
+
+struct dp_shared {
+	uint32_t magic;
+	uint32_t version;
+	uint16_t node_id;
+	uint16_t n_workers;
+	uint16_t n_ports;
+	uint64_t start_tsc;
+	uint64_t tsc_hz;
+	struct dp_lcore *lcores[DP_MAX_LCORES];   /* workers, then the control lcore */
+	struct dp_port ports[CFG_MAX_PORTS];      /* copies; .device is not valid here */
+	rte_spinlock_t query_lock;
+	struct dp_query query[CFG_MAX_WORKERS];   /* one slot per shard */
+	/* Written by the control plane. */
+	volatile uint64_t cp_seen_tsc;            /* last cp loop pass */
+	volatile uint32_t nodes_seq;              /* odd while being written */
+	uint32_t n_nodes;
+	struct dp_node_view nodes[DP_MAX_NODES];  /* as `sipshardctl nodes` */
+	/* Written by worker 0 (the prober). */
+	volatile uint32_t backends_seq;           /* odd while being written */
+	uint32_t n_backends;
+	struct dp_backend_view backends[DP_MAX_BACKENDS];
+};
+
+/* ---- primary, main thread ---- */
+struct dp_shared *dp_shared_create(struct dp_ctx *ctx);
+
+/* ---- any process, not a worker ---- */
+struct dp_shared *dp_shared_lookup(void);
+/* Asks shard `shard` and waits up to timeout_ms for the answer (copied to out,
+ * NUL-terminated). Returns the length, or -ETIMEDOUT / -EINVAL / the worker's rc. */
+int dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kind,
+		    const char *arg, char *out, size_t cap, unsigned int timeout_ms);
+/* Copies the node view the control plane published: the number of nodes (0 when
+ * there is no control plane). */
+unsigned int dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out,
+			     unsigned int cap);
+/* Copies the backend view worker 0 published: the number of members. */
+unsigned int dp_shared_backends(const struct dp_shared *sh, struct dp_backend_view *out,
+				unsigned int cap);
+/* Worker 0: publish the members of the backend sets and their state. */
+struct lb_sets;
+void dp_shared_publish_backends(struct dp_shared *sh, const struct lb_sets *s);
+/* Control plane: publish its view. */
+void dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsigned int n);
+
+#endif /* SIPSHARD_DATAPLANE_CORE_DP_SHARED_H */

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-lcore counters of the dataplane.
+ *
+ * Every lcore that touches packets (each worker, and the main lcore when it polls
+ * the control queue) owns one `struct dp_stats`, written only by that lcore with
+ * plain stores; readers (telemetry, the control plane) sum the copies and accept
+ * a value a few packets old. A packet that is not answered, handed on or sent is
+ * dropped for exactly one named reason: DP_FOREACH_DROP below generates the enum
+ * and the names, so adding a reason is one line.
+ */
+#ifndef SIPSHARD_DATAPLANE_CORE_DP_STATS_H
+#define SIPSHARD_DATAPLANE_CORE_DP_STATS_H
+
+#include <stdint.h>
+#include <rte_common.h>
+
+#include "dataplane/sip/sip_types.h"
+
+#define DP_FOREACH_DROP(X) \
+	X(L2_SHORT,          "frame shorter than an Ethernet header") \
+	X(L2_NOT_OURS,       "destination MAC is not ours, broadcast, or IPv6 multicast we serve") \
+	X(L2_VLAN,           "VLAN-tagged frame (no VLAN configured)") \
+	X(L2_ETHERTYPE,      "EtherType not ARP, IPv4 or IPv6") \
+	X(ARP_MALFORMED,     "ARP packet too short or not Ethernet/IPv4") \
+	X(ARP_OPCODE,        "ARP reply not for us, or unknown opcode") \
+	X(ARP_NOT_OURS,      "ARP request for an address that is not ours") \
+	X(IP4_SHORT,         "IPv4 header truncated") \
+	X(IP4_VERSION,       "IPv4 version or header length invalid") \
+	X(IP4_LENGTH,        "IPv4 total length inconsistent with the frame") \
+	X(IP4_CKSUM,         "IPv4 header checksum wrong") \
+	X(IP4_NOT_OURS,      "IPv4 destination is not our address") \
+	X(IP4_PROTO,         "IPv4 protocol other than ICMP/UDP") \
+	X(FRAG_NOT_UDP,      "IPv4 fragment of a datagram that is not UDP") \
+	X(FRAG_FAILED,       "fragment freed by reassembly (overlap, too many, table full)") \
+	X(FRAG_TIMEOUT,      "fragment freed after the reassembly timeout") \
+	X(ICMP_SHORT,        "ICMP message truncated") \
+	X(ICMP_CKSUM,        "ICMP checksum wrong") \
+	X(ICMP_TYPE,         "ICMP type other than echo request") \
+	X(IP6_DISABLED,      "IPv6 packet on a port without an IPv6 address") \
+	X(IP6_SHORT,         "IPv6 header truncated or version not 6") \
+	X(IP6_LENGTH,        "IPv6 payload length inconsistent with the frame") \
+	X(IP6_NOT_OURS,      "IPv6 destination is not an address we serve") \
+	X(IP6_NEXTHDR,       "IPv6 next header other than ICMPv6/UDP (no extension headers)") \
+	X(ICMP6_SHORT,       "ICMPv6 message truncated") \
+	X(ICMP6_CKSUM,       "ICMPv6 checksum wrong") \
+	X(ICMP6_TYPE,        "ICMPv6 type we do not answer") \
+	X(ND_INVALID,        "neighbour solicitation invalid (hop limit, code, length)") \
+	X(ND_NOT_OURS,       "neighbour solicitation for a target that is not ours") \
+	X(ND_DAD,            "duplicate address detection probe (unspecified source)") \
+	X(UDP_SHORT,         "UDP header truncated") \
+	X(UDP_LENGTH,        "UDP length inconsistent with the IP payload") \
+	X(UDP_CKSUM,         "UDP checksum wrong (or zero over IPv6)") \
+	X(UDP_PORT,          "UDP to a port we do not serve") \
+	X(SIP_EMPTY,         "SIP datagram without payload") \
+	X(SIP_INVALID,       "SIP message rejected by the parser (see sip_invalid by reason)") \
+	X(SIP_UNHANDLED,     "valid SIP message no service on this node handles yet") \
+	X(SIP_NO_REPLY,      "request that cannot be answered (no usable Via)") \
+	X(SIP_REPLY_TOO_BIG, "reply larger than the MTU or the reply buffer") \
+	X(SIP_REPLY_NO_MBUF, "no mbuf for a reply that did not fit the request's") \
+	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
+	X(STEER_RING_FULL,   "inter-lcore ring full") \
+	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
+	X(TX_FULL,           "TX queue full") \
+	X(NEIGH_MISS,        "packet we built for a neighbour whose MAC is unknown (ARP sent), or IPv6") \
+	X(PROXY_DROP,        "SIP message the proxy dropped (see proxy counters by reason)") \
+	X(FWD_TOO_BIG,       "forwarded message larger than the MTU or the mbuf") \
+	X(FWD_NO_MBUF,       "no mbuf for a forwarded message or a probe")
+
+enum dp_drop {
+#define DP_DROP_ENUM(name, help) DP_DROP_##name,
+	DP_FOREACH_DROP(DP_DROP_ENUM)
+#undef DP_DROP_ENUM
+	DP_DROP_MAX
+};
+
+/* Counters that are not drops. Same X-macro scheme: one line per counter. */
+#define DP_FOREACH_COUNTER(X) \
+	X(rx_pkts,            "packets received") \
+	X(rx_bytes,           "bytes received") \
+	X(tx_pkts,            "packets sent") \
+	X(tx_bytes,           "bytes sent") \
+	X(arp_replies,        "ARP requests answered") \
+	X(arp_requests,       "ARP requests sent (neighbour resolution)") \
+	X(sip_forwarded,      "SIP messages forwarded by the proxy") \
+	X(probes_sent,        "OPTIONS probes sent to backend members") \
+	X(icmp_echo_replies,  "ICMP echo requests answered") \
+	X(nd_replies,         "IPv6 neighbour solicitations answered") \
+	X(icmp6_echo_replies, "ICMPv6 echo requests answered") \
+	X(frag_rx,            "IPv4 fragments received") \
+	X(frag_reassembled,   "IPv4 datagrams reassembled") \
+	X(sip_rx,             "SIP datagrams received") \
+	X(sip_rx_bytes,       "SIP payload bytes received") \
+	X(cluster_rx,         "cluster datagrams handed to the control plane") \
+	X(steer_out,          "packets handed to another lcore") \
+	X(steer_in,           "packets received from another lcore") \
+	X(idle_sleeps,        "adaptive idle back-offs")
+
+enum dp_counter {
+#define DP_COUNTER_ENUM(name, help) DP_CNT_##name,
+	DP_FOREACH_COUNTER(DP_COUNTER_ENUM)
+#undef DP_COUNTER_ENUM
+	DP_CNT_MAX
+};
+
+/* SIP messages by kind: requests by method (enum sip_method), responses received
+ * and replies sent by class (index 1..6 = 1xx..6xx), rejects by parser verdict. */
+#define DP_SIP_CLASSES 7
+struct dp_sip_stats {
+	uint64_t req[SIP_METHOD__COUNT];
+	uint64_t resp[DP_SIP_CLASSES];
+	uint64_t reply[DP_SIP_CLASSES];
+	uint64_t invalid[SIP_ERR__COUNT];
+};
+
+struct dp_stats {
+	uint64_t cnt[DP_CNT_MAX];
+	uint64_t drop[DP_DROP_MAX];
+	struct dp_sip_stats sip;
+} __rte_cache_aligned;
+
+#define DP_STAT_INC(st, name)      ((st)->cnt[DP_CNT_##name]++)
+#define DP_STAT_ADD(st, name, n)   ((st)->cnt[DP_CNT_##name] += (n))
+#define DP_DROP_INC(st, reason)    ((st)->drop[DP_DROP_##reason]++)
+
+/* Lower-case names ("l2_short", "rx_pkts") and one-line help, indexed by enum. */
+const char *dp_drop_name(enum dp_drop d);
+const char *dp_drop_help(enum dp_drop d);
+const char *dp_counter_name(enum dp_counter c);
+const char *dp_counter_help(enum dp_counter c);
+
+/* Sum N per-lcore copies into *out (readers only). */
+void dp_stats_sum(struct dp_stats *out, const struct dp_stats *per_lcore, unsigned int n);
+
+/* Total of all drop reasons. */
+uint64_t dp_stats_drops(const struct dp_stats *st);
+
+#endif /* SIPSHARD_DATAPLANE_CORE_DP_STATS_H */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Types of the dataplane process (sipshard-dp, the DPDK primary).
+ *
+ * One `struct dp_ctx` per process holds the ports, the packet pool and one
+ * `struct dp_lcore` per packet-handling lcore: workers 0..n_workers-1, each with
+ * RX/TX queue i on every port and one registration shard, plus the control lcore
+ * (index n_workers, the EAL main lcore) that polls the control queue when a port
+ * has one. Everything in a dp_lcore is written only by its own lcore; the main
+ * thread writes the ctx before launching the lcores and reads stats after.
+ */
+#ifndef SIPSHARD_DATAPLANE_CORE_DP_TYPES_H
+#define SIPSHARD_DATAPLANE_CORE_DP_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ip_frag.h>
+#include <rte_ring.h>
+
+#include "config/cfg_types.h"
+#include "dataplane/core/dp_stats.h"
+#include "dataplane/proxy/proxy_types.h"
+#include "dataplane/sip/sip_types.h"
+
+#define DP_MAX_BURST        32
+#define DP_MEMPOOL_CACHE    256
+#define DP_MAX_LCORES       (CFG_MAX_WORKERS + 1)   /* workers + control lcore */
+#define DP_SIP_MAX          65535                    /* largest SIP datagram parsed */
+#define DP_CTL_NONE         UINT16_MAX
+#define DP_REPLY_MAX        8192                     /* largest SIP reply built */
+#define DP_NEIGH_SLOTS      1024                     /* neighbour table of one lcore */
+
+/* How cluster traffic reaches the control plane (DESIGN.md). */
+enum dp_steering {
+	DP_STEER_FLOW,       /* rte_flow rule: cluster UDP port -> control queue */
+	DP_STEER_SOFTWARE,   /* workers classify it and hand it over a ring */
+};
+
+struct dp_port {
+	uint16_t port_id;
+	uint16_t n_queues;              /* RX = TX queues configured */
+	uint16_t ctl_queue;             /* control queue index, or DP_CTL_NONE */
+	enum dp_steering steering;
+	bool ctl_rss_excluded;          /* RSS spreads over the worker queues only */
+	struct rte_ether_addr mac;
+	rte_be32_t ipv4;                /* network byte order */
+	rte_be32_t ipv4_mask;
+	rte_be32_t ipv4_bcast;          /* directed broadcast of the subnet */
+	bool has_ipv6;
+	uint8_t ipv6[16];               /* configured global address */
+	uint8_t ipv6_ll[16];            /* link-local, EUI-64 from the MAC */
+	uint16_t mtu;
+	const char *device;             /* points into the config */
+	char name[64];                  /* ethdev name */
+};
+
+/* What classification decided for one packet. */
+enum dp_pkt_action {
+	DP_PKT_DROP,       /* counted under a reason; caller frees */
+	DP_PKT_REPLY,      /* rewritten in place into a reply: send on the same port */
+	DP_PKT_SIP,        /* UDP to the SIP port: info describes the payload */
+	DP_PKT_CLUSTER,    /* UDP to the cluster port: for the control plane */
+	DP_PKT_HELD,       /* kept by reassembly: caller must not touch it */
+	DP_PKT_NEIGH,      /* ARP reply for us, learnt: caller shares it (dp_neigh_fanout) */
+};
+
+/* Where the UDP payload of a SIP or cluster packet is, and who sent it. */
+struct dp_pkt_info {
+	uint8_t family;                 /* 4 or 6 */
+	uint8_t port_idx;               /* index into ctx->ports */
+	uint8_t steered;                /* crossed to another lcore: already counted */
+	uint8_t neigh_only;             /* an ARP reply shared for learning (dp_neigh) */
+	uint16_t src_port;              /* host byte order */
+	uint16_t dst_port;
+	uint32_t payload_off;           /* from the start of the packet data */
+	uint32_t payload_len;
+	uint8_t src[16];                /* IPv4 in the first 4 bytes, network order */
+	uint8_t dst[16];
+};
+
+/* One neighbour of one lcore's table (dp_neigh.h). */
+struct dp_neigh_entry {
+	rte_be32_t ip;                  /* 0: empty */
+	uint8_t port_idx;
+	uint8_t valid;                  /* mac is known */
+	struct rte_ether_addr mac;
+	uint64_t learnt_ms;
+	uint64_t asked_ms;              /* last ARP request sent for it, 0: never */
+};
+
+struct dp_ctx;
+struct dp_shared;
+struct lb_sets;
+struct proxy_conf;
+struct reg_shard;
+struct reg_conf;
+
+struct dp_lcore {
+	struct dp_ctx *ctx;
+	unsigned int lcore_id;
+	uint16_t idx;                   /* worker index; n_workers for the control lcore */
+	uint16_t queue;                 /* RX/TX queue it polls on every port */
+	bool is_ctl;
+	struct rte_ip_frag_tbl *frag_tbl;
+	struct rte_ip_frag_death_row death_row;
+	uint64_t frag_next_expire;      /* tsc of the next expiry sweep */
+	/* Rings: in[j] carries packets from lcore j to this one (SPSC), out[j] the reverse. */
+	struct rte_ring *in[DP_MAX_LCORES];
+	struct rte_ring *out[DP_MAX_LCORES];
+	/* Adaptive idle. */
+	uint32_t idle_polls;
+	uint32_t idle_sleep_us;
+	struct dp_stats stats;
+	struct reg_shard *reg;          /* registration shard (workers only) */
+	struct rte_ring *reg_events;    /* shard -> cp change events */
+	uint16_t ip_id;                 /* IPv4 id of the packets it builds */
+	uint16_t n_tx[CFG_MAX_PORTS];   /* packets waiting in tx[] per port */
+	struct rte_mbuf *tx[CFG_MAX_PORTS][DP_MAX_BURST];
+	uint64_t now_ms;                /* monotonic, updated once per loop pass */
+	uint64_t wall_s;                /* UNIX time of now_ms, for Date */
+	uint64_t backends_pub_ms;       /* worker 0: next backend view for dp_shared */
+	struct dp_neigh_entry neigh[DP_NEIGH_SLOTS];   /* written by this lcore only */
+	struct proxy_worker proxy;      /* counters + location lookup of this shard */
+	struct sip_msg msg;             /* the message being handled */
+	char reply[DP_REPLY_MAX];       /* the SIP reply being built */
+	uint8_t scratch[DP_SIP_MAX];    /* linearised multi-segment datagrams */
+} __rte_cache_aligned;
+
+struct dp_ctx {
+	const struct cfg *cfg;
+	uint16_t n_workers;
+	uint16_t n_ports;
+	struct dp_port ports[CFG_MAX_PORTS];
+	uint8_t port_idx[RTE_MAX_ETHPORTS];   /* ethdev port id -> index in ports */
+	struct rte_mempool *pool;
+	struct rte_ring *to_cp;               /* cluster packets for the control plane */
+	const struct reg_conf *reg_conf;      /* digest seed + domains, same for every shard */
+	uint64_t wall_base_s;                 /* UNIX time at start_tsc */
+	rte_be16_t sip_port;                  /* network byte order */
+	rte_be16_t cluster_port;              /* 0 when no cluster */
+	uint64_t start_tsc;
+	volatile bool stop;
+	struct dp_shared *shared;             /* memzone shared with the control plane */
+	struct rte_ring *from_cp;             /* frames the control plane sends */
+	struct dp_lcore *lcores[DP_MAX_LCORES];   /* 0..n_workers (ctl last) */
+	struct lb_sets *lb;                   /* backend sets (NULL: none); prober = worker 0 */
+	const struct proxy_conf *proxy_conf;
+};
+
+#endif /* SIPSHARD_DATAPLANE_CORE_DP_TYPES_H */

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Worker loop: RX, classify, reply, steer, idle back-off. See dp_worker.h. */
+#include <assert.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_pause.h>
+
+#include "dataplane/core/dp_neigh.h"
+#include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_sip.h"
+#include "dataplane/core/dp_steer.h"
+#include "dataplane/core/dp_tx.h"
+#include "dataplane/core/dp_worker.h"
+#include "dataplane/registrar/reg_shard.h"
+
+static_assert(DP_MAX_BURST * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1) <= RTE_IP_FRAG_DEATH_ROW_MBUF_LEN,
+	      "one burst of fragments must fit the reassembly death row");
+
+#define IDLE_SPINS        64     /* empty passes before the first sleep */
+#define IDLE_SLEEP_MAX_US 200    /* longest back-off: bounds the added latency */
+
+/* ---- worker lcore ---- */
+
+/* The control lcore owns no shard: SIP it receives goes to a worker, spread by sender. */
+static void
+sip_dispatch(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	const struct dp_pkt_info *info;
+	uint32_t h;
+
+	if (!lc->is_ctl) {
+		dp_sip_input(lc, m);
+		return;
+	}
+	info = dp_pkt_info_of(m);
+	h = rte_hash_crc(info->src, sizeof(info->src), info->src_port);
+	dp_steer_send(lc, dp_steer_shard(lc->ctx, h), m);
+}
+
+void
+dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkts,
+		   uint16_t n, uint64_t now_tsc)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		DP_STAT_INC(&lc->stats, rx_pkts);
+		DP_STAT_ADD(&lc->stats, rx_bytes, m->pkt_len);
+		switch (dp_pkt_classify(lc, &m, now_tsc)) {
+		case DP_PKT_REPLY:
+			dp_tx(lc, port_idx, m);
+			break;
+		case DP_PKT_SIP:
+			sip_dispatch(lc, m);
+			break;
+		case DP_PKT_CLUSTER:
+			dp_steer_to_cp(lc, m);
+			break;
+		case DP_PKT_HELD:
+			break;
+		case DP_PKT_NEIGH:
+			dp_neigh_fanout(lc, m);
+			break;
+		case DP_PKT_DROP:
+		default:
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	dp_tx_flush(lc);
+	/* A burst can fill the death row (RTE_IP_FRAG_DEATH_ROW_MBUF_LEN): empty it now. */
+	dp_pkt_frag_housekeep(lc, now_tsc);
+}
+
+/* Control lcore: frames from the control plane out of each port's control queue. */
+static unsigned int
+cp_tx(struct dp_lcore *lc)
+{
+	struct dp_ctx *ctx = lc->ctx;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(ctx->from_cp, (void **)pkts, DP_MAX_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dp_port *p = &ctx->ports[ctx->port_idx[m->port]];
+
+		if (p->port_id != m->port || p->ctl_queue != lc->queue) {
+			DP_DROP_INC(&lc->stats, CP_TX_NO_QUEUE);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		dp_tx(lc, ctx->port_idx[m->port], m);
+	}
+	dp_tx_flush(lc);
+	return n;
+}
+
+void
+dp_worker_idle(struct dp_lcore *lc)
+{
+	if (lc->ctx->cfg->dp.idle == CFG_IDLE_BUSY || ++lc->idle_polls < IDLE_SPINS) {
+		rte_pause();
+		return;
+	}
+	/* Exponential back-off, 1 us .. IDLE_SLEEP_MAX_US, reset by the first packet. */
+	lc->idle_sleep_us = lc->idle_sleep_us == 0 ? 1 :
+			    RTE_MIN(lc->idle_sleep_us * 2, (uint32_t)IDLE_SLEEP_MAX_US);
+	DP_STAT_INC(&lc->stats, idle_sleeps);
+	rte_delay_us_sleep(lc->idle_sleep_us);
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct dp_lcore *lc = arg;
+	struct dp_ctx *ctx = lc->ctx;
+	struct rte_mbuf *pkts[DP_MAX_BURST];
+	unsigned int nlc = ctx->n_workers + 1u;
+	uint64_t tsc_per_ms = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1);
+
+	while (!ctx->stop) {
+		uint64_t now = rte_rdtsc();
+		unsigned int work = 0, j;
+		uint16_t pi, n, k;
+
+		lc->now_ms = (now - ctx->start_tsc) / tsc_per_ms;
+		lc->wall_s = ctx->wall_base_s + lc->now_ms / 1000;
+
+		for (pi = 0; pi < ctx->n_ports; pi++) {
+			const struct dp_port *p = &ctx->ports[pi];
+
+			if (lc->is_ctl && p->ctl_queue == DP_CTL_NONE)
+				continue;
+			n = rte_eth_rx_burst(p->port_id, lc->queue, pkts, DP_MAX_BURST);
+			if (n != 0) {
+				dp_worker_rx_burst(lc, pi, pkts, n, now);
+				work += n;
+			}
+		}
+		for (j = 0; j < nlc; j++) {
+			if (lc->in[j] == NULL)
+				continue;
+			n = (uint16_t)rte_ring_sc_dequeue_burst(lc->in[j], (void **)pkts, DP_MAX_BURST, NULL);
+			DP_STAT_ADD(&lc->stats, steer_in, n);
+			for (k = 0; k < n; k++) {
+				if (dp_pkt_info_of(pkts[k])->neigh_only)
+					dp_neigh_input(lc, pkts[k]);
+				else
+					sip_dispatch(lc, pkts[k]);
+			}
+			work += n;
+		}
+		dp_tx_flush(lc);
+		if (lc->is_ctl) {
+			work += cp_tx(lc);
+		} else {
+			dp_sip_serve(lc);
+			dp_sip_probe(lc);
+			if (lc->reg != NULL)
+				reg_shard_tick(lc->reg, lc->now_ms);
+		}
+		dp_pkt_frag_housekeep(lc, now);
+		if (work == 0) {
+			dp_worker_idle(lc);
+		} else {
+			lc->idle_polls = 0;
+			lc->idle_sleep_us = 0;
+		}
+	}
+	return 0;
+}

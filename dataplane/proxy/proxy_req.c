@@ -1,0 +1,1121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stateless proxy, requests (see dataplane/proxy_req.h): checks, Route
+ * processing, loop detection, next hop (Route, binding, dialog, backend), the
+ * stateless branch and the rewritten copy; our own replies through sip_reply.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dataplane/proxy/lb_select.h"
+#include "dataplane/proxy/proxy_req.h"
+#include "dataplane/sip/sip_lex.h"
+#include "dataplane/sip/sip_parse.h"
+#include "dataplane/sip/sip_reply.h"
+
+#define PR_SEED_T   0x7472616e73616374ull   /* transaction part of the branch */
+#define PR_SEED_L   0x6c6f6f7064657465ull   /* loop part */
+#define PR_COOKIE   "z9hG4bK"
+
+/* A Route value: the element text and the URI inside <>. */
+struct pr_route {
+	struct sip_str text;
+	struct sip_str uri;
+};
+
+/* What the Route processing and the Request-URI say, before the next hop. */
+struct pr_plan {
+	struct sip_uri ruri;            /* parsed current Request-URI */
+	struct sip_str ruri_s;          /* its text */
+	uint8_t ruri_changed;           /* not the received one */
+	uint8_t own_removed;            /* a Route value of ours was removed */
+	uint8_t strict;                 /* next hop is a strict router */
+	uint8_t route_edit;             /* Route header fields must be rewritten */
+	int n_routes;
+	int r_first, r_last;            /* kept values [r_first, r_last) */
+	struct sip_str append;          /* a URI appended as last Route value */
+	struct sip_str prepend;         /* values put before the kept ones (Path) */
+	struct pr_route routes[PROXY_MAX_ROUTES];
+};
+
+/* Bounded output: after an overflow every write fails. */
+struct pr_out {
+	char *p;
+	char *end;
+	int overflow;
+};
+
+/* ---- small helpers ---- */
+
+static inline void
+pr_put(struct pr_out *o, const void *s, size_t n)
+{
+	if (n > (size_t)(o->end - o->p)) {
+		o->end = o->p;                  /* every later write fails too */
+		o->overflow = 1;
+		return;
+	}
+	memcpy(o->p, s, n);
+	o->p += n;
+}
+
+#define PR_PUTS(o, lit) pr_put((o), (lit), sizeof(lit) - 1)
+
+static inline void
+pr_put_str(struct pr_out *o, const struct sip_str *s)
+{
+	pr_put(o, s->p, s->len);
+}
+
+static void
+pr_put_u32(struct pr_out *o, uint32_t v)
+{
+	char tmp[10], *e = tmp + sizeof(tmp), *s = e;
+
+	do {
+		*--s = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	pr_put(o, s, (size_t)(e - s));
+}
+
+/* 16 lower-case hex digits of v, two per table load */
+static inline char *
+pr_hex64(char *p, uint64_t v)
+{
+	static const char hex2[513] =
+#define H16(x) x "0" x "1" x "2" x "3" x "4" x "5" x "6" x "7" \
+	       x "8" x "9" x "a" x "b" x "c" x "d" x "e" x "f"
+		H16("0") H16("1") H16("2") H16("3") H16("4") H16("5") H16("6") H16("7")
+		H16("8") H16("9") H16("a") H16("b") H16("c") H16("d") H16("e") H16("f");
+#undef H16
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		memcpy(p + 2 * i, hex2 + 2 * (v & 0xff), 2);
+		v >>= 8;
+	}
+	return p + 16;
+}
+
+static inline int
+pr_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline const char *
+pr_skip_lws(const char *p, const char *end)
+{
+	while (p < end && pr_lws(*p))
+		p++;
+	return p;
+}
+
+static int
+pr_is_domain(const struct proxy_conf *pc, const struct sip_str *host)
+{
+	int i;
+
+	for (i = 0; i < pc->n_domains; i++)
+		if (sip_str_lc_eq(host->p, host->len, pc->domains[i], pc->domain_len[i]))
+			return 1;
+	return 0;
+}
+
+static inline struct sip_str
+pr_str(const char *p, const char *e)
+{
+	return (struct sip_str){ p, (uint16_t)(e - p) };
+}
+
+/* Dotted quad of a (network order) into out[16]; its length. */
+static size_t
+pr_fmt_v4(char *out, const uint8_t *a)
+{
+	char *p = out;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (i > 0)
+			*p++ = '.';
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			*p++ = (char)('0' + v / 10);
+		} else if (v >= 10) {
+			*p++ = (char)('0' + v / 10);
+		}
+		*p++ = (char)('0' + v % 10);
+	}
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
+/* ---- addresses of URIs ---- */
+
+/* Where a sip/sips URI points: 0 with *dst (maddr, else host; port or 5060),
+ * 1 when it names a host (or is not sip/sips), -1 when it is unusable. */
+static int
+pr_uri_dest(const struct sip_uri *u, struct lb_addr *dst)
+{
+	const struct sip_str *h = u->maddr.p != NULL ? &u->maddr : &u->host;
+
+	if (u->type != SIP_URI_SIP && u->type != SIP_URI_SIPS)
+		return 1;
+	if (lb_addr_parse(h->p, h->len, dst) != 0)
+		return 1;
+	dst->port = u->port != 0 ? u->port : PROXY_DEFAULT_PORT;
+	return lb_addr_unusable(dst) ? -1 : 0;
+}
+
+/* Is this URI one of ours: our address and port, or one of our domains
+ * (any port given must be ours)? */
+static int
+pr_uri_is_ours(const struct proxy_conf *pc, const struct sip_uri *u)
+{
+	struct lb_addr a;
+
+	if (u->type != SIP_URI_SIP && u->type != SIP_URI_SIPS)
+		return 0;
+	if (u->host_type == SIP_HOST_IPV4 || u->host_type == SIP_HOST_IPV6) {
+		if (lb_addr_parse(u->host.p, u->host.len, &a) != 0)
+			return 0;
+		a.port = u->port != 0 ? u->port : PROXY_DEFAULT_PORT;
+		return proxy_is_local(pc, &a);
+	}
+	return (u->port == 0 || u->port == pc->port) && pr_is_domain(pc, &u->host);
+}
+
+/* Sent-by of a Via is ours. */
+static int
+pr_via_is_ours(const struct proxy_conf *pc, const struct sip_via *v)
+{
+	struct lb_addr a;
+
+	if (lb_addr_parse(v->host.p, v->host.len, &a) != 0)
+		return 0;
+	a.port = v->port != 0 ? v->port : PROXY_DEFAULT_PORT;
+	return proxy_is_local(pc, &a);
+}
+
+/* ---- Route processing (shared by proxy_request_aor and proxy_request) ---- */
+
+static int
+pr_routes_parse(const struct sip_msg *m, struct pr_plan *pl, const char **why)
+{
+	const struct sip_hdr *h;
+	struct sip_nameaddr na;
+	int rc;
+
+	pl->n_routes = 0;
+	for (h = sip_msg_hdr(m, SIP_HDR_ROUTE); h != NULL; h = sip_msg_hdr_next(m, h)) {
+		const char *p = h->value.p, *end = h->value.p + h->value.len, *next, *s, *e;
+
+		if (p >= end)
+			return -SIP_ERR_EMPTY_VALUE;
+		while (p < end) {
+			s = pr_skip_lws(p, end);
+			rc = sip_nameaddr_parse(&na, s, end, SIP_NA_LIST | SIP_NA_NEED_BRACKETS,
+						&next);
+			if (rc != 0)
+				return rc;
+			if (pl->n_routes >= PROXY_MAX_ROUTES) {
+				*why = "Too many Route values";
+				return -SIP_ERR_TOO_MANY_HEADERS;
+			}
+			e = na.params.p != NULL ? na.params.p + na.params.len :
+			    na.uri.p + na.uri.len + 1;
+			pl->routes[pl->n_routes].text = pr_str(s, e);
+			pl->routes[pl->n_routes].uri = na.uri;
+			pl->n_routes++;
+			if (next < end) {               /* at ',' */
+				p = pr_skip_lws(next + 1, end);
+				if (p >= end)
+					return -SIP_ERR_EMPTY_ELEMENT;
+			} else {
+				p = end;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Request-URI and Route per RFC 3261 §16.4. 0, or -SIP_ERR_* (400). */
+static int
+pr_plan_routes(const struct proxy_conf *pc, const struct sip_msg *m, struct pr_plan *pl,
+	       const char **why, enum sip_hdr_id *bad)
+{
+	struct sip_uri u;
+	int rc;
+
+	pl->ruri_changed = pl->own_removed = pl->strict = pl->route_edit = 0;
+	pl->append.p = pl->prepend.p = NULL;
+	pl->append.len = pl->prepend.len = 0;
+	pl->ruri_s = m->ruri;
+	*bad = SIP_HDR_OTHER;
+	rc = sip_uri_parse(&pl->ruri, m->ruri.p, m->ruri.len);
+	if (rc != 0)
+		return rc;
+	*bad = SIP_HDR_ROUTE;
+	if (m->seen & (1ull << SIP_HDR_ROUTE)) {
+		rc = pr_routes_parse(m, pl, why);
+		if (rc != 0)
+			return rc;
+	} else {
+		pl->n_routes = 0;
+	}
+	pl->r_first = 0;
+	pl->r_last = pl->n_routes;
+	if (pl->n_routes == 0)
+		return 0;
+	/* a strict router put our Record-Route URI into the Request-URI */
+	if (pl->ruri.user.p == NULL && pl->ruri.lr && pr_uri_is_ours(pc, &pl->ruri)) {
+		struct sip_str last = pl->routes[pl->n_routes - 1].uri;
+
+		if (sip_uri_parse(&u, last.p, last.len) != 0)
+			return -SIP_ERR_BAD_URI;
+		pl->ruri = u;
+		pl->ruri_s = last;
+		pl->ruri_changed = 1;
+		pl->r_last--;
+		pl->route_edit = 1;
+	}
+	/* our own Route values first in the list */
+	while (pl->r_first < pl->r_last) {
+		struct sip_str ru = pl->routes[pl->r_first].uri;
+
+		if (sip_uri_parse(&u, ru.p, ru.len) != 0)
+			return -SIP_ERR_BAD_URI;
+		if (!pr_uri_is_ours(pc, &u))
+			break;
+		pl->r_first++;
+		pl->own_removed = 1;
+		pl->route_edit = 1;
+	}
+	return 0;
+}
+
+/* The AoR "user@host" of the current Request-URI when it is for a user of
+ * our domains and no Route is left: its length; 0 when not; SIZE_MAX when it
+ * is but does not fit cap (no such user can be registered: 404). */
+static size_t
+pr_aor(const struct proxy_conf *pc, const struct pr_plan *pl, char *aor, size_t cap)
+{
+	const struct sip_uri *u = &pl->ruri;
+	size_t n;
+
+	if (pl->r_first < pl->r_last || (u->type != SIP_URI_SIP && u->type != SIP_URI_SIPS) ||
+	    u->user.p == NULL || u->user.len == 0 || !pr_is_domain(pc, &u->host))
+		return 0;
+	n = (size_t)u->user.len + 1 + u->host.len;
+	if (n >= cap)
+		return SIZE_MAX;
+	memcpy(aor, u->user.p, u->user.len);
+	aor[u->user.len] = '@';
+	memcpy(aor + u->user.len + 1, u->host.p, u->host.len);
+	aor[n] = '\0';
+	return n;
+}
+
+/* ---- branch ---- */
+
+/* Loop hash: the fields of the request as received that a loop leaves alone
+ * (Request-URI, From, Call-ID through its hash, CSeq number, Route,
+ * Proxy-Require, Proxy-Authorization). */
+static uint64_t
+pr_loop_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct sip_str *from,
+	     uint64_t callid_hash, uint32_t cseq)
+{
+	const struct sip_hdr *h;
+	uint64_t x = pc->seed ^ PR_SEED_L ^ callid_hash;
+
+	x = lb_hash(x ^ cseq, m->ruri.p, m->ruri.len);
+	x = lb_hash(x, from->p, from->len);
+	if (m->seen & ((1ull << SIP_HDR_ROUTE) | (1ull << SIP_HDR_PROXY_REQUIRE) |
+		       (1ull << SIP_HDR_PROXY_AUTHORIZATION))) {
+		for (h = sip_msg_hdr(m, SIP_HDR_ROUTE); h != NULL; h = sip_msg_hdr_next(m, h))
+			x = lb_hash(x ^ 1, h->value.p, h->value.len);
+		for (h = sip_msg_hdr(m, SIP_HDR_PROXY_REQUIRE); h; h = sip_msg_hdr_next(m, h))
+			x = lb_hash(x ^ 2, h->value.p, h->value.len);
+		for (h = sip_msg_hdr(m, SIP_HDR_PROXY_AUTHORIZATION); h;
+		     h = sip_msg_hdr_next(m, h))
+			x = lb_hash(x ^ 3, h->value.p, h->value.len);
+	}
+	return x;
+}
+
+/* Transaction hash: the top branch with its sent-by (RFC 3261 cookie), else the
+ * RFC 2543 fields (top via-parm, From, Call-ID, CSeq number, Request-URI).
+ * Never the CSeq method, never the To tag. */
+static uint64_t
+pr_txn_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct sip_via *top,
+	    const char *top_end, const struct sip_str *from, uint64_t callid_hash,
+	    uint32_t cseq)
+{
+	const struct sip_str *b = &top->branch;
+	const struct sip_hdr *vh = sip_msg_hdr(m, SIP_HDR_VIA);
+	uint64_t x = pc->seed ^ PR_SEED_T;
+
+	if (b->p != NULL && b->len > 7 && memcmp(b->p, PR_COOKIE, 7) == 0) {
+		x = lb_hash(x, b->p, b->len);
+		return lb_hash(x ^ top->port, top->host.p, top->host.len);
+	}
+	x = lb_hash(x ^ callid_hash, vh->value.p, (size_t)(top_end - vh->value.p));
+	x = lb_hash(x ^ cseq, from->p, from->len);
+	return lb_hash(x ^ 0x2543, m->ruri.p, m->ruri.len);
+}
+
+/* Does any Via of ours carry loop hash `loop`? 1 loop, 0 none; *spiral when a
+ * Via of ours has another loop hash. */
+static int
+pr_loop_check(const struct proxy_conf *pc, const struct sip_msg *m, const struct sip_via *top,
+	      const char *top_next, uint64_t loop, int *spiral)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	const struct sip_via *v = top;
+	struct sip_via vb;
+	const char *p = top_next, *end = h->value.p + h->value.len, *next;
+	char want[16];
+	unsigned guard = 0;
+
+	pr_hex64(want, loop);
+	*spiral = 0;
+	for (;;) {
+		if (v->branch.len == PROXY_BRANCH_LEN &&
+		    memcmp(v->branch.p, PROXY_BRANCH_PREFIX, PROXY_BRANCH_PREFIX_LEN) == 0 &&
+		    pr_via_is_ours(pc, v)) {
+			if (memcmp(v->branch.p + PROXY_BRANCH_LEN - 16, want, 16) == 0)
+				return 1;
+			*spiral = 1;
+		}
+		/* the next via-parm: in this header field after ',', or the next field */
+		while (p >= end || *p != ',') {
+			if (p < end)
+				return 0;               /* junk: the parser let it through */
+			h = sip_msg_hdr_next(m, h);
+			if (h == NULL)
+				return 0;
+			p = h->value.p;
+			end = h->value.p + h->value.len;
+			if (p < end)
+				goto parse;
+		}
+		p = pr_skip_lws(p + 1, end);
+parse:
+		if (++guard > SIP_MAX_HDRS * 8 || sip_via_parse(&vb, p, end, &next) != 0)
+			return 0;
+		v = &vb;
+		p = next;
+	}
+}
+
+/* ---- replies ---- */
+
+static int
+pr_drop(struct proxy_worker *w, struct proxy_result *res, enum proxy_counter why)
+{
+	w->st.c[why]++;
+	res->action = PROXY_DROP;
+	res->drop = (uint16_t)why;
+	res->len = 0;
+	return PROXY_DROP;
+}
+
+/* A header value without a bare CR (folding is CRLF + WS). */
+static int
+pr_clean(const struct sip_str *v)
+{
+	const char *p = v->p, *end = v->p + v->len;
+
+	while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (p + 1 >= end || p[1] != '\n')
+			return 0;
+		p++;
+	}
+	return 1;
+}
+
+/* The fields a response copies (every Via, From, To, Call-ID, CSeq) are valid:
+ * else no valid response can be built and the request is dropped. */
+static int
+pr_copyable(const struct sip_msg *m)
+{
+	static const uint8_t ids[] = { SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO, SIP_HDR_CALL_ID,
+				       SIP_HDR_CSEQ };
+	const struct sip_hdr *h;
+	struct sip_nameaddr na;
+	struct sip_cseq cs;
+	struct sip_iter it;
+	struct sip_via v;
+	struct sip_uri u;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < sizeof(ids); i++)
+		for (h = sip_msg_hdr(m, (enum sip_hdr_id)ids[i]); h; h = sip_msg_hdr_next(m, h))
+			if (!pr_clean(&h->value))
+				return 0;
+	sip_iter_init(&it, m, SIP_HDR_VIA);
+	while ((rc = sip_via_next(&it, &v)) == 1)
+		;
+	if (rc < 0)
+		return 0;
+	if (sip_msg_from(m, &na) != 0 || sip_uri_parse(&u, na.uri.p, na.uri.len) != 0 ||
+	    sip_msg_to(m, &na) != 0 || sip_uri_parse(&u, na.uri.p, na.uri.len) != 0)
+		return 0;
+	h = sip_msg_hdr(m, SIP_HDR_CALL_ID);
+	return h != NULL && sip_callid_check(&h->value) == 0 && sip_msg_cseq(m, &cs) == 0;
+}
+
+/* Our response to m (status, reason NULL: standard phrase), to the source per
+ * the top Via; with `xname: ` + the values of every field `xid` of m joined by
+ * ", " when xname is given. */
+static int
+pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+	 const struct sip_via *top, unsigned status, const char *reason, const char *xname,
+	 enum sip_hdr_id xid, char *out, size_t cap, struct proxy_result *res)
+{
+	const struct sip_hdr *xh;
+	char rcv[SIP_ADDR_STR_MAX];
+	struct sip_reply_via rv = { NULL, 0, 0 };
+	struct sip_reply r;
+	size_t n, len;
+	enum proxy_counter c;
+
+	if (m->method == SIP_METHOD_ACK)
+		return pr_drop(w, res, PROXY_C_ack_not_replied);
+	if (!pr_copyable(m))
+		return pr_drop(w, res, PROXY_C_request_unanswerable);
+	n = sip_addr_fmt(rcv, sizeof(rcv), src->family, src->addr);
+	if (n > 0) {
+		rv.received = rcv;
+		rv.received_len = (uint16_t)n;
+		rv.rport = src->port;
+	}
+	sip_reply_init(&r, out, cap);
+	if (sip_reply_begin(&r, m, status, reason, &rv) != 0)
+		return pr_drop(w, res, PROXY_C_reply_failed);
+	if (xname != NULL) {
+		sip_reply_puts(&r, xname);
+		sip_reply_put(&r, ": ", 2);
+		for (xh = sip_msg_hdr(m, xid); xh != NULL; xh = sip_msg_hdr_next(m, xh)) {
+			if (xh != sip_msg_hdr(m, xid))
+				sip_reply_put(&r, ", ", 2);
+			sip_reply_put(&r, xh->value.p, xh->value.len);
+		}
+		sip_reply_crlf(&r);
+	}
+	len = sip_reply_end(&r);
+	if (len == 0)
+		return pr_drop(w, res, PROXY_C_reply_failed);
+	switch (status) {
+	case 400: c = PROXY_C_replied_400; break;
+	case 404: c = PROXY_C_replied_404; break;
+	case 420: c = PROXY_C_replied_420; break;
+	case 482: c = PROXY_C_replied_482; break;
+	case 483: c = PROXY_C_replied_483; break;
+	case 503: c = PROXY_C_replied_503; break;
+	default: c = PROXY_C_replied_500; break;
+	}
+	w->st.c[c]++;
+	res->action = PROXY_REPLY;
+	res->status = (uint16_t)status;
+	res->len = len;
+	res->dst = *src;
+	/* §18.2.2: the source port with rport, else the sent-by port */
+	if (top != NULL && top->rport_str.p == NULL)
+		res->dst.port = top->port != 0 ? top->port : PROXY_DEFAULT_PORT;
+	return PROXY_REPLY;
+}
+
+static int
+pr_status(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+	  const struct sip_via *top, unsigned status, char *out, size_t cap,
+	  struct proxy_result *res)
+{
+	return pr_reply(w, m, src, top, status, NULL, NULL, SIP_HDR_OTHER, out, cap, res);
+}
+
+static int
+pr_reply_400(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+	     const struct sip_via *top, int err, enum sip_hdr_id id, const char *why,
+	     char *out, size_t cap, struct proxy_result *res)
+{
+	char reason[96];
+
+	if (why == NULL) {
+		sip_reason_build(reason, sizeof(reason), err, id);
+		why = reason;
+	}
+	return pr_reply(w, m, src, top, 400, why, NULL, SIP_HDR_OTHER, out, cap, res);
+}
+
+/* ---- the forwarded copy ---- */
+
+/* The received top via-parm with ;received= and ;rport=PORT (RFC 3581). */
+static void
+pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *v,
+	       const char *top_next, const struct sip_str *rcv, uint16_t rport,
+	       int add_received)
+{
+	const char *vp = h->value.p, *e, *p, *q;
+
+	if (v->received.p == NULL && v->params.p != NULL) {
+		/* the usual case: no received yet; ;rport gets its value in place */
+		e = v->params.p + v->params.len;
+		if (v->rport_str.p != NULL && v->rport_str.len == 0) {
+			pr_put(o, vp, (size_t)(v->rport_str.p - vp));
+			PR_PUTS(o, "=");
+			pr_put_u32(o, rport);
+			pr_put(o, v->rport_str.p, (size_t)(e - v->rport_str.p));
+		} else {
+			pr_put(o, vp, (size_t)(e - vp));
+		}
+	} else if (v->params.p == NULL) {
+		e = top_next;
+		while (e > vp && pr_lws(e[-1]))
+			e--;
+		pr_put(o, vp, (size_t)(e - vp));
+	} else {
+		pr_put(o, vp, (size_t)(v->params.p - 1 - vp));
+		p = v->params.p;
+		e = v->params.p + v->params.len;
+		while (p < e) {
+			const char *s, *ne, *pe;
+			int inq = 0;
+
+			for (q = p; q < e; q++) {       /* a parameter ends at an unquoted ';' */
+				if (*q == '\\' && inq && q + 1 < e)
+					q++;
+				else if (*q == '"')
+					inq = !inq;
+				else if (*q == ';' && !inq)
+					break;
+			}
+			s = pr_skip_lws(p, q);
+			pe = q;
+			while (pe > s && pr_lws(pe[-1]))
+				pe--;
+			ne = s;
+			while (ne < pe && *ne != '=' && !pr_lws(*ne))
+				ne++;
+			if (ne == pe && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5)) {
+				PR_PUTS(o, ";rport=");
+				pr_put_u32(o, rport);
+			} else if (!(add_received &&
+				     sip_str_lc_eq(s, (size_t)(ne - s), "received", 8))) {
+				PR_PUTS(o, ";");
+				pr_put(o, s, (size_t)(pe - s));
+			}
+			p = q + 1;
+		}
+	}
+	if (add_received) {
+		PR_PUTS(o, ";received=");
+		pr_put_str(o, rcv);
+	}
+	if (top_next < vp + h->value.len)       /* ", next via-parm ..." */
+		pr_put(o, top_next, (size_t)(vp + h->value.len - top_next));
+}
+
+/* The Route values to send: prepend, kept, append; 0 when none. */
+static int
+pr_put_routes(struct pr_out *o, const struct pr_plan *pl)
+{
+	int i, n = 0;
+
+	if (pl->prepend.p == NULL && pl->append.p == NULL && pl->r_first >= pl->r_last)
+		return 0;
+	PR_PUTS(o, "Route: ");
+	if (pl->prepend.p != NULL) {
+		pr_put_str(o, &pl->prepend);
+		n++;
+	}
+	for (i = pl->r_first; i < pl->r_last; i++, n++) {
+		if (n > 0)
+			PR_PUTS(o, ", ");
+		pr_put_str(o, &pl->routes[i].text);
+	}
+	if (pl->append.p != NULL) {
+		if (n > 0)
+			PR_PUTS(o, ", ");
+		PR_PUTS(o, "<");
+		pr_put_str(o, &pl->append);
+		PR_PUTS(o, ">");
+	}
+	PR_PUTS(o, "\r\n");
+	return 1;
+}
+
+/* End of the line of header field i (after its LF). */
+static const char *
+pr_line_end(const struct sip_msg *m, unsigned i)
+{
+	const char *p, *end;
+
+	if (i + 1u < m->n_hdrs)
+		return m->hdrs[i + 1].name.p;
+	p = m->hdrs[i].value.p + m->hdrs[i].value.len;
+	end = m->buf + m->body_off;
+	while (p < end && *p != '\n')
+		p++;
+	return p < end ? p + 1 : end;
+}
+
+struct pr_fwd {
+	const struct sip_via *top;
+	const char *top_next;
+	struct sip_str rcv;             /* received= text, when add_received */
+	int add_received;
+	int via_rewrite;
+	uint32_t mf;
+	int has_mf;
+	const char *branch;             /* PROXY_BRANCH_LEN octets */
+	uint16_t rport;                 /* source port, for a valueless ;rport */
+	int family_idx;                 /* 0 IPv4, 1 IPv6 */
+};
+
+static size_t
+pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_plan *pl,
+	 const struct pr_fwd *f, char *out, size_t cap)
+{
+	struct pr_out o = { out, out + cap, 0 };
+	const char *from, *body_end = m->body.p + m->body.len;
+	int first_via = m->first[SIP_HDR_VIA], first_route = m->first[SIP_HDR_ROUTE];
+	int routes_done = 0;
+	unsigned i;
+
+	/* Request-Line */
+	if (!pl->ruri_changed) {
+		pr_put(&o, m->method_str.p, (size_t)(m->hdrs[0].name.p - m->method_str.p));
+	} else {
+		pr_put_str(&o, &m->method_str);
+		PR_PUTS(&o, " ");
+		pr_put_str(&o, &pl->ruri_s);
+		PR_PUTS(&o, " SIP/2.0\r\n");
+	}
+	/* our fields first: Via, Record-Route, Max-Forwards when absent */
+	PR_PUTS(&o, "Via: SIP/2.0/UDP ");
+	pr_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
+	PR_PUTS(&o, ";branch=");
+	pr_put(&o, f->branch, PROXY_BRANCH_LEN);
+	PR_PUTS(&o, ";rport\r\n");
+	if (pc->record_route) {
+		PR_PUTS(&o, "Record-Route: <sip:");
+		pr_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
+		PR_PUTS(&o, ";lr>\r\n");
+	}
+	if (!f->has_mf)
+		PR_PUTS(&o, "Max-Forwards: 70\r\n");
+	if (pl->route_edit && first_route == SIP_HDR_NONE)
+		routes_done = pr_put_routes(&o, pl) | 1;
+	/* the received fields; unchanged runs in one copy */
+	from = m->hdrs[0].name.p;
+	for (i = 0; i < m->n_hdrs; i++) {
+		const struct sip_hdr *h = &m->hdrs[i];
+
+		switch (h->id) {
+		case SIP_HDR_VIA:
+			if ((int)i != first_via || !f->via_rewrite)
+				continue;
+			pr_put(&o, from, (size_t)(h->name.p - from));
+			PR_PUTS(&o, "Via: ");
+			pr_put_top_via(&o, h, f->top, f->top_next, &f->rcv, f->rport,
+				       f->add_received);
+			PR_PUTS(&o, "\r\n");
+			break;
+		case SIP_HDR_MAX_FORWARDS:
+			pr_put(&o, from, (size_t)(h->name.p - from));
+			PR_PUTS(&o, "Max-Forwards: ");
+			pr_put_u32(&o, f->mf - 1);
+			PR_PUTS(&o, "\r\n");
+			break;
+		case SIP_HDR_ROUTE:
+			if (!pl->route_edit)
+				continue;
+			pr_put(&o, from, (size_t)(h->name.p - from));
+			if (!routes_done)
+				routes_done = pr_put_routes(&o, pl) | 1;
+			break;
+		default:
+			continue;
+		}
+		from = pr_line_end(m, i);
+	}
+	pr_put(&o, from, (size_t)(body_end - from));
+	return o.overflow ? 0 : (size_t)(o.p - out);
+}
+
+/* The binding of the AoR: Request-URI, Path or destination. 0 on success,
+ * else the status to answer (404, 500) or -1 to fall back to the backends. */
+static int
+pr_binding(struct proxy_worker *w, struct pr_plan *pl, const struct proxy_binding *b,
+	   struct proxy_result *res)
+{
+	struct sip_nameaddr na;
+	struct sip_uri u;
+	struct lb_addr c;
+	const char *next;
+	int rc;
+
+	pl->ruri_s = pr_str(b->uri, b->uri + b->uri_len);
+	pl->ruri_changed = 1;
+	if (b->path_len > 0) {
+		rc = sip_nameaddr_parse(&na, b->path, b->path + b->path_len,
+					SIP_NA_LIST | SIP_NA_NEED_BRACKETS, &next);
+		if (rc != 0 || sip_uri_parse(&u, na.uri.p, na.uri.len) != 0)
+			return 500;
+		pl->prepend = pr_str(b->path, b->path + b->path_len);
+		pl->route_edit = 1;
+		rc = pr_uri_dest(&u, &res->dst);
+		if (rc != 0)
+			return rc > 0 ? -1 : 500;
+		res->target = PROXY_T_PATH;
+		PROXY_INC(w, to_path);
+		return 0;
+	}
+	/* the Contact when it is the address the REGISTER came from; else NAT: the
+	 * source address and port */
+	res->dst = b->src;
+	if (sip_uri_parse(&u, b->uri, b->uri_len) == 0 && pr_uri_dest(&u, &c) == 0 &&
+	    lb_addr_eq(&c, &b->src))
+		res->dst = c;
+	res->target = PROXY_T_BINDING;
+	PROXY_INC(w, to_binding);
+	return 0;
+}
+
+/* ---- any thread ---- */
+
+int
+proxy_is_local(const struct proxy_conf *pc, const struct lb_addr *a)
+{
+	unsigned i;
+
+	if (a->port != pc->port)
+		return 0;
+	for (i = 0; i < pc->n_local; i++)
+		if (lb_addr_eq(&pc->local[i], a))
+			return 1;
+	return 0;
+}
+
+const char *
+proxy_counter_name(enum proxy_counter c)
+{
+	static const char *const names[] = {
+#define PROXY_COUNTER_NAME(n, h) #n,
+		PROXY_FOREACH_COUNTER(PROXY_COUNTER_NAME)
+#undef PROXY_COUNTER_NAME
+	};
+
+	return (unsigned)c < PROXY_C__COUNT ? names[c] : "?";
+}
+
+const char *
+proxy_counter_help(enum proxy_counter c)
+{
+	static const char *const help[] = {
+#define PROXY_COUNTER_HELP(n, h) h,
+		PROXY_FOREACH_COUNTER(PROXY_COUNTER_HELP)
+#undef PROXY_COUNTER_HELP
+	};
+
+	return (unsigned)c < PROXY_C__COUNT ? help[c] : "?";
+}
+
+/* ---- main lcore ---- */
+
+int
+proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets *sets,
+		char *err, size_t errlen)
+{
+	int i;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->port = c->sip.port;
+	for (i = 0; i < c->dp.n_ports; i++) {
+		const struct cfg_port *p = &c->dp.ports[i];
+		struct lb_addr a = { .port = c->sip.port };
+
+		if (p->ipv4 != 0 && pc->n_local < PROXY_MAX_LOCAL) {
+			uint32_t v = p->ipv4;
+
+			a.family = 4;
+			a.addr[0] = (uint8_t)(v >> 24);
+			a.addr[1] = (uint8_t)(v >> 16);
+			a.addr[2] = (uint8_t)(v >> 8);
+			a.addr[3] = (uint8_t)v;
+			pc->local[pc->n_local++] = a;
+			if (pc->adv[0].family == 0)
+				pc->adv[0] = a;
+		}
+		if (p->has_ipv6 && pc->n_local < PROXY_MAX_LOCAL) {
+			a.family = 6;
+			memcpy(a.addr, p->ipv6, 16);
+			pc->local[pc->n_local++] = a;
+			if (pc->adv[1].family == 0)
+				pc->adv[1] = a;
+		}
+	}
+	if (pc->n_local == 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: proxy: no port has an address", c->path);
+		return -EINVAL;
+	}
+	for (i = 0; i < 2; i++)
+		if (pc->adv[i].family != 0)
+			pc->adv_len[i] = (uint8_t)lb_addr_fmt(pc->adv_text[i],
+							      sizeof(pc->adv_text[i]), &pc->adv[i]);
+	pc->n_domains = c->sip.n_domains;
+	for (i = 0; i < c->sip.n_domains && i < CFG_MAX_DOMAINS; i++) {
+		memcpy(pc->domains[i], c->sip.domains[i], CFG_STR);
+		pc->domain_len[i] = (uint16_t)strnlen(c->sip.domains[i], CFG_STR);
+	}
+	pc->record_route = c->proxy.record_route;
+	pc->default_set = c->proxy.default_set;
+	pc->sets = sets;
+	pc->default_lb = sets != NULL ? lb_set_find(sets, pc->default_set) : NULL;
+	pc->seed = lb_hash(lb_hash(0x7373737373737373ull, pc->adv_text[0], pc->adv_len[0]),
+			   pc->adv_text[1], pc->adv_len[1]);
+	return 0;
+}
+
+void
+proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
+		  proxy_lookup_fn *lookup, void *lookup_arg)
+{
+	memset(w, 0, sizeof(*w));
+	w->conf = pc;
+	w->lookup = lookup;
+	w->lookup_arg = lookup_arg;
+}
+
+/* ---- worker lcores ---- */
+
+int
+proxy_request_aor(const struct proxy_conf *pc, const struct sip_msg *m, char *aor, size_t cap)
+{
+	struct pr_plan pl;
+	const char *why = NULL;
+	enum sip_hdr_id bad;
+
+	size_t n;
+
+	if (!m->is_request || pr_plan_routes(pc, m, &pl, &why, &bad) != 0)
+		return -1;
+	n = pr_aor(pc, &pl, aor, cap);
+	return n == SIZE_MAX ? 0 : (int)n;
+}
+
+int
+proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+	      char *out, size_t cap, struct proxy_result *res)
+{
+	const struct proxy_conf *pc = w->conf;
+	const struct sip_hdr *vh, *fh;
+	struct sip_via top;
+	struct sip_cseq cs;
+	struct sip_str callid;
+	struct pr_plan pl;
+	struct pr_fwd f;
+	struct lb_addr sb;
+	char branch[PROXY_BRANCH_LEN], rcv[SIP_ADDR_STR_MAX], aor[PROXY_AOR_MAX];
+	const char *top_next, *why = NULL;
+	enum sip_hdr_id bad;
+	uint64_t loop, ch;
+	size_t n;
+	int rc, spiral, fam;
+
+	res->action = PROXY_DROP;
+	res->target = PROXY_T_NONE;
+	res->status = 0;
+	res->drop = 0;
+	res->member = -1;
+	res->set = 0;
+	res->seq = 0;
+	res->len = 0;
+	if (!m->is_request)
+		return pr_drop(w, res, PROXY_C_reply_failed);
+
+	/* 1. the fields a proxy needs */
+	vh = sip_msg_hdr(m, SIP_HDR_VIA);
+	if (vh == NULL)
+		return pr_drop(w, res, PROXY_C_reply_failed);
+	rc = vh->value.len == 0 ? -SIP_ERR_EMPTY_VALUE :
+	     sip_via_parse(&top, vh->value.p, vh->value.p + vh->value.len, &top_next);
+	if (rc != 0)
+		return pr_reply_400(w, m, src, NULL, -rc, SIP_HDR_VIA, NULL, out, cap, res);
+	fh = sip_msg_hdr(m, SIP_HDR_FROM);
+	if (fh == NULL)
+		return pr_reply_400(w, m, src, &top, SIP_ERR_MISSING_HEADER, SIP_HDR_FROM, NULL,
+				    out, cap, res);
+	if ((rc = sip_msg_call_id(m, &callid)) != 0)
+		return pr_reply_400(w, m, src, &top, rc < 0 ? -rc : SIP_ERR_MISSING_HEADER,
+				    SIP_HDR_CALL_ID, NULL, out, cap, res);
+	if ((rc = sip_msg_cseq(m, &cs)) != 0)
+		return pr_reply_400(w, m, src, &top, rc < 0 ? -rc : SIP_ERR_MISSING_HEADER,
+				    SIP_HDR_CSEQ, NULL, out, cap, res);
+	f.has_mf = 0;
+	f.mf = PROXY_MAX_FORWARDS + 1;
+	rc = sip_msg_max_forwards(m, &f.mf);
+	if (rc == 0 || rc == -SIP_ERR_NUM_RANGE)
+		f.has_mf = 1;
+	else if (rc < 0)
+		return pr_reply_400(w, m, src, &top, -rc, SIP_HDR_MAX_FORWARDS, NULL, out, cap,
+				    res);
+	if (f.has_mf && f.mf == 0)
+		return pr_status(w, m, src, &top, 483, out, cap, res);
+	if (f.mf > 255)
+		f.mf = 255;
+	rc = pr_plan_routes(pc, m, &pl, &why, &bad);
+	if (rc != 0)
+		return pr_reply_400(w, m, src, &top, -rc, bad, why, out, cap, res);
+	/* §16.3.5: we support no option-tag a proxy must understand */
+	if (m->seen & (1ull << SIP_HDR_PROXY_REQUIRE)) {
+		const struct sip_hdr *pr;
+		struct sip_iter it;
+		struct sip_str tag;
+		int tags = 0;
+
+		sip_iter_init(&it, m, SIP_HDR_PROXY_REQUIRE);
+		while ((rc = sip_tag_next(&it, &tag)) == 1)
+			tags++;
+		for (pr = sip_msg_hdr(m, SIP_HDR_PROXY_REQUIRE); pr; pr = sip_msg_hdr_next(m, pr))
+			if (pr->value.len == 0 || !pr_clean(&pr->value))
+				rc = -SIP_ERR_EMPTY_VALUE;
+		if (rc < 0)
+			return pr_reply_400(w, m, src, &top, -rc, SIP_HDR_PROXY_REQUIRE, NULL,
+					    out, cap, res);
+		if (tags > 0)
+			return pr_reply(w, m, src, &top, 420, NULL, "Unsupported",
+					SIP_HDR_PROXY_REQUIRE, out, cap, res);
+	}
+
+	/* 3. loops */
+	ch = lb_callid_hash(callid.p, callid.len);
+	loop = pr_loop_hash(pc, m, &fh->value, ch, cs.seq);
+	if (pr_loop_check(pc, m, &top, top_next, loop, &spiral))
+		return pr_status(w, m, src, &top, 482, out, cap, res);
+	if (spiral)
+		PROXY_INC(w, spirals);
+
+	/* 4. the next hop */
+	if (pl.route_edit && pl.r_first > 0)
+		w->st.c[PROXY_C_route_own_removed] += (uint64_t)pl.r_first;
+	rc = 1;                                  /* 1: not decided yet */
+	if (pl.r_first < pl.r_last) {
+		struct sip_uri u;
+		struct sip_str ru = pl.routes[pl.r_first].uri;
+
+		if (sip_uri_parse(&u, ru.p, ru.len) != 0)
+			return pr_reply_400(w, m, src, &top, SIP_ERR_BAD_URI, SIP_HDR_ROUTE, NULL,
+					    out, cap, res);
+		if (!u.lr) {
+			/* strict router: it becomes the Request-URI, the Request-URI
+			 * the last Route value (§16.6.6) */
+			const char *q = memchr(ru.p, '?', ru.len);
+
+			pl.append = pl.ruri_s;
+			pl.ruri_s = q != NULL ? pr_str(ru.p, q) : ru;
+			pl.ruri_changed = 1;
+			pl.route_edit = 1;
+			pl.r_first++;
+			pl.strict = 1;
+		}
+		rc = pr_uri_dest(&u, &res->dst);
+		if (rc < 0)
+			return pr_drop(w, res, PROXY_C_bad_destination);
+		if (rc == 0) {
+			res->target = PROXY_T_ROUTE;
+			if (pl.strict)
+				PROXY_INC(w, strict_routes);
+			else
+				PROXY_INC(w, to_route);
+		} else {
+			PROXY_INC(w, route_hostname);
+		}
+	} else if ((n = pr_aor(pc, &pl, aor, sizeof(aor))) > 0) {
+		struct proxy_binding *b = &w->binding;
+
+		rc = w->lookup != NULL && n != SIZE_MAX ? w->lookup(w->lookup_arg, aor, n, b) : 0;
+		if (rc < 0)
+			return pr_status(w, m, src, &top, 500, out, cap, res);
+		if (rc == 0)
+			return pr_status(w, m, src, &top, 404, out, cap, res);
+		if (b->uri_len == 0 || b->uri_len > sizeof(b->uri) ||
+		    b->path_len > sizeof(b->path))
+			return pr_status(w, m, src, &top, 500, out, cap, res);
+		rc = pr_binding(w, &pl, b, res);
+		if (rc > 1)
+			return pr_status(w, m, src, &top, (unsigned)rc, out, cap, res);
+		if (rc < 0) {
+			PROXY_INC(w, route_hostname);
+			rc = 1;
+		}
+	} else if (pl.own_removed && pl.ruri.host_type != SIP_HOST_NAME &&
+		   pr_uri_dest(&pl.ruri, &res->dst) == 0 && !proxy_is_local(pc, &res->dst)) {
+		struct sip_nameaddr to;
+
+		/* in-dialog (To tag) and routed by our Record-Route: the remote target */
+		if (sip_msg_to(m, &to) == 0 && to.tag.p != NULL) {
+			res->target = PROXY_T_RURI;
+			PROXY_INC(w, to_ruri);
+			rc = 0;
+		}
+	}
+	if (rc != 0) {
+		const struct lb_set *set = pc->default_lb;
+		int i;
+
+		if (set == NULL) {
+			PROXY_INC(w, no_set);
+			return pr_status(w, m, src, &top, 503, out, cap, res);
+		}
+		i = lb_select(set, ch);
+		if (i < 0)
+			return pr_status(w, m, src, &top, 503, out, cap, res);
+		res->dst = set->m[i].addr;
+		res->target = PROXY_T_BACKEND;
+		res->set = set->id;
+		res->member = (int16_t)i;
+		PROXY_INC(w, to_backend);
+	}
+	if (lb_addr_unusable(&res->dst))
+		return pr_drop(w, res, PROXY_C_bad_destination);
+	fam = res->dst.family == 6 ? 1 : 0;
+	if (pc->adv[fam].family == 0)
+		return pr_drop(w, res, PROXY_C_bad_destination);
+
+	/* 5. the copy */
+	f.top = &top;
+	f.top_next = top_next;
+	f.family_idx = fam;
+	f.add_received = top.rport_str.p != NULL ||
+			 lb_addr_parse(top.host.p, top.host.len, &sb) != 0 ||
+			 !lb_addr_eq(&sb, src);
+	f.via_rewrite = f.add_received || (top.rport_str.p != NULL && top.rport_str.len == 0);
+	f.rcv.p = rcv;
+	f.rcv.len = 0;
+	if (f.add_received)
+		f.rcv.len = (uint16_t)(src->family == 4 ? pr_fmt_v4(rcv, src->addr) :
+				       sip_addr_fmt(rcv, sizeof(rcv), src->family, src->addr));
+	memcpy(branch, PROXY_BRANCH_PREFIX, PROXY_BRANCH_PREFIX_LEN);
+	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN,
+		 pr_txn_hash(pc, m, &top, top_next, &fh->value, ch, cs.seq));
+	branch[PROXY_BRANCH_PREFIX_LEN + 16] = '-';
+	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN + 17, loop);
+	f.branch = branch;
+	f.rport = src->port;
+	n = pr_write(pc, m, &pl, &f, out, cap);
+	if (n == 0)
+		return pr_drop(w, res, PROXY_C_out_overflow);
+	PROXY_INC(w, forwarded_requests);
+	res->action = PROXY_FORWARD;
+	res->len = n;
+	return PROXY_FORWARD;
+}

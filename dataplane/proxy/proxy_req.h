@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stateless proxy (RFC 3261 §16.11): one decision per message, no transaction
+ * state, so any worker of any node can forward any message of a call.
+ *
+ * Requests, proxy_request(), in this order (first match decides):
+ *   1. Malformed top Via, CSeq, Max-Forwards, Request-URI or Route: 400;
+ *      Max-Forwards 0: 483 (§16.3.3); Proxy-Require: 420 (§16.3.5). From and
+ *      To are not read for forwarding (they are copied as they are).
+ *   2. Route (§16.4): when the Request-URI is a URI we put in a Record-Route
+ *      (our address, no user, ;lr) a strict router preceded us: the last Route
+ *      value becomes the Request-URI. Leading Route values that name us (our
+ *      address and port, or one of sip.domains) are removed.
+ *   3. Loop (§16.3.4): a Via with our sent-by whose branch carries the loop
+ *      hash this request has now -> 482; with another loop hash it spirals.
+ *   4. Next hop: the first remaining Route (loose: sent to its URI; without
+ *      ;lr, a strict router (§16.6.6): it becomes the Request-URI and the old
+ *      Request-URI the last Route value); else, for a user of sip.domains, the
+ *      binding from the owning shard's lookup (Request-URI := Contact; sent to
+ *      its Path when it has one, which is prepended as Route (RFC 3327); else
+ *      to the Contact when its host is the address the REGISTER came from,
+ *      else to that source address: NAT); none -> 404; else, for an in-dialog
+ *      request (To tag) that carried our own Route, its Request-URI when that
+ *      is an IP address; else a member of proxy.default_set chosen by Call-ID
+ *      (lb_select), 503 when none is up. A next hop named by hostname cannot
+ *      be resolved here: the request goes to the backend set instead.
+ *   5. The copy (§16.6): our Via on top, `SIP/2.0/UDP ADDR:PORT;branch=
+ *      z9hG4bK-sss-<T>-<L>;rport`; the received top Via gets ;received= when
+ *      the source differs from its sent-by or it has ;rport, and ;rport=PORT
+ *      for a valueless rport (RFC 3581); Max-Forwards decremented (70 when
+ *      absent); Record-Route <sip:ADDR:PORT;lr> first when proxy.record_route;
+ *      Route rewritten as above; every other field and the body copied as
+ *      received (Content-Length untouched: the body is not changed).
+ *
+ * Branch. T (16 hex) identifies the transaction: with an RFC 3261 top branch
+ * (magic cookie) it is a hash of that branch and the top Via sent-by; without
+ * one (RFC 2543) of the top via-parm, From tag, Call-ID, CSeq number and
+ * Request-URI. L (16 hex) is the loop hash: Request-URI, From tag, Call-ID,
+ * CSeq number, Route, Proxy-Require, Proxy-Authorization as received. Neither
+ * contains the CSeq method nor the To tag, and a CANCEL or an ACK for a non-2xx
+ * response carries the INVITE's top branch, Request-URI and Route (§9.1,
+ * §17.1.1.3): they get the INVITE's branch, as do retransmissions. The hash key
+ * is our advertised addresses.
+ *
+ * Responses, proxy_response(): the top Via must be ours (sent-by one of our
+ * addresses with our port, branch with our prefix) else drop (counted). A
+ * probe branch (z9hG4bK-sssp-) is a reply to lb_prober: PROXY_PROBE_REPLY. Else
+ * the top via-parm is removed and the response goes to the next Via: its
+ * received address (else its sent-by, which must be an IP address) and its
+ * rport (else its port, else 5060). Broadcast, multicast, loopback: drop.
+ *
+ * Replies we make (400, 404, 420, 482, 483, 500, 503) are built by sip_reply:
+ * every Via (the top one with received/rport), From, To with a tag, Call-ID,
+ * CSeq, Content-Length; they go to the source address, to the source port when
+ * the top Via has rport, else its sent-by port. An ACK is never answered, nor a
+ * request whose Via, From, To, Call-ID or CSeq is malformed (a response would
+ * copy it): those are dropped and counted, so every reply is valid SIP.
+ *
+ * Threads and memory: proxy_conf_init() on the main lcore; proxy_request() and
+ * proxy_response() on any worker, with that worker's proxy_worker (counters)
+ * and lookup. They read the parsed message (its buffer must stay valid) and
+ * write at most `cap` octets into `out`, which must not overlap it; no
+ * allocation, no lock, no system call, no logging; every loop is bounded by
+ * the message. The destination is in res->dst; sending is the caller's.
+ */
+#ifndef SIPSHARD_DATAPLANE_PROXY_PROXY_REQ_H
+#define SIPSHARD_DATAPLANE_PROXY_PROXY_REQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg_types.h"
+#include "dataplane/proxy/proxy_types.h"
+#include "dataplane/sip/sip_types.h"
+
+/* ---- main lcore ---- */
+
+/* Our addresses (every port's IPv4/IPv6 with sip.port), domains, proxy.* keys;
+ * sets may be NULL (no backends). 0, or -EINVAL with a message in err. */
+int proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets *sets,
+		    char *err, size_t errlen);
+
+void proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
+		       proxy_lookup_fn *lookup, void *lookup_arg);
+
+/* ---- worker lcores ---- */
+
+/* Does this request need the location service? Returns the length of the AoR
+ * "user@host" written to aor (its owning shard must run proxy_request()), 0
+ * when any worker can handle it, -1 when it is malformed (any worker answers). */
+int proxy_request_aor(const struct proxy_conf *pc, const struct sip_msg *m, char *aor,
+		      size_t cap);
+
+/* Decide for one parsed request (sip_msg_parse() == 0) that came from src.
+ * Returns res->action: FORWARD (out[0..res->len) to res->dst), REPLY (the
+ * response out[0..res->len) to res->dst) or DROP (res->drop says why). Size out
+ * m->len + PROXY_GROWTH for a forward; a reply copies the Vias. */
+int proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+		  char *out, size_t cap, struct proxy_result *res);
+
+/* Decide for one parsed response: FORWARD (out[0..res->len), top Via removed,
+ * to res->dst), PROBE_REPLY (res->set, res->member, res->seq) or DROP. src is
+ * where it came from (probe replies must come from the member). */
+int proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+		   char *out, size_t cap, struct proxy_result *res);
+
+/* ---- any thread ---- */
+
+const char *proxy_counter_name(enum proxy_counter c);   /* "forwarded_requests" */
+const char *proxy_counter_help(enum proxy_counter c);
+
+/* a (with port) is one of our addresses with our SIP port. */
+int proxy_is_local(const struct proxy_conf *pc, const struct lb_addr *a);
+
+#endif /* SIPSHARD_DATAPLANE_PROXY_PROXY_REQ_H */

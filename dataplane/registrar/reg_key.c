@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Registrar keys: the AoR of a REGISTER (domain check, normalisation, keyed
+ * 64-bit digest) and the normalised form of Contact URIs used to match bindings.
+ * Pure functions of their inputs; any lcore.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dataplane/registrar/reg_shard.h"
+#include "dataplane/registrar/reg_store.h"
+#include "dataplane/sip/sip_parse.h"
+
+/* ---- any lcore: helpers ---- */
+
+static inline uint64_t
+reg_mum(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)(r >> 64) ^ (uint64_t)r;
+}
+
+static inline uint64_t
+reg_rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* The last n <= 8 bytes as a word, with fixed-size loads only. */
+static inline uint64_t
+reg_tail(const uint8_t *p, size_t n)
+{
+	uint32_t x, y;
+
+	if (n == 8)
+		return reg_rd64(p);
+	if (n >= 4) {
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		return (uint64_t)x << 32 | y;
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
+}
+
+static inline int
+reg_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* RFC 2396 unreserved: alphanum and mark. */
+static inline int
+reg_unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.' || c == '!' || c == '~' || c == '*' ||
+	       c == '\'' || c == '(' || c == ')';
+}
+
+static inline char
+reg_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+static size_t
+reg_put(char *out, size_t cap, size_t o, const char *p, size_t n)
+{
+	if (o == SIZE_MAX || n > cap - o)
+		return SIZE_MAX;
+	memcpy(out + o, p, n);
+	return o + n;
+}
+
+static size_t
+reg_put_lower(char *out, size_t cap, size_t o, const char *p, size_t n)
+{
+	size_t i;
+
+	if (o == SIZE_MAX || n > cap - o)
+		return SIZE_MAX;
+	for (i = 0; i < n; i++)
+		out[o + i] = reg_lower(p[i]);
+	return o + n;
+}
+
+/* "sip:" or "sips:", any case */
+static int
+reg_is_sip_scheme(const char *p, size_t n)
+{
+	if (n < 4 || reg_lower(p[0]) != 's' || reg_lower(p[1]) != 'i' || reg_lower(p[2]) != 'p')
+		return 0;
+	return p[3] == ':' || (n > 4 && reg_lower(p[3]) == 's' && p[4] == ':');
+}
+
+static int
+reg_domain_index(const struct reg_conf *c, const char *host, size_t len)
+{
+	int i;
+
+	if (len >= CFG_STR)
+		return -1;
+	for (i = 0; i < c->n_domains && i < REG_DOM_NONE; i++)
+		if (c->domains[i][len] == '\0' && memcmp(c->domains[i], host, len) == 0)
+			return i;
+	return -1;
+}
+
+/* user (raw, may be absent) + host into key; 0 or -EINVAL. */
+static int
+reg_key_build(const struct reg_conf *c, const char *user, size_t ulen, int has_user,
+	      const char *host, size_t hlen, struct reg_key *key)
+{
+	size_t o = 0, n;
+	int d;
+
+	if (hlen == 0)
+		return -EINVAL;
+	if (has_user) {
+		n = reg_user_norm(user, ulen, key->aor, REG_AOR_MAX);
+		if (n == SIZE_MAX || n + 1 > REG_AOR_MAX)
+			return -EINVAL;
+		key->aor[n] = '@';
+		o = n + 1;
+	}
+	if (reg_put_lower(key->aor, REG_AOR_MAX, o, host, hlen) == SIZE_MAX)
+		return -EINVAL;
+	key->len = (uint16_t)(o + hlen);
+	key->user_len = has_user ? (uint16_t)(o - 1) : key->len;
+	d = reg_domain_index(c, key->aor + o, hlen);
+	key->dom = d < 0 ? REG_DOM_NONE : (uint8_t)d;
+	key->digest = reg_hash64(key->aor, key->len, c->hash_seed);
+	return 0;
+}
+
+/* ---- any lcore: public ---- */
+
+/* wyhash-style: 16 bytes per multiply, keyed by seed, splitmix finish. */
+uint64_t
+reg_hash64(const void *p, size_t n, uint64_t seed)
+{
+	const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
+	const uint8_t *s = p;
+	uint64_t h = seed ^ 0x8ebc6af09c88c6e3ull, a = 0, b = 0;
+	size_t i = n;
+
+	while (i > 16) {
+		h = reg_mum(reg_rd64(s) ^ k0 ^ h, reg_rd64(s + 8) ^ k1);
+		s += 16;
+		i -= 16;
+	}
+	if (i > 8) {
+		a = reg_rd64(s);
+		b = reg_tail(s + 8, i - 8);
+	} else if (i == 8) {
+		a = reg_rd64(s);
+	} else {
+		a = reg_tail(s, i);
+	}
+	h = reg_mum(a ^ k0 ^ h, b ^ k1 ^ n);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h;
+}
+
+size_t
+reg_user_norm(const char *p, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return SIZE_MAX;
+			hi = reg_hexval(p[i + 1]);
+			lo = reg_hexval(p[i + 2]);
+			if (hi < 0 || lo < 0)
+				return SIZE_MAX;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+			if (!reg_unreserved(c)) {
+				if (o + 3 > cap)
+					return SIZE_MAX;
+				out[o++] = '%';
+				out[o++] = hex[c >> 4];
+				out[o++] = hex[c & 15];
+				continue;
+			}
+		}
+		if (o + 1 > cap)
+			return SIZE_MAX;
+		out[o++] = (char)c;
+	}
+	return o;
+}
+
+size_t
+reg_uri_canon(const struct sip_uri *u, char *out, size_t cap)
+{
+	size_t o = 0, n;
+	char port[6];
+	unsigned v;
+	int i;
+
+	o = reg_put_lower(out, cap, o, u->scheme.p, u->scheme.len);
+	o = reg_put(out, cap, o, ":", 1);
+	if (u->type != SIP_URI_SIP && u->type != SIP_URI_SIPS) {
+		o = reg_put(out, cap, o, u->opaque.p, u->opaque.len);
+		return o == SIZE_MAX ? 0 : o;
+	}
+	if (u->user.p != NULL && o != SIZE_MAX) {
+		n = reg_user_norm(u->user.p, u->user.len, out + o, cap - o);
+		o = n == SIZE_MAX ? SIZE_MAX : o + n;
+		if (u->password.p != NULL) {
+			o = reg_put(out, cap, o, ":", 1);
+			o = reg_put(out, cap, o, u->password.p, u->password.len);
+		}
+		o = reg_put(out, cap, o, "@", 1);
+	}
+	o = reg_put_lower(out, cap, o, u->host.p, u->host.len);
+	if (u->port != 0) {
+		i = 6;
+		v = u->port;
+		do {
+			port[--i] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		port[--i] = ':';
+		o = reg_put(out, cap, o, port + i, (size_t)(6 - i));
+	}
+	if (u->params.p != NULL) {
+		o = reg_put(out, cap, o, ";", 1);
+		o = reg_put(out, cap, o, u->params.p, u->params.len);
+	}
+	if (u->headers.p != NULL) {
+		o = reg_put(out, cap, o, "?", 1);
+		o = reg_put(out, cap, o, u->headers.p, u->headers.len);
+	}
+	return o == SIZE_MAX ? 0 : o;
+}
+
+int
+reg_aor_key(const struct reg_conf *c, const struct sip_msg *m, struct reg_key *key,
+	    uint32_t *hash)
+{
+	struct sip_nameaddr to;
+	struct sip_uri u;
+
+	/* Request-URI: only its scheme matters to a registrar */
+	if (m->ruri.p == NULL || m->ruri.len < 4)
+		return 400;
+	if (!reg_is_sip_scheme(m->ruri.p, m->ruri.len))
+		return memchr(m->ruri.p, ':', m->ruri.len) != NULL ? 416 : 400;
+	if (sip_msg_to(m, &to) != 0 || sip_uri_parse(&u, to.uri.p, to.uri.len) != 0)
+		return 400;
+	if (u.type != SIP_URI_SIP && u.type != SIP_URI_SIPS)
+		return 400;                 /* RFC 3261 §10.2, RFC 4475 §3.3.4 */
+	if (reg_key_build(c, u.user.p, u.user.len, u.user.p != NULL, u.host.p, u.host.len,
+			  key) != 0)
+		return 400;
+	if (c->n_domains > 0 && key->dom == REG_DOM_NONE)
+		return c->foreign_status != 0 ? c->foreign_status : 403;
+	*hash = (uint32_t)key->digest;
+	return 0;
+}
+
+int
+reg_key_from_text(const struct reg_conf *c, const char *aor, size_t len, struct reg_key *key)
+{
+	const char *at = NULL;
+	size_t i;
+
+	if (len >= 4 && reg_lower(aor[0]) == 's' && reg_lower(aor[1]) == 'i' &&
+	    reg_lower(aor[2]) == 'p') {
+		if (aor[3] == ':') {
+			aor += 4;
+			len -= 4;
+		} else if (len >= 5 && reg_lower(aor[3]) == 's' && aor[4] == ':') {
+			aor += 5;
+			len -= 5;
+		}
+	}
+	for (i = len; i > 0; i--) {
+		if (aor[i - 1] == '@') {
+			at = aor + i - 1;
+			break;
+		}
+	}
+	if (at == NULL)
+		return reg_key_build(c, NULL, 0, 0, aor, len, key);
+	return reg_key_build(c, aor, (size_t)(at - aor), 1, at + 1,
+			     (size_t)(aor + len - at - 1), key);
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Registrar shards: the bindings of a worker's share of the AoRs, RFC 3261 §10.3
+ * processing of REGISTER, and the 200 OK (or error) text.
+ *
+ * Dispatch. The receiving worker calls reg_aor_key() on a parsed REGISTER: it
+ * checks the Request-URI scheme (416), the To URI (400 unless sip/sips) and its
+ * domain against conf.domains (conf.foreign_status), and returns the AoR
+ * "user@host" with a keyed 64-bit digest. reg_key_shard(hash, n) names the
+ * owning worker; the message goes there over the SPSC ring and that worker calls
+ * reg_shard_register(), which recomputes the key (the message is re-parsed on
+ * the owner anyway) unless the caller passes the one it has. The low 32 bits of
+ * the digest pick the shard, the high 32 bits are the rte_hash signature, so a
+ * shard's AoRs spread over all its buckets. The digest is keyed by
+ * conf.hash_seed (random per process) so that nobody can aim AoRs at one bucket.
+ *
+ * Store. Per shard, everything is allocated by reg_shard_create() from the
+ * config and never grows:
+ *   - an rte_hash (extendable buckets, so every one of max_aors keys fits) maps the
+ *     8-byte digest to a position, which indexes the AoR array; the AoR record
+ *     holds the AoR text, checked on every lookup (a different AoR with the same
+ *     digest is refused with 500 and counted, never merged);
+ *   - the bindings of an AoR are a singly linked list of binding records, oldest
+ *     first (eviction takes the head); a binding's URI, +sip.instance and Path
+ *     are stored inline up to REG_BINDING_INLINE bytes, then in 64-byte overflow
+ *     blocks. Free records are linked through their `next` index.
+ * A typical binding (one contact per AoR, URI + instance <= 80 bytes, no Path)
+ * costs one binding (160 B) + one AoR record (48 B) + one hash entry (measured at
+ * create, ~41 B): reg_shard_bytes_per_binding().
+ *
+ * REGISTER (RFC 3261 §10.3, RFC 3327, RFC 5626). Validation first, then every
+ * contact is matched to a binding, by (+sip.instance, reg-id) when both are
+ * present, else by URI (scheme and host case-insensitive, user and the rest
+ * exact after %-escape normalisation: stricter than §19.1.4 on parameters, a
+ * URI with an extra parameter is a new binding). The whole request is checked
+ * (423, Call-ID/CSeq order, max_contacts, pool room) before anything changes,
+ * then applied at once: a request either applies completely or leaves the shard
+ * as it was. The reply is written into the caller's buffer in the same call.
+ *
+ * Expiry. A timer wheel of REG_WHEEL_SLOTS slots of REG_WHEEL_MS: a binding sits
+ * in slot ceil(expires_ms / REG_WHEEL_MS), doubly linked, so a refresh or delete
+ * moves it in O(1). reg_shard_tick() walks the slots that are due, at most
+ * REG_TICK_VISITS bindings and REG_TICK_SLOTS slots per call, and resumes where
+ * it stopped; a binding in a due slot with a later expiry (a later turn of the
+ * wheel) stays. A binding is never removed before its expiry and at most one
+ * slot after it; readers (200 OK, lookup) hide a binding from its expiry on, so
+ * what a phone or an operator sees is exact to the millisecond.
+ *
+ * Events. Every insert, update, delete, expiry and eviction allocates a
+ * struct reg_event from the shard's event mempool and enqueues it on
+ * conf.events with a version (per-binding change counter + origin node id) and
+ * a per-shard sequence number; with no ring, a full ring or an empty pool it is
+ * counted in events_dropped.
+ *
+ * Threads. One writer per shard: its worker lcore calls register, tick and the
+ * read functions (a telemetry thread must ask the worker); nothing is locked. Create and free run on the main lcore
+ * before and after the workers. The fast path (register, tick) does not
+ * allocate, log, lock or make system calls, and every loop is bounded by the
+ * message length, max_contacts or the tick budget.
+ */
+#ifndef SIPSHARD_DATAPLANE_REGISTRAR_REG_SHARD_H
+#define SIPSHARD_DATAPLANE_REGISTRAR_REG_SHARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "dataplane/registrar/reg_types.h"
+#include "dataplane/sip/sip_types.h"
+
+/* ---- receiving worker: dispatch ---- */
+
+/* AoR of a parsed REGISTER. Returns 0 with *key and *hash (low 32 bits of the
+ * digest), or the SIP status to answer: 400 (To missing, malformed, not
+ * sip/sips, AoR over REG_AOR_MAX), 416 (Request-URI not sip/sips), or
+ * c->foreign_status (To domain not in c->domains). */
+int reg_aor_key(const struct reg_conf *c, const struct sip_msg *m, struct reg_key *key,
+		uint32_t *hash);
+
+/* The same key from text as an operator types it ("alice@Example.com", an
+ * optional "sip:"/"sips:" prefix). No domain check. 0 or -EINVAL. */
+int reg_key_from_text(const struct reg_conf *c, const char *aor, size_t len,
+		      struct reg_key *key);
+
+/* Owning shard of a key hash among n (multiply-shift, no division). */
+static inline unsigned
+reg_key_shard(uint32_t hash, unsigned n)
+{
+	return (unsigned)(((uint64_t)hash * n) >> 32);
+}
+
+/* ---- main lcore ---- */
+
+struct cfg;
+
+/* A shard configuration from the node's config: registrar.*, sip.domains (kept by
+ * pointer: cfg must outlive the shards), node.id, a random digest seed
+ * (rte_rand()), and the shard->cp ring (may be NULL). */
+void reg_conf_from_cfg(struct reg_conf *rc, const struct cfg *cfg, struct rte_ring *events);
+
+/* NULL with rte_errno set (EINVAL bad conf, ENOMEM, EEXIST). */
+struct reg_shard *reg_shard_create(const struct reg_conf *c, unsigned shard, int socket);
+void reg_shard_free(struct reg_shard *s);
+
+/* ---- owning worker: fast path ---- */
+
+/* Apply one parsed REGISTER (sip_msg_parse() succeeded) and write the whole
+ * response (status line .. blank line, Content-Length: 0) into out. key: what
+ * reg_aor_key() gave for m with this shard's conf when the caller has it at hand
+ * (the receiving worker is the owner), else NULL and it is computed here. The
+ * top Via of the response carries received/rport from src (RFC 3261 §18.2.1,
+ * RFC 3581; src NULL: Via copied as is). Returns the status code; *out_len is
+ * the length written, 0 only when cap is too small (counted in reply_overflow;
+ * the request is applied all the same). now_ms: monotonic milliseconds, never
+ * going back; wall_s: UNIX time for Date. */
+int reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct reg_key *key,
+		       const struct reg_src *src, uint64_t now_ms, uint64_t wall_s, char *out,
+		       size_t cap, size_t *out_len);
+
+/* Expire the due bindings (bounded work; call it every loop turn). */
+void reg_shard_tick(struct reg_shard *s, uint64_t now_ms);
+
+/* ---- owning worker: read side ---- */
+
+/* Call fn for each current binding of AOR (text as reg_key_from_text() takes
+ * it), oldest first. Returns the number of bindings reported (0: unknown AoR),
+ * or -EINVAL. */
+int reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uint64_t now_ms,
+		     reg_binding_fn *fn, void *arg);
+
+/* `sipshardctl contacts show AOR` JSON: {"aor":"...","contacts":[{"uri":...,
+ * "expires_in":N,"received":"ADDR:PORT","q":1.0,"origin":N,...}]}. Returns the
+ * length (NUL-terminated), -ENOSPC when cap is too small, -EINVAL. */
+int reg_shard_contacts_json(const struct reg_shard *s, const char *aor, size_t len,
+			    uint64_t now_ms, char *out, size_t cap);
+
+void reg_shard_counts(const struct reg_shard *s, uint64_t *aors, uint64_t *bindings);
+const struct reg_stats *reg_shard_stats(const struct reg_shard *s);
+const char *reg_stat_name(enum reg_stat i);     /* "reply_200" */
+const char *reg_stat_help(enum reg_stat i);
+
+/* Memory of one typical binding: binding record + AoR record + hash entry, each
+ * measured from what create allocated divided by its capacity. */
+size_t reg_shard_bytes_per_binding(const struct reg_shard *s);
+
+/* What create allocated, in bytes (heap measurements). */
+struct reg_mem {
+	size_t hash, aors, bindings, ext, wheel, events, total;
+};
+void reg_shard_mem(const struct reg_shard *s, struct reg_mem *mem);
+
+/* ---- control plane: events ---- */
+
+const char *reg_event_type_name(enum reg_event_type t);   /* "insert" */
+
+static inline const char *
+reg_event_aor(const struct reg_event *ev)
+{
+	return ev->data;
+}
+
+static inline const char *
+reg_event_uri(const struct reg_event *ev)
+{
+	return ev->data + ev->aor_len;
+}
+
+static inline const char *
+reg_event_instance(const struct reg_event *ev)
+{
+	return ev->data + ev->aor_len + ev->uri_len;
+}
+
+static inline const char *
+reg_event_path(const struct reg_event *ev)
+{
+	return ev->data + ev->aor_len + ev->uri_len + ev->instance_len;
+}
+
+/* Give a consumed event back to its shard's pool (any process, any thread). */
+static inline void
+reg_event_free(struct reg_event *ev)
+{
+	rte_mempool_put(rte_mempool_from_obj(ev), ev);
+}
+
+#endif /* SIPSHARD_DATAPLANE_REGISTRAR_REG_SHARD_H */

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Registrar store: byte strings split between a record and overflow blocks, the
+ * AoR table (rte_hash of digests -> AoR records), binding records, and the
+ * change events. Owning worker lcore only (see dataplane/reg_shard.h).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "dataplane/registrar/reg_shard.h"
+#include "dataplane/registrar/reg_store.h"
+
+/* ---- owning worker lcore: helpers ---- */
+
+/* Walk [off, off + len) of a stored string, calling back per contiguous run. */
+#define REG_STR_WALK(s, inl, cap, ext, off, len, RUN)                          \
+	do {                                                                   \
+		size_t _off = (off), _len = (len), _k;                         \
+		uint32_t _blk = (ext);                                         \
+		const char *_seg;                                              \
+		if (_off < (cap)) {                                            \
+			_k = (cap) - _off < _len ? (cap) - _off : _len;        \
+			_seg = (inl) + _off;                                   \
+			RUN(_seg, _k);                                         \
+			_len -= _k;                                            \
+			_off = 0;                                              \
+		} else {                                                       \
+			_off -= (cap);                                         \
+		}                                                              \
+		while (_len > 0 && _blk != REG_NONE) {                         \
+			if (_off >= REG_EXT_DATA) {                            \
+				_off -= REG_EXT_DATA;                          \
+			} else {                                               \
+				_k = REG_EXT_DATA - _off < _len ?              \
+				     REG_EXT_DATA - _off : _len;               \
+				_seg = (s)->ext[_blk].data + _off;             \
+				RUN(_seg, _k);                                 \
+				_len -= _k;                                    \
+				_off = 0;                                      \
+			}                                                      \
+			_blk = (s)->ext[_blk].next;                            \
+		}                                                              \
+	} while (0)
+
+static inline int
+reg_key_compressed(const struct reg_key *k)
+{
+	return k->dom != REG_DOM_NONE && k->user_len < k->len;
+}
+
+static void
+reg_b_release(struct reg_shard *s, uint32_t bi)
+{
+	struct reg_binding *b = &s->b[bi];
+
+	reg_ext_free_chain(s, b->ext);
+	b->ext = REG_NONE;
+	b->aor = REG_NONE;
+	b->next = s->b_free;
+	s->b_free = bi;
+	s->b_nfree++;
+	s->n_bindings--;
+}
+
+/* ---- owning worker lcore: internal API (reg_store.h), byte strings ---- */
+
+uint32_t
+reg_ext_chain_len(const struct reg_shard *s, uint32_t head)
+{
+	uint32_t n = 0;
+
+	while (head != REG_NONE && n < s->conf.max_ext) {
+		head = s->ext[head].next;
+		n++;
+	}
+	return n;
+}
+
+void
+reg_ext_free_chain(struct reg_shard *s, uint32_t head)
+{
+	uint32_t next, n = 0;
+
+	while (head != REG_NONE && n++ < s->conf.max_ext) {
+		next = s->ext[head].next;
+		s->ext[head].next = s->x_free;
+		s->x_free = head;
+		s->x_nfree++;
+		head = next;
+	}
+}
+
+void
+reg_str_write(struct reg_shard *s, char *inl, size_t cap, uint32_t *ext,
+	      const struct reg_piece *pc, unsigned n)
+{
+	uint32_t *link = ext, blk = REG_NONE;
+	size_t room = cap, k;
+	char *dst = inl;
+	unsigned i;
+
+	*ext = REG_NONE;
+	for (i = 0; i < n; i++) {
+		const char *p = pc[i].p;
+		size_t len = pc[i].n;
+
+		while (len > 0) {
+			if (room == 0) {
+				/* next block (x_nfree checked by the caller) */
+				blk = s->x_free;
+				s->x_free = s->ext[blk].next;
+				s->x_nfree--;
+				s->ext[blk].next = REG_NONE;
+				*link = blk;
+				link = &s->ext[blk].next;
+				dst = s->ext[blk].data;
+				room = REG_EXT_DATA;
+			}
+			k = len < room ? len : room;
+			memcpy(dst, p, k);
+			dst += k;
+			p += k;
+			len -= k;
+			room -= k;
+		}
+	}
+}
+
+void
+reg_str_read(const struct reg_shard *s, const char *inl, size_t cap, uint32_t ext,
+	     size_t off, size_t len, char *dst)
+{
+#define REG_RUN_COPY(seg, k) do { memcpy(dst, seg, k); dst += k; } while (0)
+	REG_STR_WALK(s, inl, cap, ext, off, len, REG_RUN_COPY);
+#undef REG_RUN_COPY
+}
+
+int
+reg_str_eq(const struct reg_shard *s, const char *inl, size_t cap, uint32_t ext,
+	   size_t off, const char *p, size_t len)
+{
+	int eq = 1;
+
+#define REG_RUN_CMP(seg, k) do { \
+		if (eq && memcmp(seg, p, k) != 0) \
+			eq = 0; \
+		p += k; \
+	} while (0)
+	REG_STR_WALK(s, inl, cap, ext, off, len, REG_RUN_CMP);
+#undef REG_RUN_CMP
+	return eq;
+}
+
+void
+reg_str_put(const struct reg_shard *s, struct sip_reply *r, const char *inl, size_t cap,
+	    uint32_t ext, size_t off, size_t len)
+{
+#define REG_RUN_PUT(seg, k) sip_reply_put(r, seg, k)
+	REG_STR_WALK(s, inl, cap, ext, off, len, REG_RUN_PUT);
+#undef REG_RUN_PUT
+}
+
+/* ---- owning worker lcore: internal API, AoRs ---- */
+
+uint32_t
+reg_aor_ext_need(const struct reg_key *k)
+{
+	return reg_ext_need(reg_key_compressed(k) ? k->user_len : k->len, REG_AOR_INLINE);
+}
+
+uint32_t
+reg_aor_find(const struct reg_shard *s, const struct reg_key *k, int *collision)
+{
+	const struct reg_aor *a;
+	int32_t pos;
+	uint16_t len;
+
+	*collision = 0;
+	pos = rte_hash_lookup_with_hash(s->hash, &k->digest, (hash_sig_t)(k->digest >> 32));
+	if (pos < 0)
+		return REG_NONE;
+	a = &s->aors[pos];
+	len = reg_key_compressed(k) ? k->user_len : k->len;
+	if (a->dom != (reg_key_compressed(k) ? k->dom : REG_DOM_NONE) || a->len != len ||
+	    !reg_str_eq(s, a->text, REG_AOR_INLINE, a->ext, 0, k->aor, len)) {
+		*collision = 1;
+		return REG_NONE;
+	}
+	return (uint32_t)pos;
+}
+
+uint32_t
+reg_aor_add(struct reg_shard *s, const struct reg_key *k)
+{
+	struct reg_piece pc;
+	struct reg_aor *a;
+	int32_t pos;
+
+	pos = rte_hash_add_key_with_hash(s->hash, &k->digest, (hash_sig_t)(k->digest >> 32));
+	if (pos < 0 || (uint32_t)pos >= s->conf.max_aors) {
+		if (pos >= 0)
+			rte_hash_del_key_with_hash(s->hash, &k->digest,
+						   (hash_sig_t)(k->digest >> 32));
+		return REG_NONE;
+	}
+	a = &s->aors[pos];
+	a->head = REG_NONE;
+	a->n = 0;
+	if (reg_key_compressed(k)) {
+		a->dom = k->dom;
+		pc.n = k->user_len;
+	} else {
+		a->dom = REG_DOM_NONE;
+		pc.n = k->len;
+	}
+	pc.p = k->aor;
+	a->len = (uint16_t)pc.n;
+	reg_str_write(s, a->text, REG_AOR_INLINE, &a->ext, &pc, 1);
+	s->n_aors++;
+	return (uint32_t)pos;
+}
+
+size_t
+reg_aor_text(const struct reg_shard *s, uint32_t ai, char *out)
+{
+	const struct reg_aor *a = &s->aors[ai];
+	size_t n = a->len, d;
+
+	reg_str_read(s, a->text, REG_AOR_INLINE, a->ext, 0, n, out);
+	if (a->dom != REG_DOM_NONE && (int)a->dom < s->conf.n_domains) {
+		d = strnlen(s->conf.domains[a->dom], CFG_STR);
+		if (n + 1 + d <= REG_AOR_MAX) {
+			out[n] = '@';
+			memcpy(out + n + 1, s->conf.domains[a->dom], d);
+			n += 1 + d;
+		}
+	}
+	return n;
+}
+
+void
+reg_aor_del(struct reg_shard *s, uint32_t ai)
+{
+	struct reg_aor *a = &s->aors[ai];
+	uint64_t digest;
+	void *key;
+
+	if (rte_hash_get_key_with_position(s->hash, (int32_t)ai, &key) == 0) {
+		memcpy(&digest, key, sizeof(digest));
+		rte_hash_del_key_with_hash(s->hash, &digest, (hash_sig_t)(digest >> 32));
+	}
+	reg_ext_free_chain(s, a->ext);
+	a->ext = REG_NONE;
+	a->head = REG_NONE;
+	a->n = 0;
+	a->len = 0;
+	s->n_aors--;
+}
+
+/* ---- owning worker lcore: internal API, bindings ---- */
+
+uint32_t
+reg_b_alloc(struct reg_shard *s)
+{
+	uint32_t bi = s->b_free;
+	struct reg_binding *b = &s->b[bi];
+
+	s->b_free = b->next;
+	s->b_nfree--;
+	s->n_bindings++;
+	b->next = REG_NONE;
+	b->ext = REG_NONE;
+	b->version = 0;
+	b->flags = 0;
+	return bi;
+}
+
+void
+reg_b_remove(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t now_ms,
+	     int drop_empty_aor)
+{
+	struct reg_binding *b = &s->b[bi];
+	uint32_t ai = b->aor, *link, n = 0;
+	struct reg_aor *a = &s->aors[ai];
+
+	b->version++;
+	reg_event_emit(s, t, bi, now_ms);
+	reg_wheel_del(s, bi);
+	for (link = &a->head; *link != REG_NONE && n <= a->n; link = &s->b[*link].next, n++) {
+		if (*link == bi) {
+			*link = b->next;
+			break;
+		}
+	}
+	a->n--;
+	reg_b_release(s, bi);
+	if (a->n == 0 && drop_empty_aor)
+		reg_aor_del(s, ai);
+}
+
+/* ---- owning worker lcore: internal API, events ---- */
+
+void
+reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t now_ms)
+{
+	const struct reg_binding *b = &s->b[bi];
+	struct reg_event *ev;
+	void *obj;
+	size_t data_len;
+
+	if (s->conf.events == NULL || rte_mempool_get(s->ev_pool, &obj) != 0) {
+		REG_STAT_INC(s, events_dropped);
+		return;
+	}
+	ev = obj;
+	ev->type = (uint8_t)t;
+	ev->family = b->family;
+	ev->local_port = b->local_port;
+	ev->instance_len = b->inst_len;
+	ev->origin = b->origin;
+	ev->shard = (uint16_t)s->id;
+	ev->version = b->version;
+	ev->expires = (t == REG_EV_INSERT || t == REG_EV_UPDATE) && b->expires_ms > now_ms ?
+		      (uint32_t)((b->expires_ms - now_ms + 999) / 1000) : 0;
+	ev->cseq = b->cseq;
+	ev->reg_id = b->reg_id;
+	ev->callid = b->callid;
+	ev->seq = ++s->ev_seq;
+	ev->q = b->q;
+	ev->port = b->port;
+	memcpy(ev->addr, b->addr, sizeof(ev->addr));
+	ev->aor_len = (uint16_t)reg_aor_text(s, b->aor, ev->data);
+	ev->uri_len = b->uri_len;
+	ev->path_len = b->path_len;
+	data_len = (size_t)b->uri_len + b->inst_len + b->path_len;
+	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, 0, data_len,
+		     ev->data + ev->aor_len);
+	if (rte_ring_enqueue(s->conf.events, ev) != 0) {
+		rte_mempool_put(s->ev_pool, ev);
+		REG_STAT_INC(s, events_dropped);
+		return;
+	}
+	REG_STAT_INC(s, events_sent);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Registrar internals shared by dataplane/reg_*.c (not for other modules): the
+ * digest and normalisation of keys and URIs (reg_key.c), the record pools and
+ * byte strings, the AoR table and the events (reg_store.c), the timer wheel
+ * (reg_wheel.c). Everything here runs on the shard's owning lcore, except
+ * where create/free say otherwise; see dataplane/reg_shard.h.
+ *
+ * A stored byte string (a binding's uri + instance + path, an AoR's text) is its
+ * first `cap` bytes in the record, then a chain of reg_ext blocks of
+ * REG_EXT_DATA bytes each: a string of n bytes needs reg_ext_need(n, cap)
+ * blocks. Callers check that the blocks exist (x_nfree) before they write.
+ */
+#ifndef SIPSHARD_DATAPLANE_REGISTRAR_REG_STORE_H
+#define SIPSHARD_DATAPLANE_REGISTRAR_REG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/registrar/reg_types.h"
+#include "dataplane/sip/sip_reply.h"
+
+#define REG_CANON_MAX   (REG_URI_MAX + 16)
+
+/* ---- reg_key.c ---- */
+
+uint64_t reg_hash64(const void *p, size_t n, uint64_t seed);
+/* User part with %-escapes normalised into out; length, or SIZE_MAX when it does
+ * not fit or an escape is broken. */
+size_t reg_user_norm(const char *p, size_t n, char *out, size_t cap);
+/* Normalised form of a URI for comparison (scheme and host lower-case, user
+ * escapes normalised, port, parameters and headers as written). Length, or 0
+ * when it does not fit. */
+size_t reg_uri_canon(const struct sip_uri *u, char *out, size_t cap);
+
+/* ---- reg_store.c: byte strings ---- */
+
+struct reg_piece {
+	const char *p;
+	size_t n;
+};
+
+static inline uint32_t
+reg_ext_need(size_t total, size_t cap)
+{
+	return total <= cap ? 0 : (uint32_t)((total - cap + REG_EXT_DATA - 1) / REG_EXT_DATA);
+}
+
+uint32_t reg_ext_chain_len(const struct reg_shard *s, uint32_t head);
+void reg_ext_free_chain(struct reg_shard *s, uint32_t head);
+/* Write the pieces back to back; *ext must be REG_NONE (chain freed). */
+void reg_str_write(struct reg_shard *s, char *inl, size_t cap, uint32_t *ext,
+		   const struct reg_piece *pc, unsigned n);
+void reg_str_read(const struct reg_shard *s, const char *inl, size_t cap, uint32_t ext,
+		  size_t off, size_t len, char *dst);
+int reg_str_eq(const struct reg_shard *s, const char *inl, size_t cap, uint32_t ext,
+	       size_t off, const char *p, size_t len);
+void reg_str_put(const struct reg_shard *s, struct sip_reply *r, const char *inl, size_t cap,
+		 uint32_t ext, size_t off, size_t len);
+
+/* ---- reg_store.c: AoRs and bindings ---- */
+
+/* Index of the AoR of key k, REG_NONE when absent; *collision set when the
+ * digest is taken by another AoR. */
+uint32_t reg_aor_find(const struct reg_shard *s, const struct reg_key *k, int *collision);
+uint32_t reg_aor_ext_need(const struct reg_key *k);
+/* New AoR (x_nfree >= reg_aor_ext_need() checked): index, or REG_NONE when the
+ * table is full. */
+uint32_t reg_aor_add(struct reg_shard *s, const struct reg_key *k);
+void reg_aor_del(struct reg_shard *s, uint32_t a);
+/* The AoR text into out[REG_AOR_MAX]; its length. */
+size_t reg_aor_text(const struct reg_shard *s, uint32_t a, char *out);
+
+uint32_t reg_b_alloc(struct reg_shard *s);         /* b_nfree > 0 checked */
+/* Remove binding bi for reason t (DELETE, EXPIRE, EVICT): event, wheel, AoR list,
+ * records; with drop_empty_aor the AoR goes with its last binding. */
+void reg_b_remove(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t now_ms,
+		  int drop_empty_aor);
+
+void reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t now_ms);
+
+/* ---- reg_wheel.c ---- */
+
+void reg_wheel_start(struct reg_shard *s, uint64_t now_ms);
+void reg_wheel_add(struct reg_shard *s, uint32_t bi);     /* by b[bi].expires_ms */
+void reg_wheel_del(struct reg_shard *s, uint32_t bi);     /* before expires_ms changes */
+
+#endif /* SIPSHARD_DATAPLANE_REGISTRAR_REG_STORE_H */

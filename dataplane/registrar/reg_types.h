@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Types of the registrar shards (see dataplane/reg_shard.h for the algorithm).
+ *
+ * Public: the configuration of a shard (`struct reg_conf`), where a REGISTER came
+ * from (`struct reg_src`), the AoR key (`struct reg_key`), the read-side view of
+ * one binding (`struct reg_contact`), the change event pushed to the control
+ * plane (`struct reg_event`) and the counters (`struct reg_stats`, X-macro).
+ *
+ * Internal to dataplane/reg_*.c: the fixed-size records and the shard. Records
+ * live in arrays allocated once and are linked by 32-bit indices (REG_NONE ends
+ * a list), so a binding costs no pointer and no allocator header:
+ *   - `struct reg_binding` (160 B): one Contact of one AoR; its URI, the
+ *     +sip.instance and the Path are one byte string kept inline up to
+ *     REG_BINDING_INLINE bytes, the rest in a chain of overflow blocks;
+ *   - `struct reg_aor` (48 B): indexed by the rte_hash position of its digest;
+ *     the text "user@host", stored as the user part alone when the host is one of
+ *     conf.domains (the usual case), overflow blocks beyond REG_AOR_INLINE;
+ *   - `struct reg_ext` (64 B): an overflow block.
+ */
+#ifndef SIPSHARD_DATAPLANE_REGISTRAR_REG_TYPES_H
+#define SIPSHARD_DATAPLANE_REGISTRAR_REG_TYPES_H
+
+#include <stdint.h>
+
+#include "config/cfg_types.h"
+#include "dataplane/sip/sip_types.h"
+
+struct rte_ring;
+struct rte_hash;
+struct rte_mempool;
+
+/* ---- limits ---- */
+
+#define REG_AOR_MAX         256     /* "user@host" after normalisation */
+#define REG_URI_MAX         512     /* a Contact URI */
+#define REG_PATH_MAX        512     /* the Path values of a REGISTER, ", "-joined */
+#define REG_INST_MAX        255     /* +sip.instance value, quotes removed */
+#define REG_REQ_CONTACTS    64      /* Contact values in one REGISTER */
+#define REG_NONE            UINT32_MAX
+#define REG_DOM_NONE        0xff
+
+#define REG_WHEEL_SLOTS     65536u  /* timer wheel slots per shard (power of 2) */
+#define REG_WHEEL_MS        10u     /* one slot: expiry at most this late */
+#define REG_TICK_VISITS     512u    /* bindings looked at per reg_shard_tick() */
+#define REG_TICK_SLOTS      8192u   /* slots stepped over per reg_shard_tick() */
+#define REG_RETRY_AFTER_S   30u     /* Retry-After of a 503 */
+
+#define REG_DEFAULT_MAX_AORS      65536u
+#define REG_DEFAULT_MAX_BINDINGS  131072u
+#define REG_DEFAULT_EVENTS        1024u
+
+/* ---- configuration ---- */
+
+enum reg_full_policy {
+	REG_FULL_REJECT,                /* new contact over max_contacts: 503 */
+	REG_FULL_EVICT_OLDEST,          /* remove the oldest binding(s) to make room */
+};
+
+/* Filled by the dataplane from struct cfg; read-only for the shard's lifetime
+ * (the shard keeps a copy; `domains` must outlive it). */
+struct reg_conf {
+	uint32_t default_expires, min_expires, max_expires;
+	uint32_t max_contacts;          /* bindings per AoR */
+	enum reg_full_policy on_max_contacts;
+	uint16_t foreign_status;        /* 403 or 404 for a To domain not served */
+	uint16_t node_id;               /* origin of the changes made here */
+	uint32_t max_aors;              /* AoR table size per shard (>= 16) */
+	uint32_t max_bindings;          /* binding pool size per shard (>= 16) */
+	uint32_t max_ext;               /* overflow blocks; 0: max_bindings / 4 */
+	uint32_t max_events;            /* event pool size; 0: REG_DEFAULT_EVENTS */
+	uint64_t hash_seed;             /* AoR digest key: same for all shards of a process */
+	int n_domains;                  /* 0: every domain is served */
+	const char (*domains)[CFG_STR]; /* lower-case */
+	struct rte_ring *events;        /* shard->cp ring of struct reg_event *, may be NULL */
+};
+
+/* Where a REGISTER came from (the NAT-facing address of the phone). */
+struct reg_src {
+	uint8_t family;                 /* 4 or 6 */
+	uint8_t local_port;             /* dataplane port index it arrived on */
+	uint16_t port;                  /* source UDP port, host order */
+	uint8_t addr[16];               /* IPv4 in the first 4 bytes, network order */
+};
+
+/* The address of record of a REGISTER: "user@host", host lower-cased, user as
+ * on the wire with %-escapes normalised (RFC 3261 §19.1.4: an escaped unreserved
+ * character is decoded, any other escape is kept with upper-case hex). A To URI
+ * without user part gives "host". */
+struct reg_key {
+	uint64_t digest;                /* keyed 64-bit hash of aor[0..len) */
+	uint16_t len;
+	uint16_t user_len;              /* bytes before '@'; len when there is no user */
+	uint8_t dom;                    /* index of host in conf.domains, or REG_DOM_NONE */
+	char aor[REG_AOR_MAX];
+};
+
+/* ---- read side ---- */
+
+/* One binding as reg_shard_lookup() shows it (strings valid during the call). */
+struct reg_contact {
+	const char *uri;
+	const char *instance;           /* without quotes, NULL when none */
+	const char *path;               /* ", "-joined Path values, NULL when none */
+	uint16_t uri_len, instance_len, path_len;
+	uint16_t q;                     /* 0..1000 */
+	uint32_t reg_id;                /* 0: none */
+	uint32_t expires_in;            /* seconds left, >= 1 */
+	uint32_t cseq;
+	uint32_t version;
+	uint16_t origin;
+	uint64_t callid;                /* hash of the Call-ID */
+	struct reg_src src;
+};
+
+typedef int reg_binding_fn(const struct reg_contact *c, void *arg);  /* != 0 stops */
+
+/* ---- change events (shard -> control plane) ---- */
+
+#define REG_FOREACH_EVENT(X) \
+	X(INSERT, "insert") \
+	X(UPDATE, "update") \
+	X(DELETE, "delete") \
+	X(EXPIRE, "expire") \
+	X(EVICT,  "evict")
+
+enum reg_event_type {
+#define REG_EV_ENUM(n, s) REG_EV_##n,
+	REG_FOREACH_EVENT(REG_EV_ENUM)
+#undef REG_EV_ENUM
+	REG_EV__COUNT
+};
+
+/* One change of one binding. Allocated from the shard's event mempool, enqueued
+ * on conf.events; the consumer returns it with reg_event_free(). data holds the
+ * AoR, the URI, the instance and the Path back to back (lengths below). */
+struct reg_event {
+	uint8_t type;                   /* enum reg_event_type */
+	uint8_t family;
+	uint8_t local_port;
+	uint8_t instance_len;
+	uint16_t origin;                /* node id of the change */
+	uint16_t shard;
+	uint32_t version;               /* per-binding change counter (with origin) */
+	uint32_t expires;               /* seconds left; 0 for removals */
+	uint32_t cseq;
+	uint32_t reg_id;
+	uint64_t callid;                /* 64-bit hash of the Call-ID */
+	uint64_t seq;                   /* per-shard event number, from 1 */
+	uint16_t q;
+	uint16_t port;                  /* source port, host order */
+	uint16_t aor_len, uri_len, path_len;
+	uint8_t addr[16];
+	char data[REG_AOR_MAX + REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX];
+};
+
+/* ---- counters ---- */
+
+#define REG_FOREACH_STAT(X) \
+	X(registers,      "REGISTER requests processed") \
+	X(fetches,        "REGISTERs without Contact (bindings listed)") \
+	X(reply_200,      "200 OK sent") \
+	X(reply_400,      "400 Bad Request: malformed field, bad To, * misuse") \
+	X(reply_403,      "403 Forbidden: To domain not served (foreign_domain_status 403)") \
+	X(reply_404,      "404 Not Found: To domain not served (foreign_domain_status 404)") \
+	X(reply_416,      "416 Unsupported URI Scheme: Request-URI not sip/sips") \
+	X(reply_420,      "420 Bad Extension: Require names an option not supported") \
+	X(reply_423,      "423 Interval Too Brief: expiry below min_expires") \
+	X(reply_500,      "500 Server Internal Error: CSeq out of order, limits, digest collision") \
+	X(reply_503,      "503 Service Unavailable: max_contacts (reject) or pools full") \
+	X(inserts,        "bindings added") \
+	X(refreshes,      "bindings updated") \
+	X(deletes,        "bindings removed by expires 0 or Contact *") \
+	X(expired,        "bindings removed on expiry") \
+	X(evicted,        "bindings removed to make room (max_contacts evict-oldest)") \
+	X(retransmits,    "contacts not applied: same Call-ID and CSeq (retransmission)") \
+	X(cseq_stale,     "REGISTERs refused: same Call-ID with a lower CSeq") \
+	X(max_contacts,   "REGISTERs refused by max_contacts") \
+	X(pool_full,      "REGISTERs refused: binding pool empty") \
+	X(aor_full,       "REGISTERs refused: AoR table full") \
+	X(ext_full,       "REGISTERs refused: overflow block pool empty") \
+	X(too_long,       "REGISTERs refused: URI, Path, instance or AoR over the limits") \
+	X(collisions,     "REGISTERs refused: another AoR has the same 64-bit digest") \
+	X(events_sent,    "change events enqueued to the control plane") \
+	X(events_dropped, "change events lost: no ring, ring full or event pool empty") \
+	X(reply_overflow, "replies that did not fit the output buffer") \
+	X(wheel_visits,   "bindings looked at by the timer wheel")
+
+enum reg_stat {
+#define REG_STAT_ENUM(n, h) REG_STAT_##n,
+	REG_FOREACH_STAT(REG_STAT_ENUM)
+#undef REG_STAT_ENUM
+	REG_STAT_MAX
+};
+
+struct reg_stats {
+	uint64_t c[REG_STAT_MAX];
+};
+
+#define REG_STAT_INC(s, n)      ((s)->st.c[REG_STAT_##n]++)
+#define REG_STAT_ADD(s, n, v)   ((s)->st.c[REG_STAT_##n] += (v))
+
+/* ---- internal records (dataplane/reg_*.c only) ---- */
+
+#define REG_B_INSTANCE      0x01    /* keyed by (+sip.instance, reg-id), RFC 5626 */
+#define REG_BINDING_SIZE    160
+#define REG_BINDING_INLINE  80
+#define REG_AOR_SIZE        48
+#define REG_AOR_INLINE      35
+#define REG_EXT_SIZE        64
+#define REG_EXT_DATA        60
+
+struct reg_binding {
+	uint32_t next;                  /* next binding of the AoR (oldest first) / free list */
+	uint32_t aor;                   /* owning AoR */
+	uint32_t wprev, wnext;          /* timer wheel slot list */
+	uint64_t expires_ms;            /* absolute, on the caller's monotonic clock */
+	uint64_t callid;                /* hash of the Call-ID last applied */
+	uint32_t cseq;                  /* CSeq last applied */
+	uint32_t version;               /* change counter */
+	uint32_t ext;                   /* overflow chain of data, REG_NONE */
+	uint32_t reg_id;
+	uint16_t uhash;                 /* hash of the normalised URI (match filter) */
+	uint16_t port;                  /* source port */
+	uint16_t q;
+	uint16_t origin;
+	uint16_t uri_len;
+	uint16_t path_len;
+	uint8_t inst_len;
+	uint8_t family;
+	uint8_t local_port;
+	uint8_t flags;                  /* REG_B_* */
+	uint8_t addr[16];
+	char data[REG_BINDING_INLINE];  /* uri, instance, path: first bytes */
+};
+
+struct reg_aor {
+	uint32_t head;                  /* oldest binding */
+	uint32_t ext;                   /* overflow chain of text, REG_NONE */
+	uint16_t n;                     /* bindings */
+	uint16_t len;                   /* length of text */
+	uint8_t dom;                    /* text is the user part of user@domains[dom] */
+	char text[REG_AOR_INLINE];
+};
+
+struct reg_ext {
+	uint32_t next;
+	char data[REG_EXT_DATA];
+};
+
+struct reg_wheel {
+	uint32_t *slots;                /* REG_WHEEL_SLOTS list heads */
+	uint64_t cur;                   /* next absolute slot to process */
+	uint32_t cursor;                /* where to resume inside slot cur */
+	uint8_t resume;                 /* cursor is valid */
+	uint8_t started;
+};
+
+struct reg_shard {
+	struct reg_conf conf;
+	unsigned id;
+	struct rte_hash *hash;          /* digest -> position = AoR index */
+	struct reg_aor *aors;
+	struct reg_binding *b;
+	struct reg_ext *ext;
+	uint32_t b_free, b_nfree;       /* free lists */
+	uint32_t x_free, x_nfree;
+	uint32_t n_aors, n_bindings;    /* in use */
+	struct reg_wheel wheel;
+	struct rte_mempool *ev_pool;
+	uint64_t ev_seq;
+	uint64_t date_s;                /* Date header cache: UNIX second ... */
+	char date[32];                  /* ... and its text */
+	size_t hash_bytes, aor_bytes, b_bytes, x_bytes, wheel_bytes, ev_bytes;
+	struct reg_stats st;
+};
+
+#endif /* SIPSHARD_DATAPLANE_REGISTRAR_REG_TYPES_H */

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SIP response builder (see dataplane/sip_reply.h): status line, the fields
+ * copied from the request with the §18.2.1 / RFC 3581 changes to the top Via
+ * and a generated To tag, caller fields, Content-Length. Bounded writes only.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dataplane/sip/sip_lex.h"
+#include "dataplane/sip/sip_parse.h"
+#include "dataplane/sip/sip_reply.h"
+
+/* ---- any thread: helpers ---- */
+
+static int
+rp_is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The last n < 8 bytes of a string as a word, without a variable-size copy. */
+static inline uint64_t
+rp_tail(const char *p, size_t n)
+{
+	uint32_t x, y;
+
+	if (n >= 4) {
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		return (uint64_t)x << 32 | y;
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)(uint8_t)p[0] << 16 | (uint64_t)(uint8_t)p[n >> 1] << 8 |
+	       (uint8_t)p[n - 1];
+}
+
+/* Hash of p[0..n) continued from h: four independent multiply lanes over 32-byte
+ * steps (short dependency chains), then 8-byte steps. */
+static uint64_t
+rp_hash(uint64_t h, const char *p, size_t n)
+{
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	uint64_t a = h, b = h ^ 0x6a09e667f3bcc909ull, c = h ^ 0xbb67ae8584caa73bull;
+	uint64_t d = h ^ 0x3c6ef372fe94f82bull, w[4];
+
+	for (; n >= 32; p += 32, n -= 32) {
+		memcpy(w, p, 32);
+		a = (a ^ w[0]) * k;
+		b = (b ^ w[1]) * k;
+		c = (c ^ w[2]) * k;
+		d = (d ^ w[3]) * k;
+		a ^= a >> 29;
+		b ^= b >> 29;
+		c ^= c >> 29;
+		d ^= d >> 29;
+	}
+	h = a ^ (b * 3) ^ (c * 5) ^ (d * 7);
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(w, p, 8);
+		h = (h ^ w[0]) * k;
+		h ^= h >> 29;
+	}
+	h = (h ^ rp_tail(p, n) ^ ((uint64_t)n << 56)) * k;
+	return h ^ (h >> 29);
+}
+
+static char *
+rp_u32(char *end, uint32_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return end;
+}
+
+static char *
+rp_hex16(char *p, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int shift, started = 0;
+
+	for (shift = 12; shift >= 0; shift -= 4) {
+		unsigned d = (v >> shift) & 0xf;
+
+		if (d != 0 || started || shift == 0) {
+			*p++ = hex[d];
+			started = 1;
+		}
+	}
+	return p;
+}
+
+struct rp_phrase {
+	uint16_t status;
+	const char *text;
+};
+
+static const struct rp_phrase rp_phrases[] = {
+	{ 100, "Trying" }, { 180, "Ringing" }, { 181, "Call Is Being Forwarded" },
+	{ 182, "Queued" }, { 183, "Session Progress" },
+	{ 200, "OK" }, { 202, "Accepted" },
+	{ 300, "Multiple Choices" }, { 301, "Moved Permanently" },
+	{ 302, "Moved Temporarily" }, { 305, "Use Proxy" }, { 380, "Alternative Service" },
+	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 402, "Payment Required" },
+	{ 403, "Forbidden" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
+	{ 406, "Not Acceptable" }, { 407, "Proxy Authentication Required" },
+	{ 408, "Request Timeout" }, { 410, "Gone" }, { 413, "Request Entity Too Large" },
+	{ 414, "Request-URI Too Long" }, { 415, "Unsupported Media Type" },
+	{ 416, "Unsupported URI Scheme" }, { 420, "Bad Extension" },
+	{ 421, "Extension Required" }, { 423, "Interval Too Brief" },
+	{ 480, "Temporarily Unavailable" }, { 481, "Call/Transaction Does Not Exist" },
+	{ 482, "Loop Detected" }, { 483, "Too Many Hops" }, { 484, "Address Incomplete" },
+	{ 485, "Ambiguous" }, { 486, "Busy Here" }, { 487, "Request Terminated" },
+	{ 488, "Not Acceptable Here" }, { 491, "Request Pending" },
+	{ 493, "Undecipherable" },
+	{ 500, "Server Internal Error" }, { 501, "Not Implemented" },
+	{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
+	{ 504, "Server Time-out" }, { 505, "Version Not Supported" },
+	{ 513, "Message Too Large" },
+	{ 600, "Busy Everywhere" }, { 603, "Decline" },
+	{ 604, "Does Not Exist Anywhere" }, { 606, "Not Acceptable" },
+};
+
+/* Might the To value carry a tag? (no "tag" anywhere: certainly not) */
+static int
+rp_maybe_tag(const struct sip_str *v)
+{
+	size_t i;
+
+	for (i = 0; i + 3 <= v->len; i++)
+		if ((v->p[i] | 0x20) == 't' && (v->p[i + 1] | 0x20) == 'a' &&
+		    (v->p[i + 2] | 0x20) == 'g')
+			return 1;
+	return 0;
+}
+
+/* Does the sent-by host name the same address as the received text? */
+static int
+rp_host_is(const struct sip_str *host, const char *addr, size_t n)
+{
+	const char *p = host->p;
+	size_t len = host->len;
+
+	if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
+		p++;
+		len -= 2;
+	}
+	if (len != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char a = p[i], b = addr[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a + 32);
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b + 32);
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}
+
+/* The slow rewrite of the top via-parm: parameter by parameter. */
+static void
+rp_via_params(struct sip_reply *r, const struct sip_via *v, const struct sip_reply_via *via,
+	      int add_received)
+{
+	const char *p = v->params.p, *e = v->params.p + v->params.len, *q;
+
+	while (p < e) {
+		const char *s, *ne, *pe;
+		int inq = 0;
+
+		for (q = p; q < e; q++) {     /* the parameter ends at an unquoted ';' */
+			if (*q == '\\' && inq && q + 1 < e)
+				q++;
+			else if (*q == '"')
+				inq = !inq;
+			else if (*q == ';' && !inq)
+				break;
+		}
+		s = p;
+		while (s < q && rp_is_lws(*s))
+			s++;
+		pe = q;
+		while (pe > s && rp_is_lws(pe[-1]))
+			pe--;
+		ne = s;
+		while (ne < pe && *ne != '=' && !rp_is_lws(*ne))
+			ne++;
+		if (via->rport != 0 && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5) && ne == pe) {
+			sip_reply_puts(r, ";rport=");
+			sip_reply_put_u32(r, via->rport);
+		} else if (!(add_received && sip_str_lc_eq(s, (size_t)(ne - s), "received", 8))) {
+			sip_reply_put(r, ";", 1);
+			sip_reply_put(r, s, (size_t)(pe - s));
+		}
+		p = q + 1;
+	}
+}
+
+/* Where ";received=VALUE" starts, from the parsed value: NULL if not recognised. */
+static const char *
+rp_received_start(const struct sip_via *v)
+{
+	const char *q = v->received.p, *lo = v->params.p;
+
+	while (q > lo && rp_is_lws(q[-1]))
+		q--;
+	if (q <= lo || q[-1] != '=')
+		return NULL;
+	q--;
+	while (q > lo && rp_is_lws(q[-1]))
+		q--;
+	if (q - lo < 8 || !sip_str_lc_eq(q - 8, 8, "received", 8))
+		return NULL;
+	q -= 8;
+	while (q > lo && rp_is_lws(q[-1]))
+		q--;
+	return q > lo && q[-1] == ';' ? q - 1 : (q == lo && lo[-1] == ';' ? lo - 1 : NULL);
+}
+
+/* The top via-parm with received/rport set, then the rest of its header field. */
+static void
+rp_top_via(struct sip_reply *r, const struct sip_hdr *h, const struct sip_reply_via *via)
+{
+	const char *vp = h->value.p, *vend = h->value.p + h->value.len, *next, *e;
+	const char *fill = NULL, *cut = NULL, *cut_end = NULL, *p;
+	struct sip_via v;
+	int add_received;
+
+	if (sip_via_parse(&v, vp, vend, &next) != 0) {
+		sip_reply_put(r, vp, h->value.len);    /* keep what we cannot read */
+		return;
+	}
+	add_received = via->received != NULL &&
+		       (v.rport_str.p != NULL ||
+			!rp_host_is(&v.host, via->received, via->received_len));
+	if (v.params.p == NULL) {
+		e = next;
+		while (e > vp && rp_is_lws(e[-1]))
+			e--;
+		sip_reply_put(r, vp, (size_t)(e - vp));
+		goto tail;
+	}
+	e = v.params.p + v.params.len;
+	/* fast path: at most two edits at places the parser found */
+	if (via->rport != 0 && v.rport_str.p != NULL && v.rport_str.len == 0) {
+		fill = v.rport_str.p;
+		if (fill - 5 < v.params.p || fill > e || !sip_str_lc_eq(fill - 5, 5, "rport", 5))
+			goto slow;
+	}
+	if (add_received && v.received.p != NULL) {
+		cut = rp_received_start(&v);
+		cut_end = v.received.p + v.received.len;
+		if (cut == NULL || cut_end > e)
+			goto slow;
+	}
+	p = vp;
+	if (fill != NULL && (cut == NULL || fill < cut)) {
+		sip_reply_put(r, p, (size_t)(fill - p));
+		sip_reply_put(r, "=", 1);
+		sip_reply_put_u32(r, via->rport);
+		p = fill;
+		fill = NULL;
+	}
+	if (cut != NULL) {
+		sip_reply_put(r, p, (size_t)(cut - p));
+		p = cut_end;
+	}
+	if (fill != NULL) {
+		sip_reply_put(r, p, (size_t)(fill - p));
+		sip_reply_put(r, "=", 1);
+		sip_reply_put_u32(r, via->rport);
+		p = fill;
+	}
+	sip_reply_put(r, p, (size_t)(e - p));
+	goto tail;
+slow:
+	sip_reply_put(r, vp, (size_t)(v.params.p - 1 - vp));
+	rp_via_params(r, &v, via, add_received);
+tail:
+	if (add_received) {
+		sip_reply_puts(r, ";received=");
+		sip_reply_put(r, via->received, via->received_len);
+	}
+	if (next < vend)                               /* ", next via-parm..." */
+		sip_reply_put(r, next, (size_t)(vend - next));
+}
+
+static void
+rp_copy(struct sip_reply *r, const struct sip_msg *m, enum sip_hdr_id id, const char *name)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, id);
+
+	if (h != NULL)
+		sip_reply_add(r, name, h->value.p, h->value.len);
+}
+
+/* ---- any thread: public ---- */
+
+void
+sip_reply_init(struct sip_reply *r, char *buf, size_t cap)
+{
+	r->buf = buf;
+	r->len = 0;
+	r->cap = buf != NULL ? cap : 0;
+	r->overflow = 0;
+}
+
+void
+sip_reply_put_u32(struct sip_reply *r, uint32_t v)
+{
+	char tmp[10], *s = rp_u32(tmp + sizeof(tmp), v);
+
+	sip_reply_put(r, s, (size_t)(tmp + sizeof(tmp) - s));
+}
+
+void
+sip_reply_add(struct sip_reply *r, const char *name, const char *value, size_t len)
+{
+	sip_reply_puts(r, name);
+	sip_reply_put(r, ": ", 2);
+	sip_reply_put(r, value, len);
+	sip_reply_crlf(r);
+}
+
+void
+sip_reply_add_str(struct sip_reply *r, const char *name, const char *value)
+{
+	sip_reply_add(r, name, value, strlen(value));
+}
+
+void
+sip_reply_add_u32(struct sip_reply *r, const char *name, uint32_t v)
+{
+	sip_reply_puts(r, name);
+	sip_reply_put(r, ": ", 2);
+	sip_reply_put_u32(r, v);
+	sip_reply_crlf(r);
+}
+
+size_t
+sip_reply_fmt_date(char *out, uint64_t unix_s)
+{
+	static const char wday[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	uint64_t days = unix_s / 86400, sod = unix_s % 86400;
+	/* civil_from_days (H. Hinnant), for days >= 0 */
+	uint64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	uint64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+	uint64_t m = mp < 10 ? mp + 3 : mp - 9;
+	uint32_t h = (uint32_t)(sod / 3600), mi = (uint32_t)(sod / 60 % 60);
+	uint32_t s = (uint32_t)(sod % 60);
+	char *p = out;
+
+	if (m <= 2)
+		y++;
+	if (y > 9999)
+		y = 9999;
+	memcpy(p, wday[(days + 4) % 7], 3);
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	*p++ = (char)('0' + d / 10);
+	*p++ = (char)('0' + d % 10);
+	*p++ = ' ';
+	memcpy(p, mon[m - 1], 3);
+	p += 3;
+	*p++ = ' ';
+	*p++ = (char)('0' + y / 1000);
+	*p++ = (char)('0' + y / 100 % 10);
+	*p++ = (char)('0' + y / 10 % 10);
+	*p++ = (char)('0' + y % 10);
+	*p++ = ' ';
+	*p++ = (char)('0' + h / 10);
+	*p++ = (char)('0' + h % 10);
+	*p++ = ':';
+	*p++ = (char)('0' + mi / 10);
+	*p++ = (char)('0' + mi % 10);
+	*p++ = ':';
+	*p++ = (char)('0' + s / 10);
+	*p++ = (char)('0' + s % 10);
+	memcpy(p, " GMT", 4);
+	p += 4;
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
+void
+sip_reply_add_date(struct sip_reply *r, uint64_t unix_s)
+{
+	char d[SIP_REPLY_DATE_LEN + 8];
+
+	sip_reply_fmt_date(d, unix_s);
+	sip_reply_add(r, "Date", d, SIP_REPLY_DATE_LEN);
+}
+
+size_t
+sip_addr_fmt(char *out, size_t cap, uint8_t family, const uint8_t *addr)
+{
+	char tmp[SIP_ADDR_STR_MAX], *p = tmp;
+	size_t n;
+	int i;
+
+	if (family == 4) {
+		for (i = 0; i < 4; i++) {
+			char d[3], *s = rp_u32(d + 3, addr[i]);
+
+			if (i)
+				*p++ = '.';
+			memcpy(p, s, (size_t)(d + 3 - s));
+			p += d + 3 - s;
+		}
+	} else if (family == 6) {
+		unsigned w[8];
+		int best = -1, best_len = 0, run = -1, run_len = 0;
+
+		for (i = 0; i < 8; i++)
+			w[i] = (unsigned)addr[2 * i] << 8 | addr[2 * i + 1];
+		/* RFC 5952: the longest run of >= 2 zero words becomes "::" (first wins) */
+		for (i = 0; i < 8; i++) {
+			if (w[i] == 0) {
+				if (run < 0)
+					run = i;
+				run_len = i - run + 1;
+				if (run_len > best_len) {
+					best = run;
+					best_len = run_len;
+				}
+			} else {
+				run = -1;
+			}
+		}
+		if (best_len < 2)
+			best = -1;
+		for (i = 0; i < 8; i++) {
+			if (i == best) {
+				*p++ = ':';
+				*p++ = ':';
+				i += best_len - 1;
+				continue;
+			}
+			if (i > 0 && i != best + best_len)
+				*p++ = ':';
+			p = rp_hex16(p, w[i]);
+		}
+	} else {
+		return 0;
+	}
+	n = (size_t)(p - tmp);
+	if (n + 1 > cap)
+		return 0;
+	memcpy(out, tmp, n);
+	out[n] = '\0';
+	return n;
+}
+
+const char *
+sip_reply_phrase(unsigned status)
+{
+	static const char *const by_class[] = {
+		"Unknown", "Provisional", "Success", "Redirection", "Client Error",
+		"Server Error", "Global Failure" };
+	size_t lo = 0, hi = sizeof(rp_phrases) / sizeof(rp_phrases[0]);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (rp_phrases[mid].status == status)
+			return rp_phrases[mid].text;
+		if (rp_phrases[mid].status < status)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return status >= 100 && status < 700 ? by_class[status / 100] : by_class[0];
+}
+
+void
+sip_reply_tag(const struct sip_msg *m, char out[SIP_REPLY_TAG_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	static const enum sip_hdr_id ids[] = { SIP_HDR_CALL_ID, SIP_HDR_FROM, SIP_HDR_VIA };
+	const struct sip_hdr *h;
+	uint64_t x = 0xcbf29ce484222325ull;
+	unsigned i;
+
+	/* the raw values: the same in a retransmission, no parsing needed */
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		h = sip_msg_hdr(m, ids[i]);
+		x = h != NULL ? rp_hash(x, h->value.p, h->value.len) : rp_hash(x, "", 0);
+	}
+	/* final avalanche (splitmix64) so that close inputs give unrelated tags */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	for (i = 0; i < SIP_REPLY_TAG_LEN; i++)
+		out[i] = hex[(x >> (60 - 4 * i)) & 0xf];
+	out[SIP_REPLY_TAG_LEN] = '\0';
+}
+
+int
+sip_reply_begin(struct sip_reply *r, const struct sip_msg *m, unsigned status,
+		const char *reason, const struct sip_reply_via *via)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	struct sip_nameaddr to;
+	char tag[SIP_REPLY_TAG_LEN + 1];
+	int top;
+
+	if (h == NULL)
+		return -SIP_ERR_MISSING_HEADER;
+	if (status < 100 || status > 699)
+		status = 500;
+	sip_reply_put(r, "SIP/2.0 ", 8);
+	sip_reply_put_u32(r, status);
+	sip_reply_put(r, " ", 1);
+	sip_reply_puts(r, reason != NULL ? reason : sip_reply_phrase(status));
+	sip_reply_crlf(r);
+	for (top = 1; h != NULL; h = sip_msg_hdr_next(m, h), top = 0) {
+		sip_reply_put(r, "Via: ", 5);
+		if (top && via != NULL && (via->received != NULL || via->rport != 0))
+			rp_top_via(r, h, via);
+		else
+			sip_reply_put(r, h->value.p, h->value.len);
+		sip_reply_crlf(r);
+	}
+	rp_copy(r, m, SIP_HDR_FROM, "From");
+	h = sip_msg_hdr(m, SIP_HDR_TO);
+	if (h != NULL) {
+		sip_reply_put(r, "To: ", 4);
+		sip_reply_put(r, h->value.p, h->value.len);
+		if (status != 100 &&
+		    (!rp_maybe_tag(&h->value) || (sip_msg_to(m, &to) == 0 && to.tag.p == NULL))) {
+			sip_reply_tag(m, tag);
+			sip_reply_put(r, ";tag=", 5);
+			sip_reply_put(r, tag, SIP_REPLY_TAG_LEN);
+		}
+		sip_reply_crlf(r);
+	}
+	rp_copy(r, m, SIP_HDR_CALL_ID, "Call-ID");
+	rp_copy(r, m, SIP_HDR_CSEQ, "CSeq");
+	return 0;
+}
+
+size_t
+sip_reply_end(struct sip_reply *r)
+{
+	sip_reply_puts(r, "Content-Length: 0\r\n\r\n");
+	return r->overflow ? 0 : r->len;
+}
+
+size_t
+sip_reply_error(const struct sip_msg *m, unsigned status, const char *reason,
+		const struct sip_reply_via *via, char *out, size_t cap)
+{
+	struct sip_reply r;
+	char why[128];
+
+	if (reason == NULL && m->err != SIP_ERR_OK && sip_err_status(m->err) == status) {
+		sip_msg_reason(m, why, sizeof(why));
+		reason = why;
+	}
+	sip_reply_init(&r, out, cap);
+	if (sip_reply_begin(&r, m, status, reason, via) != 0)
+		return 0;
+	return sip_reply_end(&r);
+}
