@@ -8,7 +8,7 @@
  * "lazy" is what the dataplane does per message: sip_msg_parse() plus the
  * sub-parsers that message type needs (REGISTER: top Via, From, To and its URI,
  * Call-ID, CSeq, Contact list with URIs, Expires). "full" is sip_msg_parse() +
- * sip_msg_validate(). stdout: one JSON line per case and path (INTERFACES.md);
+ * sip_msg_validate(). stdout: one JSON line per case and path (docs/interfaces.md);
  * stderr: a table, with every SIMD level of the splitter when -a is given.
  */
 #include <stdint.h>

@@ -8,7 +8,7 @@
  *
  *   bench_proxy [-r RUNS] [-i ITERATIONS] [-n MESSAGES]
  *
- * stdout: one JSON line per case (INTERFACES.md; the first is the headline:
+ * stdout: one JSON line per case (docs/interfaces.md; the first is the headline:
  * callid-hash, no Record-Route); stderr: a table.
  */
 #include <stdint.h>

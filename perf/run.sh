@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Benchmarks: perf/run.sh SCENARIO...
-# Each measurement prints one JSON line on stdout (docs/INTERFACES: perf/run.sh);
+# Each measurement prints one JSON line on stdout (docs/interfaces.md: perf/run.sh);
 # progress and tables go to stderr. Add a scenario as one more case below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
