@@ -10,6 +10,7 @@
 
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
+#include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_lex.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
@@ -333,17 +334,17 @@ pr_loop_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct 
 	const struct sip_hdr *h;
 	uint64_t x = pc->seed ^ PR_SEED_L ^ callid_hash;
 
-	x = lb_hash(x ^ cseq, m->ruri.p, m->ruri.len);
-	x = lb_hash(x, from->p, from->len);
+	x = sip_hash64(x ^ cseq, m->ruri.p, m->ruri.len);
+	x = sip_hash64(x, from->p, from->len);
 	if (m->seen & ((1ull << SIP_HDR_ROUTE) | (1ull << SIP_HDR_PROXY_REQUIRE) |
 		       (1ull << SIP_HDR_PROXY_AUTHORIZATION))) {
 		for (h = sip_msg_hdr(m, SIP_HDR_ROUTE); h != NULL; h = sip_msg_hdr_next(m, h))
-			x = lb_hash(x ^ 1, h->value.p, h->value.len);
+			x = sip_hash64(x ^ 1, h->value.p, h->value.len);
 		for (h = sip_msg_hdr(m, SIP_HDR_PROXY_REQUIRE); h; h = sip_msg_hdr_next(m, h))
-			x = lb_hash(x ^ 2, h->value.p, h->value.len);
+			x = sip_hash64(x ^ 2, h->value.p, h->value.len);
 		for (h = sip_msg_hdr(m, SIP_HDR_PROXY_AUTHORIZATION); h;
 		     h = sip_msg_hdr_next(m, h))
-			x = lb_hash(x ^ 3, h->value.p, h->value.len);
+			x = sip_hash64(x ^ 3, h->value.p, h->value.len);
 	}
 	return x;
 }
@@ -361,12 +362,12 @@ pr_txn_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct s
 	uint64_t x = pc->seed ^ PR_SEED_T;
 
 	if (b->p != NULL && b->len > 7 && memcmp(b->p, PR_COOKIE, 7) == 0) {
-		x = lb_hash(x, b->p, b->len);
-		return lb_hash(x ^ top->port, top->host.p, top->host.len);
+		x = sip_hash64(x, b->p, b->len);
+		return sip_hash64(x ^ top->port, top->host.p, top->host.len);
 	}
-	x = lb_hash(x ^ callid_hash, vh->value.p, (size_t)(top_end - vh->value.p));
-	x = lb_hash(x ^ cseq, from->p, from->len);
-	return lb_hash(x ^ 0x2543, m->ruri.p, m->ruri.len);
+	x = sip_hash64(x ^ callid_hash, vh->value.p, (size_t)(top_end - vh->value.p));
+	x = sip_hash64(x ^ cseq, from->p, from->len);
+	return sip_hash64(x ^ 0x2543, m->ruri.p, m->ruri.len);
 }
 
 /* Does any Via of ours carry loop hash `loop`? 1 loop, 0 none; *spiral when a
@@ -880,7 +881,7 @@ proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets
 	pc->default_set = c->proxy.default_set;
 	pc->sets = sets;
 	pc->default_lb = sets != NULL ? lb_set_find(sets, pc->default_set) : NULL;
-	pc->seed = lb_hash(lb_hash(0x7373737373737373ull, pc->adv_text[0], pc->adv_len[0]),
+	pc->seed = sip_hash64(sip_hash64(0x7373737373737373ull, pc->adv_text[0], pc->adv_len[0]),
 			   pc->adv_text[1], pc->adv_len[1]);
 	return 0;
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Registrar internals shared by dataplane/reg_*.c (not for other modules): the
- * digest and normalisation of keys and URIs (reg_key.c), the record pools and
- * byte strings, the AoR table and the events (reg_store.c), the timer wheel
- * (reg_wheel.c). Everything here runs on the shard's owning lcore, except
- * where create/free say otherwise; see dataplane/reg_shard.h.
+ * normalisation of keys and URIs (reg_key.c; digests are sip_hash64()), the
+ * record pools and byte strings, the AoR table and the events (reg_store.c),
+ * the timer wheel (reg_wheel.c). Everything here runs on the shard's owning
+ * lcore, except where create/free say otherwise; see dataplane/reg_shard.h.
  *
  * A stored byte string (a binding's uri + instance + path, an AoR's text) is its
  * first `cap` bytes in the record, then a chain of reg_ext blocks of
@@ -24,7 +24,6 @@
 
 /* ---- reg_key.c ---- */
 
-uint64_t reg_hash64(const void *p, size_t n, uint64_t seed);
 /* User part with %-escapes normalised into out; length, or SIZE_MAX when it does
  * not fit or an escape is broken. */
 size_t reg_user_norm(const char *p, size_t n, char *out, size_t cap);

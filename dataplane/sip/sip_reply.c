@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_lex.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
@@ -18,53 +19,6 @@ static int
 rp_is_lws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The last n < 8 bytes of a string as a word, without a variable-size copy. */
-static inline uint64_t
-rp_tail(const char *p, size_t n)
-{
-	uint32_t x, y;
-
-	if (n >= 4) {
-		memcpy(&x, p, 4);
-		memcpy(&y, p + n - 4, 4);
-		return (uint64_t)x << 32 | y;
-	}
-	if (n == 0)
-		return 0;
-	return (uint64_t)(uint8_t)p[0] << 16 | (uint64_t)(uint8_t)p[n >> 1] << 8 |
-	       (uint8_t)p[n - 1];
-}
-
-/* Hash of p[0..n) continued from h: four independent multiply lanes over 32-byte
- * steps (short dependency chains), then 8-byte steps. */
-static uint64_t
-rp_hash(uint64_t h, const char *p, size_t n)
-{
-	const uint64_t k = 0x9e3779b97f4a7c15ull;
-	uint64_t a = h, b = h ^ 0x6a09e667f3bcc909ull, c = h ^ 0xbb67ae8584caa73bull;
-	uint64_t d = h ^ 0x3c6ef372fe94f82bull, w[4];
-
-	for (; n >= 32; p += 32, n -= 32) {
-		memcpy(w, p, 32);
-		a = (a ^ w[0]) * k;
-		b = (b ^ w[1]) * k;
-		c = (c ^ w[2]) * k;
-		d = (d ^ w[3]) * k;
-		a ^= a >> 29;
-		b ^= b >> 29;
-		c ^= c >> 29;
-		d ^= d >> 29;
-	}
-	h = a ^ (b * 3) ^ (c * 5) ^ (d * 7);
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(w, p, 8);
-		h = (h ^ w[0]) * k;
-		h ^= h >> 29;
-	}
-	h = (h ^ rp_tail(p, n) ^ ((uint64_t)n << 56)) * k;
-	return h ^ (h >> 29);
 }
 
 static char *
@@ -493,17 +447,12 @@ sip_reply_tag(const struct sip_msg *m, char out[SIP_REPLY_TAG_LEN + 1])
 	uint64_t x = 0xcbf29ce484222325ull;
 	unsigned i;
 
-	/* the raw values: the same in a retransmission, no parsing needed */
+	/* the raw values: the same in a retransmission, no parsing needed; XXH3
+	 * avalanches, so close inputs give unrelated tags */
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		h = sip_msg_hdr(m, ids[i]);
-		x = h != NULL ? rp_hash(x, h->value.p, h->value.len) : rp_hash(x, "", 0);
+		x = h != NULL ? sip_hash64(x, h->value.p, h->value.len) : sip_hash64(x, "", 0);
 	}
-	/* final avalanche (splitmix64) so that close inputs give unrelated tags */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
 	for (i = 0; i < SIP_REPLY_TAG_LEN; i++)
 		out[i] = hex[(x >> (60 - 4 * i)) & 0xf];
 	out[SIP_REPLY_TAG_LEN] = '\0';
