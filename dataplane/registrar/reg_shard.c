@@ -19,6 +19,7 @@
 #include "config/cfg_types.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
+#include "dataplane/registrar/reg_wheel.h"
 #include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
