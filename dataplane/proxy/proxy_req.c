@@ -11,9 +11,9 @@
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
 #include "dataplane/sip/sip_hash.h"
-#include "dataplane/sip/sip_lex.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
+#include "dataplane/sip/sip_str.h"
 
 #define PR_SEED_T   0x7472616e73616374ull   /* transaction part of the branch */
 #define PR_SEED_L   0x6c6f6f7064657465ull   /* loop part */
@@ -100,20 +100,6 @@ pr_hex64(char *p, uint64_t v)
 	return p + 16;
 }
 
-static inline int
-pr_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static inline const char *
-pr_skip_lws(const char *p, const char *end)
-{
-	while (p < end && pr_lws(*p))
-		p++;
-	return p;
-}
-
 static int
 pr_is_domain(const struct proxy_conf *pc, const struct sip_str *host)
 {
@@ -123,12 +109,6 @@ pr_is_domain(const struct proxy_conf *pc, const struct sip_str *host)
 		if (sip_str_lc_eq(host->p, host->len, pc->domains[i], pc->domain_len[i]))
 			return 1;
 	return 0;
-}
-
-static inline struct sip_str
-pr_str(const char *p, const char *e)
-{
-	return (struct sip_str){ p, (uint16_t)(e - p) };
 }
 
 /* Dotted quad of a (network order) into out[16]; its length. */
@@ -219,7 +199,7 @@ pr_routes_parse(const struct sip_msg *m, struct pr_plan *pl, const char **why)
 		if (p >= end)
 			return -SIP_ERR_EMPTY_VALUE;
 		while (p < end) {
-			s = pr_skip_lws(p, end);
+			s = sip_skip_lws(p, end);
 			rc = sip_nameaddr_parse(&na, s, end, SIP_NA_LIST | SIP_NA_NEED_BRACKETS,
 						&next);
 			if (rc != 0)
@@ -230,11 +210,11 @@ pr_routes_parse(const struct sip_msg *m, struct pr_plan *pl, const char **why)
 			}
 			e = na.params.p != NULL ? na.params.p + na.params.len :
 			    na.uri.p + na.uri.len + 1;
-			pl->routes[pl->n_routes].text = pr_str(s, e);
+			pl->routes[pl->n_routes].text = sip_mkstr(s, e);
 			pl->routes[pl->n_routes].uri = na.uri;
 			pl->n_routes++;
 			if (next < end) {               /* at ',' */
-				p = pr_skip_lws(next + 1, end);
+				p = sip_skip_lws(next + 1, end);
 				if (p >= end)
 					return -SIP_ERR_EMPTY_ELEMENT;
 			} else {
@@ -405,7 +385,7 @@ pr_loop_check(const struct proxy_conf *pc, const struct sip_msg *m, const struct
 			if (p < end)
 				goto parse;
 		}
-		p = pr_skip_lws(p + 1, end);
+		p = sip_skip_lws(p + 1, end);
 parse:
 		if (++guard > SIP_MAX_HDRS * 8 || sip_via_parse(&vb, p, end, &next) != 0)
 			return 0;
@@ -577,9 +557,7 @@ pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *
 			pr_put(o, vp, (size_t)(e - vp));
 		}
 	} else if (v->params.p == NULL) {
-		e = top_next;
-		while (e > vp && pr_lws(e[-1]))
-			e--;
+		e = sip_trim_lws(vp, top_next);
 		pr_put(o, vp, (size_t)(e - vp));
 	} else {
 		pr_put(o, vp, (size_t)(v->params.p - 1 - vp));
@@ -597,12 +575,12 @@ pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *
 				else if (*q == ';' && !inq)
 					break;
 			}
-			s = pr_skip_lws(p, q);
+			s = sip_skip_lws(p, q);
 			pe = q;
-			while (pe > s && pr_lws(pe[-1]))
+			while (pe > s && sip_is_lws(pe[-1]))
 				pe--;
 			ne = s;
-			while (ne < pe && *ne != '=' && !pr_lws(*ne))
+			while (ne < pe && *ne != '=' && !sip_is_lws(*ne))
 				ne++;
 			if (ne == pe && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5)) {
 				PR_PUTS(o, ";rport=");
@@ -763,14 +741,14 @@ pr_binding(struct proxy_worker *w, struct pr_plan *pl, const struct proxy_bindin
 	const char *next;
 	int rc;
 
-	pl->ruri_s = pr_str(b->uri, b->uri + b->uri_len);
+	pl->ruri_s = sip_mkstr(b->uri, b->uri + b->uri_len);
 	pl->ruri_changed = 1;
 	if (b->path_len > 0) {
 		rc = sip_nameaddr_parse(&na, b->path, b->path + b->path_len,
 					SIP_NA_LIST | SIP_NA_NEED_BRACKETS, &next);
 		if (rc != 0 || sip_uri_parse(&u, na.uri.p, na.uri.len) != 0)
 			return 500;
-		pl->prepend = pr_str(b->path, b->path + b->path_len);
+		pl->prepend = sip_mkstr(b->path, b->path + b->path_len);
 		pl->route_edit = 1;
 		rc = pr_uri_dest(&u, &res->dst);
 		if (rc != 0)
@@ -1022,7 +1000,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 			const char *q = memchr(ru.p, '?', ru.len);
 
 			pl.append = pl.ruri_s;
-			pl.ruri_s = q != NULL ? pr_str(ru.p, q) : ru;
+			pl.ruri_s = q != NULL ? sip_mkstr(ru.p, q) : ru;
 			pl.ruri_changed = 1;
 			pl.route_edit = 1;
 			pl.r_first++;

@@ -9,14 +9,9 @@
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
 #include "dataplane/sip/sip_parse.h"
+#include "dataplane/sip/sip_str.h"
 
 /* ---- small helpers ---- */
-
-static inline int
-rs_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 static int
 rs_drop(struct proxy_worker *w, struct proxy_result *res, enum proxy_counter why)
@@ -98,9 +93,7 @@ proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_
 	/* the next via-parm: after ',' in this field, else the next Via field */
 	rest = NULL;
 	if (next < vend) {                      /* at ',' */
-		rest = next + 1;
-		while (rest < vend && rs_lws(*rest))
-			rest++;
+		rest = sip_skip_lws(next + 1, vend);
 		if (sip_via_parse(&nv, rest, vend, &next) != 0)
 			return rs_drop(w, res, PROXY_C_response_bad_via);
 	} else {

@@ -9,17 +9,11 @@
 #include <string.h>
 
 #include "dataplane/sip/sip_hash.h"
-#include "dataplane/sip/sip_lex.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
+#include "dataplane/sip/sip_str.h"
 
 /* ---- any thread: helpers ---- */
-
-static int
-rp_is_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 static char *
 rp_u32(char *end, uint32_t v)
@@ -138,13 +132,13 @@ rp_via_params(struct sip_reply *r, const struct sip_via *v, const struct sip_rep
 				break;
 		}
 		s = p;
-		while (s < q && rp_is_lws(*s))
+		while (s < q && sip_is_lws(*s))
 			s++;
 		pe = q;
-		while (pe > s && rp_is_lws(pe[-1]))
+		while (pe > s && sip_is_lws(pe[-1]))
 			pe--;
 		ne = s;
-		while (ne < pe && *ne != '=' && !rp_is_lws(*ne))
+		while (ne < pe && *ne != '=' && !sip_is_lws(*ne))
 			ne++;
 		if (via->rport != 0 && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5) && ne == pe) {
 			sip_reply_puts(r, ";rport=");
@@ -163,18 +157,13 @@ rp_received_start(const struct sip_via *v)
 {
 	const char *q = v->received.p, *lo = v->params.p;
 
-	while (q > lo && rp_is_lws(q[-1]))
-		q--;
+	q = sip_trim_lws(lo, q);
 	if (q <= lo || q[-1] != '=')
 		return NULL;
-	q--;
-	while (q > lo && rp_is_lws(q[-1]))
-		q--;
+	q = sip_trim_lws(lo, q - 1);
 	if (q - lo < 8 || !sip_str_lc_eq(q - 8, 8, "received", 8))
 		return NULL;
-	q -= 8;
-	while (q > lo && rp_is_lws(q[-1]))
-		q--;
+	q = sip_trim_lws(lo, q - 8);
 	return q > lo && q[-1] == ';' ? q - 1 : (q == lo && lo[-1] == ';' ? lo - 1 : NULL);
 }
 
@@ -195,9 +184,7 @@ rp_top_via(struct sip_reply *r, const struct sip_hdr *h, const struct sip_reply_
 		       (v.rport_str.p != NULL ||
 			!rp_host_is(&v.host, via->received, via->received_len));
 	if (v.params.p == NULL) {
-		e = next;
-		while (e > vp && rp_is_lws(e[-1]))
-			e--;
+		e = sip_trim_lws(vp, next);
 		sip_reply_put(r, vp, (size_t)(e - vp));
 		goto tail;
 	}
