@@ -537,13 +537,32 @@ pr_reply_400(struct proxy_worker *w, const struct sip_msg *m, const struct lb_ad
 
 /* ---- the forwarded copy ---- */
 
+/* The parameters of v rewritten by sip_reply_via_params() (;rport=PORT, no
+ * ;received when add_received), written through a sip_reply over the room left. */
+static void
+pr_put_via_params(struct pr_out *o, const struct sip_via *v, uint16_t rport, int add_received)
+{
+	struct sip_reply r;
+
+	if (o->overflow)
+		return;
+	sip_reply_init(&r, o->p, (size_t)(o->end - o->p));
+	sip_reply_via_params(&r, v, 1, rport, add_received);
+	if (r.overflow) {
+		o->end = o->p;                  /* every later write fails too */
+		o->overflow = 1;
+		return;
+	}
+	o->p += r.len;
+}
+
 /* The received top via-parm with ;received= and ;rport=PORT (RFC 3581). */
 static void
 pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *v,
 	       const char *top_next, const struct sip_str *rcv, uint16_t rport,
 	       int add_received)
 {
-	const char *vp = h->value.p, *e, *p, *q;
+	const char *vp = h->value.p, *e;
 
 	if (v->received.p == NULL && v->params.p != NULL) {
 		/* the usual case: no received yet; ;rport gets its value in place */
@@ -561,37 +580,7 @@ pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *
 		pr_put(o, vp, (size_t)(e - vp));
 	} else {
 		pr_put(o, vp, (size_t)(v->params.p - 1 - vp));
-		p = v->params.p;
-		e = v->params.p + v->params.len;
-		while (p < e) {
-			const char *s, *ne, *pe;
-			int inq = 0;
-
-			for (q = p; q < e; q++) {       /* a parameter ends at an unquoted ';' */
-				if (*q == '\\' && inq && q + 1 < e)
-					q++;
-				else if (*q == '"')
-					inq = !inq;
-				else if (*q == ';' && !inq)
-					break;
-			}
-			s = sip_skip_lws(p, q);
-			pe = q;
-			while (pe > s && sip_is_lws(pe[-1]))
-				pe--;
-			ne = s;
-			while (ne < pe && *ne != '=' && !sip_is_lws(*ne))
-				ne++;
-			if (ne == pe && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5)) {
-				PR_PUTS(o, ";rport=");
-				pr_put_u32(o, rport);
-			} else if (!(add_received &&
-				     sip_str_lc_eq(s, (size_t)(ne - s), "received", 8))) {
-				PR_PUTS(o, ";");
-				pr_put(o, s, (size_t)(pe - s));
-			}
-			p = q + 1;
-		}
+		pr_put_via_params(o, v, rport, add_received);
 	}
 	if (add_received) {
 		PR_PUTS(o, ";received=");

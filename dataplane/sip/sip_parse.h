@@ -145,9 +145,19 @@ int sip_ctype_parse(struct sip_ctype *ct, const struct sip_str *v);
 int sip_date_check(const struct sip_str *v);          /* rfc1123-date, GMT */
 int sip_text_check(const struct sip_str *v);          /* TEXT-UTF8 and LWS only */
 
-/* Find parameter `name` (case-insensitive) in a raw parameter string such as
- * sip_uri.params, sip_via.params or sip_nameaddr.params: 0 and *value (absent
- * p for a parameter without value; quotes kept), or 1 when it is not there. */
+/* The one walker of a raw parameter string such as sip_uri.params,
+ * sip_via.params or sip_nameaddr.params (the text after the first ';'), for
+ * those who look parameters up or rewrite them (sip_param_find, the Via
+ * rewrites of sip_reply and the proxy); the sub-parsers check the grammar with
+ * their own scanner. *pos starts at params.p (NULL: no parameters) and end is
+ * params.p + params.len. Returns 1 with the next parameter in *pa (it ends at
+ * an unquoted ';'; an empty one between two ';' has an empty text), 0 at the
+ * end. Tolerant: it never fails, whatever the octets. */
+int sip_param_next(const char **pos, const char *end, struct sip_param *pa);
+
+/* Find parameter `name` (case-insensitive) in a raw parameter string: 0 and
+ * *value (absent p for a parameter without value; quotes kept), or 1 when it
+ * is not there. */
 int sip_param_find(const struct sip_str *params, const char *name, struct sip_str *value);
 
 /* IPv6 reference check (RFC 3261 ABNF, also the RFC 5118 §4.10 forms). p/len

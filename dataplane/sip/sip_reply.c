@@ -112,45 +112,6 @@ rp_host_is(const struct sip_str *host, const char *addr, size_t n)
 	return 1;
 }
 
-/* The slow rewrite of the top via-parm: parameter by parameter. */
-static void
-rp_via_params(struct sip_reply *r, const struct sip_via *v, const struct sip_reply_via *via,
-	      int add_received)
-{
-	const char *p = v->params.p, *e = v->params.p + v->params.len, *q;
-
-	while (p < e) {
-		const char *s, *ne, *pe;
-		int inq = 0;
-
-		for (q = p; q < e; q++) {     /* the parameter ends at an unquoted ';' */
-			if (*q == '\\' && inq && q + 1 < e)
-				q++;
-			else if (*q == '"')
-				inq = !inq;
-			else if (*q == ';' && !inq)
-				break;
-		}
-		s = p;
-		while (s < q && sip_is_lws(*s))
-			s++;
-		pe = q;
-		while (pe > s && sip_is_lws(pe[-1]))
-			pe--;
-		ne = s;
-		while (ne < pe && *ne != '=' && !sip_is_lws(*ne))
-			ne++;
-		if (via->rport != 0 && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5) && ne == pe) {
-			sip_reply_puts(r, ";rport=");
-			sip_reply_put_u32(r, via->rport);
-		} else if (!(add_received && sip_str_lc_eq(s, (size_t)(ne - s), "received", 8))) {
-			sip_reply_put(r, ";", 1);
-			sip_reply_put(r, s, (size_t)(pe - s));
-		}
-		p = q + 1;
-	}
-}
-
 /* Where ";received=VALUE" starts, from the parsed value: NULL if not recognised. */
 static const char *
 rp_received_start(const struct sip_via *v)
@@ -223,7 +184,7 @@ rp_top_via(struct sip_reply *r, const struct sip_hdr *h, const struct sip_reply_
 	goto tail;
 slow:
 	sip_reply_put(r, vp, (size_t)(v.params.p - 1 - vp));
-	rp_via_params(r, &v, via, add_received);
+	sip_reply_via_params(r, &v, via->rport != 0, via->rport, add_received);
 tail:
 	if (add_received) {
 		sip_reply_puts(r, ";received=");
@@ -283,6 +244,26 @@ sip_reply_add_u32(struct sip_reply *r, const char *name, uint32_t v)
 	sip_reply_put(r, ": ", 2);
 	sip_reply_put_u32(r, v);
 	sip_reply_crlf(r);
+}
+
+void
+sip_reply_via_params(struct sip_reply *r, const struct sip_via *v, int fill_rport,
+		     uint16_t rport, int drop_received)
+{
+	const char *p = v->params.p;
+	struct sip_param pa;
+
+	while (sip_param_next(&p, v->params.p + v->params.len, &pa)) {
+		if (fill_rport && pa.name.len == pa.text.len &&
+		    sip_str_lc_eq(pa.name.p, pa.name.len, "rport", 5)) {
+			sip_reply_puts(r, ";rport=");
+			sip_reply_put_u32(r, rport);
+		} else if (!(drop_received &&
+			     sip_str_lc_eq(pa.name.p, pa.name.len, "received", 8))) {
+			sip_reply_put(r, ";", 1);
+			sip_reply_put(r, pa.text.p, pa.text.len);
+		}
+	}
 }
 
 size_t

@@ -80,6 +80,14 @@ void sip_reply_add_date(struct sip_reply *r, uint64_t unix_s);
 static inline void sip_reply_put(struct sip_reply *r, const char *p, size_t n);
 void sip_reply_put_u32(struct sip_reply *r, uint32_t v);
 
+/* The parameters of a parsed via-parm (v->params) one by one, each as ";" and
+ * its text (sip_param_next()), except: a valueless ;rport becomes ;rport=RPORT
+ * when fill_rport, and ;received is left out when drop_received. The slow path
+ * of the Via rewrites (RFC 3261 §18.2.1, RFC 3581) of sip_reply_begin() and of
+ * the proxy's forwarded requests. */
+void sip_reply_via_params(struct sip_reply *r, const struct sip_via *v, int fill_rport,
+			  uint16_t rport, int drop_received);
+
 /* "Content-Length: 0\r\n\r\n". Returns the length of the response, or 0 when any
  * write did not fit. */
 size_t sip_reply_end(struct sip_reply *r);
