@@ -619,21 +619,6 @@ pr_put_routes(struct pr_out *o, const struct pr_plan *pl)
 	return 1;
 }
 
-/* End of the line of header field i (after its LF). */
-static const char *
-pr_line_end(const struct sip_msg *m, unsigned i)
-{
-	const char *p, *end;
-
-	if (i + 1u < m->n_hdrs)
-		return m->hdrs[i + 1].name.p;
-	p = m->hdrs[i].value.p + m->hdrs[i].value.len;
-	end = m->buf + m->body_off;
-	while (p < end && *p != '\n')
-		p++;
-	return p < end ? p + 1 : end;
-}
-
 struct pr_fwd {
 	const struct sip_via *top;
 	const char *top_next;
@@ -712,7 +697,7 @@ pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_p
 		default:
 			continue;
 		}
-		from = pr_line_end(m, i);
+		from = sip_msg_hdr_line_end(m, i);
 	}
 	pr_put(&o, from, (size_t)(body_end - from));
 	return o.overflow ? 0 : (size_t)(o.p - out);

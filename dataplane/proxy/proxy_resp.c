@@ -56,7 +56,7 @@ proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_
 {
 	const struct proxy_conf *pc = w->conf;
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA), *h2;
-	const char *vend, *next, *rest, *start, *body_end, *line_end, *p;
+	const char *vend, *next, *rest, *start, *body_end, *line_end;
 	struct sip_via top, nv;
 	struct lb_addr a;
 	size_t n, room;
@@ -119,18 +119,7 @@ proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_
 	while (start < m->buf + m->len && (*start == '\r' || *start == '\n'))
 		start++;
 	body_end = m->body.p + m->body.len;
-	{
-		unsigned i = m->first[SIP_HDR_VIA];
-
-		if (i + 1u < m->n_hdrs) {
-			line_end = m->hdrs[i + 1].name.p;
-		} else {
-			p = vend;
-			while (p < m->buf + m->body_off && *p != '\n')
-				p++;
-			line_end = p < m->buf + m->body_off ? p + 1 : m->buf + m->body_off;
-		}
-	}
+	line_end = sip_msg_hdr_line_end(m, m->first[SIP_HDR_VIA]);
 	n = (size_t)(h->name.p - start) + (size_t)(body_end - line_end);
 	if (rest != NULL)
 		n += 5 + (size_t)(vend - rest) + 2;

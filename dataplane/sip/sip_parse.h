@@ -95,6 +95,23 @@ sip_msg_hdr_next(const struct sip_msg *m, const struct sip_hdr *h)
 	return h->next == SIP_HDR_NONE ? NULL : &m->hdrs[h->next];
 }
 
+/* End of the line of header field i (after its LF; for the last field, where
+ * its line ends before the body): what a copy that leaves the field out
+ * resumes from. */
+static inline const char *
+sip_msg_hdr_line_end(const struct sip_msg *m, unsigned i)
+{
+	const char *p, *end;
+
+	if (i + 1u < m->n_hdrs)
+		return m->hdrs[i + 1].name.p;
+	p = m->hdrs[i].value.p + m->hdrs[i].value.len;
+	end = m->buf + m->body_off;
+	while (p < end && *p != '\n')
+		p++;
+	return p < end ? p + 1 : end;
+}
+
 /* ---- any thread: lazy accessors of one message ---- */
 
 /* Each returns 0, 1 when the header field is absent (output untouched), or
