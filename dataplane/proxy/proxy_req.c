@@ -396,16 +396,6 @@ parse:
 
 /* ---- replies ---- */
 
-static int
-pr_drop(struct proxy_worker *w, struct proxy_result *res, enum proxy_counter why)
-{
-	w->st.c[why]++;
-	res->action = PROXY_DROP;
-	res->drop = (uint16_t)why;
-	res->len = 0;
-	return PROXY_DROP;
-}
-
 /* A header value without a bare CR (folding is CRLF + WS). */
 static int
 pr_clean(const struct sip_str *v)
@@ -468,9 +458,9 @@ pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *
 	enum proxy_counter c;
 
 	if (m->method == SIP_METHOD_ACK)
-		return pr_drop(w, res, PROXY_C_ack_not_replied);
+		return proxy_result_drop(w, res, PROXY_C_ack_not_replied);
 	if (!pr_copyable(m))
-		return pr_drop(w, res, PROXY_C_request_unanswerable);
+		return proxy_result_drop(w, res, PROXY_C_request_unanswerable);
 	n = sip_addr_fmt(rcv, sizeof(rcv), src->family, src->addr);
 	if (n > 0) {
 		rv.received = rcv;
@@ -479,7 +469,7 @@ pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *
 	}
 	sip_reply_init(&r, out, cap);
 	if (sip_reply_begin(&r, m, status, reason, &rv) != 0)
-		return pr_drop(w, res, PROXY_C_reply_failed);
+		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 	if (xname != NULL) {
 		sip_reply_puts(&r, xname);
 		sip_reply_put(&r, ": ", 2);
@@ -492,7 +482,7 @@ pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *
 	}
 	len = sip_reply_end(&r);
 	if (len == 0)
-		return pr_drop(w, res, PROXY_C_reply_failed);
+		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 	switch (status) {
 	case 400: c = PROXY_C_replied_400; break;
 	case 404: c = PROXY_C_replied_404; break;
@@ -884,21 +874,14 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	size_t n;
 	int rc, spiral, fam;
 
-	res->action = PROXY_DROP;
-	res->target = PROXY_T_NONE;
-	res->status = 0;
-	res->drop = 0;
-	res->member = -1;
-	res->set = 0;
-	res->seq = 0;
-	res->len = 0;
+	proxy_result_init(res, 0);
 	if (!m->is_request)
-		return pr_drop(w, res, PROXY_C_reply_failed);
+		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 
 	/* 1. the fields a proxy needs */
 	vh = sip_msg_hdr(m, SIP_HDR_VIA);
 	if (vh == NULL)
-		return pr_drop(w, res, PROXY_C_reply_failed);
+		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 	rc = vh->value.len == 0 ? -SIP_ERR_EMPTY_VALUE :
 	     sip_via_parse(&top, vh->value.p, vh->value.p + vh->value.len, &top_next);
 	if (rc != 0)
@@ -982,7 +965,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		}
 		rc = pr_uri_dest(&u, &res->dst);
 		if (rc < 0)
-			return pr_drop(w, res, PROXY_C_bad_destination);
+			return proxy_result_drop(w, res, PROXY_C_bad_destination);
 		if (rc == 0) {
 			res->target = PROXY_T_ROUTE;
 			if (pl.strict)
@@ -1039,10 +1022,10 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		PROXY_INC(w, to_backend);
 	}
 	if (lb_addr_unusable(&res->dst))
-		return pr_drop(w, res, PROXY_C_bad_destination);
+		return proxy_result_drop(w, res, PROXY_C_bad_destination);
 	fam = res->dst.family == 6 ? 1 : 0;
 	if (pc->adv[fam].family == 0)
-		return pr_drop(w, res, PROXY_C_bad_destination);
+		return proxy_result_drop(w, res, PROXY_C_bad_destination);
 
 	/* 5. the copy */
 	f.top = &top;
@@ -1066,7 +1049,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	f.rport = src->port;
 	n = pr_write(pc, m, &pl, &f, out, cap);
 	if (n == 0)
-		return pr_drop(w, res, PROXY_C_out_overflow);
+		return proxy_result_drop(w, res, PROXY_C_out_overflow);
 	PROXY_INC(w, forwarded_requests);
 	res->action = PROXY_FORWARD;
 	res->len = n;
