@@ -40,46 +40,7 @@ struct pr_plan {
 	struct pr_route routes[PROXY_MAX_ROUTES];
 };
 
-/* Bounded output: after an overflow every write fails. */
-struct pr_out {
-	char *p;
-	char *end;
-	int overflow;
-};
-
 /* ---- small helpers ---- */
-
-static inline void
-pr_put(struct pr_out *o, const void *s, size_t n)
-{
-	if (n > (size_t)(o->end - o->p)) {
-		o->end = o->p;                  /* every later write fails too */
-		o->overflow = 1;
-		return;
-	}
-	memcpy(o->p, s, n);
-	o->p += n;
-}
-
-#define PR_PUTS(o, lit) pr_put((o), (lit), sizeof(lit) - 1)
-
-static inline void
-pr_put_str(struct pr_out *o, const struct sip_str *s)
-{
-	pr_put(o, s->p, s->len);
-}
-
-static void
-pr_put_u32(struct pr_out *o, uint32_t v)
-{
-	char tmp[10], *e = tmp + sizeof(tmp), *s = e;
-
-	do {
-		*--s = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	pr_put(o, s, (size_t)(e - s));
-}
 
 /* 16 lower-case hex digits of v, two per table load */
 static inline char *
@@ -527,28 +488,9 @@ pr_reply_400(struct proxy_worker *w, const struct sip_msg *m, const struct lb_ad
 
 /* ---- the forwarded copy ---- */
 
-/* The parameters of v rewritten by sip_reply_via_params() (;rport=PORT, no
- * ;received when add_received), written through a sip_reply over the room left. */
-static void
-pr_put_via_params(struct pr_out *o, const struct sip_via *v, uint16_t rport, int add_received)
-{
-	struct sip_reply r;
-
-	if (o->overflow)
-		return;
-	sip_reply_init(&r, o->p, (size_t)(o->end - o->p));
-	sip_reply_via_params(&r, v, 1, rport, add_received);
-	if (r.overflow) {
-		o->end = o->p;                  /* every later write fails too */
-		o->overflow = 1;
-		return;
-	}
-	o->p += r.len;
-}
-
 /* The received top via-parm with ;received= and ;rport=PORT (RFC 3581). */
 static void
-pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *v,
+pr_put_top_via(struct sip_reply *o, const struct sip_hdr *h, const struct sip_via *v,
 	       const char *top_next, const struct sip_str *rcv, uint16_t rport,
 	       int add_received)
 {
@@ -558,54 +500,54 @@ pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *
 		/* the usual case: no received yet; ;rport gets its value in place */
 		e = v->params.p + v->params.len;
 		if (v->rport_str.p != NULL && v->rport_str.len == 0) {
-			pr_put(o, vp, (size_t)(v->rport_str.p - vp));
-			PR_PUTS(o, "=");
-			pr_put_u32(o, rport);
-			pr_put(o, v->rport_str.p, (size_t)(e - v->rport_str.p));
+			sip_reply_put(o, vp, (size_t)(v->rport_str.p - vp));
+			sip_reply_puts(o, "=");
+			sip_reply_put_u32(o, rport);
+			sip_reply_put(o, v->rport_str.p, (size_t)(e - v->rport_str.p));
 		} else {
-			pr_put(o, vp, (size_t)(e - vp));
+			sip_reply_put(o, vp, (size_t)(e - vp));
 		}
 	} else if (v->params.p == NULL) {
 		e = sip_trim_lws(vp, top_next);
-		pr_put(o, vp, (size_t)(e - vp));
+		sip_reply_put(o, vp, (size_t)(e - vp));
 	} else {
-		pr_put(o, vp, (size_t)(v->params.p - 1 - vp));
-		pr_put_via_params(o, v, rport, add_received);
+		sip_reply_put(o, vp, (size_t)(v->params.p - 1 - vp));
+		sip_reply_via_params(o, v, 1, rport, add_received);
 	}
 	if (add_received) {
-		PR_PUTS(o, ";received=");
-		pr_put_str(o, rcv);
+		sip_reply_puts(o, ";received=");
+		sip_reply_put_str(o, rcv);
 	}
 	if (top_next < vp + h->value.len)       /* ", next via-parm ..." */
-		pr_put(o, top_next, (size_t)(vp + h->value.len - top_next));
+		sip_reply_put(o, top_next, (size_t)(vp + h->value.len - top_next));
 }
 
 /* The Route values to send: prepend, kept, append; 0 when none. */
 static int
-pr_put_routes(struct pr_out *o, const struct pr_plan *pl)
+pr_put_routes(struct sip_reply *o, const struct pr_plan *pl)
 {
 	int i, n = 0;
 
 	if (pl->prepend.p == NULL && pl->append.p == NULL && pl->r_first >= pl->r_last)
 		return 0;
-	PR_PUTS(o, "Route: ");
+	sip_reply_puts(o, "Route: ");
 	if (pl->prepend.p != NULL) {
-		pr_put_str(o, &pl->prepend);
+		sip_reply_put_str(o, &pl->prepend);
 		n++;
 	}
 	for (i = pl->r_first; i < pl->r_last; i++, n++) {
 		if (n > 0)
-			PR_PUTS(o, ", ");
-		pr_put_str(o, &pl->routes[i].text);
+			sip_reply_puts(o, ", ");
+		sip_reply_put_str(o, &pl->routes[i].text);
 	}
 	if (pl->append.p != NULL) {
 		if (n > 0)
-			PR_PUTS(o, ", ");
-		PR_PUTS(o, "<");
-		pr_put_str(o, &pl->append);
-		PR_PUTS(o, ">");
+			sip_reply_puts(o, ", ");
+		sip_reply_puts(o, "<");
+		sip_reply_put_str(o, &pl->append);
+		sip_reply_puts(o, ">");
 	}
-	PR_PUTS(o, "\r\n");
+	sip_reply_puts(o, "\r\n");
 	return 1;
 }
 
@@ -626,34 +568,35 @@ static size_t
 pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_plan *pl,
 	 const struct pr_fwd *f, char *out, size_t cap)
 {
-	struct pr_out o = { out, out + cap, 0 };
+	struct sip_reply o;
 	const char *from, *body_end = m->body.p + m->body.len;
 	int first_via = m->first[SIP_HDR_VIA], first_route = m->first[SIP_HDR_ROUTE];
 	int routes_done = 0;
 	unsigned i;
 
+	sip_reply_init(&o, out, cap);
 	/* Request-Line */
 	if (!pl->ruri_changed) {
-		pr_put(&o, m->method_str.p, (size_t)(m->hdrs[0].name.p - m->method_str.p));
+		sip_reply_put(&o, m->method_str.p, (size_t)(m->hdrs[0].name.p - m->method_str.p));
 	} else {
-		pr_put_str(&o, &m->method_str);
-		PR_PUTS(&o, " ");
-		pr_put_str(&o, &pl->ruri_s);
-		PR_PUTS(&o, " SIP/2.0\r\n");
+		sip_reply_put_str(&o, &m->method_str);
+		sip_reply_puts(&o, " ");
+		sip_reply_put_str(&o, &pl->ruri_s);
+		sip_reply_puts(&o, " SIP/2.0\r\n");
 	}
 	/* our fields first: Via, Record-Route, Max-Forwards when absent */
-	PR_PUTS(&o, "Via: SIP/2.0/UDP ");
-	pr_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
-	PR_PUTS(&o, ";branch=");
-	pr_put(&o, f->branch, PROXY_BRANCH_LEN);
-	PR_PUTS(&o, ";rport\r\n");
+	sip_reply_puts(&o, "Via: SIP/2.0/UDP ");
+	sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
+	sip_reply_puts(&o, ";branch=");
+	sip_reply_put(&o, f->branch, PROXY_BRANCH_LEN);
+	sip_reply_puts(&o, ";rport\r\n");
 	if (pc->record_route) {
-		PR_PUTS(&o, "Record-Route: <sip:");
-		pr_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
-		PR_PUTS(&o, ";lr>\r\n");
+		sip_reply_puts(&o, "Record-Route: <sip:");
+		sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
+		sip_reply_puts(&o, ";lr>\r\n");
 	}
 	if (!f->has_mf)
-		PR_PUTS(&o, "Max-Forwards: 70\r\n");
+		sip_reply_puts(&o, "Max-Forwards: 70\r\n");
 	if (pl->route_edit && first_route == SIP_HDR_NONE)
 		routes_done = pr_put_routes(&o, pl) | 1;
 	/* the received fields; unchanged runs in one copy */
@@ -665,22 +608,22 @@ pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_p
 		case SIP_HDR_VIA:
 			if ((int)i != first_via || !f->via_rewrite)
 				continue;
-			pr_put(&o, from, (size_t)(h->name.p - from));
-			PR_PUTS(&o, "Via: ");
+			sip_reply_put(&o, from, (size_t)(h->name.p - from));
+			sip_reply_puts(&o, "Via: ");
 			pr_put_top_via(&o, h, f->top, f->top_next, &f->rcv, f->rport,
 				       f->add_received);
-			PR_PUTS(&o, "\r\n");
+			sip_reply_puts(&o, "\r\n");
 			break;
 		case SIP_HDR_MAX_FORWARDS:
-			pr_put(&o, from, (size_t)(h->name.p - from));
-			PR_PUTS(&o, "Max-Forwards: ");
-			pr_put_u32(&o, f->mf - 1);
-			PR_PUTS(&o, "\r\n");
+			sip_reply_put(&o, from, (size_t)(h->name.p - from));
+			sip_reply_puts(&o, "Max-Forwards: ");
+			sip_reply_put_u32(&o, f->mf - 1);
+			sip_reply_puts(&o, "\r\n");
 			break;
 		case SIP_HDR_ROUTE:
 			if (!pl->route_edit)
 				continue;
-			pr_put(&o, from, (size_t)(h->name.p - from));
+			sip_reply_put(&o, from, (size_t)(h->name.p - from));
 			if (!routes_done)
 				routes_done = pr_put_routes(&o, pl) | 1;
 			break;
@@ -689,8 +632,8 @@ pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_p
 		}
 		from = sip_msg_hdr_line_end(m, i);
 	}
-	pr_put(&o, from, (size_t)(body_end - from));
-	return o.overflow ? 0 : (size_t)(o.p - out);
+	sip_reply_put(&o, from, (size_t)(body_end - from));
+	return o.overflow ? 0 : o.len;
 }
 
 /* The binding of the AoR: Request-URI, Path or destination. 0 on success,
