@@ -10,7 +10,7 @@
 BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
-PKGS     := libdpdk yaml-0.1 libprotobuf-c numa libcrypto
+PKGS     := libdpdk yaml-0.1 libprotobuf-c numa libcrypto libxxhash
 
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
             -Wpointer-arith -Wformat=2 -Wundef -Wvla -Werror
@@ -58,6 +58,7 @@ BENCH_BINS := $(BENCH_SRCS:perf/%.c=$(BUILD)/perf/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_DEPS_fuzz_sip_parse := $(filter-out %_main.c,$(wildcard dataplane/sip/*.c))
+FUZZ_LIBS_fuzz_sip_parse := -lxxhash
 FUZZ_DEPS_fuzz_cfg       := $(wildcard config/*.c)
 FUZZ_DEPS_fuzz_msg_decode := proto/msg_codec.c $(PROTO_GEN_C)
 FUZZ_LIBS_fuzz_msg_decode := -lprotobuf-c -lcrypto

@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "dataplane/core/dp_eal.h"
 #include "perf/gen_run.h"
 
 #define GEN_RX_BURST        64
@@ -28,17 +29,6 @@
 #define GEN_SLEEP_BUSY_US   20
 
 /* ---- main lcore: setup ---- */
-
-static void
-device_name(const char *dev, char *out, size_t len)
-{
-	size_t n = strcspn(dev, ",");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, dev, n);
-	out[n] = '\0';
-}
 
 int
 gen_port_init(struct gen_ctx *g)
@@ -52,7 +42,7 @@ gen_port_init(struct gen_ctx *g)
 	char name[RTE_ETH_NAME_MAX_LEN];
 	int rc, waited = 0;
 
-	device_name(c->port.device, name, sizeof(name));
+	dp_eal_device_name(c->port.device, name, sizeof(name));
 	if (rte_eth_dev_get_port_by_name(name, &g->port_id) != 0) {
 		if (rte_eth_dev_count_avail() == 0) {
 			fprintf(stderr, "sipshard-gen: no port '%s' (is the device string right?)\n", name);

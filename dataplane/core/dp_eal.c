@@ -30,3 +30,16 @@ dp_eal_hugepages_usable(void)
 	}
 	return free_pages > 0 && mounted;
 }
+
+/* ---- main thread ---- */
+
+void
+dp_eal_device_name(const char *dev, char *out, size_t len)
+{
+	size_t n = strcspn(dev, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, dev, n);
+	out[n] = '\0';
+}

@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/core/dp_eal.h"
 #include "dataplane/core/dp_port.h"
 
 RTE_LOG_REGISTER(dp_port_logtype, sipshard.port, INFO);
@@ -60,18 +61,6 @@ dp_port_eal_arg(const struct cfg *c, int i, char *out, size_t len)
 	}
 	n = snprintf(out, len, "--vdev=%s%s", dev, extra);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* ethdev name of a configured device: the vdev name before the first comma. */
-static void
-device_name(const char *dev, char *out, size_t len)
-{
-	size_t n = strcspn(dev, ",");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, dev, n);
-	out[n] = '\0';
 }
 
 static void
@@ -197,7 +186,7 @@ port_init(struct dp_ctx *ctx, unsigned int idx, const struct cfg_port *cp)
 
 	memset(p, 0, sizeof(*p));
 	p->device = cp->device;
-	device_name(cp->device, name, sizeof(name));
+	dp_eal_device_name(cp->device, name, sizeof(name));
 	rc = rte_eth_dev_get_port_by_name(name, &p->port_id);
 	if (rc != 0) {
 		PORT_LOG(ERR, "dataplane.ports[%u]: device '%s' not found (is it a valid vdev or PCI address?)",

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dataplane/proxy/lb_select.h"
+#include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
 
@@ -19,81 +20,12 @@
 #define LB_SEED_MEMBER  0x6d656d6265727321ull
 #define LB_DEFAULT_PORT 5060
 
-/* wyhash primes */
-#define LB_P0 0xa0761d6478bd642full
-#define LB_P1 0xe7037ed1a0b428dbull
-#define LB_P2 0x8ebc6af09c88c6e3ull
-
 /* ---- hashing ---- */
-
-static inline uint64_t
-lb_mix(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-static inline uint64_t
-lb_r8(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint64_t
-lb_r4(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-uint64_t
-lb_hash(uint64_t seed, const void *key, size_t len)
-{
-	const uint8_t *p = key;
-	uint64_t a, b;
-	size_t i = len;
-
-	seed ^= lb_mix(seed ^ LB_P0, LB_P1);
-	if (len <= 16) {
-		if (len >= 4) {
-			a = (lb_r4(p) << 32) | lb_r4(p + ((len >> 3) << 2));
-			b = (lb_r4(p + len - 4) << 32) | lb_r4(p + len - 4 - ((len >> 3) << 2));
-		} else if (len > 0) {
-			a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
-			b = 0;
-		} else {
-			a = b = 0;
-		}
-	} else {
-		while (i > 16) {
-			seed = lb_mix(lb_r8(p) ^ LB_P1, lb_r8(p + 8) ^ seed);
-			p += 16;
-			i -= 16;
-		}
-		a = lb_r8(p + i - 16);
-		b = lb_r8(p + i - 8);
-	}
-	a ^= LB_P1;
-	b ^= seed;
-	{
-		__uint128_t r = (__uint128_t)a * b;
-
-		a = (uint64_t)r;
-		b = (uint64_t)(r >> 64);
-	}
-	return lb_mix(a ^ LB_P0 ^ len, b ^ LB_P1);
-}
 
 uint64_t
 lb_callid_hash(const char *callid, size_t len)
 {
-	return lb_hash(LB_SEED_CALLID, callid, len);
+	return sip_hash64(LB_SEED_CALLID, callid, len);
 }
 
 /* splitmix64 finaliser: the per-member draw of rendezvous hashing */
@@ -342,7 +274,7 @@ lb_set_build(struct lb_sets *s, struct lb_set *set, const struct cfg *c, int si,
 					      c->path, si, cs->set, i, m->uri, j);
 		m->weight = cs->members[i].weight;
 		m->inv_weight = m->weight > 0 ? 1.0 / m->weight : 0;
-		m->seed = lb_hash(LB_SEED_MEMBER, &m->addr, sizeof(m->addr));
+		m->seed = sip_hash64(LB_SEED_MEMBER, &m->addr, sizeof(m->addr));
 		if (m->weight > 0) {
 			if (set->eligible != 0 && m->weight != first)
 				set->equal = 0;

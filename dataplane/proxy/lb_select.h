@@ -60,10 +60,8 @@
 
 /* ---- any thread: hashing ---- */
 
-/* Keyed 64-bit hash of len octets (wyhash-style: 128-bit multiply folding). */
-uint64_t lb_hash(uint64_t seed, const void *p, size_t len);
-
-/* The Call-ID hash every selection takes (fixed key: the same on every node). */
+/* The Call-ID hash every selection takes: sip_hash64() (dataplane/sip/sip_hash.h)
+ * with a fixed key, the same on every node. */
 uint64_t lb_callid_hash(const char *callid, size_t len);
 
 /* ---- main lcore ---- */

@@ -10,9 +10,10 @@
 
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
-#include "dataplane/sip/sip_lex.h"
+#include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
+#include "dataplane/sip/sip_str.h"
 
 #define PR_SEED_T   0x7472616e73616374ull   /* transaction part of the branch */
 #define PR_SEED_L   0x6c6f6f7064657465ull   /* loop part */
@@ -39,46 +40,7 @@ struct pr_plan {
 	struct pr_route routes[PROXY_MAX_ROUTES];
 };
 
-/* Bounded output: after an overflow every write fails. */
-struct pr_out {
-	char *p;
-	char *end;
-	int overflow;
-};
-
 /* ---- small helpers ---- */
-
-static inline void
-pr_put(struct pr_out *o, const void *s, size_t n)
-{
-	if (n > (size_t)(o->end - o->p)) {
-		o->end = o->p;                  /* every later write fails too */
-		o->overflow = 1;
-		return;
-	}
-	memcpy(o->p, s, n);
-	o->p += n;
-}
-
-#define PR_PUTS(o, lit) pr_put((o), (lit), sizeof(lit) - 1)
-
-static inline void
-pr_put_str(struct pr_out *o, const struct sip_str *s)
-{
-	pr_put(o, s->p, s->len);
-}
-
-static void
-pr_put_u32(struct pr_out *o, uint32_t v)
-{
-	char tmp[10], *e = tmp + sizeof(tmp), *s = e;
-
-	do {
-		*--s = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	pr_put(o, s, (size_t)(e - s));
-}
 
 /* 16 lower-case hex digits of v, two per table load */
 static inline char *
@@ -99,20 +61,6 @@ pr_hex64(char *p, uint64_t v)
 	return p + 16;
 }
 
-static inline int
-pr_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static inline const char *
-pr_skip_lws(const char *p, const char *end)
-{
-	while (p < end && pr_lws(*p))
-		p++;
-	return p;
-}
-
 static int
 pr_is_domain(const struct proxy_conf *pc, const struct sip_str *host)
 {
@@ -122,12 +70,6 @@ pr_is_domain(const struct proxy_conf *pc, const struct sip_str *host)
 		if (sip_str_lc_eq(host->p, host->len, pc->domains[i], pc->domain_len[i]))
 			return 1;
 	return 0;
-}
-
-static inline struct sip_str
-pr_str(const char *p, const char *e)
-{
-	return (struct sip_str){ p, (uint16_t)(e - p) };
 }
 
 /* Dotted quad of a (network order) into out[16]; its length. */
@@ -218,7 +160,7 @@ pr_routes_parse(const struct sip_msg *m, struct pr_plan *pl, const char **why)
 		if (p >= end)
 			return -SIP_ERR_EMPTY_VALUE;
 		while (p < end) {
-			s = pr_skip_lws(p, end);
+			s = sip_skip_lws(p, end);
 			rc = sip_nameaddr_parse(&na, s, end, SIP_NA_LIST | SIP_NA_NEED_BRACKETS,
 						&next);
 			if (rc != 0)
@@ -229,11 +171,11 @@ pr_routes_parse(const struct sip_msg *m, struct pr_plan *pl, const char **why)
 			}
 			e = na.params.p != NULL ? na.params.p + na.params.len :
 			    na.uri.p + na.uri.len + 1;
-			pl->routes[pl->n_routes].text = pr_str(s, e);
+			pl->routes[pl->n_routes].text = sip_mkstr(s, e);
 			pl->routes[pl->n_routes].uri = na.uri;
 			pl->n_routes++;
 			if (next < end) {               /* at ',' */
-				p = pr_skip_lws(next + 1, end);
+				p = sip_skip_lws(next + 1, end);
 				if (p >= end)
 					return -SIP_ERR_EMPTY_ELEMENT;
 			} else {
@@ -333,17 +275,17 @@ pr_loop_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct 
 	const struct sip_hdr *h;
 	uint64_t x = pc->seed ^ PR_SEED_L ^ callid_hash;
 
-	x = lb_hash(x ^ cseq, m->ruri.p, m->ruri.len);
-	x = lb_hash(x, from->p, from->len);
+	x = sip_hash64(x ^ cseq, m->ruri.p, m->ruri.len);
+	x = sip_hash64(x, from->p, from->len);
 	if (m->seen & ((1ull << SIP_HDR_ROUTE) | (1ull << SIP_HDR_PROXY_REQUIRE) |
 		       (1ull << SIP_HDR_PROXY_AUTHORIZATION))) {
 		for (h = sip_msg_hdr(m, SIP_HDR_ROUTE); h != NULL; h = sip_msg_hdr_next(m, h))
-			x = lb_hash(x ^ 1, h->value.p, h->value.len);
+			x = sip_hash64(x ^ 1, h->value.p, h->value.len);
 		for (h = sip_msg_hdr(m, SIP_HDR_PROXY_REQUIRE); h; h = sip_msg_hdr_next(m, h))
-			x = lb_hash(x ^ 2, h->value.p, h->value.len);
+			x = sip_hash64(x ^ 2, h->value.p, h->value.len);
 		for (h = sip_msg_hdr(m, SIP_HDR_PROXY_AUTHORIZATION); h;
 		     h = sip_msg_hdr_next(m, h))
-			x = lb_hash(x ^ 3, h->value.p, h->value.len);
+			x = sip_hash64(x ^ 3, h->value.p, h->value.len);
 	}
 	return x;
 }
@@ -361,12 +303,12 @@ pr_txn_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct s
 	uint64_t x = pc->seed ^ PR_SEED_T;
 
 	if (b->p != NULL && b->len > 7 && memcmp(b->p, PR_COOKIE, 7) == 0) {
-		x = lb_hash(x, b->p, b->len);
-		return lb_hash(x ^ top->port, top->host.p, top->host.len);
+		x = sip_hash64(x, b->p, b->len);
+		return sip_hash64(x ^ top->port, top->host.p, top->host.len);
 	}
-	x = lb_hash(x ^ callid_hash, vh->value.p, (size_t)(top_end - vh->value.p));
-	x = lb_hash(x ^ cseq, from->p, from->len);
-	return lb_hash(x ^ 0x2543, m->ruri.p, m->ruri.len);
+	x = sip_hash64(x ^ callid_hash, vh->value.p, (size_t)(top_end - vh->value.p));
+	x = sip_hash64(x ^ cseq, from->p, from->len);
+	return sip_hash64(x ^ 0x2543, m->ruri.p, m->ruri.len);
 }
 
 /* Does any Via of ours carry loop hash `loop`? 1 loop, 0 none; *spiral when a
@@ -404,7 +346,7 @@ pr_loop_check(const struct proxy_conf *pc, const struct sip_msg *m, const struct
 			if (p < end)
 				goto parse;
 		}
-		p = pr_skip_lws(p + 1, end);
+		p = sip_skip_lws(p + 1, end);
 parse:
 		if (++guard > SIP_MAX_HDRS * 8 || sip_via_parse(&vb, p, end, &next) != 0)
 			return 0;
@@ -414,16 +356,6 @@ parse:
 }
 
 /* ---- replies ---- */
-
-static int
-pr_drop(struct proxy_worker *w, struct proxy_result *res, enum proxy_counter why)
-{
-	w->st.c[why]++;
-	res->action = PROXY_DROP;
-	res->drop = (uint16_t)why;
-	res->len = 0;
-	return PROXY_DROP;
-}
 
 /* A header value without a bare CR (folding is CRLF + WS). */
 static int
@@ -487,9 +419,9 @@ pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *
 	enum proxy_counter c;
 
 	if (m->method == SIP_METHOD_ACK)
-		return pr_drop(w, res, PROXY_C_ack_not_replied);
+		return proxy_result_drop(w, res, PROXY_C_ack_not_replied);
 	if (!pr_copyable(m))
-		return pr_drop(w, res, PROXY_C_request_unanswerable);
+		return proxy_result_drop(w, res, PROXY_C_request_unanswerable);
 	n = sip_addr_fmt(rcv, sizeof(rcv), src->family, src->addr);
 	if (n > 0) {
 		rv.received = rcv;
@@ -498,7 +430,7 @@ pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *
 	}
 	sip_reply_init(&r, out, cap);
 	if (sip_reply_begin(&r, m, status, reason, &rv) != 0)
-		return pr_drop(w, res, PROXY_C_reply_failed);
+		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 	if (xname != NULL) {
 		sip_reply_puts(&r, xname);
 		sip_reply_put(&r, ": ", 2);
@@ -511,7 +443,7 @@ pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *
 	}
 	len = sip_reply_end(&r);
 	if (len == 0)
-		return pr_drop(w, res, PROXY_C_reply_failed);
+		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 	switch (status) {
 	case 400: c = PROXY_C_replied_400; break;
 	case 404: c = PROXY_C_replied_404; break;
@@ -558,112 +490,65 @@ pr_reply_400(struct proxy_worker *w, const struct sip_msg *m, const struct lb_ad
 
 /* The received top via-parm with ;received= and ;rport=PORT (RFC 3581). */
 static void
-pr_put_top_via(struct pr_out *o, const struct sip_hdr *h, const struct sip_via *v,
+pr_put_top_via(struct sip_reply *o, const struct sip_hdr *h, const struct sip_via *v,
 	       const char *top_next, const struct sip_str *rcv, uint16_t rport,
 	       int add_received)
 {
-	const char *vp = h->value.p, *e, *p, *q;
+	const char *vp = h->value.p, *e;
 
 	if (v->received.p == NULL && v->params.p != NULL) {
 		/* the usual case: no received yet; ;rport gets its value in place */
 		e = v->params.p + v->params.len;
 		if (v->rport_str.p != NULL && v->rport_str.len == 0) {
-			pr_put(o, vp, (size_t)(v->rport_str.p - vp));
-			PR_PUTS(o, "=");
-			pr_put_u32(o, rport);
-			pr_put(o, v->rport_str.p, (size_t)(e - v->rport_str.p));
+			sip_reply_put(o, vp, (size_t)(v->rport_str.p - vp));
+			sip_reply_puts(o, "=");
+			sip_reply_put_u32(o, rport);
+			sip_reply_put(o, v->rport_str.p, (size_t)(e - v->rport_str.p));
 		} else {
-			pr_put(o, vp, (size_t)(e - vp));
+			sip_reply_put(o, vp, (size_t)(e - vp));
 		}
 	} else if (v->params.p == NULL) {
-		e = top_next;
-		while (e > vp && pr_lws(e[-1]))
-			e--;
-		pr_put(o, vp, (size_t)(e - vp));
+		e = sip_trim_lws(vp, top_next);
+		sip_reply_put(o, vp, (size_t)(e - vp));
 	} else {
-		pr_put(o, vp, (size_t)(v->params.p - 1 - vp));
-		p = v->params.p;
-		e = v->params.p + v->params.len;
-		while (p < e) {
-			const char *s, *ne, *pe;
-			int inq = 0;
-
-			for (q = p; q < e; q++) {       /* a parameter ends at an unquoted ';' */
-				if (*q == '\\' && inq && q + 1 < e)
-					q++;
-				else if (*q == '"')
-					inq = !inq;
-				else if (*q == ';' && !inq)
-					break;
-			}
-			s = pr_skip_lws(p, q);
-			pe = q;
-			while (pe > s && pr_lws(pe[-1]))
-				pe--;
-			ne = s;
-			while (ne < pe && *ne != '=' && !pr_lws(*ne))
-				ne++;
-			if (ne == pe && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5)) {
-				PR_PUTS(o, ";rport=");
-				pr_put_u32(o, rport);
-			} else if (!(add_received &&
-				     sip_str_lc_eq(s, (size_t)(ne - s), "received", 8))) {
-				PR_PUTS(o, ";");
-				pr_put(o, s, (size_t)(pe - s));
-			}
-			p = q + 1;
-		}
+		sip_reply_put(o, vp, (size_t)(v->params.p - 1 - vp));
+		sip_reply_via_params(o, v, 1, rport, add_received);
 	}
 	if (add_received) {
-		PR_PUTS(o, ";received=");
-		pr_put_str(o, rcv);
+		sip_reply_puts(o, ";received=");
+		sip_reply_put_str(o, rcv);
 	}
 	if (top_next < vp + h->value.len)       /* ", next via-parm ..." */
-		pr_put(o, top_next, (size_t)(vp + h->value.len - top_next));
+		sip_reply_put(o, top_next, (size_t)(vp + h->value.len - top_next));
 }
 
 /* The Route values to send: prepend, kept, append; 0 when none. */
 static int
-pr_put_routes(struct pr_out *o, const struct pr_plan *pl)
+pr_put_routes(struct sip_reply *o, const struct pr_plan *pl)
 {
 	int i, n = 0;
 
 	if (pl->prepend.p == NULL && pl->append.p == NULL && pl->r_first >= pl->r_last)
 		return 0;
-	PR_PUTS(o, "Route: ");
+	sip_reply_puts(o, "Route: ");
 	if (pl->prepend.p != NULL) {
-		pr_put_str(o, &pl->prepend);
+		sip_reply_put_str(o, &pl->prepend);
 		n++;
 	}
 	for (i = pl->r_first; i < pl->r_last; i++, n++) {
 		if (n > 0)
-			PR_PUTS(o, ", ");
-		pr_put_str(o, &pl->routes[i].text);
+			sip_reply_puts(o, ", ");
+		sip_reply_put_str(o, &pl->routes[i].text);
 	}
 	if (pl->append.p != NULL) {
 		if (n > 0)
-			PR_PUTS(o, ", ");
-		PR_PUTS(o, "<");
-		pr_put_str(o, &pl->append);
-		PR_PUTS(o, ">");
+			sip_reply_puts(o, ", ");
+		sip_reply_puts(o, "<");
+		sip_reply_put_str(o, &pl->append);
+		sip_reply_puts(o, ">");
 	}
-	PR_PUTS(o, "\r\n");
+	sip_reply_puts(o, "\r\n");
 	return 1;
-}
-
-/* End of the line of header field i (after its LF). */
-static const char *
-pr_line_end(const struct sip_msg *m, unsigned i)
-{
-	const char *p, *end;
-
-	if (i + 1u < m->n_hdrs)
-		return m->hdrs[i + 1].name.p;
-	p = m->hdrs[i].value.p + m->hdrs[i].value.len;
-	end = m->buf + m->body_off;
-	while (p < end && *p != '\n')
-		p++;
-	return p < end ? p + 1 : end;
 }
 
 struct pr_fwd {
@@ -683,34 +568,35 @@ static size_t
 pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_plan *pl,
 	 const struct pr_fwd *f, char *out, size_t cap)
 {
-	struct pr_out o = { out, out + cap, 0 };
+	struct sip_reply o;
 	const char *from, *body_end = m->body.p + m->body.len;
 	int first_via = m->first[SIP_HDR_VIA], first_route = m->first[SIP_HDR_ROUTE];
 	int routes_done = 0;
 	unsigned i;
 
+	sip_reply_init(&o, out, cap);
 	/* Request-Line */
 	if (!pl->ruri_changed) {
-		pr_put(&o, m->method_str.p, (size_t)(m->hdrs[0].name.p - m->method_str.p));
+		sip_reply_put(&o, m->method_str.p, (size_t)(m->hdrs[0].name.p - m->method_str.p));
 	} else {
-		pr_put_str(&o, &m->method_str);
-		PR_PUTS(&o, " ");
-		pr_put_str(&o, &pl->ruri_s);
-		PR_PUTS(&o, " SIP/2.0\r\n");
+		sip_reply_put_str(&o, &m->method_str);
+		sip_reply_puts(&o, " ");
+		sip_reply_put_str(&o, &pl->ruri_s);
+		sip_reply_puts(&o, " SIP/2.0\r\n");
 	}
 	/* our fields first: Via, Record-Route, Max-Forwards when absent */
-	PR_PUTS(&o, "Via: SIP/2.0/UDP ");
-	pr_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
-	PR_PUTS(&o, ";branch=");
-	pr_put(&o, f->branch, PROXY_BRANCH_LEN);
-	PR_PUTS(&o, ";rport\r\n");
+	sip_reply_puts(&o, "Via: SIP/2.0/UDP ");
+	sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
+	sip_reply_puts(&o, ";branch=");
+	sip_reply_put(&o, f->branch, PROXY_BRANCH_LEN);
+	sip_reply_puts(&o, ";rport\r\n");
 	if (pc->record_route) {
-		PR_PUTS(&o, "Record-Route: <sip:");
-		pr_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
-		PR_PUTS(&o, ";lr>\r\n");
+		sip_reply_puts(&o, "Record-Route: <sip:");
+		sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
+		sip_reply_puts(&o, ";lr>\r\n");
 	}
 	if (!f->has_mf)
-		PR_PUTS(&o, "Max-Forwards: 70\r\n");
+		sip_reply_puts(&o, "Max-Forwards: 70\r\n");
 	if (pl->route_edit && first_route == SIP_HDR_NONE)
 		routes_done = pr_put_routes(&o, pl) | 1;
 	/* the received fields; unchanged runs in one copy */
@@ -722,32 +608,32 @@ pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_p
 		case SIP_HDR_VIA:
 			if ((int)i != first_via || !f->via_rewrite)
 				continue;
-			pr_put(&o, from, (size_t)(h->name.p - from));
-			PR_PUTS(&o, "Via: ");
+			sip_reply_put(&o, from, (size_t)(h->name.p - from));
+			sip_reply_puts(&o, "Via: ");
 			pr_put_top_via(&o, h, f->top, f->top_next, &f->rcv, f->rport,
 				       f->add_received);
-			PR_PUTS(&o, "\r\n");
+			sip_reply_puts(&o, "\r\n");
 			break;
 		case SIP_HDR_MAX_FORWARDS:
-			pr_put(&o, from, (size_t)(h->name.p - from));
-			PR_PUTS(&o, "Max-Forwards: ");
-			pr_put_u32(&o, f->mf - 1);
-			PR_PUTS(&o, "\r\n");
+			sip_reply_put(&o, from, (size_t)(h->name.p - from));
+			sip_reply_puts(&o, "Max-Forwards: ");
+			sip_reply_put_u32(&o, f->mf - 1);
+			sip_reply_puts(&o, "\r\n");
 			break;
 		case SIP_HDR_ROUTE:
 			if (!pl->route_edit)
 				continue;
-			pr_put(&o, from, (size_t)(h->name.p - from));
+			sip_reply_put(&o, from, (size_t)(h->name.p - from));
 			if (!routes_done)
 				routes_done = pr_put_routes(&o, pl) | 1;
 			break;
 		default:
 			continue;
 		}
-		from = pr_line_end(m, i);
+		from = sip_msg_hdr_line_end(m, i);
 	}
-	pr_put(&o, from, (size_t)(body_end - from));
-	return o.overflow ? 0 : (size_t)(o.p - out);
+	sip_reply_put(&o, from, (size_t)(body_end - from));
+	return o.overflow ? 0 : o.len;
 }
 
 /* The binding of the AoR: Request-URI, Path or destination. 0 on success,
@@ -762,14 +648,14 @@ pr_binding(struct proxy_worker *w, struct pr_plan *pl, const struct proxy_bindin
 	const char *next;
 	int rc;
 
-	pl->ruri_s = pr_str(b->uri, b->uri + b->uri_len);
+	pl->ruri_s = sip_mkstr(b->uri, b->uri + b->uri_len);
 	pl->ruri_changed = 1;
 	if (b->path_len > 0) {
 		rc = sip_nameaddr_parse(&na, b->path, b->path + b->path_len,
 					SIP_NA_LIST | SIP_NA_NEED_BRACKETS, &next);
 		if (rc != 0 || sip_uri_parse(&u, na.uri.p, na.uri.len) != 0)
 			return 500;
-		pl->prepend = pr_str(b->path, b->path + b->path_len);
+		pl->prepend = sip_mkstr(b->path, b->path + b->path_len);
 		pl->route_edit = 1;
 		rc = pr_uri_dest(&u, &res->dst);
 		if (rc != 0)
@@ -880,7 +766,7 @@ proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets
 	pc->default_set = c->proxy.default_set;
 	pc->sets = sets;
 	pc->default_lb = sets != NULL ? lb_set_find(sets, pc->default_set) : NULL;
-	pc->seed = lb_hash(lb_hash(0x7373737373737373ull, pc->adv_text[0], pc->adv_len[0]),
+	pc->seed = sip_hash64(sip_hash64(0x7373737373737373ull, pc->adv_text[0], pc->adv_len[0]),
 			   pc->adv_text[1], pc->adv_len[1]);
 	return 0;
 }
@@ -931,21 +817,14 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	size_t n;
 	int rc, spiral, fam;
 
-	res->action = PROXY_DROP;
-	res->target = PROXY_T_NONE;
-	res->status = 0;
-	res->drop = 0;
-	res->member = -1;
-	res->set = 0;
-	res->seq = 0;
-	res->len = 0;
+	proxy_result_init(res, 0);
 	if (!m->is_request)
-		return pr_drop(w, res, PROXY_C_reply_failed);
+		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 
 	/* 1. the fields a proxy needs */
 	vh = sip_msg_hdr(m, SIP_HDR_VIA);
 	if (vh == NULL)
-		return pr_drop(w, res, PROXY_C_reply_failed);
+		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 	rc = vh->value.len == 0 ? -SIP_ERR_EMPTY_VALUE :
 	     sip_via_parse(&top, vh->value.p, vh->value.p + vh->value.len, &top_next);
 	if (rc != 0)
@@ -1021,7 +900,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 			const char *q = memchr(ru.p, '?', ru.len);
 
 			pl.append = pl.ruri_s;
-			pl.ruri_s = q != NULL ? pr_str(ru.p, q) : ru;
+			pl.ruri_s = q != NULL ? sip_mkstr(ru.p, q) : ru;
 			pl.ruri_changed = 1;
 			pl.route_edit = 1;
 			pl.r_first++;
@@ -1029,7 +908,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		}
 		rc = pr_uri_dest(&u, &res->dst);
 		if (rc < 0)
-			return pr_drop(w, res, PROXY_C_bad_destination);
+			return proxy_result_drop(w, res, PROXY_C_bad_destination);
 		if (rc == 0) {
 			res->target = PROXY_T_ROUTE;
 			if (pl.strict)
@@ -1086,10 +965,10 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		PROXY_INC(w, to_backend);
 	}
 	if (lb_addr_unusable(&res->dst))
-		return pr_drop(w, res, PROXY_C_bad_destination);
+		return proxy_result_drop(w, res, PROXY_C_bad_destination);
 	fam = res->dst.family == 6 ? 1 : 0;
 	if (pc->adv[fam].family == 0)
-		return pr_drop(w, res, PROXY_C_bad_destination);
+		return proxy_result_drop(w, res, PROXY_C_bad_destination);
 
 	/* 5. the copy */
 	f.top = &top;
@@ -1113,7 +992,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	f.rport = src->port;
 	n = pr_write(pc, m, &pl, &f, out, cap);
 	if (n == 0)
-		return pr_drop(w, res, PROXY_C_out_overflow);
+		return proxy_result_drop(w, res, PROXY_C_out_overflow);
 	PROXY_INC(w, forwarded_requests);
 	res->action = PROXY_FORWARD;
 	res->len = n;

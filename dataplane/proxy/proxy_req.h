@@ -104,6 +104,31 @@ int proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct 
 int proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
 		   char *out, size_t cap, struct proxy_result *res);
 
+/* Start of proxy_request() / proxy_response(): nothing decided yet. */
+static inline void
+proxy_result_init(struct proxy_result *res, uint16_t status)
+{
+	res->action = PROXY_DROP;
+	res->target = PROXY_T_NONE;
+	res->status = status;
+	res->drop = 0;
+	res->member = -1;
+	res->set = 0;
+	res->seq = 0;
+	res->len = 0;
+}
+
+/* Count drop reason `why` on w and make res that drop; returns PROXY_DROP. */
+static inline int
+proxy_result_drop(struct proxy_worker *w, struct proxy_result *res, enum proxy_counter why)
+{
+	w->st.c[why]++;
+	res->action = PROXY_DROP;
+	res->drop = (uint16_t)why;
+	res->len = 0;
+	return PROXY_DROP;
+}
+
 /* ---- any thread ---- */
 
 const char *proxy_counter_name(enum proxy_counter c);   /* "forwarded_requests" */

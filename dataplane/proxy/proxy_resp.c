@@ -9,24 +9,9 @@
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
 #include "dataplane/sip/sip_parse.h"
+#include "dataplane/sip/sip_str.h"
 
 /* ---- small helpers ---- */
-
-static inline int
-rs_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int
-rs_drop(struct proxy_worker *w, struct proxy_result *res, enum proxy_counter why)
-{
-	w->st.c[why]++;
-	res->action = PROXY_DROP;
-	res->drop = (uint16_t)why;
-	res->len = 0;
-	return PROXY_DROP;
-}
 
 /* The probe a reply answers, when it comes from that member. */
 static int
@@ -39,12 +24,12 @@ rs_probe(struct proxy_worker *w, const struct sip_via *v, const struct lb_addr *
 	unsigned member;
 
 	if (lb_probe_branch_parse(v->branch.p, v->branch.len, &set_id, &member, &seq) != 0)
-		return rs_drop(w, res, PROXY_C_response_bad_via);
+		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 	set = sets != NULL ? lb_set_find(sets, set_id) : NULL;
 	if (set == NULL || member >= set->n)
-		return rs_drop(w, res, PROXY_C_response_bad_via);
+		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 	if (src != NULL && !lb_addr_eq(&set->m[member].addr, src))
-		return rs_drop(w, res, PROXY_C_probe_bad_source);
+		return proxy_result_drop(w, res, PROXY_C_probe_bad_source);
 	PROXY_INC(w, probe_replies);
 	res->action = PROXY_PROBE_REPLY;
 	res->set = set_id;
@@ -61,88 +46,68 @@ proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_
 {
 	const struct proxy_conf *pc = w->conf;
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA), *h2;
-	const char *vend, *next, *rest, *start, *body_end, *line_end, *p;
+	const char *vend, *next, *rest, *start, *body_end, *line_end;
 	struct sip_via top, nv;
 	struct lb_addr a;
 	size_t n, room;
 	char *o;
 
-	res->action = PROXY_DROP;
-	res->target = PROXY_T_NONE;
-	res->status = m->status;
-	res->drop = 0;
-	res->member = -1;
-	res->set = 0;
-	res->seq = 0;
-	res->len = 0;
+	proxy_result_init(res, m->status);
 	if (m->is_request || h == NULL || h->value.len == 0)
-		return rs_drop(w, res, PROXY_C_response_bad_via);
+		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 	vend = h->value.p + h->value.len;
 	if (sip_via_parse(&top, h->value.p, vend, &next) != 0)
-		return rs_drop(w, res, PROXY_C_response_bad_via);
+		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 
 	/* ours: our sent-by and one of our branch prefixes */
 	if (top.branch.p == NULL || top.branch.len < PROXY_BRANCH_PREFIX_LEN ||
 	    memcmp(top.branch.p, PROXY_BRANCH_PREFIX, PROXY_BRANCH_PREFIX_LEN - 1) != 0 ||
 	    lb_addr_parse(top.host.p, top.host.len, &a) != 0)
-		return rs_drop(w, res, PROXY_C_response_not_ours);
+		return proxy_result_drop(w, res, PROXY_C_response_not_ours);
 	a.port = top.port != 0 ? top.port : PROXY_DEFAULT_PORT;
 	if (!proxy_is_local(pc, &a))
-		return rs_drop(w, res, PROXY_C_response_not_ours);
+		return proxy_result_drop(w, res, PROXY_C_response_not_ours);
 	if (top.branch.len > LB_PROBE_PREFIX_LEN &&
 	    memcmp(top.branch.p, LB_PROBE_PREFIX, LB_PROBE_PREFIX_LEN) == 0)
 		return rs_probe(w, &top, src, res);
 	if (top.branch.len != PROXY_BRANCH_LEN || top.branch.p[PROXY_BRANCH_PREFIX_LEN - 1] != '-')
-		return rs_drop(w, res, PROXY_C_response_not_ours);
+		return proxy_result_drop(w, res, PROXY_C_response_not_ours);
 
 	/* the next via-parm: after ',' in this field, else the next Via field */
 	rest = NULL;
 	if (next < vend) {                      /* at ',' */
-		rest = next + 1;
-		while (rest < vend && rs_lws(*rest))
-			rest++;
+		rest = sip_skip_lws(next + 1, vend);
 		if (sip_via_parse(&nv, rest, vend, &next) != 0)
-			return rs_drop(w, res, PROXY_C_response_bad_via);
+			return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 	} else {
 		h2 = sip_msg_hdr_next(m, h);
 		if (h2 == NULL)
-			return rs_drop(w, res, PROXY_C_response_no_next_via);
+			return proxy_result_drop(w, res, PROXY_C_response_no_next_via);
 		if (h2->value.len == 0 ||
 		    sip_via_parse(&nv, h2->value.p, h2->value.p + h2->value.len, &next) != 0)
-			return rs_drop(w, res, PROXY_C_response_bad_via);
+			return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 	}
 	if (nv.received.p != NULL) {
 		if (lb_addr_parse(nv.received.p, nv.received.len, &res->dst) != 0)
-			return rs_drop(w, res, PROXY_C_response_bad_via);
+			return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 	} else if (lb_addr_parse(nv.host.p, nv.host.len, &res->dst) != 0) {
-		return rs_drop(w, res, PROXY_C_response_hostname);
+		return proxy_result_drop(w, res, PROXY_C_response_hostname);
 	}
 	res->dst.port = nv.rport != 0 ? nv.rport : nv.port != 0 ? nv.port : PROXY_DEFAULT_PORT;
 	if (lb_addr_unusable(&res->dst))
-		return rs_drop(w, res, PROXY_C_response_bad_via);
+		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 
 	/* the copy without our via-parm: [start, h) + rest of the field + [line_end, body_end) */
 	start = m->buf;
 	while (start < m->buf + m->len && (*start == '\r' || *start == '\n'))
 		start++;
 	body_end = m->body.p + m->body.len;
-	{
-		unsigned i = m->first[SIP_HDR_VIA];
-
-		if (i + 1u < m->n_hdrs) {
-			line_end = m->hdrs[i + 1].name.p;
-		} else {
-			p = vend;
-			while (p < m->buf + m->body_off && *p != '\n')
-				p++;
-			line_end = p < m->buf + m->body_off ? p + 1 : m->buf + m->body_off;
-		}
-	}
+	line_end = sip_msg_hdr_line_end(m, m->first[SIP_HDR_VIA]);
 	n = (size_t)(h->name.p - start) + (size_t)(body_end - line_end);
 	if (rest != NULL)
 		n += 5 + (size_t)(vend - rest) + 2;
 	if (n > cap)
-		return rs_drop(w, res, PROXY_C_out_overflow);
+		return proxy_result_drop(w, res, PROXY_C_out_overflow);
 	o = out;
 	room = (size_t)(h->name.p - start);
 	memcpy(o, start, room);

@@ -11,44 +11,10 @@
 
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
+#include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_parse.h"
 
 /* ---- any lcore: helpers ---- */
-
-static inline uint64_t
-reg_mum(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-
-	return (uint64_t)(r >> 64) ^ (uint64_t)r;
-}
-
-static inline uint64_t
-reg_rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* The last n <= 8 bytes as a word, with fixed-size loads only. */
-static inline uint64_t
-reg_tail(const uint8_t *p, size_t n)
-{
-	uint32_t x, y;
-
-	if (n == 8)
-		return reg_rd64(p);
-	if (n >= 4) {
-		memcpy(&x, p, 4);
-		memcpy(&y, p + n - 4, 4);
-		return (uint64_t)x << 32 | y;
-	}
-	if (n == 0)
-		return 0;
-	return (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
-}
 
 static inline int
 reg_hexval(char c)
@@ -142,42 +108,11 @@ reg_key_build(const struct reg_conf *c, const char *user, size_t ulen, int has_u
 	key->user_len = has_user ? (uint16_t)(o - 1) : key->len;
 	d = reg_domain_index(c, key->aor + o, hlen);
 	key->dom = d < 0 ? REG_DOM_NONE : (uint8_t)d;
-	key->digest = reg_hash64(key->aor, key->len, c->hash_seed);
+	key->digest = sip_hash64(c->hash_seed, key->aor, key->len);
 	return 0;
 }
 
 /* ---- any lcore: public ---- */
-
-/* wyhash-style: 16 bytes per multiply, keyed by seed, splitmix finish. */
-uint64_t
-reg_hash64(const void *p, size_t n, uint64_t seed)
-{
-	const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
-	const uint8_t *s = p;
-	uint64_t h = seed ^ 0x8ebc6af09c88c6e3ull, a = 0, b = 0;
-	size_t i = n;
-
-	while (i > 16) {
-		h = reg_mum(reg_rd64(s) ^ k0 ^ h, reg_rd64(s + 8) ^ k1);
-		s += 16;
-		i -= 16;
-	}
-	if (i > 8) {
-		a = reg_rd64(s);
-		b = reg_tail(s + 8, i - 8);
-	} else if (i == 8) {
-		a = reg_rd64(s);
-	} else {
-		a = reg_tail(s, i);
-	}
-	h = reg_mum(a ^ k0 ^ h, b ^ k1 ^ n);
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
-}
 
 size_t
 reg_user_norm(const char *p, size_t n, char *out, size_t cap)

@@ -19,6 +19,8 @@
 #include "config/cfg_types.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
+#include "dataplane/registrar/reg_wheel.h"
+#include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
 
@@ -181,7 +183,7 @@ reg_uri_hash(const struct reg_shard *s, const struct sip_uri *u, uint16_t *h)
 
 	if (n == 0)
 		return -1;
-	*h = (uint16_t)(reg_hash64(canon, n, s->conf.hash_seed) >> 48);
+	*h = (uint16_t)(sip_hash64(s->conf.hash_seed, canon, n) >> 48);
 	return 0;
 }
 
@@ -338,7 +340,7 @@ reg_req_read(struct reg_shard *s, const struct sip_msg *m, const struct reg_key 
 		return reg_fail(rq, 400, rc == 1 ? SIP_ERR_MISSING_HEADER : rc, SIP_HDR_CSEQ);
 	if (cseq.method_id != SIP_METHOD_REGISTER)
 		return reg_fail(rq, 400, SIP_ERR_CSEQ_MISMATCH, SIP_HDR_CSEQ);
-	rq->callid = reg_hash64(callid.p, callid.len, 0);
+	rq->callid = sip_hash64(0, callid.p, callid.len);
 	rq->cseq = cseq.seq;
 	/* Require (§8.2.2.3): we support path only */
 	if (sip_msg_hdr(m, SIP_HDR_REQUIRE) != NULL) {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Registrar store: byte strings split between a record and overflow blocks, the
- * AoR table (rte_hash of digests -> AoR records), binding records, and the
- * change events. Owning worker lcore only (see dataplane/reg_shard.h).
+ * AoR table (rte_hash of digests -> AoR records), binding records, the change
+ * events, and the expiry of due bindings (reg_shard_tick: the wheel yields
+ * them, the store removes them). Owning worker lcore only (see
+ * dataplane/reg_shard.h).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
+#include "dataplane/registrar/reg_wheel.h"
 
 /* ---- owning worker lcore: helpers ---- */
 
@@ -65,6 +68,14 @@ reg_b_release(struct reg_shard *s, uint32_t bi)
 	s->b_free = bi;
 	s->b_nfree++;
 	s->n_bindings--;
+}
+
+/* A due binding of the wheel: counted and removed, with its AoR when last. */
+static void
+reg_b_expire(struct reg_shard *s, uint32_t bi, uint64_t now_ms)
+{
+	REG_STAT_INC(s, expired);
+	reg_b_remove(s, bi, REG_EV_EXPIRE, now_ms, 1);
 }
 
 /* ---- owning worker lcore: internal API (reg_store.h), byte strings ---- */
@@ -301,6 +312,12 @@ reg_b_remove(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t n
 	reg_b_release(s, bi);
 	if (a->n == 0 && drop_empty_aor)
 		reg_aor_del(s, ai);
+}
+
+void
+reg_shard_tick(struct reg_shard *s, uint64_t now_ms)
+{
+	reg_wheel_advance(s, now_ms, reg_b_expire);
 }
 
 /* ---- owning worker lcore: internal API, events ---- */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Registrar internals shared by dataplane/reg_*.c (not for other modules): the
- * digest and normalisation of keys and URIs (reg_key.c), the record pools and
- * byte strings, the AoR table and the events (reg_store.c), the timer wheel
- * (reg_wheel.c). Everything here runs on the shard's owning lcore, except
- * where create/free say otherwise; see dataplane/reg_shard.h.
+ * normalisation of keys and URIs (reg_key.c; digests are sip_hash64()), the
+ * record pools and byte strings, the AoR table and the events (reg_store.c).
+ * The timer wheel has its own header (reg_wheel.h), which this layer calls and
+ * which calls nothing back. Everything here runs on the shard's owning lcore,
+ * except where create/free say otherwise; see dataplane/reg_shard.h.
  *
  * A stored byte string (a binding's uri + instance + path, an AoR's text) is its
  * first `cap` bytes in the record, then a chain of reg_ext blocks of
@@ -24,7 +25,6 @@
 
 /* ---- reg_key.c ---- */
 
-uint64_t reg_hash64(const void *p, size_t n, uint64_t seed);
 /* User part with %-escapes normalised into out; length, or SIZE_MAX when it does
  * not fit or an escape is broken. */
 size_t reg_user_norm(const char *p, size_t n, char *out, size_t cap);
@@ -78,11 +78,5 @@ void reg_b_remove(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint6
 		  int drop_empty_aor);
 
 void reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t now_ms);
-
-/* ---- reg_wheel.c ---- */
-
-void reg_wheel_start(struct reg_shard *s, uint64_t now_ms);
-void reg_wheel_add(struct reg_shard *s, uint32_t bi);     /* by b[bi].expires_ms */
-void reg_wheel_del(struct reg_shard *s, uint32_t bi);     /* before expires_ms changes */
 
 #endif /* SIPSHARD_DATAPLANE_REGISTRAR_REG_STORE_H */

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Registrar timer wheel (see dataplane/reg_shard.h): one doubly linked list of
- * bindings per slot of REG_WHEEL_MS, a binding in slot ceil(expires_ms /
- * REG_WHEEL_MS) modulo REG_WHEEL_SLOTS. Absolute slot `cur` is the next one to
- * process; every slot before it has been walked. Owning worker lcore only.
+ * Registrar timer wheel (see dataplane/registrar/reg_wheel.h): slot lists of
+ * bindings by expiry, and the bounded walk of the due slots. Owning worker
+ * lcore only.
  */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dataplane/registrar/reg_shard.h"
-#include "dataplane/registrar/reg_store.h"
+#include "dataplane/registrar/reg_types.h"
+#include "dataplane/registrar/reg_wheel.h"
 
 #define REG_WHEEL_MASK (REG_WHEEL_SLOTS - 1)
 
@@ -61,7 +60,7 @@ reg_wheel_del(struct reg_shard *s, uint32_t bi)
 }
 
 void
-reg_shard_tick(struct reg_shard *s, uint64_t now_ms)
+reg_wheel_advance(struct reg_shard *s, uint64_t now_ms, reg_wheel_expire_fn *expire)
 {
 	struct reg_wheel *w = &s->wheel;
 	uint64_t target = now_ms / REG_WHEEL_MS;
@@ -90,10 +89,8 @@ reg_shard_tick(struct reg_shard *s, uint64_t now_ms)
 			}
 			visits++;
 			next = s->b[bi].wnext;
-			if (s->b[bi].expires_ms <= now_ms) {
-				REG_STAT_INC(s, expired);
-				reg_b_remove(s, bi, REG_EV_EXPIRE, now_ms, 1);
-			}
+			if (s->b[bi].expires_ms <= now_ms)
+				expire(s, bi, now_ms);
 			bi = next;
 		}
 		w->cur++;

@@ -721,44 +721,53 @@ sip_date_check(const struct sip_str *v)
 }
 
 int
+sip_param_next(const char **pos, const char *end, struct sip_param *pa)
+{
+	const char *s = *pos, *q, *ne, *pe, *v;
+	int inq = 0;
+
+	if (s == NULL || s >= end)
+		return 0;
+	s = sip_skip_lws(s, end);
+	for (q = s; q < end; q++) {     /* the parameter ends at an unquoted ';' */
+		if (*q == '\\' && inq && q + 1 < end)
+			q++;
+		else if (*q == '"')
+			inq = !inq;
+		else if (*q == ';' && !inq)
+			break;
+	}
+	pe = sip_trim_lws(s, q);
+	for (ne = s; ne < pe && *ne != '=' && !sip_is_lws(*ne); ne++)
+		;
+	pa->text = sip_mkstr(s, pe);
+	pa->name = sip_mkstr(s, ne);
+	v = sip_skip_lws(ne, q);
+	if (v < q && *v == '=') {
+		v = sip_skip_lws(v + 1, q);
+		pa->value = sip_mkstr(v, sip_trim_lws(v, q));
+	} else {
+		pa->value = SIP_STR_NONE;
+	}
+	*pos = q < end ? q + 1 : end;
+	return 1;
+}
+
+int
 sip_param_find(const struct sip_str *params, const char *name, struct sip_str *value)
 {
 	const char *p = params->p, *end;
 	size_t n = strlen(name);
+	struct sip_param pa;
 
-	if (!p)
+	if (p == NULL)
 		return 1;
 	end = p + params->len;
-	while (p < end) {
-		const char *s = sip_skip_lws(p, end), *ne, *q;
-		int inq = 0;
-		/* the parameter ends at an unquoted ';' */
-		for (q = s; q < end; q++) {
-			if (*q == '\\' && inq && q + 1 < end)
-				q++;
-			else if (*q == '"')
-				inq = !inq;
-			else if (*q == ';' && !inq)
-				break;
-		}
-		ne = s;
-		while (ne < q && *ne != '=' && !(sip_cls(*ne) & SIP_C_LWS))
-			ne++;
-		if ((size_t)(ne - s) == n && sip_lc_eq(s, name, n)) {
-			const char *v = sip_skip_lws(ne, q), *ve = q;
-			if (v < q && *v == '=') {
-				v = sip_skip_lws(v + 1, q);
-				while (ve > v && (sip_cls(ve[-1]) & SIP_C_LWS))
-					ve--;
-				*value = sip_mkstr(v, ve);
-			} else {
-				value->p = NULL;
-				value->len = 0;
-			}
+	while (sip_param_next(&p, end, &pa))
+		if (sip_str_lc_eq(pa.name.p, pa.name.len, name, n)) {
+			*value = pa.value;
 			return 0;
 		}
-		p = q + 1;
-	}
 	return 1;
 }
 

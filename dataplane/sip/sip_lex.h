@@ -6,7 +6,9 @@
  *
  * Inside a header value the only CR and LF are those of line folding (the
  * splitter guarantees a CRLF there is followed by SP or HTAB), so value scanners
- * treat CR and LF as linear white space (class SIP_C_LWS).
+ * treat CR and LF as linear white space (class SIP_C_LWS). The LWS scanners,
+ * the case-insensitive compare and sip_mkstr() are in sip_str.h, which modules
+ * outside dataplane/sip include instead of this header.
  */
 #ifndef SIPSHARD_DATAPLANE_SIP_SIP_LEX_H
 #define SIPSHARD_DATAPLANE_SIP_SIP_LEX_H
@@ -17,6 +19,7 @@
 #include <tmmintrin.h>
 #endif
 
+#include "dataplane/sip/sip_str.h"
 #include "dataplane/sip/sip_types.h"
 
 enum {
@@ -117,12 +120,6 @@ sip_skip(const char *p, const char *end, uint32_t cls)
 	return p;
 }
 
-static inline const char *
-sip_skip_lws(const char *p, const char *end)
-{
-	return sip_skip(p, end, SIP_C_LWS);
-}
-
 static inline int
 sip_hexval(char c)
 {
@@ -162,37 +159,6 @@ sip_skip_esc(const char *p, const char *end, uint32_t cls)
 		}
 	}
 	return p;
-}
-
-/* Case-insensitive compare of p[0..n) with a lower-case literal of length n.
- * Only A-Z fold (an OR with 0x20 would also match CR against '-'). */
-static inline int
-sip_lc_eq(const char *p, const char *lc, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)p[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (uint8_t)(c + 32);
-		if (c != (uint8_t)lc[i])
-			return 0;
-	}
-	return 1;
-}
-
-static inline int
-sip_str_lc_eq(const char *p, size_t len, const char *lc, size_t n)
-{
-	return len == n && sip_lc_eq(p, lc, n);
-}
-
-#define SIP_STR_NONE ((struct sip_str){ NULL, 0 })
-
-static inline struct sip_str
-sip_mkstr(const char *p, const char *e)
-{
-	struct sip_str s = { p, (uint16_t)(e - p) };
-	return s;
 }
 
 /* p at '"': returns the octet after the closing quote, or NULL when the string

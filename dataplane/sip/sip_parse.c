@@ -449,12 +449,10 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 			ve--;
 		if (vs < ve && *vs == ' ')
 			vs++;
-		if (__builtin_expect(vs < ve && (sip_cls(ve[-1]) & SIP_C_LWS), 0))
-			while (ve > vs && (sip_cls(ve[-1]) & SIP_C_LWS))
-				ve--;
-		if (__builtin_expect(vs < ve && (sip_cls(*vs) & SIP_C_LWS), 0))
-			while (vs < ve && (sip_cls(*vs) & SIP_C_LWS))
-				vs++;
+		if (__builtin_expect(vs < ve && sip_is_lws(ve[-1]), 0))
+			ve = sip_trim_lws(vs, ve);
+		if (__builtin_expect(vs < ve && sip_is_lws(*vs), 0))
+			vs = sip_skip_lws(vs, ve);
 		if (n >= SIP_MAX_HDRS)
 			return split_fail(m, n, seen, SIP_ERR_TOO_MANY_HEADERS, SIP_HDR_OTHER, name);
 		id = hdr_lookup(name, (size_t)(ne - name));

@@ -95,6 +95,23 @@ sip_msg_hdr_next(const struct sip_msg *m, const struct sip_hdr *h)
 	return h->next == SIP_HDR_NONE ? NULL : &m->hdrs[h->next];
 }
 
+/* End of the line of header field i (after its LF; for the last field, where
+ * its line ends before the body): what a copy that leaves the field out
+ * resumes from. */
+static inline const char *
+sip_msg_hdr_line_end(const struct sip_msg *m, unsigned i)
+{
+	const char *p, *end;
+
+	if (i + 1u < m->n_hdrs)
+		return m->hdrs[i + 1].name.p;
+	p = m->hdrs[i].value.p + m->hdrs[i].value.len;
+	end = m->buf + m->body_off;
+	while (p < end && *p != '\n')
+		p++;
+	return p < end ? p + 1 : end;
+}
+
 /* ---- any thread: lazy accessors of one message ---- */
 
 /* Each returns 0, 1 when the header field is absent (output untouched), or
@@ -145,9 +162,19 @@ int sip_ctype_parse(struct sip_ctype *ct, const struct sip_str *v);
 int sip_date_check(const struct sip_str *v);          /* rfc1123-date, GMT */
 int sip_text_check(const struct sip_str *v);          /* TEXT-UTF8 and LWS only */
 
-/* Find parameter `name` (case-insensitive) in a raw parameter string such as
- * sip_uri.params, sip_via.params or sip_nameaddr.params: 0 and *value (absent
- * p for a parameter without value; quotes kept), or 1 when it is not there. */
+/* The one walker of a raw parameter string such as sip_uri.params,
+ * sip_via.params or sip_nameaddr.params (the text after the first ';'), for
+ * those who look parameters up or rewrite them (sip_param_find, the Via
+ * rewrites of sip_reply and the proxy); the sub-parsers check the grammar with
+ * their own scanner. *pos starts at params.p (NULL: no parameters) and end is
+ * params.p + params.len. Returns 1 with the next parameter in *pa (it ends at
+ * an unquoted ';'; an empty one between two ';' has an empty text), 0 at the
+ * end. Tolerant: it never fails, whatever the octets. */
+int sip_param_next(const char **pos, const char *end, struct sip_param *pa);
+
+/* Find parameter `name` (case-insensitive) in a raw parameter string: 0 and
+ * *value (absent p for a parameter without value; quotes kept), or 1 when it
+ * is not there. */
 int sip_param_find(const struct sip_str *params, const char *name, struct sip_str *value);
 
 /* IPv6 reference check (RFC 3261 ABNF, also the RFC 5118 §4.10 forms). p/len

@@ -8,64 +8,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dataplane/sip/sip_lex.h"
+#include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
+#include "dataplane/sip/sip_str.h"
 
 /* ---- any thread: helpers ---- */
-
-static int
-rp_is_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The last n < 8 bytes of a string as a word, without a variable-size copy. */
-static inline uint64_t
-rp_tail(const char *p, size_t n)
-{
-	uint32_t x, y;
-
-	if (n >= 4) {
-		memcpy(&x, p, 4);
-		memcpy(&y, p + n - 4, 4);
-		return (uint64_t)x << 32 | y;
-	}
-	if (n == 0)
-		return 0;
-	return (uint64_t)(uint8_t)p[0] << 16 | (uint64_t)(uint8_t)p[n >> 1] << 8 |
-	       (uint8_t)p[n - 1];
-}
-
-/* Hash of p[0..n) continued from h: four independent multiply lanes over 32-byte
- * steps (short dependency chains), then 8-byte steps. */
-static uint64_t
-rp_hash(uint64_t h, const char *p, size_t n)
-{
-	const uint64_t k = 0x9e3779b97f4a7c15ull;
-	uint64_t a = h, b = h ^ 0x6a09e667f3bcc909ull, c = h ^ 0xbb67ae8584caa73bull;
-	uint64_t d = h ^ 0x3c6ef372fe94f82bull, w[4];
-
-	for (; n >= 32; p += 32, n -= 32) {
-		memcpy(w, p, 32);
-		a = (a ^ w[0]) * k;
-		b = (b ^ w[1]) * k;
-		c = (c ^ w[2]) * k;
-		d = (d ^ w[3]) * k;
-		a ^= a >> 29;
-		b ^= b >> 29;
-		c ^= c >> 29;
-		d ^= d >> 29;
-	}
-	h = a ^ (b * 3) ^ (c * 5) ^ (d * 7);
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(w, p, 8);
-		h = (h ^ w[0]) * k;
-		h ^= h >> 29;
-	}
-	h = (h ^ rp_tail(p, n) ^ ((uint64_t)n << 56)) * k;
-	return h ^ (h >> 29);
-}
 
 static char *
 rp_u32(char *end, uint32_t v)
@@ -164,63 +112,19 @@ rp_host_is(const struct sip_str *host, const char *addr, size_t n)
 	return 1;
 }
 
-/* The slow rewrite of the top via-parm: parameter by parameter. */
-static void
-rp_via_params(struct sip_reply *r, const struct sip_via *v, const struct sip_reply_via *via,
-	      int add_received)
-{
-	const char *p = v->params.p, *e = v->params.p + v->params.len, *q;
-
-	while (p < e) {
-		const char *s, *ne, *pe;
-		int inq = 0;
-
-		for (q = p; q < e; q++) {     /* the parameter ends at an unquoted ';' */
-			if (*q == '\\' && inq && q + 1 < e)
-				q++;
-			else if (*q == '"')
-				inq = !inq;
-			else if (*q == ';' && !inq)
-				break;
-		}
-		s = p;
-		while (s < q && rp_is_lws(*s))
-			s++;
-		pe = q;
-		while (pe > s && rp_is_lws(pe[-1]))
-			pe--;
-		ne = s;
-		while (ne < pe && *ne != '=' && !rp_is_lws(*ne))
-			ne++;
-		if (via->rport != 0 && sip_str_lc_eq(s, (size_t)(ne - s), "rport", 5) && ne == pe) {
-			sip_reply_puts(r, ";rport=");
-			sip_reply_put_u32(r, via->rport);
-		} else if (!(add_received && sip_str_lc_eq(s, (size_t)(ne - s), "received", 8))) {
-			sip_reply_put(r, ";", 1);
-			sip_reply_put(r, s, (size_t)(pe - s));
-		}
-		p = q + 1;
-	}
-}
-
 /* Where ";received=VALUE" starts, from the parsed value: NULL if not recognised. */
 static const char *
 rp_received_start(const struct sip_via *v)
 {
 	const char *q = v->received.p, *lo = v->params.p;
 
-	while (q > lo && rp_is_lws(q[-1]))
-		q--;
+	q = sip_trim_lws(lo, q);
 	if (q <= lo || q[-1] != '=')
 		return NULL;
-	q--;
-	while (q > lo && rp_is_lws(q[-1]))
-		q--;
+	q = sip_trim_lws(lo, q - 1);
 	if (q - lo < 8 || !sip_str_lc_eq(q - 8, 8, "received", 8))
 		return NULL;
-	q -= 8;
-	while (q > lo && rp_is_lws(q[-1]))
-		q--;
+	q = sip_trim_lws(lo, q - 8);
 	return q > lo && q[-1] == ';' ? q - 1 : (q == lo && lo[-1] == ';' ? lo - 1 : NULL);
 }
 
@@ -241,9 +145,7 @@ rp_top_via(struct sip_reply *r, const struct sip_hdr *h, const struct sip_reply_
 		       (v.rport_str.p != NULL ||
 			!rp_host_is(&v.host, via->received, via->received_len));
 	if (v.params.p == NULL) {
-		e = next;
-		while (e > vp && rp_is_lws(e[-1]))
-			e--;
+		e = sip_trim_lws(vp, next);
 		sip_reply_put(r, vp, (size_t)(e - vp));
 		goto tail;
 	}
@@ -282,7 +184,7 @@ rp_top_via(struct sip_reply *r, const struct sip_hdr *h, const struct sip_reply_
 	goto tail;
 slow:
 	sip_reply_put(r, vp, (size_t)(v.params.p - 1 - vp));
-	rp_via_params(r, &v, via, add_received);
+	sip_reply_via_params(r, &v, via->rport != 0, via->rport, add_received);
 tail:
 	if (add_received) {
 		sip_reply_puts(r, ";received=");
@@ -342,6 +244,26 @@ sip_reply_add_u32(struct sip_reply *r, const char *name, uint32_t v)
 	sip_reply_put(r, ": ", 2);
 	sip_reply_put_u32(r, v);
 	sip_reply_crlf(r);
+}
+
+void
+sip_reply_via_params(struct sip_reply *r, const struct sip_via *v, int fill_rport,
+		     uint16_t rport, int drop_received)
+{
+	const char *p = v->params.p;
+	struct sip_param pa;
+
+	while (sip_param_next(&p, v->params.p + v->params.len, &pa)) {
+		if (fill_rport && pa.name.len == pa.text.len &&
+		    sip_str_lc_eq(pa.name.p, pa.name.len, "rport", 5)) {
+			sip_reply_puts(r, ";rport=");
+			sip_reply_put_u32(r, rport);
+		} else if (!(drop_received &&
+			     sip_str_lc_eq(pa.name.p, pa.name.len, "received", 8))) {
+			sip_reply_put(r, ";", 1);
+			sip_reply_put(r, pa.text.p, pa.text.len);
+		}
+	}
 }
 
 size_t
@@ -493,17 +415,12 @@ sip_reply_tag(const struct sip_msg *m, char out[SIP_REPLY_TAG_LEN + 1])
 	uint64_t x = 0xcbf29ce484222325ull;
 	unsigned i;
 
-	/* the raw values: the same in a retransmission, no parsing needed */
+	/* the raw values: the same in a retransmission, no parsing needed; XXH3
+	 * avalanches, so close inputs give unrelated tags */
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		h = sip_msg_hdr(m, ids[i]);
-		x = h != NULL ? rp_hash(x, h->value.p, h->value.len) : rp_hash(x, "", 0);
+		x = h != NULL ? sip_hash64(x, h->value.p, h->value.len) : sip_hash64(x, "", 0);
 	}
-	/* final avalanche (splitmix64) so that close inputs give unrelated tags */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
 	for (i = 0; i < SIP_REPLY_TAG_LEN; i++)
 		out[i] = hex[(x >> (60 - 4 * i)) & 0xf];
 	out[SIP_REPLY_TAG_LEN] = '\0';

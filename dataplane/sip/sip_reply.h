@@ -19,7 +19,8 @@
  *     another transaction another one.
  * The caller then appends its own header fields (sip_reply_add*(), or the raw
  * sip_reply_put*() for a field built piecewise) and sip_reply_end() closes the
- * header section with `Content-Length: 0`.
+ * header section with `Content-Length: 0`. The bounded writer (sip_reply_init,
+ * sip_reply_put*) is also the proxy's, for the forwarded copy of a request.
  *
  * Invariants. No write ever goes past `cap`: a write that does not fit sets
  * `overflow`, every later write is ignored and sip_reply_end() returns 0. No
@@ -78,7 +79,16 @@ void sip_reply_add_date(struct sip_reply *r, uint64_t unix_s);
 
 /* Raw pieces, for a header field built in parts (end it with sip_reply_crlf()). */
 static inline void sip_reply_put(struct sip_reply *r, const char *p, size_t n);
+static inline void sip_reply_put_str(struct sip_reply *r, const struct sip_str *s);
 void sip_reply_put_u32(struct sip_reply *r, uint32_t v);
+
+/* The parameters of a parsed via-parm (v->params) one by one, each as ";" and
+ * its text (sip_param_next()), except: a valueless ;rport becomes ;rport=RPORT
+ * when fill_rport, and ;received is left out when drop_received. The slow path
+ * of the Via rewrites (RFC 3261 §18.2.1, RFC 3581) of sip_reply_begin() and of
+ * the proxy's forwarded requests. */
+void sip_reply_via_params(struct sip_reply *r, const struct sip_via *v, int fill_rport,
+			  uint16_t rport, int drop_received);
 
 /* "Content-Length: 0\r\n\r\n". Returns the length of the response, or 0 when any
  * write did not fit. */
@@ -152,6 +162,12 @@ static inline void
 sip_reply_puts(struct sip_reply *r, const char *s)
 {
 	sip_reply_put(r, s, strlen(s));
+}
+
+static inline void
+sip_reply_put_str(struct sip_reply *r, const struct sip_str *s)
+{
+	sip_reply_put(r, s->p, s->len);
 }
 
 static inline void

@@ -262,6 +262,13 @@ struct sip_via {
 	int16_t ttl;                /* -1: absent */
 };
 
+/* One parameter of a raw parameter string, as sip_param_next() cuts it. */
+struct sip_param {
+	struct sip_str text;        /* the whole parameter, LWS around it removed */
+	struct sip_str name;        /* up to '=' or LWS */
+	struct sip_str value;       /* after '=', LWS removed, quotes kept; p NULL: no '=' */
+};
+
 /* name-addr / addr-spec with header parameters (From, To, Contact, Route, ...). */
 struct sip_nameaddr {
 	struct sip_str display;     /* raw display name (quotes included), or absent */
