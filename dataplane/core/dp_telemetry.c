@@ -182,6 +182,7 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	unsigned int nlc = ctx->n_workers + 1u, k;
 	struct rte_tel_data *drops;
 	struct dp_stats sum;
+	unsigned long one = nlc;
 	int rc;
 
 	if (params != NULL && *params != '\0') {
@@ -190,6 +191,7 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 
 		if (*end != '\0' || i >= nlc)
 			return -EINVAL;
+		one = i;
 		sum = ctx->lcores[i]->stats;
 	} else {
 		struct dp_stats *all = calloc(nlc, sizeof(*all));
@@ -214,8 +216,7 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
 	rc = add_sip(d, &sum.sip);
 	if (rc == 0 && ctx->proxy_conf != NULL)
-		rc = add_proxy(d, ctx, params != NULL && *params != '\0' ? strtoul(params, NULL, 10) : nlc,
-			       nlc);
+		rc = add_proxy(d, ctx, one, nlc);
 	return rc;
 }
 
@@ -252,8 +253,6 @@ tel_nodes(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	return 0;
 }
 
-/* Registrations: {"aors":N,"contacts":M} summed over the shards (each answers
- * for itself through its query slot: the shard tables have one reader, their worker). */
 /* {"n_members":N,"m0":{"set":1,"uri":"sip:...","weight":2,"state":"up","misses":0}, ...}:
  * read from the backend sets with the atomic loads lb_member_next() uses. */
 static int
@@ -283,21 +282,25 @@ tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 	return 0;
 }
 
+/* Registrations: {"aors":N,"contacts":M} summed over the shards (each answers
+ * for itself through its query slot: the shard tables have one reader, their worker). */
 static int
 tel_contacts(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
-	unsigned long long aors = 0, contacts = 0, a, b;
-	char out[128];
+	uint64_t aors = 0, contacts = 0;
+	struct dp_contact_counts cnt;
+	char out[sizeof(cnt) + 1];
 	unsigned int s;
 
 	if (tel_ctx->shared == NULL)
 		return -ENOTSUP;
 	for (s = 0; s < tel_ctx->n_workers; s++) {
-		if (dp_shared_query(tel_ctx->shared, s, DP_QUERY_CONTACTS_COUNT, "", out, sizeof(out), 1000) < 0 ||
-		    sscanf(out, "{\"aors\":%llu,\"contacts\":%llu", &a, &b) != 2)
+		if (dp_shared_query(tel_ctx->shared, s, DP_QUERY_CONTACTS_COUNT, "", out, sizeof(out), 1000) !=
+		    (int)sizeof(cnt))
 			return -EIO;
-		aors += a;
-		contacts += b;
+		memcpy(&cnt, out, sizeof(cnt));
+		aors += cnt.aors;
+		contacts += cnt.contacts;
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "aors", aors);
