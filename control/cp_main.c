@@ -40,6 +40,9 @@
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
+#include "dataplane/proxy/proxy_req.h"
+#include "dataplane/registrar/reg_shard.h"
+#include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
 #include "proto/msg_codec.h"
 
@@ -316,18 +319,74 @@ adm_events(void *arg, json_t *j, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *
+adm_method_name(unsigned int i)
+{
+	return i == SIP_METHOD_OTHER ? "other" : sip_method_name(i);
+}
+
+static const char *
+adm_class_name(unsigned int i)
+{
+	static const char *const k[DP_SIP_CLASSES] = { "", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
+
+	return k[i];
+}
+
+/* Parser verdicts in lower case ("short_body"), as telemetry names them. */
+static const char *
+adm_sip_err_name(unsigned int i)
+{
+	static char names[SIP_ERR__COUNT][32];
+	const char *s;
+	size_t k;
+
+	if (i == SIP_ERR_OK)
+		return NULL;
+	if (names[i][0] == '\0') {
+		s = sip_err_name((int)i);
+		for (k = 0; s[k] != '\0' && k < sizeof(names[i]) - 1; k++)
+			names[i][k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] - 'A' + 'a' : s[k]);
+	}
+	return names[i];
+}
+
+static const char *
+adm_proxy_name(unsigned int i)
+{
+	return proxy_counter_name((enum proxy_counter)i);
+}
+
+static const char *
+adm_reg_name(unsigned int i)
+{
+	return reg_stat_name((enum reg_stat)i);
+}
+
+/* Per lcore: the dataplane counters and drops (as before). Then summed over the
+ * lcores: "sip" (requests by method, responses received and replies sent by
+ * class, parser verdicts), "proxy", "registrar" (every shard); the control
+ * plane's own, the admin server's, and the cluster's. Every dataplane word is
+ * read racily, as telemetry does: a value a few packets old. */
 static int
 adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 {
+	static struct dp_stats sum;
 	struct cp *c = arg;
 	unsigned int nlc = c->sh->n_workers + 1u, i, k;
-	json_t *lcores, *o;
+	struct proxy_stats proxy;
+	struct reg_stats reg;
+	json_t *lcores, *o, *sip;
 
 	(void)err;
 	(void)errlen;
+	memset(&sum, 0, sizeof(sum));
+	memset(&proxy, 0, sizeof(proxy));
+	memset(&reg, 0, sizeof(reg));
 	lcores = cp_json_put_arr(j, "lcores");
 	for (i = 0; i < nlc; i++) {
-		const struct dp_stats *st = &c->sh->lcores[i]->stats;
+		const struct dp_lcore *lc = c->sh->lcores[i];
+		const struct dp_stats *st = &lc->stats;
 		json_t *lo = cp_json_put_obj(lcores, NULL);
 
 		cp_json_put_uint(lo, "lcore", i);
@@ -338,6 +397,22 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 		for (k = 0; k < DP_DROP_MAX; k++)
 			if (st->drop[k] != 0)
 				cp_json_put_uint(o, dp_drop_name(k), st->drop[k]);
+		for (k = 0; k < SIP_METHOD__COUNT; k++)
+			sum.sip.req[k] += st->sip.req[k];
+		for (k = 0; k < DP_SIP_CLASSES; k++) {
+			sum.sip.resp[k] += st->sip.resp[k];
+			sum.sip.reply[k] += st->sip.reply[k];
+		}
+		for (k = 0; k < SIP_ERR__COUNT; k++)
+			sum.sip.invalid[k] += st->sip.invalid[k];
+		for (k = 0; k < PROXY_C__COUNT; k++)
+			proxy.c[k] += lc->proxy.st.c[k];
+		if (lc->reg != NULL) {
+			const struct reg_stats *rs = reg_shard_stats(lc->reg);
+
+			for (k = 0; k < REG_STAT_MAX; k++)
+				reg.c[k] += rs->c[k];
+		}
 	}
 	o = cp_json_put_obj(j, "control_plane");
 	cp_json_put_uint(o, "rx_frames", c->rx_frames);
@@ -346,6 +421,14 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 	cp_json_put_uint(o, "tx_failed", c->tx_fail);
 	if (c->cluster)
 		cp_admin_json_cluster_stats(j, &c->topo, &c->codec);
+	sip = cp_json_put_obj(j, "sip");
+	cp_admin_json_table(sip, "requests", sum.sip.req, SIP_METHOD__COUNT, adm_method_name);
+	cp_admin_json_table(sip, "responses", sum.sip.resp, DP_SIP_CLASSES, adm_class_name);
+	cp_admin_json_table(sip, "replies", sum.sip.reply, DP_SIP_CLASSES, adm_class_name);
+	cp_admin_json_table(sip, "invalid", sum.sip.invalid, SIP_ERR__COUNT, adm_sip_err_name);
+	cp_admin_json_table(j, "proxy", proxy.c, PROXY_C__COUNT, adm_proxy_name);
+	cp_admin_json_table(j, "registrar", reg.c, REG_STAT_MAX, adm_reg_name);
+	cp_admin_json_counters(j, &c->admin);
 	return 0;
 }
 
@@ -369,6 +452,9 @@ adm_backends(void *arg, json_t *j, char *err, size_t errlen)
 		cp_json_put_uint(o, "weight", v[i].weight);
 		cp_json_put_str(o, "state", v[i].state);
 		cp_json_put_uint(o, "misses", v[i].misses);
+		cp_json_put_uint(o, "probes", v[i].probes);
+		cp_json_put_uint(o, "replies", v[i].replies);
+		cp_json_put_uint(o, "downs", v[i].downs);
 	}
 	return 0;
 }

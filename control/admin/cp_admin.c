@@ -407,8 +407,10 @@ cp_admin_handle(struct cp_admin *a, const char *line)
 	if (out != NULL && strlen(out) < CP_ADMIN_MAX_RESPONSE)
 		return out;
 	free(out);
-	if (rc == 0)
+	if (rc == 0) {
+		a->too_large++;
 		snprintf(err, sizeof(err), "response too large or out of memory");
+	}
 	if (err[0] == '\0')
 		snprintf(err, sizeof(err), "%s", strerror(rc < 0 ? -rc : EIO));
 fail:
@@ -822,4 +824,30 @@ cp_admin_json_cluster_stats(json_t *resp, const struct cp_topo *t,
 		cp_json_put_uint(o, "downs", p->downs);
 		cp_json_put_uint(o, "restarts", p->restarts);
 	}
+}
+
+void
+cp_admin_json_table(json_t *resp, const char *key, const uint64_t *v, unsigned int n,
+		    const char *(*name)(unsigned int))
+{
+	json_t *o = cp_json_put_obj(resp, key);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const char *nm = name(i);
+
+		if (nm != NULL && nm[0] != '\0')
+			cp_json_put_uint(o, nm, v[i]);
+	}
+}
+
+void
+cp_admin_json_counters(json_t *resp, const struct cp_admin *a)
+{
+	json_t *o = cp_json_put_obj(resp, "admin");
+
+	cp_json_put_uint(o, "requests", a->requests);
+	cp_json_put_uint(o, "failed", a->failed);
+	cp_json_put_uint(o, "refused", a->refused);
+	cp_json_put_uint(o, "too_large", a->too_large);
 }

@@ -143,6 +143,7 @@ struct cp_admin {
 	uint64_t requests;
 	uint64_t failed;                /* answered {"ok":false} */
 	uint64_t refused;               /* connections over CP_ADMIN_MAX_CLIENTS */
+	uint64_t too_large;             /* answers over CP_ADMIN_MAX_RESPONSE or out of memory */
 };
 
 void cp_admin_init(struct cp_admin *a, const struct cp_admin_ops *ops);
@@ -163,6 +164,13 @@ int cp_admin_poll(struct cp_admin *a, int timeout_ms);
 /* Answer one request line (no '\n'): the whole {"ok":...} object as one line of
  * compact JSON without '\n', to free(); NULL only when out of memory. */
 char *cp_admin_handle(struct cp_admin *a, const char *line);
+
+/* KEY:{name:value,...} of the counters V[0..N): NAME(i) NULL or "" skips i. */
+void cp_admin_json_table(json_t *resp, const char *key, const uint64_t *v, unsigned int n,
+			 const char *(*name)(unsigned int));
+
+/* "admin":{"requests","failed","refused","too_large"}: the server's counters. */
+void cp_admin_json_counters(json_t *resp, const struct cp_admin *a);
 
 /* Close every connection and the listening socket, remove the socket file. */
 void cp_admin_close(struct cp_admin *a);

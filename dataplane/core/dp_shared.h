@@ -10,7 +10,10 @@
  * `seq_req`; the worker sees seq_req != seq_done once per loop pass
  * (dp_sip_serve), answers into `out` and sets seq_done. So a shard's tables keep exactly one reader-writer, its
  * worker. Answers are binary records (below), never text: the worker does not
- * format or allocate; the asker (control plane, telemetry) builds the JSON. The control plane publishes its view of the cluster nodes in `nodes`
+ * format or allocate; the asker (control plane, telemetry) builds the JSON.
+ * The registrar and proxy counters are read the way dp_stats are, through
+ * `lcores[i]` (`->reg` with reg_shard_stats(), `->proxy.st`): plain per-lcore
+ * words written by their worker, summed by the reader, no lock. The control plane publishes its view of the cluster nodes in `nodes`
  * under a sequence lock (odd while writing) for the dataplane's telemetry.
  * Worker 0 (the backend prober, sole writer) publishes the backend members and
  * their health in `backends` the same way, every probe round (at most every
@@ -118,6 +121,9 @@ struct dp_node_view {
 struct dp_backend_view {
 	uint32_t set;
 	uint32_t weight;
+	uint64_t probes;            /* OPTIONS sent to it */
+	uint64_t replies;           /* ... answered */
+	uint64_t downs;             /* times it went down */
 	uint16_t misses;
 	char state[8];              /* "up", "down" */
 	char uri[128];

@@ -10,7 +10,7 @@
 N=${REG_USERS:-10000}
 lab_up 1
 node_config 1 "registrar:
-  min_expires: 1
+  min_expires: 2
 admin:
   socket: $WORK/n1.sock" >/dev/null
 sed -i -e 's/workers: 1/workers: 2/' -e 's/"-l", "0-1"/"--lcores", "0@0,1@1,2@1"/' \
@@ -93,5 +93,28 @@ import json, sys
 uris = sorted(c["uri"] for c in json.loads(sys.argv[1])["contacts"])
 assert uris == ["sip:+19725552222@gw1.example.net", "sip:+19725552222@gw1.example.net;unknownparam"], uris' \
 	"$(ctl 1 --json contacts show watson@example.com)"
+# 423: an expiry below min_expires (2), counted by the registrar and shown by
+# sipshardctl stats (summed over the shards) and telemetry /sipshard/stats.
+cl python3 - > "$WORK/423.out" <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.100", 5064))
+s.settimeout(2)
+s.sendto(b"REGISTER sip:example.com SIP/2.0\r\n"
+         b"Via: SIP/2.0/UDP 198.18.0.100:5064;rport;branch=z9hG4bK423\r\n"
+         b"Max-Forwards: 70\r\nFrom: <sip:brief@example.com>;tag=1\r\n"
+         b"To: <sip:brief@example.com>\r\nCall-ID: brief-423\r\nCSeq: 1 REGISTER\r\n"
+         b"Contact: <sip:brief@198.18.0.100:5064>\r\nExpires: 1\r\nContent-Length: 0\r\n\r\n",
+         ("198.18.0.1", 5060))
+try:
+    print(s.recv(65535).decode("utf-8", "replace").split("\r\n", 1)[0].split(" ")[1])
+except socket.timeout:
+    print("none")
+PY
+check "REGISTER with Expires: 1 < min_expires -> 423 (got $(cat "$WORK/423.out"))" test "$(cat "$WORK/423.out")" = 423
+reg423=$(ctl 1 --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrar"]["reply_423"])')
+check "sipshardctl stats: registrar.reply_423 = 1 (got $reg423)" test "$reg423" = 1
+tel423=$(dpstat 1 registrar.reply_423)
+check "telemetry /sipshard/stats: registrar.reply_423 = 1 (got $tel423)" test "$tel423" = 1
 check "SIGTERM: clean exit 0" stop_node 1
 exit 0

@@ -27,6 +27,7 @@
 
 #include "control/admin/cp_admin.h"
 #include "control/topo/cp_topo.h"
+#include "dataplane/registrar/reg_shard.h"
 
 /* ---- the fake node ---- */
 
@@ -207,10 +208,18 @@ fake_backends(void *arg, json_t *j, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *
+fake_reg_stat_name(unsigned int i)
+{
+	return reg_stat_name((enum reg_stat)i);
+}
+
+/* A node with one worker whose registrar answered 3 REGISTERs: two 200, one 423. */
 static int
 fake_stats(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct fake *f = arg;
+	struct reg_stats reg = { 0 };
 	json_t *o;
 
 	(void)err;
@@ -220,6 +229,11 @@ fake_stats(void *arg, json_t *j, char *err, size_t errlen)
 	cp_json_put_uint(o, "rx_pkts", 10);
 	cp_json_put_uint(o, "tx_pkts", 9);
 	cp_admin_json_cluster_stats(j, &f->topo, &f->codec);
+	reg.c[REG_STAT_registers] = 3;
+	reg.c[REG_STAT_reply_200] = 2;
+	reg.c[REG_STAT_reply_423] = 1;
+	reg.c[REG_STAT_inserts] = 2;
+	cp_admin_json_table(j, "registrar", reg.c, REG_STAT_MAX, fake_reg_stat_name);
 	return 0;
 }
 
@@ -282,9 +296,18 @@ ask(const char *line)
 
 /* ---- JSON helpers ---- */
 
+static const char *
+three_name(unsigned int i)
+{
+	static const char *const n[] = { "a", "", "c" };
+
+	return n[i];
+}
+
 static void
 test_json_helpers(void **state)
 {
+	static const uint64_t table[3] = { 1, 2, 3 };
 	json_t *o = json_object(), *a, *x;
 	char *s;
 
@@ -301,12 +324,13 @@ test_json_helpers(void **state)
 	cp_json_put_uint(a, NULL, 1);
 	cp_json_put_obj(a, NULL);
 	cp_json_put_arr(a, NULL);
+	cp_admin_json_table(o, "tbl", table, 3, three_name);
 	cp_json_put_str(o, "z", NULL);
 	s = json_dumps(o, CP_ADMIN_JSON_FLAGS);
 	assert_string_equal(s,
 		"{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001 é \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.\","
 		"\"u\":9223372036854775807,\"t\":true,\"n\":null,\"q\":1.0,\"r\":0.125,"
-		"\"q3\":0.123,\"ip\":\"198.18.0.1\",\"a\":[1,{},[]],"
+		"\"q3\":0.123,\"ip\":\"198.18.0.1\",\"a\":[1,{},[]],\"tbl\":{\"a\":1,\"c\":3},"
 		"\"z\":\"\"}");
 	free(s);
 	/* NUL bytes and a cut sequence are not UTF-8 either */
@@ -429,6 +453,8 @@ test_commands(void **state)
 	assert_non_null(strstr(answer, "\"decoded\":12,\"rejects\":{\"short\":0,"));
 	assert_non_null(strstr(answer, "\"bad_hmac\":2,"));
 	assert_non_null(strstr(answer, "\"peers\":[{\"id\":2,\"rx\":1,"));
+	assert_non_null(strstr(answer, ",\"registrar\":{\"registers\":3,\"fetches\":0,\"reply_200\":2,"));
+	assert_non_null(strstr(answer, "\"reply_423\":1,"));
 	assert_non_null(strstr(ask("help"), "{\"usage\":\"contacts show AOR\",\"help\":"));
 	assert_int_equal(admin.failed, 2);
 }
