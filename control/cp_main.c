@@ -363,7 +363,7 @@ adm_reg_name(unsigned int i)
 	return reg_stat_name((enum reg_stat)i);
 }
 
-/* Per lcore: the dataplane counters and drops (as before). Then summed over the
+/* Per lcore: the dataplane counters and drops. Then summed over the
  * lcores: "sip" (requests by method, responses received and replies sent by
  * class, parser verdicts), "proxy", "registrar" (every shard); the control
  * plane's own, the admin server's, and the cluster's. Every dataplane word is
@@ -371,16 +371,16 @@ adm_reg_name(unsigned int i)
 static int
 adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 {
-	static struct dp_stats sum;
 	struct cp *c = arg;
 	unsigned int nlc = c->sh->n_workers + 1u, i, k;
+	struct dp_sip_stats ss;
 	struct proxy_stats proxy;
 	struct reg_stats reg;
 	json_t *lcores, *o, *sip;
 
 	(void)err;
 	(void)errlen;
-	memset(&sum, 0, sizeof(sum));
+	memset(&ss, 0, sizeof(ss));
 	memset(&proxy, 0, sizeof(proxy));
 	memset(&reg, 0, sizeof(reg));
 	lcores = cp_json_put_arr(j, "lcores");
@@ -398,13 +398,13 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 			if (st->drop[k] != 0)
 				cp_json_put_uint(o, dp_drop_name(k), st->drop[k]);
 		for (k = 0; k < SIP_METHOD__COUNT; k++)
-			sum.sip.req[k] += st->sip.req[k];
+			ss.req[k] += st->sip.req[k];
 		for (k = 0; k < DP_SIP_CLASSES; k++) {
-			sum.sip.resp[k] += st->sip.resp[k];
-			sum.sip.reply[k] += st->sip.reply[k];
+			ss.resp[k] += st->sip.resp[k];
+			ss.reply[k] += st->sip.reply[k];
 		}
 		for (k = 0; k < SIP_ERR__COUNT; k++)
-			sum.sip.invalid[k] += st->sip.invalid[k];
+			ss.invalid[k] += st->sip.invalid[k];
 		for (k = 0; k < PROXY_C__COUNT; k++)
 			proxy.c[k] += lc->proxy.st.c[k];
 		if (lc->reg != NULL) {
@@ -422,10 +422,10 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 	if (c->cluster)
 		cp_admin_json_cluster_stats(j, &c->topo, &c->codec);
 	sip = cp_json_put_obj(j, "sip");
-	cp_admin_json_table(sip, "requests", sum.sip.req, SIP_METHOD__COUNT, adm_method_name);
-	cp_admin_json_table(sip, "responses", sum.sip.resp, DP_SIP_CLASSES, adm_class_name);
-	cp_admin_json_table(sip, "replies", sum.sip.reply, DP_SIP_CLASSES, adm_class_name);
-	cp_admin_json_table(sip, "invalid", sum.sip.invalid, SIP_ERR__COUNT, adm_sip_err_name);
+	cp_admin_json_table(sip, "requests", ss.req, SIP_METHOD__COUNT, adm_method_name);
+	cp_admin_json_table(sip, "responses", ss.resp, DP_SIP_CLASSES, adm_class_name);
+	cp_admin_json_table(sip, "replies", ss.reply, DP_SIP_CLASSES, adm_class_name);
+	cp_admin_json_table(sip, "invalid", ss.invalid, SIP_ERR__COUNT, adm_sip_err_name);
 	cp_admin_json_table(j, "proxy", proxy.c, PROXY_C__COUNT, adm_proxy_name);
 	cp_admin_json_table(j, "registrar", reg.c, REG_STAT_MAX, adm_reg_name);
 	cp_admin_json_counters(j, &c->admin);
