@@ -40,6 +40,10 @@
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
+#include "dataplane/proxy/proxy_req.h"
+#include "dataplane/registrar/reg_shard.h"
+#include "dataplane/sip/sip_parse.h"
+#include "dataplane/sip/sip_reply.h"
 #include "proto/msg_codec.h"
 
 RTE_LOG_REGISTER(cp_logtype, sipshard.cluster, INFO);
@@ -261,41 +265,40 @@ publish_nodes(struct cp *c)
 /* ---- admin callbacks ---- */
 
 static int
-adm_status(void *arg, struct cp_json *j, char *err, size_t errlen)
+adm_status(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct cp *c = arg;
+	json_t *ports;
 	uint16_t i;
 
 	(void)err;
 	(void)errlen;
-	cp_json_uint(j, "node_id", c->cfg.node_id);
-	cp_json_uint(j, "cluster_id", c->cluster ? c->cfg.cluster.id : 0);
-	cp_json_uint(j, "uptime_s", (rte_rdtsc() - c->sh->start_tsc) / c->sh->tsc_hz);
-	cp_json_uint(j, "workers", c->sh->n_workers);
-	cp_json_arr_open(j, "ports");
+	cp_json_put_uint(j, "node_id", c->cfg.node_id);
+	cp_json_put_uint(j, "cluster_id", c->cluster ? c->cfg.cluster.id : 0);
+	cp_json_put_uint(j, "uptime_s", (rte_rdtsc() - c->sh->start_tsc) / c->sh->tsc_hz);
+	cp_json_put_uint(j, "workers", c->sh->n_workers);
+	ports = cp_json_put_arr(j, "ports");
 	for (i = 0; i < c->sh->n_ports; i++) {
 		const struct dp_port *p = &c->sh->ports[i];
 		struct rte_eth_link link;
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		json_t *o = cp_json_put_obj(ports, NULL);
 
 		memset(&link, 0, sizeof(link));
 		rte_eth_link_get_nowait(p->port_id, &link);
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
-		cp_json_obj_open(j, NULL);
-		cp_json_str(j, "name", p->name);
-		cp_json_str(j, "mac", mac);
-		cp_json_ipv4(j, "ipv4", rte_be_to_cpu_32(p->ipv4));
-		cp_json_str(j, "link", link.link_status ? "up" : "down");
-		cp_json_uint(j, "speed_mbps", link.link_speed);
-		cp_json_str(j, "steering", p->steering == DP_STEER_FLOW ? "rte_flow" : "software");
-		cp_json_obj_close(j);
+		cp_json_put_str(o, "name", p->name);
+		cp_json_put_str(o, "mac", mac);
+		cp_json_put_ipv4(o, "ipv4", rte_be_to_cpu_32(p->ipv4));
+		cp_json_put_str(o, "link", link.link_status ? "up" : "down");
+		cp_json_put_uint(o, "speed_mbps", link.link_speed);
+		cp_json_put_str(o, "steering", p->steering == DP_STEER_FLOW ? "rte_flow" : "software");
 	}
-	cp_json_arr_close(j);
 	return 0;
 }
 
 static int
-adm_nodes(void *arg, struct cp_json *j, char *err, size_t errlen)
+adm_nodes(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct cp *c = arg;
 
@@ -306,7 +309,7 @@ adm_nodes(void *arg, struct cp_json *j, char *err, size_t errlen)
 }
 
 static int
-adm_events(void *arg, struct cp_json *j, char *err, size_t errlen)
+adm_events(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct cp *c = arg;
 
@@ -316,98 +319,215 @@ adm_events(void *arg, struct cp_json *j, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *
+adm_method_name(unsigned int i)
+{
+	return i == SIP_METHOD_OTHER ? "other" : sip_method_name(i);
+}
+
+static const char *
+adm_class_name(unsigned int i)
+{
+	static const char *const k[DP_SIP_CLASSES] = { "", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
+
+	return k[i];
+}
+
+/* Parser verdicts in lower case ("short_body"), as telemetry names them. */
+static const char *
+adm_sip_err_name(unsigned int i)
+{
+	static char names[SIP_ERR__COUNT][32];
+	const char *s;
+	size_t k;
+
+	if (i == SIP_ERR_OK)
+		return NULL;
+	if (names[i][0] == '\0') {
+		s = sip_err_name((int)i);
+		for (k = 0; s[k] != '\0' && k < sizeof(names[i]) - 1; k++)
+			names[i][k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] - 'A' + 'a' : s[k]);
+	}
+	return names[i];
+}
+
+static const char *
+adm_proxy_name(unsigned int i)
+{
+	return proxy_counter_name((enum proxy_counter)i);
+}
+
+static const char *
+adm_reg_name(unsigned int i)
+{
+	return reg_stat_name((enum reg_stat)i);
+}
+
+/* Per lcore: the dataplane counters and drops. Then summed over the
+ * lcores: "sip" (requests by method, responses received and replies sent by
+ * class, parser verdicts), "proxy", "registrar" (every shard); the control
+ * plane's own, the admin server's, and the cluster's. Every dataplane word is
+ * read racily, as telemetry does: a value a few packets old. */
 static int
-adm_stats(void *arg, struct cp_json *j, char *err, size_t errlen)
+adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct cp *c = arg;
 	unsigned int nlc = c->sh->n_workers + 1u, i, k;
+	struct dp_sip_stats ss;
+	struct proxy_stats proxy;
+	struct reg_stats reg;
+	json_t *lcores, *o, *sip;
 
 	(void)err;
 	(void)errlen;
-	cp_json_arr_open(j, "lcores");
+	memset(&ss, 0, sizeof(ss));
+	memset(&proxy, 0, sizeof(proxy));
+	memset(&reg, 0, sizeof(reg));
+	lcores = cp_json_put_arr(j, "lcores");
 	for (i = 0; i < nlc; i++) {
-		const struct dp_stats *st = &c->sh->lcores[i]->stats;
+		const struct dp_lcore *lc = c->sh->lcores[i];
+		const struct dp_stats *st = &lc->stats;
+		json_t *lo = cp_json_put_obj(lcores, NULL);
 
-		cp_json_obj_open(j, NULL);
-		cp_json_uint(j, "lcore", i);
-		cp_json_str(j, "role", i == c->sh->n_workers ? "control" : "worker");
+		cp_json_put_uint(lo, "lcore", i);
+		cp_json_put_str(lo, "role", i == c->sh->n_workers ? "control" : "worker");
 		for (k = 0; k < DP_CNT_MAX; k++)
-			cp_json_uint(j, dp_counter_name(k), st->cnt[k]);
-		cp_json_obj_open(j, "drops");
+			cp_json_put_uint(lo, dp_counter_name(k), st->cnt[k]);
+		o = cp_json_put_obj(lo, "drops");
 		for (k = 0; k < DP_DROP_MAX; k++)
 			if (st->drop[k] != 0)
-				cp_json_uint(j, dp_drop_name(k), st->drop[k]);
-		cp_json_obj_close(j);
-		cp_json_obj_close(j);
+				cp_json_put_uint(o, dp_drop_name(k), st->drop[k]);
+		for (k = 0; k < SIP_METHOD__COUNT; k++)
+			ss.req[k] += st->sip.req[k];
+		for (k = 0; k < DP_SIP_CLASSES; k++) {
+			ss.resp[k] += st->sip.resp[k];
+			ss.reply[k] += st->sip.reply[k];
+		}
+		for (k = 0; k < SIP_ERR__COUNT; k++)
+			ss.invalid[k] += st->sip.invalid[k];
+		for (k = 0; k < PROXY_C__COUNT; k++)
+			proxy.c[k] += lc->proxy.st.c[k];
+		if (lc->reg != NULL) {
+			const struct reg_stats *rs = reg_shard_stats(lc->reg);
+
+			for (k = 0; k < REG_STAT_MAX; k++)
+				reg.c[k] += rs->c[k];
+		}
 	}
-	cp_json_arr_close(j);
-	cp_json_obj_open(j, "control_plane");
-	cp_json_uint(j, "rx_frames", c->rx_frames);
-	cp_json_uint(j, "rx_not_ipv4", c->rx_short);
-	cp_json_uint(j, "tx_frames", c->tx_frames);
-	cp_json_uint(j, "tx_failed", c->tx_fail);
-	cp_json_obj_close(j);
+	o = cp_json_put_obj(j, "control_plane");
+	cp_json_put_uint(o, "rx_frames", c->rx_frames);
+	cp_json_put_uint(o, "rx_not_ipv4", c->rx_short);
+	cp_json_put_uint(o, "tx_frames", c->tx_frames);
+	cp_json_put_uint(o, "tx_failed", c->tx_fail);
 	if (c->cluster)
 		cp_admin_json_cluster_stats(j, &c->topo, &c->codec);
+	sip = cp_json_put_obj(j, "sip");
+	cp_admin_json_table(sip, "requests", ss.req, SIP_METHOD__COUNT, adm_method_name);
+	cp_admin_json_table(sip, "responses", ss.resp, DP_SIP_CLASSES, adm_class_name);
+	cp_admin_json_table(sip, "replies", ss.reply, DP_SIP_CLASSES, adm_class_name);
+	cp_admin_json_table(sip, "invalid", ss.invalid, SIP_ERR__COUNT, adm_sip_err_name);
+	cp_admin_json_table(j, "proxy", proxy.c, PROXY_C__COUNT, adm_proxy_name);
+	cp_admin_json_table(j, "registrar", reg.c, REG_STAT_MAX, adm_reg_name);
+	cp_admin_json_counters(j, &c->admin);
 	return 0;
 }
 
 /* The backend view worker 0 (the prober) publishes in dp_shared. */
 static int
-adm_backends(void *arg, struct cp_json *j, char *err, size_t errlen)
+adm_backends(void *arg, json_t *j, char *err, size_t errlen)
 {
 	static struct dp_backend_view v[DP_MAX_BACKENDS];
 	struct cp *c = arg;
 	unsigned int n = dp_shared_backends(c->sh, v, DP_MAX_BACKENDS), i;
+	json_t *arr;
 
 	(void)err;
 	(void)errlen;
-	cp_json_arr_open(j, "backends");
+	arr = cp_json_put_arr(j, "backends");
 	for (i = 0; i < n; i++) {
-		cp_json_obj_open(j, NULL);
-		cp_json_uint(j, "set", v[i].set);
-		cp_json_str(j, "uri", v[i].uri);
-		cp_json_uint(j, "weight", v[i].weight);
-		cp_json_str(j, "state", v[i].state);
-		cp_json_uint(j, "misses", v[i].misses);
-		cp_json_obj_close(j);
+		json_t *o = cp_json_put_obj(arr, NULL);
+
+		cp_json_put_uint(o, "set", v[i].set);
+		cp_json_put_str(o, "uri", v[i].uri);
+		cp_json_put_uint(o, "weight", v[i].weight);
+		cp_json_put_str(o, "state", v[i].state);
+		cp_json_put_uint(o, "misses", v[i].misses);
+		cp_json_put_uint(o, "probes", v[i].probes);
+		cp_json_put_uint(o, "replies", v[i].replies);
+		cp_json_put_uint(o, "downs", v[i].downs);
 	}
-	cp_json_arr_close(j);
 	return 0;
 }
 
-/* Every shard answers for its own AoRs: sum the counts. */
+/* Every shard answers for its own AoRs (struct dp_contact_counts): sum them. */
 static int
-adm_contacts_count(void *arg, struct cp_json *j, char *err, size_t errlen)
+adm_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct cp *c = arg;
 	uint64_t aors = 0, contacts = 0;
 	unsigned int s;
 
 	for (s = 0; s < c->sh->n_workers; s++) {
-		char out[256];
-		unsigned long long a, b;
+		struct dp_contact_counts cnt;
+		char out[sizeof(cnt) + 1];
 		int rc = dp_shared_query(c->sh, s, DP_QUERY_CONTACTS_COUNT, "", out, sizeof(out), 1000);
 
-		if (rc < 0 || sscanf(out, "{\"aors\":%llu,\"contacts\":%llu", &a, &b) != 2) {
+		if (rc != (int)sizeof(cnt)) {
 			snprintf(err, errlen, "shard %u did not answer: %s", s,
 				 rc < 0 ? strerror(-rc) : "bad answer");
-			return -1;
+			return rc < 0 ? rc : -EIO;
 		}
-		aors += a;
-		contacts += b;
+		memcpy(&cnt, out, sizeof(cnt));
+		aors += cnt.aors;
+		contacts += cnt.contacts;
 	}
-	cp_json_uint(j, "aors", aors);
-	cp_json_uint(j, "contacts", contacts);
+	cp_json_put_uint(j, "aors", aors);
+	cp_json_put_uint(j, "contacts", contacts);
 	return 0;
 }
 
-static int
-adm_contacts_show(void *arg, const char *aor, struct cp_json *j, char *err, size_t errlen)
+/* One record of a DP_QUERY_CONTACT_SHOW answer as a `contacts show` object:
+ * uri, expires_in, received, q, origin, version, cseq, port_idx, then instance,
+ * reg_id and path when the binding has them. */
+static void
+adm_contact(json_t *list, const struct dp_contact_ent *e, const char *str)
 {
+	char addr[SIP_ADDR_STR_MAX + 8];
+	json_t *o = cp_json_put_obj(list, NULL);
+	size_t n = 0;
+
+	cp_json_put(o, "uri", cp_json_text(str, e->uri_len));
+	cp_json_put_uint(o, "expires_in", e->expires_in);
+	if (e->family == 6)
+		addr[n++] = '[';
+	n += sip_addr_fmt(addr + n, sizeof(addr) - n - 8, e->family, e->addr);
+	if (e->family == 6)
+		addr[n++] = ']';
+	snprintf(addr + n, sizeof(addr) - n, ":%u", e->port);
+	cp_json_put_str(o, "received", addr);
+	cp_json_put(o, "q", json_real(e->q / 1000.0));
+	cp_json_put_uint(o, "origin", e->origin);
+	cp_json_put_uint(o, "version", e->version);
+	cp_json_put_uint(o, "cseq", e->cseq);
+	cp_json_put_uint(o, "port_idx", e->local_port);
+	if (e->flags & DP_CONTACT_F_INSTANCE)
+		cp_json_put(o, "instance", cp_json_text(str + e->uri_len, e->instance_len));
+	if (e->reg_id != 0)
+		cp_json_put_uint(o, "reg_id", e->reg_id);
+	if (e->flags & DP_CONTACT_F_PATH)
+		cp_json_put(o, "path", cp_json_text(str + e->uri_len + e->instance_len, e->path_len));
+}
+
+/* The owning shard answers (the others say -ENOENT). */
+static int
+adm_contacts_show(void *arg, const char *aor, json_t *j, char *err, size_t errlen)
+{
+	static char out[DP_QUERY_OUT] __rte_aligned(8);
+	const struct dp_contact_show *head = (const struct dp_contact_show *)(void *)out;
 	struct cp *c = arg;
-	static char out[DP_QUERY_OUT];
-	unsigned int s;
+	unsigned int s, i;
+	json_t *list;
+	size_t off;
 
 	for (s = 0; s < c->sh->n_workers; s++) {
 		int rc = dp_shared_query(c->sh, s, DP_QUERY_CONTACT_SHOW, aor, out, sizeof(out), 1000);
@@ -416,29 +536,29 @@ adm_contacts_show(void *arg, const char *aor, struct cp_json *j, char *err, size
 			continue;
 		if (rc < 0) {
 			snprintf(err, errlen, "shard %u did not answer: %s", s, strerror(-rc));
-			return -1;
+			return rc;
 		}
-		/* The shard wrote {"aor":"...","contacts":[...]}: keep its normalised AoR
-		 * and the list. */
-		{
-			char *list = strstr(out, "\"contacts\":");
-			char *end = strrchr(out, '}');
-			char *a = strstr(out, "\"aor\":\"");
+		if ((size_t)rc < sizeof(*head) || head->aor_len > sizeof(head->aor)) {
+			snprintf(err, errlen, "shard %u: bad answer", s);
+			return -EIO;
+		}
+		cp_json_put(j, "aor", cp_json_text(head->aor, head->aor_len));
+		list = cp_json_put_arr(j, "contacts");
+		off = sizeof(*head);
+		for (i = 0; i < head->n; i++) {
+			const struct dp_contact_ent *e = (const struct dp_contact_ent *)(void *)(out + off);
 
-			if (list == NULL || end == NULL || a == NULL) {
+			if ((size_t)rc - off < sizeof(*e) || (size_t)rc - off < DP_CONTACT_ENT_SIZE(e)) {
 				snprintf(err, errlen, "shard %u: bad answer", s);
-				return -1;
+				return -EIO;
 			}
-			*end = '\0';
-			a += 7;
-			*strchr(a, '"') = '\0';
-			cp_json_str(j, "aor", a);
-			cp_json_raw(j, "contacts", list + 11);
+			adm_contact(list, e, (const char *)(e + 1));
+			off += DP_CONTACT_ENT_SIZE(e);
 		}
 		return 0;
 	}
 	snprintf(err, errlen, "no contacts for %s", aor);
-	return -1;
+	return -ENOENT;
 }
 
 static void

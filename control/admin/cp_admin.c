@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Admin socket server, command table and JSON writer. See cp_admin.h. */
+/* Admin socket server, command table and JSON of the answers. See cp_admin.h. */
 #define _GNU_SOURCE             /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,69 +16,90 @@
 #include "control/admin/cp_admin.h"
 #include "control/topo/cp_topo.h"
 
-/* ---- JSON writer ---- */
+/* ---- JSON (jansson) ---- */
 
-static void
-cp_json_grow(struct cp_json *j, size_t more)
+static unsigned int cp_json_failures;   /* of the answer being built */
+
+void
+cp_json_put(json_t *parent, const char *key, json_t *v)
 {
-	size_t cap;
-	char *p;
+	int rc;
 
-	if (j->failed)
-		return;
-	if (j->len + more + 1 > j->max) {
-		j->failed = true;
+	if (parent == NULL || v == NULL) {
+		json_decref(v);
+		cp_json_failures++;
 		return;
 	}
-	if (j->len + more + 1 <= j->cap)
-		return;
-	cap = j->cap ? j->cap : 1024;
-	while (cap < j->len + more + 1)
-		cap *= 2;
-	p = realloc(j->buf, cap);
-	if (p == NULL) {
-		j->failed = true;
-		return;
-	}
-	j->buf = p;
-	j->cap = cap;
+	rc = key != NULL ? json_object_set_new(parent, key, v) : json_array_append_new(parent, v);
+	if (rc != 0)
+		cp_json_failures++;
 }
 
-static void
-cp_json_put(struct cp_json *j, const char *s, size_t n)
+void
+cp_json_put_str(json_t *parent, const char *key, const char *s)
 {
-	cp_json_grow(j, n);
-	if (j->failed)
-		return;
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = '\0';
+	s = s != NULL ? s : "";
+	cp_json_put(parent, key, cp_json_text(s, strlen(s)));
 }
 
-__attribute__((format(printf, 2, 3)))
-static void
-cp_json_putf(struct cp_json *j, const char *fmt, ...)
+void
+cp_json_put_uint(json_t *parent, const char *key, uint64_t v)
 {
-	char tmp[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		j->failed = true;
-		return;
-	}
-	cp_json_put(j, tmp, (size_t)n);
+	cp_json_put(parent, key, json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v));
 }
 
-/* Length of the valid UTF-8 sequence at S (N bytes left), 0 when invalid. */
+void
+cp_json_put_bool(json_t *parent, const char *key, bool v)
+{
+	cp_json_put(parent, key, json_boolean(v));
+}
+
+void
+cp_json_put_null(json_t *parent, const char *key)
+{
+	cp_json_put(parent, key, json_null());
+}
+
+void
+cp_json_put_ipv4(json_t *parent, const char *key, uint32_t addr)
+{
+	char s[INET_ADDRSTRLEN];
+	uint32_t be = htonl(addr);
+
+	inet_ntop(AF_INET, &be, s, sizeof(s));
+	cp_json_put(parent, key, json_string(s));
+}
+
+json_t *
+cp_json_put_obj(json_t *parent, const char *key)
+{
+	json_t *o = json_object();
+
+	cp_json_put(parent, key, json_incref(o));
+	json_decref(o);
+	return parent != NULL ? o : NULL;
+}
+
+json_t *
+cp_json_put_arr(json_t *parent, const char *key)
+{
+	json_t *a = json_array();
+
+	cp_json_put(parent, key, json_incref(a));
+	json_decref(a);
+	return parent != NULL ? a : NULL;
+}
+
+/* Length of the well-formed UTF-8 sequence at S (N bytes left, N > 0), 0 when
+ * ill-formed (RFC 3629: no overlong form, no surrogate, nothing over U+10FFFF). */
 static size_t
 cp_json_utf8_len(const unsigned char *s, size_t n)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len, i;
 
+	if (s[0] >= 0x01 && s[0] <= 0x7f)
+		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
 		len = 2;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef)
@@ -89,210 +108,56 @@ cp_json_utf8_len(const unsigned char *s, size_t n)
 		len = 4;
 	else
 		return 0;
-	if (len > n)
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len > n || s[1] < lo || s[1] > hi)
 		return 0;
-	for (i = 1; i < len; i++)
+	for (i = 2; i < len; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return len;
 }
 
-static void
-cp_json_quote(struct cp_json *j, const char *s)
+json_t *
+cp_json_text(const char *s, size_t n)
 {
+	static const char repl[] = "\xef\xbf\xbd";  /* U+FFFD */
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, k;
+	size_t i = 0, k, len = 0;
+	json_t *v;
+	char *buf;
 
-	cp_json_put(j, "\"", 1);
-	while (i < n && !j->failed) {
-		unsigned char ch = p[i];
-
-		if (ch == '"' || ch == '\\') {
-			cp_json_put(j, "\\", 1);
-			cp_json_put(j, (const char *)&p[i], 1);
+	buf = malloc(3 * n + 1);
+	if (buf == NULL)
+		return NULL;
+	while (i < n) {
+		k = cp_json_utf8_len(p + i, n - i);
+		if (k == 0) {
+			memcpy(buf + len, repl, 3);
+			len += 3;
 			i++;
-		} else if (ch == '\n') {
-			cp_json_put(j, "\\n", 2);
-			i++;
-		} else if (ch == '\t') {
-			cp_json_put(j, "\\t", 2);
-			i++;
-		} else if (ch < 0x20 || ch == 0x7f) {
-			cp_json_putf(j, "\\u%04x", ch);
-			i++;
-		} else if (ch < 0x80) {
-			for (k = i; k < n && p[k] >= 0x20 && p[k] < 0x7f &&
-				    p[k] != '"' && p[k] != '\\'; k++)
-				;
-			cp_json_put(j, (const char *)p + i, k - i);
-			i = k;
-		} else if ((k = cp_json_utf8_len(p + i, n - i)) != 0) {
-			cp_json_put(j, (const char *)p + i, k);
-			i += k;
-		} else {
-			cp_json_put(j, "\\ufffd", 6);           /* not UTF-8 */
-			i++;
+			continue;
 		}
+		memcpy(buf + len, p + i, k);
+		len += k;
+		i += k;
 	}
-	cp_json_put(j, "\"", 1);
-}
-
-/* Comma and "key": before a value. */
-static void
-cp_json_member(struct cp_json *j, const char *key)
-{
-	if (!j->first[j->depth])
-		cp_json_put(j, ",", 1);
-	j->first[j->depth] = false;
-	if (key != NULL) {
-		cp_json_quote(j, key);
-		cp_json_put(j, ":", 1);
-	}
-}
-
-static void
-cp_json_open(struct cp_json *j, const char *key, const char *bracket)
-{
-	cp_json_member(j, key);
-	if (j->depth >= CP_JSON_MAX_DEPTH) {
-		j->failed = true;
-		return;
-	}
-	cp_json_put(j, bracket, 1);
-	j->first[++j->depth] = true;
-}
-
-static void
-cp_json_close(struct cp_json *j, const char *bracket)
-{
-	if (j->depth <= 0) {
-		j->failed = true;
-		return;
-	}
-	j->depth--;
-	cp_json_put(j, bracket, 1);
-}
-
-void
-cp_json_init(struct cp_json *j, size_t max)
-{
-	memset(j, 0, sizeof(*j));
-	j->max = max;
-	j->first[0] = true;
-}
-
-void
-cp_json_reset(struct cp_json *j)
-{
-	j->len = 0;
-	if (j->buf != NULL)
-		j->buf[0] = '\0';
-	j->failed = false;
-	j->depth = 0;
-	j->first[0] = true;
-}
-
-void
-cp_json_free(struct cp_json *j)
-{
-	free(j->buf);
-	cp_json_init(j, j->max);
-}
-
-void
-cp_json_obj_open(struct cp_json *j, const char *key)
-{
-	cp_json_open(j, key, "{");
-}
-
-void
-cp_json_obj_close(struct cp_json *j)
-{
-	cp_json_close(j, "}");
-}
-
-void
-cp_json_arr_open(struct cp_json *j, const char *key)
-{
-	cp_json_open(j, key, "[");
-}
-
-void
-cp_json_arr_close(struct cp_json *j)
-{
-	cp_json_close(j, "]");
-}
-
-void
-cp_json_str(struct cp_json *j, const char *key, const char *s)
-{
-	cp_json_member(j, key);
-	cp_json_quote(j, s != NULL ? s : "");
-}
-
-void
-cp_json_uint(struct cp_json *j, const char *key, uint64_t v)
-{
-	cp_json_member(j, key);
-	cp_json_putf(j, "%llu", (unsigned long long)v);
-}
-
-void
-cp_json_int(struct cp_json *j, const char *key, int64_t v)
-{
-	cp_json_member(j, key);
-	cp_json_putf(j, "%lld", (long long)v);
-}
-
-void
-cp_json_bool(struct cp_json *j, const char *key, bool v)
-{
-	cp_json_member(j, key);
-	cp_json_put(j, v ? "true" : "false", v ? 4 : 5);
-}
-
-void
-cp_json_raw(struct cp_json *j, const char *key, const char *json)
-{
-	cp_json_member(j, key);
-	cp_json_put(j, json, strlen(json));
-}
-
-void
-cp_json_null(struct cp_json *j, const char *key)
-{
-	cp_json_member(j, key);
-	cp_json_put(j, "null", 4);
-}
-
-void
-cp_json_fixed(struct cp_json *j, const char *key, double v, int decimals)
-{
-	cp_json_member(j, key);
-	if (!isfinite(v) || fabs(v) > 1e18) {
-		cp_json_put(j, "null", 4);
-		return;
-	}
-	if (decimals < 0 || decimals > 9)
-		decimals = 3;
-	cp_json_putf(j, "%.*f", decimals, v);
-}
-
-void
-cp_json_ipv4(struct cp_json *j, const char *key, uint32_t addr)
-{
-	char s[INET_ADDRSTRLEN];
-	uint32_t be = htonl(addr);
-
-	inet_ntop(AF_INET, &be, s, sizeof(s));
-	cp_json_str(j, key, s);
+	v = json_stringn_nocheck(buf, len);
+	free(buf);
+	return v;
 }
 
 /* ---- commands ---- */
 
 static int
 cp_admin_show(const struct cp_admin *a, cp_admin_show_fn *fn, const char *what,
-	      struct cp_json *j, char *err, size_t errlen)
+	      json_t *j, char *err, size_t errlen)
 {
 	if (fn == NULL) {
 		snprintf(err, errlen, "'%s' is not available on this node", what);
@@ -303,7 +168,7 @@ cp_admin_show(const struct cp_admin *a, cp_admin_show_fn *fn, const char *what,
 
 #define CP_ADMIN_SHOW_HANDLER(name, field, what) \
 static int \
-cp_admin_do_##name(struct cp_admin *a, int argc, char **argv, struct cp_json *j, \
+cp_admin_do_##name(struct cp_admin *a, int argc, char **argv, json_t *j, \
 		   char *err, size_t errlen) \
 { \
 	(void)argc; \
@@ -320,7 +185,7 @@ CP_ADMIN_SHOW_HANDLER(stats, stats, "stats")
 #undef CP_ADMIN_SHOW_HANDLER
 
 static int
-cp_admin_do_tag_set_active(struct cp_admin *a, int argc, char **argv, struct cp_json *j,
+cp_admin_do_tag_set_active(struct cp_admin *a, int argc, char **argv, json_t *j,
 			   char *err, size_t errlen)
 {
 	char name[64];
@@ -339,7 +204,7 @@ cp_admin_do_tag_set_active(struct cp_admin *a, int argc, char **argv, struct cp_
 }
 
 static int
-cp_admin_do_contacts_show(struct cp_admin *a, int argc, char **argv, struct cp_json *j,
+cp_admin_do_contacts_show(struct cp_admin *a, int argc, char **argv, json_t *j,
 			  char *err, size_t errlen)
 {
 	(void)argc;
@@ -350,7 +215,7 @@ cp_admin_do_contacts_show(struct cp_admin *a, int argc, char **argv, struct cp_j
 	return a->ops.contacts_show(a->ops.arg, argv[0], j, err, errlen);
 }
 
-static int cp_admin_do_help(struct cp_admin *a, int argc, char **argv, struct cp_json *j,
+static int cp_admin_do_help(struct cp_admin *a, int argc, char **argv, json_t *j,
 			    char *err, size_t errlen);
 
 static const struct cp_admin_cmd cp_admin_cmds[] = {
@@ -378,9 +243,10 @@ static const struct cp_admin_cmd cp_admin_cmds[] = {
 #define CP_ADMIN_N_CMDS ((int)(sizeof(cp_admin_cmds) / sizeof(cp_admin_cmds[0])))
 
 static int
-cp_admin_do_help(struct cp_admin *a, int argc, char **argv, struct cp_json *j,
+cp_admin_do_help(struct cp_admin *a, int argc, char **argv, json_t *j,
 		 char *err, size_t errlen)
 {
+	json_t *cmds;
 	int i;
 
 	(void)a;
@@ -388,14 +254,13 @@ cp_admin_do_help(struct cp_admin *a, int argc, char **argv, struct cp_json *j,
 	(void)argv;
 	(void)err;
 	(void)errlen;
-	cp_json_arr_open(j, "commands");
+	cmds = cp_json_put_arr(j, "commands");
 	for (i = 0; i < CP_ADMIN_N_CMDS; i++) {
-		cp_json_obj_open(j, NULL);
-		cp_json_str(j, "usage", cp_admin_cmds[i].usage);
-		cp_json_str(j, "help", cp_admin_cmds[i].help);
-		cp_json_obj_close(j);
+		json_t *o = cp_json_put_obj(cmds, NULL);
+
+		cp_json_put_str(o, "usage", cp_admin_cmds[i].usage);
+		cp_json_put_str(o, "help", cp_admin_cmds[i].help);
 	}
-	cp_json_arr_close(j);
 	return 0;
 }
 
@@ -473,17 +338,31 @@ cp_admin_parse_tag(const char *s, char *name, size_t namelen, uint32_t *cluster)
 	return 0;
 }
 
-void
-cp_admin_handle(struct cp_admin *a, const char *line, struct cp_json *j)
+/* {"ok":false,"error":ERR} */
+static char *
+cp_admin_error(const char *err)
+{
+	json_t *resp = json_object();
+	char *out;
+
+	cp_json_put_bool(resp, "ok", false);
+	cp_json_put_str(resp, "error", err);
+	out = json_dumps(resp, CP_ADMIN_JSON_FLAGS);
+	json_decref(resp);
+	return out;
+}
+
+char *
+cp_admin_handle(struct cp_admin *a, const char *line)
 {
 	char copy[CP_ADMIN_MAX_LINE], err[CP_ADMIN_ERR] = "";
-	char *argv[CP_ADMIN_MAX_ARGS + 1], *save = NULL, *w;
+	char *argv[CP_ADMIN_MAX_ARGS + 1], *save = NULL, *w, *out;
 	const struct cp_admin_cmd *cmd;
 	int argc = 0, rc = 0, words;
 	size_t n = strlen(line);
+	json_t *resp;
 
 	a->requests++;
-	cp_json_reset(j);
 	if (n >= sizeof(copy)) {
 		snprintf(err, sizeof(err), "request too long (max %d bytes)", CP_ADMIN_MAX_LINE - 1);
 		rc = -EINVAL;
@@ -519,23 +398,24 @@ cp_admin_handle(struct cp_admin *a, const char *line, struct cp_json *j)
 		break;
 	}
 	words = strchr(cmd->name, ' ') != NULL ? 2 : 1;
-	cp_json_obj_open(j, NULL);
-	cp_json_bool(j, "ok", true);
-	rc = cmd->handler(a, argc - words, argv + words, j, err, sizeof(err));
-	cp_json_obj_close(j);
-	if (rc == 0 && !j->failed && j->depth == 0)
-		return;
-	if (rc == 0)
-		snprintf(err, sizeof(err), "response too large or malformed");
+	cp_json_failures = 0;
+	resp = json_object();
+	cp_json_put_bool(resp, "ok", true);
+	rc = cmd->handler(a, argc - words, argv + words, resp, err, sizeof(err));
+	out = rc == 0 && cp_json_failures == 0 ? json_dumps(resp, CP_ADMIN_JSON_FLAGS) : NULL;
+	json_decref(resp);
+	if (out != NULL && strlen(out) < CP_ADMIN_MAX_RESPONSE)
+		return out;
+	free(out);
+	if (rc == 0) {
+		a->too_large++;
+		snprintf(err, sizeof(err), "response too large or out of memory");
+	}
 	if (err[0] == '\0')
 		snprintf(err, sizeof(err), "%s", strerror(rc < 0 ? -rc : EIO));
 fail:
 	a->failed++;
-	cp_json_reset(j);
-	cp_json_obj_open(j, NULL);
-	cp_json_bool(j, "ok", false);
-	cp_json_str(j, "error", err);
-	cp_json_obj_close(j);
+	return cp_admin_error(err);
 }
 
 /* ---- server: the cp event loop thread ---- */
@@ -594,11 +474,11 @@ cp_admin_client_queue(struct cp_admin_client *c, const char *s, size_t len)
 /* Read what is there and answer every complete line. Returns requests answered,
  * or -1 when the client is to be closed now. */
 static int
-cp_admin_client_read(struct cp_admin *a, struct cp_admin_client *c, struct cp_json *j)
+cp_admin_client_read(struct cp_admin *a, struct cp_admin_client *c)
 {
 	static const char too_long[] = "{\"ok\":false,\"error\":\"request line too long\"}";
-	int answered = 0;
-	char *nl;
+	int answered = 0, rc;
+	char *nl, *out;
 	ssize_t n;
 	size_t used;
 
@@ -612,9 +492,11 @@ cp_admin_client_read(struct cp_admin *a, struct cp_admin_client *c, struct cp_js
 	c->in_len += (size_t)n;
 	while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
 		*nl = '\0';
-		cp_admin_handle(a, c->in, j);
+		out = cp_admin_handle(a, c->in);
 		answered++;
-		if (j->failed || cp_admin_client_queue(c, j->buf, j->len) < 0)
+		rc = out != NULL ? cp_admin_client_queue(c, out, strlen(out)) : -ENOMEM;
+		free(out);
+		if (rc < 0)
 			return -1;
 		used = (size_t)(nl - c->in) + 1;
 		memmove(c->in, nl + 1, c->in_len - used);
@@ -765,7 +647,6 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 {
 	struct pollfd pfd[CP_ADMIN_MAX_CLIENTS + 1];
 	int slot[CP_ADMIN_MAX_CLIENTS + 1];
-	struct cp_json j;
 	int n = 0, i, rc, answered = 0;
 
 	if (a->listen_fd >= 0) {
@@ -791,7 +672,6 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 		return errno == EINTR ? 0 : -errno;
 	if (rc == 0)
 		return 0;
-	cp_json_init(&j, CP_ADMIN_MAX_RESPONSE);
 	for (i = 0; i < n; i++) {
 		struct cp_admin_client *c;
 
@@ -803,7 +683,7 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 		}
 		c = &a->clients[slot[i]];
 		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-			rc = c->closing ? 0 : cp_admin_client_read(a, c, &j);
+			rc = c->closing ? 0 : cp_admin_client_read(a, c);
 			if (rc < 0 || ((pfd[i].revents & POLLERR) && !(pfd[i].revents & POLLIN))) {
 				cp_admin_client_close(c);
 				continue;
@@ -814,7 +694,6 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 		    (c->closing && c->out_len == c->out_off))
 			cp_admin_client_close(c);
 	}
-	cp_json_free(&j);
 	return answered;
 }
 
@@ -845,114 +724,130 @@ cp_admin_cmp_peer(const void *x, const void *y)
 }
 
 static void
-cp_admin_json_caps(struct cp_json *j, const uint8_t *caps)
+cp_admin_json_caps(json_t *node, const uint8_t *caps)
 {
+	json_t *o = cp_json_put_obj(node, "caps");
 	int c;
 
-	cp_json_obj_open(j, "caps");
 	for (c = 0; c < MSG_CAP_MAX; c++)
-		cp_json_str(j, msg_cap_name((unsigned int)c), msg_cap_state_name(caps[c]));
-	cp_json_obj_close(j);
+		cp_json_put_str(o, msg_cap_name((unsigned int)c), msg_cap_state_name(caps[c]));
 }
 
 void
-cp_admin_json_nodes(struct cp_json *j, const struct cp_topo *t, uint64_t now)
+cp_admin_json_nodes(json_t *resp, const struct cp_topo *t, uint64_t now)
 {
 	const struct cp_peer *sorted[CP_TOPO_MAX_PEERS];
+	json_t *arr = cp_json_put_arr(resp, "nodes"), *o;
 	bool self_done = false;
 	int i, n = t->n_peers;
 
 	for (i = 0; i < n; i++)
 		sorted[i] = &t->peers[i];
 	qsort(sorted, (size_t)n, sizeof(sorted[0]), cp_admin_cmp_peer);
-	cp_json_arr_open(j, "nodes");
 	for (i = 0; i <= n; i++) {
 		const struct cp_peer *p = i < n ? sorted[i] : NULL;
 
 		if (!self_done && (p == NULL || p->node.id > t->conf.self_id)) {
 			self_done = true;
-			cp_json_obj_open(j, NULL);
-			cp_json_uint(j, "id", t->conf.self_id);
-			cp_json_ipv4(j, "address", t->conf.self_addr);
-			cp_json_str(j, "state", t->leaving ? "left" : "up");
-			cp_json_bool(j, "self", true);
-			cp_admin_json_caps(j, t->caps);
-			cp_json_uint(j, "port", t->conf.port);
-			cp_json_uint(j, "incarnation", t->conf.incarnation);
-			cp_json_null(j, "last_heard_ms");
-			cp_json_uint(j, "state_for_ms", now - t->started_at);
-			cp_json_obj_close(j);
+			o = cp_json_put_obj(arr, NULL);
+			cp_json_put_uint(o, "id", t->conf.self_id);
+			cp_json_put_ipv4(o, "address", t->conf.self_addr);
+			cp_json_put_str(o, "state", t->leaving ? "left" : "up");
+			cp_json_put_bool(o, "self", true);
+			cp_admin_json_caps(o, t->caps);
+			cp_json_put_uint(o, "port", t->conf.port);
+			cp_json_put_uint(o, "incarnation", t->conf.incarnation);
+			cp_json_put_null(o, "last_heard_ms");
+			cp_json_put_uint(o, "state_for_ms", now - t->started_at);
 		}
 		if (p == NULL)
 			break;
-		cp_json_obj_open(j, NULL);
-		cp_json_uint(j, "id", p->node.id);
-		cp_json_ipv4(j, "address", p->node.addr);
-		cp_json_str(j, "state", cp_node_state_name(p->state));
-		cp_json_bool(j, "self", false);
-		cp_admin_json_caps(j, p->caps);
-		cp_json_uint(j, "port", p->node.port);
-		cp_json_uint(j, "incarnation", p->incarnation);
+		o = cp_json_put_obj(arr, NULL);
+		cp_json_put_uint(o, "id", p->node.id);
+		cp_json_put_ipv4(o, "address", p->node.addr);
+		cp_json_put_str(o, "state", cp_node_state_name(p->state));
+		cp_json_put_bool(o, "self", false);
+		cp_admin_json_caps(o, p->caps);
+		cp_json_put_uint(o, "port", p->node.port);
+		cp_json_put_uint(o, "incarnation", p->incarnation);
 		if (p->heard_at == CP_NEVER)
-			cp_json_null(j, "last_heard_ms");
+			cp_json_put_null(o, "last_heard_ms");
 		else
-			cp_json_uint(j, "last_heard_ms", now > p->heard_at ? now - p->heard_at : 0);
-		cp_json_uint(j, "state_for_ms", now > p->state_since ? now - p->state_since : 0);
-		cp_json_obj_close(j);
+			cp_json_put_uint(o, "last_heard_ms", now > p->heard_at ? now - p->heard_at : 0);
+		cp_json_put_uint(o, "state_for_ms", now > p->state_since ? now - p->state_since : 0);
 	}
-	cp_json_arr_close(j);
 }
 
 void
-cp_admin_json_events(struct cp_json *j, const struct cp_topo *t, uint64_t now)
+cp_admin_json_events(json_t *resp, const struct cp_topo *t, uint64_t now)
 {
+	json_t *arr = cp_json_put_arr(resp, "events");
 	unsigned int i, n = cp_topo_history_count(t);
 
-	cp_json_arr_open(j, "events");
 	for (i = 0; i < n; i++) {
 		const struct cp_event *ev = cp_topo_history_get(t, i);
+		json_t *o = cp_json_put_obj(arr, NULL);
 
-		cp_json_obj_open(j, NULL);
-		cp_json_uint(j, "age_ms", now > ev->at ? now - ev->at : 0);
-		cp_json_uint(j, "node", ev->node);
-		cp_json_str(j, "event", cp_event_kind_name(ev->kind));
-		cp_json_str(j, "reason", ev->reason);
-		cp_json_obj_close(j);
+		cp_json_put_uint(o, "age_ms", now > ev->at ? now - ev->at : 0);
+		cp_json_put_uint(o, "node", ev->node);
+		cp_json_put_str(o, "event", cp_event_kind_name(ev->kind));
+		cp_json_put_str(o, "reason", ev->reason);
 	}
-	cp_json_arr_close(j);
 }
 
 void
-cp_admin_json_cluster_stats(struct cp_json *j, const struct cp_topo *t,
+cp_admin_json_cluster_stats(json_t *resp, const struct cp_topo *t,
 			    const struct msg_codec *c)
 {
+	json_t *cl = cp_json_put_obj(resp, "cluster"), *o, *peers;
 	int i;
 
-	cp_json_obj_open(j, "cluster");
 	for (i = 0; i < CP_TOPO_COUNTER_MAX; i++)
-		cp_json_uint(j, cp_topo_counter_name((unsigned int)i), t->counters[i]);
-	cp_json_uint(j, "events", t->n_events);
+		cp_json_put_uint(cl, cp_topo_counter_name((unsigned int)i), t->counters[i]);
+	cp_json_put_uint(cl, "events", t->n_events);
 	if (c != NULL) {
-		cp_json_uint(j, "encoded", c->encoded);
-		cp_json_uint(j, "decoded", c->decoded);
-		cp_json_obj_open(j, "rejects");
+		cp_json_put_uint(cl, "encoded", c->encoded);
+		cp_json_put_uint(cl, "decoded", c->decoded);
+		o = cp_json_put_obj(cl, "rejects");
 		for (i = 1; i < MSG_REJECT_MAX; i++)
-			cp_json_uint(j, msg_reject_name(i), c->rejects[i]);
-		cp_json_obj_close(j);
+			cp_json_put_uint(o, msg_reject_name(i), c->rejects[i]);
 	}
-	cp_json_arr_open(j, "peers");
+	peers = cp_json_put_arr(cl, "peers");
 	for (i = 0; i < t->n_peers; i++) {
 		const struct cp_peer *p = &t->peers[i];
 
-		cp_json_obj_open(j, NULL);
-		cp_json_uint(j, "id", p->node.id);
-		cp_json_uint(j, "rx", p->rx);
-		cp_json_uint(j, "tx", p->tx);
-		cp_json_uint(j, "stale", p->stale);
-		cp_json_uint(j, "downs", p->downs);
-		cp_json_uint(j, "restarts", p->restarts);
-		cp_json_obj_close(j);
+		o = cp_json_put_obj(peers, NULL);
+		cp_json_put_uint(o, "id", p->node.id);
+		cp_json_put_uint(o, "rx", p->rx);
+		cp_json_put_uint(o, "tx", p->tx);
+		cp_json_put_uint(o, "stale", p->stale);
+		cp_json_put_uint(o, "downs", p->downs);
+		cp_json_put_uint(o, "restarts", p->restarts);
 	}
-	cp_json_arr_close(j);
-	cp_json_obj_close(j);
+}
+
+void
+cp_admin_json_table(json_t *resp, const char *key, const uint64_t *v, unsigned int n,
+		    const char *(*name)(unsigned int))
+{
+	json_t *o = cp_json_put_obj(resp, key);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const char *nm = name(i);
+
+		if (nm != NULL && nm[0] != '\0')
+			cp_json_put_uint(o, nm, v[i]);
+	}
+}
+
+void
+cp_admin_json_counters(json_t *resp, const struct cp_admin *a)
+{
+	json_t *o = cp_json_put_obj(resp, "admin");
+
+	cp_json_put_uint(o, "requests", a->requests);
+	cp_json_put_uint(o, "failed", a->failed);
+	cp_json_put_uint(o, "refused", a->refused);
+	cp_json_put_uint(o, "too_large", a->too_large);
 }

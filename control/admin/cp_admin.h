@@ -10,15 +10,20 @@
  *
  * Commands are the table cp_admin_commands() {name, usage, help, args, handler};
  * a handler checks its arguments and calls the callback the process registered
- * in `struct cp_admin_ops` (NULL: "not available"), which writes its fields with
- * the cp_json_* writer. The JSON of the cluster's own data is written here
- * (cp_admin_json_nodes/_events/_cluster_stats) so that every caller prints the
- * same fields; sipshardctl strips "ok" and prints the rest (INTERFACES.md).
+ * in `struct cp_admin_ops` (NULL: "not available"), which adds its members to
+ * the answer, a jansson object (cp_json_put* below). The JSON of the cluster's
+ * own data is built here (cp_admin_json_nodes/_events/_cluster_stats) so that
+ * every caller prints the same fields; sipshardctl strips "ok" and prints the
+ * rest (INTERFACES.md). The answer is dumped with CP_ADMIN_JSON_FLAGS: compact,
+ * members in insertion order, reals with at most 15 significant digits ("q":1.0,
+ * "q":0.125); sipshardctl re-dumps what it parsed with the same flags, so both
+ * ends print the same bytes.
  *
  * The server never blocks: cp_admin_poll(a, 0) from the cp event loop accepts,
  * reads, answers and flushes what it can. Callbacks run in that thread, so they
- * read the topology without locks. Single thread; no allocation except the
- * response buffers (bounded by CP_ADMIN_MAX_RESPONSE).
+ * read the topology without locks. Single thread: the cp_json_put* helpers keep
+ * a failure count of the answer being built in a file-local variable. Allocates
+ * only the answer (bounded by CP_ADMIN_MAX_RESPONSE) and the output buffers.
  */
 #ifndef SIPSHARD_CONTROL_ADMIN_CP_ADMIN_H
 #define SIPSHARD_CONTROL_ADMIN_CP_ADMIN_H
@@ -26,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "control/topo/cp_topo_types.h"
 #include "proto/msg_codec.h"
@@ -36,50 +43,38 @@
 #define CP_ADMIN_MAX_CLIENTS    16              /* connections at once */
 #define CP_ADMIN_MAX_RESPONSE   (16u << 20)     /* bytes of one response line */
 #define CP_ADMIN_ERR            256             /* error message buffer */
-#define CP_JSON_MAX_DEPTH       16
 
-/* ---- JSON writer ---- */
+/* ---- JSON (jansson) ---- */
 
-/* Appends compact JSON to a growing buffer. `key` is the member name inside an
- * object, NULL inside an array or at the top. Errors (too deep, too long, out of
- * memory) are sticky: j->failed, and the text is then unusable. */
-struct cp_json {
-	char *buf;
-	size_t len;
-	size_t cap;
-	size_t max;                     /* limit of len */
-	bool failed;
-	int depth;
-	bool first[CP_JSON_MAX_DEPTH + 1];      /* no member yet at this depth */
-};
+#define CP_ADMIN_JSON_FLAGS     (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
-void cp_json_init(struct cp_json *j, size_t max);
-void cp_json_reset(struct cp_json *j);
-void cp_json_free(struct cp_json *j);
-void cp_json_obj_open(struct cp_json *j, const char *key);
-void cp_json_obj_close(struct cp_json *j);
-void cp_json_arr_open(struct cp_json *j, const char *key);
-void cp_json_arr_close(struct cp_json *j);
-void cp_json_str(struct cp_json *j, const char *key, const char *s);
-void cp_json_uint(struct cp_json *j, const char *key, uint64_t v);
-void cp_json_int(struct cp_json *j, const char *key, int64_t v);
-void cp_json_bool(struct cp_json *j, const char *key, bool v);
-void cp_json_null(struct cp_json *j, const char *key);
-/* A value that is already JSON (from a trusted producer), written as is. */
-void cp_json_raw(struct cp_json *j, const char *key, const char *json);
-/* A number with DECIMALS digits after the point: 1.0 for q, 0.25 for a ratio. */
-void cp_json_fixed(struct cp_json *j, const char *key, double v, int decimals);
+/* Member KEY of object PARENT, or (KEY NULL) the next element of array PARENT:
+ * V, whose reference is taken. A NULL V (a constructor that failed) or a failed
+ * insertion fails the whole answer (cp_admin_handle() then answers an error);
+ * a NULL PARENT too, so that calls can be chained without checks. */
+void cp_json_put(json_t *parent, const char *key, json_t *v);
+void cp_json_put_str(json_t *parent, const char *key, const char *s);  /* NULL: "" */
+void cp_json_put_uint(json_t *parent, const char *key, uint64_t v);    /* > INT64_MAX: INT64_MAX */
+void cp_json_put_bool(json_t *parent, const char *key, bool v);
+void cp_json_put_null(json_t *parent, const char *key);
 /* An IPv4 address (host byte order) as "A.B.C.D". */
-void cp_json_ipv4(struct cp_json *j, const char *key, uint32_t addr);
+void cp_json_put_ipv4(json_t *parent, const char *key, uint32_t addr);
+/* A new object / array put into PARENT as above; returned borrowed (NULL on
+ * failure, which cp_json_put* accept). */
+json_t *cp_json_put_obj(json_t *parent, const char *key);
+json_t *cp_json_put_arr(json_t *parent, const char *key);
+/* A JSON string of the N bytes at S, whatever they are: bytes that are not
+ * UTF-8 (or NUL) become U+FFFD. NULL when out of memory. */
+json_t *cp_json_text(const char *s, size_t n);
 
 /* ---- callbacks of the process ---- */
 
-/* Each writes the fields of its answer into the open response object, returns
+/* Each adds the members of its answer to the response object, returns
  * 0, or -errno with a message in err ("no such tag 'x/1'"). */
-typedef int cp_admin_show_fn(void *arg, struct cp_json *j, char *err, size_t errlen);
+typedef int cp_admin_show_fn(void *arg, json_t *resp, char *err, size_t errlen);
 typedef int cp_admin_tag_fn(void *arg, const char *name, uint32_t cluster,
-			    struct cp_json *j, char *err, size_t errlen);
-typedef int cp_admin_aor_fn(void *arg, const char *aor, struct cp_json *j,
+			    json_t *resp, char *err, size_t errlen);
+typedef int cp_admin_aor_fn(void *arg, const char *aor, json_t *resp,
 			    char *err, size_t errlen);
 
 struct cp_admin_ops {
@@ -98,7 +93,7 @@ struct cp_admin_ops {
 /* ---- command table ---- */
 
 struct cp_admin;
-typedef int cp_admin_cmd_fn(struct cp_admin *a, int argc, char **argv, struct cp_json *j,
+typedef int cp_admin_cmd_fn(struct cp_admin *a, int argc, char **argv, json_t *resp,
 			    char *err, size_t errlen);
 
 struct cp_admin_cmd {
@@ -148,6 +143,7 @@ struct cp_admin {
 	uint64_t requests;
 	uint64_t failed;                /* answered {"ok":false} */
 	uint64_t refused;               /* connections over CP_ADMIN_MAX_CLIENTS */
+	uint64_t too_large;             /* answers over CP_ADMIN_MAX_RESPONSE or out of memory */
 };
 
 void cp_admin_init(struct cp_admin *a, const struct cp_admin_ops *ops);
@@ -165,8 +161,16 @@ int cp_admin_add_client(struct cp_admin *a, int fd);
  * when poll() failed. */
 int cp_admin_poll(struct cp_admin *a, int timeout_ms);
 
-/* Answer one request line (no '\n') into j: the whole {"ok":...} object. */
-void cp_admin_handle(struct cp_admin *a, const char *line, struct cp_json *j);
+/* Answer one request line (no '\n'): the whole {"ok":...} object as one line of
+ * compact JSON without '\n', to free(); NULL only when out of memory. */
+char *cp_admin_handle(struct cp_admin *a, const char *line);
+
+/* KEY:{name:value,...} of the counters V[0..N): NAME(i) NULL or "" skips i. */
+void cp_admin_json_table(json_t *resp, const char *key, const uint64_t *v, unsigned int n,
+			 const char *(*name)(unsigned int));
+
+/* "admin":{"requests","failed","refused","too_large"}: the server's counters. */
+void cp_admin_json_counters(json_t *resp, const struct cp_admin *a);
 
 /* Close every connection and the listening socket, remove the socket file. */
 void cp_admin_close(struct cp_admin *a);
@@ -175,13 +179,13 @@ void cp_admin_close(struct cp_admin *a);
 
 /* "nodes":[{"id","address","state","self","caps":{...},"port","incarnation",
  *           "last_heard_ms","state_for_ms"}] sorted by id, self included. */
-void cp_admin_json_nodes(struct cp_json *j, const struct cp_topo *t, uint64_t now);
+void cp_admin_json_nodes(json_t *resp, const struct cp_topo *t, uint64_t now);
 
 /* "events":[{"age_ms","node","event","reason"}] oldest first. */
-void cp_admin_json_events(struct cp_json *j, const struct cp_topo *t, uint64_t now);
+void cp_admin_json_events(json_t *resp, const struct cp_topo *t, uint64_t now);
 
 /* "cluster":{topology counters..., "encoded", "decoded", "rejects":{reason: n}} */
-void cp_admin_json_cluster_stats(struct cp_json *j, const struct cp_topo *t,
+void cp_admin_json_cluster_stats(json_t *resp, const struct cp_topo *t,
 				 const struct msg_codec *c);
 
 #endif /* SIPSHARD_CONTROL_ADMIN_CP_ADMIN_H */

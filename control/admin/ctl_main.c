@@ -5,9 +5,10 @@
  *   sipshardctl [-s SOCKET] [--json] COMMAND [ARGS...]
  *
  * Sends "COMMAND ARGS...\n" to the admin socket of sipshard-cp (default
- * /run/sipshard/sipshard.sock) and reads its one-line JSON answer. With --json it
- * prints that object without its "ok" member, byte for byte as received
- * otherwise; without, tables with a header row for lists of objects and
+ * /run/sipshard/sipshard.sock) and reads its one-line JSON answer (parsed with
+ * jansson). With --json it prints that object without its "ok" member, dumped
+ * with the server's flags (CP_ADMIN_JSON_FLAGS), hence the bytes the server
+ * wrote; without, tables with a header row for lists of objects and
  * "key: value" lines for the rest. Commands it does not know are sent as they
  * are (the server may know them). Exit status: 0 done, 1 the command failed
  * (message on stderr), 2 usage error, 3 the socket cannot be reached.
@@ -24,6 +25,8 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include <jansson.h>
+
 #include "control/admin/cp_admin.h"
 
 #define CTL_EXIT_OK          0
@@ -32,200 +35,6 @@
 #define CTL_EXIT_UNREACHABLE 3
 #define CTL_TIMEOUT_S        10
 #define CTL_MAX_COLS         32
-#define CTL_MAX_DEPTH        32
-
-/* ---- a small JSON reader (the server's answer) ---- */
-
-enum ctl_jtype { CTL_J_OBJ, CTL_J_ARR, CTL_J_STR, CTL_J_NUM, CTL_J_TRUE, CTL_J_FALSE, CTL_J_NULL };
-
-struct ctl_jnode {
-	enum ctl_jtype type;
-	const char *raw;                /* the value as received (scalars) */
-	size_t raw_len;
-	const char *key;                /* member name as received, quotes included */
-	size_t key_len;
-	int child;                      /* first child, -1 */
-	int last;                       /* last child, -1 */
-	int next;                       /* next sibling, -1 */
-};
-
-struct ctl_json {
-	const char *p;
-	const char *end;
-	struct ctl_jnode *nodes;
-	int n;
-	int cap;
-};
-
-static void
-ctl_json_ws(struct ctl_json *js)
-{
-	while (js->p < js->end && (*js->p == ' ' || *js->p == '\t' || *js->p == '\r' ||
-				   *js->p == '\n'))
-		js->p++;
-}
-
-static int
-ctl_json_new(struct ctl_json *js, enum ctl_jtype type)
-{
-	struct ctl_jnode *nn;
-
-	if (js->n == js->cap) {
-		js->cap = js->cap ? js->cap * 2 : 256;
-		nn = realloc(js->nodes, (size_t)js->cap * sizeof(*nn));
-		if (nn == NULL)
-			return -1;
-		js->nodes = nn;
-	}
-	js->nodes[js->n] = (struct ctl_jnode){ .type = type, .child = -1, .last = -1, .next = -1 };
-	return js->n++;
-}
-
-/* A string token at js->p; *start and *len receive it, quotes included. */
-static int
-ctl_json_string(struct ctl_json *js, const char **start, size_t *len)
-{
-	const char *s = js->p;
-
-	if (js->p >= js->end || *js->p != '"')
-		return -1;
-	for (js->p++; js->p < js->end; js->p++) {
-		if (*js->p == '"') {
-			js->p++;
-			*start = s;
-			*len = (size_t)(js->p - s);
-			return 0;
-		}
-		if ((unsigned char)*js->p < 0x20)
-			return -1;
-		if (*js->p == '\\' && ++js->p >= js->end)
-			return -1;
-	}
-	return -1;
-}
-
-static int ctl_json_value(struct ctl_json *js, int depth);
-
-static int
-ctl_json_add_child(struct ctl_json *js, int parent, int child)
-{
-	if (js->nodes[parent].last < 0)
-		js->nodes[parent].child = child;
-	else
-		js->nodes[js->nodes[parent].last].next = child;
-	js->nodes[parent].last = child;
-	return 0;
-}
-
-static int
-ctl_json_container(struct ctl_json *js, int depth, bool obj)
-{
-	const char *key = NULL;
-	size_t key_len = 0;
-	int self, child;
-
-	self = ctl_json_new(js, obj ? CTL_J_OBJ : CTL_J_ARR);
-	if (self < 0)
-		return -1;
-	js->p++;
-	ctl_json_ws(js);
-	if (js->p < js->end && *js->p == (obj ? '}' : ']')) {
-		js->p++;
-		return self;
-	}
-	for (;;) {
-		ctl_json_ws(js);
-		if (obj) {
-			if (ctl_json_string(js, &key, &key_len) < 0)
-				return -1;
-			ctl_json_ws(js);
-			if (js->p >= js->end || *js->p++ != ':')
-				return -1;
-		}
-		child = ctl_json_value(js, depth + 1);
-		if (child < 0)
-			return -1;
-		js->nodes[child].key = key;
-		js->nodes[child].key_len = key_len;
-		ctl_json_add_child(js, self, child);
-		ctl_json_ws(js);
-		if (js->p >= js->end)
-			return -1;
-		if (*js->p == ',') {
-			js->p++;
-			continue;
-		}
-		if (*js->p++ != (obj ? '}' : ']'))
-			return -1;
-		return self;
-	}
-}
-
-static int
-ctl_json_value(struct ctl_json *js, int depth)
-{
-	const char *s;
-	size_t len;
-	int i;
-
-	ctl_json_ws(js);
-	if (js->p >= js->end || depth > CTL_MAX_DEPTH)
-		return -1;
-	s = js->p;
-	switch (*js->p) {
-	case '{':
-		return ctl_json_container(js, depth, true);
-	case '[':
-		return ctl_json_container(js, depth, false);
-	case '"':
-		if (ctl_json_string(js, &s, &len) < 0 || (i = ctl_json_new(js, CTL_J_STR)) < 0)
-			return -1;
-		break;
-	case 't':
-	case 'f':
-	case 'n': {
-		static const char *const lit[] = { "true", "false", "null" };
-		static const enum ctl_jtype lt[] = { CTL_J_TRUE, CTL_J_FALSE, CTL_J_NULL };
-		int k = *s == 't' ? 0 : *s == 'f' ? 1 : 2;
-
-		len = strlen(lit[k]);
-		if ((size_t)(js->end - s) < len || memcmp(s, lit[k], len) != 0 ||
-		    (i = ctl_json_new(js, lt[k])) < 0)
-			return -1;
-		js->p += len;
-		break;
-	}
-	default:
-		if (*js->p == '-')
-			js->p++;
-		if (js->p >= js->end || !isdigit((unsigned char)*js->p))
-			return -1;
-		while (js->p < js->end && (isdigit((unsigned char)*js->p) || *js->p == '.' ||
-					   *js->p == 'e' || *js->p == 'E' || *js->p == '+' ||
-					   *js->p == '-'))
-			js->p++;
-		len = (size_t)(js->p - s);
-		if ((i = ctl_json_new(js, CTL_J_NUM)) < 0)
-			return -1;
-		break;
-	}
-	js->nodes[i].raw = s;
-	js->nodes[i].raw_len = len;
-	return i;
-}
-
-/* Member KEY of object node OBJ, -1 when absent. */
-static int
-ctl_json_get(const struct ctl_json *js, int obj, const char *key)
-{
-	size_t n = strlen(key);
-	int c;
-
-	for (c = js->nodes[obj].child; c >= 0; c = js->nodes[c].next)
-		if (js->nodes[c].key_len == n + 2 && memcmp(js->nodes[c].key + 1, key, n) == 0)
-			return c;
-	return -1;
-}
 
 /* ---- text out ---- */
 
@@ -260,202 +69,104 @@ ctl_buf_puts(struct ctl_buf *b, const char *s)
 	ctl_buf_put(b, s, strlen(s));
 }
 
+/* A string as text: \n \t \r \b \f as a space, other control characters '?'. */
 static void
-ctl_utf8(struct ctl_buf *b, unsigned long cp)
+ctl_buf_text(struct ctl_buf *b, const char *s, size_t n)
 {
-	char u[4];
-	size_t n;
+	size_t i;
 
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	ctl_buf_put(b, u, n);
-}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-static unsigned long
-ctl_hex4(const char *p)
-{
-	char h[5];
-
-	memcpy(h, p, 4);
-	h[4] = '\0';
-	return strtoul(h, NULL, 16);
-}
-
-/* The text of a JSON string token (quotes included), unescaped; control
- * characters shown as '?'. */
-static void
-ctl_unescape(struct ctl_buf *b, const char *s, size_t len)
-{
-	const char *p = s + 1, *end = s + len - 1;
-	unsigned long cp, lo;
-
-	while (p < end) {
-		if (*p != '\\') {
-			ctl_buf_put(b, (unsigned char)*p < 0x20 ? "?" : p, 1);
-			p++;
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case 'n': case 't': case 'r': case 'b': case 'f':
-			ctl_buf_put(b, " ", 1);
-			p++;
-			break;
-		case 'u':
-			if (end - p < 5) {
-				p = end;
-				break;
-			}
-			cp = ctl_hex4(p + 1);
-			p += 5;
-			if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 && p[0] == '\\' &&
-			    p[1] == 'u' && (lo = ctl_hex4(p + 2)) >= 0xdc00 && lo < 0xe000) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				p += 6;
-			}
-			if (cp < 0x20)
-				cp = '?';
-			ctl_utf8(b, cp);
-			break;
-		default:                        /* \" \\ \/ */
-			ctl_buf_put(b, p, 1);
-			p++;
-			break;
-		}
+		if (c >= 0x20)
+			ctl_buf_put(b, s + i, 1);
+		else
+			ctl_buf_put(b, strchr("\n\t\r\b\f", c) != NULL && c != 0 ? " " : "?", 1);
 	}
 }
 
-/* Compact JSON of node I as received; at the top, without the "ok" member. */
+/* Human text of a value: strings as they are, yes/no, "-" for null, numbers as
+ * in the JSON; objects as k=v,k=v; arrays as a,b. */
 static void
-ctl_json_write(const struct ctl_json *js, int i, struct ctl_buf *b, bool top)
+ctl_text(const json_t *v, struct ctl_buf *b)
 {
-	const struct ctl_jnode *nd = &js->nodes[i];
-	bool first = true;
-	int c;
+	const char *key;
+	json_t *m;
+	size_t i;
+	char *num;
 
-	if (nd->type != CTL_J_OBJ && nd->type != CTL_J_ARR) {
-		ctl_buf_put(b, nd->raw, nd->raw_len);
-		return;
-	}
-	ctl_buf_put(b, nd->type == CTL_J_OBJ ? "{" : "[", 1);
-	for (c = nd->child; c >= 0; c = js->nodes[c].next) {
-		const struct ctl_jnode *cn = &js->nodes[c];
-
-		if (top && cn->key_len == 4 && memcmp(cn->key, "\"ok\"", 4) == 0)
-			continue;
-		if (!first)
-			ctl_buf_put(b, ",", 1);
-		first = false;
-		if (cn->key != NULL) {
-			ctl_buf_put(b, cn->key, cn->key_len);
-			ctl_buf_put(b, ":", 1);
-		}
-		ctl_json_write(js, c, b, false);
-	}
-	ctl_buf_put(b, nd->type == CTL_J_OBJ ? "}" : "]", 1);
-}
-
-/* Human text of a value: strings unescaped, yes/no, "-" for null; objects as
- * k=v,k=v; arrays as a,b. */
-static void
-ctl_text(const struct ctl_json *js, int i, struct ctl_buf *b)
-{
-	const struct ctl_jnode *nd = &js->nodes[i];
-	int c;
-
-	switch (nd->type) {
-	case CTL_J_STR:
-		ctl_unescape(b, nd->raw, nd->raw_len);
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		ctl_buf_text(b, json_string_value(v), json_string_length(v));
 		break;
-	case CTL_J_NUM:
-		ctl_buf_put(b, nd->raw, nd->raw_len);
+	case JSON_INTEGER:
+	case JSON_REAL:
+		num = json_dumps(v, JSON_ENCODE_ANY | CP_ADMIN_JSON_FLAGS);
+		ctl_buf_puts(b, num != NULL ? num : "?");
+		free(num);
 		break;
-	case CTL_J_TRUE:
+	case JSON_TRUE:
 		ctl_buf_puts(b, "yes");
 		break;
-	case CTL_J_FALSE:
+	case JSON_FALSE:
 		ctl_buf_puts(b, "no");
 		break;
-	case CTL_J_NULL:
+	case JSON_NULL:
 		ctl_buf_puts(b, "-");
 		break;
-	case CTL_J_OBJ:
-	case CTL_J_ARR:
-		for (c = nd->child; c >= 0; c = js->nodes[c].next) {
-			if (c != nd->child)
+	case JSON_OBJECT:
+		i = 0;
+		json_object_foreach((json_t *)v, key, m) {
+			if (i++ != 0)
 				ctl_buf_puts(b, ",");
-			if (nd->type == CTL_J_OBJ) {
-				ctl_unescape(b, js->nodes[c].key, js->nodes[c].key_len);
-				ctl_buf_puts(b, "=");
-			}
-			ctl_text(js, c, b);
+			ctl_buf_text(b, key, strlen(key));
+			ctl_buf_puts(b, "=");
+			ctl_text(m, b);
+		}
+		break;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, m) {
+			if (i != 0)
+				ctl_buf_puts(b, ",");
+			ctl_text(m, b);
 		}
 		break;
 	}
 }
 
 static bool
-ctl_is_table(const struct ctl_json *js, int arr)
+ctl_is_table(const json_t *arr)
 {
-	int c;
+	const json_t *row;
+	size_t i;
 
-	if (js->nodes[arr].type != CTL_J_ARR || js->nodes[arr].child < 0)
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return false;
-	for (c = js->nodes[arr].child; c >= 0; c = js->nodes[c].next)
-		if (js->nodes[c].type != CTL_J_OBJ)
+	json_array_foreach(arr, i, row)
+		if (!json_is_object(row))
 			return false;
 	return true;
 }
 
-/* Member of row object ROW with the raw name of COL, -1 when absent. */
-static int
-ctl_table_cell(const struct ctl_json *js, int row, const struct ctl_jnode *col)
-{
-	int m;
-
-	for (m = js->nodes[row].child; m >= 0; m = js->nodes[m].next)
-		if (js->nodes[m].key_len == col->key_len &&
-		    memcmp(js->nodes[m].key, col->key, col->key_len) == 0)
-			return m;
-	return -1;
-}
-
-/* Text of column K of ROW (ROW -1: the header, the name in capitals). */
+/* Text of column COL of ROW (ROW NULL: the header, the name in capitals; "-"
+ * for a missing member). */
 static void
-ctl_table_text(const struct ctl_json *js, int row, const struct ctl_jnode *col,
-	       struct ctl_buf *cell)
+ctl_table_text(const json_t *row, const char *col, struct ctl_buf *cell)
 {
+	const json_t *m;
 	size_t c;
-	int m;
 
 	cell->len = 0;
 	ctl_buf_puts(cell, "");
-	if (row < 0) {
-		ctl_unescape(cell, col->key, col->key_len);
+	if (row == NULL) {
+		ctl_buf_text(cell, col, strlen(col));
 		for (c = 0; c < cell->len; c++)
 			cell->s[c] = (char)toupper((unsigned char)cell->s[c]);
 		return;
 	}
-	m = ctl_table_cell(js, row, col);
-	if (m >= 0)
-		ctl_text(js, m, cell);
+	m = json_object_get(row, col);
+	if (m != NULL)
+		ctl_text(m, cell);
 	else
 		ctl_buf_puts(cell, "-");
 }
@@ -463,46 +174,44 @@ ctl_table_text(const struct ctl_json *js, int row, const struct ctl_jnode *col,
 /* An array of objects as a table: one column per member name (first seen order),
  * a header row of the names in capitals, "-" for a missing member. */
 static void
-ctl_print_table(const struct ctl_json *js, int arr, const char *indent)
+ctl_print_table(const json_t *arr, const char *indent)
 {
-	const struct ctl_jnode *col[CTL_MAX_COLS];
-	size_t width[CTL_MAX_COLS], w;
+	const char *col[CTL_MAX_COLS], *key;
+	size_t width[CTL_MAX_COLS], w, r, n = json_array_size(arr);
 	struct ctl_buf cell = { 0 }, line = { 0 };
-	int ncol = 0, k, r, m;
+	const json_t *row;
+	int ncol = 0, k;
+	json_t *m;
 
-	for (r = js->nodes[arr].child; r >= 0; r = js->nodes[r].next)
-		for (m = js->nodes[r].child; m >= 0; m = js->nodes[m].next) {
+	json_array_foreach(arr, r, row)
+		json_object_foreach((json_t *)row, key, m) {
 			for (k = 0; k < ncol; k++)
-				if (col[k]->key_len == js->nodes[m].key_len &&
-				    memcmp(col[k]->key, js->nodes[m].key, col[k]->key_len) == 0)
+				if (strcmp(col[k], key) == 0)
 					break;
 			if (k == ncol && ncol < CTL_MAX_COLS)
-				col[ncol++] = &js->nodes[m];
+				col[ncol++] = key;
 		}
 	for (k = 0; k < ncol; k++) {
-		ctl_table_text(js, -1, col[k], &cell);
+		ctl_table_text(NULL, col[k], &cell);
 		width[k] = cell.len;
-		for (r = js->nodes[arr].child; r >= 0; r = js->nodes[r].next) {
-			ctl_table_text(js, r, col[k], &cell);
+		json_array_foreach(arr, r, row) {
+			ctl_table_text(row, col[k], &cell);
 			if (cell.len > width[k])
 				width[k] = cell.len;
 		}
 	}
-	r = -1;                                 /* the header first, then each row */
-	for (;;) {
+	for (r = 0; r <= n; r++) {              /* the header first, then each row */
+		row = r == 0 ? NULL : json_array_get(arr, r - 1);
 		line.len = 0;
 		ctl_buf_puts(&line, indent);
 		for (k = 0; k < ncol; k++) {
-			ctl_table_text(js, r, col[k], &cell);
+			ctl_table_text(row, col[k], &cell);
 			ctl_buf_put(&line, cell.s, cell.len);
 			if (k + 1 < ncol)
 				for (w = cell.len; w < width[k] + 2; w++)
 					ctl_buf_put(&line, " ", 1);
 		}
 		puts(line.s);
-		r = r < 0 ? js->nodes[arr].child : js->nodes[r].next;
-		if (r < 0)
-			break;
 	}
 	free(cell.s);
 	free(line.s);
@@ -511,64 +220,64 @@ ctl_print_table(const struct ctl_json *js, int arr, const char *indent)
 /* "prefix: value" lines; objects recurse with "prefix.key", lists of objects
  * become tables under a "prefix:" line. */
 static void
-ctl_print_value(const struct ctl_json *js, int i, const char *prefix)
+ctl_print_value(const json_t *v, const char *prefix)
 {
-	const struct ctl_jnode *nd = &js->nodes[i];
 	struct ctl_buf b = { 0 };
-	int c;
+	const char *key;
+	json_t *m;
 
-	if (nd->type == CTL_J_OBJ && nd->child >= 0) {
-		for (c = nd->child; c >= 0; c = js->nodes[c].next) {
+	if (json_is_object(v) && json_object_size(v) != 0) {
+		json_object_foreach((json_t *)v, key, m) {
 			b.len = 0;
 			ctl_buf_puts(&b, prefix);
 			if (prefix[0] != '\0')
 				ctl_buf_puts(&b, ".");
-			ctl_unescape(&b, js->nodes[c].key, js->nodes[c].key_len);
-			ctl_print_value(js, c, b.s);
+			ctl_buf_text(&b, key, strlen(key));
+			ctl_print_value(m, b.s);
 		}
-	} else if (ctl_is_table(js, i)) {
+	} else if (ctl_is_table(v)) {
 		printf("%s:\n", prefix);
-		ctl_print_table(js, i, "  ");
+		ctl_print_table(v, "  ");
 	} else {
 		ctl_buf_puts(&b, "");
-		if (nd->type == CTL_J_ARR && nd->child < 0)
+		if (json_is_array(v) && json_array_size(v) == 0)
 			ctl_buf_puts(&b, "(none)");
 		else
-			ctl_text(js, i, &b);
+			ctl_text(v, &b);
 		printf("%s: %s\n", prefix, b.s);
 	}
 	free(b.s);
 }
 
+/* The answer without its "ok" member. */
 static void
-ctl_print_human(const struct ctl_json *js)
+ctl_print_human(const json_t *root)
 {
-	int c, n = 0, only = -1;
+	const json_t *only = NULL;
+	const char *key;
+	json_t *m;
 
-	for (c = js->nodes[0].child; c >= 0; c = js->nodes[c].next)
-		if (!(js->nodes[c].key_len == 4 && memcmp(js->nodes[c].key, "\"ok\"", 4) == 0)) {
-			n++;
-			only = c;
-		}
-	if (n == 0) {
+	if (json_object_size(root) == 0) {
 		puts("ok");
 		return;
 	}
-	if (n == 1 && ctl_is_table(js, only)) {
-		ctl_print_table(js, only, "");
-		return;
+	if (json_object_size(root) == 1) {
+		json_object_foreach((json_t *)root, key, m)
+			only = m;
+		if (ctl_is_table(only)) {
+			ctl_print_table(only, "");
+			return;
+		}
+		if (json_is_array(only) && json_array_size(only) == 0) {
+			puts("(none)");
+			return;
+		}
 	}
-	if (n == 1 && js->nodes[only].type == CTL_J_ARR && js->nodes[only].child < 0) {
-		puts("(none)");
-		return;
-	}
-	for (c = js->nodes[0].child; c >= 0; c = js->nodes[c].next) {
+	json_object_foreach((json_t *)root, key, m) {
 		struct ctl_buf k = { 0 };
 
-		if (js->nodes[c].key_len == 4 && memcmp(js->nodes[c].key, "\"ok\"", 4) == 0)
-			continue;
-		ctl_unescape(&k, js->nodes[c].key, js->nodes[c].key_len);
-		ctl_print_value(js, c, k.s);
+		ctl_buf_text(&k, key, strlen(key));
+		ctl_print_value(m, k.s);
 		free(k.s);
 	}
 }
@@ -707,10 +416,11 @@ main(int argc, char **argv)
 {
 	const char *sock = CP_ADMIN_DEFAULT_SOCKET;
 	struct ctl_buf line = { 0 }, resp = { 0 }, out = { 0 };
-	struct ctl_json js = { 0 };
+	json_t *root = NULL, *ok, *err;
+	json_error_t jerr;
 	bool json = false;
-	int i, rc, root, ok, err, timeout_s = CTL_TIMEOUT_S;
-	char *end;
+	int i, rc, timeout_s = CTL_TIMEOUT_S;
+	char *end, *dump;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
@@ -769,35 +479,39 @@ main(int argc, char **argv)
 	rc = ctl_exchange(sock, line.s, timeout_s, &resp);
 	if (rc != 0)
 		goto out;
-	js.p = resp.s;
-	js.end = resp.s + resp.len;
-	root = ctl_json_value(&js, 0);
-	ctl_json_ws(&js);
-	if (root != 0 || js.p != js.end || js.nodes[0].type != CTL_J_OBJ ||
-	    (ok = ctl_json_get(&js, 0, "ok")) < 0) {
+	root = json_loadb(resp.s, resp.len, JSON_REJECT_DUPLICATES, &jerr);
+	ok = json_object_get(root, "ok");
+	if (!json_is_object(root) || !json_is_boolean(ok)) {
 		fprintf(stderr, "sipshardctl: %s: malformed answer: %.200s\n", sock, resp.s);
 		rc = CTL_EXIT_FAILED;
 		goto out;
 	}
-	if (js.nodes[ok].type != CTL_J_TRUE) {
-		err = ctl_json_get(&js, 0, "error");
-		if (err >= 0)
-			ctl_text(&js, err, &out);
+	if (!json_is_true(ok)) {
+		err = json_object_get(root, "error");
+		if (err != NULL)
+			ctl_text(err, &out);
 		else
 			ctl_buf_puts(&out, "command failed");
 		fprintf(stderr, "sipshardctl: %s\n", out.s);
 		rc = CTL_EXIT_FAILED;
 		goto out;
 	}
+	json_object_del(root, "ok");
 	if (json) {
-		ctl_json_write(&js, 0, &out, true);
-		puts(out.s);
+		dump = json_dumps(root, CP_ADMIN_JSON_FLAGS);
+		if (dump == NULL) {
+			fprintf(stderr, "sipshardctl: out of memory\n");
+			rc = CTL_EXIT_FAILED;
+			goto out;
+		}
+		puts(dump);
+		free(dump);
 	} else {
-		ctl_print_human(&js);
+		ctl_print_human(root);
 	}
 	rc = fflush(stdout) != 0 ? CTL_EXIT_FAILED : CTL_EXIT_OK;
 out:
-	free(js.nodes);
+	json_decref(root);
 	free(line.s);
 	free(resp.s);
 	free(out.s);

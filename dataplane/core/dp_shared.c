@@ -159,10 +159,14 @@ dp_shared_publish_backends(struct dp_shared *sh, const struct lb_sets *s)
 	rte_smp_wmb();
 	while (n < DP_MAX_BACKENDS && lb_member_next(s, &it, &mi) == 1) {
 		struct dp_backend_view *v = &sh->backends[n++];
+		const struct lb_health *h = &s->set[it.set].h[mi.member];
 
 		v->set = mi.set;
 		v->weight = mi.weight;
 		v->misses = mi.misses;
+		v->probes = h->probes;
+		v->replies = h->replies;
+		v->downs = h->downs;
 		snprintf(v->state, sizeof(v->state), "%s", lb_state_name(mi.state));
 		snprintf(v->uri, sizeof(v->uri), "%s", mi.uri);
 	}

@@ -9,7 +9,11 @@
  * takes `query_lock` (never taken by a worker), fills the slot and bumps
  * `seq_req`; the worker sees seq_req != seq_done once per loop pass
  * (dp_sip_serve), answers into `out` and sets seq_done. So a shard's tables keep exactly one reader-writer, its
- * worker. The control plane publishes its view of the cluster nodes in `nodes`
+ * worker. Answers are binary records (below), never text: the worker does not
+ * format or allocate; the asker (control plane, telemetry) builds the JSON.
+ * The registrar and proxy counters are read the way dp_stats are, through
+ * `lcores[i]` (`->reg` with reg_shard_stats(), `->proxy.st`): plain per-lcore
+ * words written by their worker, summed by the reader, no lock. The control plane publishes its view of the cluster nodes in `nodes`
  * under a sequence lock (odd while writing) for the dataplane's telemetry.
  * Worker 0 (the backend prober, sole writer) publishes the backend members and
  * their health in `backends` the same way, every probe round (at most every
@@ -26,7 +30,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   2u
+#define DP_SHARED_VERSION   3u
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_QUERY_ARG        256
 #define DP_QUERY_OUT        16384
@@ -34,10 +38,51 @@
 
 enum dp_query_kind {
 	DP_QUERY_NONE,
-	DP_QUERY_CONTACTS_COUNT,    /* out: {"aors":N,"contacts":M} of the shard */
-	DP_QUERY_CONTACT_SHOW,      /* arg: AoR; out: `contacts show` JSON object */
+	DP_QUERY_CONTACTS_COUNT,    /* out: struct dp_contact_counts of the shard */
+	DP_QUERY_CONTACT_SHOW,      /* arg: AoR; out: struct dp_contact_show, records */
 	DP_QUERY_CONTACT_LIST,      /* arg: AoR; out: struct dp_contact_rec[] */
 };
+
+/* A DP_QUERY_CONTACTS_COUNT answer. */
+struct dp_contact_counts {
+	uint64_t aors;
+	uint64_t contacts;
+};
+
+/* A DP_QUERY_CONTACT_SHOW answer (everything `sipshardctl contacts show` prints):
+ * this head, then `n` records, each a struct dp_contact_ent followed by its
+ * strings back to back (uri, instance, path; not NUL-terminated), padded to
+ * DP_CONTACT_ENT_SIZE() bytes. -ENOSPC when they do not fit DP_QUERY_OUT. */
+struct dp_contact_show {
+	uint32_t n;
+	uint16_t aor_len;
+	char aor[DP_QUERY_ARG];     /* the AoR as normalised by the shard */
+};
+
+#define DP_CONTACT_F_INSTANCE 0x01  /* has a +sip.instance (instance_len may be 0) */
+#define DP_CONTACT_F_PATH     0x02  /* has a Path */
+
+struct dp_contact_ent {
+	uint32_t expires_in;
+	uint32_t cseq;
+	uint32_t version;
+	uint32_t reg_id;            /* 0: none */
+	uint16_t q;                 /* thousandths */
+	uint16_t origin;            /* node id */
+	uint16_t port;              /* source port it registered from */
+	uint16_t uri_len;
+	uint16_t instance_len;
+	uint16_t path_len;
+	uint8_t family;
+	uint8_t local_port;         /* dataplane port index it arrived on */
+	uint8_t flags;              /* DP_CONTACT_F_* */
+	uint8_t pad;
+	uint8_t addr[16];
+};
+
+#define DP_CONTACT_ENT_SIZE(e) \
+	RTE_ALIGN_CEIL(sizeof(struct dp_contact_ent) + (size_t)(e)->uri_len + \
+		       (e)->instance_len + (e)->path_len, 8)
 
 /* One binding in a DP_QUERY_CONTACT_LIST answer. */
 struct dp_contact_rec {
@@ -76,6 +121,9 @@ struct dp_node_view {
 struct dp_backend_view {
 	uint32_t set;
 	uint32_t weight;
+	uint64_t probes;            /* OPTIONS sent to it */
+	uint64_t replies;           /* ... answered */
+	uint64_t downs;             /* times it went down */
 	uint16_t misses;
 	char state[8];              /* "up", "down" */
 	char uri[128];

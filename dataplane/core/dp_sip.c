@@ -510,24 +510,81 @@ contact_rec(const struct reg_contact *c, void *arg)
 	return 0;
 }
 
-/* Shard queries: only the owner of an AoR answers for it (-ENOENT elsewhere). */
+/* DP_QUERY_CONTACT_SHOW records appended at out[len..cap). */
+struct contact_show {
+	char *out;
+	size_t cap, len;
+	struct dp_contact_show *head;
+	bool overflow;
+};
+
+_Static_assert(REG_AOR_MAX <= DP_QUERY_ARG, "a normalised AoR fits dp_contact_show.aor");
+_Static_assert(sizeof(struct dp_contact_show) % 8 == 0 && sizeof(struct dp_contact_ent) % 8 == 0,
+	      "contact records stay 8-byte aligned");
+
+static int
+contact_ent(const struct reg_contact *c, void *arg)
+{
+	struct contact_show *cs = arg;
+	struct dp_contact_ent e = {
+		.expires_in = c->expires_in, .cseq = c->cseq, .version = c->version,
+		.reg_id = c->reg_id, .q = c->q, .origin = c->origin, .port = c->src.port,
+		.uri_len = c->uri_len, .family = c->src.family, .local_port = c->src.local_port,
+	};
+	char *p;
+
+	if (c->instance != NULL) {
+		e.flags |= DP_CONTACT_F_INSTANCE;
+		e.instance_len = c->instance_len;
+	}
+	if (c->path != NULL) {
+		e.flags |= DP_CONTACT_F_PATH;
+		e.path_len = c->path_len;
+	}
+	memcpy(e.addr, c->src.addr, sizeof(e.addr));
+	if (DP_CONTACT_ENT_SIZE(&e) > cs->cap - cs->len) {
+		cs->overflow = true;
+		return 1;
+	}
+	p = cs->out + cs->len;
+	memset(p, 0, DP_CONTACT_ENT_SIZE(&e));
+	memcpy(p, &e, sizeof(e));
+	p += sizeof(e);
+	memcpy(p, c->uri, e.uri_len);
+	p += e.uri_len;
+	if (e.instance_len != 0)
+		memcpy(p, c->instance, e.instance_len);
+	p += e.instance_len;
+	if (e.path_len != 0)
+		memcpy(p, c->path, e.path_len);
+	cs->len += DP_CONTACT_ENT_SIZE(&e);
+	cs->head->n++;
+	return 0;
+}
+
+/* Shard queries: only the owner of an AoR answers for it (-ENOENT elsewhere).
+ * The answers are binary records (dp_shared.h). */
 static int
 sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t cap,
 	     uint32_t *len)
 {
 	struct reg_key key;
-	uint64_t aors, contacts;
-	int n;
+	size_t n;
 
 	*len = 0;
 	if (lc->reg == NULL)
 		return -ENOTSUP;
 	switch (kind) {
-	case DP_QUERY_CONTACTS_COUNT:
-		reg_shard_counts(lc->reg, &aors, &contacts);
-		n = snprintf(out, cap, "{\"aors\":%llu,\"contacts\":%llu}",
-			     (unsigned long long)aors, (unsigned long long)contacts);
+	case DP_QUERY_CONTACTS_COUNT: {
+		struct dp_contact_counts cnt;
+
+		if (cap < sizeof(cnt))
+			return -ENOSPC;
+		reg_shard_counts(lc->reg, &cnt.aors, &cnt.contacts);
+		memcpy(out, &cnt, sizeof(cnt));
+		n = sizeof(cnt);
 		break;
+	}
 	case DP_QUERY_CONTACT_SHOW:
 	case DP_QUERY_CONTACT_LIST:
 		if (reg_key_from_text(lc->ctx->reg_conf, arg, strlen(arg), &key) != 0)
@@ -535,20 +592,29 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 		if (reg_key_shard((uint32_t)key.digest, lc->ctx->n_workers) != lc->idx)
 			return -ENOENT;
 		if (kind == DP_QUERY_CONTACT_SHOW) {
-			n = reg_shard_contacts_json(lc->reg, key.aor, key.len, lc->now_ms, out, cap);
+			struct contact_show cs = { out, cap, sizeof(struct dp_contact_show),
+						   (struct dp_contact_show *)(void *)out, false };
+
+			if (cap < sizeof(struct dp_contact_show))
+				return -ENOSPC;
+			memset(cs.head, 0, sizeof(*cs.head));
+			cs.head->aor_len = key.len;
+			memcpy(cs.head->aor, key.aor, key.len);
+			reg_shard_lookup(lc->reg, key.aor, key.len, lc->now_ms, contact_ent, &cs);
+			if (cs.overflow)
+				return -ENOSPC;
+			n = cs.len;
 		} else {
 			struct contact_list cl = { (struct dp_contact_rec *)(void *)out,
 						   cap / sizeof(struct dp_contact_rec), 0 };
 
 			reg_shard_lookup(lc->reg, key.aor, key.len, lc->now_ms, contact_rec, &cl);
-			n = (int)(cl.n * sizeof(struct dp_contact_rec));
+			n = cl.n * sizeof(struct dp_contact_rec);
 		}
 		break;
 	default:
 		return -EINVAL;
 	}
-	if (n < 0 || (size_t)n >= cap)
-		return n < 0 ? n : -ENOSPC;
 	*len = (uint32_t)n;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "dataplane/core/dp_telemetry.h"
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
+#include "dataplane/registrar/reg_shard.h"
 #include "dataplane/sip/sip_parse.h"
 
 static struct dp_ctx *tel_ctx;
@@ -175,6 +176,34 @@ add_proxy(struct rte_tel_data *d, const struct dp_ctx *ctx, unsigned long one, u
 	return rte_tel_data_add_dict_container(d, "proxy", p, 0);
 }
 
+static const char *
+reg_key(unsigned int i)
+{
+	return reg_stat_name((enum reg_stat)i);
+}
+
+/* "registrar": the counters of the shard of lcore `one` (all shards when one >=
+ * nlc), plain per-shard words written by their worker, read without a lock. */
+static int
+add_registrar(struct rte_tel_data *d, const struct dp_ctx *ctx, unsigned long one,
+	      unsigned int nlc)
+{
+	struct reg_stats sum;
+	unsigned int k, i;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < nlc; i++) {
+		const struct reg_stats *st;
+
+		if ((one < nlc && i != one) || ctx->lcores[i]->reg == NULL)
+			continue;
+		st = reg_shard_stats(ctx->lcores[i]->reg);
+		for (k = 0; k < REG_STAT_MAX; k++)
+			sum.c[k] += st->c[k];
+	}
+	return add_table(d, "registrar", sum.c, REG_STAT_MAX, reg_key);
+}
+
 static int
 tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
@@ -182,6 +211,7 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	unsigned int nlc = ctx->n_workers + 1u, k;
 	struct rte_tel_data *drops;
 	struct dp_stats sum;
+	unsigned long one = nlc;
 	int rc;
 
 	if (params != NULL && *params != '\0') {
@@ -190,6 +220,7 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 
 		if (*end != '\0' || i >= nlc)
 			return -EINVAL;
+		one = i;
 		sum = ctx->lcores[i]->stats;
 	} else {
 		struct dp_stats *all = calloc(nlc, sizeof(*all));
@@ -214,8 +245,9 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_container(d, "drops", drops, 0);
 	rc = add_sip(d, &sum.sip);
 	if (rc == 0 && ctx->proxy_conf != NULL)
-		rc = add_proxy(d, ctx, params != NULL && *params != '\0' ? strtoul(params, NULL, 10) : nlc,
-			       nlc);
+		rc = add_proxy(d, ctx, one, nlc);
+	if (rc == 0)
+		rc = add_registrar(d, ctx, one, nlc);
 	return rc;
 }
 
@@ -252,10 +284,10 @@ tel_nodes(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	return 0;
 }
 
-/* Registrations: {"aors":N,"contacts":M} summed over the shards (each answers
- * for itself through its query slot: the shard tables have one reader, their worker). */
-/* {"n_members":N,"m0":{"set":1,"uri":"sip:...","weight":2,"state":"up","misses":0}, ...}:
- * read from the backend sets with the atomic loads lb_member_next() uses. */
+/* {"n_members":N,"m0":{"set":1,"uri":"sip:...","weight":2,"state":"up","misses":0,
+ * "probes":N,"replies":N,"downs":N}, ...}: read from the backend sets with the
+ * atomic loads lb_member_next() uses; the probe counters are the prober's plain
+ * words, read without a lock like dp_stats. */
 static int
 tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -266,6 +298,7 @@ tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 	rte_tel_data_start_dict(d);
 	while (tel_ctx->lb != NULL && lb_member_next(tel_ctx->lb, &it, &mi) == 1) {
 		struct rte_tel_data *md = rte_tel_data_alloc();
+		const struct lb_health *h;
 		char key[16];
 
 		if (md == NULL)
@@ -276,6 +309,10 @@ tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 		rte_tel_data_add_dict_int(md, "weight", (int)mi.weight);
 		rte_tel_data_add_dict_string(md, "state", lb_state_name(mi.state));
 		rte_tel_data_add_dict_int(md, "misses", mi.misses);
+		h = &tel_ctx->lb->set[it.set].h[mi.member];
+		rte_tel_data_add_dict_u64(md, "probes", h->probes);
+		rte_tel_data_add_dict_u64(md, "replies", h->replies);
+		rte_tel_data_add_dict_u64(md, "downs", h->downs);
 		snprintf(key, sizeof(key), "m%d", n++);
 		rte_tel_data_add_dict_container(d, key, md, 0);
 	}
@@ -283,21 +320,25 @@ tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 	return 0;
 }
 
+/* Registrations: {"aors":N,"contacts":M} summed over the shards (each answers
+ * for itself through its query slot: the shard tables have one reader, their worker). */
 static int
 tel_contacts(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
-	unsigned long long aors = 0, contacts = 0, a, b;
-	char out[128];
+	uint64_t aors = 0, contacts = 0;
+	struct dp_contact_counts cnt;
+	char out[sizeof(cnt) + 1];
 	unsigned int s;
 
 	if (tel_ctx->shared == NULL)
 		return -ENOTSUP;
 	for (s = 0; s < tel_ctx->n_workers; s++) {
-		if (dp_shared_query(tel_ctx->shared, s, DP_QUERY_CONTACTS_COUNT, "", out, sizeof(out), 1000) < 0 ||
-		    sscanf(out, "{\"aors\":%llu,\"contacts\":%llu", &a, &b) != 2)
+		if (dp_shared_query(tel_ctx->shared, s, DP_QUERY_CONTACTS_COUNT, "", out, sizeof(out), 1000) !=
+		    (int)sizeof(cnt))
 			return -EIO;
-		aors += a;
-		contacts += b;
+		memcpy(&cnt, out, sizeof(cnt));
+		aors += cnt.aors;
+		contacts += cnt.contacts;
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "aors", aors);
@@ -370,6 +411,6 @@ dp_telemetry_init(struct dp_ctx *ctx)
 						"Cluster nodes as the control plane sees them. No parameters");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/stats", tel_stats,
-						"Dataplane counters and drops by reason. Parameters: none (all lcores) or an lcore index");
+						"Dataplane, SIP, proxy and registrar counters, drops by reason. Parameters: none (all lcores) or an lcore index");
 	return rc;
 }

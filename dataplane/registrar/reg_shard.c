@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Registrar shard: creation from the config, RFC 3261 §10.3 REGISTER
- * processing with its response, and the read side (lookup, JSON, counters,
+ * processing with its response, and the read side (lookup, counters,
  * memory). See dataplane/reg_shard.h for the design.
  */
 #include <assert.h>
@@ -745,113 +745,6 @@ reg_count_status(struct reg_shard *s, int status)
 	}
 }
 
-/* ---- owning worker: read-side helpers ---- */
-
-/* A bounded JSON writer. */
-struct reg_json {
-	char *p;
-	size_t len, cap;
-	int overflow;
-};
-
-static void
-reg_json_raw(struct reg_json *j, const char *s, size_t n)
-{
-	if (j->overflow || n >= j->cap - j->len) {
-		j->overflow = 1;
-		return;
-	}
-	memcpy(j->p + j->len, s, n);
-	j->len += n;
-}
-
-static void
-reg_json_str(struct reg_json *j, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char e[6] = { '\\', 'u', '0', '0', 0, 0 };
-	size_t i;
-
-	reg_json_raw(j, "\"", 1);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			e[4] = '\\';
-			e[5] = (char)c;
-			reg_json_raw(j, e + 4, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 15];
-			reg_json_raw(j, e, 6);
-		} else {
-			reg_json_raw(j, (const char *)&s[i], 1);
-		}
-	}
-	reg_json_raw(j, "\"", 1);
-}
-
-/* prefix (raw) then a decimal */
-static void
-reg_json_u64(struct reg_json *j, const char *prefix, uint64_t v)
-{
-	char t[20], *p = t + sizeof(t);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	reg_json_raw(j, prefix, strlen(prefix));
-	reg_json_raw(j, p, (size_t)(t + sizeof(t) - p));
-}
-
-static int
-reg_json_contact(const struct reg_contact *c, void *arg)
-{
-	struct reg_json *j = arg;
-	char addr[SIP_ADDR_STR_MAX + 8], q[4];
-	size_t n, qn;
-
-	if (j->len > 0 && j->p[j->len - 1] == '}')
-		reg_json_raw(j, ",", 1);
-	reg_json_raw(j, "{\"uri\":", 7);
-	reg_json_str(j, c->uri, c->uri_len);
-	reg_json_u64(j, ",\"expires_in\":", c->expires_in);
-	n = 0;
-	if (c->src.family == 6)
-		addr[n++] = '[';
-	n += sip_addr_fmt(addr + n, sizeof(addr) - n - 8, c->src.family, c->src.addr);
-	if (c->src.family == 6)
-		addr[n++] = ']';
-	addr[n++] = ':';
-	reg_json_raw(j, ",\"received\":\"", 13);
-	reg_json_raw(j, addr, n);
-	reg_json_u64(j, "", c->src.port);
-	reg_json_u64(j, "\",\"q\":", c->q / 1000);
-	q[0] = '.';
-	q[1] = (char)('0' + c->q % 1000 / 100);
-	q[2] = (char)('0' + c->q % 100 / 10);
-	q[3] = (char)('0' + c->q % 10);
-	qn = c->q % 10 ? 4 : c->q % 100 ? 3 : 2;
-	reg_json_raw(j, q, qn);
-	reg_json_u64(j, ",\"origin\":", c->origin);
-	reg_json_u64(j, ",\"version\":", c->version);
-	reg_json_u64(j, ",\"cseq\":", c->cseq);
-	reg_json_u64(j, ",\"port_idx\":", c->src.local_port);
-	if (c->instance != NULL) {
-		reg_json_raw(j, ",\"instance\":", 12);
-		reg_json_str(j, c->instance, c->instance_len);
-	}
-	if (c->reg_id != 0)
-		reg_json_u64(j, ",\"reg_id\":", c->reg_id);
-	if (c->path != NULL) {
-		reg_json_raw(j, ",\"path\":", 8);
-		reg_json_str(j, c->path, c->path_len);
-	}
-	reg_json_raw(j, "}", 1);
-	return 0;
-}
-
 /* ---- main lcore: create helpers ---- */
 
 static size_t
@@ -1041,31 +934,6 @@ reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uint64_
 			break;
 	}
 	return count;
-}
-
-int
-reg_shard_contacts_json(const struct reg_shard *s, const char *aor, size_t len,
-			uint64_t now_ms, char *out, size_t cap)
-{
-	struct reg_json j = { out, 0, cap, 0 };
-	struct reg_key k;
-	int rc;
-
-	if (cap == 0)
-		return -ENOSPC;
-	if (reg_key_from_text(&s->conf, aor, len, &k) != 0)
-		return -EINVAL;
-	reg_json_raw(&j, "{\"aor\":", 7);
-	reg_json_str(&j, k.aor, k.len);
-	reg_json_raw(&j, ",\"contacts\":[", 13);
-	rc = reg_shard_lookup(s, aor, len, now_ms, reg_json_contact, &j);
-	if (rc < 0)
-		return rc;
-	reg_json_raw(&j, "]}", 2);
-	if (j.overflow)
-		return -ENOSPC;
-	out[j.len] = '\0';
-	return (int)j.len;
 }
 
 void

@@ -129,12 +129,6 @@ void reg_shard_tick(struct reg_shard *s, uint64_t now_ms);
 int reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uint64_t now_ms,
 		     reg_binding_fn *fn, void *arg);
 
-/* `sipshardctl contacts show AOR` JSON: {"aor":"...","contacts":[{"uri":...,
- * "expires_in":N,"received":"ADDR:PORT","q":1.0,"origin":N,...}]}. Returns the
- * length (NUL-terminated), -ENOSPC when cap is too small, -EINVAL. */
-int reg_shard_contacts_json(const struct reg_shard *s, const char *aor, size_t len,
-			    uint64_t now_ms, char *out, size_t cap);
-
 void reg_shard_counts(const struct reg_shard *s, uint64_t *aors, uint64_t *bindings);
 const struct reg_stats *reg_shard_stats(const struct reg_shard *s);
 const char *reg_stat_name(enum reg_stat i);     /* "reply_200" */

@@ -9,13 +9,19 @@
  * "valid", "invalid" or "error" for a file that cannot be read). The
  * verdict is sip_msg_parse() + sip_msg_validate(); --fast stops after
  * sip_msg_parse(). Exit 0 if all valid, 1 if any invalid, 2 on usage or I/O error.
+ * The JSON is built with jansson and dumped ASCII-only: a byte >= 0x80 of a file
+ * name or method reads as U+0080..U+00FF ("\u00e9"), whatever the encoding.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "dataplane/sip/sip_parse.h"
+
+#define PARSE_JSON_FLAGS (JSON_COMPACT | JSON_ENSURE_ASCII)
 
 static void
 usage(FILE *f)
@@ -28,20 +34,45 @@ usage(FILE *f)
 		"  exit: 0 all valid, 1 some invalid, 2 usage or I/O error\n");
 }
 
+/* Member KEY of O: the N bytes at P as a string, each byte one code point
+ * (Latin-1), so that any bytes make valid JSON. */
 static void
-json_str(const char *p, size_t n)
+json_put_bytes(json_t *o, const char *key, const char *p, size_t n)
 {
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	char *u = malloc(2 * n + 1);
+	size_t i, k = 0;
+
+	if (u == NULL) {
+		fprintf(stderr, "sipshard-parse: out of memory\n");
+		exit(2);
 	}
-	putchar('"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x80) {
+			u[k++] = (char)c;
+		} else {
+			u[k++] = (char)(0xc0 | c >> 6);
+			u[k++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	json_object_set_new(o, key, json_stringn(u, k));
+	free(u);
+}
+
+/* One line: O dumped, then O released. */
+static void
+json_print(json_t *o)
+{
+	char *line = json_dumps(o, PARSE_JSON_FLAGS);
+
+	if (line == NULL) {
+		fprintf(stderr, "sipshard-parse: out of memory\n");
+		exit(2);
+	}
+	puts(line);
+	free(line);
+	json_decref(o);
 }
 
 /* Reads at most SIP_MAX_MSG + 1 octets: one more than a message may hold. */
@@ -109,11 +140,12 @@ main(int argc, char **argv)
 			const char *why = strerror(errno);
 			fprintf(stderr, "sipshard-parse: %s: %s\n", path, why);
 			if (json) {
-				printf("{\"file\":");
-				json_str(path, strlen(path));
-				printf(",\"verdict\":\"error\",\"reason\":");
-				json_str(why, strlen(why));
-				printf("}\n");
+				json_t *o = json_object();
+
+				json_put_bytes(o, "file", path, strlen(path));
+				json_object_set_new(o, "verdict", json_string("error"));
+				json_put_bytes(o, "reason", why, strlen(why));
+				json_print(o);
 			}
 			io_error = 1;
 			continue;
@@ -125,24 +157,26 @@ main(int argc, char **argv)
 			any_invalid = 1;
 		sip_msg_reason(&m, reason, sizeof(reason));
 		if (json) {
-			printf("{\"file\":");
-			json_str(path, strlen(path));
-			printf(",\"verdict\":\"%s\"", rc ? "invalid" : "valid");
+			json_t *o = json_object();
+
+			json_put_bytes(o, "file", path, strlen(path));
+			json_object_set_new(o, "verdict", json_string(rc ? "invalid" : "valid"));
 			if (m.method_str.p || m.status) {
 				if (m.is_request) {
-					printf(",\"kind\":\"request\",\"method\":");
-					json_str(m.method_str.p, m.method_str.len);
+					json_object_set_new(o, "kind", json_string("request"));
+					json_put_bytes(o, "method", m.method_str.p, m.method_str.len);
 				} else {
-					printf(",\"kind\":\"response\",\"code\":%u", m.status);
+					json_object_set_new(o, "kind", json_string("response"));
+					json_object_set_new(o, "code", json_integer(m.status));
 				}
 			}
 			if (rc) {
-				printf(",\"reason\":");
-				json_str(reason, strlen(reason));
-				printf(",\"error\":\"%s\",\"status\":%u,\"offset\":%u",
-				       sip_err_name(rc), sip_err_status(rc), m.err_off);
+				json_put_bytes(o, "reason", reason, strlen(reason));
+				json_object_set_new(o, "error", json_string(sip_err_name(rc)));
+				json_object_set_new(o, "status", json_integer(sip_err_status(rc)));
+				json_object_set_new(o, "offset", json_integer(m.err_off));
 			}
-			printf("}\n");
+			json_print(o);
 		} else if (rc) {
 			printf("%s: invalid: %s\n", path, reason);
 		} else if (m.is_request) {

@@ -136,6 +136,19 @@ if printf '%s\n' "$out" | grep -qx 'cluster.rejects.bad_hmac: 2'; then
 else
 	echo "FAIL: stats: $out"
 fi
+if printf '%s\n' "$out" | grep -qx 'registrar.reply_423: 1'; then
+	echo "PASS: stats shows the registrar counters"
+else
+	echo "FAIL: stats lacks registrar.reply_423: $out"
+fi
+if "$CTL" -s "$sock" --json stats | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["registrar"]
+assert (r["registers"], r["reply_200"], r["reply_423"], r["collisions"], r["events_dropped"]) == (3, 2, 1, 0, 0), r' 2>/dev/null; then
+	echo "PASS: --json stats has a registrar object with its counters"
+else
+	echo "FAIL: --json stats registrar object"
+fi
 out=$("$CTL" -s "$sock" contacts show nobody@example.com)
 if [ "$out" = $'aor: nobody@example.com\ncontacts: (none)' ]; then
 	echo "PASS: contacts show, no contact"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the admin socket (control/admin/cp_admin): the JSON writer, the
+ * Unit tests of the admin socket (control/admin/cp_admin): the JSON helpers, the
  * command table, every command against fake callbacks (the nodes and events
  * answers come from a real cp_topo driven on a fake clock), and the server loop
  * over a socketpair and over a Unix socket in a temporary directory.
@@ -27,6 +27,7 @@
 
 #include "control/admin/cp_admin.h"
 #include "control/topo/cp_topo.h"
+#include "dataplane/registrar/reg_shard.h"
 
 /* ---- the fake node ---- */
 
@@ -89,28 +90,26 @@ fake_init(struct fake *f)
 }
 
 static int
-fake_status(void *arg, struct cp_json *j, char *err, size_t errlen)
+fake_status(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct fake *f = arg;
+	json_t *o;
 
 	(void)err;
 	(void)errlen;
-	cp_json_uint(j, "node_id", f->topo.conf.self_id);
-	cp_json_uint(j, "cluster_id", f->topo.conf.cluster_id);
-	cp_json_uint(j, "uptime_s", (f->now - f->topo.started_at) / 1000);
-	cp_json_uint(j, "workers", 2);
-	cp_json_arr_open(j, "ports");
-	cp_json_obj_open(j, NULL);
-	cp_json_uint(j, "port", 0);
-	cp_json_str(j, "device", "net_af_packet0,iface=ss-n1");
-	cp_json_str(j, "link", "up");
-	cp_json_obj_close(j);
-	cp_json_arr_close(j);
+	cp_json_put_uint(j, "node_id", f->topo.conf.self_id);
+	cp_json_put_uint(j, "cluster_id", f->topo.conf.cluster_id);
+	cp_json_put_uint(j, "uptime_s", (f->now - f->topo.started_at) / 1000);
+	cp_json_put_uint(j, "workers", 2);
+	o = cp_json_put_obj(cp_json_put_arr(j, "ports"), NULL);
+	cp_json_put_uint(o, "port", 0);
+	cp_json_put_str(o, "device", "net_af_packet0,iface=ss-n1");
+	cp_json_put_str(o, "link", "up");
 	return 0;
 }
 
 static int
-fake_nodes(void *arg, struct cp_json *j, char *err, size_t errlen)
+fake_nodes(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct fake *f = arg;
 
@@ -121,7 +120,7 @@ fake_nodes(void *arg, struct cp_json *j, char *err, size_t errlen)
 }
 
 static int
-fake_events(void *arg, struct cp_json *j, char *err, size_t errlen)
+fake_events(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct fake *f = arg;
 
@@ -132,25 +131,23 @@ fake_events(void *arg, struct cp_json *j, char *err, size_t errlen)
 }
 
 static int
-fake_tags(void *arg, struct cp_json *j, char *err, size_t errlen)
+fake_tags(void *arg, json_t *j, char *err, size_t errlen)
 {
+	json_t *o = cp_json_put_obj(cp_json_put_arr(j, "tags"), NULL);
+
 	(void)arg;
 	(void)err;
 	(void)errlen;
-	cp_json_arr_open(j, "tags");
-	cp_json_obj_open(j, NULL);
-	cp_json_str(j, "name", "service");
-	cp_json_uint(j, "cluster", 1);
-	cp_json_str(j, "state", "active");
-	cp_json_uint(j, "owner", 1);
-	cp_json_uint(j, "term", 3);
-	cp_json_obj_close(j);
-	cp_json_arr_close(j);
+	cp_json_put_str(o, "name", "service");
+	cp_json_put_uint(o, "cluster", 1);
+	cp_json_put_str(o, "state", "active");
+	cp_json_put_uint(o, "owner", 1);
+	cp_json_put_uint(o, "term", 3);
 	return 0;
 }
 
 static int
-fake_tag_set_active(void *arg, const char *name, uint32_t cluster, struct cp_json *j,
+fake_tag_set_active(void *arg, const char *name, uint32_t cluster, json_t *j,
 		    char *err, size_t errlen)
 {
 	struct fake *f = arg;
@@ -165,69 +162,78 @@ fake_tag_set_active(void *arg, const char *name, uint32_t cluster, struct cp_jso
 }
 
 static int
-fake_contacts_count(void *arg, struct cp_json *j, char *err, size_t errlen)
+fake_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
 {
 	(void)arg;
 	(void)err;
 	(void)errlen;
-	cp_json_uint(j, "aors", 2);
-	cp_json_uint(j, "contacts", 3);
+	cp_json_put_uint(j, "aors", 2);
+	cp_json_put_uint(j, "contacts", 3);
 	return 0;
 }
 
 static int
-fake_contacts_show(void *arg, const char *aor, struct cp_json *j, char *err, size_t errlen)
+fake_contacts_show(void *arg, const char *aor, json_t *j, char *err, size_t errlen)
 {
+	json_t *list, *o;
+
 	(void)arg;
 	(void)err;
 	(void)errlen;
-	cp_json_str(j, "aor", aor);
-	cp_json_arr_open(j, "contacts");
+	cp_json_put_str(j, "aor", aor);
+	list = cp_json_put_arr(j, "contacts");
 	if (strcmp(aor, "alice@example.com") == 0) {
-		cp_json_obj_open(j, NULL);
-		cp_json_str(j, "uri", "sip:alice@198.18.0.100:5060");
-		cp_json_uint(j, "expires_in", 3599);
-		cp_json_str(j, "received", "198.18.0.100:5060");
-		cp_json_fixed(j, "q", 1.0, 1);
-		cp_json_uint(j, "origin", 1);
-		cp_json_obj_close(j);
+		o = cp_json_put_obj(list, NULL);
+		cp_json_put_str(o, "uri", "sip:alice@198.18.0.100:5060");
+		cp_json_put_uint(o, "expires_in", 3599);
+		cp_json_put_str(o, "received", "198.18.0.100:5060");
+		cp_json_put(o, "q", json_real(1000 / 1000.0));
+		cp_json_put_uint(o, "origin", 1);
 	}
-	cp_json_arr_close(j);
 	return 0;
 }
 
 static int
-fake_backends(void *arg, struct cp_json *j, char *err, size_t errlen)
+fake_backends(void *arg, json_t *j, char *err, size_t errlen)
 {
+	json_t *o = cp_json_put_obj(cp_json_put_arr(j, "backends"), NULL);
+
 	(void)arg;
 	(void)err;
 	(void)errlen;
-	cp_json_arr_open(j, "backends");
-	cp_json_obj_open(j, NULL);
-	cp_json_uint(j, "set", 1);
-	cp_json_str(j, "uri", "sip:198.18.1.1:5060");
-	cp_json_uint(j, "weight", 1);
-	cp_json_str(j, "state", "up");
-	cp_json_obj_close(j);
-	cp_json_arr_close(j);
+	cp_json_put_uint(o, "set", 1);
+	cp_json_put_str(o, "uri", "sip:198.18.1.1:5060");
+	cp_json_put_uint(o, "weight", 1);
+	cp_json_put_str(o, "state", "up");
 	return 0;
 }
 
+static const char *
+fake_reg_stat_name(unsigned int i)
+{
+	return reg_stat_name((enum reg_stat)i);
+}
+
+/* A node with one worker whose registrar answered 3 REGISTERs: two 200, one 423. */
 static int
-fake_stats(void *arg, struct cp_json *j, char *err, size_t errlen)
+fake_stats(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct fake *f = arg;
+	struct reg_stats reg = { 0 };
+	json_t *o;
 
 	(void)err;
 	(void)errlen;
-	cp_json_arr_open(j, "workers");
-	cp_json_obj_open(j, NULL);
-	cp_json_uint(j, "worker", 0);
-	cp_json_uint(j, "rx_pkts", 10);
-	cp_json_uint(j, "tx_pkts", 9);
-	cp_json_obj_close(j);
-	cp_json_arr_close(j);
+	o = cp_json_put_obj(cp_json_put_arr(j, "workers"), NULL);
+	cp_json_put_uint(o, "worker", 0);
+	cp_json_put_uint(o, "rx_pkts", 10);
+	cp_json_put_uint(o, "tx_pkts", 9);
 	cp_admin_json_cluster_stats(j, &f->topo, &f->codec);
+	reg.c[REG_STAT_registers] = 3;
+	reg.c[REG_STAT_reply_200] = 2;
+	reg.c[REG_STAT_reply_423] = 1;
+	reg.c[REG_STAT_inserts] = 2;
+	cp_admin_json_table(j, "registrar", reg.c, REG_STAT_MAX, fake_reg_stat_name);
 	return 0;
 }
 
@@ -257,7 +263,7 @@ static const struct cp_admin_ops fake_ops = {
 	"\"port\":5800,\"incarnation\":0,\"last_heard_ms\":null,\"state_for_ms\":0}]}"
 
 static struct cp_admin admin;
-static struct cp_json json;
+static char *answer;             /* the last answer of ask() */
 
 static int
 setup(void **state)
@@ -265,7 +271,6 @@ setup(void **state)
 	(void)state;
 	fake_init(&fake);
 	cp_admin_init(&admin, &fake_ops);
-	cp_json_init(&json, CP_ADMIN_MAX_RESPONSE);
 	return 0;
 }
 
@@ -274,70 +279,70 @@ teardown(void **state)
 {
 	(void)state;
 	cp_admin_close(&admin);
-	cp_json_free(&json);
+	free(answer);
+	answer = NULL;
 	return 0;
 }
 
 static const char *
 ask(const char *line)
 {
-	cp_admin_handle(&admin, line, &json);
-	assert_false(json.failed);
-	return json.buf;
+	free(answer);
+	answer = cp_admin_handle(&admin, line);
+	assert_non_null(answer);
+	assert_null(strchr(answer, '\n'));
+	return answer;
 }
 
-/* ---- JSON writer ---- */
+/* ---- JSON helpers ---- */
+
+static const char *
+three_name(unsigned int i)
+{
+	static const char *const n[] = { "a", "", "c" };
+
+	return n[i];
+}
 
 static void
-test_json_writer(void **state)
+test_json_helpers(void **state)
 {
-	struct cp_json j;
+	static const uint64_t table[3] = { 1, 2, 3 };
+	json_t *o = json_object(), *a, *x;
+	char *s;
 
 	(void)state;
-	cp_json_init(&j, 1024);
-	cp_json_obj_open(&j, NULL);
-	cp_json_str(&j, "s", "a\"b\\c\n\t\x01\x7f é \xff.");
-	cp_json_int(&j, "i", -5);
-	cp_json_uint(&j, "u", UINT64_MAX);
-	cp_json_bool(&j, "t", true);
-	cp_json_null(&j, "n");
-	cp_json_fixed(&j, "q", 1.0, 1);
-	cp_json_fixed(&j, "r", 0.125, 3);
-	cp_json_fixed(&j, "nan", 0.0 / 0.0, 1);
-	cp_json_ipv4(&j, "ip", 0xc6120001u);
-	cp_json_arr_open(&j, "a");
-	cp_json_uint(&j, NULL, 1);
-	cp_json_obj_open(&j, NULL);
-	cp_json_obj_close(&j);
-	cp_json_arr_open(&j, NULL);
-	cp_json_arr_close(&j);
-	cp_json_arr_close(&j);
-	cp_json_obj_close(&j);
-	assert_false(j.failed);
-	assert_int_equal(j.depth, 0);
-	assert_string_equal(j.buf,
-		"{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\\u007f é \\ufffd.\",\"i\":-5,"
-		"\"u\":18446744073709551615,\"t\":true,\"n\":null,\"q\":1.0,\"r\":0.125,"
-		"\"nan\":null,\"ip\":\"198.18.0.1\",\"a\":[1,{},[]]}");
-	assert_int_equal(j.len, strlen(j.buf));
+	cp_json_put_str(o, "s", "a\"b\\c\n\t\x01 é \xff\xed\xa0\x80.");
+	cp_json_put_uint(o, "u", UINT64_MAX);
+	cp_json_put_bool(o, "t", true);
+	cp_json_put_null(o, "n");
+	cp_json_put(o, "q", json_real(1.0));
+	cp_json_put(o, "r", json_real(0.125));
+	cp_json_put(o, "q3", json_real(123 / 1000.0));
+	cp_json_put_ipv4(o, "ip", 0xc6120001u);
+	a = cp_json_put_arr(o, "a");
+	cp_json_put_uint(a, NULL, 1);
+	cp_json_put_obj(a, NULL);
+	cp_json_put_arr(a, NULL);
+	cp_admin_json_table(o, "tbl", table, 3, three_name);
+	cp_json_put_str(o, "z", NULL);
+	s = json_dumps(o, CP_ADMIN_JSON_FLAGS);
+	assert_string_equal(s,
+		"{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001 é \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.\","
+		"\"u\":9223372036854775807,\"t\":true,\"n\":null,\"q\":1.0,\"r\":0.125,"
+		"\"q3\":0.123,\"ip\":\"198.18.0.1\",\"a\":[1,{},[]],\"tbl\":{\"a\":1,\"c\":3},"
+		"\"z\":\"\"}");
+	free(s);
+	/* NUL bytes and a cut sequence are not UTF-8 either */
+	x = cp_json_text("a\0b\xc3", 4);
+	assert_int_equal(json_string_length(x), 1 + 3 + 1 + 3);
+	json_decref(x);
+	json_decref(o);
 
-	/* limits are sticky failures */
-	cp_json_reset(&j);
-	cp_json_str(&j, NULL, "");
-	assert_string_equal(j.buf, "\"\"");
-	j.max = 8;
-	cp_json_reset(&j);
-	cp_json_str(&j, NULL, "0123456789");
-	assert_true(j.failed);
-	j.max = 1024;
-	cp_json_reset(&j);
-	for (int i = 0; i < CP_JSON_MAX_DEPTH + 1; i++)
-		cp_json_arr_open(&j, NULL);
-	assert_true(j.failed);
-	cp_json_reset(&j);
-	cp_json_arr_close(&j);
-	assert_true(j.failed);
-	cp_json_free(&j);
+	/* a failed insertion fails the answer: NULL parents and values are safe */
+	cp_json_put(NULL, "k", json_integer(1));
+	cp_json_put_uint(cp_json_put_obj(NULL, "x"), "k", 1);
+	assert_null(cp_json_put_arr(NULL, NULL));
 }
 
 /* ---- command table ---- */
@@ -445,9 +450,11 @@ test_commands(void **state)
 	assert_non_null(strstr(ask("stats"),
 		"\"workers\":[{\"worker\":0,\"rx_pkts\":10,\"tx_pkts\":9}],\"cluster\":{"
 		"\"rx_heartbeat\":1,"));
-	assert_non_null(strstr(json.buf, "\"decoded\":12,\"rejects\":{\"short\":0,"));
-	assert_non_null(strstr(json.buf, "\"bad_hmac\":2,"));
-	assert_non_null(strstr(json.buf, "\"peers\":[{\"id\":2,\"rx\":1,"));
+	assert_non_null(strstr(answer, "\"decoded\":12,\"rejects\":{\"short\":0,"));
+	assert_non_null(strstr(answer, "\"bad_hmac\":2,"));
+	assert_non_null(strstr(answer, "\"peers\":[{\"id\":2,\"rx\":1,"));
+	assert_non_null(strstr(answer, ",\"registrar\":{\"registers\":3,\"fetches\":0,\"reply_200\":2,"));
+	assert_non_null(strstr(answer, "\"reply_423\":1,"));
 	assert_non_null(strstr(ask("help"), "{\"usage\":\"contacts show AOR\",\"help\":"));
 	assert_int_equal(admin.failed, 2);
 }
@@ -475,14 +482,17 @@ test_errors(void **state)
 	assert_non_null(strstr(ask("\"quoted\\"), "unknown command '\\\"quoted\\\\'"));
 	/* a process that registered nothing */
 	cp_admin_init(&bare, NULL);
-	cp_admin_handle(&bare, "nodes", &json);
-	assert_string_equal(json.buf,
+	free(answer);
+	answer = cp_admin_handle(&bare, "nodes");
+	assert_string_equal(answer,
 		"{\"ok\":false,\"error\":\"'nodes' is not available on this node\"}");
-	cp_admin_handle(&bare, "contacts show x", &json);
-	assert_string_equal(json.buf,
+	free(answer);
+	answer = cp_admin_handle(&bare, "contacts show x");
+	assert_string_equal(answer,
 		"{\"ok\":false,\"error\":\"'contacts show' is not available on this node\"}");
-	cp_admin_handle(&bare, "help", &json);
-	assert_non_null(strstr(json.buf, "{\"ok\":true,\"commands\":["));
+	free(answer);
+	answer = cp_admin_handle(&bare, "help");
+	assert_non_null(strstr(answer, "{\"ok\":true,\"commands\":["));
 	assert_int_equal(bare.requests, 3);
 	assert_int_equal(bare.failed, 2);
 }
@@ -695,7 +705,7 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_json_helpers),
 		cmocka_unit_test(test_cmd_match),
 		cmocka_unit_test(test_parse_tag),
 		cmocka_unit_test_setup_teardown(test_nodes_exact, setup, teardown),

@@ -1113,27 +1113,37 @@ test_events(void **state)
 
 /* ---- read side ---- */
 
+/* What the read side gives the shard queries (dp_contact_ent: the control plane
+ * builds `contacts show` from these fields): every field of one binding, the
+ * IPv6 source, an unknown AoR. */
 static void
-test_json_and_ipv6(void **state)
+test_read_side_and_ipv6(void **state)
 {
 	static const struct reg_src src6 = { 6, 0, 5062,
 		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 } };
-	char js[1024];
+	struct seen s;
 	int n;
 
 	(void)state;
 	assert_int_equal(reg(T0, "alice", "c", 1,
 			     "Contact: <sip:alice@198.18.0.100:5060>;q=0.5\r\n"), 200);
-	n = reg_shard_contacts_json(sh, "alice@example.com", 17, T0 + 1000, js, sizeof(js));
-	assert_true(n > 0);
-	assert_string_equal(js, "{\"aor\":\"alice@example.com\",\"contacts\":[{\"uri\":"
-			    "\"sip:alice@198.18.0.100:5060\",\"expires_in\":3599,"
-			    "\"received\":\"198.18.0.100:40000\",\"q\":0.5,\"origin\":7,"
-			    "\"version\":1,\"cseq\":1,\"port_idx\":1}]}");
-	assert_int_equal(reg_shard_contacts_json(sh, "alice@example.com", 17, T0, js, 40), -ENOSPC);
-	n = reg_shard_contacts_json(sh, "nobody@example.com", 18, T0, js, sizeof(js));
-	assert_string_equal(js, "{\"aor\":\"nobody@example.com\",\"contacts\":[]}");
-	/* IPv6 source: received in the Via, [addr]:port in JSON */
+	assert_int_equal(lookup("alice@example.com", T0 + 1000, &s), 1);
+	assert_string_equal(s.c[0].uri, "sip:alice@198.18.0.100:5060");
+	assert_int_equal(s.c[0].expires_in, 3599);
+	assert_int_equal(s.c[0].src.family, 4);
+	assert_memory_equal(s.c[0].src.addr, "\xc6\x12\x00\x64", 4);   /* 198.18.0.100 */
+	assert_int_equal(s.c[0].src.port, 40000);
+	assert_int_equal(s.c[0].src.local_port, 1);
+	assert_int_equal(s.c[0].q, 500);
+	assert_int_equal(s.c[0].origin, 7);
+	assert_int_equal(s.c[0].version, 1);
+	assert_int_equal(s.c[0].cseq, 1);
+	assert_int_equal(s.c[0].reg_id, 0);
+	assert_null(s.c[0].instance);
+	assert_null(s.c[0].path);
+	assert_int_equal(lookup("nobody@example.com", T0, &s), 0);
+	assert_int_equal(s.n, 0);
+	/* IPv6 source: received in the Via, the address in the binding */
 	n = snprintf(msg, sizeof(msg),
 		     "REGISTER sip:example.com SIP/2.0\r\n"
 		     "Via: SIP/2.0/UDP [2001:db8::1]:5062;rport;branch=z9hG4bK6\r\n"
@@ -1145,9 +1155,11 @@ test_json_and_ipv6(void **state)
 	out[out_len] = '\0';
 	assert_non_null(strstr(out, "\r\nVia: SIP/2.0/UDP [2001:db8::1]:5062;rport=5062;"
 			       "branch=z9hG4bK6;received=2001:db8::1\r\n"));
-	n = reg_shard_contacts_json(sh, "bob@example.com", 15, T0, js, sizeof(js));
-	assert_true(n > 0);
-	assert_non_null(strstr(js, "\"received\":\"[2001:db8::1]:5062\",\"q\":1.0,"));
+	assert_int_equal(lookup("bob@example.com", T0, &s), 1);
+	assert_int_equal(s.c[0].src.family, 6);
+	assert_memory_equal(s.c[0].src.addr, src6.addr, 16);
+	assert_int_equal(s.c[0].src.port, 5062);
+	assert_int_equal(s.c[0].q, 1000);
 	/* no source given: the Via is left as it is */
 	assert_int_equal(reg_shard_register(sh, &pm, NULL, NULL, T0, WALL, out, sizeof(out) - 1, &out_len),
 			 200);
@@ -1590,7 +1602,7 @@ main(void)
 		T(test_expiry_wheel),
 		T(test_expiry_bounded_and_late_clock),
 		T(test_events),
-		T(test_json_and_ipv6),
+		T(test_read_side_and_ipv6),
 		T(test_reply_overflow),
 		T(test_create_and_memory),
 		T(test_random_traffic),
