@@ -37,7 +37,7 @@
 #include "config/cfg.h"
 #include "control/admin/cp_admin.h"
 #include "control/topo/cp_topo.h"
-#include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
 #include "proto/msg_codec.h"

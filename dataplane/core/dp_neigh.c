@@ -8,7 +8,7 @@
 #include <rte_hash_crc.h>
 
 #include "dataplane/core/dp_neigh.h"
-#include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/core/dp_tx.h"
 

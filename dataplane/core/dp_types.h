@@ -80,6 +80,16 @@ struct dp_pkt_info {
 	uint8_t dst[16];
 };
 
+/* How the control plane asks for one UDP datagram to be sent: the mbuf holds the
+ * payload only, this descriptor is in its private area (dp_mbuf.h); the control
+ * lcore's dp_egress routes it, resolves the MAC and builds the frame. */
+struct dp_egress_desc {
+	rte_be32_t dst_addr;            /* IPv4, network order */
+	uint16_t dst_port;              /* host byte order */
+	uint16_t src_port;
+	uint8_t port_idx;               /* index into ctx->ports; must have a control queue */
+};
+
 /* One neighbour of one lcore's table (dp_neigh.h). */
 struct dp_neigh_entry {
 	rte_be32_t ip;                  /* 0: empty */
