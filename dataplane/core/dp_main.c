@@ -33,6 +33,8 @@
 
 #include "config/cfg.h"
 #include "dataplane/core/dp_eal.h"
+#include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_port.h"
 #include "dataplane/core/dp_shared.h"
@@ -166,6 +168,7 @@ lcores_create(struct dp_ctx *x)
 		lc->queue = (uint16_t)i;
 		lc->is_ctl = i == x->n_workers;
 		x->lcores[i] = lc;
+		dp_egress_init(lc);
 		rc = dp_pkt_frag_init(lc, x->cfg->dp.frag_max_flows, x->cfg->dp.frag_timeout_ms,
 				      (int)rte_socket_id());
 		if (rc != 0) {

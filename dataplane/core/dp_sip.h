@@ -13,11 +13,10 @@
  * (dp_steer_send, like a REGISTER), where the lookup (reg_shard_lookup: the
  * binding of highest q, most recent among equals) and proxy_request() run.
  * The proxy writes its output into lc->reply (a per-lcore buffer, not the
- * received mbuf, which the parsed message points into); it is then copied
+ * received mbuf, which the parsed message points into); dp_egress copies it
  * behind fresh L2-L4 headers into the received mbuf when it fits its first
- * segment, else into a new mbuf (udp_send, also used by replies and probes).
- * Destination MACs come from dp_neigh (a miss sends ARP and drops the packet,
- * NEIGH_MISS). Probe replies are noted with lb_reply_note(); what the proxy
+ * segment, else into a new mbuf, and resolves destination MACs (a miss sends
+ * ARP and drops the packet, NEIGH_MISS). Probe replies are noted with lb_reply_note(); what the proxy
  * drops is counted by reason in its counters and once under PROXY_DROP. Without
  * a proxy configuration non-REGISTER requests and responses are SIP_UNHANDLED;
  * what the parser rejects is counted under SIP_INVALID (and sip_invalid by
