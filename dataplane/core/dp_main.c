@@ -37,8 +37,8 @@
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_port.h"
+#include "dataplane/core/dp_proxy.h"
 #include "dataplane/core/dp_shared.h"
-#include "dataplane/core/dp_sip.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/core/dp_telemetry.h"
 #include "dataplane/core/dp_worker.h"
@@ -239,7 +239,7 @@ proxy_create(struct dp_ctx *x)
 	}
 	x->proxy_conf = &pc;
 	for (i = 0; i < x->n_workers; i++)
-		dp_sip_proxy_init(x->lcores[i]);
+		dp_proxy_init(x->lcores[i]);
 	DP_LOG(INFO, "proxy: %d backend set(s)", x->lb->n);
 	return 0;
 }

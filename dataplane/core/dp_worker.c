@@ -10,6 +10,7 @@
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_proxy.h"
 #include "dataplane/core/dp_sip.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/core/dp_worker.h"
@@ -151,7 +152,7 @@ dp_worker_main(void *arg)
 			work += cp_tx(lc);
 		} else {
 			dp_sip_serve(lc);
-			dp_sip_probe(lc);
+			dp_proxy_probe(lc);
 			if (lc->reg != NULL)
 				reg_shard_tick(lc->reg, lc->now_ms);
 		}
