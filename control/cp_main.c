@@ -9,9 +9,10 @@
  * on the ring ss_to_cp (whoever received them in the dataplane: the control lcore
  * polling the control queue, or a worker that found one in its share); they are
  * decoded and authenticated (msg_codec) and fed to the topology state machine
- * (cp_topo); a cron every CRON_MS asks it what to send; frames go back to the
- * dataplane on ss_from_cp and leave by the control queue's TX side, never a
- * worker's. The admin socket (cp_admin) is served from the same loop, and the
+ * (cp_topo); a cron every CRON_MS asks it what to send; datagrams (payload and
+ * a dp_egress descriptor, no headers) go back to the dataplane on ss_from_cp,
+ * where the control lcore's dp_egress resolves the peer's MAC, builds the frame
+ * and sends it by the control queue's TX side, never a worker's. The admin socket (cp_admin) is served from the same loop, and the
  * node view is published in the shared memzone for the dataplane's telemetry
  * (/sipshard/nodes). SIGTERM announces the leave to every peer, then exits 0.
  */
@@ -28,16 +29,14 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_ip.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
-#include <rte_udp.h>
 
 #include "config/cfg.h"
 #include "control/admin/cp_admin.h"
 #include "control/topo/cp_topo.h"
-#include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/proxy/proxy_req.h"
@@ -53,14 +52,7 @@ RTE_LOG_REGISTER(cp_logtype, sipshard.cluster, INFO);
 #define CRON_MS       10
 #define RX_BURST      32
 #define MAX_DGRAM     2048
-#define MAX_NEIGH     64
 #define IDLE_SLEEP_NS 200000L
-
-/* Peer MAC addresses learnt from their datagrams; broadcast until learnt. */
-struct cp_neigh {
-	uint32_t addr;
-	struct rte_ether_addr mac;
-};
 
 struct cp {
 	struct cfg cfg;
@@ -68,14 +60,12 @@ struct cp {
 	struct rte_ring *rx, *tx;
 	struct rte_mempool *pool;
 	const struct dp_port *port;     /* the port cluster traffic uses */
+	uint8_t port_idx;               /* its index in the dataplane's ports */
 	struct msg_codec codec;
 	struct cp_topo topo;
 	struct cp_actions acts;
 	struct cp_admin admin;
 	bool cluster;
-	uint16_t ip_id;
-	int n_neigh;
-	struct cp_neigh neigh[MAX_NEIGH];
 	uint64_t tx_frames, tx_fail, rx_frames, rx_short;
 	uint8_t buf[MAX_DGRAM];
 };
@@ -101,73 +91,33 @@ now_ms(void)
 
 /* ---- wire ---- */
 
+/* One UDP datagram to dst:dport (host order) from our cluster port: only the
+ * payload, with a struct dp_egress_desc in the mbuf private area, onto
+ * ss_from_cp. The dataplane's control lcore routes it, resolves the peer's MAC
+ * in its neighbour table (ARP on a miss: that datagram is dropped there,
+ * NEIGH_MISS, and the next heartbeat goes through) and builds the frame
+ * (dp_egress). tx_frames counts datagrams handed over, tx_failed those that
+ * could not be (no mbuf, ring full, encoding failed). */
 static void
-neigh_learn(struct cp *c, uint32_t addr, const struct rte_ether_addr *mac)
-{
-	int i;
-
-	for (i = 0; i < c->n_neigh; i++) {
-		if (c->neigh[i].addr == addr) {
-			c->neigh[i].mac = *mac;
-			return;
-		}
-	}
-	if (c->n_neigh < MAX_NEIGH) {
-		c->neigh[c->n_neigh].addr = addr;
-		c->neigh[c->n_neigh++].mac = *mac;
-	}
-}
-
-static struct rte_ether_addr
-neigh_mac(const struct cp *c, uint32_t addr)
-{
-	static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
-	int i;
-
-	for (i = 0; i < c->n_neigh; i++)
-		if (c->neigh[i].addr == addr)
-			return c->neigh[i].mac;
-	return bcast;
-}
-
-/* One UDP datagram to dst:port from our cluster port, onto ss_from_cp. */
-static void
-send_udp(struct cp *c, uint32_t dst, uint16_t dport, const uint8_t *data, size_t len)
+send_datagram(struct cp *c, uint32_t dst, uint16_t dport, const uint8_t *data, size_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(c->pool);
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
-	size_t total = sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + len;
+	struct dp_egress_desc *d;
+	char *p;
 
-	if (m == NULL || rte_pktmbuf_append(m, (uint16_t)total) == NULL) {
+	p = m != NULL ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+	if (p == NULL) {
 		c->tx_fail++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	eth->dst_addr = neigh_mac(c, dst);
-	eth->src_addr = c->port->mac;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(total - sizeof(*eth)));
-	ip->packet_id = rte_cpu_to_be_16(c->ip_id++);
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = c->port->ipv4;
-	ip->dst_addr = rte_cpu_to_be_32(dst);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp = (struct rte_udp_hdr *)(ip + 1);
-	udp->src_port = rte_cpu_to_be_16(c->cfg.cluster.port);
-	udp->dst_port = rte_cpu_to_be_16(dport);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
-	udp->dgram_cksum = 0;
-	memcpy(udp + 1, data, len);
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-	m->port = c->port->port_id;
+	memcpy(p, data, len);
+	d = dp_egress_desc_of(m);
+	memset(d, 0, sizeof(*d));
+	d->dst_addr = rte_cpu_to_be_32(dst);
+	d->dst_port = dport;
+	d->src_port = c->cfg.cluster.port;
+	d->port_idx = c->port_idx;
 	if (rte_ring_mp_enqueue(c->tx, m) != 0) {
 		c->tx_fail++;
 		rte_pktmbuf_free(m);
@@ -190,7 +140,7 @@ send_actions(struct cp *c, uint64_t now)
 			continue;
 		n = msg_encode(&c->codec, &m, c->buf, sizeof(c->buf));
 		if (n > 0)
-			send_udp(c, a->dst_addr, a->dst_port, c->buf, (size_t)n);
+			send_datagram(c, a->dst_addr, a->dst_port, c->buf, (size_t)n);
 		else
 			c->tx_fail++;
 	}
@@ -207,7 +157,6 @@ receive(struct cp *c, uint64_t now)
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_pkt_info *info = dp_pkt_info_of(m);
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		const uint8_t *p;
 		struct msg msg;
 		uint32_t src;
@@ -222,7 +171,6 @@ receive(struct cp *c, uint64_t now)
 		memcpy(&src, info->src, 4);
 		src = rte_be_to_cpu_32(src);
 		if (p != NULL && msg_decode(&c->codec, p, info->payload_len, &msg) == MSG_REJECT_NONE) {
-			neigh_learn(c, src, &eth->src_addr);
 			msg.src_addr = src;
 			msg.src_port = info->src_port;
 			cp_topo_on_msg(&c->topo, &msg, now, &c->acts);
@@ -594,7 +542,8 @@ attach(struct cp *c)
 		CP_LOG(ERR, "the dataplane is node %u, the config says node %u", c->sh->node_id, c->cfg.node_id);
 		return -EINVAL;
 	}
-	c->port = &c->sh->ports[0];
+	c->port_idx = 0;
+	c->port = &c->sh->ports[c->port_idx];
 	return 0;
 }
 

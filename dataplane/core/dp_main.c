@@ -33,10 +33,12 @@
 
 #include "config/cfg.h"
 #include "dataplane/core/dp_eal.h"
+#include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_port.h"
+#include "dataplane/core/dp_proxy.h"
 #include "dataplane/core/dp_shared.h"
-#include "dataplane/core/dp_sip.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/core/dp_telemetry.h"
 #include "dataplane/core/dp_worker.h"
@@ -166,6 +168,7 @@ lcores_create(struct dp_ctx *x)
 		lc->queue = (uint16_t)i;
 		lc->is_ctl = i == x->n_workers;
 		x->lcores[i] = lc;
+		dp_egress_init(lc);
 		rc = dp_pkt_frag_init(lc, x->cfg->dp.frag_max_flows, x->cfg->dp.frag_timeout_ms,
 				      (int)rte_socket_id());
 		if (rc != 0) {
@@ -236,7 +239,7 @@ proxy_create(struct dp_ctx *x)
 	}
 	x->proxy_conf = &pc;
 	for (i = 0; i < x->n_workers; i++)
-		dp_sip_proxy_init(x->lcores[i]);
+		dp_proxy_init(x->lcores[i]);
 	DP_LOG(INFO, "proxy: %d backend set(s)", x->lb->n);
 	return 0;
 }

@@ -9,23 +9,18 @@
  * for one counted reason (dp_stats.h). Runs on the lcore that received the frame
  * and writes only that lcore's counters and reassembly table. For SIP and cluster
  * packets the payload position and the sender are stored in the mbuf's private
- * area (dp_pkt_info_of()), so the packet can cross to another lcore with them.
+ * area (dp_pkt_info_of(), dp_mbuf.h), so the packet can cross to another lcore
+ * with them. Neighbours are learnt here (dp_neigh_learn: senders on the port's
+ * subnet, ARP requests and replies for us); dp_neigh never calls back into
+ * dp_pkt, and in-place replies are sent by the caller through dp_egress.
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_PKT_H
 #define SIPSHARD_DATAPLANE_CORE_DP_PKT_H
 
 #include <rte_mbuf.h>
 
+#include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_types.h"
-
-/* Private area size every packet mbuf pool must have. */
-#define DP_MBUF_PRIV_SIZE  RTE_ALIGN(sizeof(struct dp_pkt_info), RTE_MBUF_PRIV_ALIGN)
-
-static inline struct dp_pkt_info *
-dp_pkt_info_of(struct rte_mbuf *m)
-{
-	return (struct dp_pkt_info *)rte_mbuf_to_priv(m);
-}
 
 /* Classify *mp (received on ctx port m->port) at time now_tsc. On DP_PKT_SIP and
  * DP_PKT_CLUSTER *mp may be a reassembled (multi-segment) datagram replacing the

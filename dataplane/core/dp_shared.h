@@ -30,7 +30,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   3u
+#define DP_SHARED_VERSION   4u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_QUERY_ARG        256
 #define DP_QUERY_OUT        16384

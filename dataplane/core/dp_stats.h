@@ -61,6 +61,7 @@
 	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
 	X(STEER_RING_FULL,   "inter-lcore ring full") \
 	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
+	X(CP_TX_TOO_BIG,     "control-plane datagram larger than the port MTU or the mbuf") \
 	X(TX_FULL,           "TX queue full") \
 	X(NEIGH_MISS,        "packet we built for a neighbour whose MAC is unknown (ARP sent), or IPv6") \
 	X(PROXY_DROP,        "SIP message the proxy dropped (see proxy counters by reason)") \

@@ -77,18 +77,6 @@ dp_steer_fini(struct dp_ctx *ctx)
 /* ---- worker lcore ---- */
 
 void
-dp_steer_send(struct dp_lcore *lc, uint16_t dst, struct rte_mbuf *m)
-{
-	((struct dp_pkt_info *)rte_mbuf_to_priv(m))->steered = 1;
-	if (rte_ring_sp_enqueue(lc->out[dst], m) != 0) {
-		DP_DROP_INC(&lc->stats, STEER_RING_FULL);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	DP_STAT_INC(&lc->stats, steer_out);
-}
-
-void
 dp_steer_to_cp(struct dp_lcore *lc, struct rte_mbuf *m)
 {
 	if (rte_ring_mp_enqueue(lc->ctx->to_cp, m) != 0) {

@@ -5,11 +5,14 @@
  * For every ordered pair (src, dst) of packet lcores (workers and the control
  * lcore) there is one single-producer single-consumer ring "ss_s<src>_d<dst>":
  * a packet that belongs to another shard crosses on it with its dp_pkt_info in the
- * mbuf private area. Cluster packets found by software steering go to one
+ * mbuf private area. Producers batch per destination lcore and enqueue bursts
+ * (dp_egress_steer, dp_egress_flush); a full ring's refusals are freed and
+ * counted STEER_RING_FULL. Cluster packets found by software steering go to one
  * multi-producer ring "ss_to_cp" that the control plane consumes; while nobody
  * consumes it fills up and further packets are counted CLUSTER_RING_FULL. The
- * frames the control plane sends come back on "ss_from_cp" (dp_shared.h), and the
- * control lcore transmits them on the control queue of their port. Rings are
+ * datagrams the control plane sends come back on "ss_from_cp" (dp_shared.h) as
+ * payload plus descriptor; the control lcore builds and transmits them
+ * (dp_egress_cp_send) on the control queue of their port. Rings are
  * created by the primary before the lcores start and are named, so that the
  * control plane (a secondary process) can look them up.
  */
@@ -31,9 +34,6 @@ dp_steer_shard(const struct dp_ctx *ctx, uint32_t hash)
 {
 	return (uint16_t)(hash % ctx->n_workers);
 }
-
-/* Hands m to lcore dst; on a full ring frees it and counts STEER_RING_FULL. */
-void dp_steer_send(struct dp_lcore *lc, uint16_t dst, struct rte_mbuf *m);
 
 /* Hands a cluster packet to the control plane, or counts CLUSTER_RING_FULL. */
 void dp_steer_to_cp(struct dp_lcore *lc, struct rte_mbuf *m);

@@ -63,7 +63,7 @@ enum dp_pkt_action {
 	DP_PKT_SIP,        /* UDP to the SIP port: info describes the payload */
 	DP_PKT_CLUSTER,    /* UDP to the cluster port: for the control plane */
 	DP_PKT_HELD,       /* kept by reassembly: caller must not touch it */
-	DP_PKT_NEIGH,      /* ARP reply for us, learnt: caller shares it (dp_neigh_fanout) */
+	DP_PKT_NEIGH,      /* ARP reply for us, learnt: caller shares it (dp_egress_fanout) */
 };
 
 /* Where the UDP payload of a SIP or cluster packet is, and who sent it. */
@@ -78,6 +78,16 @@ struct dp_pkt_info {
 	uint32_t payload_len;
 	uint8_t src[16];                /* IPv4 in the first 4 bytes, network order */
 	uint8_t dst[16];
+};
+
+/* How the control plane asks for one UDP datagram to be sent: the mbuf holds the
+ * payload only, this descriptor is in its private area (dp_mbuf.h); the control
+ * lcore's dp_egress routes it, resolves the MAC and builds the frame. */
+struct dp_egress_desc {
+	rte_be32_t dst_addr;            /* IPv4, network order */
+	uint16_t dst_port;              /* host byte order */
+	uint16_t src_port;
+	uint8_t port_idx;               /* index into ctx->ports; must have a control queue */
 };
 
 /* One neighbour of one lcore's table (dp_neigh.h). */
@@ -116,8 +126,11 @@ struct dp_lcore {
 	struct reg_shard *reg;          /* registration shard (workers only) */
 	struct rte_ring *reg_events;    /* shard -> cp change events */
 	uint16_t ip_id;                 /* IPv4 id of the packets it builds */
+	/* dp_egress batches: frames per port, packets per destination lcore. */
 	uint16_t n_tx[CFG_MAX_PORTS];   /* packets waiting in tx[] per port */
 	struct rte_mbuf *tx[CFG_MAX_PORTS][DP_MAX_BURST];
+	uint16_t n_steer[DP_MAX_LCORES];   /* packets waiting in steer[] per lcore */
+	struct rte_mbuf *steer[DP_MAX_LCORES][DP_MAX_BURST];
 	uint64_t now_ms;                /* monotonic, updated once per loop pass */
 	uint64_t wall_s;                /* UNIX time of now_ms, for Date */
 	uint64_t backends_pub_ms;       /* worker 0: next backend view for dp_shared */

@@ -7,11 +7,12 @@
 #include <rte_hash_crc.h>
 #include <rte_pause.h>
 
+#include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_proxy.h"
 #include "dataplane/core/dp_sip.h"
 #include "dataplane/core/dp_steer.h"
-#include "dataplane/core/dp_tx.h"
 #include "dataplane/core/dp_worker.h"
 #include "dataplane/registrar/reg_shard.h"
 
@@ -36,7 +37,7 @@ sip_dispatch(struct dp_lcore *lc, struct rte_mbuf *m)
 	}
 	info = dp_pkt_info_of(m);
 	h = rte_hash_crc(info->src, sizeof(info->src), info->src_port);
-	dp_steer_send(lc, dp_steer_shard(lc->ctx, h), m);
+	dp_egress_steer(lc, dp_steer_shard(lc->ctx, h), m);
 }
 
 void
@@ -52,7 +53,7 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 		DP_STAT_ADD(&lc->stats, rx_bytes, m->pkt_len);
 		switch (dp_pkt_classify(lc, &m, now_tsc)) {
 		case DP_PKT_REPLY:
-			dp_tx(lc, port_idx, m);
+			dp_egress_tx(lc, port_idx, m);
 			break;
 		case DP_PKT_SIP:
 			sip_dispatch(lc, m);
@@ -63,7 +64,7 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 		case DP_PKT_HELD:
 			break;
 		case DP_PKT_NEIGH:
-			dp_neigh_fanout(lc, m);
+			dp_egress_fanout(lc, m);
 			break;
 		case DP_PKT_DROP:
 		default:
@@ -71,32 +72,23 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 			break;
 		}
 	}
-	dp_tx_flush(lc);
+	dp_egress_flush(lc);
 	/* A burst can fill the death row (RTE_IP_FRAG_DEATH_ROW_MBUF_LEN): empty it now. */
 	dp_pkt_frag_housekeep(lc, now_tsc);
 }
 
-/* Control lcore: frames from the control plane out of each port's control queue. */
+/* Control lcore: datagrams from the control plane, built by dp_egress and sent
+ * out of their port's control queue. */
 static unsigned int
 cp_tx(struct dp_lcore *lc)
 {
-	struct dp_ctx *ctx = lc->ctx;
 	struct rte_mbuf *pkts[DP_MAX_BURST];
 	unsigned int n, i;
 
-	n = rte_ring_sc_dequeue_burst(ctx->from_cp, (void **)pkts, DP_MAX_BURST, NULL);
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const struct dp_port *p = &ctx->ports[ctx->port_idx[m->port]];
-
-		if (p->port_id != m->port || p->ctl_queue != lc->queue) {
-			DP_DROP_INC(&lc->stats, CP_TX_NO_QUEUE);
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		dp_tx(lc, ctx->port_idx[m->port], m);
-	}
-	dp_tx_flush(lc);
+	n = rte_ring_sc_dequeue_burst(lc->ctx->from_cp, (void **)pkts, DP_MAX_BURST, NULL);
+	for (i = 0; i < n; i++)
+		dp_egress_cp_send(lc, pkts[i]);
+	dp_egress_flush(lc);
 	return n;
 }
 
@@ -155,12 +147,12 @@ dp_worker_main(void *arg)
 			}
 			work += n;
 		}
-		dp_tx_flush(lc);
+		dp_egress_flush(lc);
 		if (lc->is_ctl) {
 			work += cp_tx(lc);
 		} else {
 			dp_sip_serve(lc);
-			dp_sip_probe(lc);
+			dp_proxy_probe(lc);
 			if (lc->reg != NULL)
 				reg_shard_tick(lc->reg, lc->now_ms);
 		}

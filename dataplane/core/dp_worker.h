@@ -3,10 +3,12 @@
  * The packet loop of a worker lcore (and of the control lcore).
  *
  * Each pass: receive a burst from the lcore's queue on every port, classify each
- * packet (dp_pkt), send the in-place replies in one TX burst per port, hand SIP
- * datagrams to the shard layer (dp_sip) or to the owning lcore, hand cluster
- * packets to the control plane; then drain the rings from the other lcores and
- * expire reassembly state. No allocation, syscall, lock or log on this path; the
+ * packet (dp_pkt), queue the in-place replies (dp_egress), hand SIP datagrams to
+ * the shard layer (dp_sip) or to the owning lcore, hand cluster packets to the
+ * control plane, share learnt ARP replies with the other lcores; flush (one TX
+ * burst per port, one ring burst per destination lcore); then drain the rings
+ * from the other lcores (and on the control lcore ss_from_cp, whose datagrams
+ * dp_egress builds and sends), flush again, and expire reassembly state. No allocation, syscall, lock or log on this path; the
  * only syscall is the adaptive idle sleep when nothing arrived.
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_WORKER_H

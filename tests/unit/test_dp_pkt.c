@@ -25,6 +25,7 @@
 #include <rte_udp.h>
 
 #include "config/cfg.h"
+#include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
 
@@ -298,8 +299,8 @@ test_arp_reply_learnt(void **state)
 
 	(void)state;
 	lc->now_ms = 1000;
-	assert_int_equal(dp_neigh_resolve(lc, 0, PEER4 ^ RTE_BE32(0x100), &mac), -EAGAIN);
-	assert_int_equal(dp_neigh_resolve(lc, 0, PEER4 ^ RTE_BE32(0x100), &mac), -ENOENT);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4 ^ RTE_BE32(0x100), &mac), -EAGAIN);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4 ^ RTE_BE32(0x100), &mac), -ENOENT);
 	assert_int_equal(lc->n_tx[0], 1);   /* the ARP request, queued */
 	assert_int_equal(lc->stats.cnt[DP_CNT_arp_requests], 1);
 	rte_pktmbuf_free(lc->tx[0][0]);
@@ -307,7 +308,7 @@ test_arp_reply_learnt(void **state)
 	m = mk(b, arp(b, RTE_ARP_OP_REPLY, OUR4));
 	assert_int_equal(run(&m), DP_PKT_NEIGH);
 	rte_pktmbuf_free(m);
-	assert_int_equal(dp_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
 	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
 }
 
@@ -339,16 +340,17 @@ test_arp_reply_fanout(void **state)
 	ctx.n_workers = 3;
 	m = mk(b, arp(b, RTE_ARP_OP_REPLY, OUR4));
 	assert_int_equal(run(&m), DP_PKT_NEIGH);
-	dp_neigh_fanout(lc, m);
+	dp_egress_fanout(lc, m);
+	dp_egress_flush(lc);   /* the shares leave in one burst per ring */
 	for (j = 1; j < 3; j++) {
 		assert_int_equal(rte_ring_dequeue(r[j], (void **)&got), 0);
 		assert_ptr_equal(got, m);
 		assert_true(dp_pkt_info_of(got)->neigh_only);
-		assert_int_equal(dp_neigh_resolve(other[j], 0, PEER4, &mac), -EAGAIN);
+		assert_int_equal(dp_egress_neigh_resolve(other[j], 0, PEER4, &mac), -EAGAIN);
 		other[j]->n_tx[0] = 0;   /* (the ARP request it queued is freed below) */
 		rte_pktmbuf_free(other[j]->tx[0][0]);
 		dp_neigh_input(other[j], got);
-		assert_int_equal(dp_neigh_resolve(other[j], 0, PEER4, &mac), 0);
+		assert_int_equal(dp_egress_neigh_resolve(other[j], 0, PEER4, &mac), 0);
 		assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
 	}
 	ctx.n_workers = 1;

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Egress: every packet the node sends, and every packet one lcore hands another.
+ *
+ * Route and next hop: a destination goes out of the port whose IPv4 subnet holds
+ * it, else port 0; its MAC comes from the sending lcore's own neighbour table
+ * (dp_neigh). A miss sends a broadcast ARP request (built here, at most one per
+ * address per retry interval) and the packet is dropped, NEIGH_MISS: SIP over UDP
+ * and the cluster heartbeats are resent. IPv6 next hops are not resolved
+ * (NEIGH_MISS); replies go back to the MAC and port a request came from.
+ *
+ * One L2-L4 builder (Ethernet, IPv4 or IPv6, UDP, checksums in software) for
+ * SIP replies, forwarded messages, backend probes and the control plane's
+ * datagrams. Fragmentation policy: we never fragment what we build; a datagram
+ * whose IP packet would exceed the port MTU is dropped and counted (the caller's
+ * TOO_BIG reason). DF policy (IPv4): DF is never set. Our own packets already fit
+ * our MTU; a router on a narrower path may fragment them, and the peer reassembles
+ * (as we do). With DF set, such a path would need ICMP "fragmentation needed",
+ * which we do not process, so large SIP messages would vanish silently. IPv4 ids
+ * come from a per-lcore counter; lcores start apart (dp_egress_init).
+ *
+ * Batching: packets wait in the lcore's per-port TX array and leave in bursts on
+ * the lcore's own TX queue of that port (queue i for worker i, the control queue
+ * for the control lcore); packets for another lcore wait in a per-destination
+ * array and cross its SPSC steering ring with rte_ring_sp_enqueue_burst. Both
+ * leave when an array is full or at dp_egress_flush(), which the loop calls after
+ * each stage. What a TX queue refuses is freed and counted TX_FULL, what a ring
+ * refuses STEER_RING_FULL. Only the owning lcore touches its arrays and table.
+ *
+ * Control-plane datagrams: sipshard-cp puts an mbuf holding the UDP payload and a
+ * struct dp_egress_desc (dp_mbuf.h) on ss_from_cp; the control lcore hands each
+ * to dp_egress_cp_send(), which resolves the MAC in its own table and queues the
+ * frame on the control queue of the port the descriptor names.
+ */
+#ifndef SIPSHARD_DATAPLANE_CORE_DP_EGRESS_H
+#define SIPSHARD_DATAPLANE_CORE_DP_EGRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/core/dp_types.h"
+
+/* ---- main thread, before the lcores start ---- */
+
+/* Per-lcore egress state (IPv4 id counters start apart on each lcore). */
+void dp_egress_init(struct dp_lcore *lc);
+
+/* ---- worker lcore (and the control lcore) ---- */
+
+/* Queue a finished frame m for port port_idx (in-place ARP/ICMP/ND replies). */
+void dp_egress_tx(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf *m);
+
+/* Hand m (a SIP datagram with its dp_pkt_info) to lcore dst; marks it steered. */
+void dp_egress_steer(struct dp_lcore *lc, uint16_t dst, struct rte_mbuf *m);
+
+/* An ARP reply this lcore received and learnt (DP_PKT_NEIGH): one reference to
+ * every other packet lcore (workers and the control lcore), marked neigh_only,
+ * so each learns it in its own table (dp_neigh_input). */
+void dp_egress_fanout(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* Send what waits: every port's TX array, every steering array. */
+void dp_egress_flush(struct dp_lcore *lc);
+
+/* MAC of ip (network order) on port port_idx from this lcore's table: 0, or
+ * -EAGAIN (unknown, an ARP request was queued) / -ENOENT (unknown, asked
+ * recently). A stale hit is returned and refreshed by an ARP request. */
+int dp_egress_neigh_resolve(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
+			    struct rte_ether_addr *mac);
+
+/* UDP payload[0..len) back to the sender of m (its port and MAC, addresses
+ * swapped), from the port it was sent to, to port dport. m is reused when the
+ * frame fits its first segment (the payload must not be in m), else freed and
+ * a fresh mbuf taken. Returns 0, or -1 with the packet freed and counted
+ * under too_big / no_mbuf. */
+int dp_egress_udp_reply(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t dport,
+			const char *payload, size_t len, enum dp_drop too_big,
+			enum dp_drop no_mbuf);
+
+/* UDP payload[0..len) from our address on the routed port and sport to
+ * addr:dport (family 4; 6 is counted NEIGH_MISS). m (may be NULL) is reused or
+ * freed as for dp_egress_udp_reply; drops count FWD_TOO_BIG / FWD_NO_MBUF /
+ * NEIGH_MISS. Forwarded SIP messages and probes. */
+int dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family,
+		     const uint8_t *addr, uint16_t sport, uint16_t dport, const char *payload,
+		     size_t len);
+
+/* The SIP reply lc->reply[0..len) to the request in m (parsed in lc->msg): to
+ * its source address, on the port and to the MAC it came from, to the port RFC
+ * 3261 §18.2.2 / RFC 3581 name (source port with ;rport, else the Via sent-by
+ * port, else 5060). Counted by class (status) when queued; drops count
+ * SIP_REPLY_TOO_BIG / SIP_REPLY_NO_MBUF. m is consumed. */
+int dp_egress_sip_reply(struct dp_lcore *lc, struct rte_mbuf *m, size_t len,
+			unsigned int status);
+
+/* A reply built from the request alone (errors, OPTIONS to us), with
+ * received=/rport= in its top Via, sent as dp_egress_sip_reply. -ENOMSG when none
+ * can be built (no usable Via, too long): m is then left to the caller. */
+int dp_egress_sip_error(struct dp_lcore *lc, struct rte_mbuf *m, unsigned int status);
+
+/* ---- control lcore ---- */
+
+/* A datagram from the control plane (payload in m, struct dp_egress_desc in its
+ * private area): built and queued on the control queue of the port the
+ * descriptor names. Drops: CP_TX_NO_QUEUE, NEIGH_MISS, CP_TX_TOO_BIG. */
+void dp_egress_cp_send(struct dp_lcore *lc, struct rte_mbuf *m);
+
+#endif /* SIPSHARD_DATAPLANE_CORE_DP_EGRESS_H */

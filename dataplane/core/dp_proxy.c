@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Stateless proxy and backend prober on a worker. See dp_proxy.h. */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_mbuf.h"
+#include "dataplane/core/dp_proxy.h"
+#include "dataplane/core/dp_reg.h"
+#include "dataplane/core/dp_shared.h"
+#include "dataplane/proxy/lb_select.h"
+#include "dataplane/proxy/proxy_req.h"
+#include "dataplane/registrar/reg_shard.h"
+
+/* ---- worker lcore ---- */
+
+/* A forwarded message or a probe: from our address and the SIP port to dst. */
+static int
+send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct lb_addr *dst, const char *msg,
+	size_t len)
+{
+	return dp_egress_udp_to(lc, m, dst->family, dst->addr, rte_be_to_cpu_16(lc->ctx->sip_port),
+				dst->port, msg, len);
+}
+
+static void
+lb_src(const struct dp_pkt_info *info, struct lb_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = info->family;
+	a->port = info->src_port;
+	memcpy(a->addr, info->src, info->family == 4 ? 4 : 16);
+}
+
+/* What proxy_request/proxy_response decided: lc->reply holds the bytes. A
+ * REPLY of ours goes back the way the request came (its port and MAC). */
+static void
+proxy_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct proxy_result *res)
+{
+	switch (res->action) {
+	case PROXY_FORWARD:
+		if (send_to(lc, m, &res->dst, lc->reply, res->len) == 0)
+			DP_STAT_INC(&lc->stats, sip_forwarded);
+		return;
+	case PROXY_REPLY: {
+		const struct dp_pkt_info *info = dp_pkt_info_of(m);
+
+		if (res->dst.family == info->family &&
+		    memcmp(res->dst.addr, info->src, info->family == 4 ? 4 : 16) == 0) {
+			if (dp_egress_udp_reply(lc, m, res->dst.port, lc->reply, res->len,
+						DP_DROP_SIP_REPLY_TOO_BIG, DP_DROP_SIP_REPLY_NO_MBUF) == 0)
+				lc->stats.sip.reply[res->status / 100 < DP_SIP_CLASSES ? res->status / 100 : 0]++;
+			return;
+		}
+		send_to(lc, m, &res->dst, lc->reply, res->len);
+		return;
+	}
+	case PROXY_PROBE_REPLY:
+		if (lc->ctx->lb != NULL && res->member >= 0)
+			lb_reply_note(lc->ctx->lb, lc->idx, res->set, (unsigned)res->member, res->seq);
+		rte_pktmbuf_free(m);
+		return;
+	default:
+		DP_DROP_INC(&lc->stats, PROXY_DROP);
+		rte_pktmbuf_free(m);
+		return;
+	}
+}
+
+/* lb_probe_send_fn: worker 0 sends the probe from our address and SIP port. */
+static int
+probe_send(void *arg, const struct lb_set *set, unsigned member, const char *msg, size_t len,
+	   const struct lb_addr *dst)
+{
+	struct dp_lcore *lc = arg;
+
+	(void)set;
+	(void)member;
+	if (send_to(lc, NULL, dst, msg, len) != 0)
+		return -1;
+	DP_STAT_INC(&lc->stats, probes_sent);
+	return 0;
+}
+
+/* To the shard owning its AoR when it needs the location service (one writer
+ * per shard: the lookup runs there), then one stateless decision. */
+void
+dp_proxy_request(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	struct proxy_result res;
+	struct lb_addr src;
+	char aor[PROXY_AOR_MAX];
+	int n;
+
+	n = proxy_request_aor(lc->ctx->proxy_conf, &lc->msg, aor, sizeof(aor));
+	if (n > 0 && lc->reg != NULL) {
+		struct reg_key key;
+
+		if (reg_key_from_text(lc->ctx->reg_conf, aor, (size_t)n, &key) == 0) {
+			unsigned int owner = reg_key_shard((uint32_t)key.digest, lc->ctx->n_workers);
+
+			if (owner != lc->idx) {
+				dp_egress_steer(lc, (uint16_t)owner, m);
+				return;
+			}
+		}
+	}
+	lb_src(info, &src);
+	proxy_request(&lc->proxy, &lc->msg, &src, lc->reply, sizeof(lc->reply), &res);
+	proxy_out(lc, m, &res);
+}
+
+void
+dp_proxy_response(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	struct proxy_result res;
+	struct lb_addr src;
+
+	lb_src(dp_pkt_info_of(m), &src);
+	proxy_response(&lc->proxy, &lc->msg, &src, lc->reply, sizeof(lc->reply), &res);
+	proxy_out(lc, m, &res);
+}
+
+void
+dp_proxy_probe(struct dp_lcore *lc)
+{
+	unsigned int changes;
+
+	if (lc->ctx->lb == NULL || lc->idx != 0 || lc->is_ctl)
+		return;
+	changes = lb_prober_poll(lc->ctx->lb, lc->now_ms, probe_send, lc);
+	if (lc->ctx->shared != NULL && (changes != 0 || lc->now_ms >= lc->backends_pub_ms)) {
+		dp_shared_publish_backends(lc->ctx->shared, lc->ctx->lb);
+		lc->backends_pub_ms = lc->now_ms + DP_BACKENDS_PUB_MS;
+	}
+}
+
+/* ---- main lcore ---- */
+
+void
+dp_proxy_init(struct dp_lcore *lc)
+{
+	if (lc->ctx->proxy_conf != NULL)
+		proxy_worker_init(&lc->proxy, lc->ctx->proxy_conf, dp_reg_lookup, lc);
+}

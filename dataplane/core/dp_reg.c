@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Registrar and location lookup on a worker's shard. See dp_reg.h. */
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_mbuf.h"
+#include "dataplane/core/dp_reg.h"
+#include "dataplane/registrar/reg_shard.h"
+
+/* ---- worker lcore ---- */
+
+struct binding_pick {
+	struct proxy_binding *out;
+	int found;
+	uint16_t q;
+};
+
+/* Highest q; among equals the most recent (the list is oldest first). */
+static int
+binding_pick(const struct reg_contact *c, void *arg)
+{
+	struct binding_pick *bp = arg;
+	struct proxy_binding *b = bp->out;
+
+	if (bp->found && c->q < bp->q)
+		return 0;
+	if (c->uri_len > sizeof(b->uri) || (c->path != NULL && c->path_len > sizeof(b->path)))
+		return 0;
+	bp->found = 1;
+	bp->q = c->q;
+	memcpy(b->uri, c->uri, c->uri_len);
+	b->uri_len = c->uri_len;
+	b->path_len = 0;
+	if (c->path != NULL) {
+		memcpy(b->path, c->path, c->path_len);
+		b->path_len = c->path_len;
+	}
+	memset(&b->src, 0, sizeof(b->src));
+	b->src.family = c->src.family;
+	b->src.port = c->src.port;
+	memcpy(b->src.addr, c->src.addr, sizeof(b->src.addr));
+	return 0;
+}
+
+void
+dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	struct reg_src src = {
+		.family = info->family,
+		.local_port = info->port_idx,
+		.port = info->src_port,
+	};
+	struct reg_key key;
+	uint32_t hash;
+	unsigned int owner;
+	size_t len = 0;
+	int status;
+
+	status = reg_aor_key(lc->ctx->reg_conf, &lc->msg, &key, &hash);
+	if (status != 0) {
+		if (dp_egress_sip_error(lc, m, (unsigned int)status) != 0) {   /* no usable Via */
+			DP_DROP_INC(&lc->stats, SIP_NO_REPLY);
+			rte_pktmbuf_free(m);
+		}
+		return;
+	}
+	owner = reg_key_shard(hash, lc->ctx->n_workers);
+	if (owner != lc->idx) {   /* one writer per shard: its worker */
+		dp_egress_steer(lc, (uint16_t)owner, m);
+		return;
+	}
+	memcpy(src.addr, info->src, sizeof(src.addr));
+	status = reg_shard_register(lc->reg, &lc->msg, &key, &src, lc->now_ms, lc->wall_s,
+				    lc->reply, sizeof(lc->reply), &len);
+	if (len == 0) {
+		DP_DROP_INC(&lc->stats, SIP_REPLY_TOO_BIG);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_egress_sip_reply(lc, m, len, (unsigned int)status);
+}
+
+/* proxy_lookup_fn of a worker: its own shard (the request was steered to it). */
+int
+dp_reg_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *out)
+{
+	struct dp_lcore *lc = arg;
+	struct binding_pick bp = { out, 0, 0 };
+	int rc;
+
+	if (lc->reg == NULL)
+		return 0;
+	rc = reg_shard_lookup(lc->reg, aor, len, lc->now_ms, binding_pick, &bp);
+	if (rc < 0)
+		return rc;
+	return bp.found;
+}

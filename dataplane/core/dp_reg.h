@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The registrar and the location service on a worker's shard (the glue between
+ * dp_sip's dispatch and dataplane/registrar).
+ *
+ * dp_reg_input() takes a parsed REGISTER (lc->msg, the mbuf's dp_pkt_info): it
+ * computes the AoR key and its owning shard (reg_aor_key, reg_key_shard); a
+ * REGISTER for another shard is steered to its worker (dp_egress_steer: one
+ * writer per shard), one for this shard is applied (reg_shard_register) and
+ * answered through dp_egress (dp_egress_sip_reply; a key error gets its error
+ * reply, dp_egress_sip_error). dp_reg_lookup() is the proxy's location lookup
+ * (proxy_lookup_fn) on the worker that owns the AoR: the binding of highest q,
+ * most recent among equals, copied out of the shard. Both run on the shard's
+ * worker only.
+ */
+#ifndef SIPSHARD_DATAPLANE_CORE_DP_REG_H
+#define SIPSHARD_DATAPLANE_CORE_DP_REG_H
+
+#include <stddef.h>
+
+#include <rte_mbuf.h>
+
+#include "dataplane/core/dp_types.h"
+#include "dataplane/proxy/proxy_types.h"
+
+/* ---- worker lcore ---- */
+
+/* A REGISTER parsed into lc->msg; m is consumed. */
+void dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* proxy_lookup_fn of a worker (arg: its struct dp_lcore): 1 with *out, 0 when the
+ * AoR has no binding, or -errno. */
+int dp_reg_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *out);
+
+#endif /* SIPSHARD_DATAPLANE_CORE_DP_REG_H */
