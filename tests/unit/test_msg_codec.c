@@ -657,7 +657,7 @@ test_repl_fit(void **state)
 	make_repl(&in, MSG_REPL_MAX_RECS);
 	n = encode(&tx, &in);
 	assert_true(n <= MSG_MAX_LEN);
-	make_repl(&in, MSG_REPL_MAX_RECS + 1);          /* over the count: refused */
+	make_repl(&in, MSG_REPL_MAX_RECS);              /* over the count: refused */
 	in.u.repl.n = MSG_REPL_MAX_RECS + 1;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 
