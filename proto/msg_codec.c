@@ -31,9 +31,11 @@ static_assert(MSG_SAME(MSG_CAP_NOT_SYNCED, CLUSTER__CAP_STATE__CAP_STATE_NOT_SYN
 	      MSG_SAME(MSG_CAP_SYNCED, CLUSTER__CAP_STATE__CAP_STATE_SYNCED), "CapState values");
 
 /* The largest record (every string full, both addresses IPv6, every integer at
- * its widest: under 200 bytes of tags, lengths and numbers) fits one body. */
+ * its widest: 1153 bytes, 1173 in a Repl; test_msg_codec checks it) fits a body of
+ * MSG_REPL_BODY_MIN bytes. */
 static_assert(MSG_REC_AOR_MAX + MSG_REC_KEY_MAX + MSG_REC_CALLID_MAX + MSG_REC_URI_MAX +
-	      MSG_REC_PATH_MAX + MSG_REC_TAG_MAX + 200 <= MSG_MAX_BODY, "one record fits a Repl");
+	      MSG_REC_PATH_MAX + MSG_REC_TAG_MAX + 130 <= MSG_REPL_BODY_MIN, "one record fits a Repl");
+static_assert(MSG_REPL_BODY_MIN <= MSG_MAX_BODY, "minimum body within the maximum");
 static_assert(MSG_REPL_BUCKETS <= UINT16_MAX + 1, "bucket indexes are 16-bit");
 
 #define MSG_MAX_CAPS_RX  32             /* CapStatus entries accepted in a heartbeat */
@@ -262,37 +264,41 @@ msg_embedded_len(size_t size)
 #define MSG_KEYS_FIXED_LEN  (1 + 5 + 1 + 5 + 1 + 1)
 
 int
-msg_repl_fit(const struct msg_rec *recs, int n)
+msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body)
 {
 	Cluster__Record pb;
 	Cluster__Addr addrs[2];
 	size_t total = MSG_REPL_FIXED_LEN;
 	int i;
 
+	if (max_body < MSG_REPL_BODY_MIN || max_body > MSG_MAX_BODY)
+		max_body = MSG_MAX_BODY;
 	for (i = 0; i < n && i < MSG_REPL_MAX_RECS; i++) {
 		if (msg_rec_check(&recs[i]) < 0)
 			return i == 0 ? -EINVAL : i;
 		msg_rec_to_pb(&recs[i], &pb, addrs);
 		total += msg_embedded_len(protobuf_c_message_get_packed_size(&pb.base));
-		if (total > MSG_MAX_BODY)
+		if (total > max_body)
 			break;
 	}
 	return i;
 }
 
 int
-msg_keys_fit(const struct msg_keyver *keys, int n)
+msg_keys_fit(const struct msg_keyver *keys, int n, size_t max_body)
 {
 	Cluster__KeyVersion pb;
 	size_t total = MSG_KEYS_FIXED_LEN;
 	int i;
 
+	if (max_body < MSG_REPL_BODY_MIN || max_body > MSG_MAX_BODY)
+		max_body = MSG_MAX_BODY;
 	for (i = 0; i < n && i < MSG_KEYS_MAX; i++) {
 		if (!msg_keyver_ok(&keys[i]))
 			return i == 0 ? -EINVAL : i;
 		msg_keyver_to_pb(&keys[i], &pb);
 		total += msg_embedded_len(protobuf_c_message_get_packed_size(&pb.base));
-		if (total > MSG_MAX_BODY)
+		if (total > max_body)
 			break;
 	}
 	return i;

@@ -22,7 +22,7 @@
  * where an empty one means nothing (Repl, Digest, BucketPull), bucket indexes are
  * below MSG_REPL_BUCKETS, stream sequences do not wrap. A sender splits a batch
  * with msg_repl_fit() / msg_keys_fit(): a Repl built from what they accept
- * always encodes within MSG_MAX_BODY.
+ * always encodes within the body size it asked for (at most MSG_MAX_BODY).
  *
  * The key is the whole content of cluster.key_file (any bytes, 16..4096). One
  * codec per process, used by one thread (the cp event loop): it holds the key
@@ -95,14 +95,17 @@ int msg_encode(struct msg_codec *c, const struct msg *m, uint8_t *buf, size_t ca
  * else -EINVAL. */
 int msg_rec_check(const struct msg_rec *r);
 
-/* How many of RECS[0..n) fit, in order, in one Repl body (at most
- * MSG_REPL_MAX_RECS and MSG_MAX_BODY bytes, whatever epoch and first_seq): >= 1
- * when n >= 1 (a single record always fits), 0 when n == 0, -EINVAL when RECS[0]
- * fails msg_rec_check() (a later bad record ends the count before it). */
-int msg_repl_fit(const struct msg_rec *recs, int n);
+/* How many of RECS[0..n) fit, in order, in one Repl body of at most MAX_BODY
+ * bytes (MSG_REPL_BODY_MIN..MSG_MAX_BODY; another value means MSG_MAX_BODY) and
+ * MSG_REPL_MAX_RECS records, whatever epoch and first_seq: >= 1 when n >= 1 (a
+ * single record always fits MSG_REPL_BODY_MIN), 0 when n == 0, -EINVAL when
+ * RECS[0] fails msg_rec_check() (a later bad record ends the count before it).
+ * MAX_BODY lets a sender keep datagrams within the path MTU (1408 bytes of body
+ * for a 1500-byte MTU: 1500 - 20 IP - 8 UDP - 32 header - 32 HMAC). */
+int msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body);
 
 /* The same for the entries of one BucketKeys (MSG_KEYS_MAX). */
-int msg_keys_fit(const struct msg_keyver *keys, int n);
+int msg_keys_fit(const struct msg_keyver *keys, int n, size_t max_body);
 
 /* Frame an arbitrary BODY under header H (tests, fuzzing, future types): same
  * return values as msg_encode(). */

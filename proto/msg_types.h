@@ -145,6 +145,7 @@ struct msg_leave {
 #define MSG_REC_F_KNOWN      MSG_REC_F_TOMBSTONE
 
 #define MSG_REPL_MAX_RECS    32         /* records in one Repl (also bounded by bytes) */
+#define MSG_REPL_BODY_MIN    1200       /* any one record fits a Repl body this big */
 #define MSG_REPL_BUCKETS     4096       /* anti-entropy buckets: hash(AoR) % 4096 */
 #define MSG_DIGEST_MAX       512        /* digests in one Digest */
 #define MSG_KEYS_MAX         64         /* (key, version) entries in one BucketKeys */

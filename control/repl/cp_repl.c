@@ -86,7 +86,7 @@ cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, struct msg 
 	cp_repl_hdr(p, out, MSG_T_REPL);
 	for (i = 0; i < n; i++)
 		r->recs[i] = p->tx.ring[(from + i) % p->conf.capacity];
-	k = msg_repl_fit(r->recs, (int)n);
+	k = msg_repl_fit(r->recs, (int)n, p->conf.max_body);
 	if (k < 1)                      /* cannot be: records were checked when queued */
 		k = 1;
 	r->epoch = p->tx.epoch;
@@ -159,6 +159,7 @@ cp_repl_conf_default(struct cp_repl_conf *conf, uint16_t self_id, uint32_t clust
 	conf->cluster_id = cluster_id;
 	conf->incarnation = incarnation;
 	conf->capacity = CP_REPL_DEFAULT_CAPACITY;
+	conf->max_body = MSG_MAX_BODY;
 	conf->rto_ms = CP_REPL_DEFAULT_RTO_MS;
 	conf->rto_max_ms = CP_REPL_DEFAULT_RTO_MAX_MS;
 	conf->ack_delay_ms = CP_REPL_DEFAULT_ACK_DELAY_MS;
@@ -173,6 +174,7 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 	if (conf->self_id == 0 || peer_id == 0 || peer_id == conf->self_id ||
 	    conf->incarnation == 0 || conf->capacity < MSG_REPL_MAX_RECS ||
 	    conf->capacity > CP_REPL_CAPACITY_MAX || conf->rto_ms == 0 ||
+	    conf->max_body < MSG_REPL_BODY_MIN || conf->max_body > MSG_MAX_BODY ||
 	    conf->rto_max_ms < conf->rto_ms || conf->ack_every == 0) {
 		errno = EINVAL;
 		return NULL;

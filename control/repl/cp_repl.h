@@ -24,7 +24,7 @@
  *   oldest unacked records (one datagram's worth) when the timeout expired, the
  *   timeout doubling from rto_ms up to rto_max_ms and back to rto_ms whenever an
  *   ack advances; else the queued records, as many per datagram as msg_repl_fit()
- *   allows. A record that finds the ring full of unacked records makes the peer
+ *   allows within conf.max_body bytes of body. A record that finds the ring full of unacked records makes the peer
  *   *behind*: the ring is emptied, nothing is queued for it any more (counted as
  *   tx_dropped), and the caller arranges a full sync; cp_repl_tx_reset() (call it
  *   when that sync begins, so that later changes flow again) opens a new epoch.
@@ -85,7 +85,8 @@ void cp_repl_conf_default(struct cp_repl_conf *conf, uint16_t self_id,
 
 /* A stream pair with peer PEER_ID, epoch 1, nothing queued; NULL and errno
  * EINVAL (ids 0 or equal, incarnation 0, capacity outside MSG_REPL_MAX_RECS..
- * CP_REPL_CAPACITY_MAX, rto 0 or above rto_max, ack_every 0) or ENOMEM. */
+ * CP_REPL_CAPACITY_MAX, max_body outside MSG_REPL_BODY_MIN..MSG_MAX_BODY, rto 0
+ * or above rto_max, ack_every 0) or ENOMEM. */
 struct cp_repl_peer *cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id);
 void cp_repl_peer_free(struct cp_repl_peer *p);
 

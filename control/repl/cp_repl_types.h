@@ -62,6 +62,7 @@ struct cp_repl_conf {
 	uint32_t cluster_id;
 	uint64_t incarnation;           /* this node's run, != 0 */
 	uint32_t capacity;              /* retransmit ring, records: MSG_REPL_MAX_RECS.. */
+	uint32_t max_body;              /* Repl body bytes: MSG_REPL_BODY_MIN..MSG_MAX_BODY */
 	uint32_t rto_ms;                /* first retransmit timeout */
 	uint32_t rto_max_ms;            /* the timeout doubles up to this */
 	uint32_t ack_delay_ms;          /* an ack leaves at most this long after a record */

@@ -528,6 +528,30 @@ test_receiver_restart(void **state)
 	assert_int_equal(ctr(&A, CP_REPL_C_restarts), 2);
 }
 
+/* Datagrams kept within a 1500-byte MTU: more of them, every record delivered. */
+static void
+test_mtu_budget(void **state)
+{
+	int i, n;
+
+	(void)state;
+	A.conf.max_body = 1408;
+	cp_repl_peer_free(A.p);
+	A.p = cp_repl_peer_create(&A.conf, 2);
+	assert_non_null(A.p);
+	append(1, 100);
+	n = a_poll(0);
+	assert_true(n > 4);
+	for (i = 0; i < n; i++) {
+		assert_true(net_ab.len[i] <= 1408 + MSG_HDR_LEN + MSG_HMAC_LEN);
+		deliver(i, 1);
+	}
+	assert_int_equal(n_delivered, 100);
+	assert_int_equal(B.p->rx.cum, 100);
+	A.conf.max_body = MSG_REPL_BODY_MIN - 1;
+	assert_null(cp_repl_peer_create(&A.conf, 2));
+}
+
 static void
 test_beyond_window(void **state)
 {
@@ -566,6 +590,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_behind_and_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sender_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receiver_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mtu_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_beyond_window, setup, teardown),
 	};
 

@@ -591,8 +591,10 @@ make_big_rec(struct msg_rec *r, int i)
 	r->q = MSG_REC_Q_MAX;
 	r->sock_node = 65535;
 	r->received.family = 6;
+	r->received.port = 65535;
 	memset(r->received.addr, 0xfe, 16);
 	r->sock.family = 6;
+	r->sock.port = 65535;
 	memset(r->sock.addr, 0xfd, 16);
 }
 
@@ -651,9 +653,9 @@ test_repl_fit(void **state)
 	/* small records: the count bound */
 	for (i = 0; i < MSG_REPL_MAX_RECS + 8; i++)
 		make_rec(&recs[i], i);
-	assert_int_equal(msg_repl_fit(recs, 0), 0);
-	assert_int_equal(msg_repl_fit(recs, 3), 3);
-	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS + 8), MSG_REPL_MAX_RECS);
+	assert_int_equal(msg_repl_fit(recs, 0, MSG_MAX_BODY), 0);
+	assert_int_equal(msg_repl_fit(recs, 3, MSG_MAX_BODY), 3);
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS + 8, MSG_MAX_BODY), MSG_REPL_MAX_RECS);
 	make_repl(&in, MSG_REPL_MAX_RECS);
 	n = encode(&tx, &in);
 	assert_true(n <= MSG_MAX_LEN);
@@ -664,7 +666,7 @@ test_repl_fit(void **state)
 	/* the largest records: the byte bound */
 	for (i = 0; i < MSG_REPL_MAX_RECS; i++)
 		make_big_rec(&recs[i], i);
-	k = msg_repl_fit(recs, MSG_REPL_MAX_RECS);
+	k = msg_repl_fit(recs, MSG_REPL_MAX_RECS, MSG_MAX_BODY);
 	assert_true(k >= 1 && k < MSG_REPL_MAX_RECS);
 	make_repl(&in, 0);
 	in.u.repl.epoch = UINT32_MAX;                   /* widest header fields */
@@ -680,12 +682,42 @@ test_repl_fit(void **state)
 	memcpy(&in.u.repl.recs[k], &recs[k], sizeof(recs[0]));
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EMSGSIZE);
 
+	/* the largest record alone fits the minimum body, whatever the header fields */
+	make_repl(&in, 1);
+	make_big_rec(&in.u.repl.recs[0], 0);
+	in.u.repl.recs[0].flags = MSG_REC_F_TOMBSTONE;  /* a tombstone may carry it all */
+	in.u.repl.epoch = UINT32_MAX;
+	in.u.repl.first_seq = UINT64_MAX - 1;
+	n = encode(&tx, &in);
+	assert_int_equal(n - MSG_HDR_LEN - MSG_HMAC_LEN, 1173);
+	assert_true(n - MSG_HDR_LEN - MSG_HMAC_LEN <= MSG_REPL_BODY_MIN);
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, MSG_REPL_BODY_MIN), 1);
+
+	/* a body budget for a 1500-byte MTU: fewer small records, within the budget */
+	for (i = 0; i < MSG_REPL_MAX_RECS; i++)
+		make_rec(&recs[i], i);
+	k = msg_repl_fit(recs, MSG_REPL_MAX_RECS, 1408);
+	assert_true(k > 1 && k < MSG_REPL_MAX_RECS);
+	make_repl(&in, k + 1);
+	in.u.repl.epoch = UINT32_MAX;
+	in.u.repl.first_seq = UINT64_MAX - (uint64_t)k - 1;
+	in.u.repl.n = (uint16_t)k;
+	n = encode(&tx, &in);
+	assert_true(n - MSG_HDR_LEN - MSG_HMAC_LEN <= 1408);
+	in.u.repl.n = (uint16_t)(k + 1);
+	n = encode(&tx, &in);
+	assert_true(n - MSG_HDR_LEN - MSG_HMAC_LEN > 1408);
+	/* out of range budgets mean MSG_MAX_BODY */
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, 100), MSG_REPL_MAX_RECS);
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, MSG_MAX_BODY + 1),
+			 MSG_REPL_MAX_RECS);
+
 	/* a bad first record is an error, a bad later one ends the count */
 	make_rec(&recs[0], 0);
 	make_rec(&recs[1], 1);
 	recs[2].q = 1001;
-	assert_int_equal(msg_repl_fit(recs, 3), 2);
-	assert_int_equal(msg_repl_fit(&recs[2], 1), -EINVAL);
+	assert_int_equal(msg_repl_fit(recs, 3, MSG_MAX_BODY), 2);
+	assert_int_equal(msg_repl_fit(&recs[2], 1, MSG_MAX_BODY), -EINVAL);
 }
 
 static void
@@ -764,7 +796,7 @@ test_roundtrip_ack_digest_keys_pull(void **state)
 		snprintf(k->aor, sizeof(k->aor), "u%d@example.com", i);
 		snprintf(k->key, sizeof(k->key), "sip:u%d@192.0.2.1", i);
 	}
-	assert_int_equal(msg_keys_fit(in.u.keys.keys, MSG_KEYS_MAX), MSG_KEYS_MAX);
+	assert_int_equal(msg_keys_fit(in.u.keys.keys, MSG_KEYS_MAX, MSG_MAX_BODY), MSG_KEYS_MAX);
 	n = encode(&tx, &in);
 	assert_true(n <= MSG_MAX_LEN);
 	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
