@@ -30,6 +30,14 @@ static_assert(MSG_SAME(MSG_CAP_NOT_SYNCED, CLUSTER__CAP_STATE__CAP_STATE_NOT_SYN
 	      MSG_SAME(MSG_CAP_SYNCING, CLUSTER__CAP_STATE__CAP_STATE_SYNCING) &&
 	      MSG_SAME(MSG_CAP_SYNCED, CLUSTER__CAP_STATE__CAP_STATE_SYNCED), "CapState values");
 
+/* The largest record (every string full, both addresses IPv6, every integer at
+ * its widest: 1153 bytes, 1173 in a Repl; test_msg_codec checks it) fits a body of
+ * MSG_REPL_BODY_MIN bytes. */
+static_assert(MSG_REC_AOR_MAX + MSG_REC_KEY_MAX + MSG_REC_CALLID_MAX + MSG_REC_URI_MAX +
+	      MSG_REC_PATH_MAX + MSG_REC_TAG_MAX + 130 <= MSG_REPL_BODY_MIN, "one record fits a Repl");
+static_assert(MSG_REPL_BODY_MIN <= MSG_MAX_BODY, "minimum body within the maximum");
+static_assert(MSG_REPL_BUCKETS <= UINT16_MAX + 1, "bucket indexes are 16-bit");
+
 #define MSG_MAX_CAPS_RX  32             /* CapStatus entries accepted in a heartbeat */
 
 static const char *const msg_reject_names[MSG_REJECT_MAX] = {
@@ -88,6 +96,329 @@ msg_hmac(const struct msg_codec *c, const uint8_t *data, size_t len, uint8_t *ma
 	    mac_len != MSG_HMAC_LEN)
 		return -EIO;
 	return 0;
+}
+
+
+/* ---- replication bodies: checks shared by encoder and decoder ---- */
+
+/* A NUL-terminated string within MAX bytes (NUL included), printable ASCII only,
+ * non-empty when REQUIRED. */
+static bool
+msg_str_ok(const char *s, size_t max, bool required)
+{
+	const char *end = memchr(s, '\0', max);
+	const char *p;
+
+	if (end == NULL || (required && end == s))
+		return false;
+	for (p = s; p < end; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return false;
+	return true;
+}
+
+static bool
+msg_addr_ok(const struct msg_addr *a, bool required)
+{
+	size_t i, len;
+
+	if (a->family == 0) {
+		for (i = 0; i < sizeof(a->addr); i++)
+			if (a->addr[i] != 0)
+				return false;
+		return !required && a->port == 0;
+	}
+	if (a->family != 4 && a->family != 6)
+		return false;
+	len = a->family == 4 ? 4 : 16;
+	for (i = len; i < sizeof(a->addr); i++)
+		if (a->addr[i] != 0)
+			return false;
+	return a->port != 0;
+}
+
+static bool
+msg_version_ok(const struct msg_version *v)
+{
+	return v->counter != 0 && v->origin != 0;
+}
+
+int
+msg_rec_check(const struct msg_rec *r)
+{
+	bool live = !(r->flags & MSG_REC_F_TOMBSTONE);
+
+	if (!msg_version_ok(&r->version) || (r->flags & ~MSG_REC_F_KNOWN) != 0 ||
+	    r->q > MSG_REC_Q_MAX ||
+	    !msg_str_ok(r->aor, sizeof(r->aor), true) ||
+	    !msg_str_ok(r->key, sizeof(r->key), true) ||
+	    !msg_str_ok(r->call_id, sizeof(r->call_id), live) ||
+	    !msg_str_ok(r->uri, sizeof(r->uri), live) ||
+	    !msg_str_ok(r->path, sizeof(r->path), false) ||
+	    !msg_str_ok(r->tag, sizeof(r->tag), false) ||
+	    !msg_addr_ok(&r->received, live) || !msg_addr_ok(&r->sock, live))
+		return -EINVAL;
+	if (live && (r->expires_s == 0 || r->sock_node == 0))
+		return -EINVAL;
+	return 0;
+}
+
+static bool
+msg_keyver_ok(const struct msg_keyver *k)
+{
+	return msg_version_ok(&k->version) && (k->flags & ~MSG_REC_F_KNOWN) == 0 &&
+	       msg_str_ok(k->aor, sizeof(k->aor), true) &&
+	       msg_str_ok(k->key, sizeof(k->key), true);
+}
+
+static bool
+msg_key_ok(const struct msg_key *k)
+{
+	return msg_str_ok(k->aor, sizeof(k->aor), true) &&
+	       msg_str_ok(k->key, sizeof(k->key), true);
+}
+
+/* ---- replication bodies: struct msg -> protobuf ---- */
+
+/* Optional string: absent when empty (the decoder gives "" back). */
+static char *
+msg_str_to_pb(const char *s)
+{
+	return s[0] != '\0' ? (char *)(uintptr_t)s : NULL;
+}
+
+static Cluster__Addr *
+msg_addr_to_pb(const struct msg_addr *a, Cluster__Addr *pb)
+{
+	if (a->family == 0)
+		return NULL;
+	cluster__addr__init(pb);
+	pb->family = a->family;
+	pb->addr.data = (uint8_t *)(uintptr_t)a->addr;
+	pb->addr.len = a->family == 4 ? 4 : 16;
+	pb->port = a->port;
+	return pb;
+}
+
+/* Fills PB (and its two addresses) from R, pointing into R. */
+static void
+msg_rec_to_pb(const struct msg_rec *r, Cluster__Record *pb, Cluster__Addr *addrs)
+{
+	cluster__record__init(pb);
+	pb->aor = (char *)(uintptr_t)r->aor;
+	pb->contact_key = (char *)(uintptr_t)r->key;
+	pb->counter = r->version.counter;
+	pb->origin = r->version.origin;
+	pb->has_flags = r->flags != 0;
+	pb->flags = r->flags;
+	pb->call_id = msg_str_to_pb(r->call_id);
+	pb->has_cseq = r->cseq != 0;
+	pb->cseq = r->cseq;
+	pb->has_expires_s = r->expires_s != 0;
+	pb->expires_s = r->expires_s;
+	pb->uri = msg_str_to_pb(r->uri);
+	pb->has_q = r->q != 0;
+	pb->q = r->q;
+	pb->received = msg_addr_to_pb(&r->received, &addrs[0]);
+	pb->path = msg_str_to_pb(r->path);
+	pb->has_socket_node = r->sock_node != 0;
+	pb->socket_node = r->sock_node;
+	pb->socket = msg_addr_to_pb(&r->sock, &addrs[1]);
+	pb->tag = msg_str_to_pb(r->tag);
+}
+
+static void
+msg_keyver_to_pb(const struct msg_keyver *k, Cluster__KeyVersion *pb)
+{
+	cluster__key_version__init(pb);
+	pb->aor = (char *)(uintptr_t)k->aor;
+	pb->contact_key = (char *)(uintptr_t)k->key;
+	pb->counter = k->version.counter;
+	pb->origin = k->version.origin;
+	pb->has_flags = k->flags != 0;
+	pb->flags = k->flags;
+}
+
+/* Bytes of a varint. */
+static size_t
+msg_varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Bytes an embedded message of SIZE takes in a repeated field (tag < 16). */
+static size_t
+msg_embedded_len(size_t size)
+{
+	return 1 + msg_varint_len(size) + size;
+}
+
+/* Worst-case bytes of the non-repeated fields of a Repl / BucketKeys. */
+#define MSG_REPL_FIXED_LEN  (1 + 5 + 1 + 10)
+#define MSG_KEYS_FIXED_LEN  (1 + 5 + 1 + 5 + 1 + 1)
+
+int
+msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body)
+{
+	Cluster__Record pb;
+	Cluster__Addr addrs[2];
+	size_t total = MSG_REPL_FIXED_LEN;
+	int i;
+
+	if (max_body < MSG_REPL_BODY_MIN || max_body > MSG_MAX_BODY)
+		max_body = MSG_MAX_BODY;
+	for (i = 0; i < n && i < MSG_REPL_MAX_RECS; i++) {
+		if (msg_rec_check(&recs[i]) < 0)
+			return i == 0 ? -EINVAL : i;
+		msg_rec_to_pb(&recs[i], &pb, addrs);
+		total += msg_embedded_len(protobuf_c_message_get_packed_size(&pb.base));
+		if (total > max_body)
+			break;
+	}
+	return i;
+}
+
+int
+msg_keys_fit(const struct msg_keyver *keys, int n, size_t max_body)
+{
+	Cluster__KeyVersion pb;
+	size_t total = MSG_KEYS_FIXED_LEN;
+	int i;
+
+	if (max_body < MSG_REPL_BODY_MIN || max_body > MSG_MAX_BODY)
+		max_body = MSG_MAX_BODY;
+	for (i = 0; i < n && i < MSG_KEYS_MAX; i++) {
+		if (!msg_keyver_ok(&keys[i]))
+			return i == 0 ? -EINVAL : i;
+		msg_keyver_to_pb(&keys[i], &pb);
+		total += msg_embedded_len(protobuf_c_message_get_packed_size(&pb.base));
+		if (total > max_body)
+			break;
+	}
+	return i;
+}
+
+/* The replication bodies: packed into OUT, length or -errno. */
+static int
+msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
+{
+	Cluster__Record recs[MSG_REPL_MAX_RECS], *recp[MSG_REPL_MAX_RECS];
+	Cluster__Addr addrs[MSG_REPL_MAX_RECS][2];
+	Cluster__KeyVersion kv[MSG_KEYS_MAX], *kvp[MSG_KEYS_MAX];
+	Cluster__Key keys[MSG_PULL_KEYS_MAX], *keyp[MSG_PULL_KEYS_MAX];
+	uint32_t buckets[MSG_PULL_BUCKETS_MAX];
+	Cluster__Repl repl;
+	Cluster__ReplAck ack;
+	Cluster__Digest dg;
+	Cluster__BucketKeys bk;
+	Cluster__BucketPull pull;
+	ProtobufCMessage *pb;
+	size_t i, size;
+
+	switch (m->hdr.type) {
+	case MSG_T_REPL: {
+		const struct msg_repl *r = &m->u.repl;
+
+		if (r->n == 0 || r->n > MSG_REPL_MAX_RECS || r->first_seq == 0 ||
+		    r->first_seq > UINT64_MAX - r->n)
+			return -EINVAL;
+		for (i = 0; i < r->n; i++) {
+			if (msg_rec_check(&r->recs[i]) < 0)
+				return -EINVAL;
+			msg_rec_to_pb(&r->recs[i], &recs[i], addrs[i]);
+			recp[i] = &recs[i];
+		}
+		cluster__repl__init(&repl);
+		repl.epoch = r->epoch;
+		repl.first_seq = r->first_seq;
+		repl.n_records = r->n;
+		repl.records = recp;
+		pb = &repl.base;
+		break;
+	}
+	case MSG_T_REPL_ACK:
+		if (m->u.ack.stream_incarnation == 0)
+			return -EINVAL;
+		cluster__repl_ack__init(&ack);
+		ack.stream_incarnation = m->u.ack.stream_incarnation;
+		ack.epoch = m->u.ack.epoch;
+		ack.cum_seq = m->u.ack.cum_seq;
+		pb = &ack.base;
+		break;
+	case MSG_T_DIGEST: {
+		const struct msg_digest *d = &m->u.digest;
+
+		if (d->n == 0 || d->n > MSG_DIGEST_MAX ||
+		    (uint32_t)d->first_bucket + d->n > MSG_REPL_BUCKETS)
+			return -EINVAL;
+		cluster__digest__init(&dg);
+		dg.first_bucket = d->first_bucket;
+		dg.n_digests = d->n;
+		dg.digests = (uint64_t *)(uintptr_t)d->digests;
+		pb = &dg.base;
+		break;
+	}
+	case MSG_T_BUCKET_KEYS: {
+		const struct msg_bucket_keys *k = &m->u.keys;
+
+		if (k->bucket >= MSG_REPL_BUCKETS || k->n > MSG_KEYS_MAX)
+			return -EINVAL;
+		for (i = 0; i < k->n; i++) {
+			if (!msg_keyver_ok(&k->keys[i]))
+				return -EINVAL;
+			msg_keyver_to_pb(&k->keys[i], &kv[i]);
+			kvp[i] = &kv[i];
+		}
+		cluster__bucket_keys__init(&bk);
+		bk.bucket = k->bucket;
+		bk.part = k->part;
+		bk.has_last = k->last;
+		bk.last = k->last;
+		bk.n_keys = k->n;
+		bk.keys = kvp;
+		pb = &bk.base;
+		break;
+	}
+	case MSG_T_BUCKET_PULL: {
+		const struct msg_bucket_pull *p = &m->u.pull;
+
+		if (p->n_keys > MSG_PULL_KEYS_MAX || p->n_buckets > MSG_PULL_BUCKETS_MAX ||
+		    p->n_keys + p->n_buckets == 0)
+			return -EINVAL;
+		for (i = 0; i < p->n_keys; i++) {
+			if (!msg_key_ok(&p->keys[i]))
+				return -EINVAL;
+			cluster__key__init(&keys[i]);
+			keys[i].aor = (char *)(uintptr_t)p->keys[i].aor;
+			keys[i].contact_key = (char *)(uintptr_t)p->keys[i].key;
+			keyp[i] = &keys[i];
+		}
+		for (i = 0; i < p->n_buckets; i++) {
+			if (p->buckets[i] >= MSG_REPL_BUCKETS)
+				return -EINVAL;
+			buckets[i] = p->buckets[i];
+		}
+		cluster__bucket_pull__init(&pull);
+		pull.n_keys = p->n_keys;
+		pull.keys = keyp;
+		pull.n_buckets = p->n_buckets;
+		pull.buckets = buckets;
+		pb = &pull.base;
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	size = protobuf_c_message_get_packed_size(pb);
+	if (size > MSG_MAX_BODY || size > cap)
+		return -EMSGSIZE;
+	return (int)protobuf_c_message_pack(pb, out);
 }
 
 /* ---- bodies: struct msg -> protobuf ---- */
@@ -200,6 +531,12 @@ msg_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 			leave.reason = (char *)(uintptr_t)m->u.leave.reason;
 		pb = &leave.base;
 		break;
+	case MSG_T_REPL:
+	case MSG_T_REPL_ACK:
+	case MSG_T_DIGEST:
+	case MSG_T_BUCKET_KEYS:
+	case MSG_T_BUCKET_PULL:
+		return msg_repl_body_pack(m, out, cap);
 	default:
 		return -EINVAL;
 	}
@@ -282,6 +619,195 @@ msg_reason_copy(char *dst, const char *src)
 	dst[i] = '\0';
 }
 
+/* ---- replication bodies: protobuf -> struct msg ---- */
+
+/* Copies a protobuf string into DST (MAX bytes, NUL included); NULL is "". */
+static bool
+msg_str_from_pb(char *dst, size_t max, const char *src, bool required)
+{
+	size_t len = src != NULL ? strnlen(src, max) : 0;
+
+	if (len >= max)
+		return false;
+	memcpy(dst, src != NULL ? src : "", len);
+	dst[len] = '\0';
+	return msg_str_ok(dst, max, required);
+}
+
+static bool
+msg_addr_from_pb(const Cluster__Addr *pb, struct msg_addr *a)
+{
+	if (pb == NULL)
+		return true;            /* absent: family 0 */
+	if ((pb->family != 4 && pb->family != 6) ||
+	    pb->addr.len != (pb->family == 4 ? 4u : 16u) ||
+	    pb->port == 0 || pb->port > UINT16_MAX)
+		return false;
+	a->family = (uint8_t)pb->family;
+	a->port = (uint16_t)pb->port;
+	memcpy(a->addr, pb->addr.data, pb->addr.len);
+	return true;
+}
+
+static bool
+msg_version_from_pb(uint64_t counter, uint32_t origin, struct msg_version *v)
+{
+	if (counter == 0 || origin == 0 || origin > UINT16_MAX)
+		return false;
+	v->counter = counter;
+	v->origin = (uint16_t)origin;
+	return true;
+}
+
+static bool
+msg_rec_from_pb(const Cluster__Record *pb, struct msg_rec *r)
+{
+	if (pb == NULL || !msg_version_from_pb(pb->counter, pb->origin, &r->version) ||
+	    (pb->has_q && pb->q > MSG_REC_Q_MAX) ||
+	    (pb->has_socket_node && pb->socket_node > UINT16_MAX))
+		return false;
+	r->flags = pb->has_flags ? (pb->flags & MSG_REC_F_KNOWN) : 0;
+	r->cseq = pb->has_cseq ? pb->cseq : 0;
+	r->expires_s = pb->has_expires_s ? pb->expires_s : 0;
+	r->q = pb->has_q ? (uint16_t)pb->q : 0;
+	r->sock_node = pb->has_socket_node ? (uint16_t)pb->socket_node : 0;
+	if (!msg_str_from_pb(r->aor, sizeof(r->aor), pb->aor, true) ||
+	    !msg_str_from_pb(r->key, sizeof(r->key), pb->contact_key, true) ||
+	    !msg_str_from_pb(r->call_id, sizeof(r->call_id), pb->call_id, false) ||
+	    !msg_str_from_pb(r->uri, sizeof(r->uri), pb->uri, false) ||
+	    !msg_str_from_pb(r->path, sizeof(r->path), pb->path, false) ||
+	    !msg_str_from_pb(r->tag, sizeof(r->tag), pb->tag, false) ||
+	    !msg_addr_from_pb(pb->received, &r->received) ||
+	    !msg_addr_from_pb(pb->socket, &r->sock))
+		return false;
+	return msg_rec_check(r) == 0;   /* what a live record needs */
+}
+
+static enum msg_reject
+msg_repl_from_pb(const Cluster__Repl *pb, struct msg *m)
+{
+	struct msg_repl *r = &m->u.repl;
+	size_t i;
+
+	if (pb->n_records == 0 || pb->n_records > MSG_REPL_MAX_RECS || pb->first_seq == 0 ||
+	    pb->first_seq > UINT64_MAX - pb->n_records)
+		return MSG_REJECT_BAD_FIELD;
+	r->epoch = pb->epoch;
+	r->first_seq = pb->first_seq;
+	r->n = (uint16_t)pb->n_records;
+	for (i = 0; i < pb->n_records; i++)
+		if (!msg_rec_from_pb(pb->records[i], &r->recs[i]))
+			return MSG_REJECT_BAD_FIELD;
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
+msg_digest_from_pb(const Cluster__Digest *pb, struct msg *m)
+{
+	struct msg_digest *d = &m->u.digest;
+
+	if (pb->n_digests == 0 || pb->n_digests > MSG_DIGEST_MAX ||
+	    pb->first_bucket >= MSG_REPL_BUCKETS ||
+	    pb->first_bucket + pb->n_digests > MSG_REPL_BUCKETS)
+		return MSG_REJECT_BAD_FIELD;
+	d->first_bucket = (uint16_t)pb->first_bucket;
+	d->n = (uint16_t)pb->n_digests;
+	memcpy(d->digests, pb->digests, pb->n_digests * sizeof(d->digests[0]));
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
+msg_bucket_keys_from_pb(const Cluster__BucketKeys *pb, struct msg *m)
+{
+	struct msg_bucket_keys *k = &m->u.keys;
+	size_t i;
+
+	if (pb->bucket >= MSG_REPL_BUCKETS || pb->n_keys > MSG_KEYS_MAX)
+		return MSG_REJECT_BAD_FIELD;
+	k->bucket = (uint16_t)pb->bucket;
+	k->part = pb->part;
+	k->last = pb->has_last && pb->last;
+	k->n = (uint16_t)pb->n_keys;
+	for (i = 0; i < pb->n_keys; i++) {
+		const Cluster__KeyVersion *kv = pb->keys[i];
+		struct msg_keyver *e = &k->keys[i];
+
+		if (kv == NULL || !msg_version_from_pb(kv->counter, kv->origin, &e->version) ||
+		    !msg_str_from_pb(e->aor, sizeof(e->aor), kv->aor, true) ||
+		    !msg_str_from_pb(e->key, sizeof(e->key), kv->contact_key, true))
+			return MSG_REJECT_BAD_FIELD;
+		e->flags = kv->has_flags ? (kv->flags & MSG_REC_F_KNOWN) : 0;
+	}
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
+msg_bucket_pull_from_pb(const Cluster__BucketPull *pb, struct msg *m)
+{
+	struct msg_bucket_pull *p = &m->u.pull;
+	size_t i;
+
+	if (pb->n_keys > MSG_PULL_KEYS_MAX || pb->n_buckets > MSG_PULL_BUCKETS_MAX ||
+	    pb->n_keys + pb->n_buckets == 0)
+		return MSG_REJECT_BAD_FIELD;
+	p->n_keys = (uint16_t)pb->n_keys;
+	p->n_buckets = (uint16_t)pb->n_buckets;
+	for (i = 0; i < pb->n_keys; i++)
+		if (pb->keys[i] == NULL ||
+		    !msg_str_from_pb(p->keys[i].aor, sizeof(p->keys[i].aor), pb->keys[i]->aor, true) ||
+		    !msg_str_from_pb(p->keys[i].key, sizeof(p->keys[i].key),
+				     pb->keys[i]->contact_key, true))
+			return MSG_REJECT_BAD_FIELD;
+	for (i = 0; i < pb->n_buckets; i++) {
+		if (pb->buckets[i] >= MSG_REPL_BUCKETS)
+			return MSG_REJECT_BAD_FIELD;
+		p->buckets[i] = (uint16_t)pb->buckets[i];
+	}
+	return MSG_REJECT_NONE;
+}
+
+/* Unpacks a body of one of the replication types; NULL from protobuf-c is
+ * bad_protobuf. */
+#define MSG_UNPACK(type_, lname, fn) \
+	case MSG_T_##type_: { \
+		Cluster__##lname *pb = cluster__##fn##__unpack(NULL, len, body); \
+		\
+		if (pb == NULL) \
+			return MSG_REJECT_BAD_PROTOBUF; \
+		r = msg_##fn##_from_pb(pb, m); \
+		cluster__##fn##__free_unpacked(pb, NULL); \
+		break; \
+	}
+
+static enum msg_reject
+msg_repl_ack_from_pb(const Cluster__ReplAck *pb, struct msg *m)
+{
+	if (pb->stream_incarnation == 0)
+		return MSG_REJECT_BAD_FIELD;
+	m->u.ack.stream_incarnation = pb->stream_incarnation;
+	m->u.ack.epoch = pb->epoch;
+	m->u.ack.cum_seq = pb->cum_seq;
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
+msg_repl_body_unpack(const uint8_t *body, size_t len, struct msg *m)
+{
+	enum msg_reject r;
+
+	switch (m->hdr.type) {
+	MSG_UNPACK(REPL, Repl, repl)
+	MSG_UNPACK(REPL_ACK, ReplAck, repl_ack)
+	MSG_UNPACK(DIGEST, Digest, digest)
+	MSG_UNPACK(BUCKET_KEYS, BucketKeys, bucket_keys)
+	MSG_UNPACK(BUCKET_PULL, BucketPull, bucket_pull)
+	default:
+		return MSG_REJECT_UNKNOWN_TYPE;
+	}
+	return r;
+}
+#undef MSG_UNPACK
+
 static enum msg_reject
 msg_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 {
@@ -335,6 +861,12 @@ msg_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 		cluster__leave__free_unpacked(pb, NULL);
 		break;
 	}
+	case MSG_T_REPL:
+	case MSG_T_REPL_ACK:
+	case MSG_T_DIGEST:
+	case MSG_T_BUCKET_KEYS:
+	case MSG_T_BUCKET_PULL:
+		return msg_repl_body_unpack(body, len, m);
 	default:
 		return MSG_REJECT_UNKNOWN_TYPE;
 	}

@@ -15,6 +15,15 @@
  * struct msg has ids in 1..65535, lists within MSG_MAX_NODES, body node id =
  * header sender where both exist.
  *
+ * Replication bodies (Repl, ReplAck, Digest, BucketKeys, BucketPull) are held to
+ * the same rule: every record passes msg_rec_check() (bounded printable strings,
+ * version >= (1, 1), q <= 1000, addresses of family 4/6 with the right length,
+ * what a live record needs), every list is within its MSG_*_MAX and non-empty
+ * where an empty one means nothing (Repl, Digest, BucketPull), bucket indexes are
+ * below MSG_REPL_BUCKETS, stream sequences do not wrap. A sender splits a batch
+ * with msg_repl_fit() / msg_keys_fit(): a Repl built from what they accept
+ * always encodes within the body size it asked for (at most MSG_MAX_BODY).
+ *
  * The key is the whole content of cluster.key_file (any bytes, 16..4096). One
  * codec per process, used by one thread (the cp event loop): it holds the key
  * and the counters, which the admin socket reads from the same thread.
@@ -78,9 +87,25 @@ int msg_codec_set_key(struct msg_codec *c, const void *key, size_t len);
 int msg_codec_load_key(struct msg_codec *c, const char *path, char *err, size_t errlen);
 
 /* Encode M into BUF: returns the datagram length (> 0), -EINVAL (unknown type,
- * list over MSG_MAX_NODES, id 0), -EMSGSIZE (body over MSG_MAX_BODY or CAP too
+ * list over its maximum, id 0, a record failing msg_rec_check(), empty Repl), -EMSGSIZE (body over MSG_MAX_BODY or CAP too
  * small), -ENOKEY (no key). */
 int msg_encode(struct msg_codec *c, const struct msg *m, uint8_t *buf, size_t cap);
+
+/* 0 when R is a record msg_encode() accepts and msg_decode() returns as it is,
+ * else -EINVAL. */
+int msg_rec_check(const struct msg_rec *r);
+
+/* How many of RECS[0..n) fit, in order, in one Repl body of at most MAX_BODY
+ * bytes (MSG_REPL_BODY_MIN..MSG_MAX_BODY; another value means MSG_MAX_BODY) and
+ * MSG_REPL_MAX_RECS records, whatever epoch and first_seq: >= 1 when n >= 1 (a
+ * single record always fits MSG_REPL_BODY_MIN), 0 when n == 0, -EINVAL when
+ * RECS[0] fails msg_rec_check() (a later bad record ends the count before it).
+ * MAX_BODY lets a sender keep datagrams within the path MTU (1408 bytes of body
+ * for a 1500-byte MTU: 1500 - 20 IP - 8 UDP - 32 header - 32 HMAC). */
+int msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body);
+
+/* The same for the entries of one BucketKeys (MSG_KEYS_MAX). */
+int msg_keys_fit(const struct msg_keyver *keys, int n, size_t max_body);
 
 /* Frame an arbitrary BODY under header H (tests, fuzzing, future types): same
  * return values as msg_encode(). */

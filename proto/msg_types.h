@@ -24,15 +24,20 @@
 #define MSG_MAX_NODES    64             /* entries of any node list in a body */
 #define MSG_REASON_MAX   64             /* Leave.reason, NUL included */
 
-/* Header types (= cluster.proto MsgType). 16..63 and 64..127 are reserved for
+/* Header types (= cluster.proto MsgType). 21..63 and 64..127 are reserved for
  * replication and for sharing tags; a type not listed here is rejected as
  * unknown_type. X(NAME, name, value) */
 #define MSG_FOREACH_TYPE(X) \
-	X(HEARTBEAT, heartbeat, 1) \
-	X(JOIN,      join,      2) \
-	X(ADOPT,     adopt,     3) \
-	X(ANNOUNCE,  announce,  4) \
-	X(LEAVE,     leave,     5)
+	X(HEARTBEAT,   heartbeat,   1) \
+	X(JOIN,        join,        2) \
+	X(ADOPT,       adopt,       3) \
+	X(ANNOUNCE,    announce,    4) \
+	X(LEAVE,       leave,       5) \
+	X(REPL,        repl,        16) \
+	X(REPL_ACK,    repl_ack,    17) \
+	X(DIGEST,      digest,      18) \
+	X(BUCKET_KEYS, bucket_keys, 19) \
+	X(BUCKET_PULL, bucket_pull, 20)
 
 enum msg_type {
 #define MSG_TYPE_ENUM(NAME, name, value) MSG_T_##NAME = value,
@@ -125,6 +130,115 @@ struct msg_leave {
 	char reason[MSG_REASON_MAX];    /* printable ASCII, NUL-terminated */
 };
 
+/* ---- replication (docs/cluster.md "Replication wire and stream") ---- */
+
+/* Bounds of a record's strings, NUL included (so at most N - 1 characters). The
+ * strings are printable ASCII (0x20..0x7e); longer ones are not replicated. */
+#define MSG_REC_AOR_MAX      128
+#define MSG_REC_KEY_MAX      256        /* +sip.instance or the normalized URI */
+#define MSG_REC_CALLID_MAX   128
+#define MSG_REC_URI_MAX      256
+#define MSG_REC_PATH_MAX     256        /* Path values, ", "-joined */
+#define MSG_REC_TAG_MAX      32         /* sharing tag name */
+#define MSG_REC_Q_MAX        1000
+#define MSG_REC_F_TOMBSTONE  0x1u       /* the binding was removed at this version */
+#define MSG_REC_F_KNOWN      MSG_REC_F_TOMBSTONE
+
+#define MSG_REPL_MAX_RECS    32         /* records in one Repl (also bounded by bytes) */
+#define MSG_REPL_BODY_MIN    1200       /* any one record fits a Repl body this big */
+#define MSG_REPL_BUCKETS     4096       /* anti-entropy buckets: hash(AoR) % 4096 */
+#define MSG_DIGEST_MAX       512        /* digests in one Digest */
+#define MSG_KEYS_MAX         64         /* (key, version) entries in one BucketKeys */
+#define MSG_PULL_KEYS_MAX    32         /* keys in one BucketPull */
+#define MSG_PULL_BUCKETS_MAX 256        /* whole buckets in one BucketPull */
+
+/* A binding's version: the origin's hybrid clock, then the origin node id.
+ * Order: control/repl/cp_repl.h cp_repl_version_cmp(). */
+struct msg_version {
+	uint64_t counter;               /* >= 1 */
+	uint16_t origin;                /* node id, >= 1 */
+};
+
+/* An address and port; family 0 = absent, 4 or 6. addr in network byte order
+ * (IPv4 in the first 4 bytes, the rest 0). */
+struct msg_addr {
+	uint8_t family;
+	uint16_t port;                  /* host order, 1..65535 when present */
+	uint8_t addr[16];
+};
+
+/* One binding (or its tombstone) as it travels between nodes. Identity: (aor,
+ * key). A live record has uri, call_id, expires_s >= 1, received and socket; a
+ * tombstone needs only aor, key and version (the rest may be empty or 0). */
+struct msg_rec {
+	struct msg_version version;
+	uint32_t flags;                 /* MSG_REC_F_* */
+	uint32_t cseq;
+	uint32_t expires_s;             /* remaining lifetime, seconds: never a wall time */
+	uint16_t q;                     /* 0..1000 */
+	uint16_t sock_node;             /* node that received the REGISTER (0: tombstone) */
+	struct msg_addr received;       /* source address and port of the REGISTER */
+	struct msg_addr sock;           /* local address and port it arrived on */
+	char aor[MSG_REC_AOR_MAX];
+	char key[MSG_REC_KEY_MAX];
+	char call_id[MSG_REC_CALLID_MAX];
+	char uri[MSG_REC_URI_MAX];
+	char path[MSG_REC_PATH_MAX];    /* "" = none */
+	char tag[MSG_REC_TAG_MAX];      /* "" = none */
+};
+
+/* Repl: records first_seq, first_seq + 1, ... of the stream (hdr.incarnation, epoch). */
+struct msg_repl {
+	uint32_t epoch;
+	uint64_t first_seq;             /* >= 1 */
+	uint16_t n;                     /* 1..MSG_REPL_MAX_RECS */
+	struct msg_rec recs[MSG_REPL_MAX_RECS];
+};
+
+/* ReplAck: every record of stream (stream_incarnation, epoch) up to cum_seq arrived. */
+struct msg_repl_ack {
+	uint64_t stream_incarnation;    /* the acked sender's incarnation, as seen here */
+	uint32_t epoch;
+	uint64_t cum_seq;
+};
+
+/* Digest: digests of buckets first_bucket .. first_bucket + n - 1 (< MSG_REPL_BUCKETS). */
+struct msg_digest {
+	uint16_t first_bucket;
+	uint16_t n;                     /* 1..MSG_DIGEST_MAX */
+	uint64_t digests[MSG_DIGEST_MAX];
+};
+
+struct msg_keyver {
+	struct msg_version version;
+	uint32_t flags;                 /* MSG_REC_F_TOMBSTONE */
+	char aor[MSG_REC_AOR_MAX];
+	char key[MSG_REC_KEY_MAX];
+};
+
+/* BucketKeys: part `part` of the (key, version) list of one bucket; `last` on the
+ * final part (an empty bucket is one part with n = 0 and last). */
+struct msg_bucket_keys {
+	uint16_t bucket;
+	uint16_t n;
+	uint32_t part;
+	bool last;
+	struct msg_keyver keys[MSG_KEYS_MAX];
+};
+
+struct msg_key {
+	char aor[MSG_REC_AOR_MAX];
+	char key[MSG_REC_KEY_MAX];
+};
+
+/* BucketPull: the full records of these keys and of every key of these buckets. */
+struct msg_bucket_pull {
+	uint16_t n_keys;
+	uint16_t n_buckets;             /* n_keys + n_buckets >= 1 */
+	struct msg_key keys[MSG_PULL_KEYS_MAX];
+	uint16_t buckets[MSG_PULL_BUCKETS_MAX];
+};
+
 struct msg {
 	struct msg_hdr hdr;
 	/* UDP source of a received datagram, filled by the receiver (0 = unknown);
@@ -136,6 +250,11 @@ struct msg {
 		struct msg_join join;           /* MSG_T_JOIN */
 		struct msg_members members;     /* MSG_T_ADOPT, MSG_T_ANNOUNCE */
 		struct msg_leave leave;         /* MSG_T_LEAVE */
+		struct msg_repl repl;           /* MSG_T_REPL */
+		struct msg_repl_ack ack;        /* MSG_T_REPL_ACK */
+		struct msg_digest digest;       /* MSG_T_DIGEST */
+		struct msg_bucket_keys keys;    /* MSG_T_BUCKET_KEYS */
+		struct msg_bucket_pull pull;    /* MSG_T_BUCKET_PULL */
 	} u;
 };
 

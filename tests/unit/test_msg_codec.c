@@ -244,7 +244,7 @@ test_encode_errors(void **state)
 	in.hdr.incarnation = 0;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 	make_heartbeat(&in, 2, 1);
-	in.hdr.type = 16;
+	in.hdr.type = 21;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(msg_frame(&tx, &in.hdr, buf, MSG_MAX_BODY + 1, buf, sizeof(buf)),
 			 -EMSGSIZE);
@@ -393,7 +393,7 @@ test_reject_from_self(void **state)
 static void
 test_reject_unknown_type(void **state)
 {
-	static const unsigned int types[] = { 0, 6, 16, 63, 64, 255 };
+	static const unsigned int types[] = { 0, 6, 15, 21, 63, 64, 255 };
 	size_t i;
 	int n;
 
@@ -404,7 +404,8 @@ test_reject_unknown_type(void **state)
 		n = msg_frame(&tx, &in.hdr, "\x08\x01", 2, buf, sizeof(buf));
 		expect_reject(buf, (size_t)n, MSG_REJECT_UNKNOWN_TYPE);
 	}
-	assert_string_equal(msg_type_name(16), "?");
+	assert_string_equal(msg_type_name(21), "?");
+	assert_string_equal(msg_type_name(MSG_T_BUCKET_PULL), "bucket_pull");
 	assert_string_equal(msg_type_name(MSG_T_ANNOUNCE), "announce");
 }
 
@@ -550,6 +551,508 @@ test_names(void **state)
 	assert_string_equal(msg_cap_state_name(7), "?");
 }
 
+
+/* ---- replication bodies ---- */
+
+/* A live record number I: IPv4 source, socket on node 2. */
+static void
+make_rec(struct msg_rec *r, int i)
+{
+	memset(r, 0, sizeof(*r));
+	r->version = (struct msg_version){ .counter = 1000 + (uint64_t)i, .origin = 2 };
+	r->cseq = 10 + (uint32_t)i;
+	r->expires_s = 3600;
+	r->q = 500;
+	r->sock_node = 2;
+	r->received = (struct msg_addr){ .family = 4, .port = 5060, .addr = { 192, 0, 2, 9 } };
+	r->sock = (struct msg_addr){ .family = 4, .port = 5060, .addr = { 198, 18, 0, 2 } };
+	snprintf(r->aor, sizeof(r->aor), "user%d@example.com", i);
+	snprintf(r->key, sizeof(r->key), "<urn:uuid:00000000-0000-0000-0000-%012d>", i);
+	snprintf(r->call_id, sizeof(r->call_id), "call-%d@192.0.2.9", i);
+	snprintf(r->uri, sizeof(r->uri), "sip:user%d@192.0.2.9:5060;transport=udp", i);
+}
+
+/* Every string at its bound: the largest record there is. */
+static void
+make_big_rec(struct msg_rec *r, int i)
+{
+	make_rec(r, i);
+	memset(r->aor, 'a', sizeof(r->aor) - 1);
+	memset(r->key, 'k', sizeof(r->key) - 1);
+	memset(r->call_id, 'c', sizeof(r->call_id) - 1);
+	memset(r->uri, 'u', sizeof(r->uri) - 1);
+	memset(r->path, 'p', sizeof(r->path) - 1);
+	memset(r->tag, 't', sizeof(r->tag) - 1);
+	r->aor[0] = (char)('A' + i % 26);
+	r->version.counter = UINT64_MAX - (uint64_t)i;
+	r->version.origin = 65535;
+	r->cseq = UINT32_MAX;
+	r->expires_s = UINT32_MAX;
+	r->q = MSG_REC_Q_MAX;
+	r->sock_node = 65535;
+	r->received.family = 6;
+	r->received.port = 65535;
+	memset(r->received.addr, 0xfe, 16);
+	r->sock.family = 6;
+	r->sock.port = 65535;
+	memset(r->sock.addr, 0xfd, 16);
+}
+
+static void
+make_repl(struct msg *m, int n)
+{
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	hdr(m, MSG_T_REPL, 2, 5);
+	m->u.repl.epoch = 3;
+	m->u.repl.first_seq = 77;
+	m->u.repl.n = (uint16_t)n;
+	for (i = 0; i < n; i++)
+		make_rec(&m->u.repl.recs[i], i);
+}
+
+static void
+test_roundtrip_repl(void **state)
+{
+	struct msg_rec *t;
+	int n, i;
+
+	(void)state;
+	make_repl(&in, 4);
+	t = &in.u.repl.recs[1];                         /* a tombstone: key and version only */
+	memset(t, 0, sizeof(*t));
+	t->flags = MSG_REC_F_TOMBSTONE;
+	t->version = (struct msg_version){ 5, 3 };
+	strcpy(t->aor, "gone@example.com");
+	strcpy(t->key, "sip:gone@192.0.2.1");
+	make_big_rec(&in.u.repl.recs[2], 2);            /* IPv6, Path, tag, maxima */
+	in.u.repl.recs[3].q = 0;                        /* zeros travel as absent */
+	in.u.repl.recs[3].cseq = 0;
+	n = encode(&tx, &in);
+	assert_true(n <= MSG_MAX_LEN);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.hdr.type, MSG_T_REPL);
+	assert_int_equal(out.u.repl.epoch, 3);
+	assert_int_equal(out.u.repl.first_seq, 77);
+	assert_int_equal(out.u.repl.n, 4);
+	for (i = 0; i < 4; i++)
+		assert_memory_equal(&out.u.repl.recs[i], &in.u.repl.recs[i], sizeof(struct msg_rec));
+	assert_string_equal(out.u.repl.recs[2].tag + 30, "t");
+	assert_int_equal(out.u.repl.recs[1].flags, MSG_REC_F_TOMBSTONE);
+	assert_string_equal(out.u.repl.recs[1].uri, "");
+}
+
+static void
+test_repl_fit(void **state)
+{
+	static struct msg_rec recs[MSG_REPL_MAX_RECS + 8];
+	int i, k, n;
+
+	(void)state;
+	/* small records: the count bound */
+	for (i = 0; i < MSG_REPL_MAX_RECS + 8; i++)
+		make_rec(&recs[i], i);
+	assert_int_equal(msg_repl_fit(recs, 0, MSG_MAX_BODY), 0);
+	assert_int_equal(msg_repl_fit(recs, 3, MSG_MAX_BODY), 3);
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS + 8, MSG_MAX_BODY), MSG_REPL_MAX_RECS);
+	make_repl(&in, MSG_REPL_MAX_RECS);
+	n = encode(&tx, &in);
+	assert_true(n <= MSG_MAX_LEN);
+	make_repl(&in, MSG_REPL_MAX_RECS);              /* over the count: refused */
+	in.u.repl.n = MSG_REPL_MAX_RECS + 1;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+
+	/* the largest records: the byte bound */
+	for (i = 0; i < MSG_REPL_MAX_RECS; i++)
+		make_big_rec(&recs[i], i);
+	k = msg_repl_fit(recs, MSG_REPL_MAX_RECS, MSG_MAX_BODY);
+	assert_true(k >= 1 && k < MSG_REPL_MAX_RECS);
+	make_repl(&in, 0);
+	in.u.repl.epoch = UINT32_MAX;                   /* widest header fields */
+	in.u.repl.first_seq = UINT64_MAX - (uint64_t)k;
+	in.u.repl.n = (uint16_t)k;
+	memcpy(in.u.repl.recs, recs, (size_t)k * sizeof(recs[0]));
+	n = encode(&tx, &in);
+	assert_true(n <= MSG_MAX_LEN);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.u.repl.n, k);
+	in.u.repl.n = (uint16_t)(k + 1);               /* one more does not fit */
+	in.u.repl.first_seq = 1;
+	memcpy(&in.u.repl.recs[k], &recs[k], sizeof(recs[0]));
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EMSGSIZE);
+
+	/* the largest record alone fits the minimum body, whatever the header fields */
+	make_repl(&in, 1);
+	make_big_rec(&in.u.repl.recs[0], 0);
+	in.u.repl.recs[0].flags = MSG_REC_F_TOMBSTONE;  /* a tombstone may carry it all */
+	in.u.repl.epoch = UINT32_MAX;
+	in.u.repl.first_seq = UINT64_MAX - 1;
+	n = encode(&tx, &in);
+	assert_int_equal(n - MSG_HDR_LEN - MSG_HMAC_LEN, 1173);
+	assert_true(n - MSG_HDR_LEN - MSG_HMAC_LEN <= MSG_REPL_BODY_MIN);
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, MSG_REPL_BODY_MIN), 1);
+
+	/* a body budget for a 1500-byte MTU: fewer small records, within the budget */
+	for (i = 0; i < MSG_REPL_MAX_RECS; i++)
+		make_rec(&recs[i], i);
+	k = msg_repl_fit(recs, MSG_REPL_MAX_RECS, 1408);
+	assert_true(k > 1 && k < MSG_REPL_MAX_RECS);
+	make_repl(&in, k + 1);
+	in.u.repl.epoch = UINT32_MAX;
+	in.u.repl.first_seq = UINT64_MAX - (uint64_t)k - 1;
+	in.u.repl.n = (uint16_t)k;
+	n = encode(&tx, &in);
+	assert_true(n - MSG_HDR_LEN - MSG_HMAC_LEN <= 1408);
+	in.u.repl.n = (uint16_t)(k + 1);
+	n = encode(&tx, &in);
+	assert_true(n - MSG_HDR_LEN - MSG_HMAC_LEN > 1408);
+	/* out of range budgets mean MSG_MAX_BODY */
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, 100), MSG_REPL_MAX_RECS);
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, MSG_MAX_BODY + 1),
+			 MSG_REPL_MAX_RECS);
+
+	/* a bad first record is an error, a bad later one ends the count */
+	make_rec(&recs[0], 0);
+	make_rec(&recs[1], 1);
+	recs[2].q = 1001;
+	assert_int_equal(msg_repl_fit(recs, 3, MSG_MAX_BODY), 2);
+	assert_int_equal(msg_repl_fit(&recs[2], 1, MSG_MAX_BODY), -EINVAL);
+}
+
+static void
+test_rec_check(void **state)
+{
+	struct msg_rec r;
+
+	(void)state;
+	make_rec(&r, 1);
+	assert_int_equal(msg_rec_check(&r), 0);
+#define BAD(stmt) do { make_rec(&r, 1); stmt; assert_int_equal(msg_rec_check(&r), -EINVAL); } while (0)
+	BAD(r.version.counter = 0);
+	BAD(r.version.origin = 0);
+	BAD(r.flags = 0x2);
+	BAD(r.q = MSG_REC_Q_MAX + 1);
+	BAD(r.aor[0] = '\0');
+	BAD(r.key[0] = '\0');
+	BAD(memset(r.aor, 'a', sizeof(r.aor)));         /* no NUL within the bound */
+	BAD(r.uri[3] = '\n');
+	BAD(r.path[0] = '\x80');
+	BAD(r.uri[0] = '\0');                           /* live: URI, Call-ID, lifetime... */
+	BAD(r.call_id[0] = '\0');
+	BAD(r.expires_s = 0);
+	BAD(r.sock_node = 0);
+	BAD(memset(&r.received, 0, sizeof(r.received)));
+	BAD(r.sock.family = 5);
+	BAD(r.received.port = 0);
+	BAD(r.received.addr[4] = 1);                    /* IPv4 with bytes past the 4th */
+	BAD(r.sock.family = 0);                         /* absent but not zeroed */
+#undef BAD
+	/* a tombstone needs only its identity and version */
+	memset(&r, 0, sizeof(r));
+	r.flags = MSG_REC_F_TOMBSTONE;
+	r.version = (struct msg_version){ 1, 1 };
+	strcpy(r.aor, "a@b");
+	strcpy(r.key, "k");
+	assert_int_equal(msg_rec_check(&r), 0);
+}
+
+static void
+test_roundtrip_ack_digest_keys_pull(void **state)
+{
+	int n, i;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_REPL_ACK, 2, 9);
+	in.u.ack = (struct msg_repl_ack){ .stream_incarnation = 0x1122334455667788ull,
+					  .epoch = 4, .cum_seq = 0 };
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_memory_equal(&out.u.ack, &in.u.ack, sizeof(in.u.ack));
+
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_DIGEST, 2, 10);
+	in.u.digest.first_bucket = MSG_REPL_BUCKETS - MSG_DIGEST_MAX;
+	in.u.digest.n = MSG_DIGEST_MAX;
+	for (i = 0; i < MSG_DIGEST_MAX; i++)
+		in.u.digest.digests[i] = 0x9e3779b97f4a7c15ull * (uint64_t)i;
+	n = encode(&tx, &in);
+	assert_true(n <= MSG_MAX_LEN);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_memory_equal(&out.u.digest, &in.u.digest, sizeof(in.u.digest));
+
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_BUCKET_KEYS, 2, 11);
+	in.u.keys.bucket = MSG_REPL_BUCKETS - 1;
+	in.u.keys.part = 2;
+	in.u.keys.last = true;
+	in.u.keys.n = MSG_KEYS_MAX;
+	for (i = 0; i < MSG_KEYS_MAX; i++) {
+		struct msg_keyver *k = &in.u.keys.keys[i];
+
+		k->version = (struct msg_version){ 1 + (uint64_t)i, (uint16_t)(1 + i) };
+		k->flags = (uint32_t)i & MSG_REC_F_TOMBSTONE;
+		snprintf(k->aor, sizeof(k->aor), "u%d@example.com", i);
+		snprintf(k->key, sizeof(k->key), "sip:u%d@192.0.2.1", i);
+	}
+	assert_int_equal(msg_keys_fit(in.u.keys.keys, MSG_KEYS_MAX, MSG_MAX_BODY), MSG_KEYS_MAX);
+	n = encode(&tx, &in);
+	assert_true(n <= MSG_MAX_LEN);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_memory_equal(&out.u.keys, &in.u.keys, sizeof(in.u.keys));
+	in.u.keys.n = 0;                                /* an empty bucket */
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.u.keys.n, 0);
+	assert_true(out.u.keys.last);
+
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_BUCKET_PULL, 2, 12);
+	in.u.pull.n_keys = MSG_PULL_KEYS_MAX;
+	for (i = 0; i < MSG_PULL_KEYS_MAX; i++) {
+		snprintf(in.u.pull.keys[i].aor, MSG_REC_AOR_MAX, "u%d@example.com", i);
+		snprintf(in.u.pull.keys[i].key, MSG_REC_KEY_MAX, "sip:u%d@192.0.2.1", i);
+	}
+	in.u.pull.n_buckets = MSG_PULL_BUCKETS_MAX;
+	for (i = 0; i < MSG_PULL_BUCKETS_MAX; i++)
+		in.u.pull.buckets[i] = (uint16_t)(i * 16);
+	n = encode(&tx, &in);
+	assert_true(n <= MSG_MAX_LEN);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_memory_equal(&out.u.pull, &in.u.pull, sizeof(in.u.pull));
+}
+
+static void
+test_repl_encode_errors(void **state)
+{
+	(void)state;
+	make_repl(&in, 0);                              /* empty Repl */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	make_repl(&in, 2);
+	in.u.repl.first_seq = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	make_repl(&in, 2);
+	in.u.repl.first_seq = UINT64_MAX;               /* would wrap */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	make_repl(&in, 2);
+	in.u.repl.recs[1].q = 2000;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	make_repl(&in, 2);
+	assert_int_equal(msg_encode(&tx, &in, buf, 200), -EMSGSIZE);
+
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_REPL_ACK, 2, 1);
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	hdr(&in, MSG_T_DIGEST, 2, 1);
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);     /* n = 0 */
+	in.u.digest.n = 2;
+	in.u.digest.first_bucket = MSG_REPL_BUCKETS - 1;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.digest.n = MSG_DIGEST_MAX + 1;
+	in.u.digest.first_bucket = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	memset(&in.u, 0, sizeof(in.u));
+	hdr(&in, MSG_T_BUCKET_KEYS, 2, 1);
+	in.u.keys.bucket = MSG_REPL_BUCKETS;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.keys.bucket = 0;
+	in.u.keys.n = 1;                                /* entry without a key */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.keys.n = MSG_KEYS_MAX + 1;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	memset(&in.u, 0, sizeof(in.u));
+	hdr(&in, MSG_T_BUCKET_PULL, 2, 1);
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);     /* empty */
+	in.u.pull.n_buckets = 1;
+	in.u.pull.buckets[0] = MSG_REPL_BUCKETS;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.pull.buckets[0] = 1;
+	in.u.pull.n_keys = MSG_PULL_KEYS_MAX + 1;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(tx.encoded, 0);
+}
+
+/* Frames a protobuf-c message as type TYPE from node 2. */
+static int
+frame_pb(uint8_t type, const ProtobufCMessage *pb)
+{
+	static uint8_t body[4 * MSG_MAX_BODY];
+	size_t len = protobuf_c_message_get_packed_size(pb);
+
+	assert_true(len <= sizeof(body));
+	protobuf_c_message_pack(pb, body);
+	memset(&in, 0, sizeof(in));
+	hdr(&in, type, 2, 1);
+	return msg_frame(&tx, &in.hdr, body, len, buf, sizeof(buf));
+}
+
+/* A protobuf Record that decodes: live, IPv4. */
+static void
+pb_rec(Cluster__Record *r, Cluster__Addr *a)
+{
+	static uint8_t ip[4] = { 192, 0, 2, 1 };
+
+	cluster__record__init(r);
+	cluster__addr__init(a);
+	a->family = 4;
+	a->addr.data = ip;
+	a->addr.len = 4;
+	a->port = 5060;
+	r->aor = "a@example.com";
+	r->contact_key = "sip:a@192.0.2.1";
+	r->counter = 1;
+	r->origin = 2;
+	r->call_id = "c1";
+	r->has_expires_s = 1;
+	r->expires_s = 60;
+	r->uri = "sip:a@192.0.2.1";
+	r->received = a;
+	r->has_socket_node = 1;
+	r->socket_node = 2;
+	r->socket = a;
+}
+
+static void
+test_repl_reject_bad_field(void **state)
+{
+	static Cluster__Record recs[MSG_REPL_MAX_RECS + 1], *recp[MSG_REPL_MAX_RECS + 1];
+	static Cluster__Addr addrs[MSG_REPL_MAX_RECS + 1];
+	static uint64_t digests[MSG_DIGEST_MAX + 1];
+	static char longs[MSG_REC_KEY_MAX + 1];
+	static uint8_t ip16[16];
+	Cluster__Repl repl = CLUSTER__REPL__INIT;
+	Cluster__ReplAck ack = CLUSTER__REPL_ACK__INIT;
+	Cluster__Digest dg = CLUSTER__DIGEST__INIT;
+	Cluster__BucketKeys bk = CLUSTER__BUCKET_KEYS__INIT;
+	Cluster__KeyVersion kv = CLUSTER__KEY_VERSION__INIT, *kvp = &kv;
+	Cluster__BucketPull pull = CLUSTER__BUCKET_PULL__INIT;
+	uint32_t bucket = MSG_REPL_BUCKETS;
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < MSG_REPL_MAX_RECS + 1; i++) {
+		pb_rec(&recs[i], &addrs[i]);
+		recp[i] = &recs[i];
+	}
+	repl.epoch = 1;
+	repl.first_seq = 1;
+	repl.records = recp;
+	repl.n_records = MSG_REPL_MAX_RECS;             /* the reference: accepted */
+	n = frame_pb(MSG_T_REPL, &repl.base);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.u.repl.n, MSG_REPL_MAX_RECS);
+
+#define REPL_BAD(stmt, undo) do { stmt; n = frame_pb(MSG_T_REPL, &repl.base); \
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD); undo; } while (0)
+	REPL_BAD(repl.n_records = MSG_REPL_MAX_RECS + 1, repl.n_records = 1);
+	REPL_BAD(repl.n_records = 0, repl.n_records = 1);
+	REPL_BAD(repl.first_seq = 0, repl.first_seq = 1);
+	REPL_BAD(repl.first_seq = UINT64_MAX, repl.first_seq = 1);
+	REPL_BAD(recs[0].q = 1001; recs[0].has_q = 1, recs[0].has_q = 0);
+	REPL_BAD(recs[0].origin = 70000, recs[0].origin = 2);
+	REPL_BAD(recs[0].origin = 0, recs[0].origin = 2);
+	REPL_BAD(recs[0].counter = 0, recs[0].counter = 1);
+	REPL_BAD(recs[0].socket_node = 70000, recs[0].socket_node = 2);
+	memset(longs, 'x', MSG_REC_AOR_MAX);            /* one over the AoR bound */
+	REPL_BAD(recs[0].aor = longs, recs[0].aor = "a@example.com");
+	memset(longs, 'x', MSG_REC_KEY_MAX);
+	REPL_BAD(recs[0].contact_key = longs, recs[0].contact_key = "k");
+	REPL_BAD(recs[0].aor = "", recs[0].aor = "a@example.com");
+	REPL_BAD(recs[0].uri = "sip:\x01", recs[0].uri = "sip:a@192.0.2.1");
+	REPL_BAD(recs[0].uri = NULL, recs[0].uri = "sip:a@192.0.2.1");  /* live without URI */
+	REPL_BAD(recs[0].has_expires_s = 0, recs[0].has_expires_s = 1);
+	REPL_BAD(recs[0].received = NULL, recs[0].received = &addrs[0]);
+	REPL_BAD(addrs[0].family = 6, addrs[0].family = 4);           /* 6 with 4 bytes */
+	REPL_BAD(addrs[0].addr.data = ip16; addrs[0].addr.len = 16,
+		 addrs[0].addr.len = 4; addrs[0].addr.data = addrs[1].addr.data);
+	REPL_BAD(addrs[0].port = 0, addrs[0].port = 5060);
+	REPL_BAD(addrs[0].port = 65536, addrs[0].port = 5060);
+#undef REPL_BAD
+	/* a tombstone without URI and addresses is fine; unknown flag bits are ignored */
+	cluster__record__init(&recs[0]);
+	recs[0].aor = "a@example.com";
+	recs[0].contact_key = "k";
+	recs[0].counter = 9;
+	recs[0].origin = 3;
+	recs[0].has_flags = 1;
+	recs[0].flags = 0x80000001u;
+	n = frame_pb(MSG_T_REPL, &repl.base);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.u.repl.recs[0].flags, MSG_REC_F_TOMBSTONE);
+
+	n = frame_pb(MSG_T_REPL_ACK, &ack.base);        /* stream incarnation 0 */
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+
+	dg.digests = digests;
+	dg.n_digests = MSG_DIGEST_MAX + 1;
+	n = frame_pb(MSG_T_DIGEST, &dg.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	dg.n_digests = 0;
+	n = frame_pb(MSG_T_DIGEST, &dg.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	dg.n_digests = 2;
+	dg.first_bucket = MSG_REPL_BUCKETS - 1;
+	n = frame_pb(MSG_T_DIGEST, &dg.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	dg.first_bucket = UINT32_MAX;                   /* no wrap to a small sum */
+	n = frame_pb(MSG_T_DIGEST, &dg.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+
+	bk.bucket = MSG_REPL_BUCKETS;
+	n = frame_pb(MSG_T_BUCKET_KEYS, &bk.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	bk.bucket = 1;
+	kv.aor = "a@b";
+	kv.contact_key = "k";
+	kv.counter = 1;
+	kv.origin = 0;                                  /* origin 0 */
+	bk.keys = &kvp;
+	bk.n_keys = 1;
+	n = frame_pb(MSG_T_BUCKET_KEYS, &bk.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+
+	n = frame_pb(MSG_T_BUCKET_PULL, &pull.base);    /* asks for nothing */
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	pull.buckets = &bucket;
+	pull.n_buckets = 1;
+	n = frame_pb(MSG_T_BUCKET_PULL, &pull.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+}
+
+static void
+test_repl_reject_bad_protobuf(void **state)
+{
+	static uint8_t body[MSG_MAX_BODY];
+	static const uint8_t types[] = { MSG_T_REPL, MSG_T_REPL_ACK, MSG_T_DIGEST,
+					 MSG_T_BUCKET_KEYS };
+	size_t i, body_len, cut;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(types); i++) {           /* required fields missing */
+		memset(&in, 0, sizeof(in));
+		hdr(&in, types[i], 2, 1);
+		n = msg_frame(&tx, &in.hdr, NULL, 0, buf, sizeof(buf));
+		expect_reject(buf, (size_t)n, MSG_REJECT_BAD_PROTOBUF);
+	}
+	/* a valid Repl cut anywhere inside its last record, re-authenticated */
+	make_repl(&in, 3);
+	n = encode(&tx, &in);
+	body_len = (size_t)n - MSG_HDR_LEN - MSG_HMAC_LEN;
+	memcpy(body, buf + MSG_HDR_LEN, body_len);
+	for (cut = body_len - 40; cut < body_len; cut += 7) {
+		n = msg_frame(&tx, &in.hdr, body, cut, buf, sizeof(buf));
+		expect_reject(buf, (size_t)n, MSG_REJECT_BAD_PROTOBUF);
+	}
+	/* a Record without its version */
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_REPL, 2, 1);
+	n = msg_frame(&tx, &in.hdr, "\x08\x01\x10\x01\x1a\x03\x0a\x01\x61", 9, buf, sizeof(buf));
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_PROTOBUF);
+}
+
 /* ---- key file ---- */
 
 static void
@@ -656,6 +1159,38 @@ test_fuzz_seeds(void **state)
 	hdr(&in, MSG_T_LEAVE, 3, 9);
 	strcpy(in.u.leave.reason, "shutdown");
 	seed(dir, "leave", &c, &in);
+	make_repl(&in, 3);
+	in.u.repl.recs[1].flags = MSG_REC_F_TOMBSTONE;
+	make_big_rec(&in.u.repl.recs[2], 2);
+	seed(dir, "repl", &c, &in);
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_REPL_ACK, 3, 10);
+	in.u.ack = (struct msg_repl_ack){ 1700000000123456ull, 1, 40 };
+	seed(dir, "repl_ack", &c, &in);
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_DIGEST, 3, 11);
+	in.u.digest.first_bucket = 8;
+	in.u.digest.n = 4;
+	in.u.digest.digests[1] = 0x0123456789abcdefull;
+	seed(dir, "digest", &c, &in);
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_BUCKET_KEYS, 3, 12);
+	in.u.keys.bucket = 9;
+	in.u.keys.last = true;
+	in.u.keys.n = 1;
+	in.u.keys.keys[0].version = (struct msg_version){ 7, 2 };
+	strcpy(in.u.keys.keys[0].aor, "a@example.com");
+	strcpy(in.u.keys.keys[0].key, "sip:a@192.0.2.1");
+	seed(dir, "bucket_keys", &c, &in);
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_BUCKET_PULL, 3, 13);
+	in.u.pull.n_keys = 1;
+	strcpy(in.u.pull.keys[0].aor, "a@example.com");
+	strcpy(in.u.pull.keys[0].key, "sip:a@192.0.2.1");
+	in.u.pull.n_buckets = 2;
+	in.u.pull.buckets[0] = 9;
+	in.u.pull.buckets[1] = 4095;
+	seed(dir, "bucket_pull", &c, &in);
 }
 
 int
@@ -678,6 +1213,13 @@ main(void)
 		cmocka_unit_test_setup(test_reject_bad_protobuf, setup),
 		cmocka_unit_test_setup(test_reject_bad_field, setup),
 		cmocka_unit_test_setup(test_leave_reason_sanitized, setup),
+		cmocka_unit_test_setup(test_roundtrip_repl, setup),
+		cmocka_unit_test_setup(test_repl_fit, setup),
+		cmocka_unit_test_setup(test_rec_check, setup),
+		cmocka_unit_test_setup(test_roundtrip_ack_digest_keys_pull, setup),
+		cmocka_unit_test_setup(test_repl_encode_errors, setup),
+		cmocka_unit_test_setup(test_repl_reject_bad_field, setup),
+		cmocka_unit_test_setup(test_repl_reject_bad_protobuf, setup),
 		cmocka_unit_test_setup(test_names, setup),
 		cmocka_unit_test_setup(test_key_file, setup),
 		cmocka_unit_test_setup(test_fuzz_seeds, setup),

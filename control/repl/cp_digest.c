@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-bucket XOR digests of bindings and tombstones. See cp_digest.h. */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "control/repl/cp_digest.h"
+
+static_assert((CP_DIGEST_BUCKETS & (CP_DIGEST_BUCKETS - 1)) == 0, "power of two buckets");
+
+/* ---- public ---- */
+
+void
+cp_digest_init(struct cp_digest *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+uint16_t
+cp_digest_bucket(const char *aor, size_t aor_len)
+{
+	return (uint16_t)(XXH3_64bits_withSeed(aor, aor_len, CP_DIGEST_SEED_BUCKET) %
+			  CP_DIGEST_BUCKETS);
+}
+
+uint64_t
+cp_digest_entry(const char *aor, size_t aor_len, const char *key, size_t key_len,
+		const struct msg_version *v, bool tombstone)
+{
+	uint8_t tail[11];
+	uint64_t h;
+	int i;
+
+	/* little-endian on every host: the hash is part of the protocol */
+	for (i = 0; i < 8; i++)
+		tail[i] = (uint8_t)(v->counter >> (8 * i));
+	tail[8] = (uint8_t)v->origin;
+	tail[9] = (uint8_t)(v->origin >> 8);
+	tail[10] = tombstone ? 1 : 0;
+	h = XXH3_64bits_withSeed(aor, aor_len, CP_DIGEST_SEED_ENTRY);
+	h = XXH3_64bits_withSeed(key, key_len, h);
+	return XXH3_64bits_withSeed(tail, sizeof(tail), h);
+}
+
+void
+cp_digest_add(struct cp_digest *d, const char *aor, size_t aor_len, const char *key,
+	      size_t key_len, const struct msg_version *v, bool tombstone)
+{
+	d->bucket[cp_digest_bucket(aor, aor_len)] ^=
+		cp_digest_entry(aor, aor_len, key, key_len, v, tombstone);
+	d->entries++;
+}
+
+void
+cp_digest_remove(struct cp_digest *d, const char *aor, size_t aor_len, const char *key,
+		 size_t key_len, const struct msg_version *v, bool tombstone)
+{
+	d->bucket[cp_digest_bucket(aor, aor_len)] ^=
+		cp_digest_entry(aor, aor_len, key, key_len, v, tombstone);
+	d->entries--;
+}
+
+void
+cp_digest_add_rec(struct cp_digest *d, const struct msg_rec *r)
+{
+	cp_digest_add(d, r->aor, strnlen(r->aor, sizeof(r->aor)), r->key,
+		      strnlen(r->key, sizeof(r->key)), &r->version,
+		      (r->flags & MSG_REC_F_TOMBSTONE) != 0);
+}
+
+void
+cp_digest_remove_rec(struct cp_digest *d, const struct msg_rec *r)
+{
+	cp_digest_remove(d, r->aor, strnlen(r->aor, sizeof(r->aor)), r->key,
+			 strnlen(r->key, sizeof(r->key)), &r->version,
+			 (r->flags & MSG_REC_F_TOMBSTONE) != 0);
+}
+
+void
+cp_digest_update(struct cp_digest *d, const struct msg_rec *old_rec,
+		 const struct msg_rec *new_rec)
+{
+	if (old_rec != NULL)
+		cp_digest_remove_rec(d, old_rec);
+	if (new_rec != NULL)
+		cp_digest_add_rec(d, new_rec);
+}
+
+void
+cp_digest_merge(struct cp_digest *dst, const struct cp_digest *src)
+{
+	uint32_t i;
+
+	for (i = 0; i < CP_DIGEST_BUCKETS; i++)
+		dst->bucket[i] ^= src->bucket[i];
+	dst->entries += src->entries;
+}
+
+int
+cp_digest_diff(const uint64_t *a, const uint64_t *b, uint32_t first, uint32_t n,
+	       uint16_t *out, uint32_t cap)
+{
+	uint32_t i, k = 0;
+
+	if (first > CP_DIGEST_BUCKETS || n > CP_DIGEST_BUCKETS - first)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (a[i] == b[i])
+			continue;
+		if (k < cap)
+			out[k] = (uint16_t)(first + i);
+		k++;
+	}
+	return (int)k;
+}

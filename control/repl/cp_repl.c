@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Version order, hybrid clock and the reliable per-peer stream. See cp_repl.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/repl/cp_repl.h"
+#include "proto/msg_codec.h"
+
+static const char *const cp_repl_counter_names[CP_REPL_COUNTER_MAX] = {
+#define CP_REPL_COUNTER_NAME(name, help) [CP_REPL_C_##name] = #name,
+	CP_REPL_FOREACH_COUNTER(CP_REPL_COUNTER_NAME)
+#undef CP_REPL_COUNTER_NAME
+};
+
+static const char *const cp_repl_counter_helps[CP_REPL_COUNTER_MAX] = {
+#define CP_REPL_COUNTER_HELP(name, help) [CP_REPL_C_##name] = help,
+	CP_REPL_FOREACH_COUNTER(CP_REPL_COUNTER_HELP)
+#undef CP_REPL_COUNTER_HELP
+};
+
+#define CP_REPL_COUNT(p, name, n) ((p)->counters[CP_REPL_C_##name] += (n))
+
+/* ---- stream: helpers ---- */
+
+static void
+cp_repl_hdr(const struct cp_repl_peer *p, struct msg *out, uint8_t type)
+{
+	memset(&out->hdr, 0, sizeof(out->hdr));
+	out->hdr.type = type;
+	out->hdr.cluster_id = p->conf.cluster_id;
+	out->hdr.sender = p->conf.self_id;
+	out->hdr.incarnation = p->conf.incarnation;
+	out->src_addr = 0;
+	out->src_port = 0;
+}
+
+static void
+cp_repl_tx_clear(struct cp_repl_tx *tx, uint32_t rto_ms)
+{
+	tx->base = tx->sent = tx->next = 1;
+	tx->behind = false;
+	tx->rto = rto_ms;
+	tx->rto_at = CP_REPL_NEVER;
+}
+
+/* Forget the peer's stream; the next Repl starts one. */
+static void
+cp_repl_rx_clear(struct cp_repl_rx *rx, uint64_t incarnation, uint32_t epoch)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->incarnation = incarnation;
+	rx->epoch = epoch;
+	rx->ack_at = CP_REPL_NEVER;
+}
+
+static bool
+cp_repl_rx_bit(const struct cp_repl_rx *rx, uint64_t seq)
+{
+	uint32_t b = (uint32_t)(seq % CP_REPL_RX_WINDOW);
+
+	return (rx->seen[b / 64] >> (b % 64)) & 1;
+}
+
+static void
+cp_repl_rx_set(struct cp_repl_rx *rx, uint64_t seq, bool on)
+{
+	uint32_t b = (uint32_t)(seq % CP_REPL_RX_WINDOW);
+
+	if (on)
+		rx->seen[b / 64] |= 1ull << (b % 64);
+	else
+		rx->seen[b / 64] &= ~(1ull << (b % 64));
+}
+
+/* Puts the records [from, end) that fit one Repl into OUT; returns how many. */
+static int
+cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, struct msg *out)
+{
+	struct msg_repl *r = &out->u.repl;
+	uint64_t n = end - from, i;
+	int k;
+
+	if (n > MSG_REPL_MAX_RECS)
+		n = MSG_REPL_MAX_RECS;
+	cp_repl_hdr(p, out, MSG_T_REPL);
+	for (i = 0; i < n; i++)
+		r->recs[i] = p->tx.ring[(from + i) % p->conf.capacity];
+	k = msg_repl_fit(r->recs, (int)n, p->conf.max_body);
+	if (k < 1)                      /* cannot be: records were checked when queued */
+		k = 1;
+	r->epoch = p->tx.epoch;
+	r->first_seq = from;
+	r->n = (uint16_t)k;
+	CP_REPL_COUNT(p, tx_datagrams, 1);
+	return k;
+}
+
+/* A message's sender run: -ESTALE when older than the peer's known run; a newer
+ * run resets both directions. */
+static int
+cp_repl_check_run(struct cp_repl_peer *p, uint64_t incarnation)
+{
+	if (p->incarnation != 0 && incarnation < p->incarnation)
+		return -ESTALE;
+	cp_repl_peer_restart(p, incarnation);
+	return 0;
+}
+
+/* ---- version order and clock ---- */
+
+int
+cp_repl_version_cmp(const struct msg_version *a, bool a_tomb,
+		    const struct msg_version *b, bool b_tomb)
+{
+	if (a->counter != b->counter)
+		return a->counter < b->counter ? -1 : 1;
+	if (a->origin != b->origin)
+		return a->origin < b->origin ? -1 : 1;
+	return (int)a_tomb - (int)b_tomb;
+}
+
+int
+cp_repl_rec_cmp(const struct msg_rec *a, const struct msg_rec *b)
+{
+	return cp_repl_version_cmp(&a->version, (a->flags & MSG_REC_F_TOMBSTONE) != 0,
+				   &b->version, (b->flags & MSG_REC_F_TOMBSTONE) != 0);
+}
+
+uint64_t
+cp_repl_clock_next(struct cp_repl_clock *c, uint64_t wall_ms)
+{
+	uint64_t wall = wall_ms << CP_REPL_CLOCK_SHIFT;
+
+	if (wall_ms >> (64 - CP_REPL_CLOCK_SHIFT))      /* not a wall clock in ms */
+		wall = 0;
+	if (wall > c->last)
+		c->last = wall;
+	if (c->last < UINT64_MAX)
+		c->last++;
+	return c->last;
+}
+
+void
+cp_repl_clock_seen(struct cp_repl_clock *c, uint64_t counter)
+{
+	if (counter > c->last)
+		c->last = counter;
+}
+
+/* ---- stream ---- */
+
+void
+cp_repl_conf_default(struct cp_repl_conf *conf, uint16_t self_id, uint32_t cluster_id,
+		     uint64_t incarnation)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->self_id = self_id;
+	conf->cluster_id = cluster_id;
+	conf->incarnation = incarnation;
+	conf->capacity = CP_REPL_DEFAULT_CAPACITY;
+	conf->max_body = MSG_MAX_BODY;
+	conf->rto_ms = CP_REPL_DEFAULT_RTO_MS;
+	conf->rto_max_ms = CP_REPL_DEFAULT_RTO_MAX_MS;
+	conf->ack_delay_ms = CP_REPL_DEFAULT_ACK_DELAY_MS;
+	conf->ack_every = CP_REPL_DEFAULT_ACK_EVERY;
+}
+
+struct cp_repl_peer *
+cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
+{
+	struct cp_repl_peer *p;
+
+	if (conf->self_id == 0 || peer_id == 0 || peer_id == conf->self_id ||
+	    conf->incarnation == 0 || conf->capacity < MSG_REPL_MAX_RECS ||
+	    conf->capacity > CP_REPL_CAPACITY_MAX || conf->rto_ms == 0 ||
+	    conf->max_body < MSG_REPL_BODY_MIN || conf->max_body > MSG_MAX_BODY ||
+	    conf->rto_max_ms < conf->rto_ms || conf->ack_every == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		goto err;
+	p->tx.ring = calloc(conf->capacity, sizeof(p->tx.ring[0]));
+	if (p->tx.ring == NULL)
+		goto err_free_peer;
+	p->conf = *conf;
+	p->id = peer_id;
+	p->tx.epoch = 1;
+	cp_repl_tx_clear(&p->tx, conf->rto_ms);
+	cp_repl_rx_clear(&p->rx, 0, 0);
+	return p;
+err_free_peer:
+	free(p);
+err:
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+cp_repl_peer_free(struct cp_repl_peer *p)
+{
+	if (p == NULL)
+		return;
+	free(p->tx.ring);
+	free(p);
+}
+
+void
+cp_repl_peer_restart(struct cp_repl_peer *p, uint64_t incarnation)
+{
+	if (p->incarnation == 0 || incarnation <= p->incarnation) {
+		if (p->incarnation == 0)
+			p->incarnation = incarnation;
+		return;
+	}
+	p->incarnation = incarnation;
+	CP_REPL_COUNT(p, restarts, 1);
+	cp_repl_tx_reset(p);
+	cp_repl_rx_clear(&p->rx, 0, 0);
+}
+
+int
+cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r)
+{
+	struct cp_repl_tx *tx = &p->tx;
+
+	if (msg_rec_check(r) < 0)
+		return -EINVAL;
+	if (tx->behind) {
+		CP_REPL_COUNT(p, tx_dropped, 1);
+		return -ENOBUFS;
+	}
+	if (tx->next - tx->base >= p->conf.capacity) {
+		tx->behind = true;
+		tx->base = tx->sent = tx->next;         /* it gets everything by a sync */
+		tx->rto_at = CP_REPL_NEVER;
+		CP_REPL_COUNT(p, tx_behind, 1);
+		CP_REPL_COUNT(p, tx_dropped, 1);
+		return -ENOBUFS;
+	}
+	tx->ring[tx->next % p->conf.capacity] = *r;
+	tx->next++;
+	return 0;
+}
+
+uint32_t
+cp_repl_tx_room(const struct cp_repl_peer *p)
+{
+	if (p->tx.behind)
+		return 0;
+	return p->conf.capacity - (uint32_t)(p->tx.next - p->tx.base);
+}
+
+uint32_t
+cp_repl_tx_unacked(const struct cp_repl_peer *p)
+{
+	return (uint32_t)(p->tx.next - p->tx.base);
+}
+
+bool
+cp_repl_tx_behind(const struct cp_repl_peer *p)
+{
+	return p->tx.behind;
+}
+
+void
+cp_repl_tx_reset(struct cp_repl_peer *p)
+{
+	p->tx.epoch++;
+	cp_repl_tx_clear(&p->tx, p->conf.rto_ms);
+	CP_REPL_COUNT(p, tx_resets, 1);
+}
+
+int
+cp_repl_tx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out)
+{
+	struct cp_repl_tx *tx = &p->tx;
+	int k;
+
+	if (tx->behind)
+		return 0;
+	if (tx->base < tx->sent && now >= tx->rto_at) {
+		/* the oldest unacked records, once per timeout */
+		k = cp_repl_tx_fill(p, tx->base, tx->sent, out);
+		CP_REPL_COUNT(p, tx_retransmits, (uint64_t)k);
+		tx->rto = tx->rto * 2 <= p->conf.rto_max_ms ? tx->rto * 2 : p->conf.rto_max_ms;
+		tx->rto_at = now + tx->rto;
+		return 1;
+	}
+	if (tx->sent < tx->next) {
+		k = cp_repl_tx_fill(p, tx->sent, tx->next, out);
+		tx->sent += (uint64_t)k;
+		CP_REPL_COUNT(p, tx_records, (uint64_t)k);
+		if (tx->rto_at == CP_REPL_NEVER)
+			tx->rto_at = now + tx->rto;
+		return 1;
+	}
+	return 0;
+}
+
+int
+cp_repl_on_ack(struct cp_repl_peer *p, const struct msg *m, uint64_t now)
+{
+	const struct msg_repl_ack *a = &m->u.ack;
+	struct cp_repl_tx *tx = &p->tx;
+
+	if (m->hdr.type != MSG_T_REPL_ACK || m->hdr.sender != p->id)
+		return -EINVAL;
+	if (cp_repl_check_run(p, m->hdr.incarnation) < 0 ||
+	    a->stream_incarnation != p->conf.incarnation || a->epoch != tx->epoch) {
+		CP_REPL_COUNT(p, rx_stale_acks, 1);
+		return -ESTALE;
+	}
+	if (a->cum_seq >= tx->sent) {
+		CP_REPL_COUNT(p, rx_bad_acks, 1);
+		return -EINVAL;
+	}
+	CP_REPL_COUNT(p, rx_acks, 1);
+	if (a->cum_seq < tx->base)      /* nothing new (an older ack, or a repeat) */
+		return 0;
+	CP_REPL_COUNT(p, tx_acked, a->cum_seq + 1 - tx->base);
+	tx->base = a->cum_seq + 1;
+	tx->rto = p->conf.rto_ms;
+	tx->rto_at = tx->base < tx->sent ? now + tx->rto : CP_REPL_NEVER;
+	return 0;
+}
+
+int
+cp_repl_on_repl(struct cp_repl_peer *p, const struct msg *m, uint64_t now, uint16_t *idx)
+{
+	const struct msg_repl *r = &m->u.repl;
+	struct cp_repl_rx *rx = &p->rx;
+	uint64_t inc = m->hdr.incarnation, seq;
+	bool dup = false;
+	int i, k = 0;
+
+	if (m->hdr.type != MSG_T_REPL || m->hdr.sender != p->id || r->n > MSG_REPL_MAX_RECS)
+		return -EINVAL;
+	if (cp_repl_check_run(p, inc) < 0 || (rx->incarnation == inc && r->epoch < rx->epoch)) {
+		CP_REPL_COUNT(p, rx_stale, 1);
+		return -ESTALE;
+	}
+	if (rx->incarnation != inc || rx->epoch != r->epoch) {         /* a new stream */
+		if (rx->incarnation != 0)
+			CP_REPL_COUNT(p, rx_resets, 1);
+		cp_repl_rx_clear(rx, inc, r->epoch);
+	}
+	if (r->first_seq > rx->cum + 1)
+		CP_REPL_COUNT(p, rx_gaps, 1);
+	for (i = 0; i < r->n; i++) {
+		seq = r->first_seq + (uint64_t)i;
+		if (seq <= rx->cum || (seq - rx->cum <= CP_REPL_RX_WINDOW && cp_repl_rx_bit(rx, seq))) {
+			dup = true;
+			CP_REPL_COUNT(p, rx_duplicates, 1);
+		} else if (seq - rx->cum > CP_REPL_RX_WINDOW) {
+			CP_REPL_COUNT(p, rx_beyond, 1);
+		} else {
+			cp_repl_rx_set(rx, seq, true);
+			idx[k++] = (uint16_t)i;
+		}
+	}
+	while (cp_repl_rx_bit(rx, rx->cum + 1)) {
+		cp_repl_rx_set(rx, rx->cum + 1, false);
+		rx->cum++;
+	}
+	CP_REPL_COUNT(p, rx_records, (uint64_t)k);
+	if (k > 0 && rx->unacked == 0)
+		rx->ack_at = now + p->conf.ack_delay_ms;
+	rx->unacked += (uint32_t)k;
+	if (dup || rx->unacked >= p->conf.ack_every)
+		rx->ack_now = true;
+	return k;
+}
+
+int
+cp_repl_rx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out)
+{
+	struct cp_repl_rx *rx = &p->rx;
+
+	if (rx->incarnation == 0 || !(rx->ack_now || (rx->unacked > 0 && now >= rx->ack_at)))
+		return 0;
+	cp_repl_hdr(p, out, MSG_T_REPL_ACK);
+	out->u.ack.stream_incarnation = rx->incarnation;
+	out->u.ack.epoch = rx->epoch;
+	out->u.ack.cum_seq = rx->cum;
+	rx->unacked = 0;
+	rx->ack_now = false;
+	rx->ack_at = CP_REPL_NEVER;
+	CP_REPL_COUNT(p, tx_acks, 1);
+	return 1;
+}
+
+uint64_t
+cp_repl_next_at(const struct cp_repl_peer *p)
+{
+	uint64_t at = CP_REPL_NEVER;
+
+	if (!p->tx.behind) {
+		if (p->tx.sent < p->tx.next)
+			return 0;
+		if (p->tx.base < p->tx.sent)
+			at = p->tx.rto_at;
+	}
+	if (p->rx.ack_now)
+		return 0;
+	if (p->rx.unacked > 0 && p->rx.ack_at < at)
+		at = p->rx.ack_at;
+	return at;
+}
+
+const char *
+cp_repl_counter_name(unsigned int counter)
+{
+	return counter < CP_REPL_COUNTER_MAX ? cp_repl_counter_names[counter] : "?";
+}
+
+const char *
+cp_repl_counter_help(unsigned int counter)
+{
+	return counter < CP_REPL_COUNTER_MAX ? cp_repl_counter_helps[counter] : "?";
+}

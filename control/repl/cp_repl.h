@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Registration replication: version order, hybrid clock, and the reliable
+ * per-peer stream of records (a library: not yet used by sipshard-cp).
+ *
+ * Version order. Two records of the same binding (AoR, contact key) compare by
+ * version: the higher hybrid-clock counter wins; on equal counters the higher
+ * origin node id wins; on equal versions a tombstone wins over a live record. The
+ * order is total, so every node picks the same winner whatever the arrival order,
+ * and a record is applied only when it is above what is held (the registrar's
+ * Call-ID/CSeq rule is the registrar's, applied after this).
+ *
+ * Hybrid clock. counter = max(last issued or seen, wall_ms << CP_REPL_CLOCK_SHIFT)
+ * + 1: the wall clock (ms, injected) in the high 48 bits, a logical count in the
+ * low 16. It never goes backwards (a wall clock stepping back only stops the
+ * high part moving), and a node that has seen version v issues counters above v,
+ * so a change made after seeing another node's record always wins over it.
+ *
+ * Stream. Each direction of each peer pair is a stream of records, identified by
+ * (sender incarnation, epoch) and numbered from 1.
+ *   Sender: cp_repl_tx_append() gives each record the next sequence and keeps it
+ *   in a ring of conf.capacity records until a cumulative ack covers it.
+ *   cp_repl_tx_poll() builds the Repl datagrams: first a retransmission of the
+ *   oldest unacked records (one datagram's worth) when the timeout expired, the
+ *   timeout doubling from rto_ms up to rto_max_ms and back to rto_ms whenever an
+ *   ack advances; else the queued records, as many per datagram as msg_repl_fit()
+ *   allows within conf.max_body bytes of body. A record that finds the ring full of unacked records makes the peer
+ *   *behind*: the ring is emptied, nothing is queued for it any more (counted as
+ *   tx_dropped), and the caller arranges a full sync; cp_repl_tx_reset() (call it
+ *   when that sync begins, so that later changes flow again) opens a new epoch.
+ *   Receiver: cp_repl_on_repl() delivers every record of the current stream the
+ *   first time it arrives, in arrival order, not stream order (a record behind a
+ *   gap is delivered at once: versions make the order irrelevant), and never
+ *   twice within a stream; across a new epoch or a sender restart a record may
+ *   be delivered again (at-least-once overall): applying is idempotent by version.
+ *   Records more than CP_REPL_RX_WINDOW ahead of the cumulative ack are dropped
+ *   and come back by retransmission. The ack (ReplAck: cumulative sequence and
+ *   the stream it is for) leaves from cp_repl_rx_poll() at most ack_delay_ms
+ *   after the first unacked record, at once after ack_every records, and at
+ *   once after a duplicate (the previous ack was lost).
+ *   A new incarnation of the peer (seen on its Repl or ReplAck, or told by
+ *   cp_repl_peer_restart() from cp_topo's "restarted" event) resets both
+ *   directions: the old run's records are gone, the peer needs a full sync.
+ *
+ * Purity. Functions of (peer, input, now): no clock, no I/O, no logging; the
+ * only allocation is the ring in cp_repl_peer_create(). Built messages have
+ * type, cluster id, sender and incarnation set and hdr.seq = 0: the caller stamps
+ * the node's datagram sequence, encodes (msg_encode) and sends. The cp loop:
+ *     change: for each up peer: cp_repl_tx_append()   (-ENOBUFS: needs a full sync)
+ *     rx:     Repl -> cp_repl_on_repl() -> apply m.u.repl.recs[idx[i]]
+ *             ReplAck -> cp_repl_on_ack()
+ *     tick:   while (cp_repl_tx_poll()) send; if (cp_repl_rx_poll()) send
+ * Single writer: the cp event loop thread.
+ */
+#ifndef SIPSHARD_CONTROL_REPL_CP_REPL_H
+#define SIPSHARD_CONTROL_REPL_CP_REPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control/repl/cp_repl_types.h"
+#include "proto/msg_types.h"
+
+/* ---- version order and clock ---- */
+
+/* < 0, 0, > 0 as version A (a tombstone when A_TOMB) is below, equal to or
+ * above B. 0 only for the same counter, origin and tombstone-ness. */
+int cp_repl_version_cmp(const struct msg_version *a, bool a_tomb,
+			const struct msg_version *b, bool b_tomb);
+
+/* The same for two records of one binding (flags MSG_REC_F_TOMBSTONE). */
+int cp_repl_rec_cmp(const struct msg_rec *a, const struct msg_rec *b);
+
+/* Next counter of a change made here, at wall-clock time WALL_MS. */
+uint64_t cp_repl_clock_next(struct cp_repl_clock *c, uint64_t wall_ms);
+
+/* A version counter seen in a record from elsewhere. */
+void cp_repl_clock_seen(struct cp_repl_clock *c, uint64_t counter);
+
+/* ---- stream ---- */
+
+/* Defaults (CP_REPL_DEFAULT_*) with the given identity. */
+void cp_repl_conf_default(struct cp_repl_conf *conf, uint16_t self_id,
+			  uint32_t cluster_id, uint64_t incarnation);
+
+/* A stream pair with peer PEER_ID, epoch 1, nothing queued; NULL and errno
+ * EINVAL (ids 0 or equal, incarnation 0, capacity outside MSG_REPL_MAX_RECS..
+ * CP_REPL_CAPACITY_MAX, max_body outside MSG_REPL_BODY_MIN..MSG_MAX_BODY, rto 0
+ * or above rto_max, ack_every 0) or ENOMEM. */
+struct cp_repl_peer *cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id);
+void cp_repl_peer_free(struct cp_repl_peer *p);
+
+/* The peer runs as INCARNATION (from cp_topo). A new one (above a known one)
+ * resets both directions and counts a restart; the first one is just learned. */
+void cp_repl_peer_restart(struct cp_repl_peer *p, uint64_t incarnation);
+
+/* Queue a copy of R. 0; -EINVAL (R fails msg_rec_check: not queued); -ENOBUFS
+ * (the peer is, or just became, behind). */
+int cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r);
+
+/* Records that can still be appended before the peer falls behind (a full sync
+ * paces itself on this). 0 when behind. */
+uint32_t cp_repl_tx_room(const struct cp_repl_peer *p);
+
+/* Records appended and not yet acked. */
+uint32_t cp_repl_tx_unacked(const struct cp_repl_peer *p);
+
+bool cp_repl_tx_behind(const struct cp_repl_peer *p);
+
+/* The peer was resynced (its full sync starts now): empty ring, new epoch, not
+ * behind. */
+void cp_repl_tx_reset(struct cp_repl_peer *p);
+
+/* One Repl to send into *OUT: 1, or 0 when nothing is due. Call until 0. */
+int cp_repl_tx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out);
+
+/* A decoded ReplAck from this peer. 0 (taken, maybe old), -ESTALE (another
+ * stream or an older run of the peer), -EINVAL (acks what was never sent, or
+ * not a ReplAck of this peer). */
+int cp_repl_on_ack(struct cp_repl_peer *p, const struct msg *m, uint64_t now);
+
+/* A decoded Repl from this peer. Returns how many of its records to apply and
+ * their indexes in m->u.repl.recs in IDX (MSG_REPL_MAX_RECS entries), or
+ * -ESTALE (older stream or run: nothing to apply), -EINVAL (not a Repl of this
+ * peer). */
+int cp_repl_on_repl(struct cp_repl_peer *p, const struct msg *m, uint64_t now,
+		    uint16_t *idx);
+
+/* The ReplAck to send into *OUT: 1, or 0 when none is due. */
+int cp_repl_rx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out);
+
+/* Earliest time a poll has something to do (retransmit or ack), CP_REPL_NEVER
+ * when nothing is pending; queued records make it "now" (0). */
+uint64_t cp_repl_next_at(const struct cp_repl_peer *p);
+
+const char *cp_repl_counter_name(unsigned int counter);
+const char *cp_repl_counter_help(unsigned int counter);
+
+#endif /* SIPSHARD_CONTROL_REPL_CP_REPL_H */

@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the replication stream (control/repl/cp_repl): version order, the
+ * hybrid clock, and one stream pair between node A (1) and node B (2) on a fake
+ * clock. Every datagram goes through msg_encode()/msg_decode() like on the wire;
+ * the test decides which ones arrive, in which order, and when.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "control/repl/cp_repl.h"
+#include "proto/msg_codec.h"
+
+#define T_CLUSTER   7
+#define T_INC_A     1000
+#define T_INC_B     2000
+#define T_CAP       128
+#define T_RTO       100
+#define T_RTO_MAX   800
+#define T_ACK_DELAY 10
+#define T_ACK_EVERY 8
+#define T_MAX_DGRAMS 256
+#define T_MAX_RECS  8192
+
+static const char t_key[] = "repl test key, at least 16 bytes";
+
+struct t_node {
+	struct msg_codec codec;
+	struct cp_repl_conf conf;
+	struct cp_repl_peer *p;         /* the stream pair with the other node */
+};
+
+/* Datagrams in flight, encoded. */
+struct t_net {
+	int n;
+	size_t len[T_MAX_DGRAMS];
+	uint8_t d[T_MAX_DGRAMS][MSG_MAX_LEN];
+};
+
+static struct t_node A, B;
+static struct t_net net_ab;             /* A -> B Repls */
+static struct msg m;
+static uint64_t delivered[T_MAX_RECS];  /* counters of the records B delivered */
+static int n_delivered;
+
+static void
+node_init(struct t_node *n, uint16_t self, uint16_t peer, uint64_t inc, uint32_t cap)
+{
+	msg_codec_init(&n->codec, T_CLUSTER, self);
+	assert_int_equal(msg_codec_set_key(&n->codec, t_key, strlen(t_key)), 0);
+	cp_repl_conf_default(&n->conf, self, T_CLUSTER, inc);
+	n->conf.capacity = cap;
+	n->conf.rto_ms = T_RTO;
+	n->conf.rto_max_ms = T_RTO_MAX;
+	n->conf.ack_delay_ms = T_ACK_DELAY;
+	n->conf.ack_every = T_ACK_EVERY;
+	cp_repl_peer_free(n->p);
+	n->p = cp_repl_peer_create(&n->conf, peer);
+	assert_non_null(n->p);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	node_init(&A, 1, 2, T_INC_A, T_CAP);
+	node_init(&B, 2, 1, T_INC_B, T_CAP);
+	net_ab.n = 0;
+	n_delivered = 0;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	cp_repl_peer_free(A.p);
+	cp_repl_peer_free(B.p);
+	A.p = B.p = NULL;
+	return 0;
+}
+
+static void
+make_rec(struct msg_rec *r, uint64_t i)
+{
+	memset(r, 0, sizeof(*r));
+	r->version = (struct msg_version){ .counter = i, .origin = 1 };
+	r->expires_s = 3600;
+	r->sock_node = 1;
+	r->received = (struct msg_addr){ .family = 4, .port = 5060, .addr = { 192, 0, 2, 9 } };
+	r->sock = (struct msg_addr){ .family = 4, .port = 5060, .addr = { 198, 18, 0, 1 } };
+	snprintf(r->aor, sizeof(r->aor), "u%llu@example.com", (unsigned long long)i);
+	snprintf(r->key, sizeof(r->key), "sip:u%llu@192.0.2.9", (unsigned long long)i);
+	snprintf(r->uri, sizeof(r->uri), "sip:u%llu@192.0.2.9", (unsigned long long)i);
+	strcpy(r->call_id, "c");
+}
+
+/* A queues records FROM..TO (counters). */
+static void
+append(uint64_t from, uint64_t to)
+{
+	struct msg_rec r;
+	uint64_t i;
+
+	for (i = from; i <= to; i++) {
+		make_rec(&r, i);
+		assert_int_equal(cp_repl_tx_append(A.p, &r), 0);
+	}
+}
+
+/* A's datagrams due at NOW, encoded into net_ab; returns how many. */
+static int
+a_poll(uint64_t now)
+{
+	int k = 0, len;
+
+	while (cp_repl_tx_poll(A.p, now, &m)) {
+		m.hdr.seq = 1;
+		len = msg_encode(&A.codec, &m, net_ab.d[net_ab.n], MSG_MAX_LEN);
+		assert_true(len > 0);
+		net_ab.len[net_ab.n++] = (size_t)len;
+		k++;
+	}
+	return k;
+}
+
+/* Datagram I of net_ab arrives at B: returns what on_repl returned. */
+static int
+deliver(int i, uint64_t now)
+{
+	uint16_t idx[MSG_REPL_MAX_RECS];
+	int k, j;
+
+	assert_true(i < net_ab.n);
+	assert_int_equal(msg_decode(&B.codec, net_ab.d[i], net_ab.len[i], &m), MSG_REJECT_NONE);
+	k = cp_repl_on_repl(B.p, &m, now, idx);
+	for (j = 0; j < k; j++)
+		delivered[n_delivered++] = m.u.repl.recs[idx[j]].version.counter;
+	return k;
+}
+
+/* B's ack at NOW, if due, goes to A: returns on_ack's result, or 1 for "no ack". */
+static int
+b_ack(uint64_t now)
+{
+	static uint8_t d[MSG_MAX_LEN];
+	int len;
+
+	if (!cp_repl_rx_poll(B.p, now, &m))
+		return 1;
+	assert_int_equal(m.hdr.type, MSG_T_REPL_ACK);
+	m.hdr.seq = 1;
+	len = msg_encode(&B.codec, &m, d, sizeof(d));
+	assert_true(len > 0);
+	assert_int_equal(msg_decode(&A.codec, d, (size_t)len, &m), MSG_REJECT_NONE);
+	return cp_repl_on_ack(A.p, &m, now);
+}
+
+static uint64_t
+ctr(const struct t_node *n, enum cp_repl_counter c)
+{
+	return n->p->counters[c];
+}
+
+/* ---- version order and clock ---- */
+
+static void
+test_version_order(void **state)
+{
+	struct msg_version v5_1 = { 5, 1 }, v5_2 = { 5, 2 }, v6_1 = { 6, 1 }, v4_9 = { 4, 9 };
+	struct msg_rec a, b;
+
+	(void)state;
+	assert_true(cp_repl_version_cmp(&v6_1, false, &v5_2, false) > 0);     /* counter first */
+	assert_true(cp_repl_version_cmp(&v4_9, false, &v5_1, false) < 0);
+	assert_true(cp_repl_version_cmp(&v5_2, false, &v5_1, false) > 0);     /* then origin */
+	assert_true(cp_repl_version_cmp(&v5_1, false, &v5_2, false) < 0);
+	assert_int_equal(cp_repl_version_cmp(&v5_1, false, &v5_1, false), 0);
+	assert_int_equal(cp_repl_version_cmp(&v5_1, true, &v5_1, true), 0);
+	assert_true(cp_repl_version_cmp(&v5_1, true, &v5_1, false) > 0);      /* tombstone wins a tie */
+	assert_true(cp_repl_version_cmp(&v5_1, false, &v5_1, true) < 0);
+	assert_true(cp_repl_version_cmp(&v5_1, true, &v5_2, false) < 0);      /* ...only a tie */
+	assert_true(cp_repl_version_cmp(&v5_2, true, &v6_1, false) < 0);      /* an older delete loses */
+	make_rec(&a, 7);
+	make_rec(&b, 7);
+	assert_int_equal(cp_repl_rec_cmp(&a, &b), 0);
+	b.flags = MSG_REC_F_TOMBSTONE;
+	assert_true(cp_repl_rec_cmp(&a, &b) < 0);
+	assert_true(cp_repl_rec_cmp(&b, &a) > 0);
+	a.version.origin = 2;
+	assert_true(cp_repl_rec_cmp(&a, &b) > 0);
+}
+
+static void
+test_clock(void **state)
+{
+	struct cp_repl_clock c = { 0 };
+	uint64_t v1, v2, v3, v4;
+
+	(void)state;
+	v1 = cp_repl_clock_next(&c, 1000);
+	assert_int_equal(v1, (1000ull << CP_REPL_CLOCK_SHIFT) + 1);
+	v2 = cp_repl_clock_next(&c, 1000);                      /* same ms: logical +1 */
+	assert_int_equal(v2, v1 + 1);
+	v3 = cp_repl_clock_next(&c, 500);                       /* wall clock stepped back */
+	assert_int_equal(v3, v2 + 1);
+	cp_repl_clock_seen(&c, 9000ull << CP_REPL_CLOCK_SHIFT); /* a node ahead of us */
+	v4 = cp_repl_clock_next(&c, 1001);
+	assert_int_equal(v4, (9000ull << CP_REPL_CLOCK_SHIFT) + 1);
+	cp_repl_clock_seen(&c, 5);                              /* older: no effect */
+	assert_int_equal(cp_repl_clock_next(&c, 1001), v4 + 1);
+	assert_int_equal(cp_repl_clock_next(&c, 20000), (20000ull << CP_REPL_CLOCK_SHIFT) + 1);
+}
+
+/* ---- stream ---- */
+
+static void
+test_create_errors(void **state)
+{
+	struct cp_repl_conf c;
+	struct msg_rec r;
+
+	(void)state;
+	cp_repl_conf_default(&c, 1, T_CLUSTER, 5);
+	assert_null(cp_repl_peer_create(&c, 1));
+	assert_int_equal(errno, EINVAL);
+	assert_null(cp_repl_peer_create(&c, 0));
+	c.capacity = MSG_REPL_MAX_RECS - 1;
+	assert_null(cp_repl_peer_create(&c, 2));
+	cp_repl_conf_default(&c, 1, T_CLUSTER, 0);
+	assert_null(cp_repl_peer_create(&c, 2));
+	cp_repl_conf_default(&c, 1, T_CLUSTER, 5);
+	c.rto_max_ms = c.rto_ms - 1;
+	assert_null(cp_repl_peer_create(&c, 2));
+	make_rec(&r, 1);
+	r.q = 5000;
+	assert_int_equal(cp_repl_tx_append(A.p, &r), -EINVAL);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	assert_string_equal(cp_repl_counter_name(CP_REPL_C_tx_behind), "tx_behind");
+	assert_string_equal(cp_repl_counter_name(CP_REPL_COUNTER_MAX), "?");
+}
+
+static void
+test_in_order(void **state)
+{
+	int i;
+
+	(void)state;
+	assert_int_equal(cp_repl_next_at(A.p), CP_REPL_NEVER);
+	append(1, 100);
+	assert_int_equal(cp_repl_next_at(A.p), 0);
+	assert_int_equal(a_poll(0), 4);                 /* 32 + 32 + 32 + 4 */
+	assert_int_equal(a_poll(0), 0);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_records), 100);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_datagrams), 4);
+	assert_int_equal(cp_repl_next_at(A.p), T_RTO);
+	for (i = 0; i < 4; i++)
+		deliver(i, 1);
+	assert_int_equal(n_delivered, 100);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(delivered[i], i + 1);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 100);
+	assert_int_equal(B.p->rx.cum, 100);
+	assert_int_equal(b_ack(1), 0);                  /* over ack_every: at once */
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	assert_int_equal(cp_repl_tx_room(A.p), T_CAP);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_acked), 100);
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_records), 100);
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_gaps), 0);
+	assert_int_equal(cp_repl_next_at(A.p), CP_REPL_NEVER);
+	assert_int_equal(a_poll(10000), 0);             /* nothing to retransmit */
+}
+
+static void
+test_delayed_ack(void **state)
+{
+	(void)state;
+	append(1, 3);
+	a_poll(50);
+	deliver(0, 50);
+	assert_int_equal(b_ack(50), 1);                 /* 3 < ack_every: wait */
+	assert_int_equal(cp_repl_next_at(B.p), 50 + T_ACK_DELAY);
+	assert_int_equal(b_ack(50 + T_ACK_DELAY - 1), 1);
+	assert_int_equal(b_ack(50 + T_ACK_DELAY), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	assert_int_equal(b_ack(100), 1);                /* nothing new: no ack */
+	append(4, 4 + T_ACK_EVERY - 1);                 /* ack_every records: at once */
+	a_poll(200);
+	deliver(1, 200);
+	assert_int_equal(b_ack(200), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	assert_int_equal(ctr(&B, CP_REPL_C_tx_acks), 2);
+}
+
+static void
+test_loss_and_retransmit(void **state)
+{
+	(void)state;
+	append(1, 40);
+	assert_int_equal(a_poll(0), 2);                 /* 1..32, 33..40 */
+	/* the first datagram is lost */
+	assert_int_equal(deliver(1, 1), 8);             /* delivered at once, behind a gap */
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_gaps), 1);
+	assert_int_equal(B.p->rx.cum, 0);
+	assert_int_equal(b_ack(1 + T_ACK_DELAY), 0);    /* acks 0: releases nothing */
+	assert_int_equal(cp_repl_tx_unacked(A.p), 40);
+	assert_int_equal(a_poll(T_RTO - 1), 0);
+	assert_int_equal(a_poll(T_RTO), 1);             /* the oldest records again */
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_retransmits), 32);
+	assert_int_equal(deliver(2, T_RTO), 32);
+	assert_int_equal(B.p->rx.cum, 40);
+	assert_int_equal(n_delivered, 40);
+	assert_int_equal(b_ack(T_RTO + T_ACK_DELAY), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_acked), 40);
+	assert_int_equal(cp_repl_next_at(A.p), CP_REPL_NEVER);
+}
+
+static void
+test_rto_backoff(void **state)
+{
+	static const uint64_t at[] = { 100, 300, 700, 1500, 2300, 3100 };
+	uint64_t now = 0;
+	size_t i;
+
+	(void)state;
+	append(1, 1);
+	assert_int_equal(a_poll(0), 1);                 /* every copy is lost */
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		for (; now < at[i]; now += 10)
+			assert_int_equal(a_poll(now), 0);
+		assert_int_equal(a_poll(now), 1);
+		assert_int_equal(cp_repl_next_at(A.p), i + 1 < sizeof(at) / sizeof(at[0]) ?
+				 at[i + 1] : at[i] + T_RTO_MAX);
+	}
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_retransmits), 6);
+	/* an ack brings the timeout back to rto_ms */
+	assert_int_equal(deliver(net_ab.n - 1, now), 1);
+	assert_int_equal(b_ack(now + T_ACK_DELAY), 0);
+	append(2, 2);
+	a_poll(now + 20);
+	assert_int_equal(cp_repl_next_at(A.p), now + 20 + T_RTO);
+}
+
+static void
+test_duplicates_and_reorder(void **state)
+{
+	int i;
+
+	(void)state;
+	append(1, 70);
+	assert_int_equal(a_poll(0), 3);                 /* 1..32, 33..64, 65..70 */
+	assert_int_equal(deliver(2, 1), 6);
+	assert_int_equal(deliver(0, 2), 32);
+	assert_int_equal(B.p->rx.cum, 32);
+	assert_int_equal(deliver(1, 3), 32);
+	assert_int_equal(B.p->rx.cum, 70);
+	assert_int_equal(deliver(0, 4), 0);             /* a duplicate datagram */
+	assert_int_equal(deliver(2, 4), 0);
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_duplicates), 38);
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_gaps), 1);
+	assert_int_equal(n_delivered, 70);              /* each record once */
+	for (i = 0; i < 6; i++)
+		assert_int_equal(delivered[i], 65 + i);
+	assert_int_equal(delivered[6], 1);
+	assert_int_equal(b_ack(4), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+}
+
+static void
+test_lost_ack(void **state)
+{
+	(void)state;
+	append(1, 3);
+	a_poll(0);
+	deliver(0, 1);
+	assert_true(cp_repl_rx_poll(B.p, 1 + T_ACK_DELAY, &m));   /* the ack is lost */
+	assert_int_equal(b_ack(50), 1);
+	assert_int_equal(a_poll(T_RTO), 1);             /* A sends again */
+	assert_int_equal(deliver(1, T_RTO), 0);         /* a duplicate: nothing to apply... */
+	assert_int_equal(b_ack(T_RTO), 0);              /* ...but an ack at once */
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	assert_int_equal(n_delivered, 3);
+	/* the lost ack never reached A */
+	assert_int_equal(ctr(&A, CP_REPL_C_rx_acks), 1);
+}
+
+static void
+test_bad_acks(void **state)
+{
+	(void)state;
+	append(1, 3);
+	a_poll(0);
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct msg_hdr){ .type = MSG_T_REPL_ACK, .cluster_id = T_CLUSTER, .sender = 2,
+				  .incarnation = T_INC_B, .seq = 1 };
+	m.u.ack = (struct msg_repl_ack){ T_INC_A, 1, 4 };         /* never sent */
+	assert_int_equal(cp_repl_on_ack(A.p, &m, 1), -EINVAL);
+	m.u.ack = (struct msg_repl_ack){ T_INC_A + 1, 1, 2 };     /* another run of A */
+	assert_int_equal(cp_repl_on_ack(A.p, &m, 1), -ESTALE);
+	m.u.ack = (struct msg_repl_ack){ T_INC_A, 2, 2 };         /* another epoch */
+	assert_int_equal(cp_repl_on_ack(A.p, &m, 1), -ESTALE);
+	m.u.ack = (struct msg_repl_ack){ T_INC_A, 1, 2 };
+	m.hdr.sender = 3;                                         /* not this peer */
+	assert_int_equal(cp_repl_on_ack(A.p, &m, 1), -EINVAL);
+	m.hdr.sender = 2;
+	assert_int_equal(cp_repl_on_ack(A.p, &m, 1), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 1);
+	assert_int_equal(ctr(&A, CP_REPL_C_rx_bad_acks), 1);
+	assert_int_equal(ctr(&A, CP_REPL_C_rx_stale_acks), 2);
+}
+
+static void
+test_behind_and_reset(void **state)
+{
+	struct msg_rec r;
+
+	(void)state;
+	append(1, T_CAP);
+	assert_int_equal(cp_repl_tx_room(A.p), 0);
+	a_poll(0);                                      /* all sent, none acked */
+	make_rec(&r, T_CAP + 1);
+	assert_int_equal(cp_repl_tx_append(A.p, &r), -ENOBUFS);
+	assert_true(cp_repl_tx_behind(A.p));
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_behind), 1);
+	assert_int_equal(cp_repl_tx_append(A.p, &r), -ENOBUFS);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_behind), 1);      /* one event... */
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_dropped), 2);     /* ...records counted */
+	assert_int_equal(cp_repl_tx_room(A.p), 0);
+	assert_int_equal(a_poll(T_RTO * 10), 0);        /* nothing is sent for it */
+	assert_int_equal(cp_repl_next_at(A.p), CP_REPL_NEVER);
+
+	/* B got the first datagram only */
+	assert_int_equal(deliver(0, 1), 32);
+	/* its full sync starts: a new epoch, from sequence 1 */
+	cp_repl_tx_reset(A.p);
+	assert_false(cp_repl_tx_behind(A.p));
+	assert_int_equal(cp_repl_tx_room(A.p), T_CAP);
+	append(500, 502);
+	assert_int_equal(a_poll(2000), 1);
+	assert_int_equal(deliver(net_ab.n - 1, 2000), 3);       /* not taken for duplicates */
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_resets), 1);
+	assert_int_equal(B.p->rx.epoch, 2);
+	assert_int_equal(B.p->rx.cum, 3);
+	assert_int_equal(b_ack(2000 + T_ACK_DELAY), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	/* a late datagram of the old epoch is ignored */
+	assert_int_equal(deliver(1, 2100), -ESTALE);
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_stale), 1);
+}
+
+static void
+test_sender_restart(void **state)
+{
+	struct cp_repl_peer *old;
+	int k;
+
+	(void)state;
+	append(1, 10);
+	a_poll(0);
+	deliver(0, 1);
+	assert_int_equal(B.p->rx.cum, 10);
+	/* B also streams to A, so that its reset is visible */
+	{
+		struct msg_rec r;
+
+		make_rec(&r, 77);
+		assert_int_equal(cp_repl_tx_append(B.p, &r), 0);
+	}
+	/* A restarts: a new run, a new stream from sequence 1 */
+	old = A.p;
+	A.p = NULL;
+	node_init(&A, 1, 2, T_INC_A + 1, T_CAP);
+	append(1, 5);
+	a_poll(100);
+	k = deliver(net_ab.n - 1, 101);
+	assert_int_equal(k, 5);                         /* sequences 1..5 again, all new */
+	assert_int_equal(ctr(&B, CP_REPL_C_restarts), 1);
+	assert_int_equal(B.p->incarnation, T_INC_A + 1);
+	assert_int_equal(B.p->rx.cum, 5);
+	assert_int_equal(cp_repl_tx_unacked(B.p), 0);   /* B's stream to A restarted too */
+	assert_int_equal(B.p->tx.epoch, 2);
+	/* a late datagram of the old run is stale */
+	assert_int_equal(deliver(0, 102), -ESTALE);
+	assert_int_equal(b_ack(101 + T_ACK_DELAY), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	cp_repl_peer_free(old);
+}
+
+static void
+test_receiver_restart(void **state)
+{
+	(void)state;
+	append(1, 10);
+	a_poll(0);
+	deliver(0, 1);
+	assert_int_equal(b_ack(1), 0);                  /* A learns B's run from the ack */
+	append(11, 12);
+	a_poll(2);
+	/* B restarts; A's next datagram starts at 11 on a stream B does not know */
+	node_init(&B, 2, 1, T_INC_B + 1, T_CAP);
+	assert_int_equal(deliver(1, 3), 2);
+	assert_int_equal(B.p->rx.cum, 0);               /* it waits for 1..10 */
+	/* its ack shows a new run: A restarts its stream (B needs a full sync) */
+	assert_int_equal(b_ack(3 + T_ACK_DELAY), -ESTALE);
+	assert_int_equal(ctr(&A, CP_REPL_C_restarts), 1);
+	assert_int_equal(A.p->tx.epoch, 2);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	append(13, 13);
+	a_poll(20);
+	assert_int_equal(deliver(net_ab.n - 1, 20), 1);
+	assert_int_equal(B.p->rx.cum, 1);
+	assert_int_equal(b_ack(20 + T_ACK_DELAY), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	/* cp_topo's restart event does the same; an older or equal run does nothing */
+	cp_repl_peer_restart(A.p, T_INC_B + 1);
+	cp_repl_peer_restart(A.p, T_INC_B);
+	assert_int_equal(ctr(&A, CP_REPL_C_restarts), 1);
+	cp_repl_peer_restart(A.p, T_INC_B + 2);
+	assert_int_equal(ctr(&A, CP_REPL_C_restarts), 2);
+}
+
+/* Datagrams kept within a 1500-byte MTU: more of them, every record delivered. */
+static void
+test_mtu_budget(void **state)
+{
+	int i, n;
+
+	(void)state;
+	A.conf.max_body = 1408;
+	cp_repl_peer_free(A.p);
+	A.p = cp_repl_peer_create(&A.conf, 2);
+	assert_non_null(A.p);
+	append(1, 100);
+	n = a_poll(0);
+	assert_true(n > 4);
+	for (i = 0; i < n; i++) {
+		assert_true(net_ab.len[i] <= 1408 + MSG_HDR_LEN + MSG_HMAC_LEN);
+		deliver(i, 1);
+	}
+	assert_int_equal(n_delivered, 100);
+	assert_int_equal(B.p->rx.cum, 100);
+	A.conf.max_body = MSG_REPL_BODY_MIN - 1;
+	assert_null(cp_repl_peer_create(&A.conf, 2));
+}
+
+static void
+test_beyond_window(void **state)
+{
+	uint16_t idx[MSG_REPL_MAX_RECS];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct msg_hdr){ .type = MSG_T_REPL, .cluster_id = T_CLUSTER, .sender = 1,
+				  .incarnation = T_INC_A, .seq = 1 };
+	m.u.repl.epoch = 1;
+	m.u.repl.first_seq = CP_REPL_RX_WINDOW;         /* the last in the window, then past */
+	m.u.repl.n = 2;
+	make_rec(&m.u.repl.recs[0], 1);
+	make_rec(&m.u.repl.recs[1], 2);
+	assert_int_equal(cp_repl_on_repl(B.p, &m, 0, idx), 1);
+	assert_int_equal(idx[0], 0);
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_beyond), 1);
+	m.hdr.sender = 3;
+	assert_int_equal(cp_repl_on_repl(B.p, &m, 0, idx), -EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version_order),
+		cmocka_unit_test(test_clock),
+		cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delayed_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_and_retransmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rto_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates_and_reorder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_acks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_behind_and_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receiver_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mtu_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_beyond_window, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
