@@ -4,9 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include <xxhash.h>
-
 #include "control/repl/cp_digest.h"
+#include "dataplane/sip/sip_hash.h"
 
 static_assert((CP_DIGEST_BUCKETS & (CP_DIGEST_BUCKETS - 1)) == 0, "power of two buckets");
 
@@ -21,7 +20,7 @@ cp_digest_init(struct cp_digest *d)
 uint16_t
 cp_digest_bucket(const char *aor, size_t aor_len)
 {
-	return (uint16_t)(XXH3_64bits_withSeed(aor, aor_len, CP_DIGEST_SEED_BUCKET) %
+	return (uint16_t)(sip_hash64(CP_DIGEST_SEED_BUCKET, aor, aor_len) %
 			  CP_DIGEST_BUCKETS);
 }
 
@@ -39,9 +38,9 @@ cp_digest_entry(const char *aor, size_t aor_len, const char *key, size_t key_len
 	tail[8] = (uint8_t)v->origin;
 	tail[9] = (uint8_t)(v->origin >> 8);
 	tail[10] = tombstone ? 1 : 0;
-	h = XXH3_64bits_withSeed(aor, aor_len, CP_DIGEST_SEED_ENTRY);
-	h = XXH3_64bits_withSeed(key, key_len, h);
-	return XXH3_64bits_withSeed(tail, sizeof(tail), h);
+	h = sip_hash64(CP_DIGEST_SEED_ENTRY, aor, aor_len);
+	h = sip_hash64(h, key, key_len);
+	return sip_hash64(h, tail, sizeof(tail));
 }
 
 void

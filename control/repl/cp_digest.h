@@ -3,7 +3,7 @@
  * Per-bucket digests of bindings and tombstones, for anti-entropy and full sync
  * (a library: not yet used by sipshard-cp or the shards).
  *
- * Algorithm. The bucket of a binding is XXH3-64(AoR, CP_DIGEST_SEED_BUCKET) %
+ * Algorithm (hashes: sip_hash64, the one XXH3-64 wrapper). The bucket of a binding is XXH3-64(AoR, CP_DIGEST_SEED_BUCKET) %
  * 4096: it depends on the AoR only, so all contacts of a user share a bucket and
  * a bucket means the same on every node whatever its shard count. The digest of a
  * bucket is the XOR, over the bucket's live bindings and tombstones, of an entry
