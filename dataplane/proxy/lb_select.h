@@ -44,7 +44,7 @@
  * Threads: lb_sets_init() on the main lcore before the workers start;
  * lb_select(), lb_callid_hash(), lb_reply_note() on any worker (no lock, no
  * allocation, no system call, O(members)); lb_prober_poll() and the lb_probe_*
- * functions on the prober lcore only; the iterator and lb_sets_json() on any
+ * functions on the prober lcore only; the iterator on any
  * thread (telemetry), reading the state with atomic loads.
  */
 #ifndef SIPSHARD_DATAPLANE_PROXY_LB_SELECT_H
@@ -142,11 +142,6 @@ const char *lb_state_name(enum lb_state st);   /* "up" */
 
 /* Iterate every member of every set: it = {0, 0} first; 1 with *info, 0 at the end. */
 int lb_member_next(const struct lb_sets *s, struct lb_iter *it, struct lb_member_info *info);
-
-/* {"backends":[{"set":1,"uri":"sip:198.18.1.1:5060","weight":1,"state":"up",
- * "address":"198.18.1.1:5060","misses":0}, ...]} (NUL-terminated). Returns the
- * length, or -ENOSPC when cap is too small. */
-int lb_sets_json(const struct lb_sets *s, char *out, size_t cap);
 
 /* ---- any thread: addresses ---- */
 
