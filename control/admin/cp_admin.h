@@ -14,7 +14,7 @@
  * the answer, a jansson object (cp_json_put* below). The JSON of the cluster's
  * own data is built here (cp_admin_json_nodes/_events/_cluster_stats) so that
  * every caller prints the same fields; sipshardctl strips "ok" and prints the
- * rest (INTERFACES.md). The answer is dumped with CP_ADMIN_JSON_FLAGS: compact,
+ * rest (docs/interfaces.md). The answer is dumped with CP_ADMIN_JSON_FLAGS: compact,
  * members in insertion order, reals with at most 15 significant digits ("q":1.0,
  * "q":0.125); sipshardctl re-dumps what it parsed with the same flags, so both
  * ends print the same bytes.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sipshardctl: the admin CLI of a sipshard node (docs/cluster.md, INTERFACES.md).
+ * sipshardctl: the admin CLI of a sipshard node (docs/cluster.md, docs/interfaces.md).
  *
  *   sipshardctl [-s SOCKET] [--json] COMMAND [ARGS...]
  *

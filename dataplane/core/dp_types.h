@@ -32,7 +32,7 @@
 #define DP_REPLY_MAX        8192                     /* largest SIP reply built */
 #define DP_NEIGH_SLOTS      1024                     /* neighbour table of one lcore */
 
-/* How cluster traffic reaches the control plane (DESIGN.md). */
+/* How cluster traffic reaches the control plane (docs/dataplane.md, "Ports and the control queue"). */
 enum dp_steering {
 	DP_STEER_FLOW,       /* rte_flow rule: cluster UDP port -> control queue */
 	DP_STEER_SOFTWARE,   /* workers classify it and hand it over a ring */

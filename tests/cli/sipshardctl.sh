@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# sipshardctl command line (INTERFACES.md): usage errors exit 2, an unreachable
+# sipshardctl command line (docs/interfaces.md): usage errors exit 2, an unreachable
 # socket exits 3, a failed command exits 1 with its message on stderr, and against
 # a fake node (build/tests/test_cp_admin --serve SOCKET: the real admin server
 # with fixed data) --json prints exactly the documented objects and the human
