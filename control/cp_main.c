@@ -16,6 +16,7 @@
  * node view is published in the shared memzone for the dataplane's telemetry
  * (/sipshard/nodes). SIGTERM announces the leave to every peer, then exits 0.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -49,6 +50,8 @@ RTE_LOG_REGISTER(cp_logtype, sipshard.cluster, INFO);
 #define CP_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, cp_logtype, "sipshard-cp: " fmt "\n", ##__VA_ARGS__)
 
+#define CP_LCORE_ID   127     /* RTE_MAX_LCORE - 1 of the Debian build; see main() */
+static_assert(CP_LCORE_ID < RTE_MAX_LCORE, "the cp lcore id must exist");
 #define CRON_MS       10
 #define RX_BURST      32
 #define MAX_DGRAM     2048
@@ -529,6 +532,8 @@ usage(FILE *f)
 static int
 attach(struct cp *c)
 {
+	unsigned int i;
+
 	c->sh = dp_shared_lookup();
 	c->rx = rte_ring_lookup(DP_RING_TO_CP);
 	c->tx = rte_ring_lookup(DP_RING_FROM_CP);
@@ -541,6 +546,13 @@ attach(struct cp *c)
 	if (c->sh->node_id != c->cfg.node_id) {
 		CP_LOG(ERR, "the dataplane is node %u, the config says node %u", c->sh->node_id, c->cfg.node_id);
 		return -EINVAL;
+	}
+	for (i = 0; i <= c->sh->n_workers; i++) {
+		if (c->sh->lcores[i] != NULL && c->sh->lcores[i]->lcore_id == rte_lcore_id()) {
+			CP_LOG(ERR, "the dataplane runs an lcore as id %u, which sipshard-cp uses: "
+			       "give the dataplane lcore ids below %u", rte_lcore_id(), CP_LCORE_ID);
+			return -EBUSY;
+		}
 	}
 	c->port_idx = 0;
 	c->port = &c->sh->ports[c->port_idx];
@@ -592,8 +604,11 @@ main(int argc, char **argv)
 	eal_argv[eal_argc++] = "--proc-type=secondary";
 	eal_argv[eal_argc++] = "--file-prefix";
 	eal_argv[eal_argc++] = c->cfg.dp.file_prefix;
-	eal_argv[eal_argc++] = "-l";
-	eal_argv[eal_argc++] = "0";
+	/* An lcore id the dataplane does not use (checked in attach): the packet pool's
+	 * per-lcore caches live in shared memory, and two processes running as the same
+	 * lcore id would share one cache without a lock. */
+	eal_argv[eal_argc++] = "--lcores";
+	eal_argv[eal_argc++] = RTE_STR(CP_LCORE_ID) "@0";
 	eal_argv[eal_argc++] = "--no-pci";
 	for (i = optind; i < argc && eal_argc < 62; i++)
 		eal_argv[eal_argc++] = argv[i];
