@@ -4,6 +4,9 @@
 # everything down on exit, killing only the processes it started, by PID.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Debian's python3 (scripts/deps.sh installs it) before any version-manager shim:
+# a shim that takes half a second to start would slow every polling loop below.
+[ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH
 BUILD=${BUILD:-$ROOT/build}
 LAB=${LAB:-sst}
 export LAB
@@ -189,10 +192,14 @@ cleanup_cp() {
 	for i in "${!CP_PID[@]}"; do wait_gone "${CP_PID[$i]}" 5 || kill -KILL "${CP_PID[$i]}" 2>/dev/null; done
 }
 
-# down_age_ms I J: how long ago node I recorded its last "down" event about node J.
-down_age_ms() {
-	ctl "$1" --json events | python3 -c '
+# down_delay_ms I J T0: ms from T0 (date +%s%N) to node I's last "down" event about J
+# (a leave is one too), dated by the event's age when asked: the polling adds nothing.
+down_delay_ms() {
+	local out t age
+	out=$(ctl "$1" --json events); t=$(date +%s%N)
+	age=$(printf '%s' "$out" | python3 -c '
 import json, sys
 ev = [e for e in json.load(sys.stdin)["events"] if e["node"] == int(sys.argv[1]) and e["event"] == "down"]
-print(ev[-1]["age_ms"] if ev else -1)' "$2"
+print(ev[-1]["age_ms"] if ev else 10**9)' "$2")
+	echo $(( (t - $3) / 1000000 - age ))
 }
