@@ -250,6 +250,10 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 	cfg_walk_key(w, root, "sip", &sip);
 	cfg_walk_key(w, root, "cluster", &cl);
 	cfg_walk_key(w, root, "node", &node);
+	if (c->cluster.port_index >= (uint32_t)c->dp.n_ports)
+		return cfg_walk_err(w, cfg_walk_key(w, cl, "port_index", NULL),
+				    "cluster.port_index (%u) names no port: dataplane.ports has %d",
+				    c->cluster.port_index, c->dp.n_ports);
 	if (c->cluster.port == c->sip.port) {
 		at = cfg_walk_later(cfg_walk_key(w, sip, "port", NULL),
 				    cfg_walk_key(w, cl, "port", NULL));
@@ -426,6 +430,8 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	       0, "silence after which a peer is down, > ping_interval_ms"),
 	K_ENUM("mode", struct cfg_cluster, mode, cfg_mode_names, CFG_MODE_FULL_SHARING,
 	       "how the nodes of the cluster share registrations"),
+	K_UINT("port_index", struct cfg_cluster, port_index, 0, CFG_MAX_PORTS - 1, 0, 0,
+	       "which dataplane.ports entry carries the cluster bus"),
 	K_END
 };
 

@@ -111,6 +111,7 @@ struct cfg_cluster {
 	uint32_t ping_interval_ms;
 	uint32_t node_timeout_ms;
 	enum cfg_cluster_mode mode;
+	uint32_t port_index;            /* dataplane.ports entry of the cluster bus */
 };
 
 struct cfg {

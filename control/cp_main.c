@@ -554,7 +554,16 @@ attach(struct cp *c)
 			return -EBUSY;
 		}
 	}
-	c->port_idx = 0;
+	if (c->sh->dp_stopping) {
+		CP_LOG(ERR, "the dataplane is stopping");
+		return -ESHUTDOWN;
+	}
+	c->sh->cp_attached = 1;
+	c->port_idx = (uint16_t)c->cfg.cluster.port_index;
+	if (c->port_idx >= c->sh->n_ports) {
+		CP_LOG(ERR, "cluster.port_index %u: the dataplane has %u port(s)", c->port_idx, c->sh->n_ports);
+		return -EINVAL;
+	}
 	c->port = &c->sh->ports[c->port_idx];
 	return 0;
 }
@@ -575,6 +584,7 @@ main(int argc, char **argv)
 	const char *path = NULL;
 	int opt, eal_argc = 0, i, exit_code = 1;
 	uint64_t next_cron = 0, next_publish = 0;
+	bool dp_gone = false;
 
 	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -657,8 +667,16 @@ main(int argc, char **argv)
 	       c->cfg.admin_socket);
 
 	while (!stop) {
-		uint64_t now = now_ms();
-		unsigned int work = c->cluster ? receive(c, now) : 0;
+		uint64_t now;
+		unsigned int work;
+
+		if (c->sh->dp_stopping) {   /* its rings and pools are about to go */
+			CP_LOG(NOTICE, "the dataplane is stopping: detaching");
+			dp_gone = true;
+			break;
+		}
+		now = now_ms();
+		work = c->cluster ? receive(c, now) : 0;
 
 		if (c->cluster && now >= next_cron) {
 			cp_topo_cron(&c->topo, now, &c->acts);
@@ -677,7 +695,7 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (c->cluster) {
+	if (c->cluster && !dp_gone) {
 		cp_topo_leave(&c->topo, now_ms(), "shutdown", &c->acts);
 		send_actions(c, now_ms());
 	}
@@ -685,6 +703,8 @@ main(int argc, char **argv)
 	exit_code = 0;
 	cp_admin_close(&c->admin);
 cleanup:
+	if (c->sh != NULL)
+		c->sh->cp_attached = 0;
 	if (c->cluster)
 		msg_codec_fini(&c->codec);
 	rte_eal_cleanup();

@@ -7,6 +7,9 @@
 #   scripts/lab.sh run I CMD...   run CMD in node I's namespace (I = cl for the client)
 #   scripts/lab.sh host NAME IP   add a kernel host ${LAB}-NAME with IP/24 on the segment
 #                                 (backends, phones); `run NAME CMD` runs in it
+#   scripts/lab.sh cluster-net N  a second segment (bridge br1) for a dedicated cluster
+#                                 bus: node I gets veth ${LAB}cI on it (198.18.1.I by
+#                                 convention); no kernel host is on it
 #
 #   ${LAB}-br   namespace holding the bridge br0 (the L2 segment)
 #   ${LAB}-nI   node I: veth ${LAB}nI (attach sipshard-dp with net_af_packet,iface=${LAB}nI);
@@ -70,6 +73,17 @@ host() {
 	ip netns exec "$ns" ethtool -K "${LAB}$name" tx off >/dev/null 2>&1 || true
 }
 
+cluster_net() {
+	local n=$1 i
+	ip -n "$BR" link add br1 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+	ip -n "$BR" link set br1 up
+	for i in $(seq 1 "$n"); do
+		ip link add "${LAB}c$i" netns "$(node_ns "$i")" type veth peer name "${LAB}c${i}b" netns "$BR"
+		ip -n "$(node_ns "$i")" link set "${LAB}c$i" up
+		ip -n "$BR" link set "${LAB}c${i}b" master br1 up
+	done
+}
+
 down() {
 	local ns
 	for ns in $(ip netns list | awk '{print $1}' | grep -E "^$LAB-(br|cl|n[0-9]+|h[a-z0-9]+)\$" || true); do
@@ -92,5 +106,8 @@ host)
 	[ $# -eq 3 ] || { echo "usage: $0 host NAME IP" >&2; exit 2; }
 	case $2 in h[a-z0-9]*) ;; *) echo "$0: host names start with h (h1, hphone)" >&2; exit 2 ;; esac
 	host "$2" "$3" ;;
-*) echo "usage: $0 up [N] | down | run I|cl|NAME CMD... | host NAME IP" >&2; exit 2 ;;
+cluster-net)
+	[ $# -eq 2 ] || { echo "usage: $0 cluster-net N" >&2; exit 2; }
+	cluster_net "$2" ;;
+*) echo "usage: $0 up [N] | down | run I|cl|NAME CMD... | host NAME IP | cluster-net N" >&2; exit 2 ;;
 esac

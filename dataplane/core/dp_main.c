@@ -353,6 +353,7 @@ main(int argc, char **argv)
 	ctx.n_workers = cfg.dp.workers;
 	ctx.sip_port = rte_cpu_to_be_16(cfg.sip.port);
 	ctx.cluster_port = cfg.cluster.enabled ? rte_cpu_to_be_16(cfg.cluster.port) : 0;
+	ctx.cluster_port_idx = (uint16_t)cfg.cluster.port_index;
 	ctx.start_tsc = rte_rdtsc();
 	ctx.wall_base_s = (uint64_t)time(NULL);
 	signal(SIGINT, on_signal);
@@ -387,6 +388,7 @@ main(int argc, char **argv)
 	ctx.stop = true;
 	rte_eal_mp_wait_lcore();
 	DP_LOG(NOTICE, "stopping");
+	dp_shared_detach_cp(ctx.shared);
 	exit_code = 0;
 	rte_pdump_uninit();
 

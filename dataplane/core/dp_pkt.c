@@ -162,6 +162,8 @@ udp_dispatch(struct dp_lcore *lc, struct rte_mbuf *m, const struct rte_udp_hdr *
 		return DP_PKT_SIP;
 	}
 	if (ctx->cluster_port != 0 && udp->dst_port == ctx->cluster_port) {
+		if (ctx->port_idx[m->port] != ctx->cluster_port_idx)
+			return drop(lc, DP_DROP_CLUSTER_WRONG_PORT);
 		fill_info(m, lc, family, src, dst, udp, l4_off + (uint32_t)sizeof(*udp), plen);
 		return DP_PKT_CLUSTER;
 	}

@@ -50,7 +50,8 @@ dp_port_eal_arg(const struct cfg *c, int i, char *out, size_t len)
 		 * kernel reassembles fragments before af_packet sees them). */
 		if (strstr(dev, "qpairs=") == NULL)
 			used += (size_t)snprintf(extra + used, sizeof(extra) - used, ",qpairs=%u",
-						 dc->workers + (c->cluster.enabled ? 1u : 0u));
+						 dc->workers + (c->cluster.enabled &&
+								(uint32_t)i == c->cluster.port_index ? 1u : 0u));
 		if (strstr(dev, "framesz=") == NULL) {
 			uint32_t frame = rte_align32prevpow2(dc->mbuf_size - RTE_PKTMBUF_HEADROOM);
 
@@ -210,11 +211,12 @@ port_init(struct dp_ctx *ctx, unsigned int idx, const struct cfg_port *cp)
 		return rc;
 	ipv6_link_local(p->ipv6_ll, &p->mac);
 
-	/* One queue pair per worker, plus the control queue when there is a cluster. */
-	want = (uint16_t)(workers + (ctx->cluster_port != 0 ? 1 : 0));
+	/* One queue pair per worker, plus the control queue on the port of the
+	 * cluster bus (cluster.port_index) when there is a cluster. */
+	want = (uint16_t)(workers + (ctx->cluster_port != 0 && idx == ctx->cluster_port_idx ? 1 : 0));
 	if (info.max_rx_queues < want || info.max_tx_queues < want) {
 		PORT_LOG(ERR, "%s: %u workers%s need %u queue pairs, the device has %u RX / %u TX",
-			 p->name, workers, ctx->cluster_port != 0 ? " and the control queue" : "",
+			 p->name, workers, want > workers ? " and the control queue" : "",
 			 want, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
@@ -245,6 +247,7 @@ port_init(struct dp_ctx *ctx, unsigned int idx, const struct cfg_port *cp)
 		 p->name, p->port_id, RTE_ETHER_ADDR_BYTES(&p->mac), p->n_queues,
 		 dp_port_steering_name(p->steering),
 		 ctx->cluster_port == 0 ? " (no cluster configured)" :
+		 p->ctl_queue == DP_CTL_NONE ? " (not the cluster port: cluster packets dropped here)" :
 		 p->steering == DP_STEER_FLOW ? " (rte_flow rule to the control queue)" :
 		 p->ctl_rss_excluded ? " (workers hand cluster packets to the control-plane ring)" :
 		 " (workers and the control lcore hand cluster packets to the control-plane ring; "

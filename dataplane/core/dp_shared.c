@@ -75,7 +75,7 @@ dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kin
 	rte_smp_wmb();
 	q->seq_req = seq;
 	deadline = rte_rdtsc() + sh->tsc_hz / 1000 * timeout_ms;
-	while (q->seq_done != seq && rte_rdtsc() < deadline)
+	while (q->seq_done != seq && rte_rdtsc() < deadline && !sh->dp_stopping)
 		rte_delay_us_sleep(50);
 	if (q->seq_done != seq) {
 		rc = -ETIMEDOUT;
@@ -126,6 +126,21 @@ unsigned int
 dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out, unsigned int cap)
 {
 	return seq_copy(&sh->nodes_seq, &sh->n_nodes, sh->nodes, sizeof(*out), out, cap);
+}
+
+void
+dp_shared_detach_cp(struct dp_shared *sh)
+{
+	unsigned int waited = 0;
+
+	if (sh == NULL)
+		return;
+	sh->dp_stopping = 1;
+	rte_smp_mb();
+	while (sh->cp_attached && waited < DP_CP_DETACH_MS) {
+		rte_delay_us_sleep(1000);
+		waited++;
+	}
 }
 
 void

@@ -30,7 +30,8 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   4u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc */
+#define DP_SHARED_VERSION   5u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake */
+#define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_QUERY_ARG        256
 #define DP_QUERY_OUT        16384
@@ -141,6 +142,11 @@ struct dp_shared {
 	struct dp_port ports[CFG_MAX_PORTS];      /* copies; .device is not valid here */
 	rte_spinlock_t query_lock;
 	struct dp_query query[CFG_MAX_WORKERS];   /* one slot per shard */
+	/* Stop handshake: the dataplane sets dp_stopping once its lcores have
+	 * stopped and waits (at most DP_CP_DETACH_MS) for cp_attached to fall
+	 * before it frees the rings and pools the control plane uses. */
+	volatile uint32_t dp_stopping;            /* written by the dataplane */
+	volatile uint32_t cp_attached;            /* written by the control plane */
 	/* Written by the control plane. */
 	volatile uint64_t cp_seen_tsc;            /* last cp loop pass */
 	volatile uint32_t nodes_seq;              /* odd while being written */
@@ -154,6 +160,10 @@ struct dp_shared {
 
 /* ---- primary, main thread ---- */
 struct dp_shared *dp_shared_create(struct dp_ctx *ctx);
+
+/* Main thread, at stop, after the lcores stopped: tell an attached control plane
+ * and wait up to DP_CP_DETACH_MS for it to let go. sh may be NULL. */
+void dp_shared_detach_cp(struct dp_shared *sh);
 
 /* ---- any process, not a worker ---- */
 struct dp_shared *dp_shared_lookup(void);

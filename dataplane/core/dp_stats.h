@@ -59,6 +59,7 @@
 	X(SIP_REPLY_TOO_BIG, "reply larger than the MTU or the reply buffer") \
 	X(SIP_REPLY_NO_MBUF, "no mbuf for a reply that did not fit the request's") \
 	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
+	X(CLUSTER_WRONG_PORT, "cluster packet on a port other than cluster.port_index") \
 	X(STEER_RING_FULL,   "inter-lcore ring full") \
 	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
 	X(CP_TX_TOO_BIG,     "control-plane datagram larger than the port MTU or the mbuf") \

@@ -153,6 +153,7 @@ struct dp_ctx {
 	uint64_t wall_base_s;                 /* UNIX time at start_tsc */
 	rte_be16_t sip_port;                  /* network byte order */
 	rte_be16_t cluster_port;              /* 0 when no cluster */
+	uint16_t cluster_port_idx;            /* the port of the cluster bus (cluster.port_index) */
 	uint64_t start_tsc;
 	volatile bool stop;
 	struct dp_shared *shared;             /* memzone shared with the control plane */

@@ -463,6 +463,14 @@ test_udp_sip_and_cluster(void **state)
 	rte_pktmbuf_free(m);
 	expect_drop(mk_udp4(9, "discard"), DP_DROP_UDP_PORT);
 	expect_drop(mk_udp4(SIP_PORT, ""), DP_DROP_SIP_EMPTY);
+	/* The cluster bus on another port (cluster.port_index 1): what arrives for
+	 * the cluster port here is dropped, SIP still passes. */
+	ctx.cluster_port_idx = 1;
+	expect_drop(mk_udp4(CLUSTER_PORT, "cluster"), DP_DROP_CLUSTER_WRONG_PORT);
+	m = mk_udp4(SIP_PORT, sip);
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	rte_pktmbuf_free(m);
+	ctx.cluster_port_idx = 0;
 }
 
 static void
