@@ -153,7 +153,7 @@ struct msg_leave {
 #define MSG_PULL_BUCKETS_MAX 256        /* whole buckets in one BucketPull */
 
 /* A binding's version: the origin's hybrid clock, then the origin node id.
- * Order: control/repl/cp_repl.h cp_repl_version_cmp(). */
+ * Order and clock: proto/msg_version.h. */
 struct msg_version {
 	uint64_t counter;               /* >= 1 */
 	uint16_t origin;                /* node id, >= 1 */
