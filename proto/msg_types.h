@@ -159,6 +159,13 @@ struct msg_version {
 	uint16_t origin;                /* node id, >= 1 */
 };
 
+#define MSG_CLOCK_SHIFT 16              /* hybrid clock: wall ms << 16 | logical */
+
+/* Hybrid logical clock of a writer (a shard, the cp): proto/msg_version.h. */
+struct msg_clock {
+	uint64_t last;                  /* highest counter issued or seen */
+};
+
 /* An address and port; family 0 = absent, 4 or 6. addr in network byte order
  * (IPv4 in the first 4 bytes, the rest 0). */
 struct msg_addr {

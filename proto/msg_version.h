@@ -25,12 +25,6 @@
 
 #include "proto/msg_types.h"
 
-#define MSG_CLOCK_SHIFT 16              /* hybrid clock: wall ms << 16 | logical */
-
-struct msg_clock {
-	uint64_t last;                  /* highest counter issued or seen */
-};
-
 /* < 0, 0, > 0 as version A (a tombstone when A_TOMB) is below, equal to or
  * above B. 0 only for the same counter, origin and tombstone-ness. */
 static inline int
