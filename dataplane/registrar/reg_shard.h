@@ -81,8 +81,8 @@
  * change, and lists per digest bucket its AoRs and its tombstones (doubly
  * linked), so that reg_shard_bucket_walk() visits one bucket's entries only.
  *
- * Threads. One writer per shard: its worker lcore calls register, tick and the
- * read functions (a telemetry thread must ask the worker); nothing is locked. Create and free run on the main lcore
+ * Threads. One writer per shard: its worker lcore calls register, tick, apply,
+ * the bucket walk and the read functions (a telemetry thread must ask the worker); nothing is locked. Create and free run on the main lcore
  * before and after the workers. The fast path (register, tick) does not
  * allocate, log, lock or make system calls, and every loop is bounded by the
  * message length, max_contacts or the tick budget.

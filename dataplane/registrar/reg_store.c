@@ -78,6 +78,18 @@ reg_b_expire(struct reg_shard *s, uint32_t bi, uint64_t now_ms)
 	reg_b_remove(s, bi, REG_EV_EXPIRE, now_ms, 1);
 }
 
+/* Enqueue a filled event for the control plane (or count it dropped). */
+static void
+reg_event_put(struct reg_shard *s, struct reg_event *ev)
+{
+	if (rte_ring_enqueue(s->conf.events, ev) != 0) {
+		rte_mempool_put(s->ev_pool, ev);
+		REG_STAT_INC(s, events_dropped);
+		return;
+	}
+	REG_STAT_INC(s, events_sent);
+}
+
 /* ---- owning worker lcore: internal API (reg_store.h), byte strings ---- */
 
 uint32_t
@@ -348,17 +360,6 @@ reg_shard_tick(struct reg_shard *s, uint64_t now_ms)
 }
 
 /* ---- owning worker lcore: internal API, events ---- */
-
-static void
-reg_event_put(struct reg_shard *s, struct reg_event *ev)
-{
-	if (rte_ring_enqueue(s->conf.events, ev) != 0) {
-		rte_mempool_put(s->ev_pool, ev);
-		REG_STAT_INC(s, events_dropped);
-		return;
-	}
-	REG_STAT_INC(s, events_sent);
-}
 
 void
 reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t now_ms)
