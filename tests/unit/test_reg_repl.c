@@ -886,6 +886,110 @@ test_random_convergence(void **state)
 	assert_int_equal(reg_shard_tombstones(sa), reg_shard_tombstones(sb));
 }
 
+/* Local REGISTERs (inserts, refreshes, deletes, Contact *, evictions), applied
+ * records (newer and older, live and tombstones, keyed and by URI) and ticks
+ * mixed at random on one small shard: the digest always matches the bucket
+ * walks, and a record applied then looked up is what was applied. */
+static void
+test_random_mixed(void **state)
+{
+	char user[16], aor[32], uri[32], h[128], key[160];
+	uint64_t now = TA, wall = WALL_A;
+	uint32_t x = 4242;
+	unsigned cseq = 1;
+	int i, rc, applied = 0;
+
+	(void)state;
+	teardown_shards(NULL);
+	conf_for(&conf_a, 1, ring_a);
+	conf_for(&conf_b, 2, ring_b);
+	conf_a.max_contacts = 3;
+	conf_a.on_max_contacts = REG_FULL_EVICT_OLDEST;
+	conf_a.max_aors = 16;
+	conf_a.max_bindings = 32;
+	conf_a.max_tombstones = 64;
+	conf_a.tombstone_s = 30;
+	shards_new();
+	for (i = 0; i < 5000; i++) {
+		unsigned u, c, k;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		u = x % 6;
+		c = (x >> 4) % 4;
+		k = (x >> 8) % 8;
+		snprintf(user, sizeof(user), "m%u", u);
+		snprintf(aor, sizeof(aor), "m%u@example.com", u);
+		if (k < 4) {
+			switch (k == 3 ? 3 + (x >> 12) % 3 : k) {
+			case 0:
+				snprintf(h, sizeof(h), "Contact: <sip:m@h%u>\r\n", c);
+				break;
+			case 1:
+				snprintf(h, sizeof(h), "Contact: <sip:m@h%u>;expires=0\r\n", c);
+				break;
+			case 2:
+				snprintf(h, sizeof(h), "Contact: <sip:m@h%u>;+sip.instance="
+					 "\"<urn:uuid:%u>\";reg-id=1\r\n", c, c);
+				break;
+			case 3:
+				snprintf(h, sizeof(h), "Contact: <sip:m@h%u>;expires=20\r\n", c);
+				break;
+			case 4:
+				snprintf(h, sizeof(h), "Contact: <sip:m@h%u>;expires=0;"
+					 "+sip.instance=\"<urn:uuid:%u>\";reg-id=1\r\n", c, c);
+				break;
+			default:
+				snprintf(h, sizeof(h), "Contact: *\r\nExpires: 0\r\n");
+				break;
+			}
+			rc = reg(sa, now, wall, user, "cid", cseq++, h);
+			assert_true(rc == 200 || rc == 503 || rc == 500);
+		} else if (k < 7) {
+			uint64_t ver = ((x >> 12) % 2) ? sa->clock.last + 1 + (x >> 20) % 3 :
+				       (x >> 20) % 1000 + 1;
+
+			snprintf(uri, sizeof(uri), "sip:m@h%u", c);
+			if (k == 6) {
+				snprintf(key, sizeof(key), "%s", uri);
+				rc = reg_shard_apply(sa, tomb(aor, key, ver, 2), now);
+			} else {
+				live(aor, uri, ver, 2, 5 + (x >> 24) % 50);
+				if (k == 5) {
+					rec.reg_id = 1;
+					snprintf(h, sizeof(h), "<urn:uuid:%u>", c);
+					SET(instance, h);
+					snprintf(key, sizeof(key), "reg-id=1;%s", h);
+					SET(key, key);
+				}
+				rc = reg_shard_apply(sa, &rec, now);
+				if (rc == 0) {
+					struct one o;
+
+					assert_true(lookup(sa, aor, now, &o) >= 1);
+					applied++;
+				}
+			}
+			assert_true(rc == 0 || rc == 1 || rc == -ENOBUFS || rc == -ENOSPC);
+		} else {
+			now += (x >> 12) % 4000;
+			wall += (x >> 16) % 3;
+			reg_shard_tick(sa, now);
+		}
+		drain(ring_a);
+		if (i % 250 == 0)
+			check_digest(sa);
+	}
+	check_digest(sa);
+	print_message("%d applied, %lu stale, %lu tombstones (%lu expired, %lu dropped), "
+		      "%lu evicted\n", applied, (unsigned long)STAT(sa, stale),
+		      (unsigned long)STAT(sa, tombstones), (unsigned long)STAT(sa, tombstones_expired),
+		      (unsigned long)STAT(sa, tombstones_dropped), (unsigned long)STAT(sa, evicted));
+	assert_true(applied > 100 && STAT(sa, stale) > 100 && STAT(sa, evicted) > 0);
+	assert_true(STAT(sa, tombstones_expired) > 0);
+}
+
 static void
 test_docs(void **state)
 {
@@ -950,6 +1054,7 @@ main(void)
 		T(test_round_trip),
 		T(test_evict_leaves_tombstone),
 		T(test_random_convergence),
+		T(test_random_mixed),
 		cmocka_unit_test(test_docs),
 	};
 

@@ -5,7 +5,8 @@
  * instance keys, RFC 3327 Path, max_contacts under both policies, pool
  * exhaustion without harm, expiry through the timer wheel (not a millisecond
  * early), change events with increasing versions, the read side, random and
- * damaged traffic with a full check of the store's invariants, and the RFC 4475
+ * damaged traffic with a full check of the store's invariants (the digest
+ * recomputed from the bucket walks included), and the RFC 4475
  * REGISTER torture messages. Every response is parsed back.
  */
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <rte_ring.h>
 
 #include "config/cfg.h"
+#include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/sip/sip_parse.h"
 
@@ -1311,8 +1313,38 @@ test_docs_list_every_counter(void **state)
 
 /* ---- random traffic, invariants ---- */
 
+static struct reg_digest walked;
+
+static int
+walk_fn(const struct reg_keyver *kv, void *arg)
+{
+	(void)arg;
+	reg_digest_add(&walked, kv->aor, kv->aor_len, kv->key, kv->key_len, &kv->version,
+		       kv->tombstone);
+	return 0;
+}
+
+/* The digest kept up to date equals the one recomputed from every bucket's walk
+ * (so every binding and tombstone is in its bucket's list, once), and the
+ * tombstone count is the gauge. */
+static void
+check_digest(void)
+{
+	const struct reg_digest *d = reg_shard_digest(sh);
+	uint32_t b;
+
+	reg_digest_init(&walked);
+	for (b = 0; b < REG_DIGEST_BUCKETS; b++)
+		assert_true(reg_shard_bucket_walk(sh, (uint16_t)b, walk_fn, NULL) >= 0);
+	assert_memory_equal(walked.bucket, d->bucket, sizeof(d->bucket));
+	assert_int_equal(walked.entries, d->entries);
+	assert_int_equal(d->entries, sh->n_bindings + reg_shard_tombstones(sh));
+	assert_int_equal(STAT(tombstones), reg_shard_tombstones(sh));
+	assert_true(reg_shard_tombstones(sh) <= sh->conf.max_tombstones);
+}
+
 /* Every record accounted for: AoR lists, back links, wheel lists, free lists,
- * overflow chains. */
+ * overflow chains, digest and bucket lists. */
 static void
 check_invariants(void)
 {
@@ -1361,6 +1393,7 @@ check_invariants(void)
 		assert_true(++free_x <= s->conf.max_ext);
 	assert_int_equal(free_x, s->x_nfree);
 	assert_int_equal(free_x + ext_used, s->conf.max_ext);
+	check_digest();
 }
 
 static uint32_t rnd_state = 12345;
@@ -1463,6 +1496,12 @@ test_random_traffic(void **state)
 		reg_shard_tick(sh, now + 8000000);
 	assert_int_equal(n_bindings(), 0);
 	assert_int_equal(n_aors(), 0);
+	print_message("%lu tombstones held, %lu expired, %lu dropped\n",
+		      (unsigned long)STAT(tombstones), (unsigned long)STAT(tombstones_expired),
+		      (unsigned long)STAT(tombstones_dropped));
+	reg_shard_tick(sh, now + 9000000);
+	assert_int_equal(reg_shard_tombstones(sh), 0);      /* after tombstone_s, all gone */
+	assert_true(STAT(tombstones_expired) > 0);
 	check_invariants();
 }
 
