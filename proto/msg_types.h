@@ -153,10 +153,17 @@ struct msg_leave {
 #define MSG_PULL_BUCKETS_MAX 256        /* whole buckets in one BucketPull */
 
 /* A binding's version: the origin's hybrid clock, then the origin node id.
- * Order: control/repl/cp_repl.h cp_repl_version_cmp(). */
+ * Order and clock: proto/msg_version.h. */
 struct msg_version {
 	uint64_t counter;               /* >= 1 */
 	uint16_t origin;                /* node id, >= 1 */
+};
+
+#define MSG_CLOCK_SHIFT 16              /* hybrid clock: wall ms << 16 | logical */
+
+/* Hybrid logical clock of a writer (a shard, the cp): proto/msg_version.h. */
+struct msg_clock {
+	uint64_t last;                  /* highest counter issued or seen */
 };
 
 /* An address and port; family 0 = absent, 4 or 6. addr in network byte order

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Version order, hybrid clock and the reliable per-peer stream. See cp_repl.h. */
+/* Record order and the reliable per-peer stream. See cp_repl.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,45 +107,13 @@ cp_repl_check_run(struct cp_repl_peer *p, uint64_t incarnation)
 	return 0;
 }
 
-/* ---- version order and clock ---- */
-
-int
-cp_repl_version_cmp(const struct msg_version *a, bool a_tomb,
-		    const struct msg_version *b, bool b_tomb)
-{
-	if (a->counter != b->counter)
-		return a->counter < b->counter ? -1 : 1;
-	if (a->origin != b->origin)
-		return a->origin < b->origin ? -1 : 1;
-	return (int)a_tomb - (int)b_tomb;
-}
+/* ---- version order ---- */
 
 int
 cp_repl_rec_cmp(const struct msg_rec *a, const struct msg_rec *b)
 {
-	return cp_repl_version_cmp(&a->version, (a->flags & MSG_REC_F_TOMBSTONE) != 0,
-				   &b->version, (b->flags & MSG_REC_F_TOMBSTONE) != 0);
-}
-
-uint64_t
-cp_repl_clock_next(struct cp_repl_clock *c, uint64_t wall_ms)
-{
-	uint64_t wall = wall_ms << CP_REPL_CLOCK_SHIFT;
-
-	if (wall_ms >> (64 - CP_REPL_CLOCK_SHIFT))      /* not a wall clock in ms */
-		wall = 0;
-	if (wall > c->last)
-		c->last = wall;
-	if (c->last < UINT64_MAX)
-		c->last++;
-	return c->last;
-}
-
-void
-cp_repl_clock_seen(struct cp_repl_clock *c, uint64_t counter)
-{
-	if (counter > c->last)
-		c->last = counter;
+	return msg_version_cmp(&a->version, (a->flags & MSG_REC_F_TOMBSTONE) != 0,
+			       &b->version, (b->flags & MSG_REC_F_TOMBSTONE) != 0);
 }
 
 /* ---- stream ---- */

@@ -1,20 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Registration replication: version order, hybrid clock, and the reliable
+ * Registration replication: the record order and the reliable
  * per-peer stream of records (a library: not yet used by sipshard-cp).
  *
- * Version order. Two records of the same binding (AoR, contact key) compare by
- * version: the higher hybrid-clock counter wins; on equal counters the higher
- * origin node id wins; on equal versions a tombstone wins over a live record. The
- * order is total, so every node picks the same winner whatever the arrival order,
- * and a record is applied only when it is above what is held (the registrar's
- * Call-ID/CSeq rule is the registrar's, applied after this).
- *
- * Hybrid clock. counter = max(last issued or seen, wall_ms << CP_REPL_CLOCK_SHIFT)
- * + 1: the wall clock (ms, injected) in the high 48 bits, a logical count in the
- * low 16. It never goes backwards (a wall clock stepping back only stops the
- * high part moving), and a node that has seen version v issues counters above v,
- * so a change made after seeing another node's record always wins over it.
+ * Version order and hybrid clock: proto/msg_version.h (msg_version_cmp(),
+ * msg_clock_next(), msg_clock_seen()), shared with the shards, which stamp the
+ * versions. A record is applied only when it is above what is held (the
+ * registrar's Call-ID/CSeq rule is the registrar's, applied after this).
  *
  * Stream. Each direction of each peer pair is a stream of records, identified by
  * (sender incarnation, epoch) and numbered from 1.
@@ -60,22 +52,13 @@
 
 #include "control/repl/cp_repl_types.h"
 #include "proto/msg_types.h"
+#include "proto/msg_version.h"
 
-/* ---- version order and clock ---- */
+/* ---- version order ---- */
 
-/* < 0, 0, > 0 as version A (a tombstone when A_TOMB) is below, equal to or
- * above B. 0 only for the same counter, origin and tombstone-ness. */
-int cp_repl_version_cmp(const struct msg_version *a, bool a_tomb,
-			const struct msg_version *b, bool b_tomb);
-
-/* The same for two records of one binding (flags MSG_REC_F_TOMBSTONE). */
+/* msg_version_cmp() (proto/msg_version.h) of two records of one binding
+ * (flags MSG_REC_F_TOMBSTONE). */
 int cp_repl_rec_cmp(const struct msg_rec *a, const struct msg_rec *b);
-
-/* Next counter of a change made here, at wall-clock time WALL_MS. */
-uint64_t cp_repl_clock_next(struct cp_repl_clock *c, uint64_t wall_ms);
-
-/* A version counter seen in a record from elsewhere. */
-void cp_repl_clock_seen(struct cp_repl_clock *c, uint64_t counter);
 
 /* ---- stream ---- */
 

@@ -20,7 +20,6 @@
 #define CP_REPL_NEVER           UINT64_MAX
 #define CP_REPL_RX_WINDOW       4096u   /* sequences tracked above the cumulative ack */
 #define CP_REPL_CAPACITY_MAX    (1u << 20)
-#define CP_REPL_CLOCK_SHIFT     16      /* hybrid clock: wall ms << 16 | logical */
 
 /* Defaults of struct cp_repl_conf (cp_repl_conf_default()). */
 #define CP_REPL_DEFAULT_CAPACITY     4096u     /* records, ~4.6 MB per peer */
@@ -100,11 +99,6 @@ struct cp_repl_peer {
 	struct cp_repl_tx tx;
 	struct cp_repl_rx rx;
 	uint64_t counters[CP_REPL_COUNTER_MAX];
-};
-
-/* Hybrid logical clock of a node (or of a shard): the counter part of versions. */
-struct cp_repl_clock {
-	uint64_t last;                  /* highest counter issued or seen */
 };
 
 #endif /* SIPSHARD_CONTROL_REPL_CP_REPL_TYPES_H */

@@ -30,7 +30,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   5u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake */
+#define DP_SHARED_VERSION   6u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_QUERY_ARG        256
@@ -64,9 +64,9 @@ struct dp_contact_show {
 #define DP_CONTACT_F_PATH     0x02  /* has a Path */
 
 struct dp_contact_ent {
+	uint64_t version;           /* hybrid-clock counter of the origin */
 	uint32_t expires_in;
 	uint32_t cseq;
-	uint32_t version;
 	uint32_t reg_id;            /* 0: none */
 	uint16_t q;                 /* thousandths */
 	uint16_t origin;            /* node id */

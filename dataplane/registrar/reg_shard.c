@@ -17,6 +17,7 @@
 #include <rte_random.h>
 
 #include "config/cfg_types.h"
+#include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
 #include "dataplane/registrar/reg_wheel.h"
@@ -27,6 +28,9 @@
 static_assert(sizeof(struct reg_binding) == REG_BINDING_SIZE, "binding record size");
 static_assert(sizeof(struct reg_aor) == REG_AOR_SIZE, "AoR record size");
 static_assert(sizeof(struct reg_ext) == REG_EXT_SIZE, "overflow block size");
+static_assert(sizeof(struct reg_tomb) == REG_TOMB_SIZE, "tombstone record size");
+static_assert(REG_INST_MAX <= UINT8_MAX && REG_TAG_MAX <= UINT8_MAX, "8-bit lengths");
+static_assert(REG_KEY_MAX >= sizeof("reg-id=4294967295;") + REG_INST_MAX, "keyed contact key");
 static_assert((REG_WHEEL_SLOTS & (REG_WHEEL_SLOTS - 1)) == 0, "wheel slots: power of 2");
 static_assert(REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX < UINT16_MAX, "data lengths");
 
@@ -44,7 +48,7 @@ struct reg_cand {
 	uint32_t reg_id;
 	uint32_t expires;               /* granted seconds, 0: remove */
 	uint16_t q;
-	uint16_t uhash;
+	uint64_t ident;                 /* reg_digest_ident(AoR, contact key) */
 	uint32_t match;                 /* binding, REG_NONE */
 	uint8_t keyed;                  /* (instance, reg-id) */
 	uint8_t act;                    /* enum reg_act */
@@ -174,18 +178,6 @@ too_long:
 	return reg_fail_text(rq, 500, "Path too long");
 }
 
-/* Normalised-URI hash of a contact (0 on failure to normalise: too long). */
-static int
-reg_uri_hash(const struct reg_shard *s, const struct sip_uri *u, uint16_t *h)
-{
-	char canon[REG_CANON_MAX];
-	size_t n = reg_uri_canon(u, canon, sizeof(canon));
-
-	if (n == 0)
-		return -1;
-	*h = (uint16_t)(sip_hash64(s->conf.hash_seed, canon, n) >> 48);
-	return 0;
-}
 
 /* Same URI under the normalisation of reg_uri_canon()? */
 static int
@@ -210,7 +202,7 @@ reg_cand_same(const struct reg_cand *x, const struct reg_cand *y)
 	if (x->keyed || y->keyed)
 		return x->keyed && y->keyed && x->reg_id == y->reg_id &&
 		       x->inst_len == y->inst_len && memcmp(x->inst, y->inst, x->inst_len) == 0;
-	return x->uhash == y->uhash && reg_uri_same(x->uri, x->uri_len, y->uri, y->uri_len);
+	return x->ident == y->ident && reg_uri_same(x->uri, x->uri_len, y->uri, y->uri_len);
 }
 
 /* The Contact values into rq->c. 0 or a status. */
@@ -223,7 +215,10 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 	struct sip_iter it;
 	struct sip_str v;
 	struct sip_uri u;
+	char canon[REG_CANON_MAX];
 	unsigned total = 0, i;
+	uint64_t aor_h = reg_digest_aor(rq->key->aor, rq->key->len);
+	size_t canon_len;
 	uint32_t e;
 	int rc;
 
@@ -244,7 +239,8 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 		rc = sip_uri_parse(&u, na.uri.p, na.uri.len);
 		if (rc != 0)
 			return reg_fail(rq, 400, rc, SIP_HDR_CONTACT);
-		if (na.uri.len > REG_URI_MAX || reg_uri_hash(s, &u, &k->uhash) != 0) {
+		canon_len = na.uri.len <= REG_URI_MAX ? reg_uri_canon(&u, canon, sizeof(canon)) : 0;
+		if (canon_len == 0) {
 			REG_STAT_INC(s, too_long);
 			return reg_fail_text(rq, 500, "Contact URI too long");
 		}
@@ -273,6 +269,9 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 				return reg_fail_text(rq, 400, "Bad reg-id");
 		}
 		k->keyed = k->inst != NULL && k->reg_id != 0;
+		if (k->keyed)
+			canon_len = reg_key_text_keyed(k->inst, k->inst_len, k->reg_id, canon);
+		k->ident = reg_digest_ident(aor_h, canon, canon_len);
 		/* expiry: contact param, else Expires header, else default (§10.3 step 6) */
 		if (na.has_expires)
 			e = na.has_expires == 1 ? na.expires : UINT32_MAX;
@@ -412,7 +411,7 @@ reg_match(const struct reg_shard *s, uint32_t ai, const struct reg_cand *k)
 				return bi;
 			continue;
 		}
-		if ((b->flags & REG_B_INSTANCE) || b->uhash != k->uhash)
+		if ((b->flags & REG_B_INSTANCE) || b->ident != k->ident)
 			continue;
 		if (b->uri_len == k->uri_len &&
 		    reg_str_eq(s, b->data, REG_BINDING_INLINE, b->ext, 0, k->uri, k->uri_len))
@@ -438,11 +437,16 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	b->expires_ms = now_ms + (uint64_t)k->expires * 1000;
 	b->callid = rq->callid;
 	b->cseq = rq->cseq;
-	b->version++;
+	b->counter = reg_version_next(s);
 	b->origin = s->conf.node_id;
+	b->sock_node = s->conf.node_id;
+	b->sock_family = 0;             /* the local address: the cp knows its ports */
+	b->sock_port = 0;
+	memset(b->sock_addr, 0, sizeof(b->sock_addr));
+	b->tag_len = 0;
 	b->q = k->q;
 	b->reg_id = k->keyed ? k->reg_id : 0;
-	b->uhash = k->uhash;
+	b->ident = k->ident;
 	b->flags = (uint8_t)((b->flags & ~REG_B_INSTANCE) | (k->keyed ? REG_B_INSTANCE : 0));
 	if (src != NULL) {
 		b->family = src->family;
@@ -461,6 +465,8 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	reg_ext_free_chain(s, b->ext);
 	reg_str_write(s, b->data, REG_BINDING_INLINE, &b->ext, pc, 3);
 	reg_wheel_add(s, bi);
+	reg_tomb_forget(s, b->ident);
+	reg_b_digest_add(s, bi);
 }
 
 static inline size_t
@@ -610,6 +616,7 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 		struct reg_cand *k = &rq->c[i];
 
 		if (k->act == REG_ACT_UPDATE) {
+			reg_b_digest_remove(s, k->match);
 			reg_wheel_del(s, k->match);
 			reg_ext_free_chain(s, s->b[k->match].ext);
 			s->b[k->match].ext = REG_NONE;
@@ -652,7 +659,7 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 }
 
 /* Bindings of the AoR whose time has come, before the wheel gets to them. */
-static uint32_t
+uint32_t
 reg_reap(struct reg_shard *s, uint32_t ai, uint64_t now_ms)
 {
 	uint32_t bi, next, n = s->aors[ai].n;
@@ -791,6 +798,7 @@ reg_conf_check(const struct reg_conf *c)
 	return c->max_aors >= 16 && c->max_aors <= (1u << 26) &&
 	       c->max_bindings >= 16 && c->max_bindings <= (1u << 28) &&
 	       c->max_ext <= (1u << 28) && c->max_events <= (1u << 24) &&
+	       c->tombstone_s <= REG_MAX_TOMBSTONE_S && c->max_tombstones <= (1u << 26) &&
 	       c->max_contacts >= 1 && c->min_expires >= 1 &&
 	       c->min_expires <= c->default_expires && c->default_expires <= c->max_expires &&
 	       c->max_expires <= INT32_MAX &&
@@ -816,6 +824,7 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 
 	REG_STAT_INC(s, registers);
 	reg_wheel_start(s, now_ms);
+	s->wall_ms = wall_s * 1000;
 	status = reg_req_read(s, m, key, &rq);
 	if (status == 0) {
 		ai = reg_aor_find(s, rq.key, &collision);
@@ -892,7 +901,7 @@ int
 reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uint64_t now_ms,
 		 reg_binding_fn *fn, void *arg)
 {
-	char data[REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX];
+	char data[REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX + REG_TAG_MAX];
 	struct reg_contact c;
 	struct reg_key k;
 	uint32_t ai, bi, n = 0;
@@ -910,7 +919,7 @@ reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uint64_
 		if (b->expires_ms <= now_ms)
 			continue;
 		reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, 0,
-			     (size_t)b->uri_len + b->inst_len + b->path_len, data);
+			     (size_t)b->uri_len + b->inst_len + b->path_len + b->tag_len, data);
 		memset(&c, 0, sizeof(c));
 		c.uri = data;
 		c.uri_len = b->uri_len;
@@ -922,8 +931,11 @@ reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uint64_
 		c.reg_id = b->reg_id;
 		c.expires_in = (uint32_t)((b->expires_ms - now_ms + 999) / 1000);
 		c.cseq = b->cseq;
-		c.version = b->version;
+		c.version = b->counter;
 		c.origin = b->origin;
+		c.sock_node = b->sock_node;
+		c.tag = b->tag_len ? data + b->uri_len + b->inst_len + b->path_len : NULL;
+		c.tag_len = b->tag_len;
 		c.callid = b->callid;
 		c.src.family = b->family;
 		c.src.local_port = b->local_port;
@@ -970,7 +982,7 @@ reg_event_type_name(enum reg_event_type t)
 size_t
 reg_shard_bytes_per_binding(const struct reg_shard *s)
 {
-	double b = (double)s->b_bytes / s->conf.max_bindings +
+	double b = (double)(s->b_bytes + s->repl_bytes) / s->conf.max_bindings +
 		   (double)(s->aor_bytes + s->hash_bytes) / s->conf.max_aors;
 
 	return (size_t)(b + 0.5);
@@ -985,8 +997,9 @@ reg_shard_mem(const struct reg_shard *s, struct reg_mem *mem)
 	mem->ext = s->x_bytes;
 	mem->wheel = s->wheel_bytes;
 	mem->events = s->ev_bytes;
+	mem->repl = s->repl_bytes;
 	mem->total = s->hash_bytes + s->aor_bytes + s->b_bytes + s->x_bytes + s->wheel_bytes +
-		     s->ev_bytes + sizeof(*s);
+		     s->ev_bytes + s->repl_bytes + sizeof(*s);
 }
 
 /* ---- main lcore: public create / free ---- */
@@ -1018,6 +1031,7 @@ reg_shard_free(struct reg_shard *s)
 		return;
 	rte_hash_free(s->hash);
 	rte_mempool_free(s->ev_pool);
+	reg_repl_free(s);
 	rte_free(s->wheel.slots);
 	rte_free(s->ext);
 	rte_free(s->b);
@@ -1052,6 +1066,11 @@ reg_shard_create(const struct reg_conf *c, unsigned shard, int socket)
 		s->conf.max_events = REG_DEFAULT_EVENTS;
 	if (s->conf.foreign_status == 0)
 		s->conf.foreign_status = 403;
+	if (s->conf.tombstone_s == 0)
+		s->conf.tombstone_s = REG_DEFAULT_TOMBSTONE_S;
+	if (s->conf.max_tombstones == 0)
+		s->conf.max_tombstones = s->conf.max_bindings / 8 > 64 ?
+					 s->conf.max_bindings / 8 : 64;
 
 	snprintf(name, sizeof(name), "reg_h%u_%u", shard, id);
 	hp.name = name;
@@ -1105,6 +1124,8 @@ reg_shard_create(const struct reg_conf *c, unsigned shard, int socket)
 	s->x_free = 0;
 	s->x_nfree = s->conf.max_ext;
 	memset(s->wheel.slots, 0xff, REG_WHEEL_SLOTS * sizeof(uint32_t));
+	if (reg_repl_create(s, socket) != 0)
+		goto fail;
 
 	if (s->conf.events != NULL) {
 		snprintf(name, sizeof(name), "reg_ev%u_%u", shard, id);

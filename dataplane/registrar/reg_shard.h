@@ -25,8 +25,9 @@
  *     are stored inline up to REG_BINDING_INLINE bytes, then in 64-byte overflow
  *     blocks. Free records are linked through their `next` index.
  * A typical binding (one contact per AoR, URI + instance <= 80 bytes, no Path)
- * costs one binding (160 B) + one AoR record (48 B) + one hash entry (measured at
- * create, ~41 B): reg_shard_bytes_per_binding().
+ * costs one binding (192 B) + one AoR record (56 B) + one hash entry (measured at
+ * create, ~41 B) + its share of the tombstone pool and bucket index (~24 B):
+ * reg_shard_bytes_per_binding().
  *
  * REGISTER (RFC 3261 §10.3, RFC 3327, RFC 5626). Validation first, then every
  * contact is matched to a binding, by (+sip.instance, reg-id) when both are
@@ -48,12 +49,40 @@
  *
  * Events. Every insert, update, delete, expiry and eviction allocates a
  * struct reg_event from the shard's event mempool and enqueues it on
- * conf.events with a version (per-binding change counter + origin node id) and
- * a per-shard sequence number; with no ring, a full ring or an empty pool it is
- * counted in events_dropped.
+ * conf.events with the binding's version, its contact key and a per-shard
+ * sequence number; with no ring, a full ring or an empty pool it is counted in
+ * events_dropped. reg_event_to_rec() turns an event into the record the cluster
+ * carries; events of reg_shard_apply() are marked remote (only the origin of a
+ * change sends it: full mesh).
  *
- * Threads. One writer per shard: its worker lcore calls register, tick and the
- * read functions (a telemetry thread must ask the worker); nothing is locked. Create and free run on the main lcore
+ * Replication (reg_repl.c; not yet wired to the cluster bus). A binding's
+ * version is (counter, origin node): the counter comes from the shard's hybrid
+ * clock (proto/msg_version.h: max(last, wall_ms << 16) + 1 for a change made
+ * here: insert, refresh, delete, eviction; a record applied from elsewhere
+ * raises `last` to its counter). Its identity is (AoR, contact key), the key
+ * being "reg-id=N;INSTANCE" for an RFC 5626 binding, else the normalised URI;
+ * the binding keeps reg_digest_ident() of it. reg_shard_apply() applies a
+ * record iff its version is above what the shard holds for that identity,
+ * binding or tombstone (msg_version_cmp(): counter, then origin, and a
+ * tombstone wins an exact tie); else it is counted stale and ignored. A live
+ * record creates or replaces the binding, expiring its remaining lifetime
+ * after now_ms (never a clock time from elsewhere); max_contacts is not
+ * enforced (the origin did; its evictions arrive as tombstones). A tombstone
+ * record removes the binding. Removals by delete (expires 0, `*`), eviction or
+ * an applied tombstone leave a tombstone (identity, version, AoR and key text)
+ * for conf.tombstone_s, so that an older record arriving late cannot bring the
+ * binding back; after that, it can (the documented limit: tombstone_s must
+ * exceed the longest replication delay, a partition included). Expiry is not
+ * replicated and leaves no tombstone. Tombstones are a fixed pool
+ * (conf.max_tombstones records, REG_TOMB_TEXT_BLOCKS text blocks each) in an
+ * age list: they expire from its head in reg_shard_tick() (bounded), and when
+ * the pool is full the oldest is dropped (tombstones_dropped). A shard keeps a
+ * struct reg_digest of its bindings and tombstones, updated by XOR on every
+ * change, and lists per digest bucket its AoRs and its tombstones (doubly
+ * linked), so that reg_shard_bucket_walk() visits one bucket's entries only.
+ *
+ * Threads. One writer per shard: its worker lcore calls register, tick, apply,
+ * the bucket walk and the read functions (a telemetry thread must ask the worker); nothing is locked. Create and free run on the main lcore
  * before and after the workers. The fast path (register, tick) does not
  * allocate, log, lock or make system calls, and every loop is bounded by the
  * message length, max_contacts or the tick budget.
@@ -118,8 +147,16 @@ int reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struc
 		       const struct reg_src *src, uint64_t now_ms, uint64_t wall_s, char *out,
 		       size_t cap, size_t *out_len);
 
-/* Expire the due bindings (bounded work; call it every loop turn). */
+/* Expire the due bindings and tombstones (bounded work; call it every loop turn). */
 void reg_shard_tick(struct reg_shard *s, uint64_t now_ms);
+
+/* Apply a record from the cluster (rules above). 0 applied, 1 stale (older or
+ * equal: ignored), -EINVAL (malformed record, or a contact key that is not the
+ * one this shard computes from its URI / instance), -EEXIST (another AoR has
+ * the same digest), -ENOBUFS (binding pool or overflow blocks exhausted),
+ * -ENOSPC (AoR table full); the errors count in apply_failed. The record's
+ * AoR must belong to this shard (reg_key_shard()). */
+int reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms);
 
 /* ---- owning worker: read side ---- */
 
@@ -130,6 +167,19 @@ int reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uin
 		     reg_binding_fn *fn, void *arg);
 
 void reg_shard_counts(const struct reg_shard *s, uint64_t *aors, uint64_t *bindings);
+uint32_t reg_shard_tombstones(const struct reg_shard *s);
+
+/* The shard's per-bucket digest of its bindings and tombstones (the cp merges
+ * the shards' with reg_digest_merge()). */
+const struct reg_digest *reg_shard_digest(const struct reg_shard *s);
+
+/* Call fn for every binding (expired ones the wheel has not removed yet
+ * included: they are in the digest) and every tombstone of digest bucket
+ * BUCKET. Cost: that bucket's AoRs, bindings and tombstones only (per shard
+ * about entries / REG_DIGEST_BUCKETS), a URI normalisation per binding. Returns
+ * the number reported, -EINVAL for a bucket out of range. */
+int reg_shard_bucket_walk(const struct reg_shard *s, uint16_t bucket, reg_keyver_fn *fn,
+			  void *arg);
 const struct reg_stats *reg_shard_stats(const struct reg_shard *s);
 const char *reg_stat_name(enum reg_stat i);     /* "reply_200" */
 const char *reg_stat_help(enum reg_stat i);
@@ -140,7 +190,7 @@ size_t reg_shard_bytes_per_binding(const struct reg_shard *s);
 
 /* What create allocated, in bytes (heap measurements). */
 struct reg_mem {
-	size_t hash, aors, bindings, ext, wheel, events, total;
+	size_t hash, aors, bindings, ext, wheel, events, repl, total;
 };
 void reg_shard_mem(const struct reg_shard *s, struct reg_mem *mem);
 
@@ -171,6 +221,22 @@ reg_event_path(const struct reg_event *ev)
 {
 	return ev->data + ev->aor_len + ev->uri_len + ev->instance_len;
 }
+
+static inline const char *
+reg_event_key(const struct reg_event *ev)
+{
+	return reg_event_path(ev) + ev->path_len;
+}
+
+static inline const char *
+reg_event_tag(const struct reg_event *ev)
+{
+	return reg_event_key(ev) + ev->key_len;
+}
+
+/* The record of a change event, for the wire (the cp sends it unless
+ * ev->remote). 0, or -EINVAL for an event that is not replicated (expire). */
+int reg_event_to_rec(const struct reg_event *ev, struct reg_rec *r);
 
 /* Give a consumed event back to its shard's pool (any process, any thread). */
 static inline void

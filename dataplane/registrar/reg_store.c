@@ -78,6 +78,18 @@ reg_b_expire(struct reg_shard *s, uint32_t bi, uint64_t now_ms)
 	reg_b_remove(s, bi, REG_EV_EXPIRE, now_ms, 1);
 }
 
+/* Enqueue a filled event for the control plane (or count it dropped). */
+static void
+reg_event_put(struct reg_shard *s, struct reg_event *ev)
+{
+	if (rte_ring_enqueue(s->conf.events, ev) != 0) {
+		rte_mempool_put(s->ev_pool, ev);
+		REG_STAT_INC(s, events_dropped);
+		return;
+	}
+	REG_STAT_INC(s, events_sent);
+}
+
 /* ---- owning worker lcore: internal API (reg_store.h), byte strings ---- */
 
 uint32_t
@@ -232,6 +244,7 @@ reg_aor_add(struct reg_shard *s, const struct reg_key *k)
 	pc.p = k->aor;
 	a->len = (uint16_t)pc.n;
 	reg_str_write(s, a->text, REG_AOR_INLINE, &a->ext, &pc, 1);
+	reg_bucket_link(s, (uint32_t)pos, k->aor, k->len);
 	s->n_aors++;
 	return (uint32_t)pos;
 }
@@ -265,6 +278,7 @@ reg_aor_del(struct reg_shard *s, uint32_t ai)
 		memcpy(&digest, key, sizeof(digest));
 		rte_hash_del_key_with_hash(s->hash, &digest, (hash_sig_t)(digest >> 32));
 	}
+	reg_bucket_unlink(s, ai);
 	reg_ext_free_chain(s, a->ext);
 	a->ext = REG_NONE;
 	a->head = REG_NONE;
@@ -286,21 +300,38 @@ reg_b_alloc(struct reg_shard *s)
 	s->n_bindings++;
 	b->next = REG_NONE;
 	b->ext = REG_NONE;
-	b->version = 0;
+	b->counter = 0;
 	b->flags = 0;
 	return bi;
 }
 
 void
-reg_b_remove(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t now_ms,
-	     int drop_empty_aor)
+reg_b_remove_v(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t now_ms,
+	       int drop_empty_aor, const struct msg_version *v)
 {
 	struct reg_binding *b = &s->b[bi];
 	uint32_t ai = b->aor, *link, n = 0;
 	struct reg_aor *a = &s->aors[ai];
 
-	b->version++;
-	reg_event_emit(s, t, bi, now_ms);
+	reg_b_digest_remove(s, bi);
+	if (t == REG_EV_DELETE || t == REG_EV_EVICT) {
+		/* the removal is a change of its own: a new version, kept as a tombstone */
+		struct msg_version tv;
+		char aor[REG_AOR_MAX], key[REG_KEY_MAX];
+		size_t aor_len = reg_aor_text(s, ai, aor), key_len = reg_b_key(s, bi, key);
+
+		if (v != NULL) {
+			tv = *v;
+		} else {
+			tv.counter = reg_version_next(s);
+			tv.origin = s->conf.node_id;
+		}
+		b->counter = tv.counter;
+		b->origin = tv.origin;
+		reg_tomb_put(s, b->ident, &tv, a->bucket, aor, aor_len, key, key_len, now_ms);
+	}
+	if (v == NULL)
+		reg_event_emit(s, t, bi, now_ms);
 	reg_wheel_del(s, bi);
 	for (link = &a->head; *link != REG_NONE && n <= a->n; link = &s->b[*link].next, n++) {
 		if (*link == bi) {
@@ -315,9 +346,17 @@ reg_b_remove(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t n
 }
 
 void
+reg_b_remove(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t now_ms,
+	     int drop_empty_aor)
+{
+	reg_b_remove_v(s, bi, t, now_ms, drop_empty_aor, NULL);
+}
+
+void
 reg_shard_tick(struct reg_shard *s, uint64_t now_ms)
 {
 	reg_wheel_advance(s, now_ms, reg_b_expire);
+	reg_tomb_tick(s, now_ms);
 }
 
 /* ---- owning worker lcore: internal API, events ---- */
@@ -339,9 +378,15 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 	ev->family = b->family;
 	ev->local_port = b->local_port;
 	ev->instance_len = b->inst_len;
+	ev->remote = 0;
+	ev->tombstone = t == REG_EV_DELETE || t == REG_EV_EVICT;
+	ev->sock_family = b->sock_family;
+	ev->tag_len = b->tag_len;
 	ev->origin = b->origin;
 	ev->shard = (uint16_t)s->id;
-	ev->version = b->version;
+	ev->sock_node = b->sock_node;
+	ev->sock_port = b->sock_port;
+	ev->version = b->counter;
 	ev->expires = (t == REG_EV_INSERT || t == REG_EV_UPDATE) && b->expires_ms > now_ms ?
 		      (uint32_t)((b->expires_ms - now_ms + 999) / 1000) : 0;
 	ev->cseq = b->cseq;
@@ -351,16 +396,70 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 	ev->q = b->q;
 	ev->port = b->port;
 	memcpy(ev->addr, b->addr, sizeof(ev->addr));
+	memcpy(ev->sock_addr, b->sock_addr, sizeof(ev->sock_addr));
 	ev->aor_len = (uint16_t)reg_aor_text(s, b->aor, ev->data);
 	ev->uri_len = b->uri_len;
 	ev->path_len = b->path_len;
 	data_len = (size_t)b->uri_len + b->inst_len + b->path_len;
 	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, 0, data_len,
 		     ev->data + ev->aor_len);
-	if (rte_ring_enqueue(s->conf.events, ev) != 0) {
-		rte_mempool_put(s->ev_pool, ev);
+	/* then the contact key, then the tag (stored after the Path) */
+	ev->key_len = (uint16_t)reg_b_key(s, bi, ev->data + ev->aor_len + data_len);
+	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, data_len, b->tag_len,
+		     ev->data + ev->aor_len + data_len + ev->key_len);
+	reg_event_put(s, ev);
+}
+
+void
+reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_rec *r,
+		   const char *aor, size_t aor_len)
+{
+	struct reg_event *ev;
+	void *obj;
+	char *p;
+
+	if (s->conf.events == NULL || rte_mempool_get(s->ev_pool, &obj) != 0) {
 		REG_STAT_INC(s, events_dropped);
 		return;
 	}
-	REG_STAT_INC(s, events_sent);
+	ev = obj;
+	ev->type = (uint8_t)t;
+	ev->remote = 1;
+	ev->tombstone = r->tombstone;
+	ev->shard = (uint16_t)s->id;
+	ev->seq = ++s->ev_seq;
+	ev->version = r->version.counter;
+	ev->origin = r->version.origin;
+	ev->callid = r->callid;
+	ev->cseq = r->cseq;
+	ev->reg_id = r->reg_id;
+	ev->q = r->q;
+	ev->family = r->family;
+	ev->port = r->port;
+	memcpy(ev->addr, r->addr, sizeof(ev->addr));
+	ev->local_port = r->local_port;
+	ev->sock_node = r->sock_node;
+	ev->sock_family = r->sock_family;
+	ev->sock_port = r->sock_port;
+	memcpy(ev->sock_addr, r->sock_addr, sizeof(ev->sock_addr));
+	ev->expires = r->tombstone ? 0 : r->expires_s;
+	ev->aor_len = (uint16_t)aor_len;
+	ev->uri_len = r->uri_len;
+	ev->instance_len = (uint8_t)r->instance_len;
+	ev->path_len = r->path_len;
+	ev->key_len = r->key_len;
+	ev->tag_len = (uint8_t)r->tag_len;
+	p = ev->data;
+	memcpy(p, aor, aor_len);
+	p += aor_len;
+	memcpy(p, r->uri, r->uri_len);
+	p += r->uri_len;
+	memcpy(p, r->instance, r->instance_len);
+	p += r->instance_len;
+	memcpy(p, r->path, r->path_len);
+	p += r->path_len;
+	memcpy(p, r->key, r->key_len);
+	p += r->key_len;
+	memcpy(p, r->tag, r->tag_len);
+	reg_event_put(s, ev);
 }

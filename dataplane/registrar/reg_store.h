@@ -2,7 +2,8 @@
 /*
  * Registrar internals shared by dataplane/reg_*.c (not for other modules): the
  * normalisation of keys and URIs (reg_key.c; digests are sip_hash64()), the
- * record pools and byte strings, the AoR table and the events (reg_store.c).
+ * record pools and byte strings, the AoR table and the events (reg_store.c),
+ * versions, tombstones, digests and the bucket index (reg_repl.c).
  * The timer wheel has its own header (reg_wheel.h), which this layer calls and
  * which calls nothing back. Everything here runs on the shard's owning lcore,
  * except where create/free say otherwise; see dataplane/reg_shard.h.
@@ -72,11 +73,58 @@ void reg_aor_del(struct reg_shard *s, uint32_t a);
 size_t reg_aor_text(const struct reg_shard *s, uint32_t a, char *out);
 
 uint32_t reg_b_alloc(struct reg_shard *s);         /* b_nfree > 0 checked */
-/* Remove binding bi for reason t (DELETE, EXPIRE, EVICT): event, wheel, AoR list,
+/* Remove binding bi for reason t (DELETE, EXPIRE, EVICT): digest, tombstone
+ * (DELETE and EVICT, at a new version of this node), event, wheel, AoR list,
  * records; with drop_empty_aor the AoR goes with its last binding. */
 void reg_b_remove(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t now_ms,
 		  int drop_empty_aor);
+/* The same at version v from elsewhere (reg_shard_apply: the tombstone gets v,
+ * no event: the caller emits it from the record). */
+void reg_b_remove_v(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uint64_t now_ms,
+		    int drop_empty_aor, const struct msg_version *v);
+/* Expired bindings of AoR ai removed before the wheel gets to them; the AoR, or
+ * REG_NONE when none is left (reg_shard.c). */
+uint32_t reg_reap(struct reg_shard *s, uint32_t ai, uint64_t now_ms);
 
 void reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t now_ms);
+/* An event of an applied record (remote = 1); aor: the normalised AoR. */
+void reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_rec *r,
+			const char *aor, size_t aor_len);
+
+/* ---- reg_repl.c ---- */
+
+/* Pools of create / free: bucket heads, tombstones, their text (bytes into
+ * s->repl_bytes). 0 or -ENOMEM. */
+int reg_repl_create(struct reg_shard *s, int socket);
+void reg_repl_free(struct reg_shard *s);
+
+/* Version counter of a change made here now (s->wall_ms). */
+uint64_t reg_version_next(struct reg_shard *s);
+
+/* Contact key text of binding bi into out[REG_KEY_MAX]: "reg-id=N;INSTANCE"
+ * (RFC 5626 binding) or the normalised URI. Its length. */
+size_t reg_b_key(const struct reg_shard *s, uint32_t bi, char *out);
+/* The same from parts: keyed (instance, reg_id) or canon. */
+size_t reg_key_text_keyed(const char *inst, size_t inst_len, uint32_t reg_id, char *out);
+
+/* Fold binding bi (its identity and current version) in / out of the digest. */
+void reg_b_digest_add(struct reg_shard *s, uint32_t bi);
+void reg_b_digest_remove(struct reg_shard *s, uint32_t bi);
+
+/* Link AoR ai into / out of its digest bucket's list (reg_aor_add / _del). */
+void reg_bucket_link(struct reg_shard *s, uint32_t ai, const char *aor, size_t len);
+void reg_bucket_unlink(struct reg_shard *s, uint32_t ai);
+
+/* Tombstone of identity ident: REG_NONE when none. */
+uint32_t reg_tomb_find(const struct reg_shard *s, uint64_t ident);
+/* Create (or replace) the tombstone of ident at version v, for tombstone_s from
+ * now_ms; drops the oldest tombstones when the pool is full. */
+void reg_tomb_put(struct reg_shard *s, uint64_t ident, const struct msg_version *v,
+		  uint16_t bucket, const char *aor, size_t aor_len, const char *key,
+		  size_t key_len, uint64_t now_ms);
+/* A live binding of ident exists again: its tombstone (if any) goes. */
+void reg_tomb_forget(struct reg_shard *s, uint64_t ident);
+/* Expire the tombstones whose time has come (bounded). */
+void reg_tomb_tick(struct reg_shard *s, uint64_t now_ms);
 
 #endif /* SIPSHARD_DATAPLANE_REGISTRAR_REG_STORE_H */

@@ -10,13 +10,15 @@
  * Internal to dataplane/reg_*.c: the fixed-size records and the shard. Records
  * live in arrays allocated once and are linked by 32-bit indices (REG_NONE ends
  * a list), so a binding costs no pointer and no allocator header:
- *   - `struct reg_binding` (160 B): one Contact of one AoR; its URI, the
+ *   - `struct reg_binding` (192 B): one Contact of one AoR; its URI, the
  *     +sip.instance and the Path are one byte string kept inline up to
  *     REG_BINDING_INLINE bytes, the rest in a chain of overflow blocks;
- *   - `struct reg_aor` (48 B): indexed by the rte_hash position of its digest;
+ *   - `struct reg_aor` (56 B): indexed by the rte_hash position of its digest;
  *     the text "user@host", stored as the user part alone when the host is one of
  *     conf.domains (the usual case), overflow blocks beyond REG_AOR_INLINE;
- *   - `struct reg_ext` (64 B): an overflow block.
+ *   - `struct reg_ext` (64 B): an overflow block;
+ *   - `struct reg_tomb` (64 B): a tombstone (identity, version, expiry, links),
+ *     its text (AoR, contact key) in a chain of reg_ext blocks of its own pool.
  */
 #ifndef SIPSHARD_DATAPLANE_REGISTRAR_REG_TYPES_H
 #define SIPSHARD_DATAPLANE_REGISTRAR_REG_TYPES_H
@@ -24,7 +26,9 @@
 #include <stdint.h>
 
 #include "config/cfg_types.h"
+#include "dataplane/registrar/reg_digest_types.h"
 #include "dataplane/sip/sip_types.h"
+#include "proto/msg_types.h"
 
 struct rte_ring;
 struct rte_hash;
@@ -36,6 +40,8 @@ struct rte_mempool;
 #define REG_URI_MAX         512     /* a Contact URI */
 #define REG_PATH_MAX        512     /* the Path values of a REGISTER, ", "-joined */
 #define REG_INST_MAX        255     /* +sip.instance value, quotes removed */
+#define REG_KEY_MAX         (REG_URI_MAX + 16)  /* contact key text (normalised URI) */
+#define REG_TAG_MAX         31      /* sharing tag name of a binding */
 #define REG_REQ_CONTACTS    64      /* Contact values in one REGISTER */
 #define REG_NONE            UINT32_MAX
 #define REG_DOM_NONE        0xff
@@ -45,10 +51,14 @@ struct rte_mempool;
 #define REG_TICK_VISITS     512u    /* bindings looked at per reg_shard_tick() */
 #define REG_TICK_SLOTS      8192u   /* slots stepped over per reg_shard_tick() */
 #define REG_RETRY_AFTER_S   30u     /* Retry-After of a 503 */
+#define REG_TICK_TOMBS      256u    /* tombstones expired per reg_shard_tick() */
+#define REG_TOMB_TEXT_BLOCKS 2u     /* text blocks per tombstone slot */
 
 #define REG_DEFAULT_MAX_AORS      65536u
 #define REG_DEFAULT_MAX_BINDINGS  131072u
 #define REG_DEFAULT_EVENTS        1024u
+#define REG_DEFAULT_TOMBSTONE_S   600u
+#define REG_MAX_TOMBSTONE_S       86400u
 
 /* ---- configuration ---- */
 
@@ -69,6 +79,8 @@ struct reg_conf {
 	uint32_t max_bindings;          /* binding pool size per shard (>= 16) */
 	uint32_t max_ext;               /* overflow blocks; 0: max_bindings / 4 */
 	uint32_t max_events;            /* event pool size; 0: REG_DEFAULT_EVENTS */
+	uint32_t tombstone_s;           /* tombstone lifetime; 0: REG_DEFAULT_TOMBSTONE_S */
+	uint32_t max_tombstones;        /* tombstone pool; 0: max_bindings / 8 (>= 64) */
 	uint64_t hash_seed;             /* AoR digest key: same for all shards of a process */
 	int n_domains;                  /* 0: every domain is served */
 	const char (*domains)[CFG_STR]; /* lower-case */
@@ -107,13 +119,60 @@ struct reg_contact {
 	uint32_t reg_id;                /* 0: none */
 	uint32_t expires_in;            /* seconds left, >= 1 */
 	uint32_t cseq;
-	uint32_t version;
-	uint16_t origin;
+	uint64_t version;               /* hybrid-clock counter of the last change */
+	uint16_t origin;                /* node that made it */
+	uint16_t sock_node;             /* node that received the REGISTER */
 	uint64_t callid;                /* hash of the Call-ID */
 	struct reg_src src;
+	const char *tag;                /* sharing tag, NULL when none */
+	uint16_t tag_len;
 };
 
 typedef int reg_binding_fn(const struct reg_contact *c, void *arg);  /* != 0 stops */
+
+/* One entry of a digest bucket (reg_shard_bucket_walk(); text valid during the
+ * call): a binding or a tombstone, with its version. */
+struct reg_keyver {
+	const char *aor;
+	const char *key;
+	uint16_t aor_len, key_len;
+	uint8_t tombstone;
+	struct msg_version version;
+};
+
+typedef int reg_keyver_fn(const struct reg_keyver *kv, void *arg);  /* != 0 stops */
+
+/* ---- replicated records (cp -> shard) ---- */
+
+/* A binding, or its tombstone, as the shard takes it from the cluster
+ * (reg_shard_apply()) and gives it (reg_event_to_rec()). Identity: (aor, key),
+ * key being the contact key as the shard matches contacts: "reg-id=N;INSTANCE"
+ * for an RFC 5626 binding, else the normalised URI (reg_uri_canon()). Strings
+ * are counted, not NUL-terminated. A tombstone needs aor, key and version only. */
+struct reg_rec {
+	struct msg_version version;
+	uint8_t tombstone;
+	uint8_t family;                 /* received from: 4 or 6 */
+	uint8_t local_port;             /* port index (on sock_node) it arrived on */
+	uint8_t sock_family;            /* local address it arrived on: 0 unknown, 4, 6 */
+	uint16_t port;                  /* received from: UDP port, host order */
+	uint16_t sock_port;             /* local UDP port, host order */
+	uint16_t sock_node;             /* node that received the REGISTER */
+	uint16_t q;                     /* 0..1000 */
+	uint32_t cseq;
+	uint32_t expires_s;             /* remaining lifetime (>= 1), never a clock time */
+	uint32_t reg_id;                /* 0: none */
+	uint64_t callid;                /* sip_hash64(0, Call-ID): the same on every node */
+	uint8_t addr[16];               /* received from, network order */
+	uint8_t sock_addr[16];
+	uint16_t aor_len, key_len, uri_len, instance_len, path_len, tag_len;
+	char aor[REG_AOR_MAX];
+	char key[REG_KEY_MAX];
+	char uri[REG_URI_MAX];
+	char instance[REG_INST_MAX];
+	char path[REG_PATH_MAX];
+	char tag[REG_TAG_MAX];
+};
 
 /* ---- change events (shard -> control plane) ---- */
 
@@ -133,15 +192,22 @@ enum reg_event_type {
 
 /* One change of one binding. Allocated from the shard's event mempool, enqueued
  * on conf.events; the consumer returns it with reg_event_free(). data holds the
- * AoR, the URI, the instance and the Path back to back (lengths below). */
+ * AoR, the URI, the instance, the Path, the contact key and the tag back to back
+ * (lengths below). Everything a struct reg_rec needs: reg_event_to_rec(). */
 struct reg_event {
 	uint8_t type;                   /* enum reg_event_type */
 	uint8_t family;
 	uint8_t local_port;
 	uint8_t instance_len;
-	uint16_t origin;                /* node id of the change */
+	uint8_t remote;                 /* made by reg_shard_apply(): not to be sent again */
+	uint8_t tombstone;              /* the removal left a tombstone (delete, evict) */
+	uint8_t sock_family;
+	uint8_t tag_len;
+	uint16_t origin;                /* node id of the change (version) */
 	uint16_t shard;
-	uint32_t version;               /* per-binding change counter (with origin) */
+	uint16_t sock_node;             /* node that received the REGISTER */
+	uint16_t sock_port;
+	uint64_t version;               /* hybrid-clock counter (with origin) */
 	uint32_t expires;               /* seconds left; 0 for removals */
 	uint32_t cseq;
 	uint32_t reg_id;
@@ -149,9 +215,11 @@ struct reg_event {
 	uint64_t seq;                   /* per-shard event number, from 1 */
 	uint16_t q;
 	uint16_t port;                  /* source port, host order */
-	uint16_t aor_len, uri_len, path_len;
+	uint16_t aor_len, uri_len, path_len, key_len;
 	uint8_t addr[16];
-	char data[REG_AOR_MAX + REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX];
+	uint8_t sock_addr[16];
+	char data[REG_AOR_MAX + REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX + REG_KEY_MAX +
+		  REG_TAG_MAX];
 };
 
 /* ---- counters ---- */
@@ -184,7 +252,13 @@ struct reg_event {
 	X(events_sent,    "change events enqueued to the control plane") \
 	X(events_dropped, "change events lost: no ring, ring full or event pool empty") \
 	X(reply_overflow, "replies that did not fit the output buffer") \
-	X(wheel_visits,   "bindings looked at by the timer wheel")
+	X(wheel_visits,   "bindings looked at by the timer wheel") \
+	X(applied,        "replicated records applied (binding created, replaced or removed)") \
+	X(stale,          "replicated records ignored: not newer than the binding or tombstone held") \
+	X(apply_failed,   "replicated records refused: invalid, digest collision, pools or AoR table full") \
+	X(tombstones,     "tombstones held (a gauge)") \
+	X(tombstones_expired, "tombstones removed after tombstone_s") \
+	X(tombstones_dropped, "tombstones dropped before tombstone_s to make room (pool full)")
 
 enum reg_stat {
 #define REG_STAT_ENUM(n, h) REG_STAT_##n,
@@ -203,12 +277,13 @@ struct reg_stats {
 /* ---- internal records (dataplane/reg_*.c only) ---- */
 
 #define REG_B_INSTANCE      0x01    /* keyed by (+sip.instance, reg-id), RFC 5626 */
-#define REG_BINDING_SIZE    160
+#define REG_BINDING_SIZE    192
 #define REG_BINDING_INLINE  80
-#define REG_AOR_SIZE        48
-#define REG_AOR_INLINE      35
+#define REG_AOR_SIZE        56
+#define REG_AOR_INLINE      33
 #define REG_EXT_SIZE        64
 #define REG_EXT_DATA        60
+#define REG_TOMB_SIZE       64
 
 struct reg_binding {
 	uint32_t next;                  /* next binding of the AoR (oldest first) / free list */
@@ -216,31 +291,54 @@ struct reg_binding {
 	uint32_t wprev, wnext;          /* timer wheel slot list */
 	uint64_t expires_ms;            /* absolute, on the caller's monotonic clock */
 	uint64_t callid;                /* hash of the Call-ID last applied */
+	uint64_t counter;               /* version: hybrid-clock counter ... */
+	uint64_t ident;                 /* reg_digest_ident(AoR, contact key): match, digest */
 	uint32_t cseq;                  /* CSeq last applied */
-	uint32_t version;               /* change counter */
 	uint32_t ext;                   /* overflow chain of data, REG_NONE */
 	uint32_t reg_id;
-	uint16_t uhash;                 /* hash of the normalised URI (match filter) */
 	uint16_t port;                  /* source port */
 	uint16_t q;
-	uint16_t origin;
+	uint16_t origin;                /* ... and origin node */
 	uint16_t uri_len;
 	uint16_t path_len;
+	uint16_t sock_node;             /* node that received the REGISTER */
+	uint16_t sock_port;             /* local address it arrived on (0: unknown) */
 	uint8_t inst_len;
+	uint8_t tag_len;
 	uint8_t family;
-	uint8_t local_port;
+	uint8_t local_port;             /* port index (on sock_node) */
+	uint8_t sock_family;
 	uint8_t flags;                  /* REG_B_* */
 	uint8_t addr[16];
-	char data[REG_BINDING_INLINE];  /* uri, instance, path: first bytes */
+	uint8_t sock_addr[16];
+	char data[REG_BINDING_INLINE];  /* uri, instance, path, tag: first bytes */
 };
 
 struct reg_aor {
 	uint32_t head;                  /* oldest binding */
 	uint32_t ext;                   /* overflow chain of text, REG_NONE */
+	uint32_t bprev, bnext;          /* AoRs of the same digest bucket */
 	uint16_t n;                     /* bindings */
 	uint16_t len;                   /* length of text */
+	uint16_t bucket;                /* reg_digest_bucket(AoR) */
 	uint8_t dom;                    /* text is the user part of user@domains[dom] */
 	char text[REG_AOR_INLINE];
+};
+
+/* A removed binding's version, kept tombstone_s so that an older record of it
+ * cannot bring it back. Text (AoR, then contact key) in s->tx blocks. */
+struct reg_tomb {
+	uint32_t fprev, fnext;          /* age list, oldest first / free list (fnext) */
+	uint32_t hnext;                 /* identity hash chain */
+	uint32_t bprev, bnext;          /* tombstones of the same digest bucket */
+	uint32_t ext;                   /* text chain in s->tx */
+	uint64_t ident;                 /* reg_digest_ident(AoR, contact key) */
+	uint64_t counter;
+	uint64_t expires_ms;
+	uint16_t origin;
+	uint16_t bucket;
+	uint16_t aor_len, key_len;
+	uint8_t pad[8];
 };
 
 struct reg_ext {
@@ -269,9 +367,21 @@ struct reg_shard {
 	struct reg_wheel wheel;
 	struct rte_mempool *ev_pool;
 	uint64_t ev_seq;
+	/* replication (reg_repl.c) */
+	struct msg_clock clock;         /* versions of the changes made here */
+	uint64_t wall_ms;               /* wall clock of the REGISTER being applied */
+	uint32_t *bucket_aor;           /* REG_DIGEST_BUCKETS heads: AoRs by bucket */
+	uint32_t *bucket_tomb;          /* ... tombstones by bucket */
+	struct reg_tomb *tomb;
+	uint32_t *tomb_hash;            /* identity -> tombstone chains */
+	uint32_t tomb_hmask;
+	uint32_t t_free, t_oldest, t_newest, n_tombs;
+	struct reg_ext *tx;             /* tombstone text blocks */
+	uint32_t tx_free, tx_nfree, max_tx;
+	struct reg_digest digest;
 	uint64_t date_s;                /* Date header cache: UNIX second ... */
 	char date[32];                  /* ... and its text */
-	size_t hash_bytes, aor_bytes, b_bytes, x_bytes, wheel_bytes, ev_bytes;
+	size_t hash_bytes, aor_bytes, b_bytes, x_bytes, wheel_bytes, ev_bytes, repl_bytes;
 	struct reg_stats st;
 };
 

@@ -179,16 +179,16 @@ test_version_order(void **state)
 	struct msg_rec a, b;
 
 	(void)state;
-	assert_true(cp_repl_version_cmp(&v6_1, false, &v5_2, false) > 0);     /* counter first */
-	assert_true(cp_repl_version_cmp(&v4_9, false, &v5_1, false) < 0);
-	assert_true(cp_repl_version_cmp(&v5_2, false, &v5_1, false) > 0);     /* then origin */
-	assert_true(cp_repl_version_cmp(&v5_1, false, &v5_2, false) < 0);
-	assert_int_equal(cp_repl_version_cmp(&v5_1, false, &v5_1, false), 0);
-	assert_int_equal(cp_repl_version_cmp(&v5_1, true, &v5_1, true), 0);
-	assert_true(cp_repl_version_cmp(&v5_1, true, &v5_1, false) > 0);      /* tombstone wins a tie */
-	assert_true(cp_repl_version_cmp(&v5_1, false, &v5_1, true) < 0);
-	assert_true(cp_repl_version_cmp(&v5_1, true, &v5_2, false) < 0);      /* ...only a tie */
-	assert_true(cp_repl_version_cmp(&v5_2, true, &v6_1, false) < 0);      /* an older delete loses */
+	assert_true(msg_version_cmp(&v6_1, false, &v5_2, false) > 0);     /* counter first */
+	assert_true(msg_version_cmp(&v4_9, false, &v5_1, false) < 0);
+	assert_true(msg_version_cmp(&v5_2, false, &v5_1, false) > 0);     /* then origin */
+	assert_true(msg_version_cmp(&v5_1, false, &v5_2, false) < 0);
+	assert_int_equal(msg_version_cmp(&v5_1, false, &v5_1, false), 0);
+	assert_int_equal(msg_version_cmp(&v5_1, true, &v5_1, true), 0);
+	assert_true(msg_version_cmp(&v5_1, true, &v5_1, false) > 0);      /* tombstone wins a tie */
+	assert_true(msg_version_cmp(&v5_1, false, &v5_1, true) < 0);
+	assert_true(msg_version_cmp(&v5_1, true, &v5_2, false) < 0);      /* ...only a tie */
+	assert_true(msg_version_cmp(&v5_2, true, &v6_1, false) < 0);      /* an older delete loses */
 	make_rec(&a, 7);
 	make_rec(&b, 7);
 	assert_int_equal(cp_repl_rec_cmp(&a, &b), 0);
@@ -202,22 +202,22 @@ test_version_order(void **state)
 static void
 test_clock(void **state)
 {
-	struct cp_repl_clock c = { 0 };
+	struct msg_clock c = { 0 };
 	uint64_t v1, v2, v3, v4;
 
 	(void)state;
-	v1 = cp_repl_clock_next(&c, 1000);
-	assert_int_equal(v1, (1000ull << CP_REPL_CLOCK_SHIFT) + 1);
-	v2 = cp_repl_clock_next(&c, 1000);                      /* same ms: logical +1 */
+	v1 = msg_clock_next(&c, 1000);
+	assert_int_equal(v1, (1000ull << MSG_CLOCK_SHIFT) + 1);
+	v2 = msg_clock_next(&c, 1000);                      /* same ms: logical +1 */
 	assert_int_equal(v2, v1 + 1);
-	v3 = cp_repl_clock_next(&c, 500);                       /* wall clock stepped back */
+	v3 = msg_clock_next(&c, 500);                       /* wall clock stepped back */
 	assert_int_equal(v3, v2 + 1);
-	cp_repl_clock_seen(&c, 9000ull << CP_REPL_CLOCK_SHIFT); /* a node ahead of us */
-	v4 = cp_repl_clock_next(&c, 1001);
-	assert_int_equal(v4, (9000ull << CP_REPL_CLOCK_SHIFT) + 1);
-	cp_repl_clock_seen(&c, 5);                              /* older: no effect */
-	assert_int_equal(cp_repl_clock_next(&c, 1001), v4 + 1);
-	assert_int_equal(cp_repl_clock_next(&c, 20000), (20000ull << CP_REPL_CLOCK_SHIFT) + 1);
+	msg_clock_seen(&c, 9000ull << MSG_CLOCK_SHIFT); /* a node ahead of us */
+	v4 = msg_clock_next(&c, 1001);
+	assert_int_equal(v4, (9000ull << MSG_CLOCK_SHIFT) + 1);
+	msg_clock_seen(&c, 5);                              /* older: no effect */
+	assert_int_equal(msg_clock_next(&c, 1001), v4 + 1);
+	assert_int_equal(msg_clock_next(&c, 20000), (20000ull << MSG_CLOCK_SHIFT) + 1);
 }
 
 /* ---- stream ---- */

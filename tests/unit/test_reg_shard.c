@@ -5,10 +5,12 @@
  * instance keys, RFC 3327 Path, max_contacts under both policies, pool
  * exhaustion without harm, expiry through the timer wheel (not a millisecond
  * early), change events with increasing versions, the read side, random and
- * damaged traffic with a full check of the store's invariants, and the RFC 4475
+ * damaged traffic with a full check of the store's invariants (the digest
+ * recomputed from the bucket walks included), and the RFC 4475
  * REGISTER torture messages. Every response is parsed back.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,12 +26,16 @@
 #include <rte_ring.h>
 
 #include "config/cfg.h"
+#include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/sip/sip_parse.h"
 
 #define WALL    1700000000ull          /* Tue, 14 Nov 2023 22:13:20 GMT */
 #define T0      1000000ull             /* fake monotonic clock start, ms */
 #define CORPUS  "tests/corpus/sip-torture/rfc4475/"
+/* Version counter of the Nth change made on a fresh shard (hybrid clock at the
+ * fake wall clock WALL: reg_shard_register() gets seconds). */
+#define VER(n)  (((WALL * 1000ull) << 16) + (n))
 
 static const char domains[3][CFG_STR] = { "example.com", "example.net", "example.org" };
 static struct rte_ring *ring;
@@ -263,13 +269,13 @@ next_event(void)
 }
 
 static void
-expect_event(enum reg_event_type t, const char *uri, uint32_t version)
+expect_event(enum reg_event_type t, const char *uri, uint64_t version)
 {
 	struct reg_event *ev = next_event();
 
 	if (ev->type != t || ev->uri_len != strlen(uri) ||
 	    memcmp(reg_event_uri(ev), uri, ev->uri_len) != 0 || ev->version != version)
-		fail_msg("event %s %.*s v%u, expected %s %s v%u",
+		fail_msg("event %s %.*s v%" PRIu64 ", expected %s %s v%" PRIu64,
 			 reg_event_type_name(ev->type), ev->uri_len, reg_event_uri(ev),
 			 ev->version, reg_event_type_name(t), uri, version);
 	reg_event_free(ev);
@@ -393,7 +399,7 @@ test_register_basic(void **state)
 	assert_memory_equal(s.c[0].src.addr, src4.addr, 4);
 	assert_int_equal(s.c[0].origin, 7);
 	assert_int_equal(s.c[0].cseq, 1);
-	assert_int_equal(s.c[0].version, 1);
+	assert_int_equal(s.c[0].version, VER(1));
 	assert_int_equal(lookup("sip:alice@EXAMPLE.com", T0 + 1000, &s), 1);
 	assert_int_equal(s.c[0].expires_in, 3599);
 	assert_int_equal(lookup("bob@example.com", T0, &s), 0);
@@ -405,7 +411,7 @@ test_register_basic(void **state)
 	assert_int_equal(STAT(inserts), 1);
 	assert_int_equal(STAT(reply_200), 2);
 	assert_int_equal(STAT(registers), 2);
-	expect_event(REG_EV_INSERT, "sip:alice@198.18.0.100:5060;transport=udp", 1);
+	expect_event(REG_EV_INSERT, "sip:alice@198.18.0.100:5060;transport=udp", VER(1));
 	expect_no_event();
 }
 
@@ -485,9 +491,9 @@ test_star(void **state)
 	assert_int_equal(n_contacts(), 0);
 	assert_int_equal(n_bindings(), 0);
 	assert_int_equal(n_aors(), 0);
-	expect_event(REG_EV_DELETE, "sip:a@h1", 2);
-	expect_event(REG_EV_DELETE, "sip:a@h2", 2);
-	expect_event(REG_EV_DELETE, "sip:a@h3", 2);
+	expect_event(REG_EV_DELETE, "sip:a@h1", VER(4));     /* a removal is a change */
+	expect_event(REG_EV_DELETE, "sip:a@h2", VER(5));
+	expect_event(REG_EV_DELETE, "sip:a@h3", VER(6));
 	expect_no_event();
 	/* * on an unknown AoR */
 	assert_int_equal(reg(T0, "x", "c", 1, "Contact: *\r\nExpires: 0\r\n"), 200);
@@ -520,7 +526,7 @@ test_callid_cseq(void **state)
 	assert_int_equal(contact_expires("sip:a@h1"), 1200);
 	assert_int_equal(lookup("u@example.com", T0 + 4000, &s), 1);
 	assert_int_equal(s.c[0].cseq, 1);
-	assert_int_equal(s.c[0].version, 3);
+	assert_int_equal(s.c[0].version, VER(3));
 	/* a lower CSeq of the new Call-ID on a removal: 500 too */
 	assert_int_equal(reg(T0 + 5000, "u", "call-2", 0, "Contact: <sip:a@h1>;expires=0\r\n"), 500);
 	assert_int_equal(n_bindings(), 1);
@@ -766,8 +772,8 @@ test_max_contacts_evict(void **state)
 	assert_int_equal(contact_expires("sip:u@h1"), -1);
 	assert_int_equal(contact_expires("sip:u@h2"), 3600);
 	assert_int_equal(contact_expires("sip:u@h3"), 3600);
-	expect_event(REG_EV_EVICT, "sip:u@h1", 3);
-	expect_event(REG_EV_INSERT, "sip:u@h3", 1);
+	expect_event(REG_EV_EVICT, "sip:u@h1", VER(4));
+	expect_event(REG_EV_INSERT, "sip:u@h3", VER(5));
 	expect_no_event();
 	/* a binding refreshed by the same request is not evicted: the other one is */
 	assert_int_equal(reg(T0 + 4, "u", "c", 5, "Contact: <sip:u@h2>, <sip:u@h4>\r\n"), 200);
@@ -795,7 +801,7 @@ snap_fn(const struct reg_contact *c, void *arg)
 	struct snap *sn = arg;
 
 	if (sn->n < 64)
-		snprintf(sn->text[sn->n], sizeof(sn->text[0]), "%.*s e%u v%u c%u", c->uri_len,
+		snprintf(sn->text[sn->n], sizeof(sn->text[0]), "%.*s e%u v%" PRIu64 " c%u", c->uri_len,
 			 c->uri, c->expires_in, c->version, c->cseq);
 	sn->n++;
 	return 0;
@@ -951,7 +957,8 @@ test_expiry_wheel(void **state)
 	assert_int_equal(n_aors(), 1);
 	ev = next_event();
 	assert_int_equal(ev->type, REG_EV_EXPIRE);
-	assert_int_equal(ev->version, 2);
+	assert_int_equal(ev->version, VER(1));      /* expiry is no change: same version */
+	assert_int_equal(ev->tombstone, 0);
 	assert_int_equal(ev->expires, 0);
 	assert_int_equal(ev->aor_len, 13);
 	assert_memory_equal(reg_event_aor(ev), "u@example.com", 13);
@@ -1035,9 +1042,15 @@ test_events(void **state)
 	ev = next_event();
 	assert_int_equal(ev->type, REG_EV_INSERT);
 	assert_string_equal(reg_event_type_name(ev->type), "insert");
-	assert_int_equal(ev->version, 1);
+	assert_int_equal(ev->version, VER(1));
 	assert_int_equal(ev->origin, 7);
 	assert_int_equal(ev->shard, 0);
+	assert_int_equal(ev->remote, 0);
+	assert_int_equal(ev->tombstone, 0);
+	assert_int_equal(ev->sock_node, 7);
+	assert_int_equal(ev->key_len, 21);
+	assert_memory_equal(reg_event_key(ev), "reg-id=3;<urn:uuid:1>", 21);
+	assert_int_equal(ev->tag_len, 0);
 	assert_int_equal(ev->expires, 3600);
 	assert_int_equal(ev->q, 700);
 	assert_int_equal(ev->cseq, 1);
@@ -1062,20 +1075,21 @@ test_events(void **state)
 			 200);
 	ev = next_event();
 	assert_int_equal(ev->type, REG_EV_UPDATE);
-	assert_int_equal(ev->version, 2);
+	assert_int_equal(ev->version, VER(2));
 	assert_int_equal(ev->expires, 600);
 	assert_int_equal(ev->seq, seq + 1);
 	assert_int_equal(ev->path_len, 0);
 	reg_event_free(ev);
 	assert_int_equal(reg(T0 + 2000, "alice", "c", 3,
 			     "Contact: <sip:alice@x>;+sip.instance=\"<urn:uuid:1>\";reg-id=3\r\n"), 200);
-	expect_event(REG_EV_UPDATE, "sip:alice@x", 3);
+	expect_event(REG_EV_UPDATE, "sip:alice@x", VER(3));
 	assert_int_equal(reg(T0 + 3000, "alice", "c", 4,
 			     "Contact: <sip:alice@x>;+sip.instance=\"<urn:uuid:1>\";reg-id=3;expires=0\r\n"),
 			 200);
 	ev = next_event();
 	assert_int_equal(ev->type, REG_EV_DELETE);
-	assert_int_equal(ev->version, 4);
+	assert_int_equal(ev->version, VER(4));
+	assert_int_equal(ev->tombstone, 1);
 	assert_int_equal(ev->expires, 0);
 	assert_int_equal(ev->seq, seq + 3);
 	reg_event_free(ev);
@@ -1136,7 +1150,7 @@ test_read_side_and_ipv6(void **state)
 	assert_int_equal(s.c[0].src.local_port, 1);
 	assert_int_equal(s.c[0].q, 500);
 	assert_int_equal(s.c[0].origin, 7);
-	assert_int_equal(s.c[0].version, 1);
+	assert_int_equal(s.c[0].version, VER(1));
 	assert_int_equal(s.c[0].cseq, 1);
 	assert_int_equal(s.c[0].reg_id, 0);
 	assert_null(s.c[0].instance);
@@ -1215,11 +1229,12 @@ test_create_and_memory(void **state)
 	bpb = reg_shard_bytes_per_binding(sh);
 	reg_shard_mem(sh, &mem);
 	print_message("bytes per binding %zu (hash %zu, aors %zu, bindings %zu, ext %zu, "
-		      "wheel %zu, events %zu, total %zu)\n", bpb, mem.hash, mem.aors,
-		      mem.bindings, mem.ext, mem.wheel, mem.events, mem.total);
+		      "wheel %zu, events %zu, repl %zu, total %zu)\n", bpb, mem.hash, mem.aors,
+		      mem.bindings, mem.ext, mem.wheel, mem.events, mem.repl, mem.total);
 	assert_true(bpb >= sizeof(struct reg_binding) + sizeof(struct reg_aor));
-	assert_true(bpb <= 256);
-	assert_true(mem.bindings >= (size_t)REG_DEFAULT_MAX_BINDINGS * 160);
+	assert_true(bpb <= 320);        /* replication metadata included */
+	assert_true(mem.bindings >= (size_t)REG_DEFAULT_MAX_BINDINGS * REG_BINDING_SIZE);
+	assert_true(mem.repl > 0);
 	assert_true(mem.hash > 0 && mem.total > mem.bindings);
 	assert_string_equal(reg_stat_name(REG_STAT_reply_423), "reply_423");
 	assert_string_equal(reg_stat_name(REG_STAT_MAX), "?");
@@ -1298,8 +1313,38 @@ test_docs_list_every_counter(void **state)
 
 /* ---- random traffic, invariants ---- */
 
+static struct reg_digest walked;
+
+static int
+walk_fn(const struct reg_keyver *kv, void *arg)
+{
+	(void)arg;
+	reg_digest_add(&walked, kv->aor, kv->aor_len, kv->key, kv->key_len, &kv->version,
+		       kv->tombstone);
+	return 0;
+}
+
+/* The digest kept up to date equals the one recomputed from every bucket's walk
+ * (so every binding and tombstone is in its bucket's list, once), and the
+ * tombstone count is the gauge. */
+static void
+check_digest(void)
+{
+	const struct reg_digest *d = reg_shard_digest(sh);
+	uint32_t b;
+
+	reg_digest_init(&walked);
+	for (b = 0; b < REG_DIGEST_BUCKETS; b++)
+		assert_true(reg_shard_bucket_walk(sh, (uint16_t)b, walk_fn, NULL) >= 0);
+	assert_memory_equal(walked.bucket, d->bucket, sizeof(d->bucket));
+	assert_int_equal(walked.entries, d->entries);
+	assert_int_equal(d->entries, sh->n_bindings + reg_shard_tombstones(sh));
+	assert_int_equal(STAT(tombstones), reg_shard_tombstones(sh));
+	assert_true(reg_shard_tombstones(sh) <= sh->conf.max_tombstones);
+}
+
 /* Every record accounted for: AoR lists, back links, wheel lists, free lists,
- * overflow chains. */
+ * overflow chains, digest and bucket lists. */
 static void
 check_invariants(void)
 {
@@ -1348,6 +1393,7 @@ check_invariants(void)
 		assert_true(++free_x <= s->conf.max_ext);
 	assert_int_equal(free_x, s->x_nfree);
 	assert_int_equal(free_x + ext_used, s->conf.max_ext);
+	check_digest();
 }
 
 static uint32_t rnd_state = 12345;
@@ -1450,6 +1496,12 @@ test_random_traffic(void **state)
 		reg_shard_tick(sh, now + 8000000);
 	assert_int_equal(n_bindings(), 0);
 	assert_int_equal(n_aors(), 0);
+	print_message("%lu tombstones held, %lu expired, %lu dropped\n",
+		      (unsigned long)STAT(tombstones), (unsigned long)STAT(tombstones_expired),
+		      (unsigned long)STAT(tombstones_dropped));
+	reg_shard_tick(sh, now + 9000000);
+	assert_int_equal(reg_shard_tombstones(sh), 0);      /* after tombstone_s, all gone */
+	assert_true(STAT(tombstones_expired) > 0);
 	check_invariants();
 }
 

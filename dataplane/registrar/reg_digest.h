@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-bucket digests of bindings and tombstones, for anti-entropy and full sync
- * (a library: not yet used by sipshard-cp or the shards).
+ * (each registrar shard keeps one, reg_shard_digest(); not yet used by sipshard-cp).
  *
- * Algorithm (hashes: sip_hash64, the one XXH3-64 wrapper). The bucket of a binding is XXH3-64(AoR, CP_DIGEST_SEED_BUCKET) %
+ * Algorithm (hashes: sip_hash64, the one XXH3-64 wrapper). The bucket of a binding is XXH3-64(AoR, REG_DIGEST_SEED_BUCKET) %
  * 4096: it depends on the AoR only, so all contacts of a user share a bucket and
  * a bucket means the same on every node whatever its shard count. The digest of a
  * bucket is the XOR, over the bucket's live bindings and tombstones, of an entry
@@ -15,57 +15,82 @@
  * same version hash differently. Equal digests may still hide a difference with
  * probability about 2^-64 per bucket.
  * Peers exchange the digests (Digest messages, 512 buckets each), list the
- * buckets that differ (cp_digest_diff), then trade those buckets' (key, version)
+ * buckets that differ (reg_digest_diff), then trade those buckets' (key, version)
  * lists (BucketKeys) and the records one side lacks or holds older (BucketPull,
  * Repl). A fresh node has all-zero digests: every non-empty bucket differs, and
  * the same exchange is its full sync.
  * Purity: functions of their arguments; no allocation, no I/O.
  * Writers: the owner of the bindings, at every insert/update/delete/expiry; one
- * digest per shard, XORed together (cp_digest_merge) by the reader.
+ * digest per shard, XORed together (reg_digest_merge) by the reader.
  */
-#ifndef SIPSHARD_CONTROL_REPL_CP_DIGEST_H
-#define SIPSHARD_CONTROL_REPL_CP_DIGEST_H
+#ifndef SIPSHARD_DATAPLANE_REGISTRAR_REG_DIGEST_H
+#define SIPSHARD_DATAPLANE_REGISTRAR_REG_DIGEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/repl/cp_digest_types.h"
+#include "dataplane/registrar/reg_digest_types.h"
 #include "proto/msg_types.h"
 
 /* All buckets 0 (the digest of nothing), no entries. */
-void cp_digest_init(struct cp_digest *d);
+void reg_digest_init(struct reg_digest *d);
 
-/* Bucket of an AoR, 0..CP_DIGEST_BUCKETS-1. */
-uint16_t cp_digest_bucket(const char *aor, size_t aor_len);
+/* Bucket of an AoR, 0..REG_DIGEST_BUCKETS-1. */
+uint16_t reg_digest_bucket(const char *aor, size_t aor_len);
+
+/* Identity of a binding (AoR, contact key): XXH3-64 of the key chained on
+ * reg_digest_aor(AoR). A shard keeps it per binding and per tombstone, so that
+ * an entry hash (and a match by identity) needs no text. */
+uint64_t reg_digest_aor(const char *aor, size_t aor_len);
+uint64_t reg_digest_ident(uint64_t aor_h, const char *key, size_t key_len);
+
+/* Entry hash of an identity at a version; reg_digest_entry() is
+ * reg_digest_entry_ident(reg_digest_ident(reg_digest_aor(AoR), key), ...). */
+uint64_t reg_digest_entry_ident(uint64_t ident, const struct msg_version *v, bool tombstone);
+
+/* Fold an entry hash in / out of bucket B. */
+static inline void
+reg_digest_add_entry(struct reg_digest *d, uint16_t b, uint64_t entry)
+{
+	d->bucket[b % REG_DIGEST_BUCKETS] ^= entry;
+	d->entries++;
+}
+
+static inline void
+reg_digest_remove_entry(struct reg_digest *d, uint16_t b, uint64_t entry)
+{
+	d->bucket[b % REG_DIGEST_BUCKETS] ^= entry;
+	d->entries--;
+}
 
 /* Entry hash of one binding or tombstone. */
-uint64_t cp_digest_entry(const char *aor, size_t aor_len, const char *key, size_t key_len,
+uint64_t reg_digest_entry(const char *aor, size_t aor_len, const char *key, size_t key_len,
 			 const struct msg_version *v, bool tombstone);
 
 /* Fold an entry in / out (the same XOR; the entry count moves up / down). */
-void cp_digest_add(struct cp_digest *d, const char *aor, size_t aor_len, const char *key,
+void reg_digest_add(struct reg_digest *d, const char *aor, size_t aor_len, const char *key,
 		   size_t key_len, const struct msg_version *v, bool tombstone);
-void cp_digest_remove(struct cp_digest *d, const char *aor, size_t aor_len, const char *key,
+void reg_digest_remove(struct reg_digest *d, const char *aor, size_t aor_len, const char *key,
 		      size_t key_len, const struct msg_version *v, bool tombstone);
 
 /* The same for a record (its AoR, key, version and MSG_REC_F_TOMBSTONE). */
-void cp_digest_add_rec(struct cp_digest *d, const struct msg_rec *r);
-void cp_digest_remove_rec(struct cp_digest *d, const struct msg_rec *r);
+void reg_digest_add_rec(struct reg_digest *d, const struct msg_rec *r);
+void reg_digest_remove_rec(struct reg_digest *d, const struct msg_rec *r);
 
 /* A binding changed from OLD to NEW (either may be NULL: insert, forget). */
-void cp_digest_update(struct cp_digest *d, const struct msg_rec *old_rec,
+void reg_digest_update(struct reg_digest *d, const struct msg_rec *old_rec,
 		      const struct msg_rec *new_rec);
 
 /* DST ^= SRC, bucket by bucket (the digests of two disjoint sets: shards). */
-void cp_digest_merge(struct cp_digest *dst, const struct cp_digest *src);
+void reg_digest_merge(struct reg_digest *dst, const struct reg_digest *src);
 
 /* Buckets FIRST .. FIRST + N - 1 of two digest arrays (each indexed from bucket
  * FIRST, as a Digest message carries them): writes the indexes of those that
  * differ, ascending, into OUT (at most CAP of them) and returns how many differ
  * (more than CAP: OUT holds the first CAP). -EINVAL when the range passes
- * CP_DIGEST_BUCKETS. */
-int cp_digest_diff(const uint64_t *a, const uint64_t *b, uint32_t first, uint32_t n,
+ * REG_DIGEST_BUCKETS. */
+int reg_digest_diff(const uint64_t *a, const uint64_t *b, uint32_t first, uint32_t n,
 		   uint16_t *out, uint32_t cap);
 
-#endif /* SIPSHARD_CONTROL_REPL_CP_DIGEST_H */
+#endif /* SIPSHARD_DATAPLANE_REGISTRAR_REG_DIGEST_H */
