@@ -31,10 +31,12 @@ static_assert(MSG_SAME(MSG_CAP_NOT_SYNCED, CLUSTER__CAP_STATE__CAP_STATE_NOT_SYN
 	      MSG_SAME(MSG_CAP_SYNCED, CLUSTER__CAP_STATE__CAP_STATE_SYNCED), "CapState values");
 
 /* The largest record (every string full, both addresses IPv6, every integer at
- * its widest: 1153 bytes, 1173 in a Repl; test_msg_codec checks it) fits a body of
- * MSG_REPL_BODY_MIN bytes. */
+ * its widest) fits the largest body. A sender with a smaller budget (the MTU of
+ * the cluster port) refuses the records that do not fit it (cp_repl_tx_append:
+ * -E2BIG); a usual binding is a few hundred bytes. */
 static_assert(MSG_REC_AOR_MAX + MSG_REC_KEY_MAX + MSG_REC_CALLID_MAX + MSG_REC_URI_MAX +
-	      MSG_REC_PATH_MAX + MSG_REC_TAG_MAX + 130 <= MSG_REPL_BODY_MIN, "one record fits a Repl");
+	      MSG_REC_PATH_MAX + MSG_REC_TAG_MAX + MSG_REC_INST_MAX + 160 <= MSG_MAX_BODY,
+	      "one record fits a Repl");
 static_assert(MSG_REPL_BODY_MIN <= MSG_MAX_BODY, "minimum body within the maximum");
 static_assert(MSG_REPL_BUCKETS <= UINT16_MAX + 1, "bucket indexes are 16-bit");
 
@@ -152,7 +154,8 @@ msg_rec_check(const struct msg_rec *r)
 	    r->q > MSG_REC_Q_MAX ||
 	    !msg_str_ok(r->aor, sizeof(r->aor), true) ||
 	    !msg_str_ok(r->key, sizeof(r->key), true) ||
-	    !msg_str_ok(r->call_id, sizeof(r->call_id), live) ||
+	    !msg_str_ok(r->call_id, sizeof(r->call_id), live && r->call_id_hash == 0) ||
+	    !msg_str_ok(r->instance, sizeof(r->instance), false) ||
 	    !msg_str_ok(r->uri, sizeof(r->uri), live) ||
 	    !msg_str_ok(r->path, sizeof(r->path), false) ||
 	    !msg_str_ok(r->tag, sizeof(r->tag), false) ||
@@ -225,6 +228,13 @@ msg_rec_to_pb(const struct msg_rec *r, Cluster__Record *pb, Cluster__Addr *addrs
 	pb->socket_node = r->sock_node;
 	pb->socket = msg_addr_to_pb(&r->sock, &addrs[1]);
 	pb->tag = msg_str_to_pb(r->tag);
+	pb->instance = msg_str_to_pb(r->instance);
+	pb->has_reg_id = r->reg_id != 0;
+	pb->reg_id = r->reg_id;
+	pb->has_call_id_hash = r->call_id_hash != 0;
+	pb->call_id_hash = r->call_id_hash;
+	pb->has_socket_port_index = r->sock_port_index != 0;
+	pb->socket_port_index = r->sock_port_index;
 }
 
 static void
@@ -664,8 +674,12 @@ msg_rec_from_pb(const Cluster__Record *pb, struct msg_rec *r)
 {
 	if (pb == NULL || !msg_version_from_pb(pb->counter, pb->origin, &r->version) ||
 	    (pb->has_q && pb->q > MSG_REC_Q_MAX) ||
-	    (pb->has_socket_node && pb->socket_node > UINT16_MAX))
+	    (pb->has_socket_node && pb->socket_node > UINT16_MAX) ||
+	    (pb->has_socket_port_index && pb->socket_port_index > UINT8_MAX))
 		return false;
+	r->reg_id = pb->has_reg_id ? pb->reg_id : 0;
+	r->call_id_hash = pb->has_call_id_hash ? pb->call_id_hash : 0;
+	r->sock_port_index = pb->has_socket_port_index ? (uint8_t)pb->socket_port_index : 0;
 	r->flags = pb->has_flags ? (pb->flags & MSG_REC_F_KNOWN) : 0;
 	r->cseq = pb->has_cseq ? pb->cseq : 0;
 	r->expires_s = pb->has_expires_s ? pb->expires_s : 0;
@@ -677,6 +691,7 @@ msg_rec_from_pb(const Cluster__Record *pb, struct msg_rec *r)
 	    !msg_str_from_pb(r->uri, sizeof(r->uri), pb->uri, false) ||
 	    !msg_str_from_pb(r->path, sizeof(r->path), pb->path, false) ||
 	    !msg_str_from_pb(r->tag, sizeof(r->tag), pb->tag, false) ||
+	    !msg_str_from_pb(r->instance, sizeof(r->instance), pb->instance, false) ||
 	    !msg_addr_from_pb(pb->received, &r->received) ||
 	    !msg_addr_from_pb(pb->socket, &r->sock))
 		return false;

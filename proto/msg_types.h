@@ -134,18 +134,19 @@ struct msg_leave {
 
 /* Bounds of a record's strings, NUL included (so at most N - 1 characters). The
  * strings are printable ASCII (0x20..0x7e); longer ones are not replicated. */
-#define MSG_REC_AOR_MAX      128
-#define MSG_REC_KEY_MAX      256        /* +sip.instance or the normalized URI */
+#define MSG_REC_AOR_MAX      256        /* as the registrar's REG_AOR_MAX */
+#define MSG_REC_KEY_MAX      544        /* "reg-id=N;INSTANCE" or the normalized URI */
 #define MSG_REC_CALLID_MAX   128
-#define MSG_REC_URI_MAX      256
-#define MSG_REC_PATH_MAX     256        /* Path values, ", "-joined */
+#define MSG_REC_URI_MAX      512        /* as REG_URI_MAX */
+#define MSG_REC_PATH_MAX     512        /* Path values, ", "-joined; as REG_PATH_MAX */
+#define MSG_REC_INST_MAX     256        /* +sip.instance, quotes removed; REG_INST_MAX + 1 */
 #define MSG_REC_TAG_MAX      32         /* sharing tag name */
 #define MSG_REC_Q_MAX        1000
 #define MSG_REC_F_TOMBSTONE  0x1u       /* the binding was removed at this version */
 #define MSG_REC_F_KNOWN      MSG_REC_F_TOMBSTONE
 
 #define MSG_REPL_MAX_RECS    32         /* records in one Repl (also bounded by bytes) */
-#define MSG_REPL_BODY_MIN    1200       /* any one record fits a Repl body this big */
+#define MSG_REPL_BODY_MIN    1200       /* smallest Repl body budget a sender may use */
 #define MSG_REPL_BUCKETS     4096       /* anti-entropy buckets: hash(AoR) % 4096 */
 #define MSG_DIGEST_MAX       512        /* digests in one Digest */
 #define MSG_KEYS_MAX         64         /* (key, version) entries in one BucketKeys */
@@ -192,6 +193,10 @@ struct msg_rec {
 	char uri[MSG_REC_URI_MAX];
 	char path[MSG_REC_PATH_MAX];    /* "" = none */
 	char tag[MSG_REC_TAG_MAX];      /* "" = none */
+	char instance[MSG_REC_INST_MAX];   /* "" = none */
+	uint32_t reg_id;                /* 0 = none */
+	uint64_t call_id_hash;          /* sip_hash64(0, Call-ID); 0 = not sent */
+	uint8_t sock_port_index;        /* dataplane port index on sock_node */
 };
 
 /* Repl: records first_seq, first_seq + 1, ... of the stream (hdr.incarnation, epoch). */

@@ -196,6 +196,10 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r)
 
 	if (msg_rec_check(r) < 0)
 		return -EINVAL;
+	if (msg_repl_fit(r, 1, p->conf.max_body) < 1) {   /* never sendable in this budget */
+		CP_REPL_COUNT(p, tx_too_big, 1);
+		return -E2BIG;
+	}
 	if (tx->behind) {
 		CP_REPL_COUNT(p, tx_dropped, 1);
 		return -ENOBUFS;

@@ -77,8 +77,9 @@ void cp_repl_peer_free(struct cp_repl_peer *p);
  * resets both directions and counts a restart; the first one is just learned. */
 void cp_repl_peer_restart(struct cp_repl_peer *p, uint64_t incarnation);
 
-/* Queue a copy of R. 0; -EINVAL (R fails msg_rec_check: not queued); -ENOBUFS
- * (the peer is, or just became, behind). */
+/* Queue a copy of R. 0; -EINVAL (R fails msg_rec_check: not queued); -E2BIG (R
+ * alone exceeds conf.max_body: never sendable, not queued); -ENOBUFS (the peer
+ * is, or just became, behind). */
 int cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r);
 
 /* Records that can still be appended before the peer falls behind (a full sync

@@ -36,6 +36,7 @@
 	X(tx_acked,       "records released by a cumulative ack") \
 	X(tx_behind,      "times the peer fell behind (ring full of unacked records)") \
 	X(tx_dropped,     "records not queued: the peer is behind (it needs a full sync)") \
+	X(tx_too_big,     "records not queued: larger than one datagram of the budget") \
 	X(tx_resets,      "sending stream restarted (new epoch)") \
 	X(tx_acks,        "ReplAcks built") \
 	X(rx_acks,        "ReplAcks accepted") \

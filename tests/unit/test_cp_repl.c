@@ -548,6 +548,21 @@ test_mtu_budget(void **state)
 	}
 	assert_int_equal(n_delivered, 100);
 	assert_int_equal(B.p->rx.cum, 100);
+	/* a record that no datagram of this budget can hold is refused, not queued
+	 * (it would block the stream), and counted */
+	{
+		static struct msg_rec big;
+		uint32_t unacked = cp_repl_tx_unacked(A.p);
+
+		make_rec(&big, 101);
+		memset(big.uri, 'u', sizeof(big.uri) - 1);
+		memset(big.path, 'p', sizeof(big.path) - 1);
+		memset(big.instance, 'i', sizeof(big.instance) - 1);
+		memset(big.key, 'k', sizeof(big.key) - 1);
+		assert_int_equal(cp_repl_tx_append(A.p, &big), -E2BIG);
+		assert_int_equal(ctr(&A, CP_REPL_C_tx_too_big), 1);
+		assert_int_equal(cp_repl_tx_unacked(A.p), unacked);
+	}
 	A.conf.max_body = MSG_REPL_BODY_MIN - 1;
 	assert_null(cp_repl_peer_create(&A.conf, 2));
 }

@@ -596,6 +596,10 @@ make_big_rec(struct msg_rec *r, int i)
 	r->sock.family = 6;
 	r->sock.port = 65535;
 	memset(r->sock.addr, 0xfd, 16);
+	memset(r->instance, 'i', sizeof(r->instance) - 1);
+	r->reg_id = UINT32_MAX;
+	r->call_id_hash = UINT64_MAX;
+	r->sock_port_index = UINT8_MAX;
 }
 
 static void
@@ -682,16 +686,18 @@ test_repl_fit(void **state)
 	memcpy(&in.u.repl.recs[k], &recs[k], sizeof(recs[0]));
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EMSGSIZE);
 
-	/* the largest record alone fits the minimum body, whatever the header fields */
+	/* the largest record alone fits the largest body, whatever the header fields;
+	 * a budget too small for it says 0 (cp_repl refuses such a record) */
 	make_repl(&in, 1);
 	make_big_rec(&in.u.repl.recs[0], 0);
 	in.u.repl.recs[0].flags = MSG_REC_F_TOMBSTONE;  /* a tombstone may carry it all */
 	in.u.repl.epoch = UINT32_MAX;
 	in.u.repl.first_seq = UINT64_MAX - 1;
 	n = encode(&tx, &in);
-	assert_int_equal(n - MSG_HDR_LEN - MSG_HMAC_LEN, 1173);
-	assert_true(n - MSG_HDR_LEN - MSG_HMAC_LEN <= MSG_REPL_BODY_MIN);
-	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, MSG_REPL_BODY_MIN), 1);
+	assert_int_equal(n - MSG_HDR_LEN - MSG_HMAC_LEN, 2382);
+	assert_true(n - MSG_HDR_LEN - MSG_HMAC_LEN <= MSG_MAX_BODY);
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, MSG_REPL_BODY_MIN), 0);
+	assert_int_equal(msg_repl_fit(recs, MSG_REPL_MAX_RECS, 4096), 1);
 
 	/* a body budget for a 1500-byte MTU: fewer small records, within the budget */
 	for (i = 0; i < MSG_REPL_MAX_RECS; i++)
