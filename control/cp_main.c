@@ -36,6 +36,8 @@
 
 #include "config/cfg.h"
 #include "control/admin/cp_admin.h"
+#include "control/repl/cp_repl.h"
+#include "control/repl/cp_repl_node.h"
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_shared.h"
@@ -54,7 +56,7 @@ RTE_LOG_REGISTER(cp_logtype, sipshard.cluster, INFO);
 static_assert(CP_LCORE_ID < RTE_MAX_LCORE, "the cp lcore id must exist");
 #define CRON_MS       10
 #define RX_BURST      32
-#define MAX_DGRAM     2048
+#define MAX_DGRAM     MSG_MAX_LEN
 #define IDLE_SLEEP_NS 200000L
 
 struct cp {
@@ -69,8 +71,10 @@ struct cp {
 	struct cp_actions acts;
 	struct cp_admin admin;
 	bool cluster;
+	struct cp_repl_node *repl;      /* full-sharing replication; NULL without a cluster */
 	uint64_t tx_frames, tx_fail, rx_frames, rx_short;
 	uint8_t buf[MAX_DGRAM];
+	struct msg rx_msg;              /* large (a Repl holds many records): not on a stack */
 };
 
 static volatile sig_atomic_t stop;
@@ -129,6 +133,24 @@ send_datagram(struct cp *c, uint32_t dst, uint16_t dport, const uint8_t *data, s
 	c->tx_frames++;
 }
 
+/* cp_repl_send_fn: a replication message to a peer of the topology. */
+static void
+repl_send(void *arg, uint16_t peer_id, struct msg *m)
+{
+	struct cp *c = arg;
+	const struct cp_peer *p = cp_topo_peer(&c->topo, peer_id);
+	int n;
+
+	if (p == NULL || p->node.addr == 0)
+		return;
+	m->hdr.seq = cp_topo_seq_next(&c->topo);
+	n = msg_encode(&c->codec, m, c->buf, sizeof(c->buf));
+	if (n > 0)
+		send_datagram(c, p->node.addr, p->node.port, c->buf, (size_t)n);
+	else
+		c->tx_fail++;
+}
+
 static void
 send_actions(struct cp *c, uint64_t now)
 {
@@ -161,7 +183,7 @@ receive(struct cp *c, uint64_t now)
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_pkt_info *info = dp_pkt_info_of(m);
 		const uint8_t *p;
-		struct msg msg;
+		struct msg *msg = &c->rx_msg;
 		uint32_t src;
 
 		c->rx_frames++;
@@ -173,11 +195,16 @@ receive(struct cp *c, uint64_t now)
 		p = rte_pktmbuf_read(m, info->payload_off, info->payload_len, c->buf);
 		memcpy(&src, info->src, 4);
 		src = rte_be_to_cpu_32(src);
-		if (p != NULL && msg_decode(&c->codec, p, info->payload_len, &msg) == MSG_REJECT_NONE) {
-			msg.src_addr = src;
-			msg.src_port = info->src_port;
-			cp_topo_on_msg(&c->topo, &msg, now, &c->acts);
-			send_actions(c, now);
+		if (p != NULL && msg_decode(&c->codec, p, info->payload_len, msg) == MSG_REJECT_NONE) {
+			msg->src_addr = src;
+			msg->src_port = info->src_port;
+			if (msg->hdr.type == MSG_T_REPL || msg->hdr.type == MSG_T_REPL_ACK) {
+				if (c->repl != NULL)
+					cp_repl_node_on_msg(c->repl, msg, now);
+			} else {
+				cp_topo_on_msg(&c->topo, msg, now, &c->acts);
+				send_actions(c, now);
+			}
 		}
 		rte_pktmbuf_free(m);
 	}
@@ -380,6 +407,20 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 	cp_admin_json_table(j, "proxy", proxy.c, PROXY_C__COUNT, adm_proxy_name);
 	cp_admin_json_table(j, "registrar", reg.c, REG_STAT_MAX, adm_reg_name);
 	cp_admin_json_counters(j, &c->admin);
+	if (c->repl != NULL) {   /* node counters, then the streams' summed over peers */
+		uint64_t streams[CP_REPL_COUNTER_MAX];
+		json_t *r;
+
+		cp_repl_node_stream_totals(c->repl, streams);
+		cp_admin_json_table(j, "replication", c->repl->counters, CP_REPL_NODE_COUNTER_MAX,
+				    cp_repl_node_counter_name);
+		r = json_object_get(j, "replication");
+		if (r != NULL) {
+			cp_admin_json_table(r, "streams", streams, CP_REPL_COUNTER_MAX,
+					    cp_repl_counter_name);
+			cp_json_put_uint(r, "peers", (uint64_t)c->repl->n_peers);
+		}
+	}
 	return 0;
 }
 
@@ -641,6 +682,20 @@ main(int argc, char **argv)
 		conf.self_addr = rte_be_to_cpu_32(c->port->ipv4);
 		cp_topo_init(&c->topo, &conf, now_ms());
 		cp_topo_set_event_fn(&c->topo, log_event, NULL);
+		if (c->cfg.cluster.mode == CFG_MODE_FULL_SHARING) {
+			int rc;
+
+			c->repl = calloc(1, sizeof(*c->repl));
+			rc = c->repl == NULL ? -ENOMEM :
+			     cp_repl_node_init(c->repl, &c->cfg, c->sh, conf.incarnation, c->port->mtu);
+			if (rc != 0) {
+				CP_LOG(ERR, "replication: cannot attach to the shards' rings: %s",
+				       strerror(-rc));
+				goto cleanup;
+			}
+			CP_LOG(INFO, "replication: full-sharing, %u shard(s), %u-byte record budget per datagram",
+			       c->repl->n_shards, c->repl->conf.max_body);
+		}
 	} else {
 		memset(&c->topo, 0, sizeof(c->topo));
 		c->topo.conf.self_id = c->cfg.node_id;
@@ -681,7 +736,13 @@ main(int argc, char **argv)
 		if (c->cluster && now >= next_cron) {
 			cp_topo_cron(&c->topo, now, &c->acts);
 			send_actions(c, now);
+			if (c->repl != NULL)
+				cp_repl_node_peers(c->repl, &c->topo);
 			next_cron = now + CRON_MS;
+		}
+		if (c->repl != NULL) {
+			work += cp_repl_node_events(c->repl);
+			cp_repl_node_poll(c->repl, now, repl_send, c);
 		}
 		if (now >= next_publish) {
 			publish_nodes(c);
@@ -703,6 +764,11 @@ main(int argc, char **argv)
 	exit_code = 0;
 	cp_admin_close(&c->admin);
 cleanup:
+	if (c->repl != NULL) {
+		cp_repl_node_fini(c->repl);
+		free(c->repl);
+		c->repl = NULL;
+	}
 	if (c->sh != NULL)
 		c->sh->cp_attached = 0;
 	if (c->cluster)

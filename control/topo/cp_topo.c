@@ -719,6 +719,12 @@ cp_topo_msg(struct cp_topo *t, const struct cp_action *a, uint64_t now, struct m
 	return 0;
 }
 
+uint64_t
+cp_topo_seq_next(struct cp_topo *t)
+{
+	return ++t->tx_seq;
+}
+
 const struct cp_peer *
 cp_topo_peer(const struct cp_topo *t, uint16_t id)
 {

@@ -99,6 +99,10 @@ int cp_topo_msg(struct cp_topo *t, const struct cp_action *a, uint64_t now,
 enum cp_node_state cp_topo_link_next(const struct cp_peer *p, uint64_t now,
 				     uint32_t node_timeout_ms, char *reason, size_t len);
 
+/* The next sequence of this node's datagrams, for messages built outside the
+ * topology (replication): one counter, so every datagram of a run has its own. */
+uint64_t cp_topo_seq_next(struct cp_topo *t);
+
 /* Lookups. NULL when unknown (or ID is self). */
 const struct cp_peer *cp_topo_peer(const struct cp_topo *t, uint16_t id);
 

@@ -195,15 +195,30 @@ shards_create(struct dp_ctx *x)
 
 	reg_conf_from_cfg(&base, x->cfg, NULL);
 	x->reg_conf = &base;
+	/* Replicated records from the control plane: one pool, one ring per shard. */
+	x->rec_pool = rte_mempool_create(DP_REC_POOL, DP_REC_POOL_SIZE, sizeof(struct reg_rec),
+					 DP_REC_POOL_CACHE, 0, NULL, NULL, NULL, NULL,
+					 (int)rte_socket_id(), 0);
+	if (x->rec_pool == NULL) {
+		DP_LOG(ERR, "cannot create pool %s: %s", DP_REC_POOL, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
 	for (i = 0; i < x->n_workers; i++) {
 		struct dp_lcore *lc = x->lcores[i];
 		struct reg_conf rc = base;
 		char name[RTE_RING_NAMESIZE];
 
-		snprintf(name, sizeof(name), "ss_ev_s%u", i);
+		snprintf(name, sizeof(name), DP_RING_EVENTS, i);
 		lc->reg_events = rte_ring_create(name, x->cfg->dp.ring_size, (int)rte_socket_id(),
 						 RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (lc->reg_events == NULL) {
+			DP_LOG(ERR, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		snprintf(name, sizeof(name), DP_RING_APPLY, i);
+		lc->reg_apply = rte_ring_create(name, x->cfg->dp.ring_size, (int)rte_socket_id(),
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (lc->reg_apply == NULL) {
 			DP_LOG(ERR, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
 			return -rte_errno;
 		}
@@ -263,7 +278,15 @@ shards_free(struct dp_ctx *x)
 		lc->reg = NULL;
 		rte_ring_free(lc->reg_events);
 		lc->reg_events = NULL;
+		if (lc->reg_apply != NULL) {
+			while (rte_ring_dequeue(lc->reg_apply, &ev) == 0)
+				rte_mempool_put(x->rec_pool, ev);
+		}
+		rte_ring_free(lc->reg_apply);
+		lc->reg_apply = NULL;
 	}
+	rte_mempool_free(x->rec_pool);
+	x->rec_pool = NULL;
 }
 
 static void

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_mbuf.h"
@@ -97,4 +99,20 @@ dp_reg_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *out)
 	if (rc < 0)
 		return rc;
 	return bp.found;
+}
+
+unsigned int
+dp_reg_apply_poll(struct dp_lcore *lc)
+{
+	void *recs[DP_MAX_BURST];
+	unsigned int n, i;
+
+	if (lc->reg_apply == NULL)
+		return 0;
+	n = rte_ring_sc_dequeue_burst(lc->reg_apply, recs, DP_MAX_BURST, NULL);
+	for (i = 0; i < n; i++)   /* counted by the shard: applied, stale, apply_failed */
+		(void)reg_shard_apply(lc->reg, recs[i], lc->now_ms);
+	if (n != 0)
+		rte_mempool_put_bulk(lc->ctx->rec_pool, recs, n);
+	return n;
 }

@@ -10,7 +10,9 @@
  * answered through dp_egress (dp_egress_sip_reply; a key error gets its error
  * reply, dp_egress_sip_error). dp_reg_lookup() is the proxy's location lookup
  * (proxy_lookup_fn) on the worker that owns the AoR: the binding of highest q,
- * most recent among equals, copied out of the shard. Both run on the shard's
+ * most recent among equals, copied out of the shard. dp_reg_apply_poll() applies
+ * what the cluster replicated (the control plane routes each record to the
+ * shard owning its AoR: one writer per shard stays true). All run on the shard's
  * worker only.
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_REG_H
@@ -27,6 +29,12 @@
 
 /* A REGISTER parsed into lc->msg; m is consumed. */
 void dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* Replicated records the control plane put on this shard's ring (DP_RING_APPLY,
+ * struct reg_rec objects of the DP_REC_POOL pool): each applied to the shard
+ * (reg_shard_apply: newer version wins, tombstones, remaining lifetime) and
+ * returned to the pool. At most DP_MAX_BURST per call; returns how many. */
+unsigned int dp_reg_apply_poll(struct dp_lcore *lc);
 
 /* proxy_lookup_fn of a worker (arg: its struct dp_lcore): 1 with *out, 0 when the
  * AoR has no binding, or -errno. */

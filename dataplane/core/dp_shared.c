@@ -10,6 +10,7 @@
 
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/proxy/lb_select.h"
+#include "dataplane/registrar/reg_types.h"
 
 /* ---- primary, main thread ---- */
 
@@ -31,6 +32,7 @@ dp_shared_create(struct dp_ctx *ctx)
 	sh->n_ports = ctx->n_ports;
 	sh->start_tsc = ctx->start_tsc;
 	sh->tsc_hz = rte_get_tsc_hz();
+	sh->reg_hash_seed = ctx->reg_conf != NULL ? ctx->reg_conf->hash_seed : 0;
 	for (i = 0; i <= ctx->n_workers; i++)
 		sh->lcores[i] = ctx->lcores[i];
 	for (i = 0; i < ctx->n_ports; i++) {

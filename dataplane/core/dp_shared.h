@@ -33,6 +33,9 @@
 #define DP_SHARED_VERSION   6u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
+#define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
+#define DP_RING_APPLY       "ss_ap_s%u"      /* cp -> shard i: records to apply (struct reg_rec *) */
+#define DP_REC_POOL         "ss_rec"         /* struct reg_rec objects for DP_RING_APPLY */
 #define DP_QUERY_ARG        256
 #define DP_QUERY_OUT        16384
 #define DP_MAX_NODES        64
@@ -138,6 +141,7 @@ struct dp_shared {
 	uint16_t n_ports;
 	uint64_t start_tsc;
 	uint64_t tsc_hz;
+	uint64_t reg_hash_seed;                   /* AoR digest seed: the cp routes records by it */
 	struct dp_lcore *lcores[DP_MAX_LCORES];   /* workers, then the control lcore */
 	struct dp_port ports[CFG_MAX_PORTS];      /* copies; .device is not valid here */
 	rte_spinlock_t query_lock;

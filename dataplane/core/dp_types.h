@@ -26,6 +26,8 @@
 
 #define DP_MAX_BURST        32
 #define DP_MEMPOOL_CACHE    256
+#define DP_REC_POOL_SIZE    4095                     /* replicated records in flight cp -> shards */
+#define DP_REC_POOL_CACHE   32
 #define DP_MAX_LCORES       (CFG_MAX_WORKERS + 1)   /* workers + control lcore */
 #define DP_SIP_MAX          65535                    /* largest SIP datagram parsed */
 #define DP_CTL_NONE         UINT16_MAX
@@ -125,6 +127,7 @@ struct dp_lcore {
 	struct dp_stats stats;
 	struct reg_shard *reg;          /* registration shard (workers only) */
 	struct rte_ring *reg_events;    /* shard -> cp change events */
+	struct rte_ring *reg_apply;     /* cp -> shard replicated records (struct reg_rec *) */
 	uint16_t ip_id;                 /* IPv4 id of the packets it builds */
 	/* dp_egress batches: frames per port, packets per destination lcore. */
 	uint16_t n_tx[CFG_MAX_PORTS];   /* packets waiting in tx[] per port */
@@ -150,6 +153,7 @@ struct dp_ctx {
 	struct rte_mempool *pool;
 	struct rte_ring *to_cp;               /* cluster packets for the control plane */
 	const struct reg_conf *reg_conf;      /* digest seed + domains, same for every shard */
+	struct rte_mempool *rec_pool;         /* struct reg_rec objects, cp -> shards */
 	uint64_t wall_base_s;                 /* UNIX time at start_tsc */
 	rte_be16_t sip_port;                  /* network byte order */
 	rte_be16_t cluster_port;              /* 0 when no cluster */

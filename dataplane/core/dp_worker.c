@@ -11,6 +11,7 @@
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_proxy.h"
+#include "dataplane/core/dp_reg.h"
 #include "dataplane/core/dp_sip.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/core/dp_worker.h"
@@ -152,6 +153,7 @@ dp_worker_main(void *arg)
 			work += cp_tx(lc);
 		} else {
 			dp_sip_serve(lc);
+			work += dp_reg_apply_poll(lc);
 			dp_proxy_probe(lc);
 			if (lc->reg != NULL)
 				reg_shard_tick(lc->reg, lc->now_ms);

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* This node's registration replication: shards <-> streams <-> peers. See cp_repl_node.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "config/cfg.h"
+#include "control/repl/cp_repl.h"
+#include "control/repl/cp_repl_node.h"
+#include "control/topo/cp_topo.h"
+#include "dataplane/core/dp_shared.h"
+#include "dataplane/registrar/reg_shard.h"
+
+#define CP_RN_COUNT(n, c) ((n)->counters[CP_REPL_NODE_C_##c]++)
+
+static const char *const cp_repl_node_names[CP_REPL_NODE_COUNTER_MAX] = {
+#define CP_REPL_NODE_C_NAME(name, help) [CP_REPL_NODE_C_##name] = #name,
+	CP_REPL_NODE_FOREACH_COUNTER(CP_REPL_NODE_C_NAME)
+#undef CP_REPL_NODE_C_NAME
+};
+
+/* ---- records: shard <-> wire ---- */
+
+/* Counted text into a NUL-terminated field of CAP bytes: false when it does not fit. */
+static bool
+cp_rn_str(char *dst, size_t cap, const char *src, size_t len)
+{
+	if (len >= cap)
+		return false;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return true;
+}
+
+static void
+cp_rn_addr(struct msg_addr *a, uint8_t family, const uint8_t *addr, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	a->port = port;
+	memcpy(a->addr, addr, family == 4 ? 4 : 16);
+}
+
+/* The wire record of a shard record. The socket of a binding received here is
+ * our port's address and SIP port (the shard knows only the port index). */
+static int
+cp_rn_to_wire(struct cp_repl_node *n, const struct reg_rec *r, struct msg_rec *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->version = r->version;
+	w->flags = r->tombstone ? MSG_REC_F_TOMBSTONE : 0;
+	if (!cp_rn_str(w->aor, sizeof(w->aor), r->aor, r->aor_len) ||
+	    !cp_rn_str(w->key, sizeof(w->key), r->key, r->key_len))
+		return -E2BIG;
+	if (r->tombstone)
+		return 0;
+	w->cseq = r->cseq;
+	w->expires_s = r->expires_s;
+	w->q = r->q;
+	w->reg_id = r->reg_id;
+	w->call_id_hash = r->callid;
+	w->sock_node = r->sock_node;
+	w->sock_port_index = r->local_port;
+	cp_rn_addr(&w->received, r->family, r->addr, r->port);
+	if (r->sock_family != 0) {
+		cp_rn_addr(&w->sock, r->sock_family, r->sock_addr, r->sock_port);
+	} else if (r->local_port < n->sh->n_ports) {
+		rte_be32_t a = n->sh->ports[r->local_port].ipv4;
+
+		cp_rn_addr(&w->sock, 4, (const uint8_t *)&a, n->sip_port);
+	}
+	if (!cp_rn_str(w->uri, sizeof(w->uri), r->uri, r->uri_len) ||
+	    !cp_rn_str(w->instance, sizeof(w->instance), r->instance, r->instance_len) ||
+	    !cp_rn_str(w->path, sizeof(w->path), r->path, r->path_len) ||
+	    !cp_rn_str(w->tag, sizeof(w->tag), r->tag, r->tag_len))
+		return -E2BIG;
+	return 0;
+}
+
+/* Text field of a wire record into a counted field of the shard record. */
+static bool
+cp_rn_text(char *dst, size_t cap, uint16_t *len, const char *src)
+{
+	size_t l = strnlen(src, cap + 1);
+
+	if (l > cap)
+		return false;
+	memcpy(dst, src, l);
+	*len = (uint16_t)l;
+	return true;
+}
+
+static int
+cp_rn_from_wire(const struct msg_rec *w, struct reg_rec *r)
+{
+	memset(r, 0, offsetof(struct reg_rec, aor));
+	r->version = w->version;
+	r->tombstone = (w->flags & MSG_REC_F_TOMBSTONE) != 0;
+	if (!cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor) ||
+	    !cp_rn_text(r->key, sizeof(r->key), &r->key_len, w->key))
+		return -EINVAL;
+	if (r->tombstone)
+		return 0;
+	r->family = w->received.family;
+	r->port = w->received.port;
+	memcpy(r->addr, w->received.addr, sizeof(r->addr));
+	r->sock_family = w->sock.family;
+	r->sock_port = w->sock.port;
+	memcpy(r->sock_addr, w->sock.addr, sizeof(r->sock_addr));
+	r->sock_node = w->sock_node;
+	r->local_port = w->sock_port_index;
+	r->q = w->q;
+	r->cseq = w->cseq;
+	r->expires_s = w->expires_s;
+	r->reg_id = w->reg_id;
+	r->callid = w->call_id_hash;
+	if (!cp_rn_text(r->uri, sizeof(r->uri), &r->uri_len, w->uri) ||
+	    !cp_rn_text(r->instance, sizeof(r->instance), &r->instance_len, w->instance) ||
+	    !cp_rn_text(r->path, sizeof(r->path), &r->path_len, w->path) ||
+	    !cp_rn_text(r->tag, sizeof(r->tag), &r->tag_len, w->tag))
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- peers ---- */
+
+static int
+cp_rn_peer_idx(const struct cp_repl_node *n, uint16_t id)
+{
+	int i;
+
+	for (i = 0; i < n->n_peers; i++)
+		if (n->peer_id[i] == id)
+			return i;
+	return -1;
+}
+
+static void
+cp_rn_peer_drop(struct cp_repl_node *n, int i)
+{
+	cp_repl_peer_free(n->peer[i]);
+	n->n_peers--;
+	n->peer[i] = n->peer[n->n_peers];
+	n->peer_id[i] = n->peer_id[n->n_peers];
+}
+
+/* Append the wire record n->rec to every stream. */
+static void
+cp_rn_fanout(struct cp_repl_node *n)
+{
+	int i, rc;
+
+	for (i = 0; i < n->n_peers; i++) {
+		rc = cp_repl_tx_append(n->peer[i], &n->rec);
+		if (rc == 0)
+			CP_RN_COUNT(n, records_queued);
+		else if (rc == -ENOBUFS)
+			CP_RN_COUNT(n, peer_behind);
+		else if (rc == -E2BIG)
+			CP_RN_COUNT(n, rec_too_big);
+		else
+			CP_RN_COUNT(n, rec_bad);
+	}
+}
+
+/* ---- public ---- */
+
+int
+cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, const struct dp_shared *sh,
+		  uint64_t incarnation, uint16_t mtu)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned int i;
+
+	memset(n, 0, offsetof(struct cp_repl_node, msg));
+	cp_repl_conf_default(&n->conf, cfg->node_id, cfg->cluster.id, incarnation);
+	/* One datagram within the port's MTU: IPv4 + UDP + our header and HMAC. */
+	if (mtu > 28 + MSG_HDR_LEN + MSG_HMAC_LEN + MSG_REPL_BODY_MIN)
+		n->conf.max_body = RTE_MIN((uint32_t)(mtu - 28 - MSG_HDR_LEN - MSG_HMAC_LEN),
+					   (uint32_t)MSG_MAX_BODY);
+	else
+		n->conf.max_body = MSG_REPL_BODY_MIN;
+	n->sh = sh;
+	n->n_shards = sh->n_workers;
+	n->sip_port = cfg->sip.port;
+	reg_conf_from_cfg(&n->rconf, cfg, NULL);
+	n->rconf.hash_seed = sh->reg_hash_seed;
+	n->rec_pool = rte_mempool_lookup(DP_REC_POOL);
+	if (n->rec_pool == NULL)
+		return -ENOENT;
+	for (i = 0; i < n->n_shards; i++) {
+		snprintf(name, sizeof(name), DP_RING_EVENTS, i);
+		n->ev[i] = rte_ring_lookup(name);
+		snprintf(name, sizeof(name), DP_RING_APPLY, i);
+		n->apply[i] = rte_ring_lookup(name);
+		if (n->ev[i] == NULL || n->apply[i] == NULL)
+			return -ENOENT;
+	}
+	return 0;
+}
+
+void
+cp_repl_node_fini(struct cp_repl_node *n)
+{
+	while (n->n_peers > 0)
+		cp_rn_peer_drop(n, n->n_peers - 1);
+}
+
+void
+cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t)
+{
+	int i, k;
+
+	for (i = 0; i < n->n_peers; i++) {   /* gone or left: its stream goes */
+		const struct cp_peer *p = cp_topo_peer(t, n->peer_id[i]);
+
+		if (p == NULL || p->state == CP_NODE_LEFT)
+			cp_rn_peer_drop(n, i--);
+	}
+	for (i = 0; i < t->n_peers; i++) {
+		const struct cp_peer *p = &t->peers[i];
+
+		if (p->state == CP_NODE_LEFT || p->incarnation == 0)
+			continue;
+		k = cp_rn_peer_idx(n, p->node.id);
+		if (k < 0) {
+			if (n->n_peers == CP_TOPO_MAX_PEERS)
+				continue;
+			n->peer[n->n_peers] = cp_repl_peer_create(&n->conf, p->node.id);
+			if (n->peer[n->n_peers] == NULL)
+				continue;
+			k = n->n_peers;
+			n->peer_id[n->n_peers++] = p->node.id;
+		}
+		cp_repl_peer_restart(n->peer[k], p->incarnation);
+	}
+}
+
+unsigned int
+cp_repl_node_events(struct cp_repl_node *n)
+{
+	void *evs[64];
+	unsigned int s, got, i, total = 0, taken;
+
+	for (s = 0; s < n->n_shards; s++) {
+		for (taken = 0; taken < CP_REPL_NODE_EVENT_BUDGET; taken += got) {
+			got = rte_ring_sc_dequeue_burst(n->ev[s], evs, RTE_DIM(evs), NULL);
+			if (got == 0)
+				break;
+			for (i = 0; i < got; i++) {
+				struct reg_event *ev = evs[i];
+
+				CP_RN_COUNT(n, events);
+				if (ev->remote) {
+					CP_RN_COUNT(n, events_remote);
+				} else if (ev->type == REG_EV_EXPIRE) {
+					CP_RN_COUNT(n, events_expire);
+				} else if (reg_event_to_rec(ev, &n->rrec) != 0) {
+					CP_RN_COUNT(n, rec_bad);
+				} else if (cp_rn_to_wire(n, &n->rrec, &n->rec) != 0) {
+					CP_RN_COUNT(n, rec_too_big);
+				} else {
+					cp_rn_fanout(n);
+				}
+				reg_event_free(ev);
+			}
+			total += got;
+		}
+	}
+	return total;
+}
+
+/* Room for N records on every shard's ring and in the pool. */
+static bool
+cp_rn_room(const struct cp_repl_node *n, unsigned int k)
+{
+	unsigned int s;
+
+	if (rte_mempool_avail_count(n->rec_pool) < k)
+		return false;
+	for (s = 0; s < n->n_shards; s++)
+		if (rte_ring_free_count(n->apply[s]) < k)
+			return false;
+	return true;
+}
+
+/* One wire record to its owning shard. */
+static void
+cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w)
+{
+	struct reg_key key;
+	struct reg_rec *r;
+	void *obj;
+	unsigned int shard;
+
+	if (rte_mempool_get(n->rec_pool, &obj) != 0) {   /* cannot be: room was checked */
+		CP_RN_COUNT(n, rx_backpressure);
+		return;
+	}
+	r = obj;
+	if (cp_rn_from_wire(w, r) != 0) {
+		CP_RN_COUNT(n, rec_bad);
+		rte_mempool_put(n->rec_pool, obj);
+		return;
+	}
+	if (reg_key_from_text(&n->rconf, r->aor, r->aor_len, &key) != 0) {
+		CP_RN_COUNT(n, rx_bad_route);
+		rte_mempool_put(n->rec_pool, obj);
+		return;
+	}
+	shard = reg_key_shard((uint32_t)key.digest, n->n_shards);
+	if (rte_ring_sp_enqueue(n->apply[shard], obj) != 0) {   /* idem */
+		CP_RN_COUNT(n, rx_backpressure);
+		rte_mempool_put(n->rec_pool, obj);
+		return;
+	}
+	CP_RN_COUNT(n, rx_records);
+}
+
+int
+cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, uint64_t now)
+{
+	uint16_t idx[MSG_REPL_MAX_RECS];
+	int k, i, got;
+
+	k = cp_rn_peer_idx(n, m->hdr.sender);
+	if (k < 0) {
+		CP_RN_COUNT(n, rx_not_peer);
+		return -ENOENT;
+	}
+	if (m->hdr.type == MSG_T_REPL_ACK)
+		return cp_repl_on_ack(n->peer[k], m, now);
+	if (m->hdr.type != MSG_T_REPL)
+		return -EINVAL;
+	if (!cp_rn_room(n, m->u.repl.n)) {
+		CP_RN_COUNT(n, rx_backpressure);
+		return -EAGAIN;
+	}
+	got = cp_repl_on_repl(n->peer[k], m, now, idx);
+	if (got < 0)
+		return got;
+	for (i = 0; i < got; i++)
+		cp_rn_apply(n, &m->u.repl.recs[idx[i]]);
+	return 0;
+}
+
+void
+cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg)
+{
+	int i;
+
+	for (i = 0; i < n->n_peers; i++) {
+		while (cp_repl_tx_poll(n->peer[i], now, &n->msg) == 1)
+			send(arg, n->peer_id[i], &n->msg);
+		if (cp_repl_rx_poll(n->peer[i], now, &n->msg) == 1)
+			send(arg, n->peer_id[i], &n->msg);
+	}
+}
+
+void
+cp_repl_node_stream_totals(const struct cp_repl_node *n, uint64_t *out)
+{
+	unsigned int c;
+	int i;
+
+	memset(out, 0, CP_REPL_COUNTER_MAX * sizeof(*out));
+	for (i = 0; i < n->n_peers; i++)
+		for (c = 0; c < CP_REPL_COUNTER_MAX; c++)
+			out[c] += n->peer[i]->counters[c];
+}
+
+const char *
+cp_repl_node_counter_name(unsigned int counter)
+{
+	return counter < CP_REPL_NODE_COUNTER_MAX ? cp_repl_node_names[counter] : "?";
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * This node's registration replication, in full-sharing mode: the glue between
+ * the shards of the dataplane, the per-peer streams (cp_repl) and the topology.
+ *
+ * Out: every shard emits a change event per binding change on its ring
+ * ss_ev_s<i> (struct reg_event). cp_repl_node_events() drains them (bounded per
+ * call): an event the shard made itself (not `remote`, not an expiry: each node
+ * expires bindings itself) becomes a wire record (struct msg_rec: the socket's
+ * address filled from our port table) appended to the stream of every known
+ * peer that has not left; the event goes back to its shard's pool. A record too
+ * large for one datagram within the cluster port's MTU is counted (rec_too_big)
+ * and not sent.
+ * In: a Repl from a peer goes through its stream (cp_repl_on_repl: each record
+ * once per stream), then each record is turned into a struct reg_rec (from the
+ * pool ss_rec), routed to the shard that owns its AoR (the dataplane's digest
+ * seed, published in dp_shared) and put on that shard's ring ss_ap_s<i>; the
+ * worker applies it (reg_shard_apply: the newer version wins). Before a Repl is
+ * taken, there must be room for all its records (pool and rings): otherwise it
+ * is left unprocessed (rx_backpressure) and comes back by retransmission, so no
+ * record is ever lost between the stream and the shard.
+ * Streams follow the topology: one per peer, created when the peer is first
+ * known, reset when it restarts (a new incarnation: it needs a full sync,
+ * which this node does not do yet), dropped when it leaves.
+ * cp_repl_node_poll() builds what is due (Repls, retransmits, ReplAcks) and
+ * hands each message to the caller's send function.
+ *
+ * Single thread: the cp event loop. Not yet built here: full sync, sync states,
+ * anti-entropy (digest exchange), which the design paragraph of cp_repl.h and
+ * docs/cluster.md describe.
+ */
+#ifndef SIPSHARD_CONTROL_REPL_CP_REPL_NODE_H
+#define SIPSHARD_CONTROL_REPL_CP_REPL_NODE_H
+
+#include <stdint.h>
+
+#include "config/cfg_types.h"
+#include "control/repl/cp_repl_types.h"
+#include "control/topo/cp_topo_types.h"
+#include "dataplane/registrar/reg_types.h"
+#include "proto/msg_types.h"
+
+struct dp_shared;
+struct rte_ring;
+struct rte_mempool;
+
+/* Node-level counters. X(name, help) */
+#define CP_REPL_NODE_FOREACH_COUNTER(X) \
+	X(events,          "change events taken from the shards") \
+	X(events_remote,   "events of applied records (not sent again)") \
+	X(events_expire,   "expiry events (each node expires by itself: not sent)") \
+	X(records_queued,  "records appended to a peer stream (once per peer)") \
+	X(rec_too_big,     "records larger than one datagram: not replicated") \
+	X(rec_bad,         "events or records that did not convert") \
+	X(peer_behind,     "appends refused: the peer is behind (needs a full sync)") \
+	X(rx_records,      "records received and handed to a shard") \
+	X(rx_not_peer,     "replication messages from a node that is not a known peer") \
+	X(rx_backpressure, "Repls left for retransmission: shard rings or pool full") \
+	X(rx_bad_route,    "records whose AoR did not parse: dropped")
+
+enum cp_repl_node_counter {
+#define CP_REPL_NODE_C_ENUM(name, help) CP_REPL_NODE_C_##name,
+	CP_REPL_NODE_FOREACH_COUNTER(CP_REPL_NODE_C_ENUM)
+#undef CP_REPL_NODE_C_ENUM
+	CP_REPL_NODE_COUNTER_MAX
+};
+
+#define CP_REPL_NODE_EVENT_BUDGET 256u   /* events drained per shard per call */
+
+struct cp_repl_node {
+	struct cp_repl_conf conf;
+	uint16_t n_shards;
+	uint16_t sip_port;              /* the socket of local bindings: our SIP port */
+	const struct dp_shared *sh;     /* port addresses */
+	struct rte_ring *ev[CFG_MAX_WORKERS];
+	struct rte_ring *apply[CFG_MAX_WORKERS];
+	struct rte_mempool *rec_pool;
+	struct reg_conf rconf;          /* AoR keys as the dataplane computes them */
+	uint16_t peer_id[CP_TOPO_MAX_PEERS];
+	struct cp_repl_peer *peer[CP_TOPO_MAX_PEERS];
+	int n_peers;
+	uint64_t counters[CP_REPL_NODE_COUNTER_MAX];
+	struct msg msg;                 /* one message being built (large: not on a stack) */
+	struct msg_rec rec;
+	struct reg_rec rrec;
+};
+
+/* Sends M (header complete but for hdr.seq) to peer PEER_ID. */
+typedef void cp_repl_send_fn(void *arg, uint16_t peer_id, struct msg *m);
+
+/* Attach to the dataplane's rings and pool (names in dp_shared.h). 0, -ENOENT
+ * (a ring or the pool is missing: not the same version of sipshard-dp). */
+int cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, const struct dp_shared *sh,
+		      uint64_t incarnation, uint16_t mtu);
+void cp_repl_node_fini(struct cp_repl_node *n);
+
+/* Follow the topology: a stream per known peer that has not left, reset on a
+ * new incarnation, freed when it left. */
+void cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t);
+
+/* Drain the shards' change events into the streams; returns the events taken. */
+unsigned int cp_repl_node_events(struct cp_repl_node *n);
+
+/* A decoded Repl or ReplAck (hdr.type MSG_T_REPL / MSG_T_REPL_ACK). 0, or
+ * -ENOENT (not from a known peer), -EAGAIN (left for retransmission), -ESTALE /
+ * -EINVAL from the stream. */
+int cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, uint64_t now);
+
+/* Build what is due on every stream and pass each message to SEND. */
+void cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);
+
+/* Sums of the per-peer stream counters (CP_REPL_COUNTER_MAX entries) into OUT. */
+void cp_repl_node_stream_totals(const struct cp_repl_node *n, uint64_t *out);
+
+const char *cp_repl_node_counter_name(unsigned int counter);
+
+#endif /* SIPSHARD_CONTROL_REPL_CP_REPL_NODE_H */
