@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Realtime registration replication (issue 11) in the lab: three static nodes, node 2
+# with two workers (three lcores on the two CPUs), the others with one. Registrations
+# made at two different nodes appear on all three and `contacts show` agrees
+# everywhere (URI, received, q, origin; expires_in within 1 s); an unregister sent to
+# a third node removes the binding everywhere; a max_contacts eviction (evict-oldest)
+# is the same on every node; bindings with a short Expires, once everywhere, expire on
+# every node by themselves (node 3, where they registered, is cut off first, so no
+# delete can come from it). Every wait is a bounded poll; a failing check prints
+# what each node holds.
+. "$(dirname "$0")/lib.bash"
+
+SETTLE_S=10   # bound for the cluster to agree after a batch of REGISTERs
+CLI=198.18.0.100
+
+lab_up 3
+head -c 32 /dev/urandom > "$WORK/cluster.key"
+for i in 1 2 3; do
+	peers=""
+	for j in 1 2 3; do [ "$j" = "$i" ] || peers="$peers{id: $j, address: 198.18.0.$j}, "; done
+	cluster_config "$i" "$WORK/cluster.key" "  nodes: [${peers%, }]
+registrar:
+  min_expires: 1
+  max_contacts: 2
+  max_contacts_policy: evict-oldest"
+done
+# Node 2: two workers, three lcores (control + 2 workers) on the two CPUs.
+sed -i -e 's/workers: 1/workers: 2/' -e 's/"-l", "0-1"/"--lcores", "0@0,1@1,2@1"/' "$WORK/n2.yaml"
+for i in 1 2 3; do
+	start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; exit 1; }
+done
+pass "3 nodes started (dataplane + control plane each)"
+w2=$(tel 2 /sipshard/status | python3 -c 'import json,sys; print(json.load(sys.stdin)["workers"])')
+check "node 2 runs 2 workers (status says $w2)" test "$w2" = 2
+
+ok=1
+for i in 1 2 3; do wait_state 10 up "$i" 1 2 3 || ok=0; done
+check "every node lists the 3 nodes up" test "$ok" = 1
+
+# ---- helpers ----
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+count() { ctl "$1" --json contacts count 2>/dev/null || echo '(no answer)'; }
+
+# wait_counts SECONDS WANT: until every node's contacts count is WANT. Sets SEEN (the
+# counts of the last round) and WAITED (ms).
+SEEN="" WAITED=0
+wait_counts() {
+	local t0 ok i c
+	t0=$(now_ms)
+	while :; do
+		ok=1 SEEN=""
+		for i in 1 2 3; do c=$(count "$i"); SEEN="${SEEN}n$i=$c "; [ "$c" = "$2" ] || ok=0; done
+		WAITED=$(( $(now_ms) - t0 ))
+		[ "$ok" = 1 ] && return 0
+		[ "$WAITED" -ge $(($1 * 1000)) ] && return 1
+		sleep 0.1
+	done
+}
+
+users() {   # file first count expires [prefix]: sipp -inf file USER;EXPIRES
+	{ echo SEQUENTIAL; seq "$2" $(($2 + $3 - 1)) | sed "s/.*/${5:-user}&;$4/"; } > "$1"
+}
+# sipp_run NODE CSV CALLS LOCAL_PORT: one REGISTER per user, each must get a 200.
+# The local port is the contact's port, so a later run from the same port names the
+# same contacts (an unregister).
+sipp_run() {
+	local out
+	out=$WORK/sipp-$(basename "$2" .csv).out
+	(cd "$WORK" && cl sipp "198.18.0.$1:5060" -sf "$ROOT/tests/integration/sipp/register.xml" \
+		-inf "$2" -m "$3" -r 1000 -rp 1000 -i "$CLI" -p "$4" -nostdin \
+		-timeout 30s -timeout_error > "$out" 2>&1) || { tail -n 20 "$out"; return 1; }
+}
+
+# reg1 NODE USER PORT EXPIRES CALLID CSEQ: one REGISTER of USER@example.com with the
+# contact sip:USER@198.18.0.100:PORT sent from that port; prints the final status
+# code ("none" without one after 3 tries).
+reg1() {
+	cl python3 - "$@" <<'PY'
+import socket, sys
+node, user, port, exp, callid, cseq = sys.argv[1:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.100", int(port)))
+s.settimeout(1)
+msg = ("REGISTER sip:example.com SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP 198.18.0.100:%s;rport;branch=z9hG4bK-%s-%s\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:%s@example.com>;tag=rt%s\r\n"
+       "To: <sip:%s@example.com>\r\nCall-ID: %s\r\nCSeq: %s REGISTER\r\n"
+       "Contact: <sip:%s@198.18.0.100:%s>\r\nExpires: %s\r\nContent-Length: 0\r\n\r\n"
+       % (port, callid, cseq, user, port, user, callid, cseq, user, port, exp)).encode()
+code = "none"
+for attempt in range(3):
+    s.sendto(msg, ("198.18.0.%s" % node, 5060))
+    try:
+        while True:
+            r = s.recv(65535).decode("utf-8", "replace").split("\r\n", 1)[0].split(" ")
+            if len(r) > 1 and r[1] >= "200":
+                code = r[1]
+                break
+        break
+    except socket.timeout:
+        pass
+print(code)
+PY
+}
+
+# shows AOR: the JSON of `contacts show AOR` on nodes 1, 2, 3, one argument each.
+shows() { local i; for i in 1 2 3; do ctl "$i" --json contacts show "$1" 2>/dev/null || echo '{}'; done; }
+
+# show_agree AOR ORIGIN: `contacts show` of AOR agrees on the 3 nodes (one contact,
+# same uri, received, q, expires_in within 1 s, origin ORIGIN). Prints what it saw.
+show_agree() {
+	python3 - "$1" "$2" "$(shows "$1")" <<'PY'
+import json, sys
+aor, origin, raw = sys.argv[1], int(sys.argv[2]), sys.argv[3].split("\n")
+views, bad = [], []
+for i, r in enumerate(raw, 1):
+    try:
+        c = json.loads(r).get("contacts", [])
+    except ValueError:
+        c = []
+    views.append(c)
+    if len(c) != 1:
+        bad.append("n%d has %d contacts" % (i, len(c)))
+if not bad:
+    ref = views[0][0]
+    for i, c in enumerate(views, 1):
+        c = c[0]
+        for k in ("uri", "received", "q"):
+            if c.get(k) != ref.get(k):
+                bad.append("n%d %s %s != n1 %s" % (i, k, c.get(k), ref.get(k)))
+        if c.get("origin") != origin:
+            bad.append("n%d origin %s" % (i, c.get("origin")))
+    ex = [c[0].get("expires_in", -99) for c in views]
+    if max(ex) - min(ex) > 1:
+        bad.append("expires_in %s" % ex)
+print("; ".join(bad) if bad else "expires_in %s" % [c[0]["expires_in"] for c in views])
+sys.exit(1 if bad else 0)
+PY
+}
+
+# ports_of NODE AOR: the contact ports of AOR on NODE, sorted, comma-separated ("-"
+# for none). No python here: it runs in polling loops.
+ports_of() {
+	local p
+	p=$(ctl "$1" --json contacts show "$2" 2>/dev/null | grep -o '"uri":"[^"]*"' |
+		sed 's/.*:\([0-9]*\)"$/\1/' | sort | paste -sd, -)
+	echo "${p:--}"
+}
+
+# wait_ports SECONDS AOR=PORTS...: until every node holds exactly PORTS for each AOR.
+# Sets SEEN and WAITED.
+wait_ports() {
+	local secs=$1 t0 ok i a p
+	shift
+	t0=$(now_ms)
+	while :; do
+		ok=1 SEEN=""
+		for a in "$@"; do
+			SEEN="$SEEN${a%%=*}:"
+			for i in 1 2 3; do
+				p=$(ports_of "$i" "${a%%=*}@example.com")
+				SEEN="$SEEN n$i=$p"
+				[ "$p" = "${a#*=}" ] || ok=0
+			done
+			SEEN="$SEEN; "
+		done
+		WAITED=$(( $(now_ms) - t0 ))
+		[ "$ok" = 1 ] && return 0
+		[ "$WAITED" -ge $((secs * 1000)) ] && return 1
+		sleep 0.1
+	done
+}
+
+aors() {   # NODE: the number of AoRs in NODE's contacts count (-1 without an answer)
+	local c
+	c=$(count "$1"); c=${c#*\"aors\":}; c=${c%%,*}
+	case $c in ''|*[!0-9]*) echo -1 ;; *) echo "$c" ;; esac
+}
+
+regstat() {   # NODE KEY: a registrar counter of sipshardctl stats (summed over shards)
+	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrar"][sys.argv[1]])' "$2"
+}
+
+# ---- 1. registrations at two nodes appear on all three ----
+users "$WORK/n1users.csv" 0 200 3600
+users "$WORK/n2users.csv" 1000 200 3600
+check "sipp: 200 users (user0..user199) register at node 1, all answered 200" \
+	sipp_run 1 "$WORK/n1users.csv" 200 5070
+c1=$(count 1)
+check "node 1 holds its own 200 bindings right after ($c1)" test "$c1" = '{"aors":200,"contacts":200}'
+check "sipp: 200 other users (user1000..user1199) register at node 2, all answered 200" \
+	sipp_run 2 "$WORK/n2users.csv" 200 5072
+own2=$(python3 -c '
+import json, sys
+print(sum(json.loads(sys.argv[i]).get("contacts", [{}])[0].get("origin") == 2 for i in (1, 2, 3)))' \
+	"$(ctl 2 --json contacts show user1000@example.com)" "$(ctl 2 --json contacts show user1123@example.com)" \
+	"$(ctl 2 --json contacts show user1199@example.com)" 2>/dev/null)
+check "node 2 holds its own users (3 sampled with origin 2 on node 2: ${own2:-0}; REGISTERs received: $(dpstat 2 sip_requests.REGISTER))" \
+	test "${own2:-0}" = 3
+wait_counts "$SETTLE_S" '{"aors":400,"contacts":400}'; rc=$?
+check "contacts count 400 AoRs / 400 contacts on all 3 nodes within ${SETTLE_S} s (after $WAITED ms: $SEEN)" test "$rc" = 0
+
+for a in user0:1 user77:1 user199:1 user1000:2 user1123:2 user1199:2; do
+	msg=$(show_agree "${a%:*}@example.com" "${a#*:}"); rc=$?
+	check "contacts show ${a%:*}@example.com agrees on all nodes, origin ${a#*:} ($msg)" test "$rc" = 0
+done
+
+# ---- 2. unregister at a third node ----
+# user0..user49 registered at node 1 from port 5070; the same contacts with Expires: 0
+# (fresh Call-IDs, which RFC 3261 applies whatever the CSeq) sent to node 3.
+users "$WORK/unreg.csv" 0 50 0
+check "sipp: 50 of node 1's users unregister (Expires: 0) at node 3, all answered 200" \
+	sipp_run 3 "$WORK/unreg.csv" 50 5070
+wait_counts "$SETTLE_S" '{"aors":350,"contacts":350}'; rc=$?
+check "contacts count 350 / 350 on all 3 nodes within ${SETTLE_S} s (after $WAITED ms: $SEEN)" test "$rc" = 0
+gone=$(for i in 1 2 3; do ports_of "$i" user0@example.com; done | tr '\n' ' ')
+check "user0@example.com (unregistered at node 3) has no contact on any node (ports n1 n2 n3: $gone)" \
+	test "$gone" = "- - - "
+
+# ---- 3. max_contacts 2, evict-oldest ----
+# evict1: three contacts all at node 1. evict2: at node 1, then node 2, then node 1.
+# Each contact is waited for on every node before the next (so "oldest" is clear).
+r=$(reg1 1 evict1 5081 3600 ev1a 1; reg1 1 evict2 5081 3600 ev2a 1)
+check "REGISTER evict1 and evict2 contact :5081 at node 1 -> 200 ($(echo $r))" test "$(echo $r)" = "200 200"
+wait_ports 3 evict1=5081 evict2=5081; rc=$?
+check "the first contacts on every node (after $WAITED ms: $SEEN)" test "$rc" = 0
+r=$(reg1 1 evict1 5082 3600 ev1b 1; reg1 2 evict2 5082 3600 ev2b 1)
+check "REGISTER contact :5082 of evict1 at node 1 and of evict2 at node 2 -> 200 ($(echo $r))" test "$(echo $r)" = "200 200"
+wait_ports 3 evict1=5081,5082 evict2=5081,5082; rc=$?
+check "2 contacts each on every node (after $WAITED ms: $SEEN)" test "$rc" = 0
+ev0=$(regstat 1 evicted)
+r=$(reg1 1 evict1 5083 3600 ev1c 1; reg1 1 evict2 5083 3600 ev2c 1)
+check "REGISTER a third contact :5083 of evict1 and evict2 at node 1 -> 200 ($(echo $r))" test "$(echo $r)" = "200 200"
+p=$(ports_of 1 evict1@example.com)
+check "node 1 itself evicted evict1's oldest (:5081) (holds $p; registrar.evicted +$(( $(regstat 1 evicted) - ev0 )))" test "$p" = 5082,5083
+wait_ports 5 evict1=5082,5083 evict2=5082,5083; rc=$?
+check "every node holds exactly :5082 and :5083 for evict1 and evict2, the oldest gone (after $WAITED ms: $SEEN)" test "$rc" = 0
+
+# ---- 4. short Expires: each node expires them itself ----
+# Counted as AoRs above each node's own count before (nothing else changes meanwhile).
+base=() exp0=()
+for i in 1 2 3; do base[$i]=$(aors "$i"); exp0[$i]=$(regstat "$i" expired); done
+users "$WORK/short.csv" 0 20 3 exp
+t0=$(now_ms)
+check "sipp: 20 users (exp0..exp19) register with Expires: 3 at node 3, all answered 200" \
+	sipp_run 3 "$WORK/short.csv" 20 5074
+# Seen everywhere: polled until 2 s after the first REGISTER (before they expire).
+while :; do
+	seen=""; ok=1
+	for i in 1 2 3; do n=$(( $(aors "$i") - ${base[$i]} )); seen="${seen}n$i=+$n "; [ "$n" = 20 ] || ok=0; done
+	[ "$ok" = 1 ] && break
+	[ $(( $(now_ms) - t0 )) -ge 2000 ] && break
+	sleep 0.05
+done
+check "the 20 short registrations are on every node $(( $(now_ms) - t0 )) ms after the REGISTERs (AoRs above the count before: $seen)" test "$ok" = 1
+# Cut node 3 off the segment: no delete can come from it now; nodes 1 and 2 must
+# expire the bindings themselves (expiry is not replicated).
+ip -n "$LAB-br" link set "${LAB}n3b" down
+gone_ms=(0 -1 -1 -1)
+while :; do
+	ok=1
+	for i in 1 2 3; do
+		[ "${gone_ms[$i]}" -ge 0 ] && continue
+		if [ "$(aors "$i")" = "${base[$i]}" ]; then gone_ms[$i]=$(( $(now_ms) - t0 )); else ok=0; fi
+	done
+	[ "$ok" = 1 ] && break
+	[ $(( $(now_ms) - t0 )) -ge 6000 ] && break
+	sleep 0.05
+done
+for i in 1 2 3; do
+	d=$(( $(regstat "$i" expired) - ${exp0[$i]} ))
+	check "node $i: the 20 expire by themselves 2-5 s after the REGISTERs (gone after ${gone_ms[$i]} ms; registrar.expired +$d)" \
+		test "${gone_ms[$i]}" -ge 2000 -a "${gone_ms[$i]}" -le 5000 -a "$d" = 20
+done
+exit 0
