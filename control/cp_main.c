@@ -737,10 +737,11 @@ main(int argc, char **argv)
 			cp_topo_cron(&c->topo, now, &c->acts);
 			send_actions(c, now);
 			if (c->repl != NULL)
-				cp_repl_node_peers(c->repl, &c->topo);
+				cp_repl_node_peers(c->repl, &c->topo, now);
 			next_cron = now + CRON_MS;
 		}
 		if (c->repl != NULL) {
+			cp_repl_node_sync(c->repl, now);
 			work += cp_repl_node_events(c->repl);
 			cp_repl_node_poll(c->repl, now, repl_send, c);
 		}

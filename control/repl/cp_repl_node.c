@@ -145,6 +145,17 @@ cp_rn_peer_drop(struct cp_repl_node *n, int i)
 	n->n_peers--;
 	n->peer[i] = n->peer[n->n_peers];
 	n->peer_id[i] = n->peer_id[n->n_peers];
+	n->sync[i] = n->sync[n->n_peers];
+}
+
+static void
+cp_rn_sync_start(struct cp_repl_node *n, int i, uint64_t incarnation, uint64_t now)
+{
+	memset(&n->sync[i], 0, sizeof(n->sync[i]));
+	n->sync[i].active = true;
+	n->sync[i].incarnation = incarnation;
+	n->sync[i].started_ms = now;
+	CP_RN_COUNT(n, syncs_started);
 }
 
 /* Append the wire record n->rec to every stream. */
@@ -166,10 +177,35 @@ cp_rn_fanout(struct cp_repl_node *n)
 	}
 }
 
+/* A full-sync copy: to its peer's stream only. */
+static void
+cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev)
+{
+	int k = cp_rn_peer_idx(n, ev->sync_peer), rc;
+
+	if (k < 0)
+		return;
+	if (reg_event_to_rec(ev, &n->rrec) != 0 || cp_rn_to_wire(n, &n->rrec, &n->rec) != 0) {
+		CP_RN_COUNT(n, rec_too_big);
+		return;
+	}
+	rc = cp_repl_tx_append(n->peer[k], &n->rec);
+	if (rc == 0) {
+		CP_RN_COUNT(n, sync_records);
+		n->sync[k].records++;
+	} else if (rc == -ENOBUFS) {
+		CP_RN_COUNT(n, peer_behind);
+	} else if (rc == -E2BIG) {
+		CP_RN_COUNT(n, rec_too_big);
+	} else {
+		CP_RN_COUNT(n, rec_bad);
+	}
+}
+
 /* ---- public ---- */
 
 int
-cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, const struct dp_shared *sh,
+cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, struct dp_shared *sh,
 		  uint64_t incarnation, uint16_t mtu)
 {
 	char name[RTE_RING_NAMESIZE];
@@ -210,7 +246,7 @@ cp_repl_node_fini(struct cp_repl_node *n)
 }
 
 void
-cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t)
+cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now)
 {
 	int i, k;
 
@@ -234,8 +270,55 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t)
 				continue;
 			k = n->n_peers;
 			n->peer_id[n->n_peers++] = p->node.id;
+			cp_repl_peer_restart(n->peer[k], p->incarnation);
+			cp_rn_sync_start(n, k, p->incarnation, now);   /* what it missed so far */
+			continue;
 		}
-		cp_repl_peer_restart(n->peer[k], p->incarnation);
+		/* A new run of the peer starts empty (its stream may have noticed first,
+		 * from a Repl of the new run: the sync follows the topology's view). */
+		if (n->sync[k].incarnation != p->incarnation) {
+			cp_repl_peer_restart(n->peer[k], p->incarnation);
+			cp_rn_sync_start(n, k, p->incarnation, now);
+		} else if (cp_repl_tx_behind(n->peer[k])) {        /* lost the stream */
+			cp_repl_tx_reset(n->peer[k]);
+			cp_rn_sync_start(n, k, p->incarnation, now);
+		}
+	}
+}
+
+void
+cp_repl_node_sync(struct cp_repl_node *n, uint64_t now)
+{
+	struct dp_sync_dump d;
+	char arg[64], out[sizeof(d) + 1];
+	int i, rc;
+
+	(void)now;
+	for (i = 0; i < n->n_peers; i++) {
+		struct cp_repl_sync *sy = &n->sync[i];
+
+		if (!sy->active || cp_repl_tx_room(n->peer[i]) < 2 * CP_REPL_NODE_SYNC_CHUNK)
+			continue;
+		if (sy->shard >= n->n_shards) {
+			sy->active = false;
+			CP_RN_COUNT(n, syncs_done);
+			continue;
+		}
+		snprintf(arg, sizeof(arg), "%u %u %u %u", n->peer_id[i], sy->bucket, sy->skip,
+			 CP_REPL_NODE_SYNC_CHUNK);
+		rc = dp_shared_query(n->sh, sy->shard, DP_QUERY_SYNC_DUMP, arg, out, sizeof(out), 100);
+		if (rc != (int)sizeof(d)) {
+			CP_RN_COUNT(n, sync_query_fail);
+			continue;
+		}
+		memcpy(&d, out, sizeof(d));
+		sy->bucket = d.bucket;
+		sy->skip = d.skip;
+		if (sy->bucket >= REG_DIGEST_BUCKETS) {
+			sy->shard++;
+			sy->bucket = 0;
+			sy->skip = 0;
+		}
 	}
 }
 
@@ -254,7 +337,9 @@ cp_repl_node_events(struct cp_repl_node *n)
 				struct reg_event *ev = evs[i];
 
 				CP_RN_COUNT(n, events);
-				if (ev->remote) {
+				if (ev->type == REG_EV_SYNC) {
+					cp_rn_sync_copy(n, ev);
+				} else if (ev->remote) {
 					CP_RN_COUNT(n, events_remote);
 				} else if (ev->type == REG_EV_EXPIRE) {
 					CP_RN_COUNT(n, events_expire);

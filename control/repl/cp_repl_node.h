@@ -56,7 +56,11 @@ struct rte_mempool;
 	X(rx_records,      "records received and handed to a shard") \
 	X(rx_not_peer,     "replication messages from a node that is not a known peer") \
 	X(rx_backpressure, "Repls left for retransmission: shard rings or pool full") \
-	X(rx_bad_route,    "records whose AoR did not parse: dropped")
+	X(rx_bad_route,    "records whose AoR did not parse: dropped") \
+	X(syncs_started,   "full syncs begun towards a peer (new, restarted or behind)") \
+	X(syncs_done,      "full syncs whose every shard was emitted") \
+	X(sync_records,    "full-sync copies queued for their peer") \
+	X(sync_query_fail, "shard dump queries that failed (retried)")
 
 enum cp_repl_node_counter {
 #define CP_REPL_NODE_C_ENUM(name, help) CP_REPL_NODE_C_##name,
@@ -66,18 +70,31 @@ enum cp_repl_node_counter {
 };
 
 #define CP_REPL_NODE_EVENT_BUDGET 256u   /* events drained per shard per call */
+#define CP_REPL_NODE_SYNC_CHUNK   128u   /* events a shard emits per dump query */
+
+/* A full sync this node (the donor) is giving one peer: shard by shard, digest
+ * bucket by bucket, paced by the room left in the peer's stream. */
+struct cp_repl_sync {
+	bool active;
+	uint16_t shard;
+	uint32_t bucket, skip;          /* cursor in that shard (struct dp_sync_dump) */
+	uint64_t started_ms;
+	uint64_t records;
+	uint64_t incarnation;           /* the peer's run this sync (or the last) is for */
+};
 
 struct cp_repl_node {
 	struct cp_repl_conf conf;
 	uint16_t n_shards;
 	uint16_t sip_port;              /* the socket of local bindings: our SIP port */
-	const struct dp_shared *sh;     /* port addresses */
+	struct dp_shared *sh;           /* port addresses, shard queries */
 	struct rte_ring *ev[CFG_MAX_WORKERS];
 	struct rte_ring *apply[CFG_MAX_WORKERS];
 	struct rte_mempool *rec_pool;
 	struct reg_conf rconf;          /* AoR keys as the dataplane computes them */
 	uint16_t peer_id[CP_TOPO_MAX_PEERS];
 	struct cp_repl_peer *peer[CP_TOPO_MAX_PEERS];
+	struct cp_repl_sync sync[CP_TOPO_MAX_PEERS];
 	int n_peers;
 	uint64_t counters[CP_REPL_NODE_COUNTER_MAX];
 	struct msg msg;                 /* one message being built (large: not on a stack) */
@@ -90,13 +107,19 @@ typedef void cp_repl_send_fn(void *arg, uint16_t peer_id, struct msg *m);
 
 /* Attach to the dataplane's rings and pool (names in dp_shared.h). 0, -ENOENT
  * (a ring or the pool is missing: not the same version of sipshard-dp). */
-int cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, const struct dp_shared *sh,
+int cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, struct dp_shared *sh,
 		      uint64_t incarnation, uint16_t mtu);
 void cp_repl_node_fini(struct cp_repl_node *n);
 
 /* Follow the topology: a stream per known peer that has not left, reset on a
- * new incarnation, freed when it left. */
-void cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t);
+ * new incarnation, freed when it left. A peer first heard, restarted, or fallen
+ * behind gets a full sync from this node (cp_repl_node_sync drives it). */
+void cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now);
+
+/* Drive the full syncs this node gives: one shard dump query (at most
+ * CP_REPL_NODE_SYNC_CHUNK events, which cp_repl_node_events sends to their peer
+ * only) per syncing peer whose stream has room. */
+void cp_repl_node_sync(struct cp_repl_node *n, uint64_t now);
 
 /* Drain the shards' change events into the streams; returns the events taken. */
 unsigned int cp_repl_node_events(struct cp_repl_node *n);

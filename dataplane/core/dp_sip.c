@@ -218,6 +218,20 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 			n = cl.n * sizeof(struct dp_contact_rec);
 		}
 		break;
+	case DP_QUERY_SYNC_DUMP: {
+		struct dp_sync_dump d;
+		unsigned int peer, max;
+
+		if (cap < sizeof(d) ||
+		    sscanf(arg, "%u %u %u %u", &peer, &d.bucket, &d.skip, &max) != 4 ||
+		    peer == 0 || peer > UINT16_MAX)
+			return -EINVAL;
+		d.emitted = reg_shard_sync_dump(lc->reg, (uint16_t)peer, &d.bucket, &d.skip, max,
+						lc->now_ms);
+		memcpy(out, &d, sizeof(d));
+		n = sizeof(d);
+		break;
+	}
 	default:
 		return -EINVAL;
 	}

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <rte_malloc.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
@@ -617,6 +619,71 @@ reg_shard_bucket_walk(const struct reg_shard *s, uint16_t bucket, reg_keyver_fn 
 			return count;
 	}
 	return count;
+}
+
+/* Room for a sync event: the pool and the ring both less than half used. */
+static bool
+reg_sync_room(const struct reg_shard *s)
+{
+	return s->conf.events != NULL &&
+	       rte_mempool_avail_count(s->ev_pool) > s->conf.max_events / 2 &&
+	       rte_ring_free_count(s->conf.events) > rte_ring_get_capacity(s->conf.events) / 2;
+}
+
+unsigned int
+reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32_t *skip,
+		    unsigned int max, uint64_t now_ms)
+{
+	struct reg_rec tomb;            /* ~2.7 KB on the worker's stack */
+	char text[REG_AOR_MAX + REG_KEY_MAX];
+	unsigned int emitted = 0, visited = 0;
+
+	s->sync_peer = peer;
+	while (*bucket < REG_DIGEST_BUCKETS && visited < REG_SYNC_BUCKETS) {
+		uint32_t i = 0, ai, bi, ti, na = 0, nb, nt = 0;
+
+		for (ai = s->bucket_aor[*bucket]; ai != REG_NONE && na++ < s->conf.max_aors;
+		     ai = s->aors[ai].bnext) {
+			nb = 0;
+			for (bi = s->aors[ai].head; bi != REG_NONE && nb++ <= s->aors[ai].n;
+			     bi = s->b[bi].next, i++) {
+				if (i < *skip || s->b[bi].expires_ms <= now_ms)
+					continue;
+				if (emitted == max || !reg_sync_room(s)) {
+					*skip = i;
+					return emitted;
+				}
+				reg_event_emit(s, REG_EV_SYNC, bi, now_ms);
+				REG_STAT_INC(s, sync_events);
+				emitted++;
+			}
+		}
+		for (ti = s->bucket_tomb[*bucket]; ti != REG_NONE && nt++ < s->conf.max_tombstones;
+		     ti = s->tomb[ti].bnext, i++) {
+			const struct reg_tomb *t = &s->tomb[ti];
+
+			if (i < *skip)
+				continue;
+			if (emitted == max || !reg_sync_room(s)) {
+				*skip = i;
+				return emitted;
+			}
+			reg_tomb_text_read(s, t->ext, (size_t)t->aor_len + t->key_len, text);
+			memset(&tomb, 0, offsetof(struct reg_rec, aor));
+			tomb.tombstone = 1;
+			tomb.version.counter = t->counter;
+			tomb.version.origin = t->origin;
+			tomb.key_len = t->key_len;
+			memcpy(tomb.key, text + t->aor_len, t->key_len);
+			reg_event_emit_rec(s, REG_EV_SYNC, &tomb, text, t->aor_len);
+			REG_STAT_INC(s, sync_events);
+			emitted++;
+		}
+		(*bucket)++;
+		*skip = 0;
+		visited++;
+	}
+	return emitted;
 }
 
 uint32_t

@@ -379,6 +379,7 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 	ev->local_port = b->local_port;
 	ev->instance_len = b->inst_len;
 	ev->remote = 0;
+	ev->sync_peer = t == REG_EV_SYNC ? s->sync_peer : 0;
 	ev->tombstone = t == REG_EV_DELETE || t == REG_EV_EVICT;
 	ev->sock_family = b->sock_family;
 	ev->tag_len = b->tag_len;
@@ -387,7 +388,8 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 	ev->sock_node = b->sock_node;
 	ev->sock_port = b->sock_port;
 	ev->version = b->counter;
-	ev->expires = (t == REG_EV_INSERT || t == REG_EV_UPDATE) && b->expires_ms > now_ms ?
+	ev->expires = (t == REG_EV_INSERT || t == REG_EV_UPDATE || t == REG_EV_SYNC) &&
+		      b->expires_ms > now_ms ?
 		      (uint32_t)((b->expires_ms - now_ms + 999) / 1000) : 0;
 	ev->cseq = b->cseq;
 	ev->reg_id = b->reg_id;
@@ -424,7 +426,8 @@ reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_
 	}
 	ev = obj;
 	ev->type = (uint8_t)t;
-	ev->remote = 1;
+	ev->remote = t != REG_EV_SYNC;   /* a sync copy is sent, to its peer only */
+	ev->sync_peer = t == REG_EV_SYNC ? s->sync_peer : 0;
 	ev->tombstone = r->tombstone;
 	ev->shard = (uint16_t)s->id;
 	ev->seq = ++s->ev_seq;

@@ -52,6 +52,7 @@ struct rte_mempool;
 #define REG_TICK_SLOTS      8192u   /* slots stepped over per reg_shard_tick() */
 #define REG_RETRY_AFTER_S   30u     /* Retry-After of a 503 */
 #define REG_TICK_TOMBS      256u    /* tombstones expired per reg_shard_tick() */
+#define REG_SYNC_BUCKETS    64u     /* digest buckets visited per reg_shard_sync_dump() */
 #define REG_TOMB_TEXT_BLOCKS 2u     /* text blocks per tombstone slot */
 
 #define REG_DEFAULT_MAX_AORS      65536u
@@ -181,7 +182,8 @@ struct reg_rec {
 	X(UPDATE, "update") \
 	X(DELETE, "delete") \
 	X(EXPIRE, "expire") \
-	X(EVICT,  "evict")
+	X(EVICT,  "evict") \
+	X(SYNC,   "sync")    /* a full-sync copy for one peer (sync_peer), not a change */
 
 enum reg_event_type {
 #define REG_EV_ENUM(n, s) REG_EV_##n,
@@ -207,6 +209,7 @@ struct reg_event {
 	uint16_t shard;
 	uint16_t sock_node;             /* node that received the REGISTER */
 	uint16_t sock_port;
+	uint16_t sync_peer;             /* REG_EV_SYNC: the node it is for */
 	uint64_t version;               /* hybrid-clock counter (with origin) */
 	uint32_t expires;               /* seconds left; 0 for removals */
 	uint32_t cseq;
@@ -253,6 +256,7 @@ struct reg_event {
 	X(events_dropped, "change events lost: no ring, ring full or event pool empty") \
 	X(reply_overflow, "replies that did not fit the output buffer") \
 	X(wheel_visits,   "bindings looked at by the timer wheel") \
+	X(sync_events,    "full-sync copies emitted (bindings and tombstones, for one peer)") \
 	X(applied,        "replicated records applied (binding created, replaced or removed)") \
 	X(stale,          "replicated records ignored: not newer than the binding or tombstone held") \
 	X(apply_failed,   "replicated records refused: invalid, digest collision, pools or AoR table full") \
@@ -367,6 +371,7 @@ struct reg_shard {
 	struct reg_wheel wheel;
 	struct rte_mempool *ev_pool;
 	uint64_t ev_seq;
+	uint16_t sync_peer;             /* REG_EV_SYNC events being emitted are for it */
 	/* replication (reg_repl.c) */
 	struct msg_clock clock;         /* versions of the changes made here */
 	uint64_t wall_ms;               /* wall clock of the REGISTER being applied */
