@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Realtime registration replication (issue 11) in the lab: three static nodes, node 2
+# Registration replication (issue 11) in the lab: three static nodes, node 2
 # with two workers (three lcores on the two CPUs), the others with one. Registrations
 # made at two different nodes appear on all three and `contacts show` agrees
 # everywhere (URI, received, q, origin; expires_in within 1 s); an unregister sent to
 # a third node removes the binding everywhere; a max_contacts eviction (evict-oldest)
 # is the same on every node; bindings with a short Expires, once everywhere, expire on
 # every node by themselves (node 3, where they registered, is cut off first, so no
-# delete can come from it). Every wait is a bounded poll; a failing check prints
-# what each node holds.
+# delete can come from it). Full sync: node 3, killed while users come and go,
+# restarts empty and gets the others' exact set, deletions included; restarted again
+# with node 1 killed meanwhile, node 2 alone completes its sync. Every wait is a
+# bounded poll; a failing check prints what each node holds.
 . "$(dirname "$0")/lib.bash"
 
 SETTLE_S=10   # bound for the cluster to agree after a batch of REGISTERs
@@ -273,4 +275,43 @@ for i in 1 2 3; do
 	check "node $i: the 20 expire by themselves 2-5 s after the REGISTERs (gone after ${gone_ms[$i]} ms; registrar.expired +$d)" \
 		test "${gone_ms[$i]}" -ge 2000 -a "${gone_ms[$i]}" -le 5000 -a "$d" = 20
 done
+ip -n "$LAB-br" link set "${LAB}n3b" up
+
+# ---- 5. full sync of a restarted node ----
+# Node 3 dies; meanwhile node 1 unregisters 20 users and registers 30 new ones; node 3
+# restarts empty and gets everything from the others, deletions included.
+kill9_node 3
+users "$WORK/unreg2.csv" 50 20 0
+users "$WORK/new2.csv" 2000 30 3600
+check "while node 3 is down: 20 users unregister at node 1" sipp_run 1 "$WORK/unreg2.csv" 20 5070
+check "while node 3 is down: 30 new users register at node 1" sipp_run 1 "$WORK/new2.csv" 30 5070
+want=$(count 1)
+start_node 3 && start_cp 3 || fail "node 3 restarts"
+wait_counts "$SETTLE_S" "$want"; rc=$?
+check "restarted node 3 holds the same set as the others within ${SETTLE_S} s (want $want; after $WAITED ms: $SEEN)" test "$rc" = 0
+msg=$(show_agree user2010@example.com 1); rc=$?
+check "a user registered while node 3 was down agrees on all nodes ($msg)" test "$rc" = 0
+gone=$(for i in 1 2 3; do ports_of "$i" user60@example.com; done | tr '\n' ' ')
+check "a user unregistered while node 3 was down has no contact on any node ($gone)" test "$gone" = "- - - "
+sd=$(ctl 1 --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["replication"]["syncs_done"])')
+check "node 3's sync came from its peers (node 1 finished $sd full syncs)" test "${sd:-0}" -ge 1
+
+# ---- 6. a donor dies in the middle of the sync ----
+# Node 3 restarts again and node 1 is killed as soon as node 3's control plane is up
+# (with this little data node 1 may have finished its part already): node 2's sync
+# alone is enough, with no command. Every up node gives a restarted node a full
+# sync, so losing one donor never stops it.
+kill9_node 3
+want=$(count 2)
+start_node 3 && start_cp 3 || fail "node 3 restarts again"
+kill9_node 1
+t0=$(now_ms)
+while :; do
+	c3=$(count 3)
+	[ "$c3" = "$want" ] && break
+	[ $(( $(now_ms) - t0 )) -ge $((SETTLE_S * 1000)) ] && break
+	sleep 0.1
+done
+check "node 1 killed as node 3 comes up: node 3 still gets node 2's whole set (want $want, node 3 has $c3)" \
+	test "$c3" = "$want"
 exit 0
