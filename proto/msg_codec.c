@@ -328,6 +328,8 @@ msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	Cluster__Digest dg;
 	Cluster__BucketKeys bk;
 	Cluster__BucketPull pull;
+	Cluster__SyncRequest sreq;
+	Cluster__SyncDone sdone;
 	ProtobufCMessage *pb;
 	size_t i, size;
 
@@ -395,6 +397,19 @@ msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 		pb = &bk.base;
 		break;
 	}
+	case MSG_T_SYNC_REQUEST:
+		cluster__sync_request__init(&sreq);
+		pb = &sreq.base;
+		break;
+	case MSG_T_SYNC_DONE:
+		if (m->u.done.stream_incarnation == 0)
+			return -EINVAL;
+		cluster__sync_done__init(&sdone);
+		sdone.stream_incarnation = m->u.done.stream_incarnation;
+		sdone.epoch = m->u.done.epoch;
+		sdone.records = m->u.done.records;
+		pb = &sdone.base;
+		break;
 	case MSG_T_BUCKET_PULL: {
 		const struct msg_bucket_pull *p = &m->u.pull;
 
@@ -546,6 +561,8 @@ msg_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	case MSG_T_DIGEST:
 	case MSG_T_BUCKET_KEYS:
 	case MSG_T_BUCKET_PULL:
+	case MSG_T_SYNC_REQUEST:
+	case MSG_T_SYNC_DONE:
 		return msg_repl_body_pack(m, out, cap);
 	default:
 		return -EINVAL;
@@ -795,6 +812,25 @@ msg_bucket_pull_from_pb(const Cluster__BucketPull *pb, struct msg *m)
 	}
 
 static enum msg_reject
+msg_sync_request_from_pb(const Cluster__SyncRequest *pb, struct msg *m)
+{
+	(void)pb;
+	(void)m;
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
+msg_sync_done_from_pb(const Cluster__SyncDone *pb, struct msg *m)
+{
+	if (pb->stream_incarnation == 0)
+		return MSG_REJECT_BAD_FIELD;
+	m->u.done.stream_incarnation = pb->stream_incarnation;
+	m->u.done.epoch = pb->epoch;
+	m->u.done.records = pb->records;
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
 msg_repl_ack_from_pb(const Cluster__ReplAck *pb, struct msg *m)
 {
 	if (pb->stream_incarnation == 0)
@@ -816,6 +852,8 @@ msg_repl_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 	MSG_UNPACK(DIGEST, Digest, digest)
 	MSG_UNPACK(BUCKET_KEYS, BucketKeys, bucket_keys)
 	MSG_UNPACK(BUCKET_PULL, BucketPull, bucket_pull)
+	MSG_UNPACK(SYNC_REQUEST, SyncRequest, sync_request)
+	MSG_UNPACK(SYNC_DONE, SyncDone, sync_done)
 	default:
 		return MSG_REJECT_UNKNOWN_TYPE;
 	}
@@ -881,6 +919,8 @@ msg_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 	case MSG_T_DIGEST:
 	case MSG_T_BUCKET_KEYS:
 	case MSG_T_BUCKET_PULL:
+	case MSG_T_SYNC_REQUEST:
+	case MSG_T_SYNC_DONE:
 		return msg_repl_body_unpack(body, len, m);
 	default:
 		return MSG_REJECT_UNKNOWN_TYPE;

@@ -37,7 +37,9 @@
 	X(REPL_ACK,    repl_ack,    17) \
 	X(DIGEST,      digest,      18) \
 	X(BUCKET_KEYS, bucket_keys, 19) \
-	X(BUCKET_PULL, bucket_pull, 20)
+	X(BUCKET_PULL, bucket_pull, 20) \
+	X(SYNC_REQUEST, sync_request, 21) \
+	X(SYNC_DONE,   sync_done,   22)
 
 enum msg_type {
 #define MSG_TYPE_ENUM(NAME, name, value) MSG_T_##NAME = value,
@@ -243,6 +245,14 @@ struct msg_key {
 	char key[MSG_REC_KEY_MAX];
 };
 
+/* SyncDone: the full sync the sender gave is complete (all of it acknowledged on
+ * its stream (stream_incarnation, epoch)); records: how many it sent. */
+struct msg_sync_done {
+	uint64_t stream_incarnation;
+	uint32_t epoch;
+	uint64_t records;
+};
+
 /* BucketPull: the full records of these keys and of every key of these buckets. */
 struct msg_bucket_pull {
 	uint16_t n_keys;
@@ -267,6 +277,7 @@ struct msg {
 		struct msg_digest digest;       /* MSG_T_DIGEST */
 		struct msg_bucket_keys keys;    /* MSG_T_BUCKET_KEYS */
 		struct msg_bucket_pull pull;    /* MSG_T_BUCKET_PULL */
+		struct msg_sync_done done;      /* MSG_T_SYNC_DONE (SYNC_REQUEST has no field) */
 	} u;
 };
 

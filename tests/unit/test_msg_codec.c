@@ -616,6 +616,33 @@ make_repl(struct msg *m, int n)
 		make_rec(&m->u.repl.recs[i], i);
 }
 
+/* SyncRequest (no field) and SyncDone round trip; a SyncDone without a stream is refused. */
+static void
+test_roundtrip_sync(void **state)
+{
+	int n;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_SYNC_REQUEST, 3, 9);
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.hdr.type, MSG_T_SYNC_REQUEST);
+	assert_int_equal(out.hdr.sender, 3);
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_SYNC_DONE, 2, 10);
+	in.u.done.stream_incarnation = 1700000000999ull;
+	in.u.done.epoch = 4;
+	in.u.done.records = 123456789012ull;
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.u.done.stream_incarnation, 1700000000999ull);
+	assert_int_equal(out.u.done.epoch, 4);
+	assert_int_equal(out.u.done.records, 123456789012ull);
+	in.u.done.stream_incarnation = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+}
+
 static void
 test_roundtrip_repl(void **state)
 {
@@ -1220,6 +1247,7 @@ main(void)
 		cmocka_unit_test_setup(test_reject_bad_field, setup),
 		cmocka_unit_test_setup(test_leave_reason_sanitized, setup),
 		cmocka_unit_test_setup(test_roundtrip_repl, setup),
+		cmocka_unit_test_setup(test_roundtrip_sync, setup),
 		cmocka_unit_test_setup(test_repl_fit, setup),
 		cmocka_unit_test_setup(test_rec_check, setup),
 		cmocka_unit_test_setup(test_roundtrip_ack_digest_keys_pull, setup),
