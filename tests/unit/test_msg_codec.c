@@ -244,7 +244,7 @@ test_encode_errors(void **state)
 	in.hdr.incarnation = 0;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 	make_heartbeat(&in, 2, 1);
-	in.hdr.type = 21;
+	in.hdr.type = 23;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(msg_frame(&tx, &in.hdr, buf, MSG_MAX_BODY + 1, buf, sizeof(buf)),
 			 -EMSGSIZE);
@@ -393,7 +393,7 @@ test_reject_from_self(void **state)
 static void
 test_reject_unknown_type(void **state)
 {
-	static const unsigned int types[] = { 0, 6, 15, 21, 63, 64, 255 };
+	static const unsigned int types[] = { 0, 6, 15, 23, 63, 64, 255 };
 	size_t i;
 	int n;
 
@@ -404,8 +404,9 @@ test_reject_unknown_type(void **state)
 		n = msg_frame(&tx, &in.hdr, "\x08\x01", 2, buf, sizeof(buf));
 		expect_reject(buf, (size_t)n, MSG_REJECT_UNKNOWN_TYPE);
 	}
-	assert_string_equal(msg_type_name(21), "?");
+	assert_string_equal(msg_type_name(23), "?");
 	assert_string_equal(msg_type_name(MSG_T_BUCKET_PULL), "bucket_pull");
+	assert_string_equal(msg_type_name(MSG_T_SYNC_DONE), "sync_done");
 	assert_string_equal(msg_type_name(MSG_T_ANNOUNCE), "announce");
 }
 
