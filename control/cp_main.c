@@ -198,9 +198,9 @@ receive(struct cp *c, uint64_t now)
 		if (p != NULL && msg_decode(&c->codec, p, info->payload_len, msg) == MSG_REJECT_NONE) {
 			msg->src_addr = src;
 			msg->src_port = info->src_port;
-			if (msg->hdr.type == MSG_T_REPL || msg->hdr.type == MSG_T_REPL_ACK) {
+			if (cp_repl_node_msg_type(msg->hdr.type)) {
 				if (c->repl != NULL)
-					cp_repl_node_on_msg(c->repl, msg, now);
+					cp_repl_node_on_msg(c->repl, msg, info->payload_len, now);
 			} else {
 				cp_topo_on_msg(&c->topo, msg, now, &c->acts);
 				send_actions(c, now);
@@ -421,6 +421,62 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 			cp_json_put_uint(r, "peers", (uint64_t)c->repl->n_peers);
 		}
 	}
+	return 0;
+}
+
+static const char *const adm_sync_states[] = { "not-synced", "syncing", "synced" };
+
+/* This node's registrations sync (the receiving side), and the syncs it gives. */
+static int
+adm_sync(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	const struct cp_repl_rx_sync *rs;
+	uint64_t end, now = now_ms();
+	json_t *arr;
+	int i;
+
+	if (c->repl == NULL) {
+		snprintf(err, errlen, "no replication on this node (no cluster, or not full-sharing)");
+		return -ENOTSUP;
+	}
+	rs = &c->repl->rxs;
+	end = rs->state == MSG_CAP_SYNCED ? rs->done_ms : now;
+	cp_json_put_str(j, "state", adm_sync_states[rs->state < 3 ? rs->state : 0]);
+	cp_json_put_uint(j, "donor", rs->donor);
+	cp_json_put_uint(j, "records", rs->records);
+	cp_json_put_uint(j, "bytes", rs->bytes);
+	cp_json_put(j, "seconds", json_real(rs->started_ms != 0 && end >= rs->started_ms ?
+					    (double)(end - rs->started_ms) / 1000.0 : 0.0));
+	arr = cp_json_put_arr(j, "giving");
+	for (i = 0; i < c->repl->n_peers; i++) {
+		const struct cp_repl_sync *sy = &c->repl->sync[i];
+		json_t *o = cp_json_put_obj(arr, NULL);
+
+		cp_json_put_uint(o, "peer", c->repl->peer_id[i]);
+		cp_json_put_str(o, "state", sy->active ? "running" :
+					    sy->done_pending ? "acking" : "done");
+		cp_json_put_uint(o, "records", sy->records);
+	}
+	return 0;
+}
+
+static int
+adm_sync_start(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	int n;
+
+	if (c->repl == NULL) {
+		snprintf(err, errlen, "no replication on this node (no cluster, or not full-sharing)");
+		return -ENOTSUP;
+	}
+	n = cp_repl_node_sync_start(c->repl, now_ms(), repl_send, c);
+	if (n == 0) {
+		snprintf(err, errlen, "no peer to sync from");
+		return -EAGAIN;
+	}
+	cp_json_put_uint(j, "asked", (uint64_t)n);
 	return 0;
 }
 
@@ -711,6 +767,8 @@ main(int argc, char **argv)
 	ops.contacts_count = adm_contacts_count;
 	ops.backends = adm_backends;
 	ops.contacts_show = adm_contacts_show;
+	ops.sync = adm_sync;
+	ops.sync_start = adm_sync_start;
 	cp_admin_init(&c->admin, &ops);
 	if (cp_admin_listen(&c->admin, c->cfg.admin_socket, err, sizeof(err)) != 0) {
 		CP_LOG(ERR, "admin.socket: %s", err);
@@ -736,12 +794,16 @@ main(int argc, char **argv)
 		if (c->cluster && now >= next_cron) {
 			cp_topo_cron(&c->topo, now, &c->acts);
 			send_actions(c, now);
-			if (c->repl != NULL)
+			if (c->repl != NULL) {
 				cp_repl_node_peers(c->repl, &c->topo, now);
+				cp_topo_set_cap(&c->topo, MSG_CAP_REGISTRATIONS,
+						(enum msg_cap_state)c->repl->rxs.state);
+				c->sh->reg_sync = c->repl->rxs.state;
+			}
 			next_cron = now + CRON_MS;
 		}
 		if (c->repl != NULL) {
-			cp_repl_node_sync(c->repl, now);
+			cp_repl_node_sync(c->repl, now, repl_send, c);
 			work += cp_repl_node_events(c->repl);
 			cp_repl_node_poll(c->repl, now, repl_send, c);
 		}

@@ -182,6 +182,8 @@ CP_ADMIN_SHOW_HANDLER(tags, tags, "tags")
 CP_ADMIN_SHOW_HANDLER(contacts_count, contacts_count, "contacts count")
 CP_ADMIN_SHOW_HANDLER(backends, backends, "backends")
 CP_ADMIN_SHOW_HANDLER(stats, stats, "stats")
+CP_ADMIN_SHOW_HANDLER(sync, sync, "sync")
+CP_ADMIN_SHOW_HANDLER(sync_start, sync_start, "sync start")
 #undef CP_ADMIN_SHOW_HANDLER
 
 static int
@@ -237,6 +239,11 @@ static const struct cp_admin_cmd cp_admin_cmds[] = {
 	  0, 0, cp_admin_do_backends },
 	{ "stats", "stats", "counters: workers, SIP, registrar, proxy, cluster",
 	  0, 0, cp_admin_do_stats },
+	/* "sync start" before "sync": the first name that matches wins */
+	{ "sync start", "sync start", "ask every peer for a full sync of the registrations",
+	  0, 0, cp_admin_do_sync_start },
+	{ "sync", "sync", "this node's registrations sync: state, donor, records, bytes, seconds",
+	  0, 0, cp_admin_do_sync },
 	{ "help", "help", "the commands", 0, 0, cp_admin_do_help },
 };
 

@@ -88,6 +88,8 @@ struct cp_admin_ops {
 	cp_admin_aor_fn *contacts_show; /* "aor", "contacts":[{uri,expires_in,...}] */
 	cp_admin_show_fn *backends;     /* "backends":[{set,uri,weight,state}] */
 	cp_admin_show_fn *stats;        /* counters; cp_admin_json_cluster_stats() */
+	cp_admin_show_fn *sync;         /* "state","donor","records","bytes","seconds",... */
+	cp_admin_show_fn *sync_start;   /* asks the peers for a full sync */
 };
 
 /* ---- command table ---- */

@@ -221,6 +221,9 @@ cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, struct dp_share
 		n->conf.max_body = MSG_REPL_BODY_MIN;
 	n->sh = sh;
 	n->n_shards = sh->n_workers;
+	n->alone_ms = 2 * cfg->cluster.node_timeout_ms;
+	n->rxs.state = MSG_CAP_NOT_SYNCED;
+	n->rxs.alone_since_ms = CP_REPL_NEVER;
 	n->sip_port = cfg->sip.port;
 	reg_conf_from_cfg(&n->rconf, cfg, NULL);
 	n->rconf.hash_seed = sh->reg_hash_seed;
@@ -243,6 +246,32 @@ cp_repl_node_fini(struct cp_repl_node *n)
 {
 	while (n->n_peers > 0)
 		cp_rn_peer_drop(n, n->n_peers - 1);
+}
+
+/* This node's own state follows who is known (see struct cp_repl_rx_sync). */
+static void
+cp_rn_rx_state(struct cp_repl_node *n, uint64_t now)
+{
+	struct cp_repl_rx_sync *rs = &n->rxs;
+
+	if (n->n_peers > 0) {
+		rs->alone_since_ms = CP_REPL_NEVER;
+		if (rs->state == MSG_CAP_NOT_SYNCED) {
+			rs->state = MSG_CAP_SYNCING;
+			rs->started_ms = now;
+			rs->bytes_at_start = n->counters[CP_REPL_NODE_C_rx_bytes];
+		}
+		return;
+	}
+	if (rs->alone_since_ms == CP_REPL_NEVER)
+		rs->alone_since_ms = now;
+	if (rs->state != MSG_CAP_SYNCED && now - rs->alone_since_ms >= n->alone_ms) {
+		rs->state = MSG_CAP_SYNCED;     /* nobody to get anything from */
+		rs->donor = 0;
+		rs->records = 0;
+		rs->bytes = 0;
+		rs->done_ms = now;
+	}
 }
 
 void
@@ -283,24 +312,43 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 			cp_repl_tx_reset(n->peer[k]);
 			cp_rn_sync_start(n, k, p->incarnation, now);
 		}
-	}
+	}	cp_rn_rx_state(n, now);
 }
 
 void
-cp_repl_node_sync(struct cp_repl_node *n, uint64_t now)
+cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg_)
 {
 	struct dp_sync_dump d;
 	char arg[64], out[sizeof(d) + 1];
 	int i, rc;
 
-	(void)now;
 	for (i = 0; i < n->n_peers; i++) {
 		struct cp_repl_sync *sy = &n->sync[i];
+		struct cp_repl_peer *p = n->peer[i];
 
-		if (!sy->active || cp_repl_tx_room(n->peer[i]) < 2 * CP_REPL_NODE_SYNC_CHUNK)
+		if (sy->done_pending && p->tx.base > sy->end_seq && now >= sy->done_next_ms) {
+			memset(&n->msg.hdr, 0, sizeof(n->msg.hdr));
+			n->msg.hdr.type = MSG_T_SYNC_DONE;
+			n->msg.hdr.cluster_id = n->conf.cluster_id;
+			n->msg.hdr.sender = n->conf.self_id;
+			n->msg.hdr.incarnation = n->conf.incarnation;
+			n->msg.u.done.stream_incarnation = n->conf.incarnation;
+			n->msg.u.done.epoch = p->tx.epoch;
+			n->msg.u.done.records = sy->records;
+			send(arg_, n->peer_id[i], &n->msg);
+			CP_RN_COUNT(n, sync_done_sent);
+			sy->done_next_ms = now + CP_REPL_NODE_DONE_EVERY_MS;
+			if (++sy->done_sent >= CP_REPL_NODE_DONE_TIMES)
+				sy->done_pending = false;
+		}
+		if (!sy->active || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
 			continue;
 		if (sy->shard >= n->n_shards) {
 			sy->active = false;
+			sy->done_pending = true;
+			sy->end_seq = p->tx.next - 1;
+			sy->done_sent = 0;
+			sy->done_next_ms = 0;
 			CP_RN_COUNT(n, syncs_done);
 			continue;
 		}
@@ -405,8 +453,15 @@ cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w)
 	CP_RN_COUNT(n, rx_records);
 }
 
+bool
+cp_repl_node_msg_type(unsigned int type)
+{
+	return type == MSG_T_REPL || type == MSG_T_REPL_ACK || type == MSG_T_SYNC_REQUEST ||
+	       type == MSG_T_SYNC_DONE;
+}
+
 int
-cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, uint64_t now)
+cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uint64_t now)
 {
 	uint16_t idx[MSG_REPL_MAX_RECS];
 	int k, i, got;
@@ -416,8 +471,27 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, uint64_t now)
 		CP_RN_COUNT(n, rx_not_peer);
 		return -ENOENT;
 	}
+	n->counters[CP_REPL_NODE_C_rx_bytes] += len;
 	if (m->hdr.type == MSG_T_REPL_ACK)
 		return cp_repl_on_ack(n->peer[k], m, now);
+	if (m->hdr.type == MSG_T_SYNC_REQUEST) {
+		CP_RN_COUNT(n, sync_requests);
+		cp_rn_sync_start(n, k, n->sync[k].incarnation, now);
+		return 0;
+	}
+	if (m->hdr.type == MSG_T_SYNC_DONE) {
+		struct cp_repl_rx_sync *rs = &n->rxs;
+
+		CP_RN_COUNT(n, sync_done_rx);
+		if (rs->state != MSG_CAP_SYNCED) {
+			rs->state = MSG_CAP_SYNCED;
+			rs->donor = m->hdr.sender;
+			rs->records = m->u.done.records;
+			rs->bytes = n->counters[CP_REPL_NODE_C_rx_bytes] - rs->bytes_at_start;
+			rs->done_ms = now;
+		}
+		return 0;
+	}
 	if (m->hdr.type != MSG_T_REPL)
 		return -EINVAL;
 	if (!cp_rn_room(n, m->u.repl.n)) {
@@ -430,6 +504,30 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, uint64_t now)
 	for (i = 0; i < got; i++)
 		cp_rn_apply(n, &m->u.repl.recs[idx[i]]);
 	return 0;
+}
+
+int
+cp_repl_node_sync_start(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg)
+{
+	struct cp_repl_rx_sync *rs = &n->rxs;
+	int i;
+
+	rs->state = MSG_CAP_SYNCING;
+	rs->donor = 0;
+	rs->records = 0;
+	rs->bytes = 0;
+	rs->started_ms = now;
+	rs->done_ms = 0;
+	rs->bytes_at_start = n->counters[CP_REPL_NODE_C_rx_bytes];
+	for (i = 0; i < n->n_peers; i++) {
+		memset(&n->msg.hdr, 0, sizeof(n->msg.hdr));
+		n->msg.hdr.type = MSG_T_SYNC_REQUEST;
+		n->msg.hdr.cluster_id = n->conf.cluster_id;
+		n->msg.hdr.sender = n->conf.self_id;
+		n->msg.hdr.incarnation = n->conf.incarnation;
+		send(arg, n->peer_id[i], &n->msg);
+	}
+	return n->n_peers;
 }
 
 void

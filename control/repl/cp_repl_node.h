@@ -60,7 +60,11 @@ struct rte_mempool;
 	X(syncs_started,   "full syncs begun towards a peer (new, restarted or behind)") \
 	X(syncs_done,      "full syncs whose every shard was emitted") \
 	X(sync_records,    "full-sync copies queued for their peer") \
-	X(sync_query_fail, "shard dump queries that failed (retried)")
+	X(sync_query_fail, "shard dump queries that failed (retried)") \
+	X(sync_done_sent,  "SyncDone messages sent to a peer whose sync ended") \
+	X(sync_done_rx,    "SyncDone messages received") \
+	X(sync_requests,   "SyncRequests received (a peer asked for a full sync)") \
+	X(rx_bytes,        "replication bytes received (Repl and sync messages)")
 
 enum cp_repl_node_counter {
 #define CP_REPL_NODE_C_ENUM(name, help) CP_REPL_NODE_C_##name,
@@ -71,6 +75,8 @@ enum cp_repl_node_counter {
 
 #define CP_REPL_NODE_EVENT_BUDGET 256u   /* events drained per shard per call */
 #define CP_REPL_NODE_SYNC_CHUNK   128u   /* events a shard emits per dump query */
+#define CP_REPL_NODE_DONE_TIMES   3u     /* SyncDone sent this many times (may be lost) */
+#define CP_REPL_NODE_DONE_EVERY_MS 200u
 
 /* A full sync this node (the donor) is giving one peer: shard by shard, digest
  * bucket by bucket, paced by the room left in the peer's stream. */
@@ -81,12 +87,33 @@ struct cp_repl_sync {
 	uint64_t started_ms;
 	uint64_t records;
 	uint64_t incarnation;           /* the peer's run this sync (or the last) is for */
+	bool done_pending;              /* all emitted: SyncDone once the stream acked end_seq */
+	uint64_t end_seq;               /* last stream sequence of the sync */
+	uint8_t done_sent;              /* SyncDone sent this many times (a few, it may be lost) */
+	uint64_t done_next_ms;
+};
+
+/* This node's own sync state (its capability "registrations"): not-synced at
+ * start; syncing once a peer is known (every peer that is up gives this node a
+ * full sync); synced at the first SyncDone (that peer is the donor), or when no
+ * peer was heard for alone_ms (nothing to get: donor 0). `sync start` makes it
+ * syncing again and asks every peer for a full sync. */
+struct cp_repl_rx_sync {
+	uint8_t state;                  /* enum msg_cap_state */
+	uint16_t donor;
+	uint64_t records;               /* as the donor counted them */
+	uint64_t bytes;                 /* replication bytes received meanwhile */
+	uint64_t started_ms, done_ms;
+	uint64_t bytes_at_start;
+	uint64_t alone_since_ms;        /* no peer known since; CP_REPL_NEVER: some */
 };
 
 struct cp_repl_node {
 	struct cp_repl_conf conf;
 	uint16_t n_shards;
 	uint16_t sip_port;              /* the socket of local bindings: our SIP port */
+	uint32_t alone_ms;              /* no peer heard this long: synced alone */
+	struct cp_repl_rx_sync rxs;
 	struct dp_shared *sh;           /* port addresses, shard queries */
 	struct rte_ring *ev[CFG_MAX_WORKERS];
 	struct rte_ring *apply[CFG_MAX_WORKERS];
@@ -119,15 +146,23 @@ void cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_
 /* Drive the full syncs this node gives: one shard dump query (at most
  * CP_REPL_NODE_SYNC_CHUNK events, which cp_repl_node_events sends to their peer
  * only) per syncing peer whose stream has room. */
-void cp_repl_node_sync(struct cp_repl_node *n, uint64_t now);
+void cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);
 
 /* Drain the shards' change events into the streams; returns the events taken. */
 unsigned int cp_repl_node_events(struct cp_repl_node *n);
 
-/* A decoded Repl or ReplAck (hdr.type MSG_T_REPL / MSG_T_REPL_ACK). 0, or
- * -ENOENT (not from a known peer), -EAGAIN (left for retransmission), -ESTALE /
- * -EINVAL from the stream. */
-int cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, uint64_t now);
+/* A decoded replication message (Repl, ReplAck, SyncRequest, SyncDone) of LEN
+ * bytes on the wire. 0, or -ENOENT (not from a known peer), -EAGAIN (left for
+ * retransmission), -ESTALE / -EINVAL from the stream. */
+int cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uint64_t now);
+
+/* `sync start`: become syncing and ask every known peer for a full sync (one
+ * SyncRequest each through SEND). Returns the peers asked. */
+int cp_repl_node_sync_start(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send,
+			    void *arg);
+
+/* True when M's type belongs to replication (cp_repl_node_on_msg takes it). */
+bool cp_repl_node_msg_type(unsigned int type);
 
 /* Build what is due on every stream and pass each message to SEND. */
 void cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Registrar and location lookup on a worker's shard. See dp_reg.h. */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -9,6 +10,7 @@
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_reg.h"
+#include "dataplane/core/dp_shared.h"
 #include "dataplane/registrar/reg_shard.h"
 
 /* ---- worker lcore ---- */
@@ -98,6 +100,9 @@ dp_reg_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *out)
 	rc = reg_shard_lookup(lc->reg, aor, len, lc->now_ms, binding_pick, &bp);
 	if (rc < 0)
 		return rc;
+	if (!bp.found && lc->ctx->cluster_port != 0 && lc->ctx->shared != NULL &&
+	    lc->ctx->shared->reg_sync != MSG_CAP_SYNCED)
+		return -EAGAIN;   /* not synced yet: the user may be registered elsewhere */
 	return bp.found;
 }
 

@@ -30,7 +30,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   6u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions */
+#define DP_SHARED_VERSION   7u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
@@ -161,6 +161,10 @@ struct dp_shared {
 	 * before it frees the rings and pools the control plane uses. */
 	volatile uint32_t dp_stopping;            /* written by the dataplane */
 	volatile uint32_t cp_attached;            /* written by the control plane */
+	/* Written by the control plane: this node's registrations sync state (enum
+	 * msg_cap_state). Until synced, a request for an AoR without a binding here
+	 * is answered 480, not 404 (dp_reg_lookup). */
+	volatile uint32_t reg_sync;
 	/* Written by the control plane. */
 	volatile uint64_t cp_seen_tsc;            /* last cp loop pass */
 	volatile uint32_t nodes_seq;              /* odd while being written */

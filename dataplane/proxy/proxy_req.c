@@ -447,6 +447,7 @@ pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *
 	switch (status) {
 	case 400: c = PROXY_C_replied_400; break;
 	case 404: c = PROXY_C_replied_404; break;
+	case 480: c = PROXY_C_replied_480; break;
 	case 420: c = PROXY_C_replied_420; break;
 	case 482: c = PROXY_C_replied_482; break;
 	case 483: c = PROXY_C_replied_483; break;
@@ -922,6 +923,8 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		struct proxy_binding *b = &w->binding;
 
 		rc = w->lookup != NULL && n != SIZE_MAX ? w->lookup(w->lookup_arg, aor, n, b) : 0;
+		if (rc == -EAGAIN)      /* unknown, but this node's registrations are not synced */
+			return pr_status(w, m, src, &top, 480, out, cap, res);
 		if (rc < 0)
 			return pr_status(w, m, src, &top, 500, out, cap, res);
 		if (rc == 0)

@@ -51,6 +51,7 @@
 	X(spirals,              "requests seen before with another Request-URI or Route") \
 	X(replied_400,          "400 Bad Request: malformed field a proxy needs") \
 	X(replied_404,          "404 Not Found: user of our domain without a binding") \
+	X(replied_480,          "480 Temporarily Unavailable: no binding here yet, registrations not synced") \
 	X(replied_420,          "420 Bad Extension: Proxy-Require (we support no extension)") \
 	X(replied_482,          "482 Loop Detected") \
 	X(replied_483,          "483 Too Many Hops: Max-Forwards 0") \
@@ -124,7 +125,9 @@ struct proxy_binding {
 
 /* Location lookup of the AoR "user@host" (as in the Request-URI) on the owning
  * shard: 1 with *out filled (the binding to use), 0 when the user has none,
- * < 0 on error. Runs on the worker that calls proxy_request(). */
+ * -EAGAIN when it has none here yet but this node's registrations are not synced
+ * (answered 480: the binding may exist in the cluster), < 0 on error. Runs on the
+ * worker that calls proxy_request(). */
 typedef int proxy_lookup_fn(void *arg, const char *aor, size_t len, struct proxy_binding *out);
 
 /* Read-only after proxy_conf_init(). */

@@ -277,6 +277,35 @@ for i in 1 2 3; do
 done
 ip -n "$LAB-br" link set "${LAB}n3b" up
 
+# invite_status NODE USER: the status code node NODE answers to an INVITE for USER
+# (the proxy: a binding, or 404, or 480 while its registrations are not synced).
+invite_status() {
+	cl python3 -c '
+import socket, sys
+node, user = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+s.bind(("198.18.0.100", 5091))
+msg = ("INVITE sip:%s@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.100:5091;branch=z9hG4bKinv%s\r\n"
+       "From: <sip:caller@example.com>;tag=9\r\nTo: <sip:%s@example.com>\r\nCall-ID: inv-%s-%s\r\n"
+       "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContact: <sip:caller@198.18.0.100:5091>\r\n"
+       "Content-Length: 0\r\n\r\n") % (user, node, user, user, node)
+for _ in range(3):
+    s.sendto(msg.encode(), ("198.18.0." + node, 5060))
+    try:
+        print(s.recv(4096).split(b" ")[1].decode()); break
+    except socket.timeout:
+        pass
+else:
+    print("none")' "$1" "$2"
+}
+
+caps=$(for i in 1 2 3; do ctl "$i" --json nodes; done | python3 -c '
+import json, sys
+print(" ".join(n["caps"]["registrations"] for line in sys.stdin for n in json.loads(line)["nodes"]))')
+check "every node reports every node's registrations synced ($caps)" \
+	test "$caps" = "synced synced synced synced synced synced synced synced synced"
+
 # ---- 5. full sync of a restarted node ----
 # Node 3 dies; meanwhile node 1 unregisters 20 users and registers 30 new ones; node 3
 # restarts empty and gets everything from the others, deletions included.
@@ -286,15 +315,35 @@ users "$WORK/new2.csv" 2000 30 3600
 check "while node 3 is down: 20 users unregister at node 1" sipp_run 1 "$WORK/unreg2.csv" 20 5070
 check "while node 3 is down: 30 new users register at node 1" sipp_run 1 "$WORK/new2.csv" 30 5070
 want=$(count 1)
-start_node 3 && start_cp 3 || fail "node 3 restarts"
+start_node 3 || fail "node 3 restarts"
+st=$(invite_status 3 user2010)
+check "node 3 up without its control plane (not synced): an INVITE for a user it does not know yet gets 480, not 404 (got $st)" \
+	test "$st" = 480
+start_cp 3 || fail "node 3's control plane restarts"
 wait_counts "$SETTLE_S" "$want"; rc=$?
 check "restarted node 3 holds the same set as the others within ${SETTLE_S} s (want $want; after $WAITED ms: $SEEN)" test "$rc" = 0
 msg=$(show_agree user2010@example.com 1); rc=$?
 check "a user registered while node 3 was down agrees on all nodes ($msg)" test "$rc" = 0
 gone=$(for i in 1 2 3; do ports_of "$i" user60@example.com; done | tr '\n' ' ')
 check "a user unregistered while node 3 was down has no contact on any node ($gone)" test "$gone" = "- - - "
+sy=$(ctl 3 --json sync)
+check "sipshardctl sync on node 3: synced from a donor, with the records ($sy)" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["state"] == "synced" and d["donor"] in (1, 2) and d["records"] >= 360 and d["bytes"] > 0, d' "$sy"
+st=$(invite_status 3 nobody)
+check "synced node 3 answers 404 for a user registered nowhere (got $st)" test "$st" = 404
 sd=$(ctl 1 --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["replication"]["syncs_done"])')
 check "node 3's sync came from its peers (node 1 finished $sd full syncs)" test "${sd:-0}" -ge 1
+
+# sync start: node 3 asks its peers again and is synced again.
+ctl 3 --json sync start > "$WORK/syncstart.out" 2>&1
+ok=0
+for t in $(seq 1 50); do
+	ctl 3 --json sync | grep -q '"state":"synced"' && { ok=1; break; }
+	sleep 0.1
+done
+check "sipshardctl sync start on node 3 ($(cat "$WORK/syncstart.out")): synced again ($(ctl 3 --json sync))" test "$ok" = 1
 
 # ---- 6. a donor dies in the middle of the sync ----
 # Node 3 restarts again and node 1 is killed as soon as node 3's control plane is up
