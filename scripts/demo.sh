@@ -178,6 +178,31 @@ done
 echo "node 1 marked node 2 down $(( ($(date +%s%N) - t0) / 1000000 )) ms after the kill"
 "$BUILD/sipshardctl" -s "$WORK/node1.sock" events
 
+say "while node 2 is down: 100 users unregister and 50 new ones register at node 1"
+{ echo SEQUENTIAL; seq 0 99 | sed 's/.*/user&;0/'; } > "$WORK/unreg.csv"
+{ echo SEQUENTIAL; seq 5000 5049 | sed 's/.*/user&;3600/'; } > "$WORK/new.csv"
+for f in unreg new; do
+	(cd "$WORK" && ip netns exec "$LAB-cl" sipp 198.18.0.1:5060 -sf "$ROOT/tests/integration/sipp/register.xml" \
+		-inf "$WORK/$f.csv" -m "$(($(wc -l < "$WORK/$f.csv") - 1))" -r 1000 -i 198.18.0.100 -p 5070 \
+		-nostdin -timeout 30s -timeout_error >/dev/null 2>&1) || echo "sipp reported failures ($f)"
+done
+"$BUILD/sipshardctl" -s "$WORK/node1.sock" --json contacts count
+
+say "node 2 restarts empty and is given a full sync by node 1"
+ip netns exec "$LAB-n2" "$BUILD/sipshard-dp" -c "$WORK/node2.yaml" > "$WORK/dp2.log" 2>&1 &
+PIDS[dp2]=$!
+wait_log "$WORK/dp2.log" 'sipshard-dp: ready' "${PIDS[dp2]}"
+ip netns exec "$LAB-n2" "$BUILD/sipshard-cp" -c "$WORK/node2.yaml" > "$WORK/cp2.log" 2>&1 &
+PIDS[cp2]=$!
+wait_log "$WORK/cp2.log" 'sipshard-cp: ready' "${PIDS[cp2]}"
+for t in $(seq 1 50); do
+	"$BUILD/sipshardctl" -s "$WORK/node2.sock" --json sync | grep -q '"state":"synced"' && break
+	sleep 0.1
+done
+"$BUILD/sipshardctl" -s "$WORK/node2.sock" sync
+"$BUILD/sipshardctl" -s "$WORK/node2.sock" --json contacts count
+"$BUILD/sipshardctl" -s "$WORK/node2.sock" nodes
+
 say "stop node 1: SIGTERM to sipshard-cp (announces its leave) and sipshard-dp"
 for k in cp1 dp1; do
 	kill -TERM "${PIDS[$k]}"; rc=0; wait "${PIDS[$k]}" || rc=$?; echo "$k exited with status $rc"; unset "PIDS[$k]"
