@@ -43,34 +43,9 @@ reg_tomb_text_write(struct reg_shard *s, const char *aor, size_t aor_len, const 
 		    size_t key_len)
 {
 	const struct reg_piece pc[2] = { { aor, aor_len }, { key, key_len } };
-	uint32_t head = REG_NONE, *link = &head, blk;
-	size_t room = 0, k;
-	char *dst = NULL;
-	unsigned i;
+	uint32_t head;
 
-	for (i = 0; i < 2; i++) {
-		const char *p = pc[i].p;
-		size_t len = pc[i].n;
-
-		while (len > 0) {
-			if (room == 0) {
-				blk = s->tx_free;
-				s->tx_free = s->tx[blk].next;
-				s->tx_nfree--;
-				s->tx[blk].next = REG_NONE;
-				*link = blk;
-				link = &s->tx[blk].next;
-				dst = s->tx[blk].data;
-				room = REG_EXT_DATA;
-			}
-			k = len < room ? len : room;
-			memcpy(dst, p, k);
-			dst += k;
-			p += k;
-			len -= k;
-			room -= k;
-		}
-	}
+	reg_blocks_write(s->tx, &s->tx_free, &s->tx_nfree, NULL, 0, &head, pc, 2);
 	return head;
 }
 

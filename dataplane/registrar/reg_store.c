@@ -119,8 +119,8 @@ reg_ext_free_chain(struct reg_shard *s, uint32_t head)
 }
 
 void
-reg_str_write(struct reg_shard *s, char *inl, size_t cap, uint32_t *ext,
-	      const struct reg_piece *pc, unsigned n)
+reg_blocks_write(struct reg_ext *pool, uint32_t *free_head, uint32_t *nfree, char *inl,
+		 size_t cap, uint32_t *ext, const struct reg_piece *pc, unsigned n)
 {
 	uint32_t *link = ext, blk = REG_NONE;
 	size_t room = cap, k;
@@ -134,14 +134,14 @@ reg_str_write(struct reg_shard *s, char *inl, size_t cap, uint32_t *ext,
 
 		while (len > 0) {
 			if (room == 0) {
-				/* next block (x_nfree checked by the caller) */
-				blk = s->x_free;
-				s->x_free = s->ext[blk].next;
-				s->x_nfree--;
-				s->ext[blk].next = REG_NONE;
+				/* next block (enough free ones checked by the caller) */
+				blk = *free_head;
+				*free_head = pool[blk].next;
+				(*nfree)--;
+				pool[blk].next = REG_NONE;
 				*link = blk;
-				link = &s->ext[blk].next;
-				dst = s->ext[blk].data;
+				link = &pool[blk].next;
+				dst = pool[blk].data;
 				room = REG_EXT_DATA;
 			}
 			k = len < room ? len : room;
@@ -152,6 +152,13 @@ reg_str_write(struct reg_shard *s, char *inl, size_t cap, uint32_t *ext,
 			room -= k;
 		}
 	}
+}
+
+void
+reg_str_write(struct reg_shard *s, char *inl, size_t cap, uint32_t *ext,
+	      const struct reg_piece *pc, unsigned n)
+{
+	reg_blocks_write(s->ext, &s->x_free, &s->x_nfree, inl, cap, ext, pc, n);
 }
 
 void
