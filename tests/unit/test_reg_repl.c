@@ -1036,6 +1036,59 @@ teardown(void **state)
 	return 0;
 }
 
+/* Full sync, donor side: a shard's dump, taken in small chunks, carries every live
+ * binding and every tombstone exactly once, as sync events for the one peer; applied
+ * to an empty shard it gives the same digests. */
+static void
+test_sync_dump(void **state)
+{
+	char user[16], hdr[64];
+	uint32_t bucket = 0, skip = 0;
+	unsigned int i, calls = 0, live = 0, tombs = 0, n;
+	uint64_t aors, bindings;
+	struct reg_event *ev;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		snprintf(user, sizeof(user), "u%u", i);
+		snprintf(hdr, sizeof(hdr), "Contact: <sip:u%u@h>\r\n", i);
+		assert_int_equal(reg(sa, TA, WALL_A, user, "c", 1, hdr), 200);
+	}
+	for (i = 0; i < 10; i++) {
+		snprintf(user, sizeof(user), "u%u", i);
+		snprintf(hdr, sizeof(hdr), "Contact: <sip:u%u@h>\r\nExpires: 0\r\n", i);
+		assert_int_equal(reg(sa, TA, WALL_A, user, "c", 2, hdr), 200);
+	}
+	drain(ring_a);
+	do {
+		n = reg_shard_sync_dump(sa, 7, &bucket, &skip, 16, TA + 1);
+		assert_true(n <= 16);
+		while (rte_ring_dequeue(ring_a, (void **)&ev) == 0) {
+			assert_int_equal(ev->type, REG_EV_SYNC);
+			assert_int_equal(ev->sync_peer, 7);
+			assert_int_equal(ev->remote, 0);
+			assert_int_equal(reg_event_to_rec(ev, &rec), 0);
+			if (rec.tombstone)
+				tombs++;
+			else
+				live++;
+			assert_int_equal(reg_shard_apply(sb, &rec, TB), 0);
+			reg_event_free(ev);
+		}
+		assert_true(++calls < 1000);
+	} while (bucket < REG_DIGEST_BUCKETS);
+	assert_int_equal(live, 90);
+	assert_int_equal(tombs, 10);
+	assert_int_equal(stat_of(sa, REG_STAT_sync_events), 100);
+	reg_shard_counts(sb, &aors, &bindings);
+	assert_int_equal(aors, 90);
+	assert_int_equal(bindings, 90);
+	assert_memory_equal(reg_shard_digest(sa)->bucket, reg_shard_digest(sb)->bucket,
+			    sizeof(reg_shard_digest(sa)->bucket));
+	/* a finished cursor emits nothing more */
+	assert_int_equal(reg_shard_sync_dump(sa, 7, &bucket, &skip, 16, TA + 1), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_shards, teardown_shards)
 
 int
@@ -1055,6 +1108,7 @@ main(void)
 		T(test_evict_leaves_tombstone),
 		T(test_random_convergence),
 		T(test_random_mixed),
+		T(test_sync_dump),
 		cmocka_unit_test(test_docs),
 	};
 
