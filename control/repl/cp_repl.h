@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Registration replication: the record order and the reliable
- * per-peer stream of records (a library: not yet used by sipshard-cp).
+ * per-peer stream of records (used by control/repl/cp_repl_node, the node glue).
  *
  * Version order and hybrid clock: proto/msg_version.h (msg_version_cmp(),
  * msg_clock_next(), msg_clock_seen()), shared with the shards, which stamp the

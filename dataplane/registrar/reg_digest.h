@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-bucket digests of bindings and tombstones, for anti-entropy and full sync
- * (each registrar shard keeps one, reg_shard_digest(); not yet used by sipshard-cp).
+ * (each registrar shard keeps one, reg_shard_digest(); the digest exchange that
+ * will use them is not built yet).
  *
  * Algorithm (hashes: sip_hash64, the one XXH3-64 wrapper). The bucket of a binding is XXH3-64(AoR, REG_DIGEST_SEED_BUCKET) %
  * 4096: it depends on the AoR only, so all contacts of a user share a bucket and

@@ -55,7 +55,7 @@
  * carries; events of reg_shard_apply() are marked remote (only the origin of a
  * change sends it: full mesh).
  *
- * Replication (reg_repl.c; not yet wired to the cluster bus). A binding's
+ * Replication (reg_repl.c; records from the cluster arrive through dp_reg_apply_poll). A binding's
  * version is (counter, origin node): the counter comes from the shard's hybrid
  * clock (proto/msg_version.h: max(last, wall_ms << 16) + 1 for a change made
  * here: insert, refresh, delete, eviction; a record applied from elsewhere
