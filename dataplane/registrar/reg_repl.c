@@ -419,24 +419,11 @@ reg_tomb_tick(struct reg_shard *s, uint64_t now_ms)
 
 /* ---- main lcore: internal API, create / free ---- */
 
-static size_t
-reg_repl_heap(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t total = 0;
-	unsigned i;
-
-	for (i = 0; i < rte_socket_count(); i++)
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
-			total += st.heap_allocsz_bytes;
-	return total;
-}
-
 int
 reg_repl_create(struct reg_shard *s, int socket)
 {
 	uint32_t i, nt = s->conf.max_tombstones, slots = 1;
-	size_t h0 = reg_repl_heap();
+	size_t h0 = reg_heap_bytes();
 
 	while (slots < nt)
 		slots <<= 1;
@@ -455,7 +442,7 @@ reg_repl_create(struct reg_shard *s, int socket)
 	if (s->bucket_aor == NULL || s->bucket_tomb == NULL || s->tomb == NULL ||
 	    s->tomb_hash == NULL || s->tx == NULL)
 		return -ENOMEM;
-	s->repl_bytes = reg_repl_heap() - h0;
+	s->repl_bytes = reg_heap_bytes() - h0;
 	memset(s->bucket_aor, 0xff, REG_DIGEST_BUCKETS * sizeof(uint32_t));
 	memset(s->bucket_tomb, 0xff, REG_DIGEST_BUCKETS * sizeof(uint32_t));
 	memset(s->tomb_hash, 0xff, (size_t)slots * sizeof(uint32_t));

@@ -754,7 +754,7 @@ reg_count_status(struct reg_shard *s, int status)
 
 /* ---- main lcore: create helpers ---- */
 
-static size_t
+size_t
 reg_heap_bytes(void)
 {
 	struct rte_malloc_socket_stats st;

@@ -52,6 +52,10 @@ void reg_ext_free_chain(struct reg_shard *s, uint32_t head);
 /* Write the pieces back to back; *ext must be REG_NONE (chain freed). */
 /* Pieces written after each other: CAP bytes inline at INL, the rest in blocks
  * taken from POOL's free list (*free_head, *nfree), chained from *ext. */
+/* Bytes allocated from the DPDK heaps, all sockets (main lcore: create-time
+ * accounting of bytes per binding). */
+size_t reg_heap_bytes(void);
+
 void reg_blocks_write(struct reg_ext *pool, uint32_t *free_head, uint32_t *nfree, char *inl,
 		      size_t cap, uint32_t *ext, const struct reg_piece *pc, unsigned n);
 void reg_str_write(struct reg_shard *s, char *inl, size_t cap, uint32_t *ext,
