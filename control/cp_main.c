@@ -751,6 +751,10 @@ main(int argc, char **argv)
 			}
 			CP_LOG(INFO, "replication: full-sharing, %u shard(s), %u-byte record budget per datagram",
 			       c->repl->n_shards, c->repl->conf.max_body);
+		} else {
+			/* No registration replication in this mode (yet): nothing to wait
+			 * for, an unknown user is unknown (404, not 480). */
+			c->sh->reg_sync = MSG_CAP_SYNCED;
 		}
 	} else {
 		memset(&c->topo, 0, sizeof(c->topo));
