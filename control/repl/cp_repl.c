@@ -23,8 +23,8 @@ static const char *const cp_repl_counter_helps[CP_REPL_COUNTER_MAX] = {
 
 /* ---- stream: helpers ---- */
 
-static void
-cp_repl_hdr(const struct cp_repl_peer *p, struct msg *out, uint8_t type)
+void
+cp_repl_msg_hdr(const struct cp_repl_peer *p, struct msg *out, uint8_t type)
 {
 	memset(&out->hdr, 0, sizeof(out->hdr));
 	out->hdr.type = type;
@@ -83,7 +83,7 @@ cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, struct msg 
 
 	if (n > MSG_REPL_MAX_RECS)
 		n = MSG_REPL_MAX_RECS;
-	cp_repl_hdr(p, out, MSG_T_REPL);
+	cp_repl_msg_hdr(p, out, MSG_T_REPL);
 	for (i = 0; i < n; i++)
 		r->recs[i] = p->tx.ring[(from + i) % p->conf.capacity];
 	k = msg_repl_fit(r->recs, (int)n, p->conf.max_body);
@@ -353,7 +353,7 @@ cp_repl_rx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out)
 
 	if (rx->incarnation == 0 || !(rx->ack_now || (rx->unacked > 0 && now >= rx->ack_at)))
 		return 0;
-	cp_repl_hdr(p, out, MSG_T_REPL_ACK);
+	cp_repl_msg_hdr(p, out, MSG_T_REPL_ACK);
 	out->u.ack.stream_incarnation = rx->incarnation;
 	out->u.ack.epoch = rx->epoch;
 	out->u.ack.cum_seq = rx->cum;

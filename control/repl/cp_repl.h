@@ -62,6 +62,10 @@ int cp_repl_rec_cmp(const struct msg_rec *a, const struct msg_rec *b);
 
 /* ---- stream ---- */
 
+/* The header of a message to P's peer: TYPE, cluster id, sender and incarnation
+ * (hdr.seq 0: the caller stamps it). */
+void cp_repl_msg_hdr(const struct cp_repl_peer *p, struct msg *out, uint8_t type);
+
 /* Defaults (CP_REPL_DEFAULT_*) with the given identity. */
 void cp_repl_conf_default(struct cp_repl_conf *conf, uint16_t self_id,
 			  uint32_t cluster_id, uint64_t incarnation);

@@ -158,47 +158,61 @@ cp_rn_sync_start(struct cp_repl_node *n, int i, uint64_t incarnation, uint64_t n
 	CP_RN_COUNT(n, syncs_started);
 }
 
-/* Append the wire record n->rec to every stream. */
+/* The wire record of event EV into n->rec: 0, or -1 counted (rec_bad when the
+ * event does not convert, rec_too_big when it exceeds the wire's bounds). */
+static int
+cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
+{
+	if (reg_event_to_rec(ev, &n->rrec) != 0) {
+		CP_RN_COUNT(n, rec_bad);
+		return -1;
+	}
+	if (cp_rn_to_wire(n, &n->rrec, &n->rec) != 0) {
+		CP_RN_COUNT(n, rec_too_big);
+		return -1;
+	}
+	return 0;
+}
+
+/* Append n->rec to peer K's stream: true, or false with the reason counted. */
+static bool
+cp_rn_append(struct cp_repl_node *n, int k)
+{
+	int rc = cp_repl_tx_append(n->peer[k], &n->rec);
+
+	if (rc == 0)
+		return true;
+	if (rc == -ENOBUFS)
+		CP_RN_COUNT(n, peer_behind);
+	else if (rc == -E2BIG)
+		CP_RN_COUNT(n, rec_too_big);
+	else
+		CP_RN_COUNT(n, rec_bad);
+	return false;
+}
+
+/* A change made here: to every stream. */
 static void
 cp_rn_fanout(struct cp_repl_node *n)
 {
-	int i, rc;
+	int i;
 
-	for (i = 0; i < n->n_peers; i++) {
-		rc = cp_repl_tx_append(n->peer[i], &n->rec);
-		if (rc == 0)
+	for (i = 0; i < n->n_peers; i++)
+		if (cp_rn_append(n, i))
 			CP_RN_COUNT(n, records_queued);
-		else if (rc == -ENOBUFS)
-			CP_RN_COUNT(n, peer_behind);
-		else if (rc == -E2BIG)
-			CP_RN_COUNT(n, rec_too_big);
-		else
-			CP_RN_COUNT(n, rec_bad);
-	}
 }
 
 /* A full-sync copy: to its peer's stream only. */
 static void
 cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev)
 {
-	int k = cp_rn_peer_idx(n, ev->sync_peer), rc;
+	int k = cp_rn_peer_idx(n, ev->sync_peer);
 
-	if (k < 0)
+	if (k < 0 || cp_rn_event_wire(n, ev) != 0)
 		return;
-	if (reg_event_to_rec(ev, &n->rrec) != 0 || cp_rn_to_wire(n, &n->rrec, &n->rec) != 0) {
-		CP_RN_COUNT(n, rec_too_big);
-		return;
-	}
-	rc = cp_repl_tx_append(n->peer[k], &n->rec);
-	if (rc == 0) {
+	if (cp_rn_append(n, k)) {
 		CP_RN_COUNT(n, sync_records);
 		n->sync[k].records++;
-	} else if (rc == -ENOBUFS) {
-		CP_RN_COUNT(n, peer_behind);
-	} else if (rc == -E2BIG) {
-		CP_RN_COUNT(n, rec_too_big);
-	} else {
-		CP_RN_COUNT(n, rec_bad);
 	}
 }
 
@@ -327,11 +341,7 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 		struct cp_repl_peer *p = n->peer[i];
 
 		if (sy->done_pending && p->tx.base > sy->end_seq && now >= sy->done_next_ms) {
-			memset(&n->msg.hdr, 0, sizeof(n->msg.hdr));
-			n->msg.hdr.type = MSG_T_SYNC_DONE;
-			n->msg.hdr.cluster_id = n->conf.cluster_id;
-			n->msg.hdr.sender = n->conf.self_id;
-			n->msg.hdr.incarnation = n->conf.incarnation;
+			cp_repl_msg_hdr(p, &n->msg, MSG_T_SYNC_DONE);
 			n->msg.u.done.stream_incarnation = n->conf.incarnation;
 			n->msg.u.done.epoch = p->tx.epoch;
 			n->msg.u.done.records = sy->records;
@@ -391,11 +401,7 @@ cp_repl_node_events(struct cp_repl_node *n)
 					CP_RN_COUNT(n, events_remote);
 				} else if (ev->type == REG_EV_EXPIRE) {
 					CP_RN_COUNT(n, events_expire);
-				} else if (reg_event_to_rec(ev, &n->rrec) != 0) {
-					CP_RN_COUNT(n, rec_bad);
-				} else if (cp_rn_to_wire(n, &n->rrec, &n->rec) != 0) {
-					CP_RN_COUNT(n, rec_too_big);
-				} else {
+				} else if (cp_rn_event_wire(n, ev) == 0) {
 					cp_rn_fanout(n);
 				}
 				reg_event_free(ev);
@@ -520,11 +526,7 @@ cp_repl_node_sync_start(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *s
 	rs->done_ms = 0;
 	rs->bytes_at_start = n->counters[CP_REPL_NODE_C_rx_bytes];
 	for (i = 0; i < n->n_peers; i++) {
-		memset(&n->msg.hdr, 0, sizeof(n->msg.hdr));
-		n->msg.hdr.type = MSG_T_SYNC_REQUEST;
-		n->msg.hdr.cluster_id = n->conf.cluster_id;
-		n->msg.hdr.sender = n->conf.self_id;
-		n->msg.hdr.incarnation = n->conf.incarnation;
+		cp_repl_msg_hdr(n->peer[i], &n->msg, MSG_T_SYNC_REQUEST);
 		send(arg, n->peer_id[i], &n->msg);
 	}
 	return n->n_peers;
