@@ -432,6 +432,10 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	       "how the nodes of the cluster share registrations"),
 	K_UINT("port_index", struct cfg_cluster, port_index, 0, CFG_MAX_PORTS - 1, 0, 0,
 	       "which dataplane.ports entry carries the cluster bus"),
+	K_UINT("tombstone_s", struct cfg_cluster, tombstone_s, 1, 86400, 600, 0,
+	       "seconds a deleted binding's tombstone is kept"),
+	K_UINT("digest_interval_ms", struct cfg_cluster, digest_interval_ms, 100, 3600000,
+	       2000, 0, "period of the anti-entropy digest comparison with each peer"),
 	K_END
 };
 

@@ -112,6 +112,8 @@ struct cfg_cluster {
 	uint32_t node_timeout_ms;
 	enum cfg_cluster_mode mode;
 	uint32_t port_index;            /* dataplane.ports entry of the cluster bus */
+	uint32_t tombstone_s;           /* a deleted binding's tombstone lives this long */
+	uint32_t digest_interval_ms;    /* anti-entropy: digests compared this often */
 };
 
 struct cfg {

@@ -1,25 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-bucket digests of bindings and tombstones, for anti-entropy and full sync
- * (each registrar shard keeps one, reg_shard_digest(); the digest exchange that
- * will use them is not built yet).
+ * Per-bucket digests of live bindings, for anti-entropy (each registrar shard
+ * keeps one, reg_shard_digest(); control/repl/cp_repl_ae.c compares them).
  *
- * Algorithm (hashes: sip_hash64, the one XXH3-64 wrapper). The bucket of a binding is XXH3-64(AoR, REG_DIGEST_SEED_BUCKET) %
- * 4096: it depends on the AoR only, so all contacts of a user share a bucket and
- * a bucket means the same on every node whatever its shard count. The digest of a
- * bucket is the XOR, over the bucket's live bindings and tombstones, of an entry
- * hash of (AoR, contact key, version counter, origin, tombstone flag): XXH3-64
- * chained over the AoR, the key and an 11-byte little-endian encoding of the
- * version and flag. XOR makes it order-free and incremental: a change is
- * "remove the old entry, add the new one" in O(1), and two nodes holding the same
- * set of (key, version) have equal digests. A tombstone and a live binding of the
- * same version hash differently. Equal digests may still hide a difference with
- * probability about 2^-64 per bucket.
- * Peers exchange the digests (Digest messages, 512 buckets each), list the
- * buckets that differ (reg_digest_diff), then trade those buckets' (key, version)
- * lists (BucketKeys) and the records one side lacks or holds older (BucketPull,
- * Repl). A fresh node has all-zero digests: every non-empty bucket differs, and
- * the same exchange is its full sync.
+ * Algorithm (hashes: sip_hash64, the one XXH3-64 wrapper). The bucket of a
+ * binding is XXH3-64(AoR, REG_DIGEST_SEED_BUCKET) % 4096: it depends on the AoR
+ * only, so all contacts of a user share a bucket and a bucket means the same on
+ * every node whatever its shard count. The digest of a bucket is the XOR, over
+ * the bucket's live bindings, of an entry hash of (AoR, contact key, version
+ * counter, origin): XXH3-64 chained over the AoR, the key and an 11-byte
+ * little-endian encoding of the version and a tombstone flag. XOR makes it
+ * order-free and incremental: a change is "remove the old entry, add the new
+ * one" in O(1), and two nodes holding the same set of (key, version) have equal
+ * digests. Equal digests may still hide a difference with probability about
+ * 2^-64 per bucket.
+ * Tombstones are not digested. A deletion still shows: the deleting node lacks
+ * the binding the other holds, the bucket differs, and the repair (each side
+ * sends the other every binding and tombstone of the bucket) carries the
+ * tombstone. Keeping them out means a tombstone that expires a moment earlier
+ * on one node than on another is no difference to repair (which would bring it
+ * back, and back again).
+ * Peers compare a summary (XOR of 64 buckets per group), then the 64 buckets of
+ * each group that differs (Digest messages), and repair the buckets that differ
+ * (reg_digest_diff) in both directions (BucketPull, then Repl). A fresh node has
+ * all-zero digests: every non-empty bucket differs.
  * Purity: functions of their arguments; no allocation, no I/O.
  * Writers: the owner of the bindings, at every insert/update/delete/expiry; one
  * digest per shard, XORed together (reg_digest_merge) by the reader.

@@ -63,22 +63,13 @@ reg_tomb_text_read(const struct reg_shard *s, uint32_t blk, size_t len, char *ds
 	}
 }
 
-static uint64_t
-reg_tomb_entry(const struct reg_tomb *t)
-{
-	const struct msg_version v = { .counter = t->counter, .origin = t->origin };
-
-	return reg_digest_entry_ident(t->ident, &v, true);
-}
-
-/* Remove tombstone ti: digest, lists, text, record. */
+/* Remove tombstone ti: lists, text, record (tombstones are not in the digest). */
 static void
 reg_tomb_del(struct reg_shard *s, uint32_t ti)
 {
 	struct reg_tomb *t = &s->tomb[ti];
 	uint32_t *link, blk, next, n = 0;
 
-	reg_digest_remove_entry(&s->digest, t->bucket, reg_tomb_entry(t));
 	/* age list */
 	if (t->fprev != REG_NONE)
 		s->tomb[t->fprev].fnext = t->fnext;
@@ -391,7 +382,6 @@ reg_tomb_put(struct reg_shard *s, uint64_t ident, const struct msg_version *v,
 	head = &s->tomb_hash[reg_tomb_slot(s, ident)];
 	t->hnext = *head;
 	*head = ti;
-	reg_digest_add_entry(&s->digest, t->bucket, reg_tomb_entry(t));
 	s->n_tombs++;
 	s->st.c[REG_STAT_tombstones] = s->n_tombs;
 }
@@ -594,14 +584,16 @@ reg_sync_room(const struct reg_shard *s)
 
 unsigned int
 reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32_t *skip,
-		    unsigned int max, uint64_t now_ms)
+		    uint32_t end, unsigned int max, uint64_t now_ms)
 {
 	struct reg_rec tomb;            /* ~2.7 KB on the worker's stack */
 	char text[REG_AOR_MAX + REG_KEY_MAX];
 	unsigned int emitted = 0, visited = 0;
 
 	s->sync_peer = peer;
-	while (*bucket < REG_DIGEST_BUCKETS && visited < REG_SYNC_BUCKETS) {
+	if (end > REG_DIGEST_BUCKETS)
+		end = REG_DIGEST_BUCKETS;
+	while (*bucket < end && visited < REG_SYNC_BUCKETS) {
 		uint32_t i = 0, ai, bi, ti, na = 0, nb, nt = 0;
 
 		for (ai = s->bucket_aor[*bucket]; ai != REG_NONE && na++ < s->conf.max_aors;
@@ -609,7 +601,8 @@ reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32
 			nb = 0;
 			for (bi = s->aors[ai].head; bi != REG_NONE && nb++ <= s->aors[ai].n;
 			     bi = s->b[bi].next, i++) {
-				if (i < *skip || s->b[bi].expires_ms <= now_ms)
+				/* under a second left: a copy would carry 0 s */
+				if (i < *skip || s->b[bi].expires_ms < now_ms + 1000)
 					continue;
 				if (emitted == max || !reg_sync_room(s)) {
 					*skip = i;

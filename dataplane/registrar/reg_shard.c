@@ -1022,6 +1022,7 @@ reg_conf_from_cfg(struct reg_conf *rc, const struct cfg *cfg, struct rte_ring *e
 	rc->n_domains = cfg->sip.n_domains;
 	rc->domains = cfg->sip.domains;
 	rc->events = events;
+	rc->tombstone_s = cfg->cluster.enabled ? cfg->cluster.tombstone_s : 0;
 }
 
 void

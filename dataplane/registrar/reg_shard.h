@@ -158,15 +158,18 @@ void reg_shard_tick(struct reg_shard *s, uint64_t now_ms);
  * AoR must belong to this shard (reg_key_shard()). */
 int reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms);
 
-/* Full sync, donor side: emit a REG_EV_SYNC event (sync_peer = PEER) for each
- * binding (still alive at NOW_MS) and tombstone from the cursor (*bucket, *skip:
- * digest bucket, entries of it already emitted) on, advancing the cursor; the
- * cp sends each to PEER only. Bounded work: stops after MAX events, after
- * REG_SYNC_BUCKETS buckets, or while the event pool or ring is more than half
- * used (live changes keep their room). Returns the events emitted; *bucket ==
- * REG_DIGEST_BUCKETS when the whole shard has been emitted. */
+/* Full sync and bucket repair, sending side: emit a REG_EV_SYNC event
+ * (sync_peer = PEER) for each binding (with at least a second left at NOW_MS:
+ * copies carry whole seconds, rounded down) and tombstone from the cursor
+ * (*bucket, *skip: digest bucket, entries of it already emitted) up to bucket
+ * END (exclusive; REG_DIGEST_BUCKETS for the whole shard), advancing the
+ * cursor; the cp sends each to PEER only. Bounded work: stops after MAX events,
+ * after REG_SYNC_BUCKETS buckets, or while the event pool or ring is more than
+ * half used (live changes keep their room). Returns the events emitted;
+ * *bucket == END when the range has been emitted. */
 unsigned int reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket,
-				 uint32_t *skip, unsigned int max, uint64_t now_ms);
+				 uint32_t *skip, uint32_t end, unsigned int max,
+				 uint64_t now_ms);
 
 /* ---- owning worker: read side ---- */
 

@@ -395,9 +395,15 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 	ev->sock_node = b->sock_node;
 	ev->sock_port = b->sock_port;
 	ev->version = b->counter;
-	ev->expires = (t == REG_EV_INSERT || t == REG_EV_UPDATE || t == REG_EV_SYNC) &&
-		      b->expires_ms > now_ms ?
-		      (uint32_t)((b->expires_ms - now_ms + 999) / 1000) : 0;
+	/* Remaining seconds: rounded up for a change made now (Expires: 3600 stays
+	 * 3600), down for a copy (sync, repair), so that copies bounced between
+	 * nodes never stretch a lifetime. */
+	if ((t == REG_EV_INSERT || t == REG_EV_UPDATE) && b->expires_ms > now_ms)
+		ev->expires = (uint32_t)((b->expires_ms - now_ms + 999) / 1000);
+	else if (t == REG_EV_SYNC && b->expires_ms > now_ms)
+		ev->expires = (uint32_t)((b->expires_ms - now_ms) / 1000);
+	else
+		ev->expires = 0;
 	ev->cseq = b->cseq;
 	ev->reg_id = b->reg_id;
 	ev->callid = b->callid;

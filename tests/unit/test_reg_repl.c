@@ -246,6 +246,8 @@ recompute_fn(const struct reg_keyver *kv, void *arg)
 	struct recompute *rc = arg;
 
 	assert_int_equal(reg_digest_bucket(kv->aor, kv->aor_len), rc->bucket);
+	if (kv->tombstone)      /* tombstones are walked, not digested */
+		return 0;
 	reg_digest_add(&rc->d, kv->aor, kv->aor_len, kv->key, kv->key_len, &kv->version,
 		       kv->tombstone);
 	return 0;
@@ -266,7 +268,7 @@ check_digest(const struct reg_shard *s)
 	}
 	assert_memory_equal(rc.d.bucket, d->bucket, sizeof(d->bucket));
 	reg_shard_counts(s, &aors, &bindings);
-	assert_int_equal(d->entries, bindings + reg_shard_tombstones(s));
+	assert_int_equal(d->entries, bindings);
 	assert_int_equal(rc.d.entries, d->entries);
 	assert_int_equal(STAT(s, tombstones), reg_shard_tombstones(s));
 }
@@ -1061,7 +1063,7 @@ test_sync_dump(void **state)
 	}
 	drain(ring_a);
 	do {
-		n = reg_shard_sync_dump(sa, 7, &bucket, &skip, 16, TA + 1);
+		n = reg_shard_sync_dump(sa, 7, &bucket, &skip, REG_DIGEST_BUCKETS, 16, TA + 1);
 		assert_true(n <= 16);
 		while (rte_ring_dequeue(ring_a, (void **)&ev) == 0) {
 			assert_int_equal(ev->type, REG_EV_SYNC);
@@ -1086,7 +1088,7 @@ test_sync_dump(void **state)
 	assert_memory_equal(reg_shard_digest(sa)->bucket, reg_shard_digest(sb)->bucket,
 			    sizeof(reg_shard_digest(sa)->bucket));
 	/* a finished cursor emits nothing more */
-	assert_int_equal(reg_shard_sync_dump(sa, 7, &bucket, &skip, 16, TA + 1), 0);
+	assert_int_equal(reg_shard_sync_dump(sa, 7, &bucket, &skip, REG_DIGEST_BUCKETS, 16, TA + 1), 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_shards, teardown_shards)
