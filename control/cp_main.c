@@ -200,7 +200,8 @@ receive(struct cp *c, uint64_t now)
 			msg->src_port = info->src_port;
 			if (cp_repl_node_msg_type(msg->hdr.type)) {
 				if (c->repl != NULL)
-					cp_repl_node_on_msg(c->repl, msg, info->payload_len, now);
+					cp_repl_node_on_msg(c->repl, msg, info->payload_len, now,
+							    repl_send, c);
 			} else {
 				cp_topo_on_msg(&c->topo, msg, now, &c->acts);
 				send_actions(c, now);
@@ -808,6 +809,7 @@ main(int argc, char **argv)
 		}
 		if (c->repl != NULL) {
 			cp_repl_node_sync(c->repl, now, repl_send, c);
+			cp_repl_node_ae(c->repl, now, repl_send, c);
 			work += cp_repl_node_events(c->repl);
 			cp_repl_node_poll(c->repl, now, repl_send, c);
 		}

@@ -42,6 +42,16 @@ static_assert(MSG_REPL_BUCKETS <= UINT16_MAX + 1, "bucket indexes are 16-bit");
 
 #define MSG_MAX_CAPS_RX  32             /* CapStatus entries accepted in a heartbeat */
 
+/* A Digest's range: n in 1..MSG_DIGEST_MAX, span a power of two that divides
+ * first, and the buckets covered within MSG_REPL_BUCKETS. */
+static bool
+msg_digest_range_ok(uint32_t first, uint32_t n, uint32_t span)
+{
+	return n >= 1 && n <= MSG_DIGEST_MAX && span >= 1 && span <= MSG_REPL_BUCKETS &&
+	       (span & (span - 1)) == 0 && first % span == 0 &&
+	       first + (uint64_t)n * span <= MSG_REPL_BUCKETS;
+}
+
 static const char *const msg_reject_names[MSG_REJECT_MAX] = {
 	[MSG_REJECT_NONE] = "none",
 #define MSG_REJECT_NAME(NAME, name, help) [MSG_REJECT_##NAME] = #name,
@@ -366,11 +376,12 @@ msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	case MSG_T_DIGEST: {
 		const struct msg_digest *d = &m->u.digest;
 
-		if (d->n == 0 || d->n > MSG_DIGEST_MAX ||
-		    (uint32_t)d->first_bucket + d->n > MSG_REPL_BUCKETS)
+		if (!msg_digest_range_ok(d->first_bucket, d->n, d->span))
 			return -EINVAL;
 		cluster__digest__init(&dg);
 		dg.first_bucket = d->first_bucket;
+		dg.has_span = d->span != 1;
+		dg.span = d->span;
 		dg.n_digests = d->n;
 		dg.digests = (uint64_t *)(uintptr_t)d->digests;
 		pb = &dg.base;
@@ -738,11 +749,12 @@ msg_digest_from_pb(const Cluster__Digest *pb, struct msg *m)
 {
 	struct msg_digest *d = &m->u.digest;
 
-	if (pb->n_digests == 0 || pb->n_digests > MSG_DIGEST_MAX ||
-	    pb->first_bucket >= MSG_REPL_BUCKETS ||
-	    pb->first_bucket + pb->n_digests > MSG_REPL_BUCKETS)
+	if (pb->n_digests > MSG_DIGEST_MAX || pb->first_bucket >= MSG_REPL_BUCKETS ||
+	    pb->span > MSG_REPL_BUCKETS ||
+	    !msg_digest_range_ok(pb->first_bucket, (uint32_t)pb->n_digests, pb->span))
 		return MSG_REJECT_BAD_FIELD;
 	d->first_bucket = (uint16_t)pb->first_bucket;
+	d->span = (uint16_t)pb->span;
 	d->n = (uint16_t)pb->n_digests;
 	memcpy(d->digests, pb->digests, pb->n_digests * sizeof(d->digests[0]));
 	return MSG_REJECT_NONE;

@@ -216,10 +216,13 @@ struct msg_repl_ack {
 	uint64_t cum_seq;
 };
 
-/* Digest: digests of buckets first_bucket .. first_bucket + n - 1 (< MSG_REPL_BUCKETS). */
+/* Digest: n digests from bucket first_bucket, each the XOR of `span` consecutive
+ * buckets (span a power of two, first_bucket a multiple of it, first_bucket +
+ * n * span <= MSG_REPL_BUCKETS). */
 struct msg_digest {
 	uint16_t first_bucket;
 	uint16_t n;                     /* 1..MSG_DIGEST_MAX */
+	uint16_t span;                  /* 1..MSG_REPL_BUCKETS */
 	uint64_t digests[MSG_DIGEST_MAX];
 };
 

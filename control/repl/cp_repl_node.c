@@ -12,6 +12,7 @@
 #include "control/repl/cp_repl_node.h"
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_shared.h"
+#include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
 
 #define CP_RN_COUNT(n, c) ((n)->counters[CP_REPL_NODE_C_##c]++)
@@ -146,6 +147,7 @@ cp_rn_peer_drop(struct cp_repl_node *n, int i)
 	n->peer[i] = n->peer[n->n_peers];
 	n->peer_id[i] = n->peer_id[n->n_peers];
 	n->sync[i] = n->sync[n->n_peers];
+	n->repair[i] = n->repair[n->n_peers];
 }
 
 static void
@@ -210,9 +212,13 @@ cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev)
 
 	if (k < 0 || cp_rn_event_wire(n, ev) != 0)
 		return;
-	if (cp_rn_append(n, k)) {
+	if (!cp_rn_append(n, k))
+		return;
+	if (n->sync[k].active) {
 		CP_RN_COUNT(n, sync_records);
 		n->sync[k].records++;
+	} else {
+		CP_RN_COUNT(n, repair_records);   /* a bucket repair (anti-entropy) */
 	}
 }
 
@@ -236,6 +242,8 @@ cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, struct dp_share
 	n->sh = sh;
 	n->n_shards = sh->n_workers;
 	n->alone_ms = 2 * cfg->cluster.node_timeout_ms;
+	n->ae_interval_ms = cfg->cluster.digest_interval_ms;
+	n->digest_ms = CP_REPL_NEVER;
 	n->rxs.state = MSG_CAP_NOT_SYNCED;
 	n->rxs.alone_since_ms = CP_REPL_NEVER;
 	n->sip_port = cfg->sip.port;
@@ -322,11 +330,29 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 		if (n->sync[k].incarnation != p->incarnation) {
 			cp_repl_peer_restart(n->peer[k], p->incarnation);
 			cp_rn_sync_start(n, k, p->incarnation, now);
-		} else if (cp_repl_tx_behind(n->peer[k])) {        /* lost the stream */
+		} else if (cp_repl_tx_behind(n->peer[k]) && p->state == CP_NODE_UP) {
+			/* lost the stream: a full sync once it can be delivered */
 			cp_repl_tx_reset(n->peer[k]);
 			cp_rn_sync_start(n, k, p->incarnation, now);
 		}
-	}	cp_rn_rx_state(n, now);
+	}
+	cp_rn_rx_state(n, now);
+	for (i = 0; i < t->n_peers; i++) {
+		const struct cp_peer *p = &t->peers[i];
+		struct cp_repl_repair *rp;
+		bool eligible;
+
+		k = cp_rn_peer_idx(n, p->node.id);
+		if (k < 0)
+			continue;
+		rp = &n->repair[k];
+		eligible = p->state == CP_NODE_UP && n->rxs.state == MSG_CAP_SYNCED &&
+			   p->caps[MSG_CAP_REGISTRATIONS] == MSG_CAP_SYNCED &&
+			   !n->sync[k].active;
+		if (eligible && !rp->eligible)
+			rp->next_round_ms = now;        /* the link came up: compare now */
+		rp->eligible = eligible;
+	}
 }
 
 void
@@ -459,15 +485,194 @@ cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w)
 	CP_RN_COUNT(n, rx_records);
 }
 
+/* ---- anti-entropy (cp_repl_ae.h) ---- */
+
+#define CP_RN_DIGEST_FRESH_MS 20u    /* a merged digest this recent is reused */
+#define CP_RN_REPAIR_RUN      256u   /* buckets a repair query range covers at most */
+#define CP_RN_REPAIR_QUERIES  8u     /* shard dump queries per peer per call */
+
+/* The shards' digests merged into n->digest (reused when fresh): 0, or -1
+ * counted when a shard did not answer. */
+static int
+cp_rn_digest_load(struct cp_repl_node *n, uint64_t now)
+{
+	static char out[DP_DIGEST_PER_QUERY * 8 + 1];   /* + the NUL dp_shared_query adds */
+	char arg[32];
+	unsigned int s, first, i, cnt;
+	int rc;
+
+	if (n->digest_ms != CP_REPL_NEVER && now - n->digest_ms < CP_RN_DIGEST_FRESH_MS)
+		return 0;
+	memset(n->digest, 0, sizeof(n->digest));
+	for (s = 0; s < n->n_shards; s++) {
+		for (first = 0; first < REG_DIGEST_BUCKETS; first += cnt) {
+			const uint64_t *d = (const uint64_t *)(void *)out;
+
+			cnt = RTE_MIN(DP_DIGEST_PER_QUERY, REG_DIGEST_BUCKETS - first);
+			snprintf(arg, sizeof(arg), "%u %u", first, cnt);
+			rc = dp_shared_query(n->sh, s, DP_QUERY_DIGEST, arg, out, sizeof(out), 100);
+			if (rc != (int)(cnt * 8)) {
+				CP_RN_COUNT(n, digest_query_fail);
+				n->digest_ms = CP_REPL_NEVER;
+				return -1;
+			}
+			for (i = 0; i < cnt; i++)
+				n->digest[first + i] ^= d[i];
+		}
+	}
+	n->digest_ms = now;
+	return 0;
+}
+
+/* Digest of N entries from FIRST, each covering SPAN buckets, to peer K. */
+static void
+cp_rn_digest_send(struct cp_repl_node *n, int k, uint32_t first, uint32_t cnt, uint32_t span,
+		  const uint64_t *digests, cp_repl_send_fn *send, void *arg)
+{
+	cp_repl_msg_hdr(n->peer[k], &n->msg, MSG_T_DIGEST);
+	n->msg.u.digest.first_bucket = (uint16_t)first;
+	n->msg.u.digest.n = (uint16_t)cnt;
+	n->msg.u.digest.span = (uint16_t)span;
+	memcpy(n->msg.u.digest.digests, digests, (size_t)cnt * 8);
+	send(arg, n->peer_id[k], &n->msg);
+}
+
+/* A summary from peer K: our 64 bucket digests of every group that differs. */
+static void
+cp_rn_on_summary(struct cp_repl_node *n, int k, const struct msg_digest *d, uint64_t now,
+		 cp_repl_send_fn *send, void *arg)
+{
+	uint64_t sum[CP_AE_GROUPS];
+	uint16_t diff[CP_AE_GROUPS];
+	int nd, i;
+
+	if (d->first_bucket != 0 || d->n != CP_AE_GROUPS || cp_rn_digest_load(n, now) < 0)
+		return;
+	cp_ae_summary(n->digest, sum);
+	nd = reg_digest_diff(d->digests, sum, 0, CP_AE_GROUPS, diff, CP_AE_GROUPS);
+	for (i = 0; i < nd; i++) {
+		uint32_t first = (uint32_t)diff[i] * CP_AE_SPAN;
+
+		CP_RN_COUNT(n, digest_groups_differ);
+		cp_rn_digest_send(n, k, first, CP_AE_SPAN, 1, &n->digest[first], send, arg);
+	}
+}
+
+/* Bucket digests from peer K: the buckets that differ are sent to it and
+ * pulled from it. */
+static void
+cp_rn_on_buckets(struct cp_repl_node *n, int k, const struct msg_digest *d, uint64_t now,
+		 cp_repl_send_fn *send, void *arg)
+{
+	uint16_t diff[MSG_DIGEST_MAX];
+	struct msg_bucket_pull *pull = &n->msg.u.pull;
+	int nd, i;
+
+	if (cp_rn_digest_load(n, now) < 0)
+		return;
+	nd = reg_digest_diff(d->digests, &n->digest[d->first_bucket], d->first_bucket, d->n,
+			     diff, MSG_DIGEST_MAX);
+	if (nd <= 0)
+		return;
+	cp_repl_msg_hdr(n->peer[k], &n->msg, MSG_T_BUCKET_PULL);
+	pull->n_keys = 0;
+	pull->n_buckets = 0;
+	for (i = 0; i < nd; i++) {
+		cp_ae_set_add(&n->repair[k].want, diff[i]);
+		CP_RN_COUNT(n, buckets_differ);
+		pull->buckets[pull->n_buckets++] = diff[i];
+		if (pull->n_buckets == MSG_PULL_BUCKETS_MAX || i == nd - 1) {
+			send(arg, n->peer_id[k], &n->msg);
+			cp_repl_msg_hdr(n->peer[k], &n->msg, MSG_T_BUCKET_PULL);
+			pull->n_keys = 0;
+			pull->n_buckets = 0;
+		}
+	}
+}
+
+/* Send peer K the buckets of its repair set: shard by shard over one run of
+ * consecutive buckets at a time, paced by the room in its stream. */
+static void
+cp_rn_repair_push(struct cp_repl_node *n, int k)
+{
+	struct cp_repl_repair *rp = &n->repair[k];
+	struct cp_repl_peer *p = n->peer[k];
+	struct dp_sync_dump dd;
+	char arg[80], out[sizeof(dd) + 1];
+	unsigned int q;
+	int rc;
+
+	for (q = 0; q < CP_RN_REPAIR_QUERIES; q++) {
+		if (n->sync[k].active || cp_repl_tx_behind(p) ||
+		    cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
+			return;
+		if (!rp->running) {
+			if (!cp_ae_set_next_run(&rp->want, 0, CP_RN_REPAIR_RUN, &rp->start, &rp->end))
+				return;
+			cp_ae_set_clear(&rp->want, rp->start, rp->end);
+			rp->running = true;
+			rp->shard = 0;
+			rp->bucket = rp->start;
+			rp->skip = 0;
+		}
+		snprintf(arg, sizeof(arg), "%u %u %u %u %u", n->peer_id[k], rp->bucket, rp->skip,
+			 CP_REPL_NODE_SYNC_CHUNK, rp->end);
+		rc = dp_shared_query(n->sh, rp->shard, DP_QUERY_SYNC_DUMP, arg, out, sizeof(out),
+				     100);
+		if (rc != (int)sizeof(dd)) {
+			CP_RN_COUNT(n, repair_query_fail);
+			return;
+		}
+		memcpy(&dd, out, sizeof(dd));
+		rp->bucket = dd.bucket;
+		rp->skip = dd.skip;
+		if (rp->bucket < rp->end)
+			continue;
+		if (++rp->shard < n->n_shards) {
+			rp->bucket = rp->start;
+			rp->skip = 0;
+			continue;
+		}
+		n->counters[CP_REPL_NODE_C_buckets_repaired] += rp->end - rp->start;
+		rp->running = false;
+	}
+}
+
+void
+cp_repl_node_ae(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg)
+{
+	uint64_t sum[CP_AE_GROUPS];
+	bool loaded = false;
+	int k;
+
+	for (k = 0; k < n->n_peers; k++) {
+		struct cp_repl_repair *rp = &n->repair[k];
+
+		cp_rn_repair_push(n, k);
+		if (!rp->eligible || now < rp->next_round_ms)
+			continue;
+		rp->next_round_ms = now + n->ae_interval_ms;
+		if (!loaded) {
+			if (cp_rn_digest_load(n, now) < 0)
+				return;
+			cp_ae_summary(n->digest, sum);
+			loaded = true;
+		}
+		CP_RN_COUNT(n, digest_rounds);
+		cp_rn_digest_send(n, k, 0, CP_AE_GROUPS, CP_AE_SPAN, sum, send, arg);
+	}
+}
+
 bool
 cp_repl_node_msg_type(unsigned int type)
 {
 	return type == MSG_T_REPL || type == MSG_T_REPL_ACK || type == MSG_T_SYNC_REQUEST ||
-	       type == MSG_T_SYNC_DONE;
+	       type == MSG_T_SYNC_DONE || type == MSG_T_DIGEST || type == MSG_T_BUCKET_PULL;
 }
 
 int
-cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uint64_t now)
+cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uint64_t now,
+		    cp_repl_send_fn *send, void *arg)
 {
 	uint16_t idx[MSG_REPL_MAX_RECS];
 	int k, i, got;
@@ -480,6 +685,21 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 	n->counters[CP_REPL_NODE_C_rx_bytes] += len;
 	if (m->hdr.type == MSG_T_REPL_ACK)
 		return cp_repl_on_ack(n->peer[k], m, now);
+	if (m->hdr.type == MSG_T_DIGEST) {
+		CP_RN_COUNT(n, digest_rx);
+		if (m->u.digest.span == CP_AE_SPAN)
+			cp_rn_on_summary(n, k, &m->u.digest, now, send, arg);
+		else if (m->u.digest.span == 1)
+			cp_rn_on_buckets(n, k, &m->u.digest, now, send, arg);
+		return 0;
+	}
+	if (m->hdr.type == MSG_T_BUCKET_PULL) {
+		for (i = 0; i < m->u.pull.n_buckets; i++) {
+			cp_ae_set_add(&n->repair[k].want, m->u.pull.buckets[i]);
+			CP_RN_COUNT(n, buckets_pulled);
+		}
+		return 0;
+	}
 	if (m->hdr.type == MSG_T_SYNC_REQUEST) {
 		CP_RN_COUNT(n, sync_requests);
 		cp_rn_sync_start(n, k, n->sync[k].incarnation, now);

@@ -25,9 +25,9 @@
  * cp_repl_node_poll() builds what is due (Repls, retransmits, ReplAcks) and
  * hands each message to the caller's send function.
  *
- * Single thread: the cp event loop. Not yet built here: full sync, sync states,
- * anti-entropy (digest exchange), which the design paragraph of cp_repl.h and
- * docs/cluster.md describe.
+ * Full sync (struct cp_repl_sync) and this node's sync state (struct
+ * cp_repl_rx_sync) below; anti-entropy (struct cp_repl_repair) in cp_repl_ae.h.
+ * Single thread: the cp event loop.
  */
 #ifndef SIPSHARD_CONTROL_REPL_CP_REPL_NODE_H
 #define SIPSHARD_CONTROL_REPL_CP_REPL_NODE_H
@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "config/cfg_types.h"
+#include "control/repl/cp_repl_ae.h"
 #include "control/repl/cp_repl_types.h"
 #include "control/topo/cp_topo_types.h"
 #include "dataplane/registrar/reg_types.h"
@@ -64,7 +65,16 @@ struct rte_mempool;
 	X(sync_done_sent,  "SyncDone messages sent to a peer whose sync ended") \
 	X(sync_done_rx,    "SyncDone messages received") \
 	X(sync_requests,   "SyncRequests received (a peer asked for a full sync)") \
-	X(rx_bytes,        "replication bytes received (Repl and sync messages)")
+	X(rx_bytes,        "replication bytes received (Repl and sync messages)") \
+	X(digest_rounds,   "anti-entropy rounds begun (summaries sent to a peer)") \
+	X(digest_rx,       "Digest messages received (summaries and bucket digests)") \
+	X(digest_groups_differ, "summary groups found different: their buckets sent back") \
+	X(digest_query_fail, "shard digest queries that failed (round skipped)") \
+	X(buckets_differ,  "buckets found different by this node (pulled and pushed)") \
+	X(buckets_pulled,  "buckets a peer asked this node for (BucketPull)") \
+	X(buckets_repaired, "buckets whose bindings and tombstones were sent to a peer") \
+	X(repair_records,  "records sent to repair a bucket (bindings and tombstones)") \
+	X(repair_query_fail, "shard dump queries for a repair that failed (retried)")
 
 enum cp_repl_node_counter {
 #define CP_REPL_NODE_C_ENUM(name, help) CP_REPL_NODE_C_##name,
@@ -93,6 +103,19 @@ struct cp_repl_sync {
 	uint64_t done_next_ms;
 };
 
+/* Anti-entropy with one peer (cp_repl_ae.h): when the next round starts, and
+ * the buckets this node still has to send it, the one being sent shard by
+ * shard. */
+struct cp_repl_repair {
+	bool eligible;                  /* up, both synced, no full sync towards it */
+	uint64_t next_round_ms;
+	struct cp_ae_set want;          /* buckets to send this peer */
+	bool running;
+	uint32_t start, end;            /* the run being sent: buckets [start, end) */
+	uint16_t shard;
+	uint32_t bucket, skip;          /* cursor in that shard */
+};
+
 /* This node's own sync state (its capability "registrations"): not-synced at
  * start; syncing once a peer is known (every peer that is up gives this node a
  * full sync); synced at the first SyncDone (that peer is the donor), or when no
@@ -113,6 +136,7 @@ struct cp_repl_node {
 	uint16_t n_shards;
 	uint16_t sip_port;              /* the socket of local bindings: our SIP port */
 	uint32_t alone_ms;              /* no peer heard this long: synced alone */
+	uint32_t ae_interval_ms;        /* cluster.digest_interval_ms */
 	struct cp_repl_rx_sync rxs;
 	struct dp_shared *sh;           /* port addresses, shard queries */
 	struct rte_ring *ev[CFG_MAX_WORKERS];
@@ -122,7 +146,10 @@ struct cp_repl_node {
 	uint16_t peer_id[CP_TOPO_MAX_PEERS];
 	struct cp_repl_peer *peer[CP_TOPO_MAX_PEERS];
 	struct cp_repl_sync sync[CP_TOPO_MAX_PEERS];
+	struct cp_repl_repair repair[CP_TOPO_MAX_PEERS];
 	int n_peers;
+	uint64_t digest[REG_DIGEST_BUCKETS];   /* the shards' merged, as of digest_ms */
+	uint64_t digest_ms;             /* CP_REPL_NEVER: not loaded */
 	uint64_t counters[CP_REPL_NODE_COUNTER_MAX];
 	struct msg msg;                 /* one message being built (large: not on a stack) */
 	struct msg_rec rec;
@@ -151,10 +178,11 @@ void cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *se
 /* Drain the shards' change events into the streams; returns the events taken. */
 unsigned int cp_repl_node_events(struct cp_repl_node *n);
 
-/* A decoded replication message (Repl, ReplAck, SyncRequest, SyncDone) of LEN
- * bytes on the wire. 0, or -ENOENT (not from a known peer), -EAGAIN (left for
+/* A decoded replication message (Repl, ReplAck, SyncRequest, SyncDone, Digest,
+ * BucketPull) of LEN bytes on the wire; SEND answers a Digest. 0, or -ENOENT (not from a known peer), -EAGAIN (left for
  * retransmission), -ESTALE / -EINVAL from the stream. */
-int cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uint64_t now);
+int cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uint64_t now,
+			cp_repl_send_fn *send, void *arg);
 
 /* `sync start`: become syncing and ask every known peer for a full sync (one
  * SyncRequest each through SEND). Returns the peers asked. */
@@ -163,6 +191,11 @@ int cp_repl_node_sync_start(struct cp_repl_node *n, uint64_t now, cp_repl_send_f
 
 /* True when M's type belongs to replication (cp_repl_node_on_msg takes it). */
 bool cp_repl_node_msg_type(unsigned int type);
+
+/* Anti-entropy: start the rounds that are due (a summary to each eligible peer
+ * every ae_interval_ms, and at once when a peer becomes eligible) and send the
+ * buckets to repair (a few shard dump queries per call, paced like a sync). */
+void cp_repl_node_ae(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);
 
 /* Build what is due on every stream and pass each message to SEND. */
 void cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);

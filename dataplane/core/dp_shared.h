@@ -45,12 +45,15 @@ enum dp_query_kind {
 	DP_QUERY_CONTACTS_COUNT,    /* out: struct dp_contact_counts of the shard */
 	DP_QUERY_CONTACT_SHOW,      /* arg: AoR; out: struct dp_contact_show, records */
 	DP_QUERY_CONTACT_LIST,      /* arg: AoR; out: struct dp_contact_rec[] */
-	DP_QUERY_SYNC_DUMP,         /* arg: "PEER BUCKET SKIP MAX"; out: struct dp_sync_dump */
+	DP_QUERY_SYNC_DUMP,         /* arg: "PEER BUCKET SKIP MAX [END]"; out: struct dp_sync_dump */
+	DP_QUERY_DIGEST,            /* arg: "FIRST N"; out: N uint64_t bucket digests */
 };
+
+#define DP_DIGEST_PER_QUERY (DP_QUERY_OUT / 8)   /* buckets one DP_QUERY_DIGEST returns */
 
 /* A DP_QUERY_SYNC_DUMP answer: the shard emitted `emitted` REG_EV_SYNC events
  * for the peer (reg_shard_sync_dump) and the cursor moved to (bucket, skip);
- * bucket == REG_DIGEST_BUCKETS: done. */
+ * bucket == END (default REG_DIGEST_BUCKETS): done. */
 struct dp_sync_dump {
 	uint32_t bucket;
 	uint32_t skip;

@@ -220,16 +220,27 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 		break;
 	case DP_QUERY_SYNC_DUMP: {
 		struct dp_sync_dump d;
-		unsigned int peer, max;
+		unsigned int peer, max, end = REG_DIGEST_BUCKETS;
 
 		if (cap < sizeof(d) ||
-		    sscanf(arg, "%u %u %u %u", &peer, &d.bucket, &d.skip, &max) != 4 ||
+		    sscanf(arg, "%u %u %u %u %u", &peer, &d.bucket, &d.skip, &max, &end) < 4 ||
 		    peer == 0 || peer > UINT16_MAX)
 			return -EINVAL;
-		d.emitted = reg_shard_sync_dump(lc->reg, (uint16_t)peer, &d.bucket, &d.skip, max,
-						lc->now_ms);
+		d.emitted = reg_shard_sync_dump(lc->reg, (uint16_t)peer, &d.bucket, &d.skip, end,
+						max, lc->now_ms);
 		memcpy(out, &d, sizeof(d));
 		n = sizeof(d);
+		break;
+	}
+	case DP_QUERY_DIGEST: {
+		const struct reg_digest *dg = reg_shard_digest(lc->reg);
+		unsigned int first, count;
+
+		if (sscanf(arg, "%u %u", &first, &count) != 2 || first >= REG_DIGEST_BUCKETS ||
+		    count > REG_DIGEST_BUCKETS - first || (size_t)count * 8 > cap)
+			return -EINVAL;
+		memcpy(out, &dg->bucket[first], (size_t)count * 8);
+		n = (size_t)count * 8;
 		break;
 	}
 	default:

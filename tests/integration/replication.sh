@@ -12,9 +12,10 @@
 # with node 1 killed meanwhile, node 2 alone completes its sync. Every wait is a
 # bounded poll; a failing check prints what each node holds.
 . "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/cluster_lib.bash"
 
 SETTLE_S=10   # bound for the cluster to agree after a batch of REGISTERs
-CLI=198.18.0.100
+
 
 lab_up 3
 head -c 32 /dev/urandom > "$WORK/cluster.key"
@@ -39,40 +40,6 @@ check "node 2 runs 2 workers (status says $w2)" test "$w2" = 2
 ok=1
 for i in 1 2 3; do wait_state 10 up "$i" 1 2 3 || ok=0; done
 check "every node lists the 3 nodes up" test "$ok" = 1
-
-# ---- helpers ----
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-count() { ctl "$1" --json contacts count 2>/dev/null || echo '(no answer)'; }
-
-# wait_counts SECONDS WANT: until every node's contacts count is WANT. Sets SEEN (the
-# counts of the last round) and WAITED (ms).
-SEEN="" WAITED=0
-wait_counts() {
-	local t0 ok i c
-	t0=$(now_ms)
-	while :; do
-		ok=1 SEEN=""
-		for i in 1 2 3; do c=$(count "$i"); SEEN="${SEEN}n$i=$c "; [ "$c" = "$2" ] || ok=0; done
-		WAITED=$(( $(now_ms) - t0 ))
-		[ "$ok" = 1 ] && return 0
-		[ "$WAITED" -ge $(($1 * 1000)) ] && return 1
-		sleep 0.1
-	done
-}
-
-users() {   # file first count expires [prefix]: sipp -inf file USER;EXPIRES
-	{ echo SEQUENTIAL; seq "$2" $(($2 + $3 - 1)) | sed "s/.*/${5:-user}&;$4/"; } > "$1"
-}
-# sipp_run NODE CSV CALLS LOCAL_PORT: one REGISTER per user, each must get a 200.
-# The local port is the contact's port, so a later run from the same port names the
-# same contacts (an unregister).
-sipp_run() {
-	local out
-	out=$WORK/sipp-$(basename "$2" .csv).out
-	(cd "$WORK" && cl sipp "198.18.0.$1:5060" -sf "$ROOT/tests/integration/sipp/register.xml" \
-		-inf "$2" -m "$3" -r 1000 -rp 1000 -i "$CLI" -p "$4" -nostdin \
-		-timeout 30s -timeout_error > "$out" 2>&1) || { tail -n 20 "$out"; return 1; }
-}
 
 # reg1 NODE USER PORT EXPIRES CALLID CSEQ: one REGISTER of USER@example.com with the
 # contact sip:USER@198.18.0.100:PORT sent from that port; prints the final status
@@ -139,49 +106,6 @@ if not bad:
 print("; ".join(bad) if bad else "expires_in %s" % [c[0]["expires_in"] for c in views])
 sys.exit(1 if bad else 0)
 PY
-}
-
-# ports_of NODE AOR: the contact ports of AOR on NODE, sorted, comma-separated ("-"
-# for none). No python here: it runs in polling loops.
-ports_of() {
-	local p
-	p=$(ctl "$1" --json contacts show "$2" 2>/dev/null | grep -o '"uri":"[^"]*"' |
-		sed 's/.*:\([0-9]*\)"$/\1/' | sort | paste -sd, -)
-	echo "${p:--}"
-}
-
-# wait_ports SECONDS AOR=PORTS...: until every node holds exactly PORTS for each AOR.
-# Sets SEEN and WAITED.
-wait_ports() {
-	local secs=$1 t0 ok i a p
-	shift
-	t0=$(now_ms)
-	while :; do
-		ok=1 SEEN=""
-		for a in "$@"; do
-			SEEN="$SEEN${a%%=*}:"
-			for i in 1 2 3; do
-				p=$(ports_of "$i" "${a%%=*}@example.com")
-				SEEN="$SEEN n$i=$p"
-				[ "$p" = "${a#*=}" ] || ok=0
-			done
-			SEEN="$SEEN; "
-		done
-		WAITED=$(( $(now_ms) - t0 ))
-		[ "$ok" = 1 ] && return 0
-		[ "$WAITED" -ge $((secs * 1000)) ] && return 1
-		sleep 0.1
-	done
-}
-
-aors() {   # NODE: the number of AoRs in NODE's contacts count (-1 without an answer)
-	local c
-	c=$(count "$1"); c=${c#*\"aors\":}; c=${c%%,*}
-	case $c in ''|*[!0-9]*) echo -1 ;; *) echo "$c" ;; esac
-}
-
-regstat() {   # NODE KEY: a registrar counter of sipshardctl stats (summed over shards)
-	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrar"][sys.argv[1]])' "$2"
 }
 
 # ---- 1. registrations at two nodes appear on all three ----

@@ -809,12 +809,22 @@ test_roundtrip_ack_digest_keys_pull(void **state)
 	hdr(&in, MSG_T_DIGEST, 2, 10);
 	in.u.digest.first_bucket = MSG_REPL_BUCKETS - MSG_DIGEST_MAX;
 	in.u.digest.n = MSG_DIGEST_MAX;
+	in.u.digest.span = 1;
 	for (i = 0; i < MSG_DIGEST_MAX; i++)
 		in.u.digest.digests[i] = 0x9e3779b97f4a7c15ull * (uint64_t)i;
 	n = encode(&tx, &in);
 	assert_true(n <= MSG_MAX_LEN);
 	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
 	assert_memory_equal(&out.u.digest, &in.u.digest, sizeof(in.u.digest));
+	/* the summary of a round: 64 digests of 64 buckets each */
+	in.u.digest.first_bucket = 0;
+	in.u.digest.n = 64;
+	in.u.digest.span = 64;
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.u.digest.span, 64);
+	assert_int_equal(out.u.digest.n, 64);
+	assert_memory_equal(out.u.digest.digests, in.u.digest.digests, 64 * 8);
 
 	memset(&in, 0, sizeof(in));
 	hdr(&in, MSG_T_BUCKET_KEYS, 2, 11);
@@ -883,8 +893,20 @@ test_repl_encode_errors(void **state)
 	in.u.digest.n = 2;
 	in.u.digest.first_bucket = MSG_REPL_BUCKETS - 1;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.digest.span = 1;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 	in.u.digest.n = MSG_DIGEST_MAX + 1;
 	in.u.digest.first_bucket = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.digest.n = 2;
+	in.u.digest.span = 0;                           /* no span */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.digest.span = 3;                           /* not a power of two */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.digest.span = 64;
+	in.u.digest.first_bucket = 32;                  /* not a multiple of the span */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.digest.first_bucket = MSG_REPL_BUCKETS - 64;   /* passes the last bucket */
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 	memset(&in.u, 0, sizeof(in.u));
 	hdr(&in, MSG_T_BUCKET_KEYS, 2, 1);
@@ -1033,6 +1055,18 @@ test_repl_reject_bad_field(void **state)
 	dg.first_bucket = UINT32_MAX;                   /* no wrap to a small sum */
 	n = frame_pb(MSG_T_DIGEST, &dg.base);
 	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	dg.first_bucket = 0;
+	dg.has_span = 1;
+	dg.span = UINT32_MAX;                           /* a span beyond the buckets */
+	n = frame_pb(MSG_T_DIGEST, &dg.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	dg.span = 2048;                                 /* 2 x 2048 buckets: all, fine */
+	n = frame_pb(MSG_T_DIGEST, &dg.base);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	dg.span = 4096;                                 /* 2 x 4096: past the end */
+	n = frame_pb(MSG_T_DIGEST, &dg.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	dg.has_span = 0;
 
 	bk.bucket = MSG_REPL_BUCKETS;
 	n = frame_pb(MSG_T_BUCKET_KEYS, &bk.base);
@@ -1205,6 +1239,7 @@ test_fuzz_seeds(void **state)
 	hdr(&in, MSG_T_DIGEST, 3, 11);
 	in.u.digest.first_bucket = 8;
 	in.u.digest.n = 4;
+	in.u.digest.span = 1;
 	in.u.digest.digests[1] = 0x0123456789abcdefull;
 	seed(dir, "digest", &c, &in);
 	memset(&in, 0, sizeof(in));
