@@ -529,6 +529,8 @@ cfg_walk_value(struct cfg_walk *w, const struct cfg_key *k, char *base, yaml_nod
 	if (v == NULL)
 		return -EINVAL;         /* not from libyaml */
 	if (k->kind == CFG_K_MAP) {
+		if (v->type == YAML_SCALAR_NODE && k->set != NULL && !cfg_is_null(v))
+			return cfg_walk_string(w, k, base + k->off, v);   /* the short form */
 		if (v->type != YAML_MAPPING_NODE && !cfg_is_null(v))
 			return cfg_type_err(w, v, "a mapping");
 		return cfg_walk_map(w, k, base + k->off, v);

@@ -146,27 +146,62 @@ cfg_check_uri(void *field, const char *s)
 	return "is not a SIP URI (sip:... or sips:...)";
 }
 
-/* "NAME/CLUSTER=active|backup", NAME of RFC 3261 token characters. */
+/* "NAME/CLUSTER" into a tag's name and cluster; the rest of S (at *END) is left
+ * to the caller. NULL, or why S is not that. */
 static const char *
-cfg_check_tag(void *field, const char *s)
+cfg_tag_name_parse(struct cfg_tag *t, const char *s, const char **end)
 {
-	static const char *const bad = "is not a tag (NAME/CLUSTER=active|backup)";
 	const char *p = s;
 	uint64_t v;
 
-	(void)field;
 	while (*p != '\0' && *p != '/' &&
 	       ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		(*p >= '0' && *p <= '9') || strchr("-.!%*_+`'~", *p) != NULL))
 		p++;
 	if (p == s || *p != '/')
-		return bad;
+		return "is not a tag name (NAME/CLUSTER, NAME of RFC 3261 token characters)";
+	if ((size_t)(p - s) >= sizeof(t->name))
+		return "has a NAME longer than 63 bytes";
+	memcpy(t->name, s, (size_t)(p - s));
+	t->name[p - s] = '\0';
 	p++;
-	if (cfg_dec(&p, 10, &v) < 0 ||
-	    (strcmp(p, "=active") != 0 && strcmp(p, "=backup") != 0))
-		return bad;
+	if (cfg_dec(&p, 10, &v) < 0)
+		return "is not a tag name (NAME/CLUSTER, CLUSTER a decimal number)";
 	if (v < 1 || v > U32)
 		return "has a cluster id out of range 1..4294967295";
+	t->cluster = (uint32_t)v;
+	*end = p;
+	return NULL;
+}
+
+/* The map form's `name: NAME/CLUSTER`. */
+static const char *
+cfg_set_tag_name(void *field, const char *s)
+{
+	const char *end, *why = cfg_tag_name_parse(field, s, &end);
+
+	if (why == NULL && *end != '\0')
+		return "is not a tag name (NAME/CLUSTER)";
+	return why;
+}
+
+/* The string form "NAME/CLUSTER=active|backup" of a whole tag (the other keys
+ * keep their defaults). */
+static const char *
+cfg_set_tag_string(void *field, const char *s)
+{
+	static const char *const bad = "is not a tag (NAME/CLUSTER=active|backup)";
+	struct cfg_tag *t = field;
+	const char *end, *why = cfg_tag_name_parse(t, s, &end);
+
+	if (why != NULL)
+		return strstr(why, "out of range") != NULL ? why : bad;
+	if (strcmp(end, "=active") == 0)
+		t->state = CFG_TAG_ACTIVE;
+	else if (strcmp(end, "=backup") == 0)
+		t->state = CFG_TAG_BACKUP;
+	else
+		return bad;
 	return NULL;
 }
 
@@ -233,6 +268,26 @@ cfg_check_proxy_set(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
 			    c->proxy.default_set);
 }
 
+/* Each tag (NAME/CLUSTER) at most once. */
+static int
+cfg_check_tags_unique(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
+{
+	yaml_node_t *tags = NULL;
+	int i, j;
+
+	for (i = 1; i < c->n_tags; i++)
+		for (j = 0; j < i; j++) {
+			if (c->tags[i].cluster != c->tags[j].cluster ||
+			    strcmp(c->tags[i].name, c->tags[j].name) != 0)
+				continue;
+			cfg_walk_key(w, root, "tags", &tags);
+			return cfg_walk_err(w, tags != NULL ? cfg_walk_item(w, tags, i) : root,
+					    "tags[%d]: %s/%u is already tags[%d]", i,
+					    c->tags[i].name, c->tags[i].cluster, j);
+		}
+	return 0;
+}
+
 /* Rules across sections, once the whole document is read. */
 static int
 cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
@@ -243,6 +298,8 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 	int i;
 
 	i = cfg_check_proxy_set(w, c, root);
+	if (i == 0)
+		i = cfg_check_tags_unique(w, c, root);
 	if (i != 0)
 		return i;
 	if (!c->cluster.enabled)
@@ -439,8 +496,28 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	K_END
 };
 
-static const struct cfg_key cfg_tag_item =
-	K_ITEM_STR(struct cfg, tags, 0, cfg_check_tag, "a tag");
+static const char *const cfg_tag_state_names[] = { "backup", "active", NULL };
+static const char *const cfg_tag_failover_names[] = { "manual", "auto", NULL };
+
+static const struct cfg_key cfg_tag_keys[] = {
+	K_FN("name", 0, REQ, cfg_set_tag_name, "NAME/CLUSTER of the tag"),
+	K_ENUM("state", struct cfg_tag, state, cfg_tag_state_names, CFG_TAG_BACKUP,
+	       "state at start, until the cluster says who holds the tag"),
+	K_ENUM("failover", struct cfg_tag, failover, cfg_tag_failover_names, CFG_TAG_MANUAL,
+	       "auto: the best surviving candidate claims the tag when its holder is down"),
+	K_UINT("priority", struct cfg_tag, priority, 0, 255, 0, 0,
+	       "rank of this node among the candidates (higher first, then node id)"),
+	K_BOOL("preempt", struct cfg_tag, preempt, 0,
+	       "claim the tag back from a holder of lower priority when this node comes up"),
+	K_FN("vip", offsetof(struct cfg_tag, vip), 0, cfg_set_ipv4,
+	     "IPv4 address that follows the tag (answered only where it is active)"),
+	K_END
+};
+
+/* A list item that is a mapping, or a string parsed by `set` (the short form). */
+static const struct cfg_key cfg_tag_item = {
+	.name = "", .kind = CFG_K_MAP, .off = 0, .sub = cfg_tag_keys,
+	.set = cfg_set_tag_string, .help = "a tag" };
 
 static const struct cfg_key cfg_admin_keys[] = {
 	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
@@ -462,7 +539,7 @@ static const struct cfg_key cfg_root_keys[] = {
 	K_MAP("cluster", offsetof(struct cfg, cluster), 0, cfg_cluster_keys,
 	      cfg_check_cluster, "the cluster (absent: single node)"),
 	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,
-	       "sharing tags, NAME/CLUSTER=active|backup"),
+	       "sharing tags: NAME/CLUSTER=active|backup, or the map form"),
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),
 	K_END
 };

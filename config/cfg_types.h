@@ -116,6 +116,21 @@ struct cfg_cluster {
 	uint32_t digest_interval_ms;    /* anti-entropy: digests compared this often */
 };
 
+enum cfg_tag_state { CFG_TAG_BACKUP, CFG_TAG_ACTIVE };
+enum cfg_tag_failover { CFG_TAG_MANUAL, CFG_TAG_AUTO };
+#define CFG_TAG_NAME       64              /* NAME of NAME/CLUSTER, NUL included */
+
+/* A sharing tag: `"NAME/CLUSTER=active|backup"`, or the map form. */
+struct cfg_tag {
+	char name[CFG_TAG_NAME];        /* RFC 3261 token characters */
+	uint32_t cluster;               /* 1..2^32-1 */
+	enum cfg_tag_state state;       /* at start, before the cluster is heard */
+	enum cfg_tag_failover failover;
+	uint32_t priority;              /* 0..255: the higher claims first on failover */
+	bool preempt;                   /* a better candidate coming up takes it back */
+	uint32_t vip;                   /* IPv4, host order; 0: none */
+};
+
 struct cfg {
 	char path[CFG_PATH];            /* the file it came from */
 	uint16_t node_id;
@@ -127,7 +142,7 @@ struct cfg {
 	struct cfg_proxy proxy;
 	struct cfg_cluster cluster;
 	int n_tags;
-	char tags[CFG_MAX_TAGS][CFG_STR];   /* "name/cluster=active|backup", validated */
+	struct cfg_tag tags[CFG_MAX_TAGS];
 	char admin_socket[CFG_PATH];
 };
 

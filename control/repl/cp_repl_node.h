@@ -20,8 +20,8 @@
  * is left unprocessed (rx_backpressure) and comes back by retransmission, so no
  * record is ever lost between the stream and the shard.
  * Streams follow the topology: one per peer, created when the peer is first
- * known, reset when it restarts (a new incarnation: it needs a full sync,
- * which this node does not do yet), dropped when it leaves.
+ * known, reset when it restarts (a new incarnation: it gets a full sync),
+ * dropped when it leaves.
  * cp_repl_node_poll() builds what is due (Repls, retransmits, ReplAcks) and
  * hands each message to the caller's send function.
  *

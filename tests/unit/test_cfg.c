@@ -218,8 +218,20 @@ test_full_values(void **state)
 	assert_int_equal(c->cluster.n_seeds, 2);
 	assert_int_equal(c->cluster.seeds[1], 0xc6120003);
 	assert_int_equal(c->cluster.mode, CFG_MODE_FEDERATION);
-	assert_int_equal(c->n_tags, 2);
-	assert_string_equal(c->tags[1], "a-b.c!%*_+`'~/4294967295=active");
+	assert_int_equal(c->n_tags, 3);
+	assert_string_equal(c->tags[0].name, "service");
+	assert_int_equal(c->tags[0].state, CFG_TAG_BACKUP);
+	assert_string_equal(c->tags[2].name, "media");
+	assert_int_equal(c->tags[2].cluster, 2);
+	assert_int_equal(c->tags[2].state, CFG_TAG_ACTIVE);
+	assert_int_equal(c->tags[2].failover, CFG_TAG_AUTO);
+	assert_int_equal(c->tags[2].priority, 200);
+	assert_true(c->tags[2].preempt);
+	assert_int_equal(c->tags[2].vip, 0xc6120032);
+	assert_string_equal(c->tags[1].name, "a-b.c!%*_+`'~");
+	assert_int_equal(c->tags[1].cluster, 4294967295u);
+	assert_int_equal(c->tags[1].state, CFG_TAG_ACTIVE);
+	assert_int_equal(c->tags[1].failover, CFG_TAG_MANUAL);
 	assert_string_equal(c->admin_socket, "/tmp/sipshard-full.sock");
 }
 
