@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -45,7 +46,37 @@ binding_pick(const struct reg_contact *c, void *arg)
 	b->src.family = c->src.family;
 	b->src.port = c->src.port;
 	memcpy(b->src.addr, c->src.addr, sizeof(b->src.addr));
+	memset(&b->sock, 0, sizeof(b->sock));
+	b->sock_node = c->sock_node;
+	b->sock_up = 0;
+	if (c->sock_family == 4 || c->sock_family == 6) {
+		b->sock.family = c->sock_family;
+		b->sock.port = c->sock_port;
+		memcpy(b->sock.addr, c->sock_addr, c->sock_family == 4 ? 4 : 16);
+	}
 	return 0;
+}
+
+/* The socket of a binding another node received: is that node up in the
+ * control plane's view, and (when the record carried no address) its address
+ * there with our SIP port (the cluster's nodes share sip.port). */
+static void
+binding_sock_resolve(const struct dp_lcore *lc, struct proxy_binding *b)
+{
+	uint32_t a = 0;
+	int rc = -ENOENT;
+
+	if (lc->ctx->shared != NULL)
+		rc = dp_shared_node_find(lc->ctx->shared, b->sock_node, &a);
+	b->sock_up = rc == 1;
+	if (b->sock.family == 0 && rc >= 0 && a != 0) {
+		b->sock.family = 4;
+		b->sock.port = rte_be_to_cpu_16(lc->ctx->sip_port);
+		b->sock.addr[0] = (uint8_t)(a >> 24);
+		b->sock.addr[1] = (uint8_t)(a >> 16);
+		b->sock.addr[2] = (uint8_t)(a >> 8);
+		b->sock.addr[3] = (uint8_t)a;
+	}
 }
 
 void
@@ -103,6 +134,8 @@ dp_reg_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *out)
 	if (!bp.found && lc->ctx->cluster_port != 0 && lc->ctx->shared != NULL &&
 	    lc->ctx->shared->reg_sync != MSG_CAP_SYNCED)
 		return -EAGAIN;   /* not synced yet: the user may be registered elsewhere */
+	if (bp.found && out->sock_node != 0 && out->sock_node != lc->ctx->reg_conf->node_id)
+		binding_sock_resolve(lc, out);
 	return bp.found;
 }
 

@@ -10,7 +10,10 @@
  * answered through dp_egress (dp_egress_sip_reply; a key error gets its error
  * reply, dp_egress_sip_error). dp_reg_lookup() is the proxy's location lookup
  * (proxy_lookup_fn) on the worker that owns the AoR: the binding of highest q,
- * most recent among equals, copied out of the shard. dp_reg_apply_poll() applies
+ * most recent among equals, copied out of the shard, with its socket: the node
+ * that received its REGISTER, whether the control plane's view has that node up
+ * (dp_shared_node_find) and its SIP address (the replicated record's, else the
+ * view's address with our sip.port). dp_reg_apply_poll() applies
  * what the cluster replicated (the control plane routes each record to the
  * shard owning its AoR: one writer per shard stays true). All run on the shard's
  * worker only.

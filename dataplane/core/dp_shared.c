@@ -130,6 +130,39 @@ dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out, unsigned i
 	return seq_copy(&sh->nodes_seq, &sh->n_nodes, sh->nodes, sizeof(*out), out, cap);
 }
 
+/* ---- any lcore, workers included ---- */
+
+int
+dp_shared_node_find(const struct dp_shared *sh, uint16_t id, uint32_t *address)
+{
+	uint32_t s, n, i;
+	int tries, rc;
+
+	for (tries = 0; tries < DP_NODE_FIND_TRIES; tries++) {
+		s = sh->nodes_seq;
+		if (s == 0)
+			return -ENOENT;
+		if (s & 1) {
+			rte_pause();
+			continue;
+		}
+		rte_smp_rmb();
+		n = RTE_MIN(sh->n_nodes, (uint32_t)DP_MAX_NODES);
+		rc = -ENOENT;
+		for (i = 0; i < n; i++) {
+			if (sh->nodes[i].id != id)
+				continue;
+			*address = sh->nodes[i].address;
+			rc = memcmp(sh->nodes[i].state, "up", 3) == 0 ? 1 : 0;
+			break;
+		}
+		rte_smp_rmb();
+		if (sh->nodes_seq == s)
+			return rc;
+	}
+	return -EBUSY;
+}
+
 void
 dp_shared_detach_cp(struct dp_shared *sh)
 {

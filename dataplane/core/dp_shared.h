@@ -179,6 +179,8 @@ struct dp_shared {
 	struct dp_backend_view backends[DP_MAX_BACKENDS];
 };
 
+#define DP_NODE_FIND_TRIES  8       /* a worker's reads of `nodes` while it changes */
+
 /* ---- primary, main thread ---- */
 struct dp_shared *dp_shared_create(struct dp_ctx *ctx);
 
@@ -196,6 +198,11 @@ int dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind
  * there is no control plane). */
 unsigned int dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out,
 			     unsigned int cap);
+/* Any lcore, workers included (no copy, bounded): node `id` of the published
+ * view; 1 when it is up, 0 when it is listed in another state (*address: its
+ * IPv4, host order, both cases), -ENOENT when it is not listed (or there is no
+ * control plane), -EBUSY when the view kept changing under the reader. */
+int dp_shared_node_find(const struct dp_shared *sh, uint16_t id, uint32_t *address);
 /* Copies the backend view worker 0 published: the number of members. */
 unsigned int dp_shared_backends(const struct dp_shared *sh, struct dp_backend_view *out,
 				unsigned int cap);

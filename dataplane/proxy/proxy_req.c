@@ -563,6 +563,7 @@ struct pr_fwd {
 	const char *branch;             /* PROXY_BRANCH_LEN octets */
 	uint16_t rport;                 /* source port, for a valueless ;rport */
 	int family_idx;                 /* 0 IPv4, 1 IPv6 */
+	int relay;                      /* our Via gets ;ss-relay (PROXY_T_RELAY) */
 };
 
 static size_t
@@ -590,7 +591,7 @@ pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_p
 	sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
 	sip_reply_puts(&o, ";branch=");
 	sip_reply_put(&o, f->branch, PROXY_BRANCH_LEN);
-	sip_reply_puts(&o, ";rport\r\n");
+	sip_reply_puts(&o, f->relay ? ";rport;" PROXY_RELAY_PARAM "\r\n" : ";rport\r\n");
 	if (pc->record_route) {
 		sip_reply_puts(&o, "Record-Route: <sip:");
 		sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
@@ -676,7 +677,35 @@ pr_binding(struct proxy_worker *w, struct pr_plan *pl, const struct proxy_bindin
 	return 0;
 }
 
+/* Was this request relayed to us by a node of ours for a binding's socket: a
+ * top Via written by a sipshard proxy (our branch form) with ;ss-relay. */
+static int
+pr_relayed(const struct sip_via *top)
+{
+	struct sip_str v;
+
+	return top->branch.len == PROXY_BRANCH_LEN &&
+	       memcmp(top->branch.p, PROXY_BRANCH_PREFIX, PROXY_BRANCH_PREFIX_LEN) == 0 &&
+	       sip_param_find(&top->params, PROXY_RELAY_PARAM, &v) == 0;
+}
+
 /* ---- any thread ---- */
+
+enum proxy_sock_path
+proxy_sock_path(const struct proxy_conf *pc, const struct proxy_binding *b, int relayed)
+{
+	/* Held here: received by this node (or by no node we know of), or on an
+	 * address of ours. Hook for sharing tags: a VIP whose tag is active on
+	 * this node is held too; that test belongs here, next to proxy_is_local. */
+	if (b->sock_node == 0 || b->sock_node == pc->node_id ||
+	    (b->sock.family != 0 && proxy_is_local(pc, &b->sock)))
+		return PROXY_SOCK_DIRECT;
+	if (relayed)
+		return PROXY_SOCK_LOOP;         /* never a second relay hop */
+	if (!b->sock_up || b->sock.family == 0 || lb_addr_unusable(&b->sock))
+		return PROXY_SOCK_FALLBACK;
+	return PROXY_SOCK_RELAY;
+}
 
 int
 proxy_is_local(const struct proxy_conf *pc, const struct lb_addr *a)
@@ -725,6 +754,7 @@ proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets
 
 	memset(pc, 0, sizeof(*pc));
 	pc->port = c->sip.port;
+	pc->node_id = c->node_id;
 	for (i = 0; i < c->dp.n_ports; i++) {
 		const struct cfg_port *p = &c->dp.ports[i];
 		struct lb_addr a = { .port = c->sip.port };
@@ -840,6 +870,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	if ((rc = sip_msg_cseq(m, &cs)) != 0)
 		return pr_reply_400(w, m, src, &top, rc < 0 ? -rc : SIP_ERR_MISSING_HEADER,
 				    SIP_HDR_CSEQ, NULL, out, cap, res);
+	f.relay = 0;
 	f.has_mf = 0;
 	f.mf = PROXY_MAX_FORWARDS + 1;
 	rc = sip_msg_max_forwards(m, &f.mf);
@@ -932,7 +963,30 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		if (b->uri_len == 0 || b->uri_len > sizeof(b->uri) ||
 		    b->path_len > sizeof(b->path))
 			return pr_status(w, m, src, &top, 500, out, cap, res);
-		rc = pr_binding(w, &pl, b, res);
+		/* the socket (no Path: the contact itself is the next hop) */
+		switch (b->path_len > 0 ? PROXY_SOCK_DIRECT :
+			proxy_sock_path(pc, b, pr_relayed(&top))) {
+		case PROXY_SOCK_LOOP:
+			PROXY_INC(w, sock_relay_loop);
+			return pr_status(w, m, src, &top, 480, out, cap, res);
+		case PROXY_SOCK_RELAY:
+			/* Request-URI kept: the socket's node looks the binding up */
+			res->dst = b->sock;
+			res->target = PROXY_T_RELAY;
+			f.relay = 1;
+			PROXY_INC(w, sock_relayed);
+			rc = 0;
+			break;
+		case PROXY_SOCK_FALLBACK:
+			PROXY_INC(w, sock_relay_failed);
+			rc = pr_binding(w, &pl, b, res);
+			break;
+		default:
+			if (b->path_len == 0)
+				PROXY_INC(w, sock_direct);
+			rc = pr_binding(w, &pl, b, res);
+			break;
+		}
 		if (rc > 1)
 			return pr_status(w, m, src, &top, (unsigned)rc, out, cap, res);
 		if (rc < 0) {

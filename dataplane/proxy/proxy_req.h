@@ -19,7 +19,13 @@
  *      binding from the owning shard's lookup (Request-URI := Contact; sent to
  *      its Path when it has one, which is prepended as Route (RFC 3327); else
  *      to the Contact when its host is the address the REGISTER came from,
- *      else to that source address: NAT); none -> 404; else, for an in-dialog
+ *      else to that source address: NAT); none -> 404. The socket of a binding
+ *      without Path (proxy_sock_path): a NATed phone takes packets only from
+ *      the address it registered to, so when another node, up, received the
+ *      REGISTER the request is relayed to that node's SIP address instead,
+ *      Request-URI unchanged, our Via marked ;ss-relay; that node looks the
+ *      binding up and sends from its socket. A relayed request is never relayed
+ *      again: when the socket is not ours either, 480. Else, for an in-dialog
  *      request (To tag) that carried our own Route, its Request-URI when that
  *      is an IP address; else a member of proxy.default_set chosen by Call-ID
  *      (lb_select), 503 when none is up. A next hop named by hostname cannot
@@ -133,6 +139,14 @@ proxy_result_drop(struct proxy_worker *w, struct proxy_result *res, enum proxy_c
 
 const char *proxy_counter_name(enum proxy_counter c);   /* "forwarded_requests" */
 const char *proxy_counter_help(enum proxy_counter c);
+
+/* Which way a request for binding b leaves: DIRECT when this node holds its
+ * socket (b->sock_node is us or unknown, or b->sock is one of our addresses),
+ * else LOOP when the request was relayed to us already (relayed != 0), else
+ * RELAY to b->sock when its node is up (b->sock_up) with an address known, else
+ * FALLBACK (from here: the node is down, nothing better to do). Pure. */
+enum proxy_sock_path proxy_sock_path(const struct proxy_conf *pc,
+				     const struct proxy_binding *b, int relayed);
 
 /* a (with port) is one of our addresses with our SIP port. */
 int proxy_is_local(const struct proxy_conf *pc, const struct lb_addr *a);

@@ -29,6 +29,9 @@
 #define PROXY_AOR_MAX           256                 /* = REG_AOR_MAX */
 #define PROXY_MAX_FORWARDS      70                  /* added when a request has none */
 #define PROXY_DEFAULT_PORT      5060
+/* Via parameter of a request relayed to the node holding a binding's socket
+ * (on the relaying node's own Via): that node never relays it again. */
+#define PROXY_RELAY_PARAM       "ss-relay"
 /* A forwarded request is at most this much longer than the received one (our
  * Via, Record-Route, Max-Forwards, received/rport, a Request-URI and a Route
  * value from a binding or a Path): size the output buffer len + PROXY_GROWTH. */
@@ -46,12 +49,16 @@
 	X(to_path,              "requests forwarded to a registered contact via its Path") \
 	X(to_ruri,              "in-dialog requests forwarded to their Request-URI") \
 	X(to_backend,           "requests forwarded to a backend member") \
+	X(sock_direct,          "requests for a binding sent from here: this node holds its socket") \
+	X(sock_relayed,         "requests for a binding relayed to the node holding its socket") \
+	X(sock_relay_failed,    "requests for a binding whose socket node is down or unknown: sent from here") \
+	X(sock_relay_loop,      "relayed requests for a binding whose socket is not here either: 480") \
 	X(route_own_removed,    "Route values naming us removed (RFC 3261 16.4)") \
 	X(route_hostname,       "next hops named by hostname: sent to the backend set") \
 	X(spirals,              "requests seen before with another Request-URI or Route") \
 	X(replied_400,          "400 Bad Request: malformed field a proxy needs") \
 	X(replied_404,          "404 Not Found: user of our domain without a binding") \
-	X(replied_480,          "480 Temporarily Unavailable: no binding here yet, registrations not synced") \
+	X(replied_480,          "480 Temporarily Unavailable: registrations not synced yet, or a relay loop") \
 	X(replied_420,          "420 Bad Extension: Proxy-Require (we support no extension)") \
 	X(replied_482,          "482 Loop Detected") \
 	X(replied_483,          "483 Too Many Hops: Max-Forwards 0") \
@@ -96,6 +103,7 @@ enum proxy_target {
 	PROXY_T_NONE,
 	PROXY_T_ROUTE,          /* next Route value */
 	PROXY_T_BINDING,        /* registered contact (its source address when NATed) */
+	PROXY_T_RELAY,          /* the node holding the binding's socket (Request-URI kept) */
 	PROXY_T_PATH,           /* first Path value of the binding */
 	PROXY_T_RURI,           /* Request-URI (in-dialog, after our own Route) */
 	PROXY_T_BACKEND,        /* member `member` of set `set` */
@@ -114,9 +122,23 @@ struct proxy_result {
 	struct lb_addr dst;     /* FORWARD, REPLY: UDP destination */
 };
 
+/* Which way a request for a binding leaves (proxy_sock_path()). */
+enum proxy_sock_path {
+	PROXY_SOCK_DIRECT,      /* this node holds the socket: to the contact from here */
+	PROXY_SOCK_RELAY,       /* another node, up, holds it: relay to binding.sock */
+	PROXY_SOCK_FALLBACK,    /* its node is down or unknown: from here all the same */
+	PROXY_SOCK_LOOP,        /* relayed to us, but not ours either: 480 */
+};
+
 /* One binding of a user of our domains, as the location lookup returns it. */
 struct proxy_binding {
 	struct lb_addr src;     /* where its REGISTER came from (NAT-facing address) */
+	/* The socket: the node that received its REGISTER and where to relay to
+	 * reach it (that node's SIP address; family 0: none known). sock_up: the
+	 * topology view has sock_node up (the lookup fills it). */
+	struct lb_addr sock;
+	uint16_t sock_node;     /* 0: unknown (sent from here) */
+	uint8_t sock_up;
 	uint16_t uri_len;       /* the Contact URI: the new Request-URI */
 	uint16_t path_len;      /* ", "-joined Path values, 0: none */
 	char uri[PROXY_URI_MAX];
@@ -133,6 +155,7 @@ typedef int proxy_lookup_fn(void *arg, const char *aor, size_t len, struct proxy
 /* Read-only after proxy_conf_init(). */
 struct proxy_conf {
 	uint16_t port;                          /* sip.port */
+	uint16_t node_id;                       /* node.id: whose sockets are ours */
 	uint8_t record_route;
 	uint8_t n_local;
 	struct lb_addr local[PROXY_MAX_LOCAL];  /* every address of ours, port = sip.port */

@@ -934,6 +934,9 @@ reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uint64_
 		c.version = b->counter;
 		c.origin = b->origin;
 		c.sock_node = b->sock_node;
+		c.sock_family = b->sock_family;
+		c.sock_port = b->sock_port;
+		memcpy(c.sock_addr, b->sock_addr, sizeof(c.sock_addr));
 		c.tag = b->tag_len ? data + b->uri_len + b->inst_len + b->path_len : NULL;
 		c.tag_len = b->tag_len;
 		c.callid = b->callid;

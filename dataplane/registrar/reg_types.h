@@ -123,6 +123,9 @@ struct reg_contact {
 	uint64_t version;               /* hybrid-clock counter of the last change */
 	uint16_t origin;                /* node that made it */
 	uint16_t sock_node;             /* node that received the REGISTER */
+	uint8_t sock_family;            /* the local address it arrived on: 0 unknown */
+	uint16_t sock_port;             /* ... its UDP port, host order */
+	uint8_t sock_addr[16];          /* ... network order */
 	uint64_t callid;                /* hash of the Call-ID */
 	struct reg_src src;
 	const char *tag;                /* sharing tag, NULL when none */

@@ -44,17 +44,35 @@ struct pt_binding {
 	const char *src;
 	uint16_t port;
 	int rc;
+	uint16_t sock_node;     /* 0: unknown */
+	const char *sock;       /* relay address (port 5060), NULL: none */
+	uint8_t sock_up;
 };
 
 static const struct pt_binding pt_bindings[] = {
-	{ "alice@example.com", "sip:alice@192.168.1.10:5060;ob", NULL, "203.0.113.7", 40000, 1 },
-	{ "bob@example.com", "sip:bob@198.18.0.120:5070", NULL, "198.18.0.120", 33333, 1 },
+	{ "alice@example.com", "sip:alice@192.168.1.10:5060;ob", NULL, "203.0.113.7", 40000, 1,
+	  0, NULL, 0 },
+	{ "bob@example.com", "sip:bob@198.18.0.120:5070", NULL, "198.18.0.120", 33333, 1, 0, NULL,
+	  0 },
 	{ "carol@example.com", "sip:carol@10.0.0.5:5060", "<sip:198.18.3.3:5062;lr>, "
-	  "<sip:198.18.3.4;lr>", "198.18.3.3", 5062, 1 },
+	  "<sip:198.18.3.4;lr>", "198.18.3.3", 5062, 1, 0, NULL, 0 },
 	{ "erin@example.com", "sip:erin@10.0.0.6", "<sip:edge.example.net;lr>", "198.18.3.3",
-	  5062, 1 },
-	{ "broken@example.com", NULL, NULL, NULL, 0, -5 },
-	{ "zero@example.com", "sip:zero@0.0.0.0:5060", NULL, "198.18.0.130", 5090, 1 },
+	  5062, 1, 0, NULL, 0 },
+	{ "broken@example.com", NULL, NULL, NULL, 0, -5, 0, NULL, 0 },
+	{ "zero@example.com", "sip:zero@0.0.0.0:5060", NULL, "198.18.0.130", 5090, 1, 0, NULL,
+	  0 },
+	/* sockets: we are node 1 (198.18.0.1) */
+	{ "own@example.com", "sip:own@10.1.1.0:5060", NULL, "203.0.113.8", 41000, 1, 1, NULL,
+	  1 },
+	{ "farah@example.com", "sip:farah@10.1.1.1:5060", NULL, "203.0.113.9", 42000, 1, 2,
+	  "198.18.0.2", 1 },
+	{ "gus@example.com", "sip:gus@10.1.1.2:5060", NULL, "203.0.113.10", 43000, 1, 2,
+	  "198.18.0.2", 0 },
+	{ "hal@example.com", "sip:hal@10.1.1.3:5060", NULL, "203.0.113.11", 44000, 1, 3, NULL, 1 },
+	{ "ida@example.com", "sip:ida@10.1.1.4:5060", NULL, "203.0.113.12", 45000, 1, 3,
+	  "198.18.0.1", 1 },
+	{ "jo@example.com", "sip:jo@10.1.1.5:5060", "<sip:198.18.3.3:5062;lr>", "198.18.3.3", 5062,
+	  1, 2, "198.18.0.2", 1 },
 };
 
 static int pt_lookups;
@@ -82,6 +100,12 @@ pt_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *b)
 		}
 		assert_int_equal(lb_addr_parse(pb->src, strlen(pb->src), &b->src), 0);
 		b->src.port = pb->port;
+		b->sock_node = pb->sock_node;
+		b->sock_up = pb->sock_up;
+		if (pb->sock != NULL) {
+			assert_int_equal(lb_addr_parse(pb->sock, strlen(pb->sock), &b->sock), 0);
+			b->sock.port = 5060;
+		}
 		return 1;
 	}
 	return 0;
@@ -739,6 +763,148 @@ test_binding(void **state)
 	assert_int_equal(res.status, 404);
 }
 
+/* ---- the socket of a binding ---- */
+
+/* proxy_sock_path: which way for which binding (we are node 1, 198.18.0.1:5060). */
+static void
+test_sock_path(void **state)
+{
+	struct proxy_binding b;
+	int relayed;
+
+	(void)state;
+	assert_int_equal(pc.node_id, 1);
+	for (relayed = 0; relayed < 2; relayed++) {
+		memset(&b, 0, sizeof(b));
+		/* no socket node known (a single node, an old record): from here */
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed), PROXY_SOCK_DIRECT);
+		/* received here */
+		b.sock_node = 1;
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed), PROXY_SOCK_DIRECT);
+		/* received by node 2, up, at 198.18.0.2:5060: relay, unless relayed already */
+		b.sock_node = 2;
+		b.sock_up = 1;
+		b.sock = A("198.18.0.2", 5060);
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed),
+				 relayed ? PROXY_SOCK_LOOP : PROXY_SOCK_RELAY);
+		/* node 2 down or not in the view: from here (counted) */
+		b.sock_up = 0;
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed),
+				 relayed ? PROXY_SOCK_LOOP : PROXY_SOCK_FALLBACK);
+		/* up but no address to relay to */
+		b.sock_up = 1;
+		memset(&b.sock, 0, sizeof(b.sock));
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed),
+				 relayed ? PROXY_SOCK_LOOP : PROXY_SOCK_FALLBACK);
+		/* an address no one can send to */
+		b.sock = A("127.0.0.1", 5060);
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed),
+				 relayed ? PROXY_SOCK_LOOP : PROXY_SOCK_FALLBACK);
+		/* another node's id but an address of ours (our SIP port): held here */
+		b.sock = A("198.18.0.1", 5060);
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed), PROXY_SOCK_DIRECT);
+		b.sock = A("2001:2::1", 5060);
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed), PROXY_SOCK_DIRECT);
+		/* our address, another port: not ours */
+		b.sock = A("198.18.0.1", 5070);
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed),
+				 relayed ? PROXY_SOCK_LOOP : PROXY_SOCK_RELAY);
+	}
+}
+
+#define VIA_N2  "SIP/2.0/UDP 198.18.0.2:5060;branch=z9hG4bK-sss-0123456789abcdef-" \
+		"0123456789abcdef;rport;ss-relay"
+
+static void
+test_sock_relay(void **state)
+{
+	char via[256];
+
+	(void)state;
+	/* our own socket: to the contact (NAT: its source), counted direct */
+	pt_req("INVITE", "sip:own@example.com", VIA_C, "Max-Forwards: 10\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_BINDING);
+	pt_dst_is("203.0.113.8", 41000);
+	assert_int_equal(C(sock_direct), 1);
+	assert_null(strstr(pt_hdr(SIP_HDR_VIA, 0), PROXY_RELAY_PARAM));
+	/* node 2 holds it: relayed there, Request-URI kept, our Via marked,
+	 * Max-Forwards decremented */
+	pt_req("INVITE", "sip:farah@example.com", VIA_C, "Max-Forwards: 10\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_RELAY);
+	pt_dst_is("198.18.0.2", 5060);
+	assert_string_equal(pt_ruri(), "sip:farah@example.com");
+	snprintf(via, sizeof(via), "%s", pt_hdr(SIP_HDR_VIA, 0));
+	assert_non_null(strstr(via, "SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK-sss-"));
+	assert_non_null(strstr(via, ";rport;ss-relay"));
+	assert_string_equal(pt_hdr(SIP_HDR_MAX_FORWARDS, 0), "9");
+	assert_int_equal(C(sock_relayed), 1);
+	assert_int_equal(C(to_binding), 1);     /* only own@ */
+	/* the same request relayed back to us (its top Via is ours, marked): node 2
+	 * would have sent it; seen here, the loop rules answer, never a relay */
+	memcpy(prev, out, res.len);
+	prev_len = res.len;
+	memcpy(in, prev, prev_len);
+	in_len = prev_len;
+	in[in_len] = '\0';
+	assert_int_equal(pt_run_from("198.18.0.2", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 482);
+	/* relayed to us by node 2 for a binding whose socket is node 2's: 480 */
+	pt_req("INVITE", "sip:farah@example.com", VIA_N2, "Max-Forwards: 9\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.2", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 480);
+	assert_int_equal(C(sock_relay_loop), 1);
+	assert_int_equal(C(sock_relayed), 1);
+	/* relayed to us for a binding we hold: to the phone, counted direct */
+	pt_req("INVITE", "sip:own@example.com", VIA_N2, "Max-Forwards: 9\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.2", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_BINDING);
+	pt_dst_is("203.0.113.8", 41000);
+	assert_string_equal(pt_ruri(), "sip:own@10.1.1.0:5060");
+	assert_string_equal(pt_hdr(SIP_HDR_MAX_FORWARDS, 0), "8");
+	assert_null(strstr(pt_hdr(SIP_HDR_VIA, 0), PROXY_RELAY_PARAM));
+	assert_int_equal(C(sock_direct), 2);
+	/* the mark counts only on a Via of our branch form */
+	pt_req("INVITE", "sip:farah@example.com",
+	       "SIP/2.0/UDP 198.18.0.100:5060;branch=z9hG4bK-c9;ss-relay", "", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_RELAY);
+	/* Max-Forwards 0 is answered before any relay */
+	pt_req("INVITE", "sip:farah@example.com", VIA_C, "Max-Forwards: 0\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 483);
+	/* node 2 down: from here, counted */
+	pt_req("INVITE", "sip:gus@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_BINDING);
+	pt_dst_is("203.0.113.10", 43000);
+	assert_int_equal(C(sock_relay_failed), 1);
+	/* node 3 up but no address known: from here */
+	pt_req("INVITE", "sip:hal@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	pt_dst_is("203.0.113.11", 44000);
+	assert_int_equal(C(sock_relay_failed), 2);
+	/* node 3's record naming our address: held here */
+	pt_req("INVITE", "sip:ida@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	pt_dst_is("203.0.113.12", 45000);
+	assert_int_equal(C(sock_direct), 3);
+	/* a Path: to the Path, whatever the socket */
+	pt_req("INVITE", "sip:jo@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_PATH);
+	pt_dst_is("198.18.3.3", 5062);
+	assert_int_equal(C(sock_relayed), 2);   /* the marked foreign Via above */
+	assert_int_equal(C(sock_direct), 3);
+}
+
 /* ---- backends ---- */
 
 static void
@@ -1255,6 +1421,8 @@ main(void)
 		cmocka_unit_test_setup(test_in_dialog, pt_setup_default),
 		cmocka_unit_test_setup(test_record_route, pt_setup_default),
 		cmocka_unit_test_setup(test_binding, pt_setup_default),
+		cmocka_unit_test_setup(test_sock_path, pt_setup_default),
+		cmocka_unit_test_setup(test_sock_relay, pt_setup_default),
 		cmocka_unit_test_setup(test_backend, pt_setup_default),
 		cmocka_unit_test_setup(test_response, pt_setup_default),
 		cmocka_unit_test_setup(test_probe_reply, pt_setup_default),
