@@ -28,7 +28,7 @@ endif
 # Library objects: every module of the shared directories; *_main.c are programs.
 # Sources live one folder deep at most (dataplane/core, control/topo, ...).
 SRC_DIRS := config proto dataplane/core dataplane/sip dataplane/registrar dataplane/proxy \
-            control control/topo control/admin control/repl
+            control control/topo control/admin control/repl control/tags
 LIB_SRCS := $(filter-out %_main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 

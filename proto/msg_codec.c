@@ -324,6 +324,86 @@ msg_keys_fit(const struct msg_keyver *keys, int n, size_t max_body)
 	return i;
 }
 
+/* A tag NAME: 1..MSG_TAG_NAME-1 RFC 3261 token characters. */
+static bool
+msg_tag_name_ok(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap), i;
+
+	if (n == 0 || n >= cap)
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || strchr("-.!%*_+`'~", ch) != NULL))
+			return false;
+	}
+	return true;
+}
+
+/* One tag entry: name, cluster >= 1, owner 0 exactly when term is 0. */
+static bool
+msg_tag_entry_ok(const char *name, size_t cap, uint64_t cluster, uint64_t term,
+		 uint64_t owner, uint64_t owner_prio, uint64_t prio)
+{
+	return msg_tag_name_ok(name, cap) && cluster >= 1 && cluster <= UINT32_MAX &&
+	       owner <= UINT16_MAX && (term == 0) == (owner == 0) && owner_prio <= 255 &&
+	       prio <= 255;
+}
+
+/* TagTable and TagAck: packed into OUT, length or -errno. */
+static int
+msg_tags_body_pack(const struct msg *m, uint8_t *out, size_t cap)
+{
+	Cluster__TagEntry ents[MSG_TAGS_MAX], *entp[MSG_TAGS_MAX];
+	Cluster__TagTable table;
+	Cluster__TagAck ack;
+	const struct msg_tags *t = &m->u.tags;
+	ProtobufCMessage *pb;
+	size_t i, size;
+
+	if (t->n == 0 || t->n > MSG_TAGS_MAX)
+		return -EINVAL;
+	for (i = 0; i < t->n; i++) {
+		const struct msg_tag_entry *e = &t->e[i];
+
+		if (!msg_tag_entry_ok(e->name, sizeof(e->name), e->cluster, e->term, e->owner,
+				      e->owner_priority, e->priority))
+			return -EINVAL;
+		cluster__tag_entry__init(&ents[i]);
+		ents[i].name = (char *)(uintptr_t)e->name;
+		ents[i].cluster = e->cluster;
+		ents[i].term = e->term;
+		ents[i].has_owner = e->owner != 0;
+		ents[i].owner = e->owner;
+		ents[i].has_owner_priority = e->owner_priority != 0;
+		ents[i].owner_priority = e->owner_priority;
+		ents[i].has_candidate = e->candidate;
+		ents[i].candidate = e->candidate;
+		ents[i].has_priority = e->priority != 0;
+		ents[i].priority = e->priority;
+		entp[i] = &ents[i];
+	}
+	if (m->hdr.type == MSG_T_TAG_TABLE) {
+		cluster__tag_table__init(&table);
+		table.n_tags = t->n;
+		table.tags = entp;
+		table.has_claim = t->claim;
+		table.claim = t->claim;
+		pb = &table.base;
+	} else {
+		cluster__tag_ack__init(&ack);
+		ack.n_tags = t->n;
+		ack.tags = entp;
+		pb = &ack.base;
+	}
+	size = protobuf_c_message_get_packed_size(pb);
+	if (size > MSG_MAX_BODY || size > cap)
+		return -EMSGSIZE;
+	return (int)protobuf_c_message_pack(pb, out);
+}
+
 /* The replication bodies: packed into OUT, length or -errno. */
 static int
 msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
@@ -575,6 +655,9 @@ msg_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	case MSG_T_SYNC_REQUEST:
 	case MSG_T_SYNC_DONE:
 		return msg_repl_body_pack(m, out, cap);
+	case MSG_T_TAG_TABLE:
+	case MSG_T_TAG_ACK:
+		return msg_tags_body_pack(m, out, cap);
 	default:
 		return -EINVAL;
 	}
@@ -854,6 +937,59 @@ msg_repl_ack_from_pb(const Cluster__ReplAck *pb, struct msg *m)
 }
 
 static enum msg_reject
+msg_tags_from_pb(Cluster__TagEntry *const *ents, size_t n, struct msg *m)
+{
+	struct msg_tags *t = &m->u.tags;
+	size_t i;
+
+	if (n == 0 || n > MSG_TAGS_MAX)
+		return MSG_REJECT_BAD_FIELD;
+	t->n = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		const Cluster__TagEntry *pb = ents[i];
+		struct msg_tag_entry *e = &t->e[i];
+
+		if (!msg_tag_entry_ok(pb->name, MSG_TAG_NAME, pb->cluster, pb->term, pb->owner,
+				      pb->owner_priority, pb->priority))
+			return MSG_REJECT_BAD_FIELD;
+		memset(e, 0, sizeof(*e));
+		memcpy(e->name, pb->name, strlen(pb->name));
+		e->cluster = pb->cluster;
+		e->term = pb->term;
+		e->owner = (uint16_t)pb->owner;
+		e->owner_priority = (uint8_t)pb->owner_priority;
+		e->candidate = pb->candidate;
+		e->priority = (uint8_t)pb->priority;
+	}
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
+msg_tags_body_unpack(const uint8_t *body, size_t len, struct msg *m)
+{
+	enum msg_reject r;
+
+	if (m->hdr.type == MSG_T_TAG_TABLE) {
+		Cluster__TagTable *pb = cluster__tag_table__unpack(NULL, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		r = msg_tags_from_pb(pb->tags, pb->n_tags, m);
+		m->u.tags.claim = pb->claim;
+		cluster__tag_table__free_unpacked(pb, NULL);
+	} else {
+		Cluster__TagAck *pb = cluster__tag_ack__unpack(NULL, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		r = msg_tags_from_pb(pb->tags, pb->n_tags, m);
+		m->u.tags.claim = false;
+		cluster__tag_ack__free_unpacked(pb, NULL);
+	}
+	return r;
+}
+
+static enum msg_reject
 msg_repl_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 {
 	enum msg_reject r;
@@ -934,6 +1070,9 @@ msg_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 	case MSG_T_SYNC_REQUEST:
 	case MSG_T_SYNC_DONE:
 		return msg_repl_body_unpack(body, len, m);
+	case MSG_T_TAG_TABLE:
+	case MSG_T_TAG_ACK:
+		return msg_tags_body_unpack(body, len, m);
 	default:
 		return MSG_REJECT_UNKNOWN_TYPE;
 	}

@@ -24,9 +24,9 @@
 #define MSG_MAX_NODES    64             /* entries of any node list in a body */
 #define MSG_REASON_MAX   64             /* Leave.reason, NUL included */
 
-/* Header types (= cluster.proto MsgType). 21..63 and 64..127 are reserved for
- * replication and for sharing tags; a type not listed here is rejected as
- * unknown_type. X(NAME, name, value) */
+/* Header types (= cluster.proto MsgType). 23..63 and 66..127 are reserved for
+ * replication and for sharing tags and pinging; a type not listed here is
+ * rejected as unknown_type. X(NAME, name, value) */
 #define MSG_FOREACH_TYPE(X) \
 	X(HEARTBEAT,   heartbeat,   1) \
 	X(JOIN,        join,        2) \
@@ -39,7 +39,9 @@
 	X(BUCKET_KEYS, bucket_keys, 19) \
 	X(BUCKET_PULL, bucket_pull, 20) \
 	X(SYNC_REQUEST, sync_request, 21) \
-	X(SYNC_DONE,   sync_done,   22)
+	X(SYNC_DONE,   sync_done,   22) \
+	X(TAG_TABLE,   tag_table,   64) \
+	X(TAG_ACK,     tag_ack,     65)
 
 enum msg_type {
 #define MSG_TYPE_ENUM(NAME, name, value) MSG_T_##NAME = value,
@@ -216,6 +218,28 @@ struct msg_repl_ack {
 	uint64_t cum_seq;
 };
 
+#define MSG_TAG_NAME         64         /* NAME of a tag NAME/CLUSTER, NUL included */
+#define MSG_TAGS_MAX         12         /* entries in one TagTable / TagAck */
+
+/* One sharing tag as a node sees it: the claim it holds (term 0: nobody), and
+ * whether the sender is a candidate for the tag (failover auto) and its priority. */
+struct msg_tag_entry {
+	char name[MSG_TAG_NAME];
+	uint32_t cluster;               /* 1.. */
+	uint64_t term;
+	uint16_t owner;                 /* 0 when term is 0 */
+	uint8_t owner_priority;
+	bool candidate;
+	uint8_t priority;
+};
+
+/* TagTable (claim: the sender's own claim, to acknowledge) and TagAck. */
+struct msg_tags {
+	uint16_t n;                     /* 1..MSG_TAGS_MAX */
+	bool claim;
+	struct msg_tag_entry e[MSG_TAGS_MAX];
+};
+
 /* Digest: n digests from bucket first_bucket, each the XOR of `span` consecutive
  * buckets (span a power of two, first_bucket a multiple of it, first_bucket +
  * n * span <= MSG_REPL_BUCKETS). */
@@ -281,6 +305,7 @@ struct msg {
 		struct msg_bucket_keys keys;    /* MSG_T_BUCKET_KEYS */
 		struct msg_bucket_pull pull;    /* MSG_T_BUCKET_PULL */
 		struct msg_sync_done done;      /* MSG_T_SYNC_DONE (SYNC_REQUEST has no field) */
+		struct msg_tags tags;           /* MSG_T_TAG_TABLE, MSG_T_TAG_ACK */
 	} u;
 };
 

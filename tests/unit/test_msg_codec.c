@@ -393,7 +393,7 @@ test_reject_from_self(void **state)
 static void
 test_reject_unknown_type(void **state)
 {
-	static const unsigned int types[] = { 0, 6, 15, 23, 63, 64, 255 };
+	static const unsigned int types[] = { 0, 6, 15, 23, 63, 66, 127, 255 };
 	size_t i;
 	int n;
 
@@ -407,6 +407,7 @@ test_reject_unknown_type(void **state)
 	assert_string_equal(msg_type_name(23), "?");
 	assert_string_equal(msg_type_name(MSG_T_BUCKET_PULL), "bucket_pull");
 	assert_string_equal(msg_type_name(MSG_T_SYNC_DONE), "sync_done");
+	assert_string_equal(msg_type_name(MSG_T_TAG_TABLE), "tag_table");
 	assert_string_equal(msg_type_name(MSG_T_ANNOUNCE), "announce");
 }
 
@@ -1262,6 +1263,108 @@ test_fuzz_seeds(void **state)
 	seed(dir, "bucket_pull", &c, &in);
 }
 
+/* ---- sharing tags ---- */
+
+static void
+tag_entry(struct msg_tag_entry *e, const char *name, uint32_t cluster, uint64_t term,
+	  uint16_t owner)
+{
+	memset(e, 0, sizeof(*e));
+	strcpy(e->name, name);
+	e->cluster = cluster;
+	e->term = term;
+	e->owner = owner;
+}
+
+static void
+test_roundtrip_tags(void **state)
+{
+	int n, i;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_TAG_TABLE, 2, 30);
+	in.u.tags.n = MSG_TAGS_MAX;
+	in.u.tags.claim = true;
+	for (i = 0; i < MSG_TAGS_MAX; i++) {
+		char name[MSG_TAG_NAME];
+
+		snprintf(name, sizeof(name), "service-%d", i);
+		tag_entry(&in.u.tags.e[i], name, 4294967295u - (uint32_t)i, (uint64_t)i,
+			  (uint16_t)(i ? 65535 - i : 0));
+		in.u.tags.e[i].owner_priority = (uint8_t)(i ? 255 : 0);
+		in.u.tags.e[i].candidate = i % 2;
+		in.u.tags.e[i].priority = (uint8_t)(i * 20);
+	}
+	n = encode(&tx, &in);
+	assert_true(n <= MSG_HDR_LEN + 1408 + MSG_HMAC_LEN);   /* one datagram at MTU 1500 */
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_memory_equal(&out.u.tags, &in.u.tags, sizeof(in.u.tags));
+	in.hdr.type = MSG_T_TAG_ACK;
+	in.u.tags.claim = false;
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_memory_equal(&out.u.tags, &in.u.tags, sizeof(in.u.tags));
+
+	/* what a sender may not build */
+	in.hdr.type = MSG_T_TAG_TABLE;
+	in.u.tags.n = 1;
+	tag_entry(&in.u.tags.e[0], "bad name", 1, 1, 1);
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	tag_entry(&in.u.tags.e[0], "", 1, 1, 1);
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	tag_entry(&in.u.tags.e[0], "s", 0, 1, 1);               /* cluster 0 */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	tag_entry(&in.u.tags.e[0], "s", 1, 1, 0);               /* a term without owner */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	tag_entry(&in.u.tags.e[0], "s", 1, 0, 3);               /* an owner without term */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.tags.n = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.tags.n = MSG_TAGS_MAX + 1;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+}
+
+/* Tag bodies from the network: every field checked. */
+static void
+test_tags_reject_bad_field(void **state)
+{
+	Cluster__TagEntry e = CLUSTER__TAG_ENTRY__INIT, *ep = &e;
+	Cluster__TagTable t = CLUSTER__TAG_TABLE__INIT;
+	char longname[MSG_TAG_NAME + 1];
+	int n;
+
+	(void)state;
+	t.n_tags = 1;
+	t.tags = &ep;
+	e.name = "service";
+	e.cluster = 1;
+	e.term = 3;
+	e.has_owner = 1;
+	e.owner = 2;
+	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_string_equal(out.u.tags.e[0].name, "service");
+	e.owner = 70000;                                        /* not a node id */
+	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	e.owner = 2;
+	e.has_priority = 1;
+	e.priority = 256;
+	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	e.priority = 0;
+	memset(longname, 'a', MSG_TAG_NAME);
+	longname[MSG_TAG_NAME] = '\0';
+	e.name = longname;
+	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	e.name = "service";
+	t.n_tags = 0;                                           /* nothing */
+	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+}
+
 int
 main(void)
 {
@@ -1290,6 +1393,8 @@ main(void)
 		cmocka_unit_test_setup(test_repl_encode_errors, setup),
 		cmocka_unit_test_setup(test_repl_reject_bad_field, setup),
 		cmocka_unit_test_setup(test_repl_reject_bad_protobuf, setup),
+		cmocka_unit_test_setup(test_roundtrip_tags, setup),
+		cmocka_unit_test_setup(test_tags_reject_bad_field, setup),
 		cmocka_unit_test_setup(test_names, setup),
 		cmocka_unit_test_setup(test_key_file, setup),
 		cmocka_unit_test_setup(test_fuzz_seeds, setup),

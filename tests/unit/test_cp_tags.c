@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the sharing-tag term rules (control/tags/cp_tags) on a fake clock,
+ * with nodes simulated as cp_tags tables that exchange their entries: concurrent
+ * claims and a healed partition end with one holder everywhere whatever the
+ * delivery order, a claim beats every term its claimant had seen, a holder steps
+ * down on a better claim, configured-active tags are claimed once synced,
+ * failover picks exactly the best up candidate, acknowledgements, the history.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "control/tags/cp_tags.h"
+
+#define N_NODES 3
+
+static struct cp_tags node[N_NODES + 1];        /* node[1..3] */
+static struct cfg cfgs[N_NODES + 1];
+static uint64_t wall = 1000000;
+
+/* Node I with tag service/1 (STATE, FAILOVER, PRIORITY). */
+static void
+setup_node(int i, enum cfg_tag_state state, enum cfg_tag_failover fo, uint32_t prio)
+{
+	struct cfg *c = &cfgs[i];
+
+	memset(c, 0, sizeof(*c));
+	c->node_id = (uint16_t)i;
+	c->n_tags = 1;
+	strcpy(c->tags[0].name, "service");
+	c->tags[0].cluster = 1;
+	c->tags[0].state = state;
+	c->tags[0].failover = fo;
+	c->tags[0].priority = prio;
+	cp_tags_init(&node[i], c);
+}
+
+/* Node FROM's table reaches node TO. */
+static void
+deliver(int from, int to, bool claim)
+{
+	struct msg_tag_entry e;
+	int i;
+
+	for (i = 0; i < node[from].n; i++) {
+		cp_tags_entry(&node[from], i, &e);
+		assert_true(cp_tags_on_entry(&node[to], (uint16_t)from, &e, claim, ++wall) >= 0);
+	}
+}
+
+static void
+gossip_all(void)
+{
+	int a, b;
+
+	for (a = 1; a <= N_NODES; a++)
+		for (b = 1; b <= N_NODES; b++)
+			if (a != b)
+				deliver(a, b, false);
+}
+
+/* Every node holds the same claim of service/1; returns its owner. */
+static uint16_t
+agreed_owner(void)
+{
+	int i, active = 0;
+	const struct cp_tags_claim *ref = &node[1].tag[0].cur;
+
+	for (i = 1; i <= N_NODES; i++) {
+		const struct cp_tags_claim *c = &node[i].tag[0].cur;
+
+		assert_int_equal(c->term, ref->term);
+		assert_int_equal(c->owner, ref->owner);
+		active += cp_tags_active(&node[i], 0);
+	}
+	assert_int_equal(active, 1);
+	return ref->owner;
+}
+
+static void
+all_nodes(enum cfg_tag_state s1, uint32_t p1, uint32_t p2, uint32_t p3)
+{
+	setup_node(1, s1, CFG_TAG_AUTO, p1);
+	setup_node(2, CFG_TAG_BACKUP, CFG_TAG_AUTO, p2);
+	setup_node(3, CFG_TAG_BACKUP, CFG_TAG_AUTO, p3);
+}
+
+static void
+test_order(void **state)
+{
+	struct cp_tags_claim a = { 5, 2, 0 }, b = { 4, 1, 255 }, c = { 5, 1, 0 }, d = { 5, 3, 9 };
+
+	(void)state;
+	assert_true(cp_tags_better(&a, &b) > 0);        /* term first */
+	assert_true(cp_tags_better(&c, &a) > 0);        /* same term: lower node id */
+	assert_true(cp_tags_better(&d, &c) > 0);        /* ... after priority */
+	assert_int_equal(cp_tags_better(&a, &a), 0);
+}
+
+/* Nodes 2 and 3 claim at the same instant (both saw term 1): in every delivery
+ * order exactly one holds the tag afterwards, the same everywhere. */
+static void
+test_concurrent_claims(void **state)
+{
+	static const int orders[][4] = { { 2, 3, 1, 0 }, { 3, 2, 1, 0 }, { 1, 3, 2, 0 } };
+	size_t o;
+	int k;
+
+	(void)state;
+	for (o = 0; o < sizeof(orders) / sizeof(orders[0]); o++) {
+		all_nodes(CFG_TAG_ACTIVE, 0, 0, 0);
+		for (k = 1; k <= N_NODES; k++)
+			cp_tags_synced(&node[k], NULL, 0, ++wall);     /* node 1 claims term 1 */
+		gossip_all();
+		assert_int_equal(agreed_owner(), 1);
+		cp_tags_claim(&node[2], 0, ++wall, CP_TAGS_R_COMMAND);
+		cp_tags_claim(&node[3], 0, ++wall, CP_TAGS_R_COMMAND);
+		assert_int_equal(node[2].tag[0].cur.term, 2);
+		assert_int_equal(node[3].tag[0].cur.term, 2);
+		for (k = 0; k < 3; k++) {
+			int from = orders[o][k], to;
+
+			for (to = 1; to <= N_NODES; to++)
+				if (to != from)
+					deliver(from, to, true);
+		}
+		gossip_all();
+		assert_int_equal(agreed_owner(), 2);    /* same term and priority: lower id */
+		assert_int_equal(node[3].counters[CP_TAGS_C_stepped_down], 1);
+	}
+}
+
+/* Partition {1,2} | {3}; each side claims; the heal leaves one holder, the
+ * highest term, and the history says why. */
+static void
+test_partition_heal(void **state)
+{
+	const struct cp_tags_event *ev;
+	uint32_t len;
+
+	(void)state;
+	all_nodes(CFG_TAG_ACTIVE, 0, 0, 0);
+	cp_tags_synced(&node[1], NULL, 0, ++wall);
+	cp_tags_synced(&node[2], NULL, 0, ++wall);
+	cp_tags_synced(&node[3], NULL, 0, ++wall);
+	gossip_all();
+	/* side {1,2}: node 2 claims twice (terms 2 and 3); side {3}: node 3 once (2) */
+	cp_tags_claim(&node[2], 0, ++wall, CP_TAGS_R_COMMAND);
+	deliver(2, 1, true);
+	cp_tags_claim(&node[2], 0, ++wall, CP_TAGS_R_COMMAND);
+	deliver(2, 1, true);
+	cp_tags_claim(&node[3], 0, ++wall, CP_TAGS_R_COMMAND);
+	assert_true(cp_tags_active(&node[2], 0) && cp_tags_active(&node[3], 0));  /* split */
+	gossip_all();                                   /* heal */
+	assert_int_equal(agreed_owner(), 2);
+	assert_int_equal(node[2].tag[0].cur.term, 3);
+	len = cp_tags_history_len(&node[3]);
+	ev = cp_tags_history(&node[3], len - 1);
+	assert_non_null(ev);
+	assert_int_equal(ev->owner, 2);
+	assert_int_equal(ev->term, 3);
+	assert_string_equal(cp_tags_reason_name(ev->reason), "heal");
+	/* a later claim by node 3 beats term 3: it has seen it */
+	cp_tags_claim(&node[3], 0, ++wall, CP_TAGS_R_COMMAND);
+	assert_int_equal(node[3].tag[0].cur.term, 4);
+	gossip_all();
+	assert_int_equal(agreed_owner(), 3);
+}
+
+/* Two nodes configured active: both claim term 1 once synced, one keeps it. */
+static void
+test_config_active_twice(void **state)
+{
+	(void)state;
+	setup_node(1, CFG_TAG_ACTIVE, CFG_TAG_MANUAL, 0);
+	setup_node(2, CFG_TAG_ACTIVE, CFG_TAG_MANUAL, 7);
+	setup_node(3, CFG_TAG_BACKUP, CFG_TAG_MANUAL, 0);
+	assert_int_equal(cp_tags_synced(&node[1], NULL, 0, ++wall), 1);
+	assert_int_equal(cp_tags_synced(&node[2], NULL, 0, ++wall), 1);
+	assert_int_equal(cp_tags_synced(&node[3], NULL, 0, ++wall), 0);
+	gossip_all();
+	assert_int_equal(agreed_owner(), 2);            /* priority 7 beats 0 at term 1 */
+	/* a node that learned the holder before it synced does not claim */
+	setup_node(1, CFG_TAG_ACTIVE, CFG_TAG_MANUAL, 0);
+	deliver(2, 1, false);
+	assert_string_equal(cp_tags_reason_name(cp_tags_history(&node[1], 0)->reason), "sync");
+	assert_int_equal(cp_tags_synced(&node[1], NULL, 0, ++wall), 0);
+	assert_int_equal(agreed_owner(), 2);
+}
+
+/* The holder dies: only the best up candidate claims, with a new term. */
+static void
+test_failover(void **state)
+{
+	uint16_t up23[] = { 2, 3 }, up2[] = { 2 };
+
+	(void)state;
+	all_nodes(CFG_TAG_ACTIVE, 0, 10, 20);
+	cp_tags_synced(&node[1], NULL, 0, ++wall);
+	cp_tags_synced(&node[2], NULL, 0, ++wall);
+	cp_tags_synced(&node[3], NULL, 0, ++wall);
+	gossip_all();
+	assert_int_equal(agreed_owner(), 1);
+	/* node 1 down: 2 and 3 see each other up */
+	assert_int_equal(cp_tags_failover(&node[2], up23, 2, ++wall), 0);
+	assert_int_equal(cp_tags_failover(&node[3], up23, 2, ++wall), 1);
+	assert_true(cp_tags_active(&node[3], 0));
+	assert_int_equal(node[3].tag[0].cur.term, 2);
+	assert_string_equal(cp_tags_reason_name(cp_tags_history(&node[3],
+				cp_tags_history_len(&node[3]) - 1)->reason), "failover");
+	deliver(3, 2, true);
+	assert_int_equal(node[2].tag[0].cur.owner, 3);
+	/* node 3 down too: node 2 alone claims */
+	assert_int_equal(cp_tags_failover(&node[2], up2, 1, ++wall), 1);
+	assert_int_equal(node[2].tag[0].cur.term, 3);
+	/* manual tags never fail over */
+	setup_node(2, CFG_TAG_BACKUP, CFG_TAG_MANUAL, 0);
+	deliver(3, 2, false);
+	cp_tags_synced(&node[2], NULL, 0, ++wall);
+	assert_int_equal(cp_tags_failover(&node[2], up2, 1, ++wall), 0);
+	assert_int_equal(node[2].tag[0].cur.owner, 3);
+}
+
+static void
+test_acks_and_restart(void **state)
+{
+	uint16_t up[] = { 2, 3 }, missing[2];
+	struct msg_tag_entry e;
+
+	(void)state;
+	all_nodes(CFG_TAG_BACKUP, 0, 0, 0);
+	cp_tags_claim(&node[1], 0, ++wall, CP_TAGS_R_COMMAND);
+	assert_int_equal(cp_tags_claim_missing(&node[1], 0, up, 2, missing), 2);
+	deliver(1, 2, true);
+	cp_tags_entry(&node[2], 0, &e);                 /* node 2's ack */
+	cp_tags_on_ack(&node[1], 2, &e);
+	cp_tags_on_ack(&node[1], 2, &e);                /* twice: counted once */
+	assert_int_equal(cp_tags_claim_missing(&node[1], 0, up, 2, missing), 1);
+	assert_int_equal(missing[0], 3);
+	/* node 1 restarts: it learns from node 2 that it holds the tag */
+	setup_node(1, CFG_TAG_BACKUP, CFG_TAG_AUTO, 0);
+	deliver(2, 1, false);
+	assert_true(cp_tags_active(&node[1], 0));
+	assert_string_equal(cp_tags_reason_name(cp_tags_history(&node[1], 0)->reason), "restart");
+	/* a tag only a peer knows is learned, not a candidacy here */
+	strcpy(e.name, "media");
+	e.cluster = 9;
+	assert_int_equal(cp_tags_on_entry(&node[1], 2, &e, false, ++wall), 1);
+	assert_false(node[1].tag[1].configured);
+}
+
+static void
+test_history_wraps(void **state)
+{
+	uint32_t k;
+
+	(void)state;
+	setup_node(1, CFG_TAG_BACKUP, CFG_TAG_MANUAL, 0);
+	for (k = 0; k < CP_TAGS_HISTORY + 50; k++)
+		cp_tags_claim(&node[1], 0, ++wall, CP_TAGS_R_COMMAND);
+	assert_int_equal(cp_tags_history_len(&node[1]), CP_TAGS_HISTORY);
+	assert_int_equal(cp_tags_history(&node[1], 0)->term, 51);
+	assert_int_equal(cp_tags_history(&node[1], CP_TAGS_HISTORY - 1)->term, CP_TAGS_HISTORY + 50);
+	assert_null(cp_tags_history(&node[1], CP_TAGS_HISTORY));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_concurrent_claims),
+		cmocka_unit_test(test_partition_heal),
+		cmocka_unit_test(test_config_active_twice),
+		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_acks_and_restart),
+		cmocka_unit_test(test_history_wraps),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
