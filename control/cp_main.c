@@ -38,6 +38,7 @@
 #include "control/admin/cp_admin.h"
 #include "control/repl/cp_repl.h"
 #include "control/repl/cp_repl_node.h"
+#include "control/tags/cp_tags_node.h"
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_shared.h"
@@ -72,6 +73,7 @@ struct cp {
 	struct cp_admin admin;
 	bool cluster;
 	struct cp_repl_node *repl;      /* full-sharing replication; NULL without a cluster */
+	struct cp_tags_node *tags;      /* sharing tags */
 	uint64_t tx_frames, tx_fail, rx_frames, rx_short;
 	uint8_t buf[MAX_DGRAM];
 	struct msg rx_msg;              /* large (a Repl holds many records): not on a stack */
@@ -93,6 +95,16 @@ now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Wall-clock ms: only for the times shown to the operator (tag history). */
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
@@ -202,6 +214,8 @@ receive(struct cp *c, uint64_t now)
 				if (c->repl != NULL)
 					cp_repl_node_on_msg(c->repl, msg, info->payload_len, now,
 							    repl_send, c);
+			} else if (cp_tags_node_msg_type(msg->hdr.type)) {
+				cp_tags_node_on_msg(c->tags, msg, now, wall_ms(), repl_send, c);
 			} else {
 				cp_topo_on_msg(&c->topo, msg, now, &c->acts);
 				send_actions(c, now);
@@ -239,6 +253,24 @@ publish_nodes(struct cp *c)
 			snprintf(v[n].caps[k], sizeof(v[n].caps[k]), "%s", msg_cap_state_name(p->caps[k]));
 	}
 	dp_shared_publish_nodes(c->sh, v, n);
+}
+
+static void
+publish_tags(struct cp *c)
+{
+	static struct dp_tag_view v[DP_MAX_TAGS];
+	const struct cp_tags *t = &c->tags->tags;
+	int i, n = 0;
+
+	for (i = 0; i < t->n && n < DP_MAX_TAGS; i++, n++) {
+		memset(&v[n], 0, sizeof(v[n]));
+		snprintf(v[n].name, sizeof(v[n].name), "%s", t->tag[i].name);
+		v[n].cluster = t->tag[i].cluster;
+		v[n].owner = t->tag[i].cur.owner;
+		v[n].term = t->tag[i].cur.term;
+		v[n].active = cp_tags_active(t, i);
+	}
+	dp_shared_publish_tags(c->sh, v, (unsigned int)n);
 }
 
 /* ---- admin callbacks ---- */
@@ -481,6 +513,131 @@ adm_sync_start(void *arg, json_t *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- sharing tags ---- */
+
+static void
+adm_tag_fields(json_t *o, const struct cp_tags *t, int i)
+{
+	const struct cp_tag *g = &t->tag[i];
+
+	cp_json_put_str(o, "name", g->name);
+	cp_json_put_uint(o, "cluster", g->cluster);
+	cp_json_put_str(o, "state", cp_tags_active(t, i) ? "active" : "backup");
+	cp_json_put_uint(o, "owner", g->cur.owner);
+	cp_json_put_uint(o, "term", g->cur.term);
+}
+
+static int
+adm_tags(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	const struct cp_tags *t = &c->tags->tags;
+	json_t *arr;
+	int i;
+
+	(void)err;
+	(void)errlen;
+	arr = cp_json_put_arr(j, "tags");
+	for (i = 0; i < t->n; i++) {
+		const struct cp_tag *g = &t->tag[i];
+		json_t *o = cp_json_put_obj(arr, NULL);
+
+		adm_tag_fields(o, t, i);
+		cp_json_put_bool(o, "configured", g->configured);
+		cp_json_put_str(o, "failover", g->configured && g->conf.failover == CFG_TAG_AUTO ?
+					       "auto" : "manual");
+		cp_json_put_uint(o, "priority", g->configured ? g->conf.priority : 0);
+	}
+	cp_json_put_str(j, "sync", adm_sync_states[t->state < 3 ? t->state : 0]);
+	return 0;
+}
+
+static void
+adm_put_ids(json_t *j, const char *key, const uint16_t *ids, int n)
+{
+	json_t *arr = cp_json_put_arr(j, key);
+	int k;
+
+	for (k = 0; k < n; k++)
+		cp_json_put_uint(arr, NULL, ids[k]);
+}
+
+static int
+adm_tag_set_active(void *arg, const char *name, uint32_t cluster, json_t *j, char *err,
+		   size_t errlen)
+{
+	struct cp *c = arg;
+	uint16_t missing[CP_TOPO_MAX_PEERS];
+	int i, m;
+
+	i = cp_tags_node_set_active(c->tags, name, cluster, now_ms(), wall_ms(), repl_send, c);
+	if (i < 0) {
+		snprintf(err, errlen, "too many tags known: cannot add %s/%u", name, cluster);
+		return i;
+	}
+	cp_json_put_str(j, "tag", "");
+	json_object_set_new(j, "tag", json_sprintf("%s/%u", name, cluster));
+	adm_tag_fields(j, &c->tags->tags, i);
+	m = cp_tags_node_missing(c->tags, i, missing);
+	adm_put_ids(j, "waiting", missing, m);
+	return 0;
+}
+
+static int
+adm_tag_status(void *arg, const char *name, uint32_t cluster, json_t *j, char *err,
+	       size_t errlen)
+{
+	struct cp *c = arg;
+	const struct cp_tags *t = &c->tags->tags;
+	uint16_t missing[CP_TOPO_MAX_PEERS];
+	int i = cp_tags_find(t, name, cluster), m;
+
+	if (i < 0) {
+		snprintf(err, errlen, "no such tag '%s/%u'", name, cluster);
+		return -ENOENT;
+	}
+	json_object_set_new(j, "tag", json_sprintf("%s/%u", name, cluster));
+	adm_tag_fields(j, t, i);
+	cp_json_put_uint(j, "claim_term", t->tag[i].claim_term);
+	adm_put_ids(j, "acked", t->tag[i].acked, t->tag[i].n_acked);
+	m = cp_tags_node_missing(c->tags, i, missing);
+	adm_put_ids(j, "missing", missing, m);
+	/* this node's last claim was beaten (or it never claimed) */
+	cp_json_put_bool(j, "lost", t->tag[i].claim_term == 0 || !cp_tags_active(t, i) ||
+				    t->tag[i].cur.term != t->tag[i].claim_term);
+	return 0;
+}
+
+static int
+adm_tags_history(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	const struct cp_tags *t = &c->tags->tags;
+	json_t *arr = cp_json_put_arr(j, "history");
+	uint32_t k, n = cp_tags_history_len(t);
+
+	(void)err;
+	(void)errlen;
+	for (k = 0; k < n; k++) {
+		const struct cp_tags_event *ev = cp_tags_history(t, k);
+		const struct cp_tag *g = &t->tag[ev->tag];
+		json_t *o = cp_json_put_obj(arr, NULL);
+		char when[40];
+		time_t sec = (time_t)(ev->wall_ms / 1000);
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		json_object_set_new(o, "time", json_sprintf("%s.%03uZ", when,
+							    (unsigned int)(ev->wall_ms % 1000)));
+		json_object_set_new(o, "tag", json_sprintf("%s/%u", g->name, g->cluster));
+		cp_json_put_uint(o, "term", ev->term);
+		cp_json_put_uint(o, "owner", ev->owner);
+		cp_json_put_str(o, "reason", cp_tags_reason_name(ev->reason));
+	}
+	return 0;
+}
+
 /* The backend view worker 0 (the prober) publishes in dp_shared. */
 static int
 adm_backends(void *arg, json_t *j, char *err, size_t errlen)
@@ -681,7 +838,7 @@ main(int argc, char **argv)
 	char err[512];
 	const char *path = NULL;
 	int opt, eal_argc = 0, i, exit_code = 1;
-	uint64_t next_cron = 0, next_publish = 0;
+	uint64_t next_cron = 0, next_publish = 0, next_tags = 0;
 	bool dp_gone = false;
 
 	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -762,6 +919,12 @@ main(int argc, char **argv)
 		c->topo.conf.self_id = c->cfg.node_id;
 		c->topo.conf.self_addr = rte_be_to_cpu_32(c->port->ipv4);
 	}
+	c->tags = calloc(1, sizeof(*c->tags));
+	if (c->tags == NULL) {
+		CP_LOG(ERR, "out of memory");
+		goto cleanup;
+	}
+	cp_tags_node_init(c->tags, &c->cfg, c->cluster ? c->topo.conf.incarnation : 1, now_ms());
 
 	memset(&ops, 0, sizeof(ops));
 	ops.arg = c;
@@ -774,6 +937,10 @@ main(int argc, char **argv)
 	ops.contacts_show = adm_contacts_show;
 	ops.sync = adm_sync;
 	ops.sync_start = adm_sync_start;
+	ops.tags = adm_tags;
+	ops.tag_set_active = adm_tag_set_active;
+	ops.tag_status = adm_tag_status;
+	ops.tags_history = adm_tags_history;
 	cp_admin_init(&c->admin, &ops);
 	if (cp_admin_listen(&c->admin, c->cfg.admin_socket, err, sizeof(err)) != 0) {
 		CP_LOG(ERR, "admin.socket: %s", err);
@@ -807,6 +974,11 @@ main(int argc, char **argv)
 			}
 			next_cron = now + CRON_MS;
 		}
+		if (now >= next_tags) {
+			cp_tags_node_cron(c->tags, &c->topo, now, wall_ms(), repl_send, c);
+			cp_topo_set_cap(&c->topo, MSG_CAP_TAGS, (enum msg_cap_state)c->tags->tags.state);
+			next_tags = now + CRON_MS;
+		}
 		if (c->repl != NULL) {
 			cp_repl_node_sync(c->repl, now, repl_send, c);
 			cp_repl_node_ae(c->repl, now, repl_send, c);
@@ -815,6 +987,7 @@ main(int argc, char **argv)
 		}
 		if (now >= next_publish) {
 			publish_nodes(c);
+			publish_tags(c);
 			next_publish = now + 100;
 		}
 		c->sh->cp_seen_tsc = rte_rdtsc();
@@ -833,6 +1006,8 @@ main(int argc, char **argv)
 	exit_code = 0;
 	cp_admin_close(&c->admin);
 cleanup:
+	free(c->tags);
+	c->tags = NULL;
 	if (c->repl != NULL) {
 		cp_repl_node_fini(c->repl);
 		free(c->repl);

@@ -179,6 +179,7 @@ CP_ADMIN_SHOW_HANDLER(status, status, "status")
 CP_ADMIN_SHOW_HANDLER(nodes, nodes, "nodes")
 CP_ADMIN_SHOW_HANDLER(events, events, "events")
 CP_ADMIN_SHOW_HANDLER(tags, tags, "tags")
+CP_ADMIN_SHOW_HANDLER(tags_history, tags_history, "tags history")
 CP_ADMIN_SHOW_HANDLER(contacts_count, contacts_count, "contacts count")
 CP_ADMIN_SHOW_HANDLER(backends, backends, "backends")
 CP_ADMIN_SHOW_HANDLER(stats, stats, "stats")
@@ -186,23 +187,39 @@ CP_ADMIN_SHOW_HANDLER(sync, sync, "sync")
 CP_ADMIN_SHOW_HANDLER(sync_start, sync_start, "sync start")
 #undef CP_ADMIN_SHOW_HANDLER
 
+/* A command on one tag NAME/CLUSTER (argv[0]) through FN. */
 static int
-cp_admin_do_tag_set_active(struct cp_admin *a, int argc, char **argv, json_t *j,
-			   char *err, size_t errlen)
+cp_admin_tag_cmd(struct cp_admin *a, cp_admin_tag_fn *fn, const char *what, char **argv,
+		 json_t *j, char *err, size_t errlen)
 {
 	char name[64];
 	uint32_t cluster;
 
-	(void)argc;
 	if (cp_admin_parse_tag(argv[0], name, sizeof(name), &cluster) < 0) {
 		snprintf(err, errlen, "'%.64s' is not a tag NAME/CLUSTER", argv[0]);
 		return -EINVAL;
 	}
-	if (a->ops.tag_set_active == NULL) {
-		snprintf(err, errlen, "'tag set-active' is not available on this node");
+	if (fn == NULL) {
+		snprintf(err, errlen, "'%s' is not available on this node", what);
 		return -ENOTSUP;
 	}
-	return a->ops.tag_set_active(a->ops.arg, name, cluster, j, err, errlen);
+	return fn(a->ops.arg, name, cluster, j, err, errlen);
+}
+
+static int
+cp_admin_do_tag_set_active(struct cp_admin *a, int argc, char **argv, json_t *j,
+			   char *err, size_t errlen)
+{
+	(void)argc;
+	return cp_admin_tag_cmd(a, a->ops.tag_set_active, "tag set-active", argv, j, err, errlen);
+}
+
+static int
+cp_admin_do_tag_status(struct cp_admin *a, int argc, char **argv, json_t *j,
+		       char *err, size_t errlen)
+{
+	(void)argc;
+	return cp_admin_tag_cmd(a, a->ops.tag_status, "tag status", argv, j, err, errlen);
 }
 
 static int
@@ -227,10 +244,18 @@ static const struct cp_admin_cmd cp_admin_cmds[] = {
 	  0, 0, cp_admin_do_nodes },
 	{ "events", "events", "recent node events (up, down and why, joined, ...)",
 	  0, 0, cp_admin_do_events },
+	/* "tags history" before "tags": the first name that matches wins */
+	{ "tags history", "tags history",
+	  "the last 200 tag transitions: time, tag, term, holder, reason",
+	  0, 0, cp_admin_do_tags_history },
 	{ "tags", "tags", "sharing tags, their state, owner and term", 0, 0, cp_admin_do_tags },
 	{ "tag set-active", "tag set-active NAME/CLUSTER",
-	  "activate a sharing tag on this node; the others step down",
+	  "activate a sharing tag on this node; the others step down (sipshardctl waits "
+	  "until every peer that is up has acknowledged, at most --timeout)",
 	  1, 1, cp_admin_do_tag_set_active },
+	{ "tag status", "tag status NAME/CLUSTER",
+	  "one tag: holder, term, and which up peers acknowledged this node's last claim",
+	  1, 1, cp_admin_do_tag_status },
 	{ "contacts count", "contacts count", "AoRs and contacts registered (local view)",
 	  0, 0, cp_admin_do_contacts_count },
 	{ "contacts show", "contacts show AOR", "the contacts of one AoR",

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 
 #include <jansson.h>
@@ -411,6 +412,79 @@ ctl_check_command(int argc, char **argv)
 	return 0;
 }
 
+static double
+ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* After `tag set-active TAG` was taken (its answer ROOT, sent at T0): poll `tag
+ * status TAG` until every peer that is up acknowledged the claim, a better claim
+ * beat it, or TIMEOUT_S passed. Adds "acked" and "ms" to ROOT. 0, or an exit
+ * status (message printed). */
+static int
+ctl_wait_claim(const char *sock, const char *tag, int timeout_s, double t0, json_t *root)
+{
+	struct ctl_buf line = { 0 }, resp = { 0 }, ids = { 0 };
+	json_t *st = NULL, *missing, *v;
+	double deadline = t0 + timeout_s * 1000.0;
+	size_t k;
+	int rc;
+
+	ctl_buf_puts(&line, "tag status ");
+	ctl_buf_puts(&line, tag);
+	ctl_buf_puts(&line, "\n");
+	for (;;) {
+		resp.len = 0;
+		rc = ctl_exchange(sock, line.s, timeout_s, &resp);
+		if (rc != 0)
+			break;
+		json_decref(st);
+		st = json_loadb(resp.s, resp.len, 0, NULL);
+		missing = json_object_get(st, "missing");
+		if (!json_is_true(json_object_get(st, "ok")) || !json_is_array(missing)) {
+			fprintf(stderr, "sipshardctl: tag %s: malformed status: %.200s\n", tag, resp.s);
+			rc = CTL_EXIT_FAILED;
+			break;
+		}
+		if (json_is_true(json_object_get(st, "lost"))) {
+			fprintf(stderr, "sipshardctl: tag %s: a better claim won (owner %lld, term %lld)\n",
+				tag, (long long)json_integer_value(json_object_get(st, "owner")),
+				(long long)json_integer_value(json_object_get(st, "term")));
+			rc = CTL_EXIT_FAILED;
+			break;
+		}
+		if (json_array_size(missing) == 0) {
+			json_object_set(root, "acked", json_object_get(st, "acked"));
+			json_object_set_new(root, "ms", json_real((double)(long long)((ctl_now_ms() - t0) * 1000.0) / 1000.0));
+			json_object_del(root, "waiting");
+			rc = 0;
+			break;
+		}
+		if (ctl_now_ms() >= deadline) {
+			json_array_foreach(missing, k, v) {
+				char num[24];
+
+				snprintf(num, sizeof(num), "%s%lld", k ? ", " : "", (long long)json_integer_value(v));
+				ctl_buf_puts(&ids, num);
+			}
+			fprintf(stderr, "sipshardctl: tag %s: claimed, but not acknowledged by node(s) %s within %d s\n",
+				tag, ids.s, timeout_s);
+			rc = CTL_EXIT_FAILED;
+			break;
+		}
+		usleep(1000);
+	}
+	json_decref(st);
+	free(line.s);
+	free(resp.s);
+	free(ids.s);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -419,8 +493,9 @@ main(int argc, char **argv)
 	json_t *root = NULL, *ok, *err;
 	json_error_t jerr;
 	bool json = false;
-	int i, rc, timeout_s = CTL_TIMEOUT_S;
+	int i, rc, timeout_s = CTL_TIMEOUT_S, first;
 	char *end, *dump;
+	double t0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
@@ -468,6 +543,7 @@ main(int argc, char **argv)
 	rc = ctl_check_command(argc - i, argv + i);
 	if (rc != 0)
 		return rc;
+	first = i;
 	for (; i < argc; i++) {
 		ctl_buf_puts(&line, argv[i]);
 		ctl_buf_puts(&line, i + 1 < argc ? " " : "\n");
@@ -476,6 +552,7 @@ main(int argc, char **argv)
 		rc = ctl_usage_error("command line too long (max %d bytes)", CP_ADMIN_MAX_LINE - 1);
 		goto out;
 	}
+	t0 = ctl_now_ms();
 	rc = ctl_exchange(sock, line.s, timeout_s, &resp);
 	if (rc != 0)
 		goto out;
@@ -497,6 +574,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	json_object_del(root, "ok");
+	if (argc - first == 3 && strcmp(argv[first], "tag") == 0 &&
+	    strcmp(argv[first + 1], "set-active") == 0) {
+		rc = ctl_wait_claim(sock, argv[first + 2], timeout_s, t0, root);
+		if (rc != 0)
+			goto out;
+	}
 	if (json) {
 		dump = json_dumps(root, CP_ADMIN_JSON_FLAGS);
 		if (dump == NULL) {

@@ -27,6 +27,7 @@ cp_tags_init(struct cp_tags *t, const struct cfg *cfg)
 	memset(t, 0, sizeof(*t));
 	t->self = cfg->node_id;
 	t->state = MSG_CAP_NOT_SYNCED;
+	t->grace_ms = cfg->cluster.node_timeout_ms;
 	for (i = 0; i < cfg->n_tags && i < CP_TAGS_MAX; i++) {
 		struct cp_tag *g = &t->tag[t->n++];
 
@@ -177,10 +178,14 @@ cp_tags_on_entry(struct cp_tags *t, uint16_t from, const struct msg_tag_entry *e
 	cp_tags_candidate(g, from, e->candidate, e->priority);
 	if (e->term > g->max_term)
 		g->max_term = e->term;
+	if (from == e->owner && e->term != 0)   /* the holder itself: alive */
+		g->holder_heard_ms = t->now_ms;
 	if (e->term == 0 || cp_tags_better(&c, &g->cur) <= 0) {
 		CP_TAGS_COUNT(t, stale);
 		return i;
 	}
+	if (from == c.owner)
+		g->holder_heard_ms = t->now_ms;
 	if (claim)
 		why = CP_TAGS_R_PEER;
 	else if (c.owner == t->self)
@@ -284,6 +289,7 @@ cp_tags_failover(struct cp_tags *t, const uint16_t *up, int n_up, uint64_t wall_
 
 		if (!g->configured || g->conf.failover != CFG_TAG_AUTO || g->cur.term == 0 ||
 		    g->cur.owner == t->self || cp_tags_is_up(g->cur.owner, up, n_up) ||
+		    (g->holder_heard_ms != 0 && t->now_ms - g->holder_heard_ms < t->grace_ms) ||
 		    !cp_tags_best_here(t, g, up, n_up))
 			continue;
 		cp_tags_claim(t, i, wall_ms, CP_TAGS_R_FAILOVER);

@@ -20,8 +20,10 @@
  *     cluster's tags (the capability "tags" is synced: a table from every peer
  *     that is up, or nobody heard for the alone time) and nobody holds the tag;
  *   - `failover: auto` (reason failover): when the holder is not up (declared
- *     down, or unknown at sync) and this node is the best candidate among the up
- *     nodes that declared themselves candidates (priority, then lower node id).
+ *     down, or unknown at sync), nothing came from it for grace_ms (a table or a
+ *     claim from it proves it alive even before the topology says up again),
+ *     and this node is the best candidate among the up nodes that declared
+ *     themselves candidates (priority, then lower node id).
  *     Every node computes the same best candidate from the same view; if views
  *     differ, terms settle it.
  * A node that hears a better claim than the one it holds steps down at once.
@@ -98,6 +100,7 @@ struct cp_tag {
 	struct cfg_tag conf;            /* when configured */
 	struct cp_tags_claim cur;       /* the best claim heard */
 	uint64_t max_term;              /* the highest term seen for the tag */
+	uint64_t holder_heard_ms;       /* last table or claim from the holder (now_ms) */
 	int n_cand;                     /* peers that declared themselves candidates */
 	struct cp_tags_cand cand[CP_TAGS_CANDIDATES];
 	/* this node's last claim and the peers that acknowledged it */
@@ -117,6 +120,8 @@ struct cp_tags_event {
 
 struct cp_tags {
 	uint16_t self;
+	uint64_t now_ms;                /* monotonic, set by the caller before each call */
+	uint32_t grace_ms;              /* a holder heard this recently is not failed over */
 	uint8_t state;                  /* enum msg_cap_state of the capability "tags" */
 	int n;
 	struct cp_tag tag[CP_TAGS_MAX];
@@ -125,7 +130,8 @@ struct cp_tags {
 	uint64_t counters[CP_TAGS_COUNTER_MAX];
 };
 
-/* The tags of CFG (self cfg->node_id), nobody holding any, not synced. */
+/* The tags of CFG (self cfg->node_id), nobody holding any, not synced; grace_ms
+ * cluster.node_timeout_ms. */
 void cp_tags_init(struct cp_tags *t, const struct cfg *cfg);
 
 /* > 0 when claim A beats claim B, < 0 when B beats A, 0 when equal. */

@@ -178,6 +178,24 @@ dp_shared_detach_cp(struct dp_shared *sh)
 	}
 }
 
+unsigned int
+dp_shared_tags(const struct dp_shared *sh, struct dp_tag_view *out, unsigned int cap)
+{
+	return seq_copy(&sh->tags_seq, &sh->n_tags, sh->tags, sizeof(*out), out, cap);
+}
+
+void
+dp_shared_publish_tags(struct dp_shared *sh, const struct dp_tag_view *v, unsigned int n)
+{
+	n = RTE_MIN(n, (unsigned int)DP_MAX_TAGS);
+	sh->tags_seq++;             /* odd: writing */
+	rte_smp_wmb();
+	memcpy(sh->tags, v, n * sizeof(*v));
+	sh->n_tags = n;
+	rte_smp_wmb();
+	sh->tags_seq++;
+}
+
 void
 dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsigned int n)
 {

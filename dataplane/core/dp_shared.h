@@ -30,7 +30,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   7u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps */
+#define DP_SHARED_VERSION   8u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
@@ -131,6 +131,16 @@ struct dp_node_view {
 	char caps[3][12];           /* registrations, backends, tags */
 };
 
+/* One sharing tag as the control plane sees it (as `sipshardctl tags`). */
+#define DP_MAX_TAGS         32
+struct dp_tag_view {
+	char name[64];
+	uint32_t cluster;
+	uint16_t owner;             /* 0: nobody holds it */
+	uint8_t active;             /* held by this node */
+	uint64_t term;
+};
+
 #define DP_MAX_BACKENDS     128        /* LB_MAX_SETS x members */
 #define DP_BACKENDS_PUB_MS  100
 
@@ -173,6 +183,9 @@ struct dp_shared {
 	volatile uint32_t nodes_seq;              /* odd while being written */
 	uint32_t n_nodes;
 	struct dp_node_view nodes[DP_MAX_NODES];  /* as `sipshardctl nodes` */
+	volatile uint32_t tags_seq;               /* odd while being written */
+	uint32_t n_tags;
+	struct dp_tag_view tags[DP_MAX_TAGS];     /* as `sipshardctl tags` */
 	/* Written by worker 0 (the prober). */
 	volatile uint32_t backends_seq;           /* odd while being written */
 	uint32_t n_backends;
@@ -211,5 +224,8 @@ struct lb_sets;
 void dp_shared_publish_backends(struct dp_shared *sh, const struct lb_sets *s);
 /* Control plane: publish its view. */
 void dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsigned int n);
+/* The same for the sharing tags; dp_shared_tags() copies them out. */
+void dp_shared_publish_tags(struct dp_shared *sh, const struct dp_tag_view *v, unsigned int n);
+unsigned int dp_shared_tags(const struct dp_shared *sh, struct dp_tag_view *out, unsigned int cap);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_SHARED_H */

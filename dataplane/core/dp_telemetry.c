@@ -284,6 +284,36 @@ tel_nodes(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	return 0;
 }
 
+/* The sharing tags as the control plane sees them (mirror of `sipshardctl tags`):
+ * {"n_tags":N,"service/1":{"name":"service","cluster":1,"state":"active","owner":1,
+ * "term":3}, ...}. */
+static int
+tel_tags(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct dp_tag_view v[DP_MAX_TAGS];
+	unsigned int n = tel_ctx->shared != NULL ? dp_shared_tags(tel_ctx->shared, v, DP_MAX_TAGS) : 0;
+	unsigned int i;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "n_tags", (int)n);
+	for (i = 0; i < n; i++) {
+		struct rte_tel_data *td = rte_tel_data_alloc();
+		char key[96];
+
+		if (td == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(td);
+		rte_tel_data_add_dict_string(td, "name", v[i].name);
+		rte_tel_data_add_dict_u64(td, "cluster", v[i].cluster);
+		rte_tel_data_add_dict_string(td, "state", v[i].active ? "active" : "backup");
+		rte_tel_data_add_dict_int(td, "owner", v[i].owner);
+		rte_tel_data_add_dict_u64(td, "term", v[i].term);
+		snprintf(key, sizeof(key), "%.63s/%u", v[i].name, v[i].cluster);
+		rte_tel_data_add_dict_container(d, key, td, 0);
+	}
+	return 0;
+}
+
 /* {"n_members":N,"m0":{"set":1,"uri":"sip:...","weight":2,"state":"up","misses":0,
  * "probes":N,"replies":N,"downs":N}, ...}: read from the backend sets with the
  * atomic loads lb_member_next() uses; the probe counters are the prober's plain
@@ -409,6 +439,9 @@ dp_telemetry_init(struct dp_ctx *ctx)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/nodes", tel_nodes,
 						"Cluster nodes as the control plane sees them. No parameters");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/sipshard/tags", tel_tags,
+						"Sharing tags as the control plane sees them: state, owner, term. No parameters");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/stats", tel_stats,
 						"Dataplane, SIP, proxy and registrar counters, drops by reason. Parameters: none (all lcores) or an lcore index");

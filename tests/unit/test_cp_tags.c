@@ -218,6 +218,17 @@ test_failover(void **state)
 	/* node 3 down too: node 2 alone claims */
 	assert_int_equal(cp_tags_failover(&node[2], up2, 1, ++wall), 1);
 	assert_int_equal(node[2].tag[0].cur.term, 3);
+	/* a holder heard within grace_ms is alive, whatever the topology says yet */
+	all_nodes(CFG_TAG_ACTIVE, 0, 10, 20);
+	node[3].grace_ms = 900;
+	node[3].now_ms = 5000;
+	cp_tags_synced(&node[1], NULL, 0, ++wall);
+	cp_tags_synced(&node[3], NULL, 0, ++wall);
+	deliver(1, 3, false);                           /* at 5000 ms */
+	node[3].now_ms = 5800;
+	assert_int_equal(cp_tags_failover(&node[3], up23, 2, ++wall), 0);
+	node[3].now_ms = 5901;
+	assert_int_equal(cp_tags_failover(&node[3], up23, 2, ++wall), 1);
 	/* manual tags never fail over */
 	setup_node(2, CFG_TAG_BACKUP, CFG_TAG_MANUAL, 0);
 	deliver(3, 2, false);
