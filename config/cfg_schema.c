@@ -300,6 +300,17 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 	i = cfg_check_proxy_set(w, c, root);
 	if (i == 0)
 		i = cfg_check_tags_unique(w, c, root);
+	if (i == 0 && c->reg.tag.cluster != 0) {
+		char t[96];
+		yaml_node_t *reg = NULL;
+
+		if (snprintf(t, sizeof(t), "%s/%u", c->reg.tag.name, c->reg.tag.cluster) > 31) {
+			cfg_walk_key(w, root, "registrar", &reg);
+			i = cfg_walk_err(w, cfg_walk_key(w, reg, "tag", NULL) ?: root,
+					 "registrar.tag: '%s' is longer than 31 bytes (it travels with every binding)",
+					 t);
+		}
+	}
 	if (i != 0)
 		return i;
 	if (!c->cluster.enabled)
@@ -395,6 +406,34 @@ static const struct cfg_key cfg_sip_keys[] = {
 	K_END
 };
 
+static const char *const cfg_ping_method_names[] = { "options", "crlf", NULL };
+static const char *const cfg_ping_mode_names[] = { "cooperation", "ownership", NULL };
+
+static const char *cfg_set_tag_name(void *field, const char *s);
+
+/* registrar.nat_ping is present: pinging is on. */
+static int
+cfg_check_nat_ping(struct cfg_walk *w, void *base, yaml_node_t *map)
+{
+	(void)w;
+	(void)map;
+	((struct cfg_registrar *)base)->ping = true;
+	return 0;
+}
+
+static const struct cfg_key cfg_nat_ping_keys[] = {
+	K_UINT("interval_s", struct cfg_registrar, ping_interval_s, 1, 3600, 30, 0,
+	       "each contact is pinged once per interval by the whole cluster, seconds"),
+	K_ENUM("method", struct cfg_registrar, ping_method, cfg_ping_method_names,
+	       CFG_PING_OPTIONS, "OPTIONS (answered, counted) or a CRLF keepalive"),
+	K_ENUM("mode", struct cfg_registrar, ping_mode, cfg_ping_mode_names,
+	       CFG_PING_COOPERATION,
+	       "who pings a contact: rendezvous over the up, synced nodes, or its tag's holder"),
+	K_UINT("max_failures", struct cfg_registrar, ping_max_failures, 0, 15, 0, 0,
+	       "unanswered OPTIONS pings in a row that remove the binding everywhere; 0 never"),
+	K_END
+};
+
 static const struct cfg_key cfg_reg_keys[] = {
 	K_UINT("default_expires", struct cfg_registrar, default_expires, 1, U31, 3600, 0,
 	       "expiry granted when a REGISTER asks none, seconds"),
@@ -413,6 +452,10 @@ static const struct cfg_key cfg_reg_keys[] = {
 	       "addresses of record per shard (AoR table size)"),
 	K_UINT("max_bindings", struct cfg_registrar, max_bindings, 16, 16777216, 131072, 0,
 	       "bindings (contacts) per shard (pool size)"),
+	K_FN("tag", offsetof(struct cfg_registrar, tag), 0, cfg_set_tag_name,
+	     "NAME/CLUSTER: the sharing tag of the bindings saved at this node"),
+	K_MAP("nat_ping", 0, 0, cfg_nat_ping_keys, cfg_check_nat_ping,
+	      "NAT keepalive pinging of the registered contacts (absent: none)"),
 	K_END
 };
 

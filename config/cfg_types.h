@@ -64,6 +64,24 @@ struct cfg_sip {
 	char domains[CFG_MAX_DOMAINS][CFG_STR];
 };
 
+enum cfg_tag_state { CFG_TAG_BACKUP, CFG_TAG_ACTIVE };
+enum cfg_tag_failover { CFG_TAG_MANUAL, CFG_TAG_AUTO };
+#define CFG_TAG_NAME       64              /* NAME of NAME/CLUSTER, NUL included */
+
+/* A sharing tag: `"NAME/CLUSTER=active|backup"`, or the map form. */
+struct cfg_tag {
+	char name[CFG_TAG_NAME];        /* RFC 3261 token characters */
+	uint32_t cluster;               /* 1..2^32-1 */
+	enum cfg_tag_state state;       /* at start, before the cluster is heard */
+	enum cfg_tag_failover failover;
+	uint32_t priority;              /* 0..255: the higher claims first on failover */
+	bool preempt;                   /* a better candidate coming up takes it back */
+	uint32_t vip;                   /* IPv4, host order; 0: none */
+};
+
+enum cfg_ping_method { CFG_PING_OPTIONS, CFG_PING_CRLF };
+enum cfg_ping_mode { CFG_PING_COOPERATION, CFG_PING_OWNERSHIP };
+
 struct cfg_registrar {
 	uint32_t default_expires;
 	uint32_t min_expires;
@@ -73,6 +91,12 @@ struct cfg_registrar {
 	uint16_t foreign_domain_status;  /* 403 or 404: To domain not in sip.domains */
 	uint32_t max_aors;              /* AoR table size per shard */
 	uint32_t max_bindings;          /* binding pool size per shard */
+	struct cfg_tag tag;             /* registrar.tag (name and cluster); cluster 0: none */
+	bool ping;                      /* registrar.nat_ping present */
+	uint32_t ping_interval_s;
+	enum cfg_ping_method ping_method;
+	enum cfg_ping_mode ping_mode;
+	uint32_t ping_max_failures;     /* unanswered pings in a row that remove; 0 never */
 };
 
 struct cfg_member {
@@ -114,21 +138,6 @@ struct cfg_cluster {
 	uint32_t port_index;            /* dataplane.ports entry of the cluster bus */
 	uint32_t tombstone_s;           /* a deleted binding's tombstone lives this long */
 	uint32_t digest_interval_ms;    /* anti-entropy: digests compared this often */
-};
-
-enum cfg_tag_state { CFG_TAG_BACKUP, CFG_TAG_ACTIVE };
-enum cfg_tag_failover { CFG_TAG_MANUAL, CFG_TAG_AUTO };
-#define CFG_TAG_NAME       64              /* NAME of NAME/CLUSTER, NUL included */
-
-/* A sharing tag: `"NAME/CLUSTER=active|backup"`, or the map form. */
-struct cfg_tag {
-	char name[CFG_TAG_NAME];        /* RFC 3261 token characters */
-	uint32_t cluster;               /* 1..2^32-1 */
-	enum cfg_tag_state state;       /* at start, before the cluster is heard */
-	enum cfg_tag_failover failover;
-	uint32_t priority;              /* 0..255: the higher claims first on failover */
-	bool preempt;                   /* a better candidate coming up takes it back */
-	uint32_t vip;                   /* IPv4, host order; 0: none */
 };
 
 struct cfg {

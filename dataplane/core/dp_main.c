@@ -34,6 +34,7 @@
 #include "config/cfg.h"
 #include "dataplane/core/dp_eal.h"
 #include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_port.h"
@@ -230,8 +231,14 @@ shards_create(struct dp_ctx *x)
 			return -rte_errno;
 		}
 	}
+	for (i = 0; i < x->n_workers; i++)
+		dp_ping_init(x->lcores[i]);
 	DP_LOG(INFO, "%u registration shard(s), %zu bytes per binding", x->n_workers,
 	       reg_shard_bytes_per_binding(x->lcores[0]->reg));
+	if (x->cfg->reg.ping)
+		DP_LOG(INFO, "NAT pinging: every %u s, %s, %s", x->cfg->reg.ping_interval_s,
+		       x->cfg->reg.ping_method == CFG_PING_OPTIONS ? "OPTIONS" : "CRLF",
+		       x->cfg->reg.ping_mode == CFG_PING_OWNERSHIP ? "ownership" : "cooperation");
 	return 0;
 }
 

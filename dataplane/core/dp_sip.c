@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_proxy.h"
 #include "dataplane/core/dp_reg.h"
@@ -60,7 +61,10 @@ dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	if (!msg->is_request) {
-		lc->stats.sip.resp[msg->status / 100 < DP_SIP_CLASSES ? msg->status / 100 : 0]++;
+		if (!info->steered)
+			lc->stats.sip.resp[msg->status / 100 < DP_SIP_CLASSES ? msg->status / 100 : 0]++;
+		if (lc->ping.on && dp_ping_response(lc, m))
+			return;
 		if (lc->ctx->proxy_conf == NULL) {
 			DP_DROP_INC(&lc->stats, SIP_UNHANDLED);
 			rte_pktmbuf_free(m);

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "config/cfg_types.h"
+#include "dataplane/core/dp_ping_types.h"
 #include "dataplane/core/dp_stats.h"
 #include "dataplane/proxy/proxy_types.h"
 #include "dataplane/sip/sip_types.h"
@@ -139,6 +140,7 @@ struct dp_lcore {
 	uint64_t backends_pub_ms;       /* worker 0: next backend view for dp_shared */
 	struct dp_neigh_entry neigh[DP_NEIGH_SLOTS];   /* written by this lcore only */
 	struct proxy_worker proxy;      /* counters + location lookup of this shard */
+	struct dp_ping ping;            /* NAT keepalive pinging of this shard's contacts */
 	struct sip_msg msg;             /* the message being handled */
 	char reply[DP_REPLY_MAX];       /* the SIP reply being built */
 	uint8_t scratch[DP_SIP_MAX];    /* linearised multi-segment datagrams */

@@ -8,6 +8,7 @@
 #include <rte_pause.h>
 
 #include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_proxy.h"
@@ -154,6 +155,7 @@ dp_worker_main(void *arg)
 		} else {
 			dp_sip_serve(lc);
 			work += dp_reg_apply_poll(lc);
+			work += dp_ping_poll(lc);
 			dp_proxy_probe(lc);
 			if (lc->reg != NULL)
 				reg_shard_tick(lc->reg, lc->now_ms);

@@ -429,9 +429,10 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	  const struct reg_src *src, uint64_t now_ms)
 {
 	struct reg_binding *b = &s->b[bi];
-	struct reg_piece pc[3] = {
+	struct reg_piece pc[4] = {
 		{ k->uri, k->uri_len }, { k->inst, k->inst_len },
 		{ rq->path, rq->has_path ? rq->path_len : 0 },
+		{ s->conf.tag, s->conf.tag_len },
 	};
 
 	b->expires_ms = now_ms + (uint64_t)k->expires * 1000;
@@ -443,7 +444,7 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	b->sock_family = 0;             /* the local address: the cp knows its ports */
 	b->sock_port = 0;
 	memset(b->sock_addr, 0, sizeof(b->sock_addr));
-	b->tag_len = 0;
+	b->tag_len = s->conf.tag_len;
 	b->q = k->q;
 	b->reg_id = k->keyed ? k->reg_id : 0;
 	b->ident = k->ident;
@@ -463,16 +464,17 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	b->inst_len = (uint8_t)k->inst_len;
 	b->path_len = (uint16_t)pc[2].n;
 	reg_ext_free_chain(s, b->ext);
-	reg_str_write(s, b->data, REG_BINDING_INLINE, &b->ext, pc, 3);
+	reg_str_write(s, b->data, REG_BINDING_INLINE, &b->ext, pc, 4);
 	reg_wheel_add(s, bi);
 	reg_tomb_forget(s, b->ident);
 	reg_b_digest_add(s, bi);
 }
 
 static inline size_t
-reg_cand_bytes(const struct reg_cand *k, const struct reg_req *rq)
+reg_cand_bytes(const struct reg_shard *s, const struct reg_cand *k, const struct reg_req *rq)
 {
-	return (size_t)k->uri_len + k->inst_len + (rq->has_path ? rq->path_len : 0);
+	return (size_t)k->uri_len + k->inst_len + (rq->has_path ? rq->path_len : 0) +
+	       s->conf.tag_len;
 }
 
 /* Contact * with Expires: 0 (§10.3 step 6). 0 or a status. */
@@ -519,7 +521,7 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 			k->act = k->expires == 0 ? REG_ACT_NOOP : REG_ACT_INSERT;
 			if (k->act == REG_ACT_INSERT) {
 				n_ins++;
-				need_x += reg_ext_need(reg_cand_bytes(k, rq), REG_BINDING_INLINE);
+				need_x += reg_ext_need(reg_cand_bytes(s, k, rq), REG_BINDING_INLINE);
 			}
 			continue;
 		}
@@ -545,7 +547,7 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 			n_del++;
 		} else {
 			k->act = REG_ACT_UPDATE;
-			need_x += reg_ext_need(reg_cand_bytes(k, rq), REG_BINDING_INLINE);
+			need_x += reg_ext_need(reg_cand_bytes(s, k, rq), REG_BINDING_INLINE);
 		}
 	}
 	/* max_contacts (only a request that adds bindings can be refused) */
@@ -1026,6 +1028,12 @@ reg_conf_from_cfg(struct reg_conf *rc, const struct cfg *cfg, struct rte_ring *e
 	rc->domains = cfg->sip.domains;
 	rc->events = events;
 	rc->tombstone_s = cfg->cluster.enabled ? cfg->cluster.tombstone_s : 0;
+	if (cfg->reg.tag.cluster != 0) {
+		int n = snprintf(rc->tag, sizeof(rc->tag), "%s/%u", cfg->reg.tag.name,
+				 cfg->reg.tag.cluster);
+
+		rc->tag_len = n > 0 && (size_t)n < sizeof(rc->tag) ? (uint8_t)n : 0;
+	}
 }
 
 void

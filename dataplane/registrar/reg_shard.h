@@ -171,6 +171,40 @@ unsigned int reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *b
 				 uint32_t *skip, uint32_t end, unsigned int max,
 				 uint64_t now_ms);
 
+/* ---- owning worker: NAT keepalive pinging (reg_ping.c) ---- */
+
+/* A binding due for a ping (text valid during the call). */
+struct reg_ping_target {
+	uint32_t bi;                    /* binding index: the reply names it */
+	uint64_t ident;                 /* reg_digest_ident(AoR, contact key) */
+	uint8_t family;                 /* 4 or 6: where the REGISTER came from */
+	uint8_t local_port;             /* our port it arrived on */
+	uint16_t port;
+	const uint8_t *addr;
+	const char *uri;                /* the Contact URI */
+	uint16_t uri_len;
+	const char *tag;                /* the binding's sharing tag, "" none */
+	uint8_t tag_len;
+};
+
+/* Whether this node pings the contact (its share), and the send. */
+typedef bool reg_ping_mine_fn(void *arg, const struct reg_ping_target *t);
+typedef int reg_ping_send_fn(void *arg, const struct reg_ping_target *t);
+
+/* Ping the live bindings of digest bucket BUCKET that MINE says are this node's:
+ * with TRACK (OPTIONS), a binding whose last ping is still unanswered counts a
+ * miss, and MAX_FAILURES misses in a row (0: never) remove it (a delete with a
+ * tombstone, replicated like any delete) instead of pinging it again. Returns
+ * the pings sent. Bounded by the bucket: about bindings / 4096 per call. */
+unsigned int reg_shard_ping_bucket(struct reg_shard *s, uint16_t bucket, uint64_t now_ms,
+				   bool track, uint8_t max_failures, reg_ping_mine_fn *mine,
+				   reg_ping_send_fn *send, void *arg);
+
+/* A reply to the ping of binding BI whose identity's low 32 bits are IDENT_LO:
+ * the binding is answered (its miss count cleared). 0, or -ENOENT when the
+ * binding is gone or is another one now. */
+int reg_shard_ping_reply(struct reg_shard *s, uint32_t bi, uint32_t ident_lo);
+
 /* ---- owning worker: read side ---- */
 
 /* Call fn for each current binding of AOR (text as reg_key_from_text() takes

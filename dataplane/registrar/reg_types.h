@@ -86,6 +86,8 @@ struct reg_conf {
 	int n_domains;                  /* 0: every domain is served */
 	const char (*domains)[CFG_STR]; /* lower-case */
 	struct rte_ring *events;        /* shard->cp ring of struct reg_event *, may be NULL */
+	char tag[REG_TAG_MAX + 1];      /* registrar.tag "NAME/CLUSTER" of local bindings, "" none */
+	uint8_t tag_len;
 };
 
 /* Where a REGISTER came from (the NAT-facing address of the phone). */
@@ -265,7 +267,12 @@ struct reg_event {
 	X(apply_failed,   "replicated records refused: invalid, digest collision, pools or AoR table full") \
 	X(tombstones,     "tombstones held (a gauge)") \
 	X(tombstones_expired, "tombstones removed after tombstone_s") \
-	X(tombstones_dropped, "tombstones dropped before tombstone_s to make room (pool full)")
+	X(tombstones_dropped, "tombstones dropped before tombstone_s to make room (pool full)") \
+	X(ping_sent,      "NAT keepalive pings sent to contacts (this node's share)") \
+	X(ping_answered,  "OPTIONS pings answered by the contact") \
+	X(ping_missed,    "OPTIONS pings left unanswered when the next one was due") \
+	X(ping_removed,   "bindings removed after nat_ping.max_failures unanswered pings") \
+	X(ping_others,    "contacts passed over: another node pings them")
 
 enum reg_stat {
 #define REG_STAT_ENUM(n, h) REG_STAT_##n,
@@ -284,6 +291,9 @@ struct reg_stats {
 /* ---- internal records (dataplane/reg_*.c only) ---- */
 
 #define REG_B_INSTANCE      0x01    /* keyed by (+sip.instance, reg-id), RFC 5626 */
+#define REG_B_PING_PENDING  0x02    /* an OPTIONS ping is out, not answered yet */
+#define REG_B_MISS_SHIFT    4       /* bits 4..7: unanswered pings in a row */
+#define REG_B_MISS_MASK     0xf0
 #define REG_BINDING_SIZE    192
 #define REG_BINDING_INLINE  80
 #define REG_AOR_SIZE        56

@@ -218,6 +218,13 @@ test_full_values(void **state)
 	assert_int_equal(c->cluster.n_seeds, 2);
 	assert_int_equal(c->cluster.seeds[1], 0xc6120003);
 	assert_int_equal(c->cluster.mode, CFG_MODE_FEDERATION);
+	assert_string_equal(c->reg.tag.name, "media");
+	assert_int_equal(c->reg.tag.cluster, 7);
+	assert_true(c->reg.ping);
+	assert_int_equal(c->reg.ping_interval_s, 3600);
+	assert_int_equal(c->reg.ping_method, CFG_PING_CRLF);
+	assert_int_equal(c->reg.ping_mode, CFG_PING_OWNERSHIP);
+	assert_int_equal(c->reg.ping_max_failures, 15);
 	assert_int_equal(c->n_tags, 3);
 	assert_string_equal(c->tags[0].name, "service");
 	assert_int_equal(c->tags[0].state, CFG_TAG_BACKUP);
@@ -284,6 +291,8 @@ test_defaults(void **state)
 	assert_int_equal(d.dp.idle, CFG_IDLE_ADAPTIVE);
 	assert_string_equal(d.dp.file_prefix, "sipshard");
 	assert_int_equal(d.sip.port, 5060);
+	assert_false(d.reg.ping);                       /* no nat_ping: no pinging */
+	assert_int_equal(d.reg.tag.cluster, 0);
 	assert_int_equal(d.cluster.port, 5800);
 	assert_false(d.cluster.enabled);
 	assert_string_equal(d.admin_socket, "/run/sipshard/sipshard.sock");

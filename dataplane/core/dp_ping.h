@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NAT keepalive pinging of the registered contacts (registrar.nat_ping), on each
+ * worker over its own shard: docs/cluster.md "Partitioned pinging".
+ *
+ * Schedule. A contact's moment in the interval is its AoR's digest bucket:
+ * bucket b is due at wall-clock time t with (t mod interval) = b * interval /
+ * 4096. The bucket depends on the AoR only and the clock is the wall clock, so
+ * every node computes the same moment for a contact, and pings are spread
+ * evenly over the interval (no bursts). Each poll visits the buckets whose
+ * moment passed since the last poll (at most DP_PING_BUCKETS_PER_POLL).
+ *
+ * Share. At its moment, the contact is pinged by exactly one node:
+ *   cooperation: the node of highest rendezvous hash sip_hash64(ident, node id)
+ *     among this node and the peers that are up with registrations synced (the
+ *     control plane's node view, re-read every DP_PING_VIEW_MS);
+ *   ownership: the holder of the binding's sharing tag (untagged bindings: the
+ *     first tag of the view), from the tag view.
+ * A node that joins the set does so at the next interval boundary (the others
+ * switch at the same wall-clock moment). A node that leaves it (declared down)
+ * is left at once, and its share of the contacts whose moment fell in the last
+ * node_timeout_ms (when it was dead but not yet declared so) is pinged at once:
+ * nobody misses a ping, nobody gets two (within the clocks' skew).
+ *
+ * Replies. An OPTIONS ping's branch is z9hG4bK-ssnp-NODE-SHARD-BINDING-IDENT; a
+ * reply is steered to that shard, which clears the binding's unanswered count
+ * (reg_shard_ping_reply). max_failures unanswered pings in a row remove it.
+ * Owner: the worker of the shard; no allocation on the path.
+ */
+#ifndef SIPSHARD_DATAPLANE_CORE_DP_PING_H
+#define SIPSHARD_DATAPLANE_CORE_DP_PING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+
+#include "dataplane/core/dp_ping_types.h"
+
+struct dp_lcore;
+
+/* From the configuration (off when registrar.nat_ping is absent). */
+void dp_ping_init(struct dp_lcore *lc);
+
+/* Worker loop: the buckets that are due. Returns the pings sent. */
+unsigned int dp_ping_poll(struct dp_lcore *lc);
+
+/* A response whose top Via branch is ours (DP_PING_BRANCH_PREFIX): true when it
+ * was a ping reply (m consumed: applied here, or steered to its shard). */
+bool dp_ping_response(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* The rendezvous choice among SET (N ids) for a contact identity: pure. */
+uint16_t dp_ping_rendezvous(uint64_t ident, const uint16_t *set, unsigned int n);
+
+#endif /* SIPSHARD_DATAPLANE_CORE_DP_PING_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The per-worker state of NAT keepalive pinging (dp_ping.h). */
+#ifndef SIPSHARD_DATAPLANE_CORE_DP_PING_TYPES_H
+#define SIPSHARD_DATAPLANE_CORE_DP_PING_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DP_PING_BRANCH_PREFIX     "z9hG4bK-ssnp-"
+#define DP_PING_BRANCH_PREFIX_LEN 13
+#define DP_PING_VIEW_MS           100
+#define DP_PING_BUCKETS_PER_POLL  64
+#define DP_PING_MAX_NODES         64      /* DP_MAX_NODES */
+#define DP_PING_MAX_TAGS          32      /* DP_MAX_TAGS */
+
+/* The share of each node in the last complete interval, as this shard saw it. */
+struct dp_ping_share {
+	uint16_t n;
+	uint16_t id[DP_PING_MAX_NODES];
+	uint32_t count[DP_PING_MAX_NODES];
+};
+
+struct dp_ping {
+	bool on;
+	bool track;                     /* OPTIONS: replies matched, misses counted */
+	uint8_t mode;                   /* enum cfg_ping_mode */
+	uint8_t max_failures;
+	uint32_t interval_ms;
+	uint32_t grace_ms;              /* cluster.node_timeout_ms */
+	uint64_t next_ms;               /* next poll (monotonic) */
+	uint64_t cycle;                 /* interval number of the last poll */
+	uint32_t pos;                   /* next bucket due in this cycle */
+	uint64_t view_ms;               /* next re-read of the views */
+	uint16_t n_set;                 /* the nodes that share the contacts now */
+	uint16_t set[DP_PING_MAX_NODES];
+	uint16_t n_next;                /* ... from the next interval boundary on */
+	uint16_t next[DP_PING_MAX_NODES];
+	bool joining;                   /* next differs from set by additions */
+	uint16_t n_gone;                /* catch-up: nodes just declared down */
+	uint16_t gone[DP_PING_MAX_NODES];
+	uint16_t n_tags;
+	struct dp_ping_tag {            /* the tag view: who holds each tag */
+		char name[72];          /* "NAME/CLUSTER" */
+		uint8_t len;
+		uint16_t owner;
+	} tags[DP_PING_MAX_TAGS];
+	uint64_t seq;                   /* Call-ID sequence */
+	struct dp_ping_share cur, last; /* shares: this interval, the last complete one */
+};
+
+#endif /* SIPSHARD_DATAPLANE_CORE_DP_PING_TYPES_H */
