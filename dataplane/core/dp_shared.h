@@ -30,9 +30,10 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   8u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view */
+#define DP_SHARED_VERSION   9u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
+#define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
 #define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
 #define DP_RING_APPLY       "ss_ap_s%u"      /* cp -> shard i: records to apply (struct reg_rec *) */
 #define DP_REC_POOL         "ss_rec"         /* struct reg_rec objects for DP_RING_APPLY */
