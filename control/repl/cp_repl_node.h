@@ -170,9 +170,10 @@ void cp_repl_node_fini(struct cp_repl_node *n);
  * behind gets a full sync from this node (cp_repl_node_sync drives it). */
 void cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now);
 
-/* Drive the full syncs this node gives: one shard dump query (at most
+/* Drive the full syncs this node gives: one shard dump query per call (at most
  * CP_REPL_NODE_SYNC_CHUNK events, which cp_repl_node_events sends to their peer
- * only) per syncing peer whose stream has room. */
+ * only), for the first syncing peer whose stream has room, so that one call
+ * costs one query however many peers are syncing. */
 void cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);
 
 /* Drain the shards' change events into the streams; returns the events taken. */
