@@ -21,8 +21,8 @@
  * events, stream output), each bounded, so a full sync of any size never
  * delays a heartbeat or the cron by more than one stage.
  * The admin socket (cp_admin) is served from the same loop, and the
- * node view is published in the shared memzone for the dataplane's telemetry
- * (/sipshard/nodes). SIGTERM announces the leave to every peer, then exits 0.
+ * node view and the replication counters are published in the shared memzone
+ * for the dataplane's telemetry (/sipshard/nodes, /sipshard/stats). SIGTERM announces the leave to every peer, then exits 0.
  */
 #include <assert.h>
 #include <errno.h>
@@ -331,6 +331,39 @@ publish_tags(struct cp *c)
 	dp_shared_publish_tags(c->sh, v, (unsigned int)n);
 }
 
+/* The replication counters, as `stats` prints them under "replication" (the
+ * node's, then the streams' summed over the peers, then peers and sync_bytes),
+ * for /sipshard/stats; the dataplane adds what its shards count (applied,
+ * stale, tombstones). Every counter of the two X-macros, whatever they hold. */
+static void
+publish_repl(struct cp *c)
+{
+	static_assert(CP_REPL_NODE_COUNTER_MAX + CP_REPL_COUNTER_MAX + 2 <= DP_MAX_REPL_COUNTERS,
+		      "dp_shared has room for every replication counter");
+	struct dp_counter_view v[DP_MAX_REPL_COUNTERS];
+	uint64_t streams[CP_REPL_COUNTER_MAX];
+	unsigned int n = 0, k;
+
+	if (c->repl == NULL)
+		return;
+	memset(v, 0, sizeof(v));
+	for (k = 0; k < CP_REPL_NODE_COUNTER_MAX; k++, n++) {
+		snprintf(v[n].name, sizeof(v[n].name), "%s", cp_repl_node_counter_name(k));
+		v[n].value = c->repl->counters[k];
+	}
+	snprintf(v[n].name, sizeof(v[n].name), "peers");
+	v[n++].value = (uint64_t)c->repl->n_peers;
+	snprintf(v[n].name, sizeof(v[n].name), "sync_bytes");
+	v[n++].value = cp_repl_node_sync_bytes(c->repl);
+	cp_repl_node_stream_totals(c->repl, streams);
+	for (k = 0; k < CP_REPL_COUNTER_MAX; k++, n++) {
+		snprintf(v[n].name, sizeof(v[n].name), "%s", cp_repl_counter_name(k));
+		v[n].group = DP_CG_REPL_STREAMS;
+		v[n].value = streams[k];
+	}
+	dp_shared_publish_repl(c->sh, v, n);
+}
+
 /* ---- admin callbacks ---- */
 
 static int
@@ -515,6 +548,11 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 			cp_admin_json_table(r, "streams", streams, CP_REPL_COUNTER_MAX,
 					    cp_repl_counter_name);
 			cp_json_put_uint(r, "peers", (uint64_t)c->repl->n_peers);
+			cp_json_put_uint(r, "sync_bytes", cp_repl_node_sync_bytes(c->repl));
+			/* what the shards count of it (also under "registrar") */
+			cp_json_put_uint(r, "applied", reg.c[REG_STAT_applied]);
+			cp_json_put_uint(r, "stale", reg.c[REG_STAT_stale]);
+			cp_json_put_uint(r, "tombstones", reg.c[REG_STAT_tombstones]);
 		}
 	}
 	return 0;
@@ -1052,7 +1090,8 @@ main(int argc, char **argv)
 		if (now >= next_publish) {
 			publish_nodes(c);
 			publish_tags(c);
-			next_publish = now + 100;
+			publish_repl(c);
+			next_publish = now + DP_REPL_PUB_MS;
 		}
 		c->sh->cp_seen_tsc = rte_rdtsc();
 		cp_admin_poll(&c->admin, 0);

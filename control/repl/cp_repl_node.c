@@ -398,6 +398,7 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 			continue;
 		}
 		memcpy(&d, out, sizeof(d));
+		CP_RN_COUNT(n, sync_chunks);
 		sy->bucket = d.bucket;
 		sy->skip = d.skip;
 		if (sy->bucket >= REG_DIGEST_BUCKETS) {
@@ -777,6 +778,14 @@ cp_repl_node_stream_totals(const struct cp_repl_node *n, uint64_t *out)
 	for (i = 0; i < n->n_peers; i++)
 		for (c = 0; c < CP_REPL_COUNTER_MAX; c++)
 			out[c] += n->peer[i]->counters[c];
+}
+
+uint64_t
+cp_repl_node_sync_bytes(const struct cp_repl_node *n)
+{
+	if (n->rxs.state == MSG_CAP_SYNCING)
+		return n->counters[CP_REPL_NODE_C_rx_bytes] - n->rxs.bytes_at_start;
+	return n->rxs.bytes;
 }
 
 const char *
