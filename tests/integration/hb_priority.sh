@@ -61,6 +61,7 @@ YAML
 # One pass over the users is all it takes: stopped (SIGINT) once node 1 holds them all.
 ip netns exec "$LAB-cl" "$BUILD/sipshard-gen" -c "$WORK/gen.yaml" -q > "$WORK/gen.json" 2> "$WORK/gen.log" &
 gen_pid=$!
+CP_PID[gen]=$gen_pid   # stopped with the control planes if the test ends early
 for t in $(seq 1 600); do
 	case $(tel 1 /sipshard/contacts) in *"\"aors\": $AORS,"*) break ;; esac
 	kill -0 "$gen_pid" 2>/dev/null || break
@@ -68,6 +69,7 @@ for t in $(seq 1 600); do
 done
 kill -INT "$gen_pid" 2>/dev/null
 wait_gone "$gen_pid" 10 || kill -KILL "$gen_pid" 2>/dev/null
+unset "CP_PID[gen]"
 # Counts through telemetry: the dataplane's telemetry thread asks the shards; an
 # admin `contacts count` would hold the control plane's loop while a busy shard
 # answers, which is not what this test is about.
