@@ -12,9 +12,17 @@
  * (cp_topo); a cron every CRON_MS asks it what to send; datagrams (payload and
  * a dp_egress descriptor, no headers) go back to the dataplane on ss_from_cp,
  * where the control lcore's dp_egress resolves the peer's MAC, builds the frame
- * and sends it by the control queue's TX side, never a worker's. The admin socket (cp_admin) is served from the same loop, and the
- * node view is published in the shared memzone for the dataplane's telemetry
- * (/sipshard/nodes). SIGTERM announces the leave to every peer, then exits 0.
+ * and sends it by the control queue's TX side, never a worker's.
+ * Heartbeats first: topology messages travel on their own rings both ways
+ * (ss_to_cp_hi, ss_from_cp_hi; the dataplane drains its one first). Each loop
+ * pass takes every waiting topology message and runs the cron when due before
+ * any replication, takes at most RX_BURST replication datagrams, and does the
+ * topology step again between the replication stages (sync dumps, shard
+ * events, stream output), each bounded, so a full sync of any size never
+ * delays a heartbeat or the cron by more than one stage.
+ * The admin socket (cp_admin) is served from the same loop, and the
+ * node view and the replication counters are published in the shared memzone
+ * for the dataplane's telemetry (/sipshard/nodes, /sipshard/stats). SIGTERM announces the leave to every peer, then exits 0.
  */
 #include <assert.h>
 #include <errno.h>
@@ -56,7 +64,8 @@ RTE_LOG_REGISTER(cp_logtype, sipshard.cluster, INFO);
 #define CP_LCORE_ID   127     /* RTE_MAX_LCORE - 1 of the Debian build; see main() */
 static_assert(CP_LCORE_ID < RTE_MAX_LCORE, "the cp lcore id must exist");
 #define CRON_MS       10
-#define RX_BURST      32
+#define RX_BURST      32      /* replication datagrams taken per loop pass */
+#define RX_PRIO_MAX   256     /* topology datagrams taken per topology step */
 #define MAX_DGRAM     MSG_MAX_LEN
 #define IDLE_SLEEP_NS 200000L
 
@@ -64,6 +73,7 @@ struct cp {
 	struct cfg cfg;
 	struct dp_shared *sh;
 	struct rte_ring *rx, *tx;
+	struct rte_ring *rx_prio, *tx_prio;   /* topology messages, ahead of rx / tx */
 	struct rte_mempool *pool;
 	const struct dp_port *port;     /* the port cluster traffic uses */
 	uint8_t port_idx;               /* its index in the dataplane's ports */
@@ -75,6 +85,11 @@ struct cp {
 	struct cp_repl_node *repl;      /* full-sharing replication; NULL without a cluster */
 	struct cp_tags_node *tags;      /* sharing tags */
 	uint64_t tx_frames, tx_fail, rx_frames, rx_short;
+	uint64_t tx_prio_frames, rx_prio_frames;   /* topology datagrams on the priority rings */
+	uint64_t rx_deferred;           /* passes that left replication datagrams for the next */
+	uint64_t cron_late_max_ms;      /* longest the cron ran after it was due */
+	uint64_t pass_max_ms;           /* longest loop pass */
+	uint64_t next_cron;
 	uint8_t buf[MAX_DGRAM];
 	struct msg rx_msg;              /* large (a Repl holds many records): not on a stack */
 };
@@ -112,13 +127,14 @@ wall_ms(void)
 
 /* One UDP datagram to dst:dport (host order) from our cluster port: only the
  * payload, with a struct dp_egress_desc in the mbuf private area, onto
- * ss_from_cp. The dataplane's control lcore routes it, resolves the peer's MAC
+ * ss_from_cp_hi (PRIO: topology messages) or ss_from_cp. The dataplane's control lcore routes it, resolves the peer's MAC
  * in its neighbour table (ARP on a miss: that datagram is dropped there,
  * NEIGH_MISS, and the next heartbeat goes through) and builds the frame
  * (dp_egress). tx_frames counts datagrams handed over, tx_failed those that
  * could not be (no mbuf, ring full, encoding failed). */
 static void
-send_datagram(struct cp *c, uint32_t dst, uint16_t dport, const uint8_t *data, size_t len)
+send_datagram(struct cp *c, bool prio, uint32_t dst, uint16_t dport, const uint8_t *data,
+	      size_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(c->pool);
 	struct dp_egress_desc *d;
@@ -137,15 +153,18 @@ send_datagram(struct cp *c, uint32_t dst, uint16_t dport, const uint8_t *data, s
 	d->dst_port = dport;
 	d->src_port = c->cfg.cluster.port;
 	d->port_idx = c->port_idx;
-	if (rte_ring_mp_enqueue(c->tx, m) != 0) {
+	if (rte_ring_mp_enqueue(prio ? c->tx_prio : c->tx, m) != 0) {
 		c->tx_fail++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	c->tx_frames++;
+	if (prio)
+		c->tx_prio_frames++;
 }
 
-/* cp_repl_send_fn: a replication message to a peer of the topology. */
+/* cp_repl_send_fn: a replication or sharing-tag message to a peer of the topology
+ * (tag messages on the priority ring, as topology messages: msg_type_prio()). */
 static void
 repl_send(void *arg, uint16_t peer_id, struct msg *m)
 {
@@ -158,7 +177,8 @@ repl_send(void *arg, uint16_t peer_id, struct msg *m)
 	m->hdr.seq = cp_topo_seq_next(&c->topo);
 	n = msg_encode(&c->codec, m, c->buf, sizeof(c->buf));
 	if (n > 0)
-		send_datagram(c, p->node.addr, p->node.port, c->buf, (size_t)n);
+		send_datagram(c, msg_type_prio(m->hdr.type), p->node.addr, p->node.port, c->buf,
+			      (size_t)n);
 	else
 		c->tx_fail++;
 }
@@ -177,53 +197,91 @@ send_actions(struct cp *c, uint64_t now)
 			continue;
 		n = msg_encode(&c->codec, &m, c->buf, sizeof(c->buf));
 		if (n > 0)
-			send_datagram(c, a->dst_addr, a->dst_port, c->buf, (size_t)n);
+			send_datagram(c, true, a->dst_addr, a->dst_port, c->buf, (size_t)n);
 		else
 			c->tx_fail++;
 	}
 	c->acts.n = 0;
 }
 
+/* One received cluster datagram: decoded and given to the topology or to
+ * replication by its type; freed. */
+static void
+receive_one(struct cp *c, struct rte_mbuf *m, uint64_t now)
+{
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	struct msg *msg = &c->rx_msg;
+	const uint8_t *p;
+	uint32_t src;
+
+	c->rx_frames++;
+	if (info->family != 4 || info->payload_len > sizeof(c->buf)) {
+		c->rx_short++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	p = rte_pktmbuf_read(m, info->payload_off, info->payload_len, c->buf);
+	memcpy(&src, info->src, 4);
+	src = rte_be_to_cpu_32(src);
+	if (p != NULL && msg_decode(&c->codec, p, info->payload_len, msg) == MSG_REJECT_NONE) {
+		msg->src_addr = src;
+		msg->src_port = info->src_port;
+		if (cp_repl_node_msg_type(msg->hdr.type)) {
+			if (c->repl != NULL)
+				cp_repl_node_on_msg(c->repl, msg, info->payload_len, now,
+						    repl_send, c);
+		} else if (cp_tags_node_msg_type(msg->hdr.type)) {
+			cp_tags_node_on_msg(c->tags, msg, now, wall_ms(), repl_send, c);
+		} else {
+			cp_topo_on_msg(&c->topo, msg, now, &c->acts);
+			send_actions(c, now);
+		}
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* At most MAX datagrams from RING (ss_to_cp_hi or ss_to_cp). */
 static unsigned int
-receive(struct cp *c, uint64_t now)
+receive(struct cp *c, struct rte_ring *ring, unsigned int max, uint64_t now)
 {
 	struct rte_mbuf *pkts[RX_BURST];
-	unsigned int n, i;
+	unsigned int n, i, total = 0;
 
-	n = rte_ring_sc_dequeue_burst(c->rx, (void **)pkts, RX_BURST, NULL);
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const struct dp_pkt_info *info = dp_pkt_info_of(m);
-		const uint8_t *p;
-		struct msg *msg = &c->rx_msg;
-		uint32_t src;
+	do {
+		n = rte_ring_sc_dequeue_burst(ring, (void **)pkts,
+					      RTE_MIN(max - total, (unsigned int)RX_BURST), NULL);
+		for (i = 0; i < n; i++)
+			receive_one(c, pkts[i], now);
+		total += n;
+	} while (n == RX_BURST && total < max);
+	if (ring == c->rx_prio)
+		c->rx_prio_frames += total;
+	return total;
+}
 
-		c->rx_frames++;
-		if (info->family != 4 || info->payload_len > sizeof(c->buf)) {
-			c->rx_short++;
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		p = rte_pktmbuf_read(m, info->payload_off, info->payload_len, c->buf);
-		memcpy(&src, info->src, 4);
-		src = rte_be_to_cpu_32(src);
-		if (p != NULL && msg_decode(&c->codec, p, info->payload_len, msg) == MSG_REJECT_NONE) {
-			msg->src_addr = src;
-			msg->src_port = info->src_port;
-			if (cp_repl_node_msg_type(msg->hdr.type)) {
-				if (c->repl != NULL)
-					cp_repl_node_on_msg(c->repl, msg, info->payload_len, now,
-							    repl_send, c);
-			} else if (cp_tags_node_msg_type(msg->hdr.type)) {
-				cp_tags_node_on_msg(c->tags, msg, now, wall_ms(), repl_send, c);
-			} else {
-				cp_topo_on_msg(&c->topo, msg, now, &c->acts);
-				send_actions(c, now);
-			}
-		}
-		rte_pktmbuf_free(m);
+/* Topology first: every topology message waiting (up to RX_PRIO_MAX), then the
+ * cron when it is due. Called at the top of each loop pass and between its
+ * replication stages. Returns the messages taken. */
+static unsigned int
+topo_step(struct cp *c)
+{
+	uint64_t now = now_ms();
+	unsigned int work = receive(c, c->rx_prio, RX_PRIO_MAX, now);
+
+	if (now < c->next_cron)
+		return work;
+	if (c->next_cron != 0 && now - c->next_cron > c->cron_late_max_ms)
+		c->cron_late_max_ms = now - c->next_cron;
+	cp_topo_cron(&c->topo, now, &c->acts);
+	send_actions(c, now);
+	if (c->repl != NULL) {
+		cp_repl_node_peers(c->repl, &c->topo, now);
+		cp_topo_set_cap(&c->topo, MSG_CAP_REGISTRATIONS,
+				(enum msg_cap_state)c->repl->rxs.state);
+		c->sh->reg_sync = c->repl->rxs.state;
 	}
-	return n;
+	c->next_cron = now + CRON_MS;
+	return work;
 }
 
 /* ---- node view for the dataplane's telemetry ---- */
@@ -271,6 +329,39 @@ publish_tags(struct cp *c)
 		v[n].active = cp_tags_active(t, i);
 	}
 	dp_shared_publish_tags(c->sh, v, (unsigned int)n);
+}
+
+/* The replication counters, as `stats` prints them under "replication" (the
+ * node's, then the streams' summed over the peers, then peers and sync_bytes),
+ * for /sipshard/stats; the dataplane adds what its shards count (applied,
+ * stale, tombstones). Every counter of the two X-macros, whatever they hold. */
+static void
+publish_repl(struct cp *c)
+{
+	static_assert(CP_REPL_NODE_COUNTER_MAX + CP_REPL_COUNTER_MAX + 2 <= DP_MAX_REPL_COUNTERS,
+		      "dp_shared has room for every replication counter");
+	struct dp_counter_view v[DP_MAX_REPL_COUNTERS];
+	uint64_t streams[CP_REPL_COUNTER_MAX];
+	unsigned int n = 0, k;
+
+	if (c->repl == NULL)
+		return;
+	memset(v, 0, sizeof(v));
+	for (k = 0; k < CP_REPL_NODE_COUNTER_MAX; k++, n++) {
+		snprintf(v[n].name, sizeof(v[n].name), "%s", cp_repl_node_counter_name(k));
+		v[n].value = c->repl->counters[k];
+	}
+	snprintf(v[n].name, sizeof(v[n].name), "peers");
+	v[n++].value = (uint64_t)c->repl->n_peers;
+	snprintf(v[n].name, sizeof(v[n].name), "sync_bytes");
+	v[n++].value = cp_repl_node_sync_bytes(c->repl);
+	cp_repl_node_stream_totals(c->repl, streams);
+	for (k = 0; k < CP_REPL_COUNTER_MAX; k++, n++) {
+		snprintf(v[n].name, sizeof(v[n].name), "%s", cp_repl_counter_name(k));
+		v[n].group = DP_CG_REPL_STREAMS;
+		v[n].value = streams[k];
+	}
+	dp_shared_publish_repl(c->sh, v, n);
 }
 
 /* ---- admin callbacks ---- */
@@ -430,6 +521,11 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 	cp_json_put_uint(o, "rx_not_ipv4", c->rx_short);
 	cp_json_put_uint(o, "tx_frames", c->tx_frames);
 	cp_json_put_uint(o, "tx_failed", c->tx_fail);
+	cp_json_put_uint(o, "tx_prio_frames", c->tx_prio_frames);
+	cp_json_put_uint(o, "rx_prio_frames", c->rx_prio_frames);
+	cp_json_put_uint(o, "rx_deferred", c->rx_deferred);
+	cp_json_put_uint(o, "cron_late_max_ms", c->cron_late_max_ms);
+	cp_json_put_uint(o, "pass_max_ms", c->pass_max_ms);
 	if (c->cluster)
 		cp_admin_json_cluster_stats(j, &c->topo, &c->codec);
 	sip = cp_json_put_obj(j, "sip");
@@ -452,6 +548,11 @@ adm_stats(void *arg, json_t *j, char *err, size_t errlen)
 			cp_admin_json_table(r, "streams", streams, CP_REPL_COUNTER_MAX,
 					    cp_repl_counter_name);
 			cp_json_put_uint(r, "peers", (uint64_t)c->repl->n_peers);
+			cp_json_put_uint(r, "sync_bytes", cp_repl_node_sync_bytes(c->repl));
+			/* what the shards count of it (also under "registrar") */
+			cp_json_put_uint(r, "applied", reg.c[REG_STAT_applied]);
+			cp_json_put_uint(r, "stale", reg.c[REG_STAT_stale]);
+			cp_json_put_uint(r, "tombstones", reg.c[REG_STAT_tombstones]);
 		}
 	}
 	return 0;
@@ -792,8 +893,11 @@ attach(struct cp *c)
 	c->sh = dp_shared_lookup();
 	c->rx = rte_ring_lookup(DP_RING_TO_CP);
 	c->tx = rte_ring_lookup(DP_RING_FROM_CP);
+	c->rx_prio = rte_ring_lookup(DP_RING_TO_CP_PRIO);
+	c->tx_prio = rte_ring_lookup(DP_RING_FROM_CP_PRIO);
 	c->pool = rte_mempool_lookup("ss_pkt");
-	if (c->sh == NULL || c->rx == NULL || c->tx == NULL || c->pool == NULL) {
+	if (c->sh == NULL || c->rx == NULL || c->tx == NULL || c->rx_prio == NULL ||
+	    c->tx_prio == NULL || c->pool == NULL) {
 		CP_LOG(ERR, "the dataplane of file prefix '%s' has no %s: is sipshard-dp of the same version running?",
 		       c->cfg.dp.file_prefix, c->sh == NULL ? "shared zone" : "control-plane rings or pool");
 		return -ENOENT;
@@ -838,7 +942,7 @@ main(int argc, char **argv)
 	char err[512];
 	const char *path = NULL;
 	int opt, eal_argc = 0, i, exit_code = 1;
-	uint64_t next_cron = 0, next_publish = 0, next_tags = 0;
+	uint64_t next_publish = 0, next_tags = 0;
 	bool dp_gone = false;
 
 	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -961,37 +1065,38 @@ main(int argc, char **argv)
 			break;
 		}
 		now = now_ms();
-		work = c->cluster ? receive(c, now) : 0;
-
-		if (c->cluster && now >= next_cron) {
-			cp_topo_cron(&c->topo, now, &c->acts);
-			send_actions(c, now);
-			if (c->repl != NULL) {
-				cp_repl_node_peers(c->repl, &c->topo, now);
-				cp_topo_set_cap(&c->topo, MSG_CAP_REGISTRATIONS,
-						(enum msg_cap_state)c->repl->rxs.state);
-				c->sh->reg_sync = c->repl->rxs.state;
-			}
-			next_cron = now + CRON_MS;
+		work = 0;
+		if (c->cluster) {   /* topology first, then a bounded share of replication */
+			work += topo_step(c);
+			work += receive(c, c->rx, RX_BURST, now);
+			if (!rte_ring_empty(c->rx))
+				c->rx_deferred++;
 		}
 		if (now >= next_tags) {
 			cp_tags_node_cron(c->tags, &c->topo, now, wall_ms(), repl_send, c);
 			cp_topo_set_cap(&c->topo, MSG_CAP_TAGS, (enum msg_cap_state)c->tags->tags.state);
 			next_tags = now + CRON_MS;
 		}
-		if (c->repl != NULL) {
-			cp_repl_node_sync(c->repl, now, repl_send, c);
-			cp_repl_node_ae(c->repl, now, repl_send, c);
+		if (c->repl != NULL) {   /* each stage bounded; topology again between them */
+			work += topo_step(c);
+			cp_repl_node_sync(c->repl, now_ms(), repl_send, c);
+			work += topo_step(c);
+			cp_repl_node_ae(c->repl, now_ms(), repl_send, c);
+			work += topo_step(c);
 			work += cp_repl_node_events(c->repl);
-			cp_repl_node_poll(c->repl, now, repl_send, c);
+			work += topo_step(c);
+			cp_repl_node_poll(c->repl, now_ms(), repl_send, c);
 		}
 		if (now >= next_publish) {
 			publish_nodes(c);
 			publish_tags(c);
-			next_publish = now + 100;
+			publish_repl(c);
+			next_publish = now + DP_REPL_PUB_MS;
 		}
 		c->sh->cp_seen_tsc = rte_rdtsc();
 		cp_admin_poll(&c->admin, 0);
+		if (now_ms() - now > c->pass_max_ms)
+			c->pass_max_ms = now_ms() - now;
 		if (work == 0) {
 			struct timespec ts = { 0, IDLE_SLEEP_NS };
 

@@ -49,6 +49,19 @@ enum msg_type {
 #undef MSG_TYPE_ENUM
 };
 
+/* Topology messages (heartbeats, joins, adopts, announces, leaves: types below
+ * MSG_T_REPL) and sharing-tag messages (64..127) go ahead of replication both
+ * ways, in the dataplane's control lcore and in the control plane (heartbeats
+ * first: a full sync never delays one). The dataplane reads the type from the
+ * header before authentication: a forged type only moves a datagram to the
+ * other queue, the HMAC still decides. */
+static inline bool
+msg_type_prio(unsigned int type)
+{
+	return (type >= MSG_T_HEARTBEAT && type < MSG_T_REPL) ||
+	       (type >= MSG_T_TAG_TABLE && type < 128);
+}
+
 /* Capabilities of a node (cluster.proto Capability) and their sync states
  * (CapState); the names are those of sipshardctl nodes. */
 #define MSG_FOREACH_CAP(X) \

@@ -360,6 +360,7 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 {
 	struct dp_sync_dump d;
 	char arg[64], out[sizeof(d) + 1];
+	bool queried = false;     /* one dump query per call: the loop's stage stays short */
 	int i, rc;
 
 	for (i = 0; i < n->n_peers; i++) {
@@ -377,7 +378,7 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 			if (++sy->done_sent >= CP_REPL_NODE_DONE_TIMES)
 				sy->done_pending = false;
 		}
-		if (!sy->active || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
+		if (!sy->active || queried || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
 			continue;
 		if (sy->shard >= n->n_shards) {
 			sy->active = false;
@@ -390,12 +391,14 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 		}
 		snprintf(arg, sizeof(arg), "%u %u %u %u", n->peer_id[i], sy->bucket, sy->skip,
 			 CP_REPL_NODE_SYNC_CHUNK);
+		queried = true;
 		rc = dp_shared_query(n->sh, sy->shard, DP_QUERY_SYNC_DUMP, arg, out, sizeof(out), 100);
 		if (rc != (int)sizeof(d)) {
 			CP_RN_COUNT(n, sync_query_fail);
 			continue;
 		}
 		memcpy(&d, out, sizeof(d));
+		CP_RN_COUNT(n, sync_chunks);
 		sy->bucket = d.bucket;
 		sy->skip = d.skip;
 		if (sy->bucket >= REG_DIGEST_BUCKETS) {
@@ -775,6 +778,14 @@ cp_repl_node_stream_totals(const struct cp_repl_node *n, uint64_t *out)
 	for (i = 0; i < n->n_peers; i++)
 		for (c = 0; c < CP_REPL_COUNTER_MAX; c++)
 			out[c] += n->peer[i]->counters[c];
+}
+
+uint64_t
+cp_repl_node_sync_bytes(const struct cp_repl_node *n)
+{
+	if (n->rxs.state == MSG_CAP_SYNCING)
+		return n->counters[CP_REPL_NODE_C_rx_bytes] - n->rxs.bytes_at_start;
+	return n->rxs.bytes;
 }
 
 const char *

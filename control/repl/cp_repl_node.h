@@ -62,6 +62,7 @@ struct rte_mempool;
 	X(syncs_done,      "full syncs whose every shard was emitted") \
 	X(sync_records,    "full-sync copies queued for their peer") \
 	X(sync_query_fail, "shard dump queries that failed (retried)") \
+	X(sync_chunks,     "shard dump chunks emitted for full syncs (each up to CP_REPL_NODE_SYNC_CHUNK records)") \
 	X(sync_done_sent,  "SyncDone messages sent to a peer whose sync ended") \
 	X(sync_done_rx,    "SyncDone messages received") \
 	X(sync_requests,   "SyncRequests received (a peer asked for a full sync)") \
@@ -170,9 +171,10 @@ void cp_repl_node_fini(struct cp_repl_node *n);
  * behind gets a full sync from this node (cp_repl_node_sync drives it). */
 void cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now);
 
-/* Drive the full syncs this node gives: one shard dump query (at most
+/* Drive the full syncs this node gives: one shard dump query per call (at most
  * CP_REPL_NODE_SYNC_CHUNK events, which cp_repl_node_events sends to their peer
- * only) per syncing peer whose stream has room. */
+ * only), for the first syncing peer whose stream has room, so that one call
+ * costs one query however many peers are syncing. */
 void cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);
 
 /* Drain the shards' change events into the streams; returns the events taken. */
@@ -202,6 +204,9 @@ void cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *se
 
 /* Sums of the per-peer stream counters (CP_REPL_COUNTER_MAX entries) into OUT. */
 void cp_repl_node_stream_totals(const struct cp_repl_node *n, uint64_t *out);
+
+/* Replication bytes of this node's last full sync (received so far while syncing). */
+uint64_t cp_repl_node_sync_bytes(const struct cp_repl_node *n);
 
 const char *cp_repl_node_counter_name(unsigned int counter);
 

@@ -209,6 +209,24 @@ dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsi
 }
 
 unsigned int
+dp_shared_repl_counters(const struct dp_shared *sh, struct dp_counter_view *out, unsigned int cap)
+{
+	return seq_copy(&sh->repl_seq, &sh->n_repl, sh->repl, sizeof(*out), out, cap);
+}
+
+void
+dp_shared_publish_repl(struct dp_shared *sh, const struct dp_counter_view *v, unsigned int n)
+{
+	n = RTE_MIN(n, (unsigned int)DP_MAX_REPL_COUNTERS);
+	sh->repl_seq++;             /* odd: writing */
+	rte_smp_wmb();
+	memcpy(sh->repl, v, n * sizeof(*v));
+	sh->n_repl = n;
+	rte_smp_wmb();
+	sh->repl_seq++;
+}
+
+unsigned int
 dp_shared_backends(const struct dp_shared *sh, struct dp_backend_view *out, unsigned int cap)
 {
 	return seq_copy(&sh->backends_seq, &sh->n_backends, sh->backends, sizeof(*out), out, cap);

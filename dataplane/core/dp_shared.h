@@ -17,7 +17,10 @@
  * under a sequence lock (odd while writing) for the dataplane's telemetry.
  * Worker 0 (the backend prober, sole writer) publishes the backend members and
  * their health in `backends` the same way, every probe round (at most every
- * DP_BACKENDS_PUB_MS), for `sipshardctl backends`.
+ * DP_BACKENDS_PUB_MS), for `sipshardctl backends`. The control plane also
+ * publishes its replication counters in `repl` (names and values, the same as
+ * the `replication` object of `sipshardctl stats`), every DP_REPL_PUB_MS, for
+ * /sipshard/stats: the counters live in the control plane's process.
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_SHARED_H
 #define SIPSHARD_DATAPLANE_CORE_DP_SHARED_H
@@ -30,9 +33,10 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   8u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view */
+#define DP_SHARED_VERSION   9u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
+#define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
 #define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
 #define DP_RING_APPLY       "ss_ap_s%u"      /* cp -> shard i: records to apply (struct reg_rec *) */
 #define DP_REC_POOL         "ss_rec"         /* struct reg_rec objects for DP_RING_APPLY */
@@ -141,6 +145,21 @@ struct dp_tag_view {
 	uint64_t term;
 };
 
+#define DP_MAX_REPL_COUNTERS 96        /* replication counters published */
+#define DP_REPL_PUB_MS      100
+
+enum dp_counter_group {
+	DP_CG_REPL,                 /* "replication": the node's counters */
+	DP_CG_REPL_STREAMS,         /* "replication.streams": summed over the peers */
+};
+
+/* One published counter (the name as sipshardctl stats prints it). */
+struct dp_counter_view {
+	char name[31];
+	uint8_t group;              /* enum dp_counter_group */
+	uint64_t value;
+};
+
 #define DP_MAX_BACKENDS     128        /* LB_MAX_SETS x members */
 #define DP_BACKENDS_PUB_MS  100
 
@@ -186,6 +205,9 @@ struct dp_shared {
 	volatile uint32_t tags_seq;               /* odd while being written */
 	uint32_t n_tags;
 	struct dp_tag_view tags[DP_MAX_TAGS];     /* as `sipshardctl tags` */
+	volatile uint32_t repl_seq;               /* odd while being written */
+	uint32_t n_repl;
+	struct dp_counter_view repl[DP_MAX_REPL_COUNTERS];
 	/* Written by worker 0 (the prober). */
 	volatile uint32_t backends_seq;           /* odd while being written */
 	uint32_t n_backends;
@@ -227,5 +249,11 @@ void dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v,
 /* The same for the sharing tags; dp_shared_tags() copies them out. */
 void dp_shared_publish_tags(struct dp_shared *sh, const struct dp_tag_view *v, unsigned int n);
 unsigned int dp_shared_tags(const struct dp_shared *sh, struct dp_tag_view *out, unsigned int cap);
+/* Copies the replication counters the control plane published: how many (0
+ * without a control plane doing replication). */
+unsigned int dp_shared_repl_counters(const struct dp_shared *sh, struct dp_counter_view *out,
+				     unsigned int cap);
+/* Control plane: publish its replication counters (at most DP_MAX_REPL_COUNTERS). */
+void dp_shared_publish_repl(struct dp_shared *sh, const struct dp_counter_view *v, unsigned int n);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_SHARED_H */

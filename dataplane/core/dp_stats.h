@@ -94,6 +94,9 @@ enum dp_drop {
 	X(sip_rx,             "SIP datagrams received") \
 	X(sip_rx_bytes,       "SIP payload bytes received") \
 	X(cluster_rx,         "cluster datagrams handed to the control plane") \
+	X(cluster_rx_prio,    "of them topology datagrams, on the priority ring (ss_to_cp_hi)") \
+	X(cp_tx_prio,         "control-plane topology datagrams taken from ss_from_cp_hi") \
+	X(cp_tx_prio_ahead,   "of them sent ahead of replication datagrams waiting on ss_from_cp") \
 	X(steer_out,          "packets handed to another lcore") \
 	X(steer_in,           "packets received from another lcore") \
 	X(idle_sleeps,        "adaptive idle back-offs")

@@ -5,10 +5,13 @@
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_byteorder.h>
 #include <rte_ring.h>
 
+#include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
+#include "proto/msg_types.h"
 
 /* ---- main thread ---- */
 
@@ -37,8 +40,28 @@ dp_steer_init(struct dp_ctx *ctx)
 	ctx->to_cp = rte_ring_create(DP_RING_TO_CP, size, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (ctx->to_cp == NULL)
 		return -rte_errno;
+	ctx->to_cp_prio = rte_ring_create(DP_RING_TO_CP_PRIO, size, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (ctx->to_cp_prio == NULL)
+		return -rte_errno;
 	ctx->from_cp = rte_ring_create(DP_RING_FROM_CP, size, (int)rte_socket_id(), RING_F_SC_DEQ);
-	return ctx->from_cp == NULL ? -rte_errno : 0;
+	if (ctx->from_cp == NULL)
+		return -rte_errno;
+	ctx->from_cp_prio = rte_ring_create(DP_RING_FROM_CP_PRIO, size, (int)rte_socket_id(),
+					    RING_F_SC_DEQ);
+	return ctx->from_cp_prio == NULL ? -rte_errno : 0;
+}
+
+static void
+ring_drain_free(struct rte_ring **r)
+{
+	struct rte_mbuf *m;
+
+	if (*r == NULL)
+		return;
+	while (rte_ring_dequeue(*r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(*r);
+	*r = NULL;
 }
 
 void
@@ -60,29 +83,40 @@ dp_steer_fini(struct dp_ctx *ctx)
 			ctx->lcores[d]->in[s] = NULL;
 		}
 	}
-	if (ctx->to_cp != NULL) {
-		while (rte_ring_dequeue(ctx->to_cp, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(ctx->to_cp);
-		ctx->to_cp = NULL;
-	}
-	if (ctx->from_cp != NULL) {
-		while (rte_ring_dequeue(ctx->from_cp, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(ctx->from_cp);
-		ctx->from_cp = NULL;
-	}
+	ring_drain_free(&ctx->to_cp);
+	ring_drain_free(&ctx->to_cp_prio);
+	ring_drain_free(&ctx->from_cp);
+	ring_drain_free(&ctx->from_cp_prio);
 }
 
 /* ---- worker lcore ---- */
 
+/* A topology message by the type in its framing header (not authenticated
+ * here: that only chooses the ring). */
+static bool
+cluster_prio(struct rte_mbuf *m)
+{
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	struct msg_wire_hdr copy;
+	const struct msg_wire_hdr *h;
+
+	if (info->payload_len < sizeof(copy))
+		return false;
+	h = rte_pktmbuf_read(m, info->payload_off, sizeof(copy), &copy);
+	return h != NULL && rte_be_to_cpu_32(h->magic) == MSG_MAGIC && msg_type_prio(h->type);
+}
+
 void
 dp_steer_to_cp(struct dp_lcore *lc, struct rte_mbuf *m)
 {
-	if (rte_ring_mp_enqueue(lc->ctx->to_cp, m) != 0) {
+	bool prio = cluster_prio(m);
+
+	if (rte_ring_mp_enqueue(prio ? lc->ctx->to_cp_prio : lc->ctx->to_cp, m) != 0) {
 		DP_DROP_INC(&lc->stats, CLUSTER_RING_FULL);
 		rte_pktmbuf_free(m);
 		return;
 	}
 	DP_STAT_INC(&lc->stats, cluster_rx);
+	if (prio)
+		DP_STAT_INC(&lc->stats, cluster_rx_prio);
 }

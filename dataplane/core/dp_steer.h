@@ -7,11 +7,16 @@
  * a packet that belongs to another shard crosses on it with its dp_pkt_info in the
  * mbuf private area. Producers batch per destination lcore and enqueue bursts
  * (dp_egress_steer, dp_egress_flush); a full ring's refusals are freed and
- * counted STEER_RING_FULL. Cluster packets found by software steering go to one
- * multi-producer ring "ss_to_cp" that the control plane consumes; while nobody
- * consumes it fills up and further packets are counted CLUSTER_RING_FULL. The
- * datagrams the control plane sends come back on "ss_from_cp" (dp_shared.h) as
- * payload plus descriptor; the control lcore builds and transmits them
+ * counted STEER_RING_FULL. Cluster packets found by software steering go to the
+ * multi-producer rings the control plane consumes: topology messages (heartbeats,
+ * joins...: msg_type_prio() of the header's type, read before authentication) to
+ * "ss_to_cp_hi", everything else (replication) to "ss_to_cp"; the control plane
+ * empties the first before it takes a bounded share of the second, so no backlog
+ * of replication ever delays a heartbeat. While nobody consumes a ring it fills
+ * up and further packets are counted CLUSTER_RING_FULL. The datagrams the
+ * control plane sends come back the same way, on "ss_from_cp_hi" (topology) and
+ * "ss_from_cp" (dp_shared.h), as payload plus descriptor; the control lcore
+ * drains the first before the second and builds and transmits them
  * (dp_egress_cp_send) on the control queue of their port. Rings are
  * created by the primary before the lcores start and are named, so that the
  * control plane (a secondary process) can look them up.
@@ -23,7 +28,8 @@
 
 #include "dataplane/core/dp_types.h"
 
-#define DP_RING_TO_CP  "ss_to_cp"
+#define DP_RING_TO_CP       "ss_to_cp"
+#define DP_RING_TO_CP_PRIO  "ss_to_cp_hi"
 
 int dp_steer_init(struct dp_ctx *ctx);
 void dp_steer_fini(struct dp_ctx *ctx);
@@ -35,7 +41,8 @@ dp_steer_shard(const struct dp_ctx *ctx, uint32_t hash)
 	return (uint16_t)(hash % ctx->n_workers);
 }
 
-/* Hands a cluster packet to the control plane, or counts CLUSTER_RING_FULL. */
+/* Hands a cluster packet to the control plane (topology messages on the
+ * priority ring), or counts CLUSTER_RING_FULL. */
 void dp_steer_to_cp(struct dp_lcore *lc, struct rte_mbuf *m);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_STEER_H */

@@ -183,15 +183,15 @@ reg_key(unsigned int i)
 }
 
 /* "registrar": the counters of the shard of lcore `one` (all shards when one >=
- * nlc), plain per-shard words written by their worker, read without a lock. */
+ * nlc), plain per-shard words written by their worker, read without a lock.
+ * Their sum is left in *sum. */
 static int
 add_registrar(struct rte_tel_data *d, const struct dp_ctx *ctx, unsigned long one,
-	      unsigned int nlc)
+	      unsigned int nlc, struct reg_stats *sum)
 {
-	struct reg_stats sum;
 	unsigned int k, i;
 
-	memset(&sum, 0, sizeof(sum));
+	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < nlc; i++) {
 		const struct reg_stats *st;
 
@@ -199,9 +199,51 @@ add_registrar(struct rte_tel_data *d, const struct dp_ctx *ctx, unsigned long on
 			continue;
 		st = reg_shard_stats(ctx->lcores[i]->reg);
 		for (k = 0; k < REG_STAT_MAX; k++)
-			sum.c[k] += st->c[k];
+			sum->c[k] += st->c[k];
 	}
-	return add_table(d, "registrar", sum.c, REG_STAT_MAX, reg_key);
+	return add_table(d, "registrar", sum->c, REG_STAT_MAX, reg_key);
+}
+
+/* "replication": the control plane's counters as it last published them
+ * (dp_shared, every DP_REPL_PUB_MS), the node's and, under "streams", the
+ * per-peer streams' summed; then what the shards count of it (registrar
+ * applied, stale and tombstones held, summed over the shards in *reg), as in
+ * `sipshardctl stats`. Absent without a control plane doing replication. */
+static int
+add_replication(struct rte_tel_data *d, const struct dp_ctx *ctx, const struct reg_stats *reg)
+{
+	struct dp_counter_view v[DP_MAX_REPL_COUNTERS];
+	struct rte_tel_data *r, *st;
+	unsigned int n, i;
+	int rc;
+
+	n = ctx->shared != NULL ? dp_shared_repl_counters(ctx->shared, v, DP_MAX_REPL_COUNTERS) : 0;
+	if (n == 0)
+		return 0;
+	r = rte_tel_data_alloc();
+	st = rte_tel_data_alloc();
+	if (r == NULL || st == NULL) {
+		rte_tel_data_free(r);
+		rte_tel_data_free(st);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_dict(r);
+	rte_tel_data_start_dict(st);
+	for (i = 0; i < n; i++) {
+		v[i].name[sizeof(v[i].name) - 1] = '\0';
+		rte_tel_data_add_dict_u64(v[i].group == DP_CG_REPL_STREAMS ? st : r, v[i].name,
+					  v[i].value);
+	}
+	rte_tel_data_add_dict_u64(r, "applied", reg->c[REG_STAT_applied]);
+	rte_tel_data_add_dict_u64(r, "stale", reg->c[REG_STAT_stale]);
+	rte_tel_data_add_dict_u64(r, "tombstones", reg->c[REG_STAT_tombstones]);
+	rc = rte_tel_data_add_dict_container(r, "streams", st, 0);
+	if (rc != 0) {
+		rte_tel_data_free(st);
+		rte_tel_data_free(r);
+		return rc;
+	}
+	return rte_tel_data_add_dict_container(d, "replication", r, 0);
 }
 
 static int
@@ -210,6 +252,7 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	const struct dp_ctx *ctx = tel_ctx;
 	unsigned int nlc = ctx->n_workers + 1u, k;
 	struct rte_tel_data *drops;
+	struct reg_stats reg;
 	struct dp_stats sum;
 	unsigned long one = nlc;
 	int rc;
@@ -247,7 +290,9 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	if (rc == 0 && ctx->proxy_conf != NULL)
 		rc = add_proxy(d, ctx, one, nlc);
 	if (rc == 0)
-		rc = add_registrar(d, ctx, one, nlc);
+		rc = add_registrar(d, ctx, one, nlc, &reg);
+	if (rc == 0 && one >= nlc)
+		rc = add_replication(d, ctx, &reg);
 	return rc;
 }
 
@@ -444,6 +489,6 @@ dp_telemetry_init(struct dp_ctx *ctx)
 						"Sharing tags as the control plane sees them: state, owner, term. No parameters");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/stats", tel_stats,
-						"Dataplane, SIP, proxy and registrar counters, drops by reason. Parameters: none (all lcores) or an lcore index");
+						"Dataplane, SIP, proxy, registrar and replication counters, drops by reason. Parameters: none (all lcores) or an lcore index");
 	return rc;
 }

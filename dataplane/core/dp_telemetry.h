@@ -3,7 +3,8 @@
  * rte_telemetry commands of the dataplane (dpdk-telemetry.py, or any client of
  * the telemetry socket of the node's file prefix):
  *   /sipshard/status        node, workers, idle mode, ports with link and steering
- *   /sipshard/stats[,N]     counters and drops by reason, summed or of lcore N
+ *   /sipshard/stats[,N]     counters and drops by reason, summed or of lcore N; summed,
+ *                           also "replication" (published by the control plane)
  * Callbacks run on the telemetry thread and only read the per-lcore counters.
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_TELEMETRY_H

@@ -154,6 +154,7 @@ struct dp_ctx {
 	uint8_t port_idx[RTE_MAX_ETHPORTS];   /* ethdev port id -> index in ports */
 	struct rte_mempool *pool;
 	struct rte_ring *to_cp;               /* cluster packets for the control plane */
+	struct rte_ring *to_cp_prio;          /* ... its topology messages (heartbeats first) */
 	const struct reg_conf *reg_conf;      /* digest seed + domains, same for every shard */
 	struct rte_mempool *rec_pool;         /* struct reg_rec objects, cp -> shards */
 	uint64_t wall_base_s;                 /* UNIX time at start_tsc */
@@ -164,6 +165,7 @@ struct dp_ctx {
 	volatile bool stop;
 	struct dp_shared *shared;             /* memzone shared with the control plane */
 	struct rte_ring *from_cp;             /* frames the control plane sends */
+	struct rte_ring *from_cp_prio;        /* ... its topology messages, sent first */
 	struct dp_lcore *lcores[DP_MAX_LCORES];   /* 0..n_workers (ctl last) */
 	struct lb_sets *lb;                   /* backend sets (NULL: none); prober = worker 0 */
 	const struct proxy_conf *proxy_conf;

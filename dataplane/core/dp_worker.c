@@ -23,6 +23,7 @@ static_assert(DP_MAX_BURST * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1) <= RTE_IP_FRAG_DE
 
 #define IDLE_SPINS        64     /* empty passes before the first sleep */
 #define IDLE_SLEEP_MAX_US 200    /* longest back-off: bounds the added latency */
+#define CP_TX_PRIO_BURSTS 8      /* topology bursts per pass (a cluster's worth of heartbeats) */
 
 /* ---- worker lcore ---- */
 
@@ -80,18 +81,32 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 }
 
 /* Control lcore: datagrams from the control plane, built by dp_egress and sent
- * out of their port's control queue. */
+ * out of their port's control queue. Topology messages first (ss_from_cp_hi,
+ * up to CP_TX_PRIO_BURSTS bursts, flushed on their own), then one burst of the rest (replication):
+ * a heartbeat never waits behind a sync. */
 static unsigned int
 cp_tx(struct dp_lcore *lc)
 {
 	struct rte_mbuf *pkts[DP_MAX_BURST];
-	unsigned int n, i;
+	unsigned int n, i, k, total = 0;
 
+	for (k = 0; k < CP_TX_PRIO_BURSTS; k++) {
+		n = rte_ring_sc_dequeue_burst(lc->ctx->from_cp_prio, (void **)pkts, DP_MAX_BURST, NULL);
+		if (n == 0)
+			break;
+		DP_STAT_ADD(&lc->stats, cp_tx_prio, n);
+		if (!rte_ring_empty(lc->ctx->from_cp))
+			DP_STAT_ADD(&lc->stats, cp_tx_prio_ahead, n);
+		for (i = 0; i < n; i++)
+			dp_egress_cp_send(lc, pkts[i]);
+		dp_egress_flush(lc);
+		total += n;
+	}
 	n = rte_ring_sc_dequeue_burst(lc->ctx->from_cp, (void **)pkts, DP_MAX_BURST, NULL);
 	for (i = 0; i < n; i++)
 		dp_egress_cp_send(lc, pkts[i]);
 	dp_egress_flush(lc);
-	return n;
+	return total + n;
 }
 
 void

@@ -7,7 +7,8 @@
  * the shard layer (dp_sip) or to the owning lcore, hand cluster packets to the
  * control plane, share learnt ARP replies with the other lcores; flush (one TX
  * burst per port, one ring burst per destination lcore); then drain the rings
- * from the other lcores (and on the control lcore ss_from_cp, whose datagrams
+ * from the other lcores (and on the control lcore ss_from_cp_hi, then ss_from_cp:
+ * topology messages before replication, whose datagrams
  * dp_egress builds and sends), flush again, and expire reassembly state. No allocation, syscall, lock or log on this path; the
  * only syscall is the adaptive idle sleep when nothing arrived.
  */

@@ -127,6 +127,45 @@ check "node 2 holds its own users (3 sampled with origin 2 on node 2: ${own2:-0}
 wait_counts "$SETTLE_S" '{"aors":400,"contacts":400}'; rc=$?
 check "contacts count 400 AoRs / 400 contacts on all 3 nodes within ${SETTLE_S} s (after $WAITED ms: $SEEN)" test "$rc" = 0
 
+# The replication counters in telemetry (/sipshard/stats, published by the control
+# plane) as in sipshardctl stats: node 1 sent its 200 to each peer, node 2 received
+# and applied node 1's.
+for i in 1 2; do
+	tj=$(tel "$i" /sipshard/stats); sj=$(ctl "$i" --json stats)
+	msg=$(python3 - "$i" "$tj" "$sj" <<'PY'
+import json, sys
+node, t, s = int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+r, c = t.get("replication"), s.get("replication", {})
+if r is None:
+    print("no replication object in /sipshard/stats"); sys.exit(1)
+need = ["records_queued", "rx_records", "applied", "stale", "sync_chunks", "sync_bytes",
+        "tombstones", "streams.tx_records", "streams.rx_records", "streams.tx_retransmits"]
+def get(d, k):
+    for p in k.split("."):
+        d = d[p]
+    return d
+bad = []
+for k in need:
+    try:
+        get(r, k)
+    except (KeyError, TypeError):
+        bad.append("missing " + k)
+for k in set(c) | set(r):   # the same counters (values move on: not compared)
+    if (k in c) != (k in r):
+        bad.append("%s only in %s" % (k, "stats" if k in c else "telemetry"))
+if not bad:
+    if node == 1 and not (r["streams"]["tx_records"] >= 400 and r["records_queued"] >= 400):
+        bad.append("node 1 sent %d records" % r["streams"]["tx_records"])
+    if node == 2 and not (r["streams"]["rx_records"] >= 200 and r["applied"] >= 200):
+        bad.append("node 2 received %d, applied %d" % (r["streams"]["rx_records"], r["applied"]))
+print("; ".join(bad) if bad else "tx_records %d, rx_records %d, applied %d, stale %d" % (
+    r["streams"]["tx_records"], r["streams"]["rx_records"], r["applied"], r["stale"]))
+sys.exit(1 if bad else 0)
+PY
+); rc=$?
+	check "node $i: /sipshard/stats has the replication counters of sipshardctl stats, non-zero ($msg)" test "$rc" = 0
+done
+
 for a in user0:1 user77:1 user199:1 user1000:2 user1123:2 user1199:2; do
 	msg=$(show_agree "${a%:*}@example.com" "${a#*:}"); rc=$?
 	check "contacts show ${a%:*}@example.com agrees on all nodes, origin ${a#*:} ($msg)" test "$rc" = 0
