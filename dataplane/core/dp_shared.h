@@ -18,6 +18,8 @@
  * Worker 0 (the backend prober, sole writer) publishes the backend members and
  * their health in `backends` the same way, every probe round (at most every
  * DP_BACKENDS_PUB_MS), for `sipshardctl backends`.
+ * Every packet lcore reads the VIPs of the tag view (dp_shared_vips(), bounded,
+ * no lock) every DP_VIP_REFRESH_MS into its own copy (dp_vip.h).
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_SHARED_H
 #define SIPSHARD_DATAPLANE_CORE_DP_SHARED_H
@@ -30,7 +32,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   8u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view */
+#define DP_SHARED_VERSION   9u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: tag VIPs */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
@@ -138,6 +140,7 @@ struct dp_tag_view {
 	uint32_t cluster;
 	uint16_t owner;             /* 0: nobody holds it */
 	uint8_t active;             /* held by this node */
+	uint32_t vip;               /* IPv4, host order, from this node's config; 0: none */
 	uint64_t term;
 };
 
@@ -227,5 +230,11 @@ void dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v,
 /* The same for the sharing tags; dp_shared_tags() copies them out. */
 void dp_shared_publish_tags(struct dp_shared *sh, const struct dp_tag_view *v, unsigned int n);
 unsigned int dp_shared_tags(const struct dp_shared *sh, struct dp_tag_view *out, unsigned int cap);
+/* Any lcore, workers included (bounded, no lock): the VIPs of the tag view into
+ * addr[] (network order) and held[] (1: its tag is active here), at most cap.
+ * Returns how many, 0 when nothing was published, -EBUSY when the view kept
+ * changing under the reader; *seq: the view's sequence number read. */
+int dp_shared_vips(const struct dp_shared *sh, rte_be32_t *addr, uint8_t *held,
+		   unsigned int cap, uint32_t *seq);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_SHARED_H */
