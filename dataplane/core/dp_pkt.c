@@ -53,6 +53,18 @@ set_len(struct rte_mbuf *m, uint32_t len)
 	return 0;
 }
 
+/* An ARP packet whose sender we learnt: shared with the other lcores (dp_egress_fanout). */
+static enum dp_pkt_action
+arp_learnt(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t pidx, const struct rte_arp_hdr *arp)
+{
+	struct dp_pkt_info *info = dp_pkt_info_of(m);
+
+	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
+	memset(info, 0, sizeof(*info));
+	info->port_idx = (uint8_t)pidx;
+	return DP_PKT_NEIGH;
+}
+
 static enum dp_pkt_action
 arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	  struct rte_ether_hdr *eth)
@@ -70,15 +82,8 @@ arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
 		return drop(lc, DP_DROP_ARP_MALFORMED);
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) && port->ipv4 != 0 &&
-	    arp->arp_data.arp_tip == port->ipv4) {
-		struct dp_pkt_info *info = dp_pkt_info_of(m);
-
-		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], arp->arp_data.arp_sip,
-			       &arp->arp_data.arp_sha);
-		memset(info, 0, sizeof(*info));
-		info->port_idx = lc->ctx->port_idx[m->port];
-		return DP_PKT_NEIGH;
-	}
+	    arp->arp_data.arp_tip == port->ipv4)
+		return arp_learnt(lc, m, pidx, arp);
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
 		return drop(lc, DP_DROP_ARP_OPCODE);
 	ours = arp->arp_data.arp_tip;
@@ -87,9 +92,11 @@ arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		vip = dp_vip_find(lc, pidx, ours);
 		if (vip < 0)
 			return drop(lc, DP_DROP_ARP_NOT_OURS);
+		if (vip == 0 && arp->arp_data.arp_sip == ours)   /* its new holder's announcement */
+			return arp_learnt(lc, m, pidx, arp);
 		if (vip == 0)
 			return drop(lc, DP_DROP_VIP_NOT_HELD);
-		if (arp->arp_data.arp_sip == ours)   /* a node's announcement of it */
+		if (arp->arp_data.arp_sip == ours)   /* another node announcing our VIP */
 			return drop(lc, DP_DROP_ARP_GRATUITOUS);
 	}
 	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
