@@ -10,7 +10,8 @@
 #     gratuitous ARP (the client sends nothing meanwhile), the next REGISTER to
 #     the VIP is answered by node 2;
 #   - kill -9 of node 2: node 1 claims (failover) and the VIP answers again
-#     (the time from the kill to the first 200 is printed).
+#     (the time from the kill to the first 200 is printed);
+#   - scripts/keepalived-notify.sh MASTER on node 3 moves tag and VIP there.
 . "$(dirname "$0")/lib.bash"
 
 VIP=198.18.0.50
@@ -122,4 +123,22 @@ check "holder killed: a REGISTER to the VIP is answered 200 from $VIP again ($ou
 	bash -c "[[ '$out' == '200 $VIP '* ]]"
 m=$(vip_mac)
 check "node 1 (the best survivor) holds it: the client's entry is node 1's MAC ($m)" test "$m" = "$(mac_of 1)"
+
+# ---- keepalived's notify script moves it (MASTER on node 3) ----
+t0=$(now_ms)
+SIPSHARDCTL="$BUILD/sipshardctl" SIPSHARD_SOCKET="$WORK/n3.sock" SIPSHARD_TAG=service/1 \
+	"$ROOT/scripts/keepalived-notify.sh" INSTANCE sipshard_service1 MASTER 100 2>/dev/null
+rc=$?
+m=""
+while [ $(( $(now_ms) - t0 )) -lt 3000 ]; do
+	m=$(vip_mac)
+	[ "$m" = "$(mac_of 3)" ] && break
+	sleep 0.02
+done
+check "keepalived-notify.sh MASTER on node 3 claims the tag and the VIP follows ($rc, $m)" \
+	test "$rc" = 0 -a "$m" = "$(mac_of 3)"
+SIPSHARDCTL="$BUILD/sipshardctl" SIPSHARD_SOCKET="$WORK/n1.sock" \
+	"$ROOT/scripts/keepalived-notify.sh" INSTANCE sipshard_service1 BACKUP 90 2>/dev/null
+v=$(ctl 3 --json tags | grep -o '"state":"[a-z]*"' | head -1)
+check "keepalived-notify.sh BACKUP leaves the tag where it is ($v on node 3)" test "$v" = '"state":"active"'
 exit 0
