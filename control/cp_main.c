@@ -313,6 +313,18 @@ publish_nodes(struct cp *c)
 	dp_shared_publish_nodes(c->sh, v, n);
 }
 
+/* The VIP this node's config gives tag NAME/CLUSTER (host order), 0: none. */
+static uint32_t
+tag_vip_of(const struct cfg *cfg, const char *name, uint32_t cluster)
+{
+	int k;
+
+	for (k = 0; k < cfg->n_tags; k++)
+		if (cfg->tags[k].cluster == cluster && strcmp(cfg->tags[k].name, name) == 0)
+			return cfg->tags[k].vip;
+	return 0;
+}
+
 static void
 publish_tags(struct cp *c)
 {
@@ -327,6 +339,7 @@ publish_tags(struct cp *c)
 		v[n].owner = t->tag[i].cur.owner;
 		v[n].term = t->tag[i].cur.term;
 		v[n].active = cp_tags_active(t, i);
+		v[n].vip = tag_vip_of(&c->cfg, t->tag[i].name, t->tag[i].cluster);
 	}
 	dp_shared_publish_tags(c->sh, v, (unsigned int)n);
 }

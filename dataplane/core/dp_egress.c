@@ -152,23 +152,22 @@ route_port(const struct dp_ctx *ctx, rte_be32_t dst)
 	return 0;
 }
 
-static void
-arp_request(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
+/* An ARP request on port port_idx, broadcast: who has tip, tell sip (our MAC). */
+static int
+arp_send(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t sip, rte_be32_t tip)
 {
 	const struct dp_port *port = &lc->ctx->ports[port_idx];
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
 	struct rte_mbuf *m;
 
-	if (port->ipv4 == 0)
-		return;
 	m = rte_pktmbuf_alloc(lc->ctx->pool);
 	if (m == NULL)
-		return;
+		return -ENOBUFS;
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
 	if (eth == NULL) {
 		rte_pktmbuf_free(m);
-		return;
+		return -ENOBUFS;
 	}
 	m->port = port->port_id;
 	memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
@@ -181,11 +180,30 @@ arp_request(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
 	arp->arp_plen = 4;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
 	arp->arp_data.arp_sha = port->mac;
-	arp->arp_data.arp_sip = port->ipv4;
+	arp->arp_data.arp_sip = sip;
 	memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
-	arp->arp_data.arp_tip = ip;
-	DP_STAT_INC(&lc->stats, arp_requests);
+	arp->arp_data.arp_tip = tip;
 	dp_egress_tx(lc, port_idx, m);
+	return 0;
+}
+
+static void
+arp_request(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
+{
+	rte_be32_t ours = lc->ctx->ports[port_idx].ipv4;
+
+	if (ours != 0 && arp_send(lc, port_idx, ours, ip) == 0)
+		DP_STAT_INC(&lc->stats, arp_requests);
+}
+
+int
+dp_egress_garp(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
+{
+	int rc = arp_send(lc, port_idx, ip, ip);
+
+	if (rc == 0)
+		DP_STAT_INC(&lc->stats, garp_sent);
+	return rc;
 }
 
 int

@@ -70,6 +70,11 @@ void dp_egress_flush(struct dp_lcore *lc);
 int dp_egress_neigh_resolve(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 			    struct rte_ether_addr *mac);
 
+/* A gratuitous ARP for ip (network order: a VIP this node just claimed) on port
+ * port_idx: a broadcast request with sender = target = ip and our MAC, which
+ * updates the neighbour caches of the segment. 0, or -ENOBUFS. */
+int dp_egress_garp(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip);
+
 /* UDP payload[0..len) back to the sender of m (its port and MAC, addresses
  * swapped), from the port it was sent to, to port dport. m is reused when the
  * frame fits its first segment (the payload must not be in m), else freed and

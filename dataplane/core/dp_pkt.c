@@ -13,6 +13,7 @@
 
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_vip.h"
 
 #define ICMP6_ECHO_REQUEST   128
 #define ICMP6_ECHO_REPLY     129
@@ -52,12 +53,26 @@ set_len(struct rte_mbuf *m, uint32_t len)
 	return 0;
 }
 
+/* An ARP packet whose sender we learnt: shared with the other lcores (dp_egress_fanout). */
+static enum dp_pkt_action
+arp_learnt(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t pidx, const struct rte_arp_hdr *arp)
+{
+	struct dp_pkt_info *info = dp_pkt_info_of(m);
+
+	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
+	memset(info, 0, sizeof(*info));
+	info->port_idx = (uint8_t)pidx;
+	return DP_PKT_NEIGH;
+}
+
 static enum dp_pkt_action
 arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	  struct rte_ether_hdr *eth)
 {
+	uint16_t pidx = lc->ctx->port_idx[m->port];
 	struct rte_arp_hdr *arp;
-	rte_be32_t sip;
+	rte_be32_t sip, ours;
+	int vip;
 
 	if (m->data_len < ETH_LEN + sizeof(*arp))
 		return drop(lc, DP_DROP_ARP_MALFORMED);
@@ -67,32 +82,38 @@ arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
 		return drop(lc, DP_DROP_ARP_MALFORMED);
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) && port->ipv4 != 0 &&
-	    arp->arp_data.arp_tip == port->ipv4) {
-		struct dp_pkt_info *info = dp_pkt_info_of(m);
-
-		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], arp->arp_data.arp_sip,
-			       &arp->arp_data.arp_sha);
-		memset(info, 0, sizeof(*info));
-		info->port_idx = lc->ctx->port_idx[m->port];
-		return DP_PKT_NEIGH;
-	}
+	    arp->arp_data.arp_tip == port->ipv4)
+		return arp_learnt(lc, m, pidx, arp);
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
 		return drop(lc, DP_DROP_ARP_OPCODE);
-	if (port->ipv4 == 0 || arp->arp_data.arp_tip != port->ipv4)
-		return drop(lc, DP_DROP_ARP_NOT_OURS);
-	dp_neigh_learn(lc, lc->ctx->port_idx[m->port], arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
+	ours = arp->arp_data.arp_tip;
+	vip = 0;
+	if (port->ipv4 == 0 || ours != port->ipv4) {
+		vip = dp_vip_find(lc, pidx, ours);
+		if (vip < 0)
+			return drop(lc, DP_DROP_ARP_NOT_OURS);
+		if (vip == 0 && arp->arp_data.arp_sip == ours)   /* its new holder's announcement */
+			return arp_learnt(lc, m, pidx, arp);
+		if (vip == 0)
+			return drop(lc, DP_DROP_VIP_NOT_HELD);
+		if (arp->arp_data.arp_sip == ours)   /* another node announcing our VIP */
+			return drop(lc, DP_DROP_ARP_GRATUITOUS);
+	}
+	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
 
 	sip = arp->arp_data.arp_sip;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	rte_ether_addr_copy(&arp->arp_data.arp_sha, &arp->arp_data.arp_tha);
 	rte_ether_addr_copy(&port->mac, &arp->arp_data.arp_sha);
 	arp->arp_data.arp_tip = sip;
-	arp->arp_data.arp_sip = port->ipv4;
+	arp->arp_data.arp_sip = ours;
 	rte_ether_addr_copy(&arp->arp_data.arp_tha, &eth->dst_addr);
 	rte_ether_addr_copy(&port->mac, &eth->src_addr);
 	if (set_len(m, ETH_LEN + sizeof(*arp)) != 0)
 		return drop(lc, DP_DROP_ARP_MALFORMED);
 	DP_STAT_INC(&lc->stats, arp_replies);
+	if (vip > 0)
+		DP_STAT_INC(&lc->stats, arp_vip_answered);
 	return DP_PKT_REPLY;
 }
 
@@ -102,6 +123,7 @@ icmp4_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 {
 	struct rte_icmp_hdr *icmp;
 	uint32_t len = tot - ihl;
+	rte_be32_t ours = ip->dst_addr;     /* the port's address or a VIP held here */
 	uint16_t ck;
 
 	if (m->nb_segs != 1 || len < sizeof(*icmp))
@@ -117,7 +139,7 @@ icmp4_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	ck = (uint16_t)~rte_raw_cksum(icmp, len);
 	icmp->icmp_cksum = ck;
 	ip->dst_addr = ip->src_addr;
-	ip->src_addr = port->ipv4;
+	ip->src_addr = ours;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -218,8 +240,14 @@ ipv4_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf **mp
 		return drop(lc, DP_DROP_IP4_LENGTH);
 	if (l3 != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ip, ihl) != 0xffff)
 		return drop(lc, DP_DROP_IP4_CKSUM);
-	if (port->ipv4 == 0 || ip->dst_addr != port->ipv4)
-		return drop(lc, DP_DROP_IP4_NOT_OURS);
+	if (port->ipv4 == 0 || ip->dst_addr != port->ipv4) {
+		int vip = dp_vip_find(lc, lc->ctx->port_idx[m->port], ip->dst_addr);
+
+		if (vip < 0)
+			return drop(lc, DP_DROP_IP4_NOT_OURS);
+		if (vip == 0)
+			return drop(lc, DP_DROP_VIP_NOT_HELD);
+	}
 	if (((ip->src_addr ^ port->ipv4) & port->ipv4_mask) == 0)   /* on-link sender */
 		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], ip->src_addr, &eth->src_addr);
 	if (m->pkt_len > ETH_LEN + tot)   /* Ethernet padding */

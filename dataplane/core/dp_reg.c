@@ -12,6 +12,7 @@
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_reg.h"
 #include "dataplane/core/dp_shared.h"
+#include "dataplane/core/dp_vip.h"
 #include "dataplane/registrar/reg_shard.h"
 
 /* ---- worker lcore ---- */
@@ -49,6 +50,8 @@ binding_pick(const struct reg_contact *c, void *arg)
 	memset(&b->sock, 0, sizeof(b->sock));
 	b->sock_node = c->sock_node;
 	b->sock_up = 0;
+	b->sock_vip = 0;
+	b->sock_held = 0;
 	if (c->sock_family == 4 || c->sock_family == 6) {
 		b->sock.family = c->sock_family;
 		b->sock.port = c->sock_port;
@@ -59,12 +62,27 @@ binding_pick(const struct reg_contact *c, void *arg)
 
 /* The socket of a binding another node received: is that node up in the
  * control plane's view, and (when the record carried no address) its address
- * there with our SIP port (the cluster's nodes share sip.port). */
+ * there with our SIP port (the cluster's nodes share sip.port). A socket on a
+ * VIP of a sharing tag goes with the tag: held here when the tag is active
+ * here, else reachable through the VIP (its holder), whatever the node that
+ * received the REGISTER became. */
 static void
 binding_sock_resolve(const struct dp_lcore *lc, struct proxy_binding *b)
 {
 	uint32_t a = 0;
 	int rc = -ENOENT;
+
+	if (b->sock.family == 4) {
+		rte_be32_t ip;
+
+		memcpy(&ip, b->sock.addr, 4);
+		if (dp_vip_known(lc, ip)) {
+			b->sock_vip = 1;
+			b->sock_held = dp_vip_held(lc, ip);
+			b->sock_up = 1;
+			return;
+		}
+	}
 
 	if (lc->ctx->shared != NULL)
 		rc = dp_shared_node_find(lc->ctx->shared, b->sock_node, &a);
@@ -108,6 +126,11 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	memcpy(src.addr, info->src, sizeof(src.addr));
+	if (info->family == 4 && memcmp(info->dst, &lc->ctx->ports[info->port_idx].ipv4, 4) != 0) {
+		src.sock_family = 4;    /* arrived on a VIP (dp_pkt let it in): its socket */
+		src.sock_port = info->dst_port;
+		memcpy(src.sock_addr, info->dst, 4);
+	}
 	status = reg_shard_register(lc->reg, &lc->msg, &key, &src, lc->now_ms, lc->wall_s,
 				    lc->reply, sizeof(lc->reply), &len);
 	if (len == 0) {
@@ -134,7 +157,8 @@ dp_reg_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *out)
 	if (!bp.found && lc->ctx->cluster_port != 0 && lc->ctx->shared != NULL &&
 	    lc->ctx->shared->reg_sync != MSG_CAP_SYNCED)
 		return -EAGAIN;   /* not synced yet: the user may be registered elsewhere */
-	if (bp.found && out->sock_node != 0 && out->sock_node != lc->ctx->reg_conf->node_id)
+	if (bp.found && ((out->sock_node != 0 && out->sock_node != lc->ctx->reg_conf->node_id) ||
+			 out->sock.family == 4))
 		binding_sock_resolve(lc, out);
 	return bp.found;
 }

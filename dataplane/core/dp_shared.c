@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_memzone.h>
 #include <rte_pause.h>
@@ -159,6 +160,39 @@ dp_shared_node_find(const struct dp_shared *sh, uint16_t id, uint32_t *address)
 		rte_smp_rmb();
 		if (sh->nodes_seq == s)
 			return rc;
+	}
+	return -EBUSY;
+}
+
+int
+dp_shared_vips(const struct dp_shared *sh, rte_be32_t *addr, uint8_t *held, unsigned int cap,
+	       uint32_t *seq)
+{
+	uint32_t s, n, i;
+	unsigned int k;
+	int tries;
+
+	for (tries = 0; tries < DP_NODE_FIND_TRIES; tries++) {
+		s = sh->tags_seq;
+		*seq = s;
+		if (s == 0)
+			return 0;
+		if (s & 1) {
+			rte_pause();
+			continue;
+		}
+		rte_smp_rmb();
+		n = RTE_MIN(sh->n_tags, (uint32_t)DP_MAX_TAGS);
+		for (i = 0, k = 0; i < n && k < cap; i++) {
+			if (sh->tags[i].vip == 0)
+				continue;
+			addr[k] = rte_cpu_to_be_32(sh->tags[i].vip);
+			held[k] = sh->tags[i].active != 0;
+			k++;
+		}
+		rte_smp_rmb();
+		if (sh->tags_seq == s)
+			return (int)k;
 	}
 	return -EBUSY;
 }

@@ -21,6 +21,8 @@
  * publishes its replication counters in `repl` (names and values, the same as
  * the `replication` object of `sipshardctl stats`), every DP_REPL_PUB_MS, for
  * /sipshard/stats: the counters live in the control plane's process.
+ * Every packet lcore reads the VIPs of the tag view (dp_shared_vips(), bounded,
+ * no lock) every DP_VIP_REFRESH_MS into its own copy (dp_vip.h).
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_SHARED_H
 #define SIPSHARD_DATAPLANE_CORE_DP_SHARED_H
@@ -33,7 +35,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   9u      /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters */
+#define DP_SHARED_VERSION   10u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -142,6 +144,7 @@ struct dp_tag_view {
 	uint32_t cluster;
 	uint16_t owner;             /* 0: nobody holds it */
 	uint8_t active;             /* held by this node */
+	uint32_t vip;               /* IPv4, host order, from this node's config; 0: none */
 	uint64_t term;
 };
 
@@ -255,5 +258,11 @@ unsigned int dp_shared_repl_counters(const struct dp_shared *sh, struct dp_count
 				     unsigned int cap);
 /* Control plane: publish its replication counters (at most DP_MAX_REPL_COUNTERS). */
 void dp_shared_publish_repl(struct dp_shared *sh, const struct dp_counter_view *v, unsigned int n);
+/* Any lcore, workers included (bounded, no lock): the VIPs of the tag view into
+ * addr[] (network order) and held[] (1: its tag is active here), at most cap.
+ * Returns how many, 0 when nothing was published, -EBUSY when the view kept
+ * changing under the reader; *seq: the view's sequence number read. */
+int dp_shared_vips(const struct dp_shared *sh, rte_be32_t *addr, uint8_t *held,
+		   unsigned int cap, uint32_t *seq);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_SHARED_H */

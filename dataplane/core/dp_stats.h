@@ -25,6 +25,8 @@
 	X(ARP_MALFORMED,     "ARP packet too short or not Ethernet/IPv4") \
 	X(ARP_OPCODE,        "ARP reply not for us, or unknown opcode") \
 	X(ARP_NOT_OURS,      "ARP request for an address that is not ours") \
+	X(ARP_GRATUITOUS,    "gratuitous ARP request (sender = target) for a VIP: not answered") \
+	X(VIP_NOT_HELD,      "ARP request or IPv4 packet for a VIP whose tag another node holds") \
 	X(IP4_SHORT,         "IPv4 header truncated") \
 	X(IP4_VERSION,       "IPv4 version or header length invalid") \
 	X(IP4_LENGTH,        "IPv4 total length inconsistent with the frame") \
@@ -83,6 +85,8 @@ enum dp_drop {
 	X(tx_pkts,            "packets sent") \
 	X(tx_bytes,           "bytes sent") \
 	X(arp_replies,        "ARP requests answered") \
+	X(arp_vip_answered,   "ARP requests answered for a VIP held here (also in arp_replies)") \
+	X(garp_sent,          "gratuitous ARPs sent for a VIP this node claimed") \
 	X(arp_requests,       "ARP requests sent (neighbour resolution)") \
 	X(sip_forwarded,      "SIP messages forwarded by the proxy") \
 	X(probes_sent,        "OPTIONS probes sent to backend members") \

@@ -34,6 +34,8 @@
 #define DP_CTL_NONE         UINT16_MAX
 #define DP_REPLY_MAX        8192                     /* largest SIP reply built */
 #define DP_NEIGH_SLOTS      1024                     /* neighbour table of one lcore */
+#define DP_VIP_MAX          32                       /* VIPs of sharing tags (one per tag) */
+#define DP_VIP_GARPS        3                        /* gratuitous ARPs sent on a claim */
 
 /* How cluster traffic reaches the control plane (docs/dataplane.md, "Ports and the control queue"). */
 enum dp_steering {
@@ -103,6 +105,23 @@ struct dp_neigh_entry {
 	uint64_t asked_ms;              /* last ARP request sent for it, 0: never */
 };
 
+/* One VIP of a sharing tag, as this lcore last read it (dp_vip.h). */
+struct dp_vip {
+	rte_be32_t addr;                /* network order */
+	uint8_t port_idx;               /* the port whose subnet holds it (else 0) */
+	uint8_t held;                   /* its tag is active on this node */
+	uint8_t garp_left;              /* worker 0: gratuitous ARPs still to send */
+	uint64_t garp_ms;               /* worker 0: when the next one is due */
+};
+
+/* This lcore's copy of the VIPs; read on the fast path, refreshed in its loop. */
+struct dp_vips {
+	uint16_t n;
+	uint32_t seq;                   /* tag view sequence it was copied at */
+	uint64_t next_ms;               /* next look at the tag view */
+	struct dp_vip v[DP_VIP_MAX];
+};
+
 struct dp_ctx;
 struct dp_shared;
 struct lb_sets;
@@ -139,6 +158,7 @@ struct dp_lcore {
 	uint64_t wall_s;                /* UNIX time of now_ms, for Date */
 	uint64_t backends_pub_ms;       /* worker 0: next backend view for dp_shared */
 	struct dp_neigh_entry neigh[DP_NEIGH_SLOTS];   /* written by this lcore only */
+	struct dp_vips vips;            /* VIPs held here or elsewhere (dp_vip.h) */
 	struct proxy_worker proxy;      /* counters + location lookup of this shard */
 	struct dp_ping ping;            /* NAT keepalive pinging of this shard's contacts */
 	struct sip_msg msg;             /* the message being handled */

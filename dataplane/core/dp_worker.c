@@ -15,6 +15,7 @@
 #include "dataplane/core/dp_reg.h"
 #include "dataplane/core/dp_sip.h"
 #include "dataplane/core/dp_steer.h"
+#include "dataplane/core/dp_vip.h"
 #include "dataplane/core/dp_worker.h"
 #include "dataplane/registrar/reg_shard.h"
 
@@ -139,6 +140,7 @@ dp_worker_main(void *arg)
 
 		lc->now_ms = (now - ctx->start_tsc) / tsc_per_ms;
 		lc->wall_s = ctx->wall_base_s + lc->now_ms / 1000;
+		dp_vip_refresh(lc);
 
 		for (pi = 0; pi < ctx->n_ports; pi++) {
 			const struct dp_port *p = &ctx->ports[pi];

@@ -694,11 +694,13 @@ pr_relayed(const struct sip_via *top)
 enum proxy_sock_path
 proxy_sock_path(const struct proxy_conf *pc, const struct proxy_binding *b, int relayed)
 {
-	/* Held here: received by this node (or by no node we know of), or on an
-	 * address of ours. Hook for sharing tags: a VIP whose tag is active on
-	 * this node is held too; that test belongs here, next to proxy_is_local. */
-	if (b->sock_node == 0 || b->sock_node == pc->node_id ||
-	    (b->sock.family != 0 && proxy_is_local(pc, &b->sock)))
+	/* Held here: received by this node (or by no node we know of), on an
+	 * address of ours; a socket on a VIP (sock_vip) is held by the node where
+	 * its sharing tag is active (sock_held), whichever node took the REGISTER:
+	 * elsewhere it is relayed to the VIP, i.e. to its holder. */
+	if (b->sock_held || (!b->sock_vip &&
+	    (b->sock_node == 0 || b->sock_node == pc->node_id ||
+	     (b->sock.family != 0 && proxy_is_local(pc, &b->sock)))))
 		return PROXY_SOCK_DIRECT;
 	if (relayed)
 		return PROXY_SOCK_LOOP;         /* never a second relay hop */

@@ -139,6 +139,8 @@ struct proxy_binding {
 	struct lb_addr sock;
 	uint16_t sock_node;     /* 0: unknown (sent from here) */
 	uint8_t sock_up;
+	uint8_t sock_vip;       /* the socket is a VIP of a sharing tag: it follows the tag */
+	uint8_t sock_held;      /* ... and the tag is active here (the lookup fills both) */
 	uint16_t uri_len;       /* the Contact URI: the new Request-URI */
 	uint16_t path_len;      /* ", "-joined Path values, 0: none */
 	char uri[PROXY_URI_MAX];

@@ -441,9 +441,14 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	b->counter = reg_version_next(s);
 	b->origin = s->conf.node_id;
 	b->sock_node = s->conf.node_id;
-	b->sock_family = 0;             /* the local address: the cp knows its ports */
-	b->sock_port = 0;
-	memset(b->sock_addr, 0, sizeof(b->sock_addr));
+	/* The local address: a VIP is recorded (it follows its tag); the port's
+	 * address is left to the cp, which knows its ports. */
+	b->sock_family = src != NULL ? src->sock_family : 0;
+	b->sock_port = b->sock_family != 0 ? src->sock_port : 0;
+	if (b->sock_family != 0)
+		memcpy(b->sock_addr, src->sock_addr, sizeof(b->sock_addr));
+	else
+		memset(b->sock_addr, 0, sizeof(b->sock_addr));
 	b->tag_len = s->conf.tag_len;
 	b->q = k->q;
 	b->reg_id = k->keyed ? k->reg_id : 0;

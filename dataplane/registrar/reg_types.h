@@ -96,6 +96,9 @@ struct reg_src {
 	uint8_t local_port;             /* dataplane port index it arrived on */
 	uint16_t port;                  /* source UDP port, host order */
 	uint8_t addr[16];               /* IPv4 in the first 4 bytes, network order */
+	uint8_t sock_family;            /* 4: arrived on a VIP (sock_*); 0: the port's address */
+	uint16_t sock_port;             /* ... our UDP port it arrived on, host order */
+	uint8_t sock_addr[16];          /* ... the VIP, network order */
 };
 
 /* The address of record of a REGISTER: "user@host", host lower-cased, user as

@@ -288,6 +288,64 @@ test_arp_drops(void **state)
 	expect_drop(mk(b, n), DP_DROP_ARP_MALFORMED);
 }
 
+/* VIPs of sharing tags: a held VIP is answered like the port's address (from the
+ * VIP), one held elsewhere never; its holder's gratuitous ARP is learnt. */
+#define VIP_HELD  RTE_BE32(0xc6120032)   /* 198.18.0.50 */
+#define VIP_OTHER RTE_BE32(0xc6120033)   /* 198.18.0.51 */
+
+static void
+test_vip(void **state)
+{
+	uint8_t icmp[64] = { RTE_IP_ICMP_ECHO_REQUEST, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g' };
+	uint64_t answered = lc->stats.cnt[DP_CNT_arp_vip_answered];
+	struct rte_ipv4_hdr *ip;
+	struct rte_arp_hdr *a;
+	struct rte_mbuf *m;
+	uint8_t b[128] = { 0 };
+
+	(void)state;
+	memset(&lc->vips, 0, sizeof(lc->vips));
+	lc->vips.n = 2;
+	lc->vips.v[0].addr = VIP_HELD;
+	lc->vips.v[0].held = 1;
+	lc->vips.v[1].addr = VIP_OTHER;
+
+	m = mk(b, arp(b, RTE_ARP_OP_REQUEST, VIP_HELD));
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	a = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	assert_int_equal(a->arp_data.arp_sip, VIP_HELD);
+	assert_true(rte_is_same_ether_addr(&a->arp_data.arp_sha, &our_mac));
+	assert_int_equal(a->arp_data.arp_tip, PEER4);
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_vip_answered], answered + 1);
+	rte_pktmbuf_free(m);
+	expect_drop(mk(b, arp(b, RTE_ARP_OP_REQUEST, VIP_OTHER)), DP_DROP_VIP_NOT_HELD);
+
+	/* gratuitous: another node announcing our VIP is not answered; the holder of
+	 * a VIP we do not hold is learnt (and shared with the other lcores) */
+	arp(b, RTE_ARP_OP_REQUEST, VIP_HELD);
+	((struct rte_arp_hdr *)(b + sizeof(struct rte_ether_hdr)))->arp_data.arp_sip = VIP_HELD;
+	expect_drop(mk(b, 42), DP_DROP_ARP_GRATUITOUS);
+	arp(b, RTE_ARP_OP_REQUEST, VIP_OTHER);
+	((struct rte_arp_hdr *)(b + sizeof(struct rte_ether_hdr)))->arp_data.arp_sip = VIP_OTHER;
+	m = mk(b, 42);
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	rte_pktmbuf_free(m);
+
+	/* ICMP echo: answered from the VIP it was sent to, only when held */
+	memcpy(icmp + 2, &(uint16_t){ (uint16_t)~rte_raw_cksum(icmp, 12) }, 2);
+	m = mk(b, ip4(b, IPPROTO_ICMP, VIP_HELD, icmp, 12, 0, 7));
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	assert_int_equal(ip->src_addr, VIP_HELD);
+	assert_int_equal(ip->dst_addr, PEER4);
+	assert_int_equal(rte_raw_cksum(ip, sizeof(*ip)), 0xffff);
+	rte_pktmbuf_free(m);
+	expect_drop(mk(b, ip4(b, IPPROTO_ICMP, VIP_OTHER, icmp, 12, 0, 7)), DP_DROP_VIP_NOT_HELD);
+	expect_drop(mk(b, ip4(b, IPPROTO_ICMP, RTE_BE32(0xc6120034), icmp, 12, 0, 7)),
+		    DP_DROP_IP4_NOT_OURS);
+	memset(&lc->vips, 0, sizeof(lc->vips));
+}
+
 /* An ARP reply for us is learnt (and handed on for the other lcores); a miss
  * is reported once per retry interval. */
 static void
@@ -843,6 +901,7 @@ main(void)
 		cmocka_unit_test_teardown(test_truncation_at_every_length, check_no_leak),
 		cmocka_unit_test_teardown(test_random_frames, check_no_leak),
 		cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_vip),
 		cmocka_unit_test(test_docs_list_every_counter),
 	};
 

@@ -809,6 +809,20 @@ test_sock_path(void **state)
 		b.sock = A("198.18.0.1", 5070);
 		assert_int_equal(proxy_sock_path(&pc, &b, relayed),
 				 relayed ? PROXY_SOCK_LOOP : PROXY_SOCK_RELAY);
+		/* a VIP of a sharing tag: held here when its tag is active here,
+		 * whichever node took the REGISTER (node 2, down, or this node) */
+		b.sock = A("198.18.0.50", 5060);
+		b.sock_vip = 1;
+		b.sock_held = 1;
+		b.sock_up = 0;
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed), PROXY_SOCK_DIRECT);
+		/* held elsewhere: relayed to the VIP (its holder), even when the
+		 * REGISTER came in here */
+		b.sock_held = 0;
+		b.sock_up = 1;
+		b.sock_node = 1;
+		assert_int_equal(proxy_sock_path(&pc, &b, relayed),
+				 relayed ? PROXY_SOCK_LOOP : PROXY_SOCK_RELAY);
 	}
 }
 

@@ -45,7 +45,7 @@ static struct sip_msg pm, rm;
 static char msg[8192], out[16384];
 static size_t out_len;
 static unsigned branch;
-static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 } };
+static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 } };
 
 /* ---- helpers ---- */
 
@@ -1134,7 +1134,7 @@ static void
 test_read_side_and_ipv6(void **state)
 {
 	static const struct reg_src src6 = { 6, 0, 5062,
-		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 } };
+		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 }, 0, 0, { 0 } };
 	struct seen s;
 	int n;
 

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# VIPs of sharing tags (issue 12, failover): service/1 carries vip 198.18.0.50.
+# Three nodes, the cluster bus on its own segment; node 1 configured active
+# (priority 10), nodes 2 (20) and 3 (5) backup, failover auto.
+#   - ARP for the VIP is answered by node 1 only: the client's neighbour entry
+#     holds node 1's MAC, node 1 counts arp_vip_answered, the others vip_not_held;
+#   - a REGISTER to the VIP gets its 200 from the VIP;
+#   - `tag set-active` on node 2: the client's entry flips to node 2's MAC by
+#     gratuitous ARP (the client sends nothing meanwhile), the next REGISTER to
+#     the VIP is answered by node 2;
+#   - kill -9 of node 2: node 1 claims (failover) and the VIP answers again
+#     (the time from the kill to the first 200 is printed);
+#   - scripts/keepalived-notify.sh MASTER on node 3 moves tag and VIP there.
+. "$(dirname "$0")/lib.bash"
+
+VIP=198.18.0.50
+lab_up 3
+"$ROOT/scripts/lab.sh" cluster-net 3 || { fail "second segment for the cluster bus"; exit 1; }
+head -c 32 /dev/urandom > "$WORK/cluster.key"
+prio=(0 10 20 5)
+for i in 1 2 3; do
+	peers=""
+	for j in 1 2 3; do [ "$j" = "$i" ] || peers="$peers{id: $j, address: 198.18.1.$j}, "; done
+	state=backup; [ "$i" = 1 ] && state=active
+	cluster_config "$i" "$WORK/cluster.key" "  port_index: 1
+  nodes: [${peers%, }]
+tags:
+  - {name: service/1, state: $state, failover: auto, priority: ${prio[$i]}, vip: $VIP}"
+	sed -i "s|^      ipv6: 2001:2::$i/64|&\n    - device: \"net_af_packet_c$i,iface=${LAB}c$i\"\n      ipv4: 198.18.1.$i/24|" "$WORK/n$i.yaml"
+	start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; exit 1; }
+done
+pass "3 nodes started, service/1 with vip $VIP configured on each"
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+mac_of() { ip -n "$LAB-n$1" -br link show "${LAB}n$1" | awk '{print $3}'; }
+# The client's neighbour entry for the VIP: its MAC, "" when none.
+vip_mac() { ip -n "$LAB-cl" neigh show "$VIP" dev "${LAB}cl" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+# reg SECONDS USER: a REGISTER from the client to the VIP, sent again every 200 ms
+# until an answer comes or SECONDS pass; prints "STATUS SOURCE-ADDRESS MS" or "none".
+reg() {
+	cl python3 - "$VIP" "$1" "$2" <<'PY'
+import socket, sys, time
+vip, secs, user = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.100", 0))
+port = s.getsockname()[1]
+t0 = time.monotonic()
+n = 0
+while time.monotonic() - t0 < secs:
+    n += 1
+    msg = ("REGISTER sip:example.com SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 198.18.0.100:%d;branch=z9hG4bK-vip%d%d;rport\r\n"
+           "From: <sip:%s@example.com>;tag=v1\r\nTo: <sip:%s@example.com>\r\n"
+           "Call-ID: vip-%s-%d\r\nCSeq: %d REGISTER\r\n"
+           "Contact: <sip:%s@198.18.0.100:%d>\r\nExpires: 600\r\nMax-Forwards: 70\r\n"
+           "Content-Length: 0\r\n\r\n") % (port, port, n, user, user, user, port, n, user, port)
+    s.sendto(msg.encode(), (vip, 5060))
+    s.settimeout(0.2)
+    try:
+        while True:
+            d, a = s.recvfrom(65535)
+            if d.startswith(b"SIP/2.0 "):
+                print(d.split()[1].decode(), a[0], int((time.monotonic() - t0) * 1000))
+                sys.exit(0)
+    except socket.timeout:
+        pass
+print("none")
+PY
+}
+regs_of() { dpstat "$1" sip_requests.REGISTER 2>/dev/null || echo 0; }
+
+ok=0
+for t in $(seq 1 150); do
+	s=$(for i in 1 2 3; do ctl "$i" --json tags | grep -o '"sync":"[a-z-]*"'; done | sort -u)
+	[ "$s" = '"sync":"synced"' ] && { ok=1; break; }
+	sleep 0.1
+done
+check "the tags capability is synced on every node" test "$ok" = 1
+
+# ---- node 1 holds the VIP ----
+r1=$(regs_of 1); r2=$(regs_of 2); r3=$(regs_of 3)
+out=$(reg 10 alice)
+check "a REGISTER to the VIP is answered 200 from $VIP ($out)" bash -c "[[ '$out' == '200 $VIP '* ]]"
+m=$(vip_mac)
+check "the client's neighbour entry for the VIP is node 1's MAC ($m = $(mac_of 1))" test "$m" = "$(mac_of 1)"
+check "node 1 took the REGISTER, nodes 2 and 3 did not" \
+	test "$(regs_of 1)" -gt "$r1" -a "$(regs_of 2)" = "$r2" -a "$(regs_of 3)" = "$r3"
+a1=$(dpstat 1 arp_vip_answered); n2=$(dpstat 2 drops.vip_not_held); n3=$(dpstat 3 drops.vip_not_held)
+a2=$(dpstat 2 arp_vip_answered); a3=$(dpstat 3 arp_vip_answered)
+check "node 1 answered ARP for the VIP ($a1), nodes 2 and 3 counted vip_not_held ($n2, $n3) and answered none ($a2, $a3)" \
+	test "$a1" -ge 1 -a "$n2" -ge 1 -a "$n3" -ge 1 -a "$a2" = 0 -a "$a3" = 0
+cl ping -c 1 -W 2 "$VIP" >/dev/null 2>&1
+check "ICMP echo to the VIP is answered" test $? = 0
+
+# ---- a move from the CLI: gratuitous ARP ----
+g2=$(dpstat 2 garp_sent)
+t0=$(now_ms)
+ctl 2 --json tag set-active service/1 >/dev/null
+m=""
+while [ $(( $(now_ms) - t0 )) -lt 3000 ]; do
+	m=$(vip_mac)
+	[ "$m" = "$(mac_of 2)" ] && break
+	sleep 0.02
+done
+dt=$(( $(now_ms) - t0 ))
+echo "tag move: the client's neighbour entry for the VIP moved to node 2 after $dt ms"
+check "after tag set-active on node 2 the client's entry flips to node 2's MAC by gratuitous ARP ($m, $dt ms)" \
+	test "$m" = "$(mac_of 2)"
+check "node 2 counted gratuitous ARPs ($(dpstat 2 garp_sent) > $g2)" test "$(dpstat 2 garp_sent)" -gt "$g2"
+r1=$(regs_of 1); r2=$(regs_of 2)
+out=$(reg 5 bob)
+check "a REGISTER to the VIP is answered 200 from $VIP by node 2 ($out)" \
+	bash -c "[[ '$out' == '200 $VIP '* ]] && [ $(regs_of 2) -gt $r2 ] && [ $(regs_of 1) = $r1 ]"
+
+# ---- failover: kill -9 the holder ----
+t0=$(now_ms)
+kill9_node 2
+out=$(reg 10 carol)
+dt=$(( $(now_ms) - t0 ))
+echo "failover: the VIP answered a REGISTER $dt ms after kill -9 of its holder (node_timeout_ms 900)"
+check "holder killed: a REGISTER to the VIP is answered 200 from $VIP again ($out, $dt ms after the kill)" \
+	bash -c "[[ '$out' == '200 $VIP '* ]]"
+m=$(vip_mac)
+check "node 1 (the best survivor) holds it: the client's entry is node 1's MAC ($m)" test "$m" = "$(mac_of 1)"
+
+# ---- keepalived's notify script moves it (MASTER on node 3) ----
+t0=$(now_ms)
+SIPSHARDCTL="$BUILD/sipshardctl" SIPSHARD_SOCKET="$WORK/n3.sock" SIPSHARD_TAG=service/1 \
+	"$ROOT/scripts/keepalived-notify.sh" INSTANCE sipshard_service1 MASTER 100 2>/dev/null
+rc=$?
+m=""
+while [ $(( $(now_ms) - t0 )) -lt 3000 ]; do
+	m=$(vip_mac)
+	[ "$m" = "$(mac_of 3)" ] && break
+	sleep 0.02
+done
+check "keepalived-notify.sh MASTER on node 3 claims the tag and the VIP follows ($rc, $m)" \
+	test "$rc" = 0 -a "$m" = "$(mac_of 3)"
+SIPSHARDCTL="$BUILD/sipshardctl" SIPSHARD_SOCKET="$WORK/n1.sock" \
+	"$ROOT/scripts/keepalived-notify.sh" INSTANCE sipshard_service1 BACKUP 90 2>/dev/null
+v=$(ctl 3 --json tags | grep -o '"state":"[a-z]*"' | head -1)
+check "keepalived-notify.sh BACKUP leaves the tag where it is ($v on node 3)" test "$v" = '"state":"active"'
+exit 0
