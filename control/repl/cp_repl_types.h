@@ -27,6 +27,7 @@
 #define CP_REPL_DEFAULT_RTO_MAX_MS   3200u
 #define CP_REPL_DEFAULT_ACK_DELAY_MS 10u
 #define CP_REPL_DEFAULT_ACK_EVERY    64u
+#define CP_REPL_RETX_BURST           512u      /* records sent again ahead of an ack, in recovery */
 
 /* Counters of one peer's stream, both directions. X(name, help) */
 #define CP_REPL_FOREACH_COUNTER(X) \
@@ -69,13 +70,17 @@ struct cp_repl_conf {
 	uint32_t ack_every;             /* ... or as soon as this many records are unacked */
 };
 
-/* Sending side: stream sequences [base, sent) are in flight, [sent, next) queued. */
+/* Sending side: stream sequences [base, sent) are in flight, [sent, next) queued.
+ * A timeout starts a recovery: [base, recover] goes again (go-back-N), at most
+ * CP_REPL_RETX_BURST records ahead of base, until an ack passes recover. */
 struct cp_repl_tx {
 	uint32_t epoch;                 /* stream id with conf.incarnation; +1 per reset */
 	bool behind;                    /* ring overflowed: nothing queued until reset */
 	uint64_t base;                  /* oldest unacked sequence (acked = base - 1) */
 	uint64_t sent;                  /* first sequence never sent */
 	uint64_t next;                  /* sequence of the next record appended */
+	uint64_t recover;               /* recovery until base passes it; 0: none */
+	uint64_t retx;                  /* in recovery: next sequence to send again */
 	uint32_t rto;                   /* current timeout, ms */
 	uint64_t rto_at;                /* when base is sent again; CP_REPL_NEVER */
 	struct msg_rec *ring;           /* capacity records; sequence s at s % capacity */
