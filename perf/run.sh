@@ -488,7 +488,6 @@ g_scenario_best() {
 # donor's SIP port is a second memif towards sipshard-gen. No namespace: memif
 # frames never touch the kernel. The cp pins itself to CPU 0 (CP_LCORE_ID 127@0).
 S_BINDINGS=${PERF_SYNC_BINDINGS:-1000000}
-S_LOAD_RATE=${PERF_SYNC_LOAD_RATE:-300000}   # REGISTER/s that fill the donor
 S_MTU=${PERF_CLUSTER_MTU:-1500}              # IP MTU of both ends of the cluster memif
 S_SOCK_CL=""
 
@@ -594,12 +593,11 @@ sys.exit(0 if any(n["id"] == int(sys.argv[1]) and n["state"] == "up" for n in d[
 
 s_contacts() { s_ctl "$1" contacts count 2> /dev/null | s_json contacts; }
 
-# s_load N: REGISTER users u0..u(N-1) at the donor (mode new, one contact each),
-# at S_LOAD_RATE, until it holds N contacts (a REGISTER lost on the way is sent
-# again by the next pass; at most 4 passes).
+# s_load N: REGISTER users u0..u(N-1) at the donor, one contact each: the
+# generator's prefill (mode refresh: every AoR once, closed loop, 64 in flight),
+# then one second of refreshes; again (at most 3 passes) until it holds N.
 s_load() {
-	local n=$1 y=$G_WORK/load.yaml d pass have=0
-	d=$(( (n + S_LOAD_RATE - 1) / S_LOAD_RATE ))
+	local n=$1 y=$G_WORK/load.yaml pass have=0
 	cat > "$y" <<YAML
 eal: ["--lcores", "0@$G_GEN_CPU", "--log-level=*:warning"]
 port:
@@ -612,19 +610,19 @@ target:
 workload:
   type: register
   aors: $n
-  mode: new
+  mode: refresh
+  prefill: true
 run:
-  rate: $S_LOAD_RATE
-  duration_s: $d
+  rate: 1000
+  duration_s: 1
   timeout_ms: 500
-  max_in_flight: 262144
   progress: false
 YAML
-	for pass in 1 2 3 4; do
+	for pass in 1 2 3; do
 		taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q > "$G_WORK/load.$pass.json" \
 			2> "$G_WORK/load.$pass.log" || true
 		have=$(s_contacts donor); have=${have:-0}
-		g_log "[sync] load pass $pass: $(jget "$G_WORK/load.$pass.json" replies_ok) 200 OK, the donor holds $have contacts"
+		g_log "[sync] load pass $pass: $(grep -o 'prefill: .*' "$G_WORK/load.$pass.log" || true); the donor holds $have contacts"
 		[ "$have" -lt "$n" ] || return 0
 	done
 	g_log "[sync] the donor holds $have of $n contacts"
@@ -665,6 +663,7 @@ g_scenario_sync() {
 	s_ctl peer stats > "$G_WORK/sync-peer-stats.json" 2> /dev/null || true
 	mkdir -p "$G_RESULTS"
 	cp "$G_WORK/sync-donor-stats.json" "$G_WORK/sync-peer-stats.json" "$G_RESULTS/" 2> /dev/null || true
+	for f in donor peer donor-cp peer-cp; do cp "$G_WORK/$f.log" "$G_RESULTS/sync-$f.log" 2> /dev/null || true; done
 	[ "$st" = synced ] || rate=0
 	[ "${got:-0}" = "$n" ] || note="${note:+$note; }node 2 holds ${got:-?} contacts of $n"
 	s_cleanup
