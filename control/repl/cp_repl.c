@@ -41,6 +41,7 @@ cp_repl_tx_clear(struct cp_repl_tx *tx, uint32_t rto_ms)
 	tx->base = tx->sent = tx->next = 1;
 	tx->behind = false;
 	tx->recover = tx->retx = 0;
+	tx->dupacks = 0;
 	tx->rto = rto_ms;
 	tx->rto_at = CP_REPL_NEVER;
 }
@@ -313,8 +314,18 @@ cp_repl_on_ack(struct cp_repl_peer *p, const struct msg *m, uint64_t now)
 		return -EINVAL;
 	}
 	CP_REPL_COUNT(p, rx_acks, 1);
+	if (a->cum_seq + 1 == tx->base && tx->base < tx->sent && tx->recover == 0 &&
+	    ++tx->dupacks >= CP_REPL_DUPACKS) {
+		/* the peer keeps receiving but not the oldest: lost, no need to wait
+		 * for the timeout (fast retransmit) */
+		tx->recover = tx->sent - 1;
+		tx->retx = tx->base;
+		tx->dupacks = 0;
+		CP_REPL_COUNT(p, tx_fast_retx, 1);
+	}
 	if (a->cum_seq < tx->base)      /* nothing new (an older ack, or a repeat) */
 		return 0;
+	tx->dupacks = 0;
 	CP_REPL_COUNT(p, tx_acked, a->cum_seq + 1 - tx->base);
 	tx->base = a->cum_seq + 1;
 	if (tx->base > tx->recover)     /* everything sent before the timeout arrived */

@@ -15,7 +15,8 @@
  *   cp_repl_tx_poll() builds the Repl datagrams: first, in recovery, records sent
  *   again; else the queued records, as many per datagram as msg_repl_fit()
  *   allows within conf.max_body bytes of body. Recovery (go-back-N): when the
- *   timeout expires, every record sent so far goes again from the oldest
+ *   timeout expires, or CP_REPL_DUPACKS acks in a row do not advance (the peer
+ *   keeps receiving, not the oldest: fast retransmit), every record sent so far goes again from the oldest
  *   unacked one, at most CP_REPL_RETX_BURST records ahead of it (more as acks
  *   advance), until an ack covers what was sent before the timeout; the timeout
  *   doubles from rto_ms up to rto_max_ms and is back to rto_ms whenever an ack
