@@ -199,8 +199,13 @@ receive(struct cp *c, uint64_t now)
 			msg->src_addr = src;
 			msg->src_port = info->src_port;
 			if (cp_repl_node_msg_type(msg->hdr.type)) {
-				if (c->repl != NULL)
+				/* from a node heard a moment ago: follow the topology at
+				 * once, not at the next cron (a sync's first window) */
+				if (c->repl != NULL &&
+				    cp_repl_node_on_msg(c->repl, msg, info->payload_len, now) == -ENOENT) {
+					cp_repl_node_peers(c->repl, &c->topo, now);
 					cp_repl_node_on_msg(c->repl, msg, info->payload_len, now);
+				}
 			} else {
 				cp_topo_on_msg(&c->topo, msg, now, &c->acts);
 				send_actions(c, now);
@@ -807,7 +812,7 @@ main(int argc, char **argv)
 			next_cron = now + CRON_MS;
 		}
 		if (c->repl != NULL) {
-			cp_repl_node_sync(c->repl, now, repl_send, c);
+			work += cp_repl_node_sync(c->repl, now, repl_send, c);
 			work += cp_repl_node_events(c->repl);
 			cp_repl_node_poll(c->repl, now, repl_send, c);
 		}

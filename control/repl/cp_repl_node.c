@@ -208,6 +208,8 @@ cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev)
 {
 	int k = cp_rn_peer_idx(n, ev->sync_peer);
 
+	if (k >= 0 && n->sync[k].pending > 0)
+		n->sync[k].pending--;
 	if (k < 0 || cp_rn_event_wire(n, ev) != 0)
 		return;
 	if (cp_rn_append(n, k)) {
@@ -329,11 +331,27 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 	}	cp_rn_rx_state(n, now);
 }
 
-void
-cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg_)
+/* Events wait on some shard's ring. */
+static bool
+cp_rn_ev_queued(const struct cp_repl_node *n)
+{
+	unsigned int s;
+
+	for (s = 0; s < n->n_shards; s++)
+		if (rte_ring_count(n->ev[s]) != 0)
+			return true;
+	return false;
+}
+
+/* One dump query per syncing peer whose stream has room; the chunk goes into
+ * the stream (which frees the shard's events) and out at once. Returns the
+ * events taken. */
+static unsigned int
+cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg_)
 {
 	struct dp_sync_dump d;
 	char arg[64], out[sizeof(d) + 1];
+	unsigned int work = 0;
 	int i, rc;
 
 	for (i = 0; i < n->n_peers; i++) {
@@ -354,6 +372,8 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 		if (!sy->active || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
 			continue;
 		if (sy->shard >= n->n_shards) {
+			if (sy->pending > 0 && cp_rn_ev_queued(n))   /* last copies on a ring */
+				continue;
 			sy->active = false;
 			sy->done_pending = true;
 			sy->end_seq = p->tx.next - 1;
@@ -370,6 +390,7 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 			continue;
 		}
 		memcpy(&d, out, sizeof(d));
+		sy->pending += d.emitted;
 		sy->bucket = d.bucket;
 		sy->skip = d.skip;
 		if (sy->bucket >= REG_DIGEST_BUCKETS) {
@@ -377,7 +398,24 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 			sy->bucket = 0;
 			sy->skip = 0;
 		}
+		work += cp_repl_node_events(n);
+		cp_repl_node_poll(n, now, send, arg_);
 	}
+	return work;
+}
+
+unsigned int
+cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg)
+{
+	unsigned int q, got, work = 0;
+
+	for (q = 0; q < CP_REPL_NODE_SYNC_QUERIES; q++) {
+		got = cp_rn_sync_pass(n, now, send, arg);
+		if (got == 0)
+			break;
+		work += got;
+	}
+	return work;
 }
 
 unsigned int
