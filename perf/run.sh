@@ -686,11 +686,11 @@ g_scenario_replication() {
 	local max with without over q drop behind
 	s_init; C[busy]=0
 	max=$(( G_AORS * 2 > 131072 ? G_AORS * 2 : 131072 ))
-	s_node peer 2 "0@$G_GEN_CPU,1@$G_GEN_CPU" "$max" "$(s_peer_ports)" \
-		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
 	g_busy
 	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" \
 		"$(s_cluster 1 2 198.18.2.2 1)" || { s_cleanup; return 1; }
+	s_node peer 2 "0@$G_GEN_CPU,1@$G_GEN_CPU" "$max" "$(s_peer_ports)" \
+		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
 	s_wait_up donor 2 20 || { s_cleanup; return 1; }
 	g_measure wire-memif-repl - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register arp false
 	with=$G_RATE
