@@ -227,9 +227,14 @@ receive_one(struct cp *c, struct rte_mbuf *m, uint64_t now)
 		msg->src_addr = src;
 		msg->src_port = info->src_port;
 		if (cp_repl_node_msg_type(msg->hdr.type)) {
-			if (c->repl != NULL)
-				cp_repl_node_on_msg(c->repl, msg, info->payload_len, now,
-						    repl_send, c);
+			/* from a node heard a moment ago: follow the topology at once,
+			 * not at the next cron (a sync's first window) */
+			if (c->repl != NULL &&
+			    cp_repl_node_on_msg(c->repl, msg, info->payload_len, now, repl_send,
+						c) == -ENOENT) {
+				cp_repl_node_peers(c->repl, &c->topo, now);
+				cp_repl_node_on_msg(c->repl, msg, info->payload_len, now, repl_send, c);
+			}
 		} else if (cp_tags_node_msg_type(msg->hdr.type)) {
 			cp_tags_node_on_msg(c->tags, msg, now, wall_ms(), repl_send, c);
 		} else {
@@ -1092,7 +1097,7 @@ main(int argc, char **argv)
 		}
 		if (c->repl != NULL) {   /* each stage bounded; topology again between them */
 			work += topo_step(c);
-			cp_repl_node_sync(c->repl, now_ms(), repl_send, c);
+			work += cp_repl_node_sync(c->repl, now_ms(), repl_send, c);
 			work += topo_step(c);
 			cp_repl_node_ae(c->repl, now_ms(), repl_send, c);
 			work += topo_step(c);

@@ -5,6 +5,9 @@
 # progress and tables go to stderr. Add a scenario as one more case below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's python3 before any version-manager shim (a shim is a few shell
+# processes per call: it would load the CPUs the benchmarks measure).
+[ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH
 BUILD=${BUILD:-build}
 CPU=${PERF_CPU:-1}              # benchmarks run pinned to this CPU
 
@@ -23,6 +26,10 @@ scenarios:
              Kamailio (in-memory usrloc), beside the veth's wire limit
   kamailio-proxy     the same for INVITE forwarded statelessly to a sink backend
   best-register      sipshard on memif against Kamailio on its veth
+  sync       full sync of PERF_SYNC_BINDINGS [1000000] bindings from a loaded node to a
+             fresh one, cluster port on memif: seconds and bindings/s (sipshardctl sync)
+  replication  the wire REGISTER search with one replicating peer attached, then
+             without a cluster: both rates and the overhead
   (generator on PERF_GEN_CPU [0], system under test on PERF_SUT_CPU [1]; see
    docs/benchmarks.md for PERF_AORS, PERF_MODE, PERF_TRIAL_S, PERF_LAT_S ...)
 USAGE
@@ -478,6 +485,233 @@ g_scenario_best() {
 }
 # ---- end of the sipshard-gen scenarios ----
 
+# ---- cluster scenarios: sync, replication ----
+# Two sipshard-dp nodes whose cluster ports are the two ends of one net_memif
+# (the donor / system under test is the server), each with its sipshard-cp; the
+# donor's SIP port is a second memif towards sipshard-gen. No namespace: memif
+# frames never touch the kernel. The cp pins itself to CPU 0 (CP_LCORE_ID 127@0).
+S_BINDINGS=${PERF_SYNC_BINDINGS:-1000000}
+S_MTU=${PERF_CLUSTER_MTU:-1500}              # IP MTU of both ends of the cluster memif
+S_SOCK_CL=""
+
+# s_node NAME ID LCORES MAX PORTS-YAML [CLUSTER-YAML]: sipshard-dp NAME (node ID,
+# one worker, registrar sized for MAX bindings) and, with a cluster section, its
+# sipshard-cp (admin socket $G_WORK/NAME.sock).
+s_node() {
+	local name=$1 id=$2 lc=$3 max=$4 ports=$5 cluster=${6:-}
+	cat > "$G_WORK/$name.yaml" <<YAML
+node:
+  id: $id
+dataplane:
+  file_prefix: ${GLAB}$name
+  eal: ["--lcores", "$lc", "--no-pci", "--log-level=*:notice", "--log-level=sipshard.dp:info"]
+  workers: 1
+  idle: adaptive
+  mbuf_size: $(( S_MTU > 1500 ? S_MTU + 1024 : 2176 ))
+  ports:
+$ports
+sip:
+  port: 5060
+  domains: [example.com]
+registrar:
+  max_aors: $max
+  max_bindings: $max
+${cluster:+$cluster
+admin:
+  socket: $G_WORK/$name.sock}
+YAML
+	rm -f "$G_WORK/$name.log" "$G_WORK/$name-cp.log"
+	g_start "$name" - "$BUILD/sipshard-dp" -c "$G_WORK/$name.yaml"
+	g_wait_log "$name" 'sipshard-dp: ready' 120 || return 1
+	[ -n "$cluster" ] || return 0
+	g_start "$name-cp" - "$BUILD/sipshard-cp" -c "$G_WORK/$name.yaml"
+	g_wait_log "$name-cp" 'sipshard-cp: ready' 30
+}
+
+s_cluster() {   # ID PEER-ID PEER-ADDRESS PORT-INDEX: the cluster section of node ID
+	cat <<YAML
+cluster:
+  id: 7
+  port: 5800
+  key_file: $G_WORK/cluster.key
+  port_index: $4
+  nodes: [{id: $2, address: $3}]
+YAML
+}
+
+s_ctl() { local n=$1; shift; "$BUILD/sipshardctl" -s "$G_WORK/$n.sock" -t 30 --json "$@"; }
+
+s_json() {   # KEY.KEY...: a field of the JSON object on stdin ("" when absent)
+	python3 -c 'import json, sys
+try:
+    d = json.load(sys.stdin)
+    for k in sys.argv[1].split("."):
+        d = d[k]
+except Exception:
+    d = ""
+print(d)' "$1"
+}
+
+s_init() {
+	g_init
+	make -s "$BUILD/sipshard-cp" "$BUILD/sipshardctl" >&2
+	head -c 32 /dev/urandom > "$G_WORK/cluster.key"
+	S_SOCK_CL=/run/sipshard/$GLAB-$$-cl.sock
+	rm -f "$G_SOCK" "$S_SOCK_CL"
+}
+
+s_cleanup() {
+	g_stop peer-cp; g_stop peer; g_stop donor-cp; g_stop donor
+	rm -f "$G_SOCK" "$S_SOCK_CL"
+}
+
+# The donor (node 1): port 0 towards the generator, port 1 the cluster memif.
+s_donor_ports() {
+	cat <<YAML
+    - device: "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
+      ipv4: 198.18.0.1/24
+    - device: "net_memif1,role=server,socket=$S_SOCK_CL$G_MEMIF"
+      ipv4: 198.18.2.1/24
+      mtu: $S_MTU
+YAML
+}
+
+s_peer_ports() {
+	cat <<YAML
+    - device: "net_memif0,role=client,socket=$S_SOCK_CL$G_MEMIF"
+      ipv4: 198.18.2.2/24
+      mtu: $S_MTU
+YAML
+}
+
+s_wait_up() {   # NAME PEER-ID SECONDS: until NAME's cp lists the peer up
+	local t=0
+	until s_ctl "$1" nodes 2> /dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if any(n["id"] == int(sys.argv[1]) and n["state"] == "up" for n in d["nodes"]) else 1)' "$2"; do
+		sleep 0.2; t=$((t + 1))
+		[ "$t" -lt $(($3 * 5)) ] || { g_log "node $2 not up for $1 after $3 s"; return 1; }
+	done
+}
+
+s_contacts() { s_ctl "$1" contacts count 2> /dev/null | s_json contacts; }
+
+# s_load N: REGISTER users u0..u(N-1) at the donor, one contact each: the
+# generator's prefill (mode refresh: every AoR once, closed loop, 64 in flight),
+# then one second of refreshes; again (at most 3 passes) until it holds N.
+s_load() {
+	local n=$1 y=$G_WORK/load.yaml pass have=0
+	cat > "$y" <<YAML
+eal: ["--lcores", "0@$G_GEN_CPU", "--log-level=*:warning"]
+port:
+  device: "net_memif0,role=client,socket=$G_SOCK$G_MEMIF"
+  ipv4: 198.18.0.101
+  mbufs: 32767
+target:
+  ipv4: 198.18.0.1
+  mac: arp
+workload:
+  type: register
+  aors: $n
+  mode: refresh
+  prefill: true
+run:
+  rate: 1000
+  duration_s: 1
+  timeout_ms: 500
+  progress: false
+YAML
+	for pass in 1 2 3; do
+		taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q > "$G_WORK/load.$pass.json" \
+			2> "$G_WORK/load.$pass.log" || true
+		have=$(s_contacts donor); have=${have:-0}
+		g_log "[sync] load pass $pass: $(grep -o 'prefill: .*' "$G_WORK/load.$pass.log" || true); the donor holds $have contacts"
+		[ "$have" -lt "$n" ] || return 0
+	done
+	g_log "[sync] the donor holds $have of $n contacts"
+	return 1
+}
+
+g_scenario_sync() {
+	local n=$S_BINDINGS max t0 t st out secs recs bytes rate wall got bpb limit note=""
+	s_init; C[busy]=0
+	max=$(( n + n / 8 + 1024 ))
+	g_busy
+	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" \
+		"$(s_cluster 1 2 198.18.2.2 1)" || { s_cleanup; return 1; }
+	bpb=$(grep -oE '[0-9]+ bytes per binding' "$G_WORK/donor.log" | head -n 1 | cut -d' ' -f1 || true)
+	g_log "[sync] loading $n bindings into node 1 (the donor)"
+	s_load "$n" || note="the donor holds fewer bindings than asked"
+	# The fresh node: main lcore on the generator's CPU, worker on the SUT's CPU.
+	g_log "[sync] node 2 starts empty; full sync from node 1 over memif (MTU $S_MTU)"
+	s_node peer 2 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_peer_ports)" \
+		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
+	t0=$(date +%s%N)
+	limit=$(( 30 + n / 10000 ))   # 10,000 bindings/s at least
+	# Polled twice a second, with grep (the node measures the seconds itself).
+	st=""
+	while :; do
+		out=$(s_ctl peer sync 2> /dev/null || true)
+		case $out in *'"state":"synced"'*) st=synced; break ;; esac
+		t=$(( ($(date +%s%N) - t0) / 1000000000 ))
+		[ "$t" -lt "$limit" ] || { note="not synced after $limit s ($out)"; break; }
+		sleep 0.5
+	done
+	wall=$(python3 -c 'import sys; print(round((int(sys.argv[2]) - int(sys.argv[1])) / 1e9, 2))' "$t0" "$(date +%s%N)")
+	secs=$(echo "$out" | s_json seconds) recs=$(echo "$out" | s_json records)
+	bytes=$(echo "$out" | s_json bytes)
+	got=$(s_contacts peer)
+	rate=$(python3 -c 'import sys; s, r = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print(int(r / s) if s > 0 and r > 0 else 0)' "$secs" "$recs")
+	s_ctl donor stats > "$G_WORK/sync-donor-stats.json" 2> /dev/null || true
+	s_ctl peer stats > "$G_WORK/sync-peer-stats.json" 2> /dev/null || true
+	mkdir -p "$G_RESULTS"
+	cp "$G_WORK/sync-donor-stats.json" "$G_WORK/sync-peer-stats.json" "$G_RESULTS/" 2> /dev/null || true
+	for f in donor peer donor-cp peer-cp; do cp "$G_WORK/$f.log" "$G_RESULTS/sync-$f.log" 2> /dev/null || true; done
+	[ "$st" = synced ] || rate=0
+	[ "${got:-0}" = "$n" ] || note="${note:+$note; }node 2 holds ${got:-?} contacts of $n"
+	s_cleanup
+	g_common
+	g_emit sync wire=memif "bindings=$n" "seconds=${secs:-0}" "bindings_per_s=$rate" \
+		"records=${recs:-0}" "bytes=${bytes:-0}" "wall_seconds=$wall" \
+		"synced_contacts=${got:-0}" "bytes_per_binding=${bpb:-}" "cluster_mtu=$S_MTU" \
+		"others_cpu_busy=${C[busy]}" "${G_COMMON[0]}" "${G_COMMON[1]}" \
+		"note=$note"
+}
+
+# replication: the wire REGISTER search against node 1 with node 2 attached as a
+# replicating peer (cluster up), then against node 1 alone (no cluster section,
+# same two ports). Node 2 and both cps run on the generator's CPU.
+g_scenario_replication() {
+	local max with without over q drop behind
+	s_init; C[busy]=0
+	max=$(( G_AORS * 2 > 131072 ? G_AORS * 2 : 131072 ))
+	g_busy
+	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" \
+		"$(s_cluster 1 2 198.18.2.2 1)" || { s_cleanup; return 1; }
+	s_node peer 2 "0@$G_GEN_CPU,1@$G_GEN_CPU" "$max" "$(s_peer_ports)" \
+		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
+	s_wait_up donor 2 20 || { s_cleanup; return 1; }
+	g_measure wire-memif-repl - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register arp false
+	with=$G_RATE
+	s_ctl donor stats > "$G_WORK/repl-donor-stats.json" 2> /dev/null || true
+	q=$(s_json replication.records_queued < "$G_WORK/repl-donor-stats.json")
+	behind=$(s_json replication.peer_behind < "$G_WORK/repl-donor-stats.json")
+	drop=$(s_json registrar.events_dropped < "$G_WORK/repl-donor-stats.json")
+	s_cleanup
+	g_busy
+	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" || { s_cleanup; return 1; }
+	g_measure wire-memif-norepl - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register arp false
+	without=$G_RATE
+	s_cleanup
+	over=$(python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(1 - a / b, 4) if b > 0 else "")' "$with" "$without")
+	g_common
+	g_emit replication wire=memif "rate_per_s=$with" "rate_without_per_s=$without" "overhead=$over" \
+		"records_queued=${q:-}" "events_dropped=${drop:-}" "peer_behind=${behind:-}" \
+		"others_cpu_busy=${C[busy]}" "${G_COMMON[@]}"
+}
+# ---- end of the cluster scenarios ----
+
 [ $# -gt 0 ] || { usage; exit 2; }
 for scenario in "$@"; do
 	case $scenario in
@@ -513,6 +747,8 @@ for scenario in "$@"; do
 	kamailio-register) g_scenario_kamailio register ;;
 	kamailio-proxy) g_scenario_kamailio invite ;;
 	best-register) g_scenario_best ;;
+	sync) g_scenario_sync ;;
+	replication) g_scenario_replication ;;
 	-h | --help)
 		usage
 		exit 0

@@ -40,6 +40,8 @@ cp_repl_tx_clear(struct cp_repl_tx *tx, uint32_t rto_ms)
 {
 	tx->base = tx->sent = tx->next = 1;
 	tx->behind = false;
+	tx->recover = tx->retx = 0;
+	tx->dupacks = 0;
 	tx->rto = rto_ms;
 	tx->rto_at = CP_REPL_NEVER;
 }
@@ -71,6 +73,19 @@ cp_repl_rx_set(struct cp_repl_rx *rx, uint64_t seq, bool on)
 		rx->seen[b / 64] |= 1ull << (b % 64);
 	else
 		rx->seen[b / 64] &= ~(1ull << (b % 64));
+}
+
+/* In recovery, the records of [retx, recover] within CP_REPL_RETX_BURST of the
+ * oldest unacked one go again (retx follows base as acks advance). The first
+ * due, or 0 when none is. */
+static uint64_t
+cp_repl_tx_retx_from(const struct cp_repl_tx *tx)
+{
+	uint64_t from = tx->retx > tx->base ? tx->retx : tx->base;
+
+	if (tx->recover == 0 || from > tx->recover || from >= tx->base + CP_REPL_RETX_BURST)
+		return 0;
+	return from;
 }
 
 /* Puts the records [from, end) that fit one Repl into OUT; returns how many. */
@@ -207,6 +222,7 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r)
 	if (tx->next - tx->base >= p->conf.capacity) {
 		tx->behind = true;
 		tx->base = tx->sent = tx->next;         /* it gets everything by a sync */
+		tx->recover = tx->retx = 0;
 		tx->rto_at = CP_REPL_NEVER;
 		CP_REPL_COUNT(p, tx_behind, 1);
 		CP_REPL_COUNT(p, tx_dropped, 1);
@@ -249,16 +265,24 @@ int
 cp_repl_tx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out)
 {
 	struct cp_repl_tx *tx = &p->tx;
+	uint64_t from, end;
 	int k;
 
 	if (tx->behind)
 		return 0;
 	if (tx->base < tx->sent && now >= tx->rto_at) {
-		/* the oldest unacked records, once per timeout */
-		k = cp_repl_tx_fill(p, tx->base, tx->sent, out);
-		CP_REPL_COUNT(p, tx_retransmits, (uint64_t)k);
+		/* timeout: recovery, everything sent so far goes again from the oldest */
+		tx->recover = tx->sent - 1;
+		tx->retx = tx->base;
 		tx->rto = tx->rto * 2 <= p->conf.rto_max_ms ? tx->rto * 2 : p->conf.rto_max_ms;
 		tx->rto_at = now + tx->rto;
+	}
+	if ((from = cp_repl_tx_retx_from(tx)) != 0) {
+		end = tx->recover + 1 < tx->base + CP_REPL_RETX_BURST ?
+		      tx->recover + 1 : tx->base + CP_REPL_RETX_BURST;
+		k = cp_repl_tx_fill(p, from, end, out);
+		tx->retx = from + (uint64_t)k;
+		CP_REPL_COUNT(p, tx_retransmits, (uint64_t)k);
 		return 1;
 	}
 	if (tx->sent < tx->next) {
@@ -290,10 +314,22 @@ cp_repl_on_ack(struct cp_repl_peer *p, const struct msg *m, uint64_t now)
 		return -EINVAL;
 	}
 	CP_REPL_COUNT(p, rx_acks, 1);
+	if (a->cum_seq + 1 == tx->base && tx->base < tx->sent && tx->recover == 0 &&
+	    ++tx->dupacks >= CP_REPL_DUPACKS) {
+		/* the peer keeps receiving but not the oldest: lost, no need to wait
+		 * for the timeout (fast retransmit) */
+		tx->recover = tx->sent - 1;
+		tx->retx = tx->base;
+		tx->dupacks = 0;
+		CP_REPL_COUNT(p, tx_fast_retx, 1);
+	}
 	if (a->cum_seq < tx->base)      /* nothing new (an older ack, or a repeat) */
 		return 0;
+	tx->dupacks = 0;
 	CP_REPL_COUNT(p, tx_acked, a->cum_seq + 1 - tx->base);
 	tx->base = a->cum_seq + 1;
+	if (tx->base > tx->recover)     /* everything sent before the timeout arrived */
+		tx->recover = tx->retx = 0;
 	tx->rto = p->conf.rto_ms;
 	tx->rto_at = tx->base < tx->sent ? now + tx->rto : CP_REPL_NEVER;
 	return 0;
@@ -304,7 +340,7 @@ cp_repl_on_repl(struct cp_repl_peer *p, const struct msg *m, uint64_t now, uint1
 {
 	const struct msg_repl *r = &m->u.repl;
 	struct cp_repl_rx *rx = &p->rx;
-	uint64_t inc = m->hdr.incarnation, seq;
+	uint64_t inc = m->hdr.incarnation, seq, cum0;
 	bool dup = false;
 	int i, k = 0;
 
@@ -319,6 +355,7 @@ cp_repl_on_repl(struct cp_repl_peer *p, const struct msg *m, uint64_t now, uint1
 			CP_REPL_COUNT(p, rx_resets, 1);
 		cp_repl_rx_clear(rx, inc, r->epoch);
 	}
+	cum0 = rx->cum;
 	if (r->first_seq > rx->cum + 1)
 		CP_REPL_COUNT(p, rx_gaps, 1);
 	for (i = 0; i < r->n; i++) {
@@ -341,7 +378,9 @@ cp_repl_on_repl(struct cp_repl_peer *p, const struct msg *m, uint64_t now, uint1
 	if (k > 0 && rx->unacked == 0)
 		rx->ack_at = now + p->conf.ack_delay_ms;
 	rx->unacked += (uint32_t)k;
-	if (dup || rx->unacked >= p->conf.ack_every)
+	/* at once after a duplicate (our ack was lost), after ack_every records, and
+	 * when this filled a gap (the sender waits on it, in recovery) */
+	if (dup || rx->unacked >= p->conf.ack_every || rx->cum - cum0 > (uint64_t)k)
 		rx->ack_now = true;
 	return k;
 }
@@ -370,7 +409,7 @@ cp_repl_next_at(const struct cp_repl_peer *p)
 	uint64_t at = CP_REPL_NEVER;
 
 	if (!p->tx.behind) {
-		if (p->tx.sent < p->tx.next)
+		if (p->tx.sent < p->tx.next || cp_repl_tx_retx_from(&p->tx) != 0)
 			return 0;
 		if (p->tx.base < p->tx.sent)
 			at = p->tx.rto_at;

@@ -12,12 +12,17 @@
  * (sender incarnation, epoch) and numbered from 1.
  *   Sender: cp_repl_tx_append() gives each record the next sequence and keeps it
  *   in a ring of conf.capacity records until a cumulative ack covers it.
- *   cp_repl_tx_poll() builds the Repl datagrams: first a retransmission of the
- *   oldest unacked records (one datagram's worth) when the timeout expired, the
- *   timeout doubling from rto_ms up to rto_max_ms and back to rto_ms whenever an
- *   ack advances; else the queued records, as many per datagram as msg_repl_fit()
- *   allows within conf.max_body bytes of body. A record that finds the ring full of unacked records makes the peer
- *   *behind*: the ring is emptied, nothing is queued for it any more (counted as
+ *   cp_repl_tx_poll() builds the Repl datagrams: first, in recovery, records sent
+ *   again; else the queued records, as many per datagram as msg_repl_fit()
+ *   allows within conf.max_body bytes of body. Recovery (go-back-N): when the
+ *   timeout expires, or CP_REPL_DUPACKS acks in a row do not advance (the peer
+ *   keeps receiving, not the oldest: fast retransmit), every record sent so far goes again from the oldest
+ *   unacked one, at most CP_REPL_RETX_BURST records ahead of it (more as acks
+ *   advance), until an ack covers what was sent before the timeout; the timeout
+ *   doubles from rto_ms up to rto_max_ms and is back to rto_ms whenever an ack
+ *   advances. (One datagram per timeout, as before, took a timeout per lost
+ *   datagram: a window lost at once took minutes to recover.)
+ *   A record that finds the ring full of unacked records makes the peer *behind*: the ring is emptied, nothing is queued for it any more (counted as
  *   tx_dropped), and the caller arranges a full sync; cp_repl_tx_reset() (call it
  *   when that sync begins, so that later changes flow again) opens a new epoch.
  *   Receiver: cp_repl_on_repl() delivers every record of the current stream the
@@ -28,8 +33,9 @@
  *   Records more than CP_REPL_RX_WINDOW ahead of the cumulative ack are dropped
  *   and come back by retransmission. The ack (ReplAck: cumulative sequence and
  *   the stream it is for) leaves from cp_repl_rx_poll() at most ack_delay_ms
- *   after the first unacked record, at once after ack_every records, and at
- *   once after a duplicate (the previous ack was lost).
+ *   after the first unacked record, at once after ack_every records, after a
+ *   duplicate (the previous ack was lost) and when a record filled a gap (the
+ *   sender, in recovery, waits on that ack).
  *   A new incarnation of the peer (seen on its Repl or ReplAck, or told by
  *   cp_repl_peer_restart() from cp_topo's "restarted" event) resets both
  *   directions: the old run's records are gone, the peer needs a full sync.

@@ -210,6 +210,8 @@ cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev)
 {
 	int k = cp_rn_peer_idx(n, ev->sync_peer);
 
+	if (k >= 0 && n->sync[k].pending > 0)
+		n->sync[k].pending--;
 	if (k < 0 || cp_rn_event_wire(n, ev) != 0)
 		return;
 	if (!cp_rn_append(n, k))
@@ -355,12 +357,27 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 	}
 }
 
-void
-cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg_)
+/* Events wait on some shard's ring. */
+static bool
+cp_rn_ev_queued(const struct cp_repl_node *n)
+{
+	unsigned int s;
+
+	for (s = 0; s < n->n_shards; s++)
+		if (rte_ring_count(n->ev[s]) != 0)
+			return true;
+	return false;
+}
+
+/* One dump query per syncing peer whose stream has room; the chunk goes into
+ * the stream (which frees the shard's events) and out at once. Returns the
+ * events taken. */
+static unsigned int
+cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg_)
 {
 	struct dp_sync_dump d;
 	char arg[64], out[sizeof(d) + 1];
-	bool queried = false;     /* one dump query per call: the loop's stage stays short */
+	unsigned int work = 0;
 	int i, rc;
 
 	for (i = 0; i < n->n_peers; i++) {
@@ -378,9 +395,11 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 			if (++sy->done_sent >= CP_REPL_NODE_DONE_TIMES)
 				sy->done_pending = false;
 		}
-		if (!sy->active || queried || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
+		if (!sy->active || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
 			continue;
 		if (sy->shard >= n->n_shards) {
+			if (sy->pending > 0 && cp_rn_ev_queued(n))   /* last copies on a ring */
+				continue;
 			sy->active = false;
 			sy->done_pending = true;
 			sy->end_seq = p->tx.next - 1;
@@ -391,7 +410,6 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 		}
 		snprintf(arg, sizeof(arg), "%u %u %u %u", n->peer_id[i], sy->bucket, sy->skip,
 			 CP_REPL_NODE_SYNC_CHUNK);
-		queried = true;
 		rc = dp_shared_query(n->sh, sy->shard, DP_QUERY_SYNC_DUMP, arg, out, sizeof(out), 100);
 		if (rc != (int)sizeof(d)) {
 			CP_RN_COUNT(n, sync_query_fail);
@@ -399,6 +417,7 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 		}
 		memcpy(&d, out, sizeof(d));
 		CP_RN_COUNT(n, sync_chunks);
+		sy->pending += d.emitted;
 		sy->bucket = d.bucket;
 		sy->skip = d.skip;
 		if (sy->bucket >= REG_DIGEST_BUCKETS) {
@@ -406,7 +425,24 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 			sy->bucket = 0;
 			sy->skip = 0;
 		}
+		work += cp_repl_node_events(n);
+		cp_repl_node_poll(n, now, send, arg_);
 	}
+	return work;
+}
+
+unsigned int
+cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg)
+{
+	unsigned int q, got, work = 0;
+
+	for (q = 0; q < CP_REPL_NODE_SYNC_QUERIES; q++) {
+		got = cp_rn_sync_pass(n, now, send, arg);
+		if (got == 0)
+			break;
+		work += got;
+	}
+	return work;
 }
 
 unsigned int

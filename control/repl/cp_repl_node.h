@@ -84,8 +84,9 @@ enum cp_repl_node_counter {
 	CP_REPL_NODE_COUNTER_MAX
 };
 
-#define CP_REPL_NODE_EVENT_BUDGET 256u   /* events drained per shard per call */
-#define CP_REPL_NODE_SYNC_CHUNK   128u   /* events a shard emits per dump query */
+#define CP_REPL_NODE_EVENT_BUDGET 1024u  /* events drained per shard per call (a sync chunk at once) */
+#define CP_REPL_NODE_SYNC_CHUNK   256u   /* events a shard emits per dump query (~0.4 ms) */
+#define CP_REPL_NODE_SYNC_QUERIES 8u     /* dump queries per syncing peer per call */
 #define CP_REPL_NODE_DONE_TIMES   3u     /* SyncDone sent this many times (may be lost) */
 #define CP_REPL_NODE_DONE_EVERY_MS 200u
 
@@ -97,6 +98,7 @@ struct cp_repl_sync {
 	uint32_t bucket, skip;          /* cursor in that shard (struct dp_sync_dump) */
 	uint64_t started_ms;
 	uint64_t records;
+	uint32_t pending;               /* copies the shards emitted, not taken from their rings yet */
 	uint64_t incarnation;           /* the peer's run this sync (or the last) is for */
 	bool done_pending;              /* all emitted: SyncDone once the stream acked end_seq */
 	uint64_t end_seq;               /* last stream sequence of the sync */
@@ -171,11 +173,14 @@ void cp_repl_node_fini(struct cp_repl_node *n);
  * behind gets a full sync from this node (cp_repl_node_sync drives it). */
 void cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now);
 
-/* Drive the full syncs this node gives: one shard dump query per call (at most
- * CP_REPL_NODE_SYNC_CHUNK events, which cp_repl_node_events sends to their peer
- * only), for the first syncing peer whose stream has room, so that one call
- * costs one query however many peers are syncing. */
-void cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);
+/* Drive the full syncs this node gives: per syncing peer, while its stream has
+ * room, up to CP_REPL_NODE_SYNC_QUERIES shard dump queries (at most
+ * CP_REPL_NODE_SYNC_CHUNK events each, a shard stalls well under 1 ms per
+ * chunk), each followed by cp_repl_node_events (which queues the copies for that
+ * peer only) and cp_repl_node_poll (which sends them). Returns the events taken
+ * (work: the caller's loop does not sleep while a sync runs). */
+unsigned int cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send,
+			       void *arg);
 
 /* Drain the shards' change events into the streams; returns the events taken. */
 unsigned int cp_repl_node_events(struct cp_repl_node *n);

@@ -27,11 +27,14 @@
 #define CP_REPL_DEFAULT_RTO_MAX_MS   3200u
 #define CP_REPL_DEFAULT_ACK_DELAY_MS 10u
 #define CP_REPL_DEFAULT_ACK_EVERY    64u
+#define CP_REPL_RETX_BURST           512u      /* records sent again ahead of an ack, in recovery */
+#define CP_REPL_DUPACKS              3u        /* acks that do not advance: the oldest is lost */
 
 /* Counters of one peer's stream, both directions. X(name, help) */
 #define CP_REPL_FOREACH_COUNTER(X) \
 	X(tx_records,     "records sent for the first time") \
-	X(tx_retransmits, "records sent again after a retransmit timeout") \
+	X(tx_retransmits, "records sent again (recovery after a timeout or repeated acks)") \
+	X(tx_fast_retx,   "recoveries begun by repeated acks, before the timeout") \
 	X(tx_datagrams,   "Repl datagrams built (first sends and retransmits)") \
 	X(tx_acked,       "records released by a cumulative ack") \
 	X(tx_behind,      "times the peer fell behind (ring full of unacked records)") \
@@ -69,13 +72,19 @@ struct cp_repl_conf {
 	uint32_t ack_every;             /* ... or as soon as this many records are unacked */
 };
 
-/* Sending side: stream sequences [base, sent) are in flight, [sent, next) queued. */
+/* Sending side: stream sequences [base, sent) are in flight, [sent, next) queued.
+ * A timeout, or CP_REPL_DUPACKS acks in a row that do not advance base, starts a
+ * recovery: [base, recover] goes again (go-back-N), at most CP_REPL_RETX_BURST
+ * records ahead of base, until an ack passes recover. */
 struct cp_repl_tx {
 	uint32_t epoch;                 /* stream id with conf.incarnation; +1 per reset */
 	bool behind;                    /* ring overflowed: nothing queued until reset */
 	uint64_t base;                  /* oldest unacked sequence (acked = base - 1) */
 	uint64_t sent;                  /* first sequence never sent */
 	uint64_t next;                  /* sequence of the next record appended */
+	uint64_t recover;               /* recovery until base passes it; 0: none */
+	uint64_t retx;                  /* in recovery: next sequence to send again */
+	uint32_t dupacks;               /* acks in a row that did not advance base */
 	uint32_t rto;                   /* current timeout, ms */
 	uint64_t rto_at;                /* when base is sent again; CP_REPL_NEVER */
 	struct msg_rec *ring;           /* capacity records; sequence s at s % capacity */

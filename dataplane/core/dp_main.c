@@ -209,16 +209,16 @@ shards_create(struct dp_ctx *x)
 		struct reg_conf rc = base;
 		char name[RTE_RING_NAMESIZE];
 
-		snprintf(name, sizeof(name), DP_RING_EVENTS, i);
-		lc->reg_events = rte_ring_create(name, x->cfg->dp.ring_size, (int)rte_socket_id(),
-						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), DP_RING_EVENTS, i);   /* about the whole event pool */
+		lc->reg_events = rte_ring_create(name, RTE_MAX(x->cfg->dp.ring_size, REG_DEFAULT_EVENTS),
+						 (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (lc->reg_events == NULL) {
 			DP_LOG(ERR, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
 			return -rte_errno;
 		}
-		snprintf(name, sizeof(name), DP_RING_APPLY, i);
-		lc->reg_apply = rte_ring_create(name, x->cfg->dp.ring_size, (int)rte_socket_id(),
-						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), DP_RING_APPLY, i);   /* about the whole record pool */
+		lc->reg_apply = rte_ring_create(name, RTE_MAX(x->cfg->dp.ring_size, DP_REC_POOL_SIZE + 1),
+						(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (lc->reg_apply == NULL) {
 			DP_LOG(ERR, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
 			return -rte_errno;

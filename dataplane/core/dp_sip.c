@@ -254,7 +254,7 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 	return 0;
 }
 
-void
+unsigned int
 dp_sip_serve(struct dp_lcore *lc)
 {
 	struct dp_shared *sh = lc->ctx->shared;
@@ -262,13 +262,14 @@ dp_sip_serve(struct dp_lcore *lc)
 	uint32_t seq;
 
 	if (sh == NULL || lc->is_ctl)
-		return;
+		return 0;
 	q = &sh->query[lc->idx];
 	seq = q->seq_req;
 	if (likely(seq == q->seq_done))
-		return;
+		return 0;
 	rte_smp_rmb();
 	q->rc = sip_query(lc, q->kind, q->arg, q->out, sizeof(q->out), &q->len);
 	rte_smp_wmb();
 	q->seq_done = seq;
+	return 1;
 }

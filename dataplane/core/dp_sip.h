@@ -25,8 +25,10 @@
 void dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m);
 
 /* Answers a pending dp_shared query about this lcore's shard (contact counts, the
- * bindings of an AoR) into its query slot; cheap when there is none. Runs on the
- * shard's worker, once per loop pass: the shard's only reader-writer. */
-void dp_sip_serve(struct dp_lcore *lc);
+ * bindings of an AoR, a sync dump) into its query slot; cheap when there is none.
+ * Runs on the shard's worker, once per loop pass: the shard's only reader-writer.
+ * Returns 1 when it answered one (work: the asker may have more, e.g. the next
+ * chunk of a full sync, so the worker does not back off into sleeping), else 0. */
+unsigned int dp_sip_serve(struct dp_lcore *lc);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_SIP_H */

@@ -170,7 +170,7 @@ dp_worker_main(void *arg)
 		if (lc->is_ctl) {
 			work += cp_tx(lc);
 		} else {
-			dp_sip_serve(lc);
+			work += dp_sip_serve(lc);
 			work += dp_reg_apply_poll(lc);
 			work += dp_ping_poll(lc);
 			dp_proxy_probe(lc);

@@ -57,7 +57,7 @@ struct rte_mempool;
 
 #define REG_DEFAULT_MAX_AORS      65536u
 #define REG_DEFAULT_MAX_BINDINGS  131072u
-#define REG_DEFAULT_EVENTS        1024u
+#define REG_DEFAULT_EVENTS        4096u   /* a full-sync chunk takes up to half */
 #define REG_DEFAULT_TOMBSTONE_S   600u
 #define REG_MAX_TOMBSTONE_S       86400u
 

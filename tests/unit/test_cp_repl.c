@@ -313,8 +313,8 @@ test_loss_and_retransmit(void **state)
 	assert_int_equal(b_ack(1 + T_ACK_DELAY), 0);    /* acks 0: releases nothing */
 	assert_int_equal(cp_repl_tx_unacked(A.p), 40);
 	assert_int_equal(a_poll(T_RTO - 1), 0);
-	assert_int_equal(a_poll(T_RTO), 1);             /* the oldest records again */
-	assert_int_equal(ctr(&A, CP_REPL_C_tx_retransmits), 32);
+	assert_int_equal(a_poll(T_RTO), 2);             /* everything sent, from the oldest */
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_retransmits), 40);
 	assert_int_equal(deliver(2, T_RTO), 32);
 	assert_int_equal(B.p->rx.cum, 40);
 	assert_int_equal(n_delivered, 40);
@@ -322,6 +322,39 @@ test_loss_and_retransmit(void **state)
 	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
 	assert_int_equal(ctr(&A, CP_REPL_C_tx_acked), 40);
 	assert_int_equal(cp_repl_next_at(A.p), CP_REPL_NEVER);
+}
+
+/* Every datagram of a window lost at once: one timeout sends them all again;
+ * the record that fills a gap is acked at once and ends the recovery. */
+static void
+test_window_lost_recovery(void **state)
+{
+	int i;
+
+	(void)state;
+	B.p->conf.ack_every = 1000;                     /* only the gap makes it ack early */
+	append(1, 100);
+	assert_int_equal(a_poll(0), 4);                 /* all four lost */
+	assert_int_equal(a_poll(T_RTO - 1), 0);
+	assert_int_equal(cp_repl_next_at(A.p), T_RTO);
+	assert_int_equal(a_poll(T_RTO), 4);             /* go-back-N: 1..100 again */
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_retransmits), 100);
+	assert_int_equal(a_poll(T_RTO), 0);
+	for (i = 5; i < 8; i++)                         /* the first one is lost again */
+		deliver(i, T_RTO);
+	assert_int_equal(b_ack(T_RTO), 1);              /* behind a gap: delayed */
+	assert_int_equal(b_ack(T_RTO + T_ACK_DELAY), 0);
+	assert_int_equal(cp_repl_tx_unacked(A.p), 100);
+	assert_int_equal(a_poll(T_RTO + T_ACK_DELAY), 0);
+	assert_int_equal(a_poll(3 * T_RTO), 4);         /* timeout doubled; all again */
+	assert_int_equal(deliver(8, 3 * T_RTO), 32);    /* fills the gap */
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_duplicates), 0);
+	assert_int_equal(B.p->rx.cum, 100);
+	assert_int_equal(b_ack(3 * T_RTO), 0);          /* at once */
+	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+	assert_int_equal(cp_repl_next_at(A.p), CP_REPL_NEVER);
+	assert_int_equal(a_poll(10 * T_RTO), 0);
+	assert_int_equal(n_delivered, 100);
 }
 
 static void
@@ -598,6 +631,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delayed_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_and_retransmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_lost_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rto_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_and_reorder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_ack, setup, teardown),
