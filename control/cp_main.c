@@ -300,6 +300,7 @@ publish_nodes(struct cp *c)
 
 	memset(v, 0, sizeof(v));
 	v[n].id = c->cfg.node_id;
+	v[n].incarnation = c->cluster ? c->topo.conf.incarnation : 0;
 	v[n].self = 1;
 	v[n].address = rte_be_to_cpu_32(c->port->ipv4);
 	snprintf(v[n].state, sizeof(v[n].state), "up");
@@ -310,6 +311,7 @@ publish_nodes(struct cp *c)
 		const struct cp_peer *p = &c->topo.peers[i];
 
 		v[n].id = p->node.id;
+		v[n].incarnation = p->incarnation;
 		v[n].address = p->node.addr;
 		snprintf(v[n].state, sizeof(v[n].state), "%s", cp_node_state_name(p->state));
 		for (k = 0; k < 3 && k < MSG_CAP_MAX; k++)

@@ -75,18 +75,39 @@ dp_ping_listed(const uint16_t *ids, unsigned int n, uint16_t id)
 	return false;
 }
 
-/* Re-read the views: the nodes sharing the contacts (this one, and the peers up
- * with their registrations synced), and the tags. */
+/* The set of cycle CYCLE: the nodes whose join cycle has come (none yet: nobody
+ * pings, as when a whole cluster starts, for DP_PING_JOIN_MS); without a
+ * control plane's view, this node alone. */
 static void
-dp_ping_view(struct dp_lcore *lc, struct dp_ping *p)
+dp_ping_set_for(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < p->n_join; i++)
+		if (p->join[i].cycle <= cycle)
+			p->set[m++] = p->join[i].id;
+	if (m == 0 && !p->viewed)
+		p->set[m++] = lc->ctx->cfg->node_id;
+	p->n_set = (uint16_t)m;
+}
+
+/* Re-read the views: the nodes sharing the contacts (this one, and the peers up
+ * with their registrations synced), and the tags. A node (run) joins at the
+ * first interval boundary DP_PING_JOIN_MS after its start, a moment every node
+ * computes alike from its incarnation (or the next boundary, when it is seen
+ * later than that); a node that left the view leaves at once and is listed in
+ * gone[] for the catch-up. */
+static void
+dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 {
 	static __thread struct dp_node_view v[DP_MAX_NODES];
 	static __thread struct dp_tag_view tv[DP_MAX_TAGS];
 	struct dp_shared *sh = lc->ctx->shared;
-	uint16_t now_set[DP_PING_MAX_NODES];
-	unsigned int n, i, k = 0;
+	struct dp_ping_join nj[DP_PING_MAX_NODES];
+	unsigned int n, i, j, k = 0;
 	int len;
 
+	p->n_gone = 0;
 	if (sh == NULL)
 		return;
 	n = dp_shared_tags(sh, tv, DP_MAX_TAGS);
@@ -99,33 +120,42 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p)
 		p->n_tags++;
 	}
 	n = dp_shared_nodes(sh, v, DP_MAX_NODES);
-	now_set[k++] = lc->ctx->cfg->node_id;
-	for (i = 0; i < n && k < DP_PING_MAX_NODES; i++)
-		if (!v[i].self && strcmp(v[i].state, "up") == 0 && strcmp(v[i].caps[0], "synced") == 0)
-			now_set[k++] = v[i].id;
 	if (n == 0)
 		return;                 /* no control plane: keep what we have */
-	/* leaving: at once, with a catch-up of its share; joining: at the boundary */
-	p->n_gone = 0;
-	for (i = 0; i < p->n_set; i++)
-		if (!dp_ping_listed(now_set, k, p->set[i]) && p->n_gone < DP_PING_MAX_NODES)
-			p->gone[p->n_gone++] = p->set[i];
-	p->joining = false;
-	for (i = 0; i < k; i++)
-		if (!dp_ping_listed(p->set, p->n_set, now_set[i]))
-			p->joining = true;
-	memcpy(p->next, now_set, k * sizeof(now_set[0]));
-	p->n_next = (uint16_t)k;
-	if (p->n_gone > 0) {            /* the set without the gone ones, now */
-		uint16_t kept[DP_PING_MAX_NODES];
-		unsigned int m = 0;
+	p->viewed = true;
+	for (i = 0; i < n && k < DP_PING_MAX_NODES; i++) {
+		if ((!v[i].self && strcmp(v[i].state, "up") != 0) ||
+		    strcmp(v[i].caps[0], "synced") != 0)
+			continue;               /* this node too: only once synced */
+		nj[k].id = v[i].id;
+		nj[k].incarnation = v[i].incarnation;
+		nj[k].cycle = 0;
+		for (j = 0; j < p->n_join; j++)
+			if (p->join[j].id == v[i].id && p->join[j].incarnation == v[i].incarnation)
+				break;
+		if (j < p->n_join) {
+			nj[k].cycle = p->join[j].cycle;         /* known: unchanged */
+		} else {
+			uint64_t at = v[i].incarnation / 1000 + DP_PING_JOIN_MS;
+			uint64_t c = (at + p->interval_ms - 1) / p->interval_ms;
 
-		for (i = 0; i < p->n_set; i++)
-			if (!dp_ping_listed(p->gone, p->n_gone, p->set[i]))
-				kept[m++] = p->set[i];
-		memcpy(p->set, kept, m * sizeof(kept[0]));
-		p->n_set = (uint16_t)m;
+			if (v[i].incarnation == 0)
+				c = 0;                  /* no cluster: at once */
+			else if (c <= cycle && p->cycle != UINT64_MAX)
+				c = cycle + 1;          /* seen late: the next boundary */
+			nj[k].cycle = c;
+		}
+		k++;
 	}
+	for (j = 0; j < p->n_set; j++) {   /* in the set, gone from the view */
+		for (i = 0; i < k && nj[i].id != p->set[j]; i++)
+			;
+		if (i == k && p->n_gone < DP_PING_MAX_NODES)
+			p->gone[p->n_gone++] = p->set[j];
+	}
+	memcpy(p->join, nj, k * sizeof(nj[0]));
+	p->n_join = (uint16_t)k;
+	dp_ping_set_for(lc, p, cycle);
 }
 
 /* The holder of a binding's tag ("" : the first tag), 0 when unknown. */
@@ -262,17 +292,21 @@ dp_ping_poll(struct dp_lcore *lc)
 		uint16_t n_old = p->n_set;
 
 		memcpy(old, p->set, sizeof(old));
-		dp_ping_view(lc, p);
+		dp_ping_view(lc, p, p->cycle == UINT64_MAX ? cycle : p->cycle);
 		p->view_ms = lc->now_ms + DP_PING_VIEW_MS;
 		if (p->n_gone > 0 && p->mode == CFG_PING_COOPERATION && p->cycle == cycle) {
 			/* the gone nodes' share of the moments since they died */
-			uint32_t back = (uint32_t)((uint64_t)p->grace_ms * REG_DIGEST_BUCKETS /
-						   p->interval_ms) + 1;
+			uint32_t back = (uint32_t)((uint64_t)(p->grace_ms + DP_PING_CATCHUP_SLACK_MS) *
+						   REG_DIGEST_BUCKETS / p->interval_ms) + 1;
 			uint32_t from = p->pos > back ? p->pos - back : 0;
 
 			w.catch_up = true;
 			w.old_set = old;
 			w.n_old = n_old;
+			if (back > p->pos)      /* ... the end of the last interval too */
+				sent += dp_ping_range(lc, &w, REG_DIGEST_BUCKETS -
+						      RTE_MIN(back - p->pos, (uint32_t)REG_DIGEST_BUCKETS),
+						      REG_DIGEST_BUCKETS);
 			sent += dp_ping_range(lc, &w, from, p->pos);
 			w.catch_up = false;
 		}
@@ -286,15 +320,11 @@ dp_ping_poll(struct dp_lcore *lc)
 			if (p->pos < REG_DIGEST_BUCKETS)
 				return sent;    /* more of the last interval next poll */
 		}
-		if (p->joining) {
-			memcpy(p->set, p->next, p->n_next * sizeof(p->next[0]));
-			p->n_set = p->n_next;
-			p->joining = false;
-		}
+		p->pos = p->cycle == UINT64_MAX ? target : 0;
 		p->last = p->cur;
 		p->cur.n = 0;
 		p->cycle = cycle;
-		p->pos = p->cycle == UINT64_MAX ? target : 0;
+		dp_ping_set_for(lc, p, cycle);
 	}
 	to = RTE_MIN(target + 1, p->pos + DP_PING_BUCKETS_PER_POLL);
 	if (to > p->pos) {

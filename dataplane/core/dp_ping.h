@@ -19,8 +19,10 @@
  * A node that joins the set does so at the next interval boundary (the others
  * switch at the same wall-clock moment). A node that leaves it (declared down)
  * is left at once, and its share of the contacts whose moment fell in the last
- * node_timeout_ms (when it was dead but not yet declared so) is pinged at once:
- * nobody misses a ping, nobody gets two (within the clocks' skew).
+ * node_timeout_ms + DP_PING_CATCHUP_SLACK_MS (when it was dead but not yet
+ * declared so) is pinged at once, late: nobody misses a ping; a contact whose
+ * moment fell between the dead node's last heartbeat and its death may get two.
+ * A node pings nothing until its own registrations are synced.
  *
  * Replies. An OPTIONS ping's branch is z9hG4bK-ssnp-NODE-SHARD-BINDING-IDENT; a
  * reply is steered to that shard, which clears the binding's unanswered count

@@ -12,6 +12,8 @@
 #define DP_PING_BUCKETS_PER_POLL  64
 #define DP_PING_MAX_NODES         64      /* DP_MAX_NODES */
 #define DP_PING_MAX_TAGS          32      /* DP_MAX_TAGS */
+#define DP_PING_JOIN_MS           10000   /* a run joins this long after it started */
+#define DP_PING_CATCHUP_SLACK_MS  500     /* detection beyond node_timeout: views, publish */
 
 /* The share of each node in the last complete interval, as this shard saw it. */
 struct dp_ping_share {
@@ -22,6 +24,7 @@ struct dp_ping_share {
 
 struct dp_ping {
 	bool on;
+	bool viewed;                    /* a control plane's node view was read */
 	bool track;                     /* OPTIONS: replies matched, misses counted */
 	uint8_t mode;                   /* enum cfg_ping_mode */
 	uint8_t max_failures;
@@ -33,9 +36,12 @@ struct dp_ping {
 	uint64_t view_ms;               /* next re-read of the views */
 	uint16_t n_set;                 /* the nodes that share the contacts now */
 	uint16_t set[DP_PING_MAX_NODES];
-	uint16_t n_next;                /* ... from the next interval boundary on */
-	uint16_t next[DP_PING_MAX_NODES];
-	bool joining;                   /* next differs from set by additions */
+	uint16_t n_join;                /* the nodes up and synced, with when they join */
+	struct dp_ping_join {
+		uint16_t id;
+		uint64_t incarnation;   /* us */
+		uint64_t cycle;         /* the interval from which it takes its share */
+	} join[DP_PING_MAX_NODES];
 	uint16_t n_gone;                /* catch-up: nodes just declared down */
 	uint16_t gone[DP_PING_MAX_NODES];
 	uint16_t n_tags;
