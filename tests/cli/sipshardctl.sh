@@ -94,8 +94,10 @@ expect "--json tags" 0 '{"tags":[{"name":"service","cluster":1,"state":"active",
 	-- -s "$sock" --json tags
 expect "--json backends" 0 '{"backends":[{"set":1,"uri":"sip:198.18.1.1:5060","weight":1,"state":"up"}]}' \
 	-- -s "$sock" --json backends
-expect "tag set-active ok" 0 "ok" -- -s "$sock" tag set-active service/1
-expect "--json tag set-active ok" 0 "{}" -- -s "$sock" --json tag set-active service/1
+expect "tag set-active ok, waits for the acks" 0 - -- -s "$sock" tag set-active service/1
+out=$("$CTL" -s "$sock" --json tag set-active service/1)
+echo "$out" | grep -q '^{"acked":\[2\],"ms":[0-9.]*}$' && echo "PASS: --json tag set-active: the peers that acknowledged and the time ($out)" \
+	|| echo "FAIL: --json tag set-active: '$out'"
 expect "tag set-active unknown tag -> 1" 1 "" -- -s "$sock" tag set-active nosuch/1
 err_has "failure message on stderr" "sipshardctl: no such tag 'nosuch/1'"
 expect "--json failure -> 1, nothing on stdout" 1 "" -- -s "$sock" --json tag set-active nosuch/1

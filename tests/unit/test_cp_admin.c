@@ -161,6 +161,22 @@ fake_tag_set_active(void *arg, const char *name, uint32_t cluster, json_t *j,
 	return 0;
 }
 
+/* The claim is acknowledged by node 2 at once (sipshardctl's wait for acks). */
+static int
+fake_tag_status(void *arg, const char *name, uint32_t cluster, json_t *j, char *err,
+		size_t errlen)
+{
+	(void)arg;
+	if (strcmp(name, "service") != 0 || cluster != 1) {
+		snprintf(err, errlen, "no such tag '%s/%u'", name, cluster);
+		return -ENOENT;
+	}
+	cp_json_put_uint(cp_json_put_arr(j, "acked"), NULL, 2);
+	cp_json_put_arr(j, "missing");
+	cp_json_put_bool(j, "lost", false);
+	return 0;
+}
+
 static int
 fake_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
 {
@@ -244,6 +260,7 @@ static const struct cp_admin_ops fake_ops = {
 	.events = fake_events,
 	.tags = fake_tags,
 	.tag_set_active = fake_tag_set_active,
+	.tag_status = fake_tag_status,
 	.contacts_count = fake_contacts_count,
 	.contacts_show = fake_contacts_show,
 	.backends = fake_backends,
