@@ -125,6 +125,21 @@ seq_copy(const volatile uint32_t *seq, const volatile uint32_t *count, const voi
 	return 0;
 }
 
+/* The writer's side of seq_copy(): N elements of SIZE from V into TABLE (at most
+ * MAX) and *count, under the sequence lock *seq. */
+static void
+seq_publish(volatile uint32_t *seq, uint32_t *count, void *table, size_t size,
+	    const void *v, unsigned int n, unsigned int max)
+{
+	n = RTE_MIN(n, max);
+	(*seq)++;                   /* odd: writing */
+	rte_smp_wmb();
+	memcpy(table, v, n * size);
+	*count = n;
+	rte_smp_wmb();
+	(*seq)++;
+}
+
 unsigned int
 dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out, unsigned int cap)
 {
@@ -221,25 +236,13 @@ dp_shared_tags(const struct dp_shared *sh, struct dp_tag_view *out, unsigned int
 void
 dp_shared_publish_tags(struct dp_shared *sh, const struct dp_tag_view *v, unsigned int n)
 {
-	n = RTE_MIN(n, (unsigned int)DP_MAX_TAGS);
-	sh->tags_seq++;             /* odd: writing */
-	rte_smp_wmb();
-	memcpy(sh->tags, v, n * sizeof(*v));
-	sh->n_tags = n;
-	rte_smp_wmb();
-	sh->tags_seq++;
+	seq_publish(&sh->tags_seq, &sh->n_tags, sh->tags, sizeof(*v), v, n, DP_MAX_TAGS);
 }
 
 void
 dp_shared_publish_nodes(struct dp_shared *sh, const struct dp_node_view *v, unsigned int n)
 {
-	n = RTE_MIN(n, (unsigned int)DP_MAX_NODES);
-	sh->nodes_seq++;            /* odd: writing */
-	rte_smp_wmb();
-	memcpy(sh->nodes, v, n * sizeof(*v));
-	sh->n_nodes = n;
-	rte_smp_wmb();
-	sh->nodes_seq++;
+	seq_publish(&sh->nodes_seq, &sh->n_nodes, sh->nodes, sizeof(*v), v, n, DP_MAX_NODES);
 }
 
 unsigned int
@@ -251,13 +254,7 @@ dp_shared_repl_counters(const struct dp_shared *sh, struct dp_counter_view *out,
 void
 dp_shared_publish_repl(struct dp_shared *sh, const struct dp_counter_view *v, unsigned int n)
 {
-	n = RTE_MIN(n, (unsigned int)DP_MAX_REPL_COUNTERS);
-	sh->repl_seq++;             /* odd: writing */
-	rte_smp_wmb();
-	memcpy(sh->repl, v, n * sizeof(*v));
-	sh->n_repl = n;
-	rte_smp_wmb();
-	sh->repl_seq++;
+	seq_publish(&sh->repl_seq, &sh->n_repl, sh->repl, sizeof(*v), v, n, DP_MAX_REPL_COUNTERS);
 }
 
 unsigned int
