@@ -32,9 +32,12 @@ for i in 1 2 3; do wait_state 10 up "$i" 1 2 3 || ok=0; done
 check "every node lists the 3 nodes up" test "$ok" = 1
 
 : > "$WORK/mute"
-cl /usr/bin/python3 "$ROOT/tests/integration/phones.py" 198.18.0.100 6000 "$N" 198.18.0.1 \
-	"$WORK/pings.log" "$WORK/mute" > "$WORK/phones.out" 2>&1 &
+# (ip netns exec execs the program: $! is the phones' own pid; the lab's cleanup
+# stops it with the nodes, also when the test stops early)
+ip netns exec "$LAB-cl" /usr/bin/python3 "$ROOT/tests/integration/phones.py" 198.18.0.100 6000 \
+	"$N" 198.18.0.1 "$WORK/pings.log" "$WORK/mute" > "$WORK/phones.out" 2>&1 &
 PHONES=$!
+NODE_PID[99]=$PHONES
 wait_counts 10 "{\"aors\":$N,\"contacts\":$N}"; rc=$?
 check "$N phones registered at node 1, on every node (after $WAITED ms: $SEEN)" test "$rc" = 0
 
@@ -122,5 +125,5 @@ check "phone7 stopped answering: removed on every node after 3 unanswered pings 
 	test "$ok" = 1 -a "$rm" -ge 1
 c=$(count 1)
 check "the other phones stay ($c)" test "$c" = "{\"aors\":$((N - 1)),\"contacts\":$((N - 1))}"
-kill "$PHONES" 2>/dev/null; wait "$PHONES" 2>/dev/null
+kill "$PHONES" 2>/dev/null; wait "$PHONES" 2>/dev/null; unset "NODE_PID[99]"
 exit 0
