@@ -148,6 +148,20 @@ admin:
   socket: $WORK/n$1.sock" >/dev/null
 }
 
+# bus_config I N 'CLUSTER-KEYS' ['MORE-YAML']: node I of N with the cluster bus on
+# its own segment (scripts/lab.sh cluster-net): port 1 at 198.18.1.I, static peers
+# at their 198.18.1.J, key $WORK/cluster.key; CLUSTER-KEYS are more lines of the
+# cluster section ("  key: value"), MORE-YAML more top-level sections.
+bus_config() {
+	local i=$1 n=$2 j peers=""
+	for j in $(seq 1 "$n"); do [ "$j" = "$i" ] || peers="$peers{id: $j, address: 198.18.1.$j}, "; done
+	cluster_config "$i" "$WORK/cluster.key" "  port_index: 1
+${3:+$3
+}  nodes: [${peers%, }]
+${4:-}"
+	sed -i "s|^      ipv6: 2001:2::$i/64|&\n    - device: \"net_af_packet_c$i,iface=${LAB}c$i\"\n      ipv4: 198.18.1.$i/24|" "$WORK/n$i.yaml"
+}
+
 # start_cp I: sipshard-cp of node I (its dataplane must be running), waits for ready.
 start_cp() {
 	ip netns exec "$LAB-n$1" "$BUILD/sipshard-cp" -c "$WORK/n$1.yaml" > "$WORK/cp$1.log" 2>&1 &

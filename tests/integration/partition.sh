@@ -15,12 +15,7 @@ lab_up 3
 "$ROOT/scripts/lab.sh" cluster-net 3 || { fail "second segment for the cluster bus"; exit 1; }
 head -c 32 /dev/urandom > "$WORK/cluster.key"
 for i in 1 2 3; do
-	peers=""
-	for j in 1 2 3; do [ "$j" = "$i" ] || peers="$peers{id: $j, address: 198.18.1.$j}, "; done
-	cluster_config "$i" "$WORK/cluster.key" "  port_index: 1
-  digest_interval_ms: 1000
-  nodes: [${peers%, }]"
-	sed -i "s|^      ipv6: 2001:2::$i/64|&\n    - device: \"net_af_packet_c$i,iface=${LAB}c$i\"\n      ipv4: 198.18.1.$i/24|" "$WORK/n$i.yaml"
+	bus_config "$i" 3 "  digest_interval_ms: 1000"
 	start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; exit 1; }
 done
 pass "3 nodes started, the cluster bus on its own segment"

@@ -20,14 +20,9 @@ lab_up 3
 head -c 32 /dev/urandom > "$WORK/cluster.key"
 prio=(0 10 20 5)
 for i in 1 2 3; do
-	peers=""
-	for j in 1 2 3; do [ "$j" = "$i" ] || peers="$peers{id: $j, address: 198.18.1.$j}, "; done
 	state=backup; [ "$i" = 1 ] && state=active
-	cluster_config "$i" "$WORK/cluster.key" "  port_index: 1
-  nodes: [${peers%, }]
-tags:
+	bus_config "$i" 3 "" "tags:
   - {name: service/1, state: $state, failover: auto, priority: ${prio[$i]}, vip: $VIP}"
-	sed -i "s|^      ipv6: 2001:2::$i/64|&\n    - device: \"net_af_packet_c$i,iface=${LAB}c$i\"\n      ipv4: 198.18.1.$i/24|" "$WORK/n$i.yaml"
 	start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; exit 1; }
 done
 pass "3 nodes started, service/1 with vip $VIP configured on each"
