@@ -90,6 +90,7 @@ cp_tags_set(struct cp_tags *t, int i, const struct cp_tags_claim *c, enum cp_tag
 	if (g->cur.term != 0 && g->cur.owner == t->self && c->owner != t->self)
 		CP_TAGS_COUNT(t, stepped_down);
 	g->cur = *c;
+	g->holder_heard_ms = t->now_ms; /* a holder just learned of gets its grace */
 	if (c->term > g->max_term)
 		g->max_term = c->term;
 	cp_tags_record(t, i, why, wall_ms);

@@ -21,7 +21,9 @@
  *     that is up, or nobody heard for the alone time) and nobody holds the tag;
  *   - `failover: auto` (reason failover): when the holder is not up (declared
  *     down, or unknown at sync), nothing came from it for grace_ms (a table or a
- *     claim from it proves it alive even before the topology says up again),
+ *     claim from it proves it alive even before the topology says up again) and
+ *     it has been the holder for grace_ms (a holder learned from a third node's
+ *     table after a heal is not yet up in this node's view),
  *     and this node is the best candidate among the up nodes that declared
  *     themselves candidates (priority, then lower node id).
  *     Every node computes the same best candidate from the same view; if views

@@ -229,6 +229,14 @@ test_failover(void **state)
 	assert_int_equal(cp_tags_failover(&node[3], up23, 2, ++wall), 0);
 	node[3].now_ms = 5901;
 	assert_int_equal(cp_tags_failover(&node[3], up23, 2, ++wall), 1);
+	/* a holder learned from a third node's table (after a heal) gets the grace too */
+	cp_tags_claim(&node[1], 0, ++wall, CP_TAGS_R_COMMAND);
+	deliver(1, 2, true);
+	node[3].now_ms = 7000;
+	deliver(2, 3, false);                           /* node 1 holds it, says node 2 */
+	assert_int_equal(node[3].tag[0].cur.owner, 1);
+	node[3].now_ms = 7500;
+	assert_int_equal(cp_tags_failover(&node[3], up23, 2, ++wall), 0);
 	/* manual tags never fail over */
 	setup_node(2, CFG_TAG_BACKUP, CFG_TAG_MANUAL, 0);
 	deliver(3, 2, false);
