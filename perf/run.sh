@@ -30,6 +30,9 @@ scenarios:
              fresh one, cluster port on memif: seconds and bindings/s (sipshardctl sync)
   replication  the wire REGISTER search with one replicating peer attached, then
              without a cluster: both rates and the overhead
+  heal       two nodes partitioned (netns lab, cluster bus on its own segment),
+             PERF_HEAL_USERS [10000] bindings made on the two sides, the link back up:
+             ms until both hold every binding (perf/heal.sh)
   (generator on PERF_GEN_CPU [0], system under test on PERF_SUT_CPU [1]; see
    docs/benchmarks.md for PERF_AORS, PERF_MODE, PERF_TRIAL_S, PERF_LAT_S ...)
 USAGE
@@ -710,6 +713,18 @@ g_scenario_replication() {
 		"records_queued=${q:-}" "events_dropped=${drop:-}" "peer_behind=${behind:-}" \
 		"others_cpu_busy=${C[busy]}" "${G_COMMON[@]}"
 }
+# heal: perf/heal.sh builds the lab, partitions, loads, heals and prints key=value
+# lines; the figure is the time from the link coming back up to both nodes holding
+# every binding, polled every 10 ms with sipshardctl.
+g_scenario_heal() {
+	local out kv=() G_AORS=${PERF_HEAL_USERS:-10000}
+	make -s "$BUILD/sipshard-dp" "$BUILD/sipshard-cp" "$BUILD/sipshardctl" >&2
+	command -v sipp > /dev/null || { g_log "sipp missing (Debian package sip-tester)"; return 1; }
+	out=$(LAB=${GLAB}h bash perf/heal.sh) || true
+	mapfile -t kv < <(printf '%s\n' "$out" | grep -E '^[a-z_0-9]+=')
+	g_common
+	g_emit heal wire=af_packet "${kv[@]}" "${G_COMMON[0]}" "${G_COMMON[1]}"
+}
 # ---- end of the cluster scenarios ----
 
 [ $# -gt 0 ] || { usage; exit 2; }
@@ -749,6 +764,7 @@ for scenario in "$@"; do
 	best-register) g_scenario_best ;;
 	sync) g_scenario_sync ;;
 	replication) g_scenario_replication ;;
+	heal) g_scenario_heal ;;
 	-h | --help)
 		usage
 		exit 0
