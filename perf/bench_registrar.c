@@ -4,8 +4,11 @@
  * two worker lcores fed from memory (no NIC), TSC cycles per REGISTER with its
  * 200 OK, and the bytes one binding costs.
  *
- *   bench_registrar [-n AORS] [-r RUNS] [-w WORKERS] [-- EAL-ARGS...]
+ *   bench_registrar [-n AORS] [-m TABLE] [-r RUNS] [-w WORKERS] [-- EAL-ARGS...]
  *
+ * -m sizes the shards' tables (max_aors = max_bindings = TABLE / workers); the
+ * default is the AoRs plus an eighth. rte_hash rounds its table up to a power of
+ * two, so bytes per binding is lowest at a power-of-two TABLE.
  * -w 1 or -w 2 measures that many workers; without it, 1 then 2 when the EAL
  * has two lcores (default EAL arguments: -l 0-1 --no-pci --in-memory).
  *
@@ -70,6 +73,7 @@ struct bench_worker {
 
 static const char domains[1][CFG_STR] = { "example.com" };
 static volatile uint64_t sink;
+static uint32_t table;               /* -m: max_aors = max_bindings in all (0: AoRs + 1/8) */
 
 /* ---- messages ---- */
 
@@ -276,8 +280,8 @@ run(unsigned workers, uint32_t aors, int runs, struct bench_msg *all)
 			.default_expires = 3600, .min_expires = 60, .max_expires = 7200,
 			.max_contacts = 10, .on_max_contacts = REG_FULL_REJECT,
 			.foreign_status = 403, .node_id = 1,
-			.max_aors = w[i]->n + w[i]->n / 8 + 16,
-			.max_bindings = w[i]->n + w[i]->n / 8 + 16,
+			.max_aors = table != 0 ? table / workers : w[i]->n + w[i]->n / 8 + 16,
+			.max_bindings = table != 0 ? table / workers : w[i]->n + w[i]->n / 8 + 16,
 			.n_domains = 1, .domains = domains, .events = NULL,
 		};
 		for (j = 0; j < w[i]->n; j++)
@@ -356,8 +360,11 @@ main(int argc, char **argv)
 			     "--log-level=*:error" };
 
 	/* options before "--", EAL arguments after it */
-	while ((opt = getopt(argc, argv, "n:r:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:r:w:")) != -1) {
 		switch (opt) {
+		case 'm':
+			table = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
 		case 'n':
 			aors = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
@@ -368,7 +375,7 @@ main(int argc, char **argv)
 			only = (unsigned)atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: bench_registrar [-n AORS] [-r RUNS] "
+			fprintf(stderr, "usage: bench_registrar [-n AORS] [-m TABLE] [-r RUNS] "
 				"[-w WORKERS] [-- EAL-ARGS...]\n");
 			return 2;
 		}

@@ -17,7 +17,8 @@ usage: perf/run.sh SCENARIO...
 scenarios:
   parse      SIP parser: cycles and ns per message (REGISTER, INVITE+SDP, 200 OK)
   registrar  REGISTER/s and cycles per REGISTER (200 OK included) on 1 and 2 worker
-             shards fed from memory, bytes per binding (CPUs: PERF_CPU, PERF_CPUS2)
+             shards fed from memory, bytes per binding (CPUs: PERF_CPU, PERF_CPUS2);
+             1 worker also with 1,000,000 AoRs (tables of 1,048,576)
   proxy      stateless forwards/s and cycles per INVITE (parse + proxy_request + the
              rewritten copy) on 1 worker fed from memory, per LB algorithm
   wire       sipshard-gen <-memif-> sipshard-dp (1 worker): highest REGISTER rate with
@@ -742,6 +743,9 @@ for scenario in "$@"; do
 		eal=(--no-pci --in-memory --log-level='*:error')
 		echo "== registrar, 1 worker ($model, CPU $CPU)" >&2
 		pin "$BUILD/perf/bench_registrar" -w 1 ${REGISTRAR_ARGS:-} -- bench_registrar \
+			-l "$CPU" "${eal[@]}"
+		echo "== registrar, 1 worker, 1,000,000 AoRs in tables of 1,048,576 ($model, CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_registrar" -w 1 -n 1000000 -m 1048576 -r 3 -- bench_registrar \
 			-l "$CPU" "${eal[@]}"
 		cpus2=${PERF_CPUS2:-0,1}
 		if [ "$(nproc)" -ge 2 ] && taskset -c "$cpus2" true 2> /dev/null; then
