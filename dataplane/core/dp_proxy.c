@@ -14,6 +14,8 @@
 #include "dataplane/proxy/proxy_req.h"
 #include "dataplane/registrar/reg_shard.h"
 
+#define DP_NEIGH_WARM_MS 1000u
+
 /* ---- worker lcore ---- */
 
 /* A forwarded message or a probe: from our address and the SIP port to dst. */
@@ -160,6 +162,33 @@ probe_control(struct dp_lcore *lc)
 	return changes;
 }
 
+/* The members of the sets another node probes: kept in the neighbour table
+ * (this node's probes no longer do it), so the first call to one is sent. */
+static void
+neigh_warm(struct dp_lcore *lc)
+{
+	const struct lb_sets *s = lc->ctx->lb;
+	unsigned int i;
+	int si;
+
+	if (lc->now_ms < lc->neigh_warm_ms)
+		return;
+	lc->neigh_warm_ms = lc->now_ms + DP_NEIGH_WARM_MS;
+	for (si = 0; si < s->n; si++) {
+		if (!s->set[si].remote)
+			continue;
+		for (i = 0; i < s->set[si].n; i++) {
+			const struct lb_addr *a = &s->set[si].m[i].addr;
+			rte_be32_t ip;
+
+			if (a->family != 4)
+				continue;
+			memcpy(&ip, a->addr, 4);
+			dp_egress_neigh_warm(lc, ip);
+		}
+	}
+}
+
 void
 dp_proxy_probe(struct dp_lcore *lc)
 {
@@ -168,6 +197,7 @@ dp_proxy_probe(struct dp_lcore *lc)
 	if (lc->ctx->lb == NULL || lc->idx != 0 || lc->is_ctl)
 		return;
 	changes = probe_control(lc);
+	neigh_warm(lc);
 	changes += lb_prober_poll(lc->ctx->lb, lc->now_ms, probe_send, lc);
 	if (lc->ctx->shared != NULL && (changes != 0 || lc->now_ms >= lc->backends_pub_ms)) {
 		dp_shared_publish_backends(lc->ctx->shared, lc->ctx->lb);
