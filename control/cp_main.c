@@ -50,6 +50,7 @@
 #include "control/tags/cp_tags_node.h"
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_mbuf.h"
+#include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/proxy/proxy_req.h"
@@ -860,6 +861,39 @@ adm_backends(void *arg, json_t *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* NAT keepalive pinging: the shards' shares of the last complete interval and
+ * the registrar's ping counters (dp_ping_summary). */
+static int
+adm_pinging(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	struct dp_ping_summary ps;
+	json_t *share;
+	unsigned int i;
+
+	dp_ping_summary(&c->cfg, c->sh->lcores, c->sh->n_workers, &ps);
+	if (!ps.on) {
+		snprintf(err, errlen, "no pinging on this node (registrar.nat_ping is not configured)");
+		return -ENOTSUP;
+	}
+	cp_json_put_str(j, "mode", dp_ping_mode_name(ps.mode));
+	cp_json_put_uint(j, "interval_s", ps.interval_s);
+	share = cp_json_put_obj(j, "share");
+	for (i = 0; i < ps.n; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "%u", ps.id[i]);
+		cp_json_put_uint(share, id, ps.count[i]);
+	}
+	cp_json_put_uint(j, "sent", ps.sent);
+	cp_json_put_uint(j, "answered", ps.answered);
+	cp_json_put_uint(j, "failed", ps.failed);
+	cp_json_put_str(j, "method", ps.method == CFG_PING_CRLF ? "crlf" : "options");
+	cp_json_put_uint(j, "removed", ps.removed);
+	cp_json_put_uint(j, "others", ps.others);
+	return 0;
+}
+
 /* Every shard answers for its own AoRs (struct dp_contact_counts): sum them. */
 static int
 adm_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
@@ -1147,6 +1181,7 @@ main(int argc, char **argv)
 	ops.tag_set_active = adm_tag_set_active;
 	ops.tag_status = adm_tag_status;
 	ops.tags_history = adm_tags_history;
+	ops.pinging = adm_pinging;
 	cp_admin_init(&c->admin, &ops);
 	if (cp_admin_listen(&c->admin, c->cfg.admin_socket, err, sizeof(err)) != 0) {
 		CP_LOG(ERR, "admin.socket: %s", err);

@@ -364,3 +364,63 @@ dp_ping_response(struct dp_lcore *lc, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 	return true;
 }
+
+/* ---- any thread: the summary ---- */
+
+const char *
+dp_ping_mode_name(unsigned int mode)
+{
+	return mode == CFG_PING_OWNERSHIP ? "ownership" : "cooperation";
+}
+
+static void
+dp_ping_summary_add(struct dp_ping_summary *out, uint16_t id, uint64_t count)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < out->n && out->id[i] < id; i++)
+		;
+	if (i < out->n && out->id[i] == id) {
+		out->count[i] += count;
+		return;
+	}
+	if (out->n == DP_PING_MAX_NODES)
+		return;
+	for (k = out->n; k > i; k--) {
+		out->id[k] = out->id[k - 1];
+		out->count[k] = out->count[k - 1];
+	}
+	out->id[i] = id;
+	out->count[i] = count;
+	out->n++;
+}
+
+void
+dp_ping_summary(const struct cfg *cfg, struct dp_lcore *const *lcores, unsigned int n_workers,
+		struct dp_ping_summary *out)
+{
+	unsigned int w, i;
+
+	memset(out, 0, sizeof(*out));
+	out->on = cfg->reg.ping;
+	out->mode = (uint8_t)cfg->reg.ping_mode;
+	out->method = (uint8_t)cfg->reg.ping_method;
+	out->interval_s = cfg->reg.ping_interval_s;
+	for (w = 0; w < n_workers; w++) {
+		const struct dp_lcore *lc = lcores[w];
+		struct dp_ping_share sh;
+		const struct reg_stats *rs;
+
+		if (lc == NULL || lc->reg == NULL)
+			continue;
+		memcpy(&sh, &lc->ping.last, sizeof(sh));     /* racy: one interval's view */
+		for (i = 0; i < sh.n && i < DP_PING_MAX_NODES; i++)
+			dp_ping_summary_add(out, sh.id[i], sh.count[i]);
+		rs = reg_shard_stats(lc->reg);
+		out->sent += rs->c[REG_STAT_ping_sent];
+		out->answered += rs->c[REG_STAT_ping_answered];
+		out->failed += rs->c[REG_STAT_ping_missed];
+		out->removed += rs->c[REG_STAT_ping_removed];
+		out->others += rs->c[REG_STAT_ping_others];
+	}
+}
