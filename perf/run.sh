@@ -30,6 +30,9 @@ scenarios:
              fresh one, cluster port on memif: seconds and bindings/s (sipshardctl sync)
   replication  the wire REGISTER search with one replicating peer attached, then
              without a cluster: both rates and the overhead
+  tags       sharing tags, 3 nodes in a netns lab: PERF_TAG_MOVES [100] moves with
+             sipshardctl tag set-active (ms p50/max until every peer acked), and
+             PERF_FAILOVERS [3] kill -9 of the holder until its VIP answers again
   (generator on PERF_GEN_CPU [0], system under test on PERF_SUT_CPU [1]; see
    docs/benchmarks.md for PERF_AORS, PERF_MODE, PERF_TRIAL_S, PERF_LAT_S ...)
 USAGE
@@ -749,6 +752,7 @@ for scenario in "$@"; do
 	best-register) g_scenario_best ;;
 	sync) g_scenario_sync ;;
 	replication) g_scenario_replication ;;
+	tags) bash perf/tags.sh ;;
 	-h | --help)
 		usage
 		exit 0
