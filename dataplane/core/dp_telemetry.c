@@ -397,7 +397,7 @@ tel_pinging(const char *cmd __rte_unused, const char *params __rte_unused, struc
 }
 
 /* {"n_members":N,"m0":{"set":1,"uri":"sip:...","weight":2,"state":"up","misses":0,
- * "probes":N,"replies":N,"downs":N}, ...}: read from the backend sets with the
+ * "probes":N,"replies":N,"downs":N,"probed_here":0|1}, ...}: read from the backend sets with the
  * atomic loads lb_member_next() uses; the probe counters are the prober's plain
  * words, read without a lock like dp_stats. */
 static int
@@ -425,6 +425,8 @@ tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 		rte_tel_data_add_dict_u64(md, "probes", h->probes);
 		rte_tel_data_add_dict_u64(md, "replies", h->replies);
 		rte_tel_data_add_dict_u64(md, "downs", h->downs);
+		rte_tel_data_add_dict_int(md, "probed_here",
+					  !__atomic_load_n(&tel_ctx->lb->set[it.set].remote, __ATOMIC_RELAXED));
 		snprintf(key, sizeof(key), "m%d", n++);
 		rte_tel_data_add_dict_container(d, key, md, 0);
 	}

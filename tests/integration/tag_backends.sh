@@ -114,6 +114,8 @@ p=$(probers "$t0" "$t1")
 check "only node 1 (198.18.0.1) sent OPTIONS to the backends in 2 s ($p)" \
 	bash -c "[[ '$p' =~ ^198\.18\.0\.1=[0-9]+$ ]] && [ ${p#*=} -ge 10 ]"
 check "node 2 lists node 1 as the prober, not itself ($(prober_of 2))" test "$(prober_of 2)" = "1 False"
+t=$(tel 3 /sipshard/backends)
+check "telemetry /sipshard/backends on node 3: not probed there ($t)" bash -c "echo '$t' | grep -q '\"probed_here\": 0'"
 check "every node shows both members up" wait_states 3 "up up"
 invites 3 40 a
 wait_invites 40 a
