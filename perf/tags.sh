@@ -124,7 +124,8 @@ for k in $(seq 1 "$FAILOVERS"); do
 	start_node "$h" >&2 || { echo "perf/tags.sh: node $h does not restart" >&2; exit 1; }
 	# (seen once: the cp of a node restarted a second after its kill could not
 	# open the new dataplane's runtime config; a second attempt attaches)
-	start_cp "$h" >&2 || { sleep 1; start_cp "$h" >&2; } || { echo "perf/tags.sh: cp $h does not restart" >&2; exit 1; }
+	start_cp "$h" >&2 || { echo "perf/tags.sh: cp $h did not attach, once more" >&2; sleep 1; start_cp "$h" >&2; } ||
+		{ echo "perf/tags.sh: cp $h does not restart" >&2; exit 1; }
 	wait_synced 1 2 3 || { echo "perf/tags.sh: node $h never synced again" >&2; exit 1; }
 	for i in 1 2 3; do wait_state 10 up "$i" 1 2 3 || exit 1; done
 done
