@@ -891,6 +891,14 @@ adm_pinging(void *arg, json_t *j, char *err, size_t errlen)
 	cp_json_put_str(j, "method", ps.method == CFG_PING_CRLF ? "crlf" : "options");
 	cp_json_put_uint(j, "removed", ps.removed);
 	cp_json_put_uint(j, "others", ps.others);
+	share = cp_json_put_arr(j, "nodes");     /* the share again, as a table */
+	for (i = 0; i < ps.n; i++) {
+		json_t *o = cp_json_put_obj(share, NULL);
+
+		cp_json_put_uint(o, "node", ps.id[i]);
+		cp_json_put_uint(o, "contacts_per_interval", ps.count[i]);
+		cp_json_put_bool(o, "self", ps.id[i] == c->cfg.node_id);
+	}
 	return 0;
 }
 

@@ -111,7 +111,8 @@ p=$(pinging_ok)
 check "sipshardctl --json pinging: mode, interval, each node's share summing to $N, counters ($p)" \
 	bash -c "[[ '$p' == ok* ]]"
 ctl 1 pinging > "$WORK/pinging.txt" 2>&1
-check "sipshardctl pinging prints the share per node ($(tr '\n' ' ' < "$WORK/pinging.txt"))" grep -q share "$WORK/pinging.txt"
+check "sipshardctl pinging prints the share per node, and a table ($(tr '\n' ' ' < "$WORK/pinging.txt"))" \
+	bash -c "grep -q share '$WORK/pinging.txt' && grep -q 'NODE *CONTACTS_PER_INTERVAL *SELF' '$WORK/pinging.txt'"
 t=$(tel 1 /sipshard/pinging)
 check "telemetry /sipshard/pinging agrees ($t)" bash -c "echo '$t' | grep -q '\"mode\": \"cooperation\"' && echo '$t' | grep -q '\"share\"'"
 
