@@ -49,6 +49,13 @@ cp_bk_clock(struct cp_backends *b, uint64_t wall)
 	return b->clock;
 }
 
+/* The bits of N members. */
+static uint32_t
+cp_bk_all(unsigned int n)
+{
+	return n >= 32 ? UINT32_MAX : (1u << n) - 1;
+}
+
 static bool
 cp_bk_listed(const uint16_t *ids, int n, uint16_t id)
 {
@@ -245,11 +252,8 @@ cp_backends_on_msg(struct cp_backends *b, const struct cp_tags *tags, const stru
 		s->from = from;
 		s->rterm = e->term;
 		s->rversion = e->version;
-		s->rup = e->members < s->members ? e->up : e->up & (s->members == 32 ? UINT32_MAX :
-								    (1u << s->members) - 1);
-		if (e->members < s->members)    /* members the sender lacks: left up */
-			s->rup |= (s->members == 32 ? UINT32_MAX : (1u << s->members) - 1) &
-				  ~((1u << e->members) - 1);
+		/* members the sender does not have (another config): left up */
+		s->rup = (e->up | ~cp_bk_all(e->members)) & cp_bk_all(s->members);
 	}
 }
 
