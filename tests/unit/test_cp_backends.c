@@ -240,6 +240,40 @@ test_not_synced_probes_nothing(void **state)
 	assert_int_equal(n_sent, 0);
 }
 
+/* States from a node whose config has fewer members: the others stay up;
+ * bits beyond this node's members are dropped. */
+static void
+test_member_count_mismatch(void **state)
+{
+	struct msg m;
+	bool probe, known;
+	uint32_t up;
+
+	(void)state;
+	setup_node(3, true);
+	held_by(1, 1);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = MSG_T_BACKEND_STATES;
+	m.hdr.sender = 1;
+	m.u.bstates.n = 1;
+	m.u.bstates.e[0] = (struct msg_bstate){ .set = 1, .term = 1, .version = 5, .members = 1,
+						.up = 0 };
+	cp_backends_on_msg(&bk[3], &tags[3], &m);
+	cron(3, true, true);
+	view(3, 0, &probe, &known, &up);
+	assert_true(known);
+	assert_int_equal(up, 0x2);              /* member 0 down, member 1 unknown there: up */
+	m.u.bstates.e[0] = (struct msg_bstate){ .set = 1, .term = 1, .version = 6, .members = 3,
+						.up = 0x5 };
+	cp_backends_on_msg(&bk[3], &tags[3], &m);
+	view(3, 0, &probe, &known, &up);
+	assert_int_equal(up, 0x1);
+	m.u.bstates.e[0].set = 9;               /* a set this node does not have */
+	m.u.bstates.e[0].version = 7;
+	cp_backends_on_msg(&bk[3], &tags[3], &m);
+	assert_int_equal(bk[3].counters[CP_BACKENDS_C_unknown_set], 1);
+}
+
 int
 main(void)
 {
@@ -248,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_move_new_holder_wins),
 		cmocka_unit_test(test_no_tags_each_probes),
 		cmocka_unit_test(test_not_synced_probes_nothing),
+		cmocka_unit_test(test_member_count_mismatch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
