@@ -33,6 +33,8 @@ scenarios:
   tags       sharing tags, 3 nodes in a netns lab: PERF_TAG_MOVES [100] moves with
              sipshardctl tag set-active (ms p50/max until every peer acked), and
              PERF_FAILOVERS [3] kill -9 of the holder until its VIP answers again
+  ping       NAT keepalive pinging of 1,000,000 contacts on one shard fed from memory:
+             cycles per ping and per contact passed over, share of a worker at 30 s
   (generator on PERF_GEN_CPU [0], system under test on PERF_SUT_CPU [1]; see
    docs/benchmarks.md for PERF_AORS, PERF_MODE, PERF_TRIAL_S, PERF_LAT_S ...)
 USAGE
@@ -753,6 +755,11 @@ for scenario in "$@"; do
 	sync) g_scenario_sync ;;
 	replication) g_scenario_replication ;;
 	tags) bash perf/tags.sh ;;
+	ping)
+		# NAT keepalive pinging on 1 worker core pinned to $CPU, fed from memory
+		make -s "$BUILD/perf/bench_ping" >&2
+		pin "$BUILD/perf/bench_ping" ${PING_ARGS:-}
+		;;
 	-h | --help)
 		usage
 		exit 0

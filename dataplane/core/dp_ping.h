@@ -33,6 +33,7 @@
 #define SIPSHARD_DATAPLANE_CORE_DP_PING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -74,6 +75,12 @@ void dp_ping_summary(const struct cfg *cfg, struct dp_lcore *const *lcores,
 		     unsigned int n_workers, struct dp_ping_summary *out);
 
 const char *dp_ping_mode_name(unsigned int mode);        /* "cooperation", "ownership" */
+
+/* The OPTIONS ping of T, from ME:SPORT (node NODE, shard SHARD, Call-ID
+ * sequence SEQ), into out: its length, or -1 when it does not fit. */
+struct reg_ping_target;
+int dp_ping_text(char *out, size_t cap, const struct reg_ping_target *t, const char *me,
+		 uint16_t sport, uint16_t node, unsigned int shard, uint64_t seq);
 
 /* The rendezvous choice among SET (N ids) for a contact identity: pure. */
 uint16_t dp_ping_rendezvous(uint64_t ident, const uint16_t *set, unsigned int n);
