@@ -484,6 +484,8 @@ static const struct cfg_key cfg_set_keys[] = {
 	K_ENUM("algorithm", struct cfg_backend_set, algorithm, cfg_algo_names,
 	       CFG_LB_CALLID_HASH, "how a member is chosen"),
 	K_MAP("probe", 0, 0, cfg_probe_keys, NULL, "health probing of the members"),
+	K_FN("tag", offsetof(struct cfg_backend_set, tag), 0, cfg_set_tag_name,
+	     "NAME/CLUSTER: only the node holding this sharing tag probes the set (absent: the first tag)"),
 	K_LIST("members", struct cfg_backend_set, members, n_members, 1, &cfg_member_item,
 	       REQ, "the members of the set"),
 	K_END

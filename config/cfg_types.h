@@ -109,6 +109,7 @@ struct cfg_backend_set {
 	enum cfg_lb_algo algorithm;
 	uint32_t probe_interval_ms;
 	uint32_t probe_threshold;
+	struct cfg_tag tag;             /* backends[].tag (name and cluster); cluster 0: the default tag */
 	int n_members;
 	struct cfg_member members[CFG_MAX_MEMBERS];
 };

@@ -46,9 +46,11 @@
 #include "control/admin/cp_admin.h"
 #include "control/repl/cp_repl.h"
 #include "control/repl/cp_repl_node.h"
+#include "control/tags/cp_backends.h"
 #include "control/tags/cp_tags_node.h"
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_mbuf.h"
+#include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/proxy/proxy_req.h"
@@ -84,6 +86,9 @@ struct cp {
 	bool cluster;
 	struct cp_repl_node *repl;      /* full-sharing replication; NULL without a cluster */
 	struct cp_tags_node *tags;      /* sharing tags */
+	struct cp_backends *backends;   /* who probes each backend set; their states */
+	struct dp_bset_view bsets[DP_MAX_BSETS];   /* last published */
+	unsigned int n_bsets;
 	uint64_t tx_frames, tx_fail, rx_frames, rx_short;
 	uint64_t tx_prio_frames, rx_prio_frames;   /* topology datagrams on the priority rings */
 	uint64_t rx_deferred;           /* passes that left replication datagrams for the next */
@@ -237,6 +242,9 @@ receive_one(struct cp *c, struct rte_mbuf *m, uint64_t now)
 			}
 		} else if (cp_tags_node_msg_type(msg->hdr.type)) {
 			cp_tags_node_on_msg(c->tags, msg, now, wall_ms(), repl_send, c);
+		} else if (cp_backends_msg_type(msg->hdr.type)) {
+			if (c->backends != NULL)
+				cp_backends_on_msg(c->backends, &c->tags->tags, msg);
 		} else {
 			cp_topo_on_msg(&c->topo, msg, now, &c->acts);
 			send_actions(c, now);
@@ -349,6 +357,54 @@ publish_tags(struct cp *c)
 		v[n].vip = tag_vip_of(&c->cfg, t->tag[i].name, t->tag[i].cluster);
 	}
 	dp_shared_publish_tags(c->sh, v, (unsigned int)n);
+}
+
+/* ---- backend sets: who probes, the states replicated (cp_backends.h) ---- */
+
+/* cp_backends_send_fn */
+static void
+backends_send(void *arg, uint16_t peer_id, struct msg *m)
+{
+	repl_send(arg, peer_id, m);
+}
+
+/* One cron of cp_backends (the dataplane's member states in), then the
+ * probing control published for worker 0 when it changed. */
+static void
+backends_step(struct cp *c, uint64_t now)
+{
+	static struct dp_backend_view v[DP_MAX_BACKENDS];
+	static struct cp_backends_member mem[DP_MAX_BACKENDS];
+	struct dp_bset_view bv[DP_MAX_BSETS];
+	unsigned int n = dp_shared_backends(c->sh, v, DP_MAX_BACKENDS), i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		mem[i].set = v[i].set;
+		mem[i].up = strcmp(v[i].state, "up") == 0;
+	}
+	cp_backends_cron(c->backends, &c->tags->tags, c->tags->up, c->tags->up_inc, c->tags->n_up,
+			 mem, (int)n, now, wall_ms(), c->cfg.cluster.id, c->topo.conf.incarnation,
+			 backends_send, c);
+	cp_topo_set_cap(&c->topo, MSG_CAP_BACKENDS, (enum msg_cap_state)c->backends->state);
+	memset(bv, 0, sizeof(bv));
+	for (k = 0; k < c->backends->n && k < DP_MAX_BSETS; k++) {
+		bool probe, known;
+
+		cp_backends_view(c->backends, k, &probe, &known, &bv[k].up);
+		bv[k].set = c->backends->set[k].id;
+		bv[k].probe = probe;
+		bv[k].known = known;
+		bv[k].holder = c->backends->set[k].holder;
+		if (!known)
+			bv[k].up = 0;
+	}
+	if (c->sh->bsets_seq != 0 && (unsigned int)k == c->n_bsets &&
+	    memcmp(bv, c->bsets, sizeof(bv[0]) * (size_t)k) == 0)
+		return;
+	memcpy(c->bsets, bv, sizeof(bv));
+	c->n_bsets = (unsigned int)k;
+	dp_shared_publish_bsets(c->sh, bv, (unsigned int)k);
 }
 
 /* The replication counters, as `stats` prints them under "replication" (the
@@ -782,6 +838,66 @@ adm_backends(void *arg, json_t *j, char *err, size_t errlen)
 		cp_json_put_uint(o, "probes", v[i].probes);
 		cp_json_put_uint(o, "replies", v[i].replies);
 		cp_json_put_uint(o, "downs", v[i].downs);
+		if (c->backends != NULL) {      /* who probes it (backends[].tag) */
+			int k;
+
+			for (k = 0; k < c->backends->n && c->backends->set[k].id != v[i].set; k++)
+				;
+			if (k < c->backends->n) {
+				cp_json_put_uint(o, "prober", c->backends->set[k].holder);
+				cp_json_put_bool(o, "probed_here", c->backends->set[k].probing);
+			}
+		}
+	}
+	if (c->backends != NULL) {
+		json_t *cnt = cp_json_put_obj(j, "states");
+		unsigned int k;
+
+		cp_json_put_str(j, "sync", adm_sync_states[c->backends->state < 3 ?
+							   c->backends->state : 0]);
+		for (k = 0; k < CP_BACKENDS_COUNTER_MAX; k++)
+			cp_json_put_uint(cnt, cp_backends_counter_name(k), c->backends->counters[k]);
+	}
+	return 0;
+}
+
+/* NAT keepalive pinging: the shards' shares of the last complete interval and
+ * the registrar's ping counters (dp_ping_summary). */
+static int
+adm_pinging(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	struct dp_ping_summary ps;
+	json_t *share;
+	unsigned int i;
+
+	dp_ping_summary(&c->cfg, c->sh->lcores, c->sh->n_workers, &ps);
+	if (!ps.on) {
+		snprintf(err, errlen, "no pinging on this node (registrar.nat_ping is not configured)");
+		return -ENOTSUP;
+	}
+	cp_json_put_str(j, "mode", dp_ping_mode_name(ps.mode));
+	cp_json_put_uint(j, "interval_s", ps.interval_s);
+	share = cp_json_put_obj(j, "share");
+	for (i = 0; i < ps.n; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "%u", ps.id[i]);
+		cp_json_put_uint(share, id, ps.count[i]);
+	}
+	cp_json_put_uint(j, "sent", ps.sent);
+	cp_json_put_uint(j, "answered", ps.answered);
+	cp_json_put_uint(j, "failed", ps.failed);
+	cp_json_put_str(j, "method", ps.method == CFG_PING_CRLF ? "crlf" : "options");
+	cp_json_put_uint(j, "removed", ps.removed);
+	cp_json_put_uint(j, "others", ps.others);
+	share = cp_json_put_arr(j, "nodes");     /* the share again, as a table */
+	for (i = 0; i < ps.n; i++) {
+		json_t *o = cp_json_put_obj(share, NULL);
+
+		cp_json_put_uint(o, "node", ps.id[i]);
+		cp_json_put_uint(o, "contacts_per_interval", ps.count[i]);
+		cp_json_put_bool(o, "self", ps.id[i] == c->cfg.node_id);
 	}
 	return 0;
 }
@@ -1049,6 +1165,14 @@ main(int argc, char **argv)
 		goto cleanup;
 	}
 	cp_tags_node_init(c->tags, &c->cfg, c->cluster ? c->topo.conf.incarnation : 1, now_ms());
+	if (c->cluster) {
+		c->backends = calloc(1, sizeof(*c->backends));
+		if (c->backends == NULL) {
+			CP_LOG(ERR, "out of memory");
+			goto cleanup;
+		}
+		cp_backends_init(c->backends, &c->cfg);
+	}
 
 	memset(&ops, 0, sizeof(ops));
 	ops.arg = c;
@@ -1065,6 +1189,7 @@ main(int argc, char **argv)
 	ops.tag_set_active = adm_tag_set_active;
 	ops.tag_status = adm_tag_status;
 	ops.tags_history = adm_tags_history;
+	ops.pinging = adm_pinging;
 	cp_admin_init(&c->admin, &ops);
 	if (cp_admin_listen(&c->admin, c->cfg.admin_socket, err, sizeof(err)) != 0) {
 		CP_LOG(ERR, "admin.socket: %s", err);
@@ -1095,6 +1220,8 @@ main(int argc, char **argv)
 		if (now >= next_tags) {
 			cp_tags_node_cron(c->tags, &c->topo, now, wall_ms(), repl_send, c);
 			cp_topo_set_cap(&c->topo, MSG_CAP_TAGS, (enum msg_cap_state)c->tags->tags.state);
+			if (c->backends != NULL)
+				backends_step(c, now);
 			next_tags = now + CRON_MS;
 		}
 		if (c->repl != NULL) {   /* each stage bounded; topology again between them */
@@ -1131,6 +1258,8 @@ main(int argc, char **argv)
 	exit_code = 0;
 	cp_admin_close(&c->admin);
 cleanup:
+	free(c->backends);
+	c->backends = NULL;
 	free(c->tags);
 	c->tags = NULL;
 	if (c->repl != NULL) {

@@ -34,6 +34,11 @@ scenarios:
   heal       two nodes partitioned (netns lab, cluster bus on its own segment),
              PERF_HEAL_USERS [10000] bindings made on the two sides, the link back up:
              ms until both hold every binding (perf/heal.sh)
+  tags       sharing tags, 3 nodes in a netns lab: PERF_TAG_MOVES [100] moves with
+             sipshardctl tag set-active (ms p50/max until every peer acked), and
+             PERF_FAILOVERS [3] kill -9 of the holder until its VIP answers again
+  ping       NAT keepalive pinging of 1,000,000 contacts on one shard fed from memory:
+             cycles per ping and per contact passed over, share of a worker at 30 s
   (generator on PERF_GEN_CPU [0], system under test on PERF_SUT_CPU [1]; see
    docs/benchmarks.md for PERF_AORS, PERF_MODE, PERF_TRIAL_S, PERF_LAT_S ...)
 USAGE
@@ -769,6 +774,12 @@ for scenario in "$@"; do
 	sync) g_scenario_sync ;;
 	replication) g_scenario_replication ;;
 	heal) g_scenario_heal ;;
+	tags) bash perf/tags.sh ;;
+	ping)
+		# NAT keepalive pinging on 1 worker core pinned to $CPU, fed from memory
+		make -s "$BUILD/perf/bench_ping" >&2
+		pin "$BUILD/perf/bench_ping" ${PING_ARGS:-}
+		;;
 	-h | --help)
 		usage
 		exit 0

@@ -404,6 +404,49 @@ msg_tags_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	return (int)protobuf_c_message_pack(pb, out);
 }
 
+/* A backend state: set 1..65535, term and version >= 1, members 1..32, no
+ * bit of up at or above members. */
+static bool
+msg_bstate_ok(uint64_t set, uint64_t term, uint64_t version, uint64_t members, uint64_t up)
+{
+	return set >= 1 && set <= UINT16_MAX && term >= 1 && version >= 1 && members >= 1 &&
+	       members <= MSG_BSTATE_MEMBERS && up <= UINT32_MAX &&
+	       (members == 32 || (up >> members) == 0);
+}
+
+/* BackendStates: packed into OUT, length or -errno. */
+static int
+msg_bstates_body_pack(const struct msg *m, uint8_t *out, size_t cap)
+{
+	Cluster__BackendState ents[MSG_BSTATES_MAX], *entp[MSG_BSTATES_MAX];
+	Cluster__BackendStates bs;
+	const struct msg_bstates *b = &m->u.bstates;
+	size_t i, size;
+
+	if (b->n == 0 || b->n > MSG_BSTATES_MAX)
+		return -EINVAL;
+	for (i = 0; i < b->n; i++) {
+		const struct msg_bstate *e = &b->e[i];
+
+		if (!msg_bstate_ok(e->set, e->term, e->version, e->members, e->up))
+			return -EINVAL;
+		cluster__backend_state__init(&ents[i]);
+		ents[i].set = e->set;
+		ents[i].term = e->term;
+		ents[i].version = e->version;
+		ents[i].members = e->members;
+		ents[i].up = e->up;
+		entp[i] = &ents[i];
+	}
+	cluster__backend_states__init(&bs);
+	bs.n_sets = b->n;
+	bs.sets = entp;
+	size = protobuf_c_message_get_packed_size(&bs.base);
+	if (size > MSG_MAX_BODY || size > cap)
+		return -EMSGSIZE;
+	return (int)protobuf_c_message_pack(&bs.base, out);
+}
+
 /* The replication bodies: packed into OUT, length or -errno. */
 static int
 msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
@@ -658,6 +701,8 @@ msg_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	case MSG_T_TAG_TABLE:
 	case MSG_T_TAG_ACK:
 		return msg_tags_body_pack(m, out, cap);
+	case MSG_T_BACKEND_STATES:
+		return msg_bstates_body_pack(m, out, cap);
 	default:
 		return -EINVAL;
 	}
@@ -990,6 +1035,39 @@ msg_tags_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 }
 
 static enum msg_reject
+msg_bstates_body_unpack(const uint8_t *body, size_t len, struct msg *m)
+{
+	Cluster__BackendStates *pb = cluster__backend_states__unpack(NULL, len, body);
+	struct msg_bstates *b = &m->u.bstates;
+	enum msg_reject r = MSG_REJECT_NONE;
+	size_t i;
+
+	if (pb == NULL)
+		return MSG_REJECT_BAD_PROTOBUF;
+	if (pb->n_sets == 0 || pb->n_sets > MSG_BSTATES_MAX) {
+		r = MSG_REJECT_BAD_FIELD;
+		goto free_pb;
+	}
+	b->n = (uint16_t)pb->n_sets;
+	for (i = 0; i < pb->n_sets; i++) {
+		const Cluster__BackendState *e = pb->sets[i];
+
+		if (!msg_bstate_ok(e->set, e->term, e->version, e->members, e->up)) {
+			r = MSG_REJECT_BAD_FIELD;
+			goto free_pb;
+		}
+		b->e[i].set = e->set;
+		b->e[i].term = e->term;
+		b->e[i].version = e->version;
+		b->e[i].members = (uint8_t)e->members;
+		b->e[i].up = e->up;
+	}
+free_pb:
+	cluster__backend_states__free_unpacked(pb, NULL);
+	return r;
+}
+
+static enum msg_reject
 msg_repl_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 {
 	enum msg_reject r;
@@ -1073,6 +1151,8 @@ msg_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 	case MSG_T_TAG_TABLE:
 	case MSG_T_TAG_ACK:
 		return msg_tags_body_unpack(body, len, m);
+	case MSG_T_BACKEND_STATES:
+		return msg_bstates_body_unpack(body, len, m);
 	default:
 		return MSG_REJECT_UNKNOWN_TYPE;
 	}

@@ -24,7 +24,7 @@
 #define MSG_MAX_NODES    64             /* entries of any node list in a body */
 #define MSG_REASON_MAX   64             /* Leave.reason, NUL included */
 
-/* Header types (= cluster.proto MsgType). 23..63 and 66..127 are reserved for
+/* Header types (= cluster.proto MsgType). 23..63 and 67..127 are reserved for
  * replication and for sharing tags and pinging; a type not listed here is
  * rejected as unknown_type. X(NAME, name, value) */
 #define MSG_FOREACH_TYPE(X) \
@@ -41,7 +41,8 @@
 	X(SYNC_REQUEST, sync_request, 21) \
 	X(SYNC_DONE,   sync_done,   22) \
 	X(TAG_TABLE,   tag_table,   64) \
-	X(TAG_ACK,     tag_ack,     65)
+	X(TAG_ACK,     tag_ack,     65) \
+	X(BACKEND_STATES, backend_states, 66)
 
 enum msg_type {
 #define MSG_TYPE_ENUM(NAME, name, value) MSG_T_##NAME = value,
@@ -253,6 +254,24 @@ struct msg_tags {
 	struct msg_tag_entry e[MSG_TAGS_MAX];
 };
 
+#define MSG_BSTATES_MAX      8          /* sets in one BackendStates (= CFG_MAX_SETS) */
+#define MSG_BSTATE_MEMBERS   32         /* members of a set: bits of `up` */
+
+/* One backend set's member states as the prober (the holder of its tag) sees them. */
+struct msg_bstate {
+	uint32_t set;                   /* 1..65535 */
+	uint64_t term;                  /* the sender's term of the set's tag, >= 1 */
+	uint64_t version;               /* the sender's clock at the last change, >= 1 */
+	uint8_t members;                /* 1..MSG_BSTATE_MEMBERS */
+	uint32_t up;                    /* bit i: member i up */
+};
+
+/* BackendStates. */
+struct msg_bstates {
+	uint16_t n;                     /* 1..MSG_BSTATES_MAX */
+	struct msg_bstate e[MSG_BSTATES_MAX];
+};
+
 /* Digest: n digests from bucket first_bucket, each the XOR of `span` consecutive
  * buckets (span a power of two, first_bucket a multiple of it, first_bucket +
  * n * span <= MSG_REPL_BUCKETS). */
@@ -319,6 +338,7 @@ struct msg {
 		struct msg_bucket_pull pull;    /* MSG_T_BUCKET_PULL */
 		struct msg_sync_done done;      /* MSG_T_SYNC_DONE (SYNC_REQUEST has no field) */
 		struct msg_tags tags;           /* MSG_T_TAG_TABLE, MSG_T_TAG_ACK */
+		struct msg_bstates bstates;     /* MSG_T_BACKEND_STATES */
 	} u;
 };
 

@@ -112,6 +112,8 @@ cp_tags_claim(struct cp_tags *t, int i, uint64_t wall_ms, enum cp_tags_reason wh
 	CP_TAGS_COUNT(t, claims);
 	if (why == CP_TAGS_R_FAILOVER)
 		CP_TAGS_COUNT(t, failovers);
+	if (why == CP_TAGS_R_PREEMPT)
+		CP_TAGS_COUNT(t, preempts);
 	cp_tags_set(t, i, &c, why, wall_ms);
 	g->claim_term = c.term;
 	g->claim_ms = wall_ms;
@@ -305,6 +307,7 @@ cp_tags_synced(struct cp_tags *t, const uint16_t *up, int n_up, uint64_t wall_ms
 	int i, made = 0;
 
 	t->state = MSG_CAP_SYNCED;
+	t->synced_ms = t->now_ms;
 	for (i = 0; i < t->n; i++) {
 		struct cp_tag *g = &t->tag[i];
 
@@ -316,6 +319,25 @@ cp_tags_synced(struct cp_tags *t, const uint16_t *up, int n_up, uint64_t wall_ms
 		}
 	}
 	return made + cp_tags_failover(t, up, n_up, wall_ms);
+}
+
+int
+cp_tags_preempt(struct cp_tags *t, uint64_t wall_ms)
+{
+	int i, made = 0;
+
+	if (t->state != MSG_CAP_SYNCED || t->now_ms - t->synced_ms < t->grace_ms)
+		return 0;
+	for (i = 0; i < t->n; i++) {
+		struct cp_tag *g = &t->tag[i];
+
+		if (!g->configured || !g->conf.preempt || g->cur.term == 0 ||
+		    g->cur.owner == t->self || g->cur.priority >= cp_tags_my_priority(g))
+			continue;
+		cp_tags_claim(t, i, wall_ms, CP_TAGS_R_PREEMPT);
+		made++;
+	}
+	return made;
 }
 
 uint32_t

@@ -25,7 +25,11 @@
  *     it has been the holder for grace_ms (a holder learned from a third node's
  *     table after a heal is not yet up in this node's view),
  *     and this node is the best candidate among the up nodes that declared
- *     themselves candidates (priority, then lower node id).
+ *     themselves candidates (priority, then lower node id);
+ *   - `preempt: true` (reason preempt): when another node holds the tag with a
+ *     lower priority than this node's, grace_ms after this node synced
+ *     (cp_tags_preempt()): a node of higher priority takes its tag back when it
+ *     comes back.
  *     Every node computes the same best candidate from the same view; if views
  *     differ, terms settle it.
  * A node that hears a better claim than the one it holds steps down at once.
@@ -56,7 +60,8 @@
 	X(FAILOVER, "failover") \
 	X(HEAL,     "heal") \
 	X(SYNC,     "sync") \
-	X(RESTART,  "restart")
+	X(RESTART,  "restart") \
+	X(PREEMPT,  "preempt")
 
 enum cp_tags_reason {
 #define CP_TAGS_REASON_ENUM(NAME, name) CP_TAGS_R_##NAME,
@@ -74,6 +79,7 @@ enum cp_tags_reason {
 	X(stale,         "claims and entries not better than the one held: ignored") \
 	X(stepped_down,  "times this node lost a tag it held to a better claim") \
 	X(failovers,     "claims made because the holder was not up") \
+	X(preempts,      "claims made to take a tag back from a holder of lower priority") \
 	X(unknown_full,  "tags heard of that did not fit the table")
 
 enum cp_tags_counter {
@@ -125,6 +131,7 @@ struct cp_tags {
 	uint64_t now_ms;                /* monotonic, set by the caller before each call */
 	uint32_t grace_ms;              /* a holder heard this recently is not failed over */
 	uint8_t state;                  /* enum msg_cap_state of the capability "tags" */
+	uint64_t synced_ms;             /* now_ms when it became synced */
 	int n;
 	struct cp_tag tag[CP_TAGS_MAX];
 	uint32_t hist_next;             /* total events recorded */
@@ -181,6 +188,14 @@ int cp_tags_synced(struct cp_tags *t, const uint16_t *up, int n_up, uint64_t wal
  * nor in UP (N ids): this node claims where it is the best candidate among the
  * up ones. Only once synced. Returns the number of claims made. */
 int cp_tags_failover(struct cp_tags *t, const uint16_t *up, int n_up, uint64_t wall_ms);
+
+/* Preemption for every tag with `preempt: true`: when another node holds it
+ * with a priority below this node's, this node claims it (reason preempt), once
+ * it has been synced for grace_ms (a node coming back first learns the cluster
+ * and settles). Equal priorities never preempt; of several nodes preempting at
+ * once the terms and priorities settle it, and the losers, now below the new
+ * holder's priority, stop. Only once synced. Returns the number of claims made. */
+int cp_tags_preempt(struct cp_tags *t, uint64_t wall_ms);
 
 /* Event K of the history, 0 = the oldest kept; NULL past the end. */
 const struct cp_tags_event *cp_tags_history(const struct cp_tags *t, uint32_t k);

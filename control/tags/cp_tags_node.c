@@ -149,6 +149,7 @@ cp_tags_node_cron(struct cp_tags_node *n, const struct cp_topo *t, uint64_t now,
 			n->tags.state = MSG_CAP_SYNCING;
 	} else {
 		cp_tags_failover(&n->tags, n->up, n->n_up, wall);
+		cp_tags_preempt(&n->tags, wall);
 	}
 	cp_tn_send_new_claims(n, claims0, now, send, arg);
 	for (i = 0; i < n->tags.n; i++) {

@@ -218,6 +218,14 @@ dp_egress_neigh_resolve(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 	return rc;
 }
 
+void
+dp_egress_neigh_warm(struct dp_lcore *lc, rte_be32_t ip)
+{
+	struct rte_ether_addr mac;
+
+	(void)dp_egress_neigh_resolve(lc, route_port(lc->ctx, ip), ip, &mac);
+}
+
 /* ---- worker lcore: the frame builder ---- */
 
 /* m holds exactly the UDP payload, in one segment: prepends the UDP, IP and

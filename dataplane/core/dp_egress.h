@@ -70,6 +70,11 @@ void dp_egress_flush(struct dp_lcore *lc);
 int dp_egress_neigh_resolve(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 			    struct rte_ether_addr *mac);
 
+/* Keep ip (network order, routed as a packet to it would be) in this lcore's
+ * neighbour table: an ARP request when it is unknown or stale (so that the
+ * first packet to a backend another node probes is not a NEIGH_MISS). */
+void dp_egress_neigh_warm(struct dp_lcore *lc, rte_be32_t ip);
+
 /* A gratuitous ARP for ip (network order: a VIP this node just claimed) on port
  * port_idx: a broadcast request with sender = target = ip and our MAC, which
  * updates the neighbour caches of the segment. 0, or -ENOBUFS. */

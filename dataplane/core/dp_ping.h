@@ -33,12 +33,14 @@
 #define SIPSHARD_DATAPLANE_CORE_DP_PING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
 
 
 #include "dataplane/core/dp_ping_types.h"
+#include "config/cfg_types.h"
 
 struct dp_lcore;
 
@@ -51,6 +53,34 @@ unsigned int dp_ping_poll(struct dp_lcore *lc);
 /* A response whose top Via branch is ours (DP_PING_BRANCH_PREFIX): true when it
  * was a ping reply (m consumed: applied here, or steered to its shard). */
 bool dp_ping_response(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* What `sipshardctl pinging` and /sipshard/pinging show, summed over the
+ * shards: the share of each node in the last complete interval (the contacts
+ * whose moment fell in it, by the node this node's view chose for each) and the
+ * registrar's ping counters. */
+struct dp_ping_summary {
+	bool on;                        /* registrar.nat_ping configured */
+	uint8_t mode;                   /* enum cfg_ping_mode */
+	uint8_t method;                 /* enum cfg_ping_method */
+	uint32_t interval_s;
+	uint16_t n;
+	uint16_t id[DP_PING_MAX_NODES]; /* ascending */
+	uint64_t count[DP_PING_MAX_NODES];
+	uint64_t sent, answered, failed, removed, others;
+};
+
+/* Any thread (the control plane, telemetry): read the N_WORKERS workers of
+ * LCORES racily, as counters are read (a value one interval old at most). */
+void dp_ping_summary(const struct cfg *cfg, struct dp_lcore *const *lcores,
+		     unsigned int n_workers, struct dp_ping_summary *out);
+
+const char *dp_ping_mode_name(unsigned int mode);        /* "cooperation", "ownership" */
+
+/* The OPTIONS ping of T, from ME:SPORT (node NODE, shard SHARD, Call-ID
+ * sequence SEQ), into out: its length, or -1 when it does not fit. */
+struct reg_ping_target;
+int dp_ping_text(char *out, size_t cap, const struct reg_ping_target *t, const char *me,
+		 uint16_t sport, uint16_t node, unsigned int shard, uint64_t seq);
 
 /* The rendezvous choice among SET (N ids) for a contact identity: pure. */
 uint16_t dp_ping_rendezvous(uint64_t ident, const uint16_t *set, unsigned int n);

@@ -14,6 +14,8 @@
 #include "dataplane/proxy/proxy_req.h"
 #include "dataplane/registrar/reg_shard.h"
 
+#define DP_NEIGH_WARM_MS 1000u
+
 /* ---- worker lcore ---- */
 
 /* A forwarded message or a probe: from our address and the SIP port to dst. */
@@ -124,6 +126,69 @@ dp_proxy_response(struct dp_lcore *lc, struct rte_mbuf *m)
 	proxy_out(lc, m, &res);
 }
 
+/* With a cluster: which sets are probed here, the others' states (dp_shared
+ * bsets, re-read when its sequence moves). Returns the state changes. */
+static unsigned int
+probe_control(struct dp_lcore *lc)
+{
+	struct dp_bset_view v[DP_MAX_BSETS];
+	struct lb_sets *s = lc->ctx->lb;
+	unsigned int changes = 0;
+	uint32_t seq;
+	int n, i, si;
+
+	if (!lc->ctx->cfg->cluster.enabled || lc->ctx->shared == NULL)
+		return 0;
+	if (!lc->bsets_init) {          /* nothing probed before the cp says */
+		for (si = 0; si < s->n; si++)
+			lb_sets_probe_here(s, si, false, lc->now_ms);
+		lc->bsets_init = 1;
+	}
+	if (lc->ctx->shared->bsets_seq == lc->bsets_seq)
+		return 0;
+	n = dp_shared_bsets(lc->ctx->shared, v, DP_MAX_BSETS, &seq);
+	if (n < 0)
+		return 0;
+	lc->bsets_seq = seq;
+	for (i = 0; i < n; i++) {
+		for (si = 0; si < s->n && s->set[si].id != v[i].set; si++)
+			;
+		if (si == s->n)
+			continue;
+		lb_sets_probe_here(s, si, v[i].probe != 0, lc->now_ms);
+		if (!v[i].probe && v[i].known)
+			changes += lb_set_apply(&s->set[si], v[i].up, lc->now_ms);
+	}
+	return changes;
+}
+
+/* The members of the sets another node probes: kept in the neighbour table
+ * (this node's probes no longer do it), so the first call to one is sent. */
+static void
+neigh_warm(struct dp_lcore *lc)
+{
+	const struct lb_sets *s = lc->ctx->lb;
+	unsigned int i;
+	int si;
+
+	if (lc->now_ms < lc->neigh_warm_ms)
+		return;
+	lc->neigh_warm_ms = lc->now_ms + DP_NEIGH_WARM_MS;
+	for (si = 0; si < s->n; si++) {
+		if (!s->set[si].remote)
+			continue;
+		for (i = 0; i < s->set[si].n; i++) {
+			const struct lb_addr *a = &s->set[si].m[i].addr;
+			rte_be32_t ip;
+
+			if (a->family != 4)
+				continue;
+			memcpy(&ip, a->addr, 4);
+			dp_egress_neigh_warm(lc, ip);
+		}
+	}
+}
+
 void
 dp_proxy_probe(struct dp_lcore *lc)
 {
@@ -131,7 +196,9 @@ dp_proxy_probe(struct dp_lcore *lc)
 
 	if (lc->ctx->lb == NULL || lc->idx != 0 || lc->is_ctl)
 		return;
-	changes = lb_prober_poll(lc->ctx->lb, lc->now_ms, probe_send, lc);
+	changes = probe_control(lc);
+	neigh_warm(lc);
+	changes += lb_prober_poll(lc->ctx->lb, lc->now_ms, probe_send, lc);
 	if (lc->ctx->shared != NULL && (changes != 0 || lc->now_ms >= lc->backends_pub_ms)) {
 		dp_shared_publish_backends(lc->ctx->shared, lc->ctx->lb);
 		lc->backends_pub_ms = lc->now_ms + DP_BACKENDS_PUB_MS;

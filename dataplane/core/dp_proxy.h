@@ -17,7 +17,10 @@
  *
  * The prober is worker 0 (dp_proxy_probe, once per loop pass): it sends the
  * OPTIONS probes from our address and SIP port through dp_egress and publishes
- * the backend view in dp_shared.
+ * the backend view in dp_shared. With a cluster, it probes only the sets the
+ * control plane names in dp_shared `bsets` (their sharing tag is held here) and
+ * takes the others' member states from there (replicated by the holder);
+ * until the control plane has said, it probes none.
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_PROXY_H
 #define SIPSHARD_DATAPLANE_CORE_DP_PROXY_H

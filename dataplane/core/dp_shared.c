@@ -213,6 +213,38 @@ dp_shared_vips(const struct dp_shared *sh, rte_be32_t *addr, uint8_t *held, unsi
 }
 
 void
+dp_shared_publish_bsets(struct dp_shared *sh, const struct dp_bset_view *v, unsigned int n)
+{
+	seq_publish(&sh->bsets_seq, &sh->n_bsets, sh->bsets, sizeof(*v), v, n, DP_MAX_BSETS);
+}
+
+int
+dp_shared_bsets(const struct dp_shared *sh, struct dp_bset_view *out, unsigned int cap,
+		uint32_t *seq)
+{
+	uint32_t s, n;
+	int tries;
+
+	for (tries = 0; tries < DP_NODE_FIND_TRIES; tries++) {
+		s = sh->bsets_seq;
+		*seq = s;
+		if (s == 0)
+			return -ENOENT;
+		if (s & 1) {
+			rte_pause();
+			continue;
+		}
+		rte_smp_rmb();
+		n = RTE_MIN(RTE_MIN(sh->n_bsets, (uint32_t)DP_MAX_BSETS), cap);
+		memcpy(out, sh->bsets, n * sizeof(*out));
+		rte_smp_rmb();
+		if (sh->bsets_seq == s)
+			return (int)n;
+	}
+	return -EBUSY;
+}
+
+void
 dp_shared_detach_cp(struct dp_shared *sh)
 {
 	unsigned int waited = 0;

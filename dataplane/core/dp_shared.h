@@ -21,6 +21,9 @@
  * publishes its replication counters in `repl` (names and values, the same as
  * the `replication` object of `sipshardctl stats`), every DP_REPL_PUB_MS, for
  * /sipshard/stats: the counters live in the control plane's process.
+ * With a cluster, the control plane tells worker 0 in `bsets` which backend sets
+ * it probes (their sharing tag is held here) and the member states the holder
+ * replicated for the others; worker 0 re-reads it when bsets_seq moves.
  * Every packet lcore reads the VIPs of the tag view (dp_shared_vips(), bounded,
  * no lock) every DP_VIP_REFRESH_MS into its own copy (dp_vip.h).
  */
@@ -35,7 +38,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   11u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations */
+#define DP_SHARED_VERSION   12u     /* 12: backend sets' probing control (bsets); 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -179,6 +182,17 @@ struct dp_backend_view {
 	char uri[128];
 };
 
+/* One backend set as the control plane rules it (backends[].tag): probed here,
+ * or by the holder of its tag, whose member states (`up`) apply when `known`. */
+#define DP_MAX_BSETS        8          /* = CFG_MAX_SETS */
+struct dp_bset_view {
+	uint32_t set;               /* backends[].set */
+	uint8_t probe;              /* 1: this node's tag: worker 0 probes it */
+	uint8_t known;              /* 0: no states heard yet (keep the current ones) */
+	uint16_t holder;            /* node holding the set's tag (0: nobody) */
+	uint32_t up;                /* probe 0, known 1: bit i = member i up */
+};
+
 struct dp_shared {
 	uint32_t magic;
 	uint32_t version;
@@ -212,6 +226,10 @@ struct dp_shared {
 	volatile uint32_t repl_seq;               /* odd while being written */
 	uint32_t n_repl;
 	struct dp_counter_view repl[DP_MAX_REPL_COUNTERS];
+	/* Written by the control plane (cluster only): who probes each backend set. */
+	volatile uint32_t bsets_seq;              /* odd while being written; 0: never */
+	uint32_t n_bsets;
+	struct dp_bset_view bsets[DP_MAX_BSETS];
 	/* Written by worker 0 (the prober). */
 	volatile uint32_t backends_seq;           /* odd while being written */
 	uint32_t n_backends;
@@ -259,6 +277,13 @@ unsigned int dp_shared_repl_counters(const struct dp_shared *sh, struct dp_count
 				     unsigned int cap);
 /* Control plane: publish its replication counters (at most DP_MAX_REPL_COUNTERS). */
 void dp_shared_publish_repl(struct dp_shared *sh, const struct dp_counter_view *v, unsigned int n);
+/* Control plane: publish the backend sets' probing control (at most DP_MAX_BSETS). */
+void dp_shared_publish_bsets(struct dp_shared *sh, const struct dp_bset_view *v, unsigned int n);
+/* Worker 0 (bounded, no lock): copy it into out (at most cap). Returns how many,
+ * -ENOENT when never published, -EBUSY when it kept changing; *seq: the
+ * sequence number read. */
+int dp_shared_bsets(const struct dp_shared *sh, struct dp_bset_view *out, unsigned int cap,
+		    uint32_t *seq);
 /* Any lcore, workers included (bounded, no lock): the VIPs of the tag view into
  * addr[] (network order) and held[] (1: its tag is active here), at most cap.
  * Returns how many, 0 when nothing was published, -EBUSY when the view kept

@@ -13,6 +13,7 @@
 
 #include "config/cfg.h"
 #include "dataplane/core/dp_port.h"
+#include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_telemetry.h"
 #include "dataplane/proxy/lb_select.h"
@@ -359,8 +360,44 @@ tel_tags(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 	return 0;
 }
 
+/* {"mode":"cooperation","interval_s":30,"share":{"1":N,...},"sent":N,"answered":N,
+ * "failed":N,...}, as `sipshardctl pinging`; {"mode":"off"} without nat_ping. */
+static int
+tel_pinging(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct dp_ping_summary ps;
+	struct rte_tel_data *share;
+	unsigned int i;
+
+	dp_ping_summary(tel_ctx->cfg, tel_ctx->lcores, tel_ctx->n_workers, &ps);
+	rte_tel_data_start_dict(d);
+	if (!ps.on) {
+		rte_tel_data_add_dict_string(d, "mode", "off");
+		return 0;
+	}
+	rte_tel_data_add_dict_string(d, "mode", dp_ping_mode_name(ps.mode));
+	rte_tel_data_add_dict_u64(d, "interval_s", ps.interval_s);
+	share = rte_tel_data_alloc();
+	if (share == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(share);
+	for (i = 0; i < ps.n; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "%u", ps.id[i]);
+		rte_tel_data_add_dict_u64(share, id, ps.count[i]);
+	}
+	rte_tel_data_add_dict_container(d, "share", share, 0);
+	rte_tel_data_add_dict_u64(d, "sent", ps.sent);
+	rte_tel_data_add_dict_u64(d, "answered", ps.answered);
+	rte_tel_data_add_dict_u64(d, "failed", ps.failed);
+	rte_tel_data_add_dict_u64(d, "removed", ps.removed);
+	rte_tel_data_add_dict_u64(d, "others", ps.others);
+	return 0;
+}
+
 /* {"n_members":N,"m0":{"set":1,"uri":"sip:...","weight":2,"state":"up","misses":0,
- * "probes":N,"replies":N,"downs":N}, ...}: read from the backend sets with the
+ * "probes":N,"replies":N,"downs":N,"probed_here":0|1}, ...}: read from the backend sets with the
  * atomic loads lb_member_next() uses; the probe counters are the prober's plain
  * words, read without a lock like dp_stats. */
 static int
@@ -388,6 +425,8 @@ tel_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 		rte_tel_data_add_dict_u64(md, "probes", h->probes);
 		rte_tel_data_add_dict_u64(md, "replies", h->replies);
 		rte_tel_data_add_dict_u64(md, "downs", h->downs);
+		rte_tel_data_add_dict_int(md, "probed_here",
+					  !__atomic_load_n(&tel_ctx->lb->set[it.set].remote, __ATOMIC_RELAXED));
 		snprintf(key, sizeof(key), "m%d", n++);
 		rte_tel_data_add_dict_container(d, key, md, 0);
 	}
@@ -487,6 +526,9 @@ dp_telemetry_init(struct dp_ctx *ctx)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/tags", tel_tags,
 						"Sharing tags as the control plane sees them: state, owner, term. No parameters");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/sipshard/pinging", tel_pinging,
+						"NAT keepalive pinging: mode, interval, share per node, sent, answered, failed. No parameters");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/stats", tel_stats,
 						"Dataplane, SIP, proxy, registrar and replication counters, drops by reason. Parameters: none (all lcores) or an lcore index");

@@ -157,6 +157,9 @@ struct dp_lcore {
 	uint64_t now_ms;                /* monotonic, updated once per loop pass */
 	uint64_t wall_s;                /* UNIX time of now_ms, for Date */
 	uint64_t backends_pub_ms;       /* worker 0: next backend view for dp_shared */
+	uint32_t bsets_seq;             /* worker 0: dp_shared bsets last applied */
+	uint8_t bsets_init;             /* worker 0: cluster sets held back until the cp says */
+	uint64_t neigh_warm_ms;         /* worker 0: next ARP refresh of the members probed elsewhere */
 	struct dp_neigh_entry neigh[DP_NEIGH_SLOTS];   /* written by this lcore only */
 	struct dp_vips vips;            /* VIPs held here or elsewhere (dp_vip.h) */
 	struct proxy_worker proxy;      /* counters + location lookup of this shard */

@@ -507,6 +507,56 @@ lb_set_publish(struct lb_set *set)
 }
 
 void
+lb_sets_probe_here(struct lb_sets *s, int si, bool on, uint64_t now_ms)
+{
+	struct lb_set *set;
+	unsigned i, w;
+
+	if (si < 0 || si >= s->n)
+		return;
+	set = &s->set[si];
+	if ((set->remote == 0) == on)
+		return;
+	for (i = 0; i < set->n; i++) {
+		struct lb_health *h = &set->h[i];
+
+		for (w = 0; w < LB_MAX_WORKERS; w++) {   /* replies to our old probes */
+			uint32_t seq = __atomic_load_n(&s->marks[w].seq[si][i], __ATOMIC_RELAXED);
+
+			if (seq > h->acked && seq <= h->seq)
+				h->acked = seq;
+		}
+		h->outstanding = 0;
+		h->misses = 0;
+		h->next_ms = now_ms;
+	}
+	__atomic_store_n(&set->remote, (uint8_t)!on, __ATOMIC_RELAXED);
+}
+
+unsigned
+lb_set_apply(struct lb_set *set, uint32_t up, uint64_t now_ms)
+{
+	unsigned i, changes = 0;
+
+	if (!set->remote)
+		return 0;
+	for (i = 0; i < set->n; i++) {
+		enum lb_state st = (up >> i) & 1u ? LB_UP : LB_DOWN;
+		struct lb_health *h = &set->h[i];
+
+		if (h->state == st)
+			continue;
+		lb_health_set(h, st, now_ms);
+		if (st == LB_DOWN)
+			h->downs++;
+		changes++;
+	}
+	if (changes > 0)
+		lb_set_publish(set);
+	return changes;
+}
+
+void
 lb_set_member_state(struct lb_set *set, unsigned member, enum lb_state st, uint64_t now_ms)
 {
 	if (member >= set->n)
@@ -599,6 +649,8 @@ lb_prober_poll(struct lb_sets *s, uint64_t now_ms, lb_probe_send_fn *send, void 
 		struct lb_set *set = &s->set[si];
 		unsigned before = changes;
 
+		if (set->remote)        /* its tag's holder probes it */
+			continue;
 		for (i = 0; i < set->n; i++) {
 			struct lb_health *h = &set->h[i];
 			uint32_t seq;

@@ -129,6 +129,18 @@ int lb_probe_branch_parse(const char *p, size_t len, uint32_t *set_id, unsigned 
  * few milliseconds. Returns the number of state changes. */
 unsigned lb_prober_poll(struct lb_sets *s, uint64_t now_ms, lb_probe_send_fn *send, void *arg);
 
+/* Sharing tags (backends[].tag): set index SI is probed here (ON) or by the
+ * node holding its tag (off: lb_prober_poll() skips it, lb_set_apply() sets its
+ * states). Switching on drops the outstanding probes and the replies noted for
+ * probes of the last turn here, and probes every member at once, starting from
+ * the states the set had (those the other node replicated). Idempotent. */
+void lb_sets_probe_here(struct lb_sets *s, int si, bool on, uint64_t now_ms);
+
+/* States of a set probed elsewhere: bit i of UP is member i up. Publishes;
+ * returns the number of members whose state changed (0 when the set is probed
+ * here: the prober's own states win). */
+unsigned lb_set_apply(struct lb_set *set, uint32_t up, uint64_t now_ms);
+
 /* Recompute set->up from the members' states (after lb_probe_* calls). */
 void lb_set_publish(struct lb_set *set);
 

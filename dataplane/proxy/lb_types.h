@@ -6,7 +6,8 @@
  * lb_sets_init(): up to LB_MAX_SETS sets of up to LB_MAX_MEMBERS members, each
  * member resolved at load to an address (`struct lb_addr`), plus its health.
  * Read-only after init except:
- *   - `struct lb_health` and `lb_set.up`: written by the prober only (one lcore);
+ *   - `struct lb_health`, `lb_set.up` and `lb_set.remote`: written by the prober
+ *     only (one lcore);
  *     workers read `up` with one relaxed atomic load per selection;
  *   - `lb_sets.marks[w]`: written by worker w only (probe replies it saw), read
  *     by the prober.
@@ -86,7 +87,8 @@ struct lb_set {
 	uint8_t algo;                   /* enum cfg_lb_algo */
 	uint8_t n;                      /* members */
 	uint8_t equal;                  /* all eligible weights equal (no logarithm) */
-	uint8_t pad;
+	uint8_t remote;                 /* prober-written: another node probes this set
+					 * (its tag is held there); states come from it */
 	uint32_t eligible;              /* bit i: weight > 0 */
 	uint32_t interval_ms;
 	uint32_t threshold;

@@ -93,6 +93,28 @@ t0=$(now_ms); sleep 8; t1=$(now_ms)
 r=$(slots "$t0" "$t1")
 check "all 3 nodes up: one ping per phone per interval ($r)" bash -c "[[ '$r' == ok* ]]"
 check "the 3 nodes share the pings" bash -c "echo '$r' | grep -q '198.18.0.1 ' && echo '$r' | grep -q '198.18.0.2 ' && echo '$r' | grep -q '198.18.0.3 '"
+# sipshardctl pinging: the fields of INTERFACES.md in that order; each node's share
+# of the last complete interval, the same seen from two nodes, summing to the phones
+pinging_ok() {
+	python3 - "$N" "$(ctl 1 --json pinging)" "$(ctl 2 --json pinging)" <<'PY'
+import json, sys
+n, a, b = int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+keys = ["mode", "interval_s", "share", "sent", "answered", "failed"]
+ok = (list(a)[:6] == keys and a["mode"] == "cooperation" and a["interval_s"] == 2 and
+      sorted(a["share"]) == ["1", "2", "3"] and all(v > 0 for v in a["share"].values()) and
+      sum(a["share"].values()) == n and a["share"] == b["share"] and
+      a["sent"] >= a["share"]["1"] and a["answered"] >= 1 and a["failed"] >= 0)
+print("ok" if ok else "bad", json.dumps(a), "| node 2 share", json.dumps(b.get("share")))
+PY
+}
+p=$(pinging_ok)
+check "sipshardctl --json pinging: mode, interval, each node's share summing to $N, counters ($p)" \
+	bash -c "[[ '$p' == ok* ]]"
+ctl 1 pinging > "$WORK/pinging.txt" 2>&1
+check "sipshardctl pinging prints the share per node, and a table ($(tr '\n' ' ' < "$WORK/pinging.txt"))" \
+	bash -c "grep -q share '$WORK/pinging.txt' && grep -q 'NODE *CONTACTS_PER_INTERVAL *SELF' '$WORK/pinging.txt'"
+t=$(tel 1 /sipshard/pinging)
+check "telemetry /sipshard/pinging agrees ($t)" bash -c "echo '$t' | grep -q '\"mode\": \"cooperation\"' && echo '$t' | grep -q '\"share\"'"
 
 # ---- kill -9 node 3: its share moves at once ----
 tk=$(now_ms)

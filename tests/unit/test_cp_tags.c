@@ -288,6 +288,88 @@ test_history_wraps(void **state)
 	assert_null(cp_tags_history(&node[1], CP_TAGS_HISTORY));
 }
 
+/* preempt: node 1 (priority 30, preempt) comes back while node 2 (20) holds the
+ * tag: it takes it back grace_ms after it synced; equal or lower priorities,
+ * or preempt false, never do; two preempters at once settle on the higher. */
+static void
+test_preempt(void **state)
+{
+	const struct cp_tags_event *ev;
+	int i;
+
+	(void)state;
+	setup_node(1, CFG_TAG_BACKUP, CFG_TAG_AUTO, 30);
+	setup_node(2, CFG_TAG_ACTIVE, CFG_TAG_AUTO, 20);
+	setup_node(3, CFG_TAG_BACKUP, CFG_TAG_AUTO, 20);
+	cfgs[1].tags[0].preempt = true;
+	cfgs[3].tags[0].preempt = true;                 /* equal to the holder: never */
+	cp_tags_init(&node[1], &cfgs[1]);
+	cp_tags_init(&node[3], &cfgs[3]);
+	for (i = 1; i <= N_NODES; i++) {
+		node[i].grace_ms = 900;
+		node[i].now_ms = 10000;
+	}
+	cp_tags_synced(&node[2], NULL, 0, ++wall);      /* node 2 claims (config) */
+	cp_tags_synced(&node[3], NULL, 0, ++wall);
+	gossip_all();
+	assert_int_equal(agreed_owner(), 2);
+	/* node 1 comes back: learns the holder, syncs, waits grace_ms */
+	deliver(2, 1, false);
+	cp_tags_synced(&node[1], NULL, 0, ++wall);
+	assert_int_equal(agreed_owner(), 2);
+	assert_int_equal(cp_tags_preempt(&node[1], ++wall), 0);
+	node[1].now_ms = 10899;
+	assert_int_equal(cp_tags_preempt(&node[1], ++wall), 0);
+	node[1].now_ms = 10900;
+	assert_int_equal(cp_tags_preempt(&node[3], ++wall), 0);    /* 20 is not above 20 */
+	assert_int_equal(cp_tags_preempt(&node[1], ++wall), 1);
+	assert_int_equal(node[1].tag[0].cur.term, 2);
+	assert_int_equal(node[1].counters[CP_TAGS_C_preempts], 1);
+	for (i = 2; i <= N_NODES; i++)
+		deliver(1, i, true);
+	assert_int_equal(agreed_owner(), 1);
+	ev = cp_tags_history(&node[2], cp_tags_history_len(&node[2]) - 1);
+	assert_int_equal(ev->owner, 1);
+	ev = cp_tags_history(&node[1], cp_tags_history_len(&node[1]) - 1);
+	assert_string_equal(cp_tags_reason_name(ev->reason), "preempt");
+	/* the holder now has the highest priority: nobody preempts any more */
+	for (i = 1; i <= N_NODES; i++)
+		assert_int_equal(cp_tags_preempt(&node[i], ++wall), 0);
+	/* a command moves it to node 2 (priority 20): node 1 takes it back */
+	cp_tags_claim(&node[2], 0, ++wall, CP_TAGS_R_COMMAND);
+	gossip_all();
+	assert_int_equal(agreed_owner(), 2);
+	assert_int_equal(cp_tags_preempt(&node[1], ++wall), 1);
+	gossip_all();
+	assert_int_equal(agreed_owner(), 1);
+
+	/* two preempters above the holder at once: the higher priority keeps it,
+	 * the other stops */
+	setup_node(1, CFG_TAG_BACKUP, CFG_TAG_MANUAL, 30);
+	setup_node(2, CFG_TAG_BACKUP, CFG_TAG_MANUAL, 25);
+	setup_node(3, CFG_TAG_ACTIVE, CFG_TAG_MANUAL, 5);
+	cfgs[1].tags[0].preempt = true;
+	cfgs[2].tags[0].preempt = true;
+	cp_tags_init(&node[1], &cfgs[1]);
+	cp_tags_init(&node[2], &cfgs[2]);
+	cp_tags_synced(&node[3], NULL, 0, ++wall);
+	deliver(3, 1, false);
+	deliver(3, 2, false);
+	cp_tags_synced(&node[1], NULL, 0, ++wall);
+	cp_tags_synced(&node[2], NULL, 0, ++wall);
+	assert_int_equal(cp_tags_preempt(&node[1], ++wall), 1);   /* grace 0 here */
+	assert_int_equal(cp_tags_preempt(&node[2], ++wall), 1);
+	gossip_all();
+	assert_int_equal(agreed_owner(), 1);            /* same term 2: priority 30 */
+	assert_int_equal(cp_tags_preempt(&node[2], ++wall), 0);
+	/* preempt false: never */
+	setup_node(1, CFG_TAG_BACKUP, CFG_TAG_AUTO, 200);
+	deliver(3, 1, false);
+	deliver(2, 1, false);
+	cp_tags_synced(&node[1], NULL, 0, ++wall);
+	assert_int_equal(cp_tags_preempt(&node[1], ++wall), 0);
+}
+
 int
 main(void)
 {
@@ -296,6 +378,7 @@ main(void)
 		cmocka_unit_test(test_concurrent_claims),
 		cmocka_unit_test(test_partition_heal),
 		cmocka_unit_test(test_config_active_twice),
+		cmocka_unit_test(test_preempt),
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_acks_and_restart),
 		cmocka_unit_test(test_history_wraps),

@@ -560,6 +560,52 @@ test_prober_poll(void **state)
 	assert_int_equal(s->h[0].state, LB_DOWN);
 }
 
+/* A set probed by another node (backends[].tag): no probes, its states set
+ * from outside; probed here again: every member at once, from those states. */
+static void
+test_probe_elsewhere(void **state)
+{
+	struct lbt_sent sent;
+	struct lb_set *s;
+	uint64_t now = 1000;
+
+	(void)state;
+	lbt_load_ok("backends:\n  - set: 4\n    probe: {interval_ms: 500, threshold: 2}\n"
+		    "    members:\n      - {uri: \"sip:198.18.1.1\"}\n"
+		    "      - {uri: \"sip:198.18.1.2\"}\n");
+	s = &sets.set[0];
+	memset(&sent, 0, sizeof(sent));
+	lb_prober_poll(&sets, now, lbt_send, &sent);
+	assert_int_equal(sent.n, 2);
+	/* the tag goes elsewhere: an outstanding probe is dropped, none sent */
+	lb_sets_probe_here(&sets, 0, false, now);
+	assert_int_equal(s->remote, 1);
+	lb_sets_probe_here(&sets, 5, false, now);               /* no such set: ignored */
+	sent.n = 0;
+	now += 5000;
+	assert_int_equal(lb_prober_poll(&sets, now, lbt_send, &sent), 0);
+	assert_int_equal(sent.n, 0);
+	assert_int_equal(s->h[0].state, LB_UP);                 /* no miss counted */
+	assert_int_equal(s->h[0].misses, 0);
+	/* the holder's states apply */
+	assert_int_equal(lb_set_apply(s, 0x1, now), 1);
+	assert_int_equal(s->h[1].state, LB_DOWN);
+	assert_int_equal(s->up, 0x1);
+	assert_int_equal(lb_select(s, lbt_callid(7)), 0);
+	assert_int_equal(lb_set_apply(s, 0x1, now), 0);        /* unchanged */
+	/* the tag comes back: both probed at once; member 1 stays down until it answers */
+	lb_sets_probe_here(&sets, 0, true, now);
+	assert_int_equal(s->remote, 0);
+	assert_int_equal(lb_set_apply(s, 0x3, now), 0);        /* ignored while probed here */
+	assert_int_equal(s->h[1].state, LB_DOWN);
+	lb_prober_poll(&sets, now, lbt_send, &sent);
+	assert_int_equal(sent.n, 2);
+	lb_reply_note(&sets, 0, 4, 1, s->h[1].seq);
+	assert_int_equal(lb_prober_poll(&sets, now + 1, lbt_send, &sent), 1);
+	assert_int_equal(s->h[1].state, LB_UP);
+	assert_int_equal(s->up, 0x3);
+}
+
 static void
 test_member_iter(void **state)
 {
@@ -616,6 +662,7 @@ main(void)
 		cmocka_unit_test(test_probe_state_machine),
 		cmocka_unit_test(test_probe_text),
 		cmocka_unit_test(test_prober_poll),
+		cmocka_unit_test(test_probe_elsewhere),
 		cmocka_unit_test(test_member_iter),
 	};
 

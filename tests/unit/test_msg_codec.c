@@ -393,7 +393,7 @@ test_reject_from_self(void **state)
 static void
 test_reject_unknown_type(void **state)
 {
-	static const unsigned int types[] = { 0, 6, 15, 23, 63, 66, 127, 255 };
+	static const unsigned int types[] = { 0, 6, 15, 23, 63, 67, 127, 255 };
 	size_t i;
 	int n;
 
@@ -1365,6 +1365,80 @@ test_tags_reject_bad_field(void **state)
 	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
 }
 
+/* ---- backend member states ---- */
+
+static void
+test_roundtrip_bstates(void **state)
+{
+	Cluster__BackendState e = CLUSTER__BACKEND_STATE__INIT, *ep = &e;
+	Cluster__BackendStates bs = CLUSTER__BACKEND_STATES__INIT;
+	int n, i;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_BACKEND_STATES, 3, 40);
+	in.u.bstates.n = MSG_BSTATES_MAX;
+	for (i = 0; i < MSG_BSTATES_MAX; i++) {
+		struct msg_bstate *b = &in.u.bstates.e[i];
+
+		b->set = i ? 65535u - (uint32_t)i : 1;
+		b->term = (uint64_t)i + 1;
+		b->version = UINT64_MAX - (uint64_t)i;
+		b->members = (uint8_t)(i ? 32 : 1);
+		b->up = i ? 0xffffffffu >> i : 1;
+	}
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.hdr.type, MSG_T_BACKEND_STATES);
+	assert_memory_equal(&out.u.bstates, &in.u.bstates, sizeof(in.u.bstates));
+	assert_string_equal(msg_type_name(MSG_T_BACKEND_STATES), "backend_states");
+	assert_true(msg_type_prio(MSG_T_BACKEND_STATES));
+
+	/* what a sender may not build */
+	in.u.bstates.n = 1;
+	in.u.bstates.e[0].members = 3;
+	in.u.bstates.e[0].up = 8;                       /* a member it does not have */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.bstates.e[0].up = 7;
+	in.u.bstates.e[0].term = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.bstates.e[0].term = 1;
+	in.u.bstates.e[0].set = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.bstates.e[0].set = 1;
+	in.u.bstates.n = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+
+	/* ... nor what the network may send */
+	bs.n_sets = 1;
+	bs.sets = &ep;
+	e.set = 2;
+	e.term = 1;
+	e.version = 1;
+	e.members = 2;
+	e.up = 3;
+	n = frame_pb(MSG_T_BACKEND_STATES, &bs.base);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	e.members = 33;
+	n = frame_pb(MSG_T_BACKEND_STATES, &bs.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	e.members = 2;
+	e.up = 4;
+	n = frame_pb(MSG_T_BACKEND_STATES, &bs.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	e.up = 3;
+	e.set = 70000;
+	n = frame_pb(MSG_T_BACKEND_STATES, &bs.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	e.set = 2;
+	e.version = 0;
+	n = frame_pb(MSG_T_BACKEND_STATES, &bs.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	bs.n_sets = 0;
+	n = frame_pb(MSG_T_BACKEND_STATES, &bs.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+}
+
 int
 main(void)
 {
@@ -1395,6 +1469,7 @@ main(void)
 		cmocka_unit_test_setup(test_repl_reject_bad_protobuf, setup),
 		cmocka_unit_test_setup(test_roundtrip_tags, setup),
 		cmocka_unit_test_setup(test_tags_reject_bad_field, setup),
+		cmocka_unit_test_setup(test_roundtrip_bstates, setup),
 		cmocka_unit_test_setup(test_names, setup),
 		cmocka_unit_test_setup(test_key_file, setup),
 		cmocka_unit_test_setup(test_fuzz_seeds, setup),
