@@ -514,6 +514,19 @@ static const struct cfg_key cfg_peer_item =
 static const struct cfg_key cfg_seed_item =
 	K_FN("", 0, 0, cfg_set_ipv4, "a seed address");
 
+static const char *const cfg_fed_route_names[] = { "forward", "redirect", NULL };
+static const char *const cfg_fed_down_names[] = { "480", "503", "404", NULL };
+
+static const struct cfg_key cfg_fed_keys[] = {
+	K_ENUM("route", struct cfg_cluster, fed_route, cfg_fed_route_names, CFG_FED_FORWARD,
+	       "a request for a user homed on another node: forwarded there, or 302 to it"),
+	K_ENUM("home_down", struct cfg_cluster, fed_home_down, cfg_fed_down_names,
+	       CFG_FED_DOWN_480, "answer for a user whose home node is down"),
+	K_UINT("directory_size", struct cfg_cluster, fed_directory, 0, 33554432, 0, 0,
+	       "directory entries per shard (AoRs of the whole cluster); 0: 4 x max_aors"),
+	K_END
+};
+
 static const struct cfg_key cfg_cluster_keys[] = {
 	K_UINT("id", struct cfg_cluster, id, 1, U32, 0, REQ, "cluster id"),
 	K_UINT("port", struct cfg_cluster, port, 1, U16, 5800, 0,
@@ -536,6 +549,8 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	       "seconds a deleted binding's tombstone is kept"),
 	K_UINT("digest_interval_ms", struct cfg_cluster, digest_interval_ms, 100, 3600000,
 	       2000, 0, "period of the anti-entropy digest comparison with each peer"),
+	K_MAP("federation", 0, 0, cfg_fed_keys, NULL,
+	      "mode: federation: routing to a user's home node"),
 	K_END
 };
 

@@ -53,6 +53,16 @@ cp_rn_to_wire(struct cp_repl_node *n, const struct reg_rec *r, struct msg_rec *w
 	memset(w, 0, sizeof(*w));
 	w->version = r->version;
 	w->flags = r->tombstone ? MSG_REC_F_TOMBSTONE : 0;
+	if (r->dir) {           /* federation: AoR, version, home, lifetime */
+		w->flags |= MSG_REC_F_DIR;
+		if (!cp_rn_str(w->aor, sizeof(w->aor), r->aor, r->aor_len))
+			return -E2BIG;
+		if (!r->tombstone) {
+			w->sock_node = r->sock_node;
+			w->expires_s = r->expires_s;
+		}
+		return 0;
+	}
 	if (!cp_rn_str(w->aor, sizeof(w->aor), r->aor, r->aor_len) ||
 	    !cp_rn_str(w->key, sizeof(w->key), r->key, r->key_len))
 		return -E2BIG;
@@ -100,6 +110,12 @@ cp_rn_from_wire(const struct msg_rec *w, struct reg_rec *r)
 	memset(r, 0, offsetof(struct reg_rec, aor));
 	r->version = w->version;
 	r->tombstone = (w->flags & MSG_REC_F_TOMBSTONE) != 0;
+	if (w->flags & MSG_REC_F_DIR) {
+		r->dir = 1;
+		r->sock_node = w->sock_node;
+		r->expires_s = w->expires_s;
+		return cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor) ? 0 : -EINVAL;
+	}
 	if (!cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor) ||
 	    !cp_rn_text(r->key, sizeof(r->key), &r->key_len, w->key))
 		return -EINVAL;
@@ -168,6 +184,17 @@ cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
 	if (reg_event_to_rec(ev, &n->rrec) != 0) {
 		CP_RN_COUNT(n, rec_bad);
 		return -1;
+	}
+	if (n->rconf.federation) {
+		/* only the AoR's directory entry travels: this node is its home while
+		 * the AoR has a binding here. A binding's tombstone in a sync copy says
+		 * nothing of the AoR: not sent. */
+		if (ev->type == REG_EV_SYNC && ev->tombstone)
+			return -1;
+		n->rrec.dir = 1;
+		n->rrec.tombstone = ev->aor_expires == 0;
+		n->rrec.expires_s = ev->aor_expires;
+		n->rrec.sock_node = n->rconf.node_id;
 	}
 	if (cp_rn_to_wire(n, &n->rrec, &n->rec) != 0) {
 		CP_RN_COUNT(n, rec_too_big);
