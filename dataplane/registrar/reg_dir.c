@@ -14,12 +14,20 @@ static_assert(2 * REG_DIR_ENT_SIZE <= 48, "a directory entry costs at most 48 by
 
 #define REG_DIR_SEED_HOME 0x686f6d652d646972ull         /* "home-dir" */
 
+/* Home slot: the mixed key reduced to 0..nslots-1 by multiply-shift (any size,
+ * so a table is exactly 2 x its entries). */
 static inline uint32_t
 reg_dir_slot(const struct reg_dir *d, uint64_t h)
 {
 	uint64_t x = (h ^ d->seed) * 0x9e3779b97f4a7c15ull;
 
-	return (uint32_t)(x >> 32) & d->mask;
+	return (uint32_t)(((x >> 32) * (uint64_t)d->nslots) >> 32);
+}
+
+static inline uint32_t
+reg_dir_next(const struct reg_dir *d, uint32_t i)
+{
+	return i + 1 == d->nslots ? 0 : i + 1;
 }
 
 static inline uint16_t
@@ -53,7 +61,7 @@ reg_dir_del(struct reg_dir *d, uint32_t i)
 	reg_dir_fold(d, &d->slot[i], false);
 	d->n--;
 	for (;;) {
-		j = (j + 1) & d->mask;
+		j = reg_dir_next(d, j);
 		if (d->slot[j].h == 0)
 			break;
 		k = reg_dir_slot(d, d->slot[j].h);
@@ -71,11 +79,9 @@ reg_dir_del(struct reg_dir *d, uint32_t i)
 uint32_t
 reg_dir_slots(uint32_t max_entries)
 {
-	uint64_t n = 16;
+	uint64_t n = 2ull * max_entries;
 
-	while (n < 2ull * max_entries && n < (1ull << 31))
-		n <<= 1;
-	return (uint32_t)n;
+	return n < 16 ? 16 : n > (1ull << 31) ? 1u << 31 : (uint32_t)n;
 }
 
 void
@@ -84,7 +90,7 @@ reg_dir_init(struct reg_dir *d, struct reg_dir_ent *slots, uint32_t nslots, uint
 	memset(d, 0, sizeof(*d));
 	reg_digest_init(&d->digest);
 	d->slot = slots;
-	d->mask = nslots - 1;
+	d->nslots = nslots;
 	d->max = nslots / 2;
 	d->seed = seed;
 }
@@ -122,7 +128,7 @@ reg_dir_put(struct reg_dir *d, uint64_t h, const struct msg_version *v, uint16_t
 		*old_home = 0;
 	if (h == 0)
 		h = 1;
-	for (i = reg_dir_slot(d, h), n = 0; n <= d->mask; i = (i + 1) & d->mask, n++) {
+	for (i = reg_dir_slot(d, h), n = 0; n < d->nslots; i = reg_dir_next(d, i), n++) {
 		e = &d->slot[i];
 		if (e->h == h) {
 			struct msg_version held = { e->counter, e->origin };
@@ -143,7 +149,7 @@ reg_dir_put(struct reg_dir *d, uint64_t h, const struct msg_version *v, uint16_t
 		if (e->h == 0)
 			break;
 	}
-	if (d->n >= d->max || n > d->mask) {
+	if (d->n >= d->max || n >= d->nslots) {
 		d->full++;
 		return -ENOSPC;
 	}
@@ -167,7 +173,7 @@ reg_dir_find(const struct reg_dir *d, uint64_t h, uint32_t now_s)
 		return NULL;
 	if (h == 0)
 		h = 1;
-	for (i = reg_dir_slot(d, h), n = 0; n <= d->mask; i = (i + 1) & d->mask, n++) {
+	for (i = reg_dir_slot(d, h), n = 0; n < d->nslots; i = reg_dir_next(d, i), n++) {
 		const struct reg_dir_ent *e = &d->slot[i];
 
 		if (e->h == h)
@@ -185,15 +191,15 @@ reg_dir_tick(struct reg_dir *d, uint32_t now_s)
 
 	if (d->slot == NULL || d->n == 0)
 		return 0;
-	for (k = 0; k < REG_DIR_TICK_SLOTS && k <= d->mask; k++) {
+	for (k = 0; k < REG_DIR_TICK_SLOTS && k < d->nslots; k++) {
 		uint32_t i = d->cursor;
 
 		/* a removal may shift the next entry into i: look at i again */
-		while (d->slot[i].h != 0 && d->slot[i].expires_s <= now_s && removed <= d->mask) {
+		while (d->slot[i].h != 0 && d->slot[i].expires_s <= now_s && removed < d->nslots) {
 			reg_dir_del(d, i);
 			removed++;
 		}
-		d->cursor = (i + 1) & d->mask;
+		d->cursor = reg_dir_next(d, i);
 	}
 	return removed;
 }

@@ -8,10 +8,10 @@
  * cluster, each in the shard that owns the AoR there, so the lookup of a
  * request runs on the same worker as the binding lookup.
  *
- * Algorithm. Linear probing on the slot mix(h ^ seed) (seed random per process,
+ * Algorithm. Linear probing from slot mix(h ^ seed) (seed random per process,
  * so nobody can aim AoRs at one run of slots), deletion by backward shift (no
  * deleted markers, probe runs stay short). The table holds at most half its
- * slots (layout in reg_dir_types.h: <= 48 bytes per AoR). An entry is replaced
+ * slots (layout in reg_dir_types.h: 48 bytes per AoR of capacity). An entry is replaced
  * only by a higher version (msg_version_cmp(), a removal winning a tie);
  * a removal keeps the entry with home 0 until it expires (a tombstone). Every
  * entry expires by itself (the AoR's longest binding, or tombstone_s for a
@@ -33,10 +33,10 @@
 #include "dataplane/registrar/reg_dir_types.h"
 #include "proto/msg_types.h"
 
-/* Slots for max_entries (a power of two, >= 2 x max_entries, >= 16). */
+/* Slots for max_entries: 2 x max_entries (at least 16, at most 2^31). */
 uint32_t reg_dir_slots(uint32_t max_entries);
 
-/* Use SLOTS (nslots, a power of two, zeroed) as an empty directory. */
+/* Use SLOTS (nslots of them, zeroed) as an empty directory of nslots / 2 entries. */
 void reg_dir_init(struct reg_dir *d, struct reg_dir_ent *slots, uint32_t nslots, uint64_t seed);
 
 /* The key of an AoR text (its reg_digest_aor(), never 0). */

@@ -2,8 +2,9 @@
 /*
  * Types of the federation directory (see dataplane/registrar/reg_dir.h).
  *
- * One entry per AoR, 24 bytes, in an open-addressing table of a power of two
- * slots kept at most half full: at most 48 bytes per AoR.
+ * One entry per AoR, 24 bytes, in an open-addressing table of exactly twice as
+ * many slots as entries allowed (kept at most half full): 48 bytes per AoR of
+ * capacity.
  *
  *   offset size field
  *   0      8    h          reg_digest_aor(AoR): XXH3-64 of the AoR text, the seed
@@ -36,7 +37,7 @@ struct reg_dir_ent {
 
 struct reg_dir {
 	struct reg_dir_ent *slot;       /* NULL: no directory (full-sharing mode) */
-	uint32_t mask;                  /* slots - 1 */
+	uint32_t nslots;                /* slots: 2 x max */
 	uint32_t max;                   /* entries allowed (slots / 2) */
 	uint32_t n;                     /* entries held, tombstones included */
 	uint32_t live;                  /* entries with a home */

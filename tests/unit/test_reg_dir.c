@@ -47,7 +47,7 @@ test_put_find_versions(void **state)
 	uint16_t old;
 
 	(void)state;
-	assert_int_equal(reg_dir_slots(10), 32);
+	assert_int_equal(reg_dir_slots(10), 20);
 	assert_int_equal(reg_dir_slots(0), 16);
 	reg_dir_init(&d, sl, 64, 42);
 	assert_null(reg_dir_find(&d, h, 0));
