@@ -142,6 +142,9 @@ check "node 2 forwarded them to the home nodes (proxy.fed_forwarded +$f: INVITE,
 c2=$(counts 2)
 check "node 2 still holds no binding ($c2)" test "$c2" = '{"aors":0,"contacts":0,"directory":2}'
 
+r=$(ask 2 nobody)
+check "a user nobody registered: 404 at node 2 (synced; got $r)" test "${r%% *}" = 404
+
 # ---- redirect mode (node 1): 302 with the home's address ----
 r=$(ask 1 bob)
 check "node 1 (route: redirect) answers a call for bob with 302 to node 3 (got $r)" \
@@ -169,6 +172,11 @@ start_node 3 && start_cp 3; rc=$?
 check "node 3 restarts" test "$rc" = 0
 wait_state 15 up 2 3 && wait_state 15 up 3 1 2; rc=$?
 check "node 3 up again on every node" test "$rc" = 0
+synced() { ctl "$1" --json sync 2>/dev/null | grep -q '"state":"synced"'; }
+t=0; while ! synced 3 && [ "$t" -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+st=$(synced 3 && echo synced || echo not-synced); r=$(ask 3 alice)
+check "node 3 synced its directory from its peers ($st) and forwards a call for alice to node 1 (got $r)" \
+	test "$st" = synced -a "${r%% *}" = 200
 check "bob's phone refreshes its registration at node 3" register hpb "$PH_B" bob 3
 b0=$(invites hpb bob)
 check "a call for bob sent to node 2 completes again" call 2 bob
