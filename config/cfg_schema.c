@@ -549,8 +549,6 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	       "seconds a deleted binding's tombstone is kept"),
 	K_UINT("digest_interval_ms", struct cfg_cluster, digest_interval_ms, 100, 3600000,
 	       2000, 0, "period of the anti-entropy digest comparison with each peer"),
-	K_MAP("federation", 0, 0, cfg_fed_keys, NULL,
-	      "mode: federation: routing to a user's home node"),
 	K_END
 };
 
@@ -596,6 +594,8 @@ static const struct cfg_key cfg_root_keys[] = {
 	      "the stateless proxy"),
 	K_MAP("cluster", offsetof(struct cfg, cluster), 0, cfg_cluster_keys,
 	      cfg_check_cluster, "the cluster (absent: single node)"),
+	K_MAP("federation", offsetof(struct cfg, cluster), 0, cfg_fed_keys, NULL,
+	      "cluster.mode federation: routing to a user's home node"),
 	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,
 	       "sharing tags: NAME/CLUSTER=active|backup, or the map form"),
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),

@@ -140,7 +140,8 @@ struct cfg_cluster {
 	uint32_t port_index;            /* dataplane.ports entry of the cluster bus */
 	uint32_t tombstone_s;           /* a deleted binding's tombstone lives this long */
 	uint32_t digest_interval_ms;    /* anti-entropy: digests compared this often */
-	enum cfg_fed_route fed_route;   /* federation: a user homed elsewhere: forward or 302 */
+	/* the top-level federation section (cluster.mode federation) */
+	enum cfg_fed_route fed_route;   /* a user homed elsewhere: forward or 302 */
 	enum cfg_fed_home_down fed_home_down;   /* ... whose home is down: 480, 503 or 404 */
 	uint32_t fed_directory;         /* directory entries per shard; 0: 4 x max_aors */
 };

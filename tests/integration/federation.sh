@@ -31,8 +31,8 @@ peers() { local i=$1 j p=""; for j in 1 2 3; do [ "$j" = "$i" ] || p="$p{id: $j,
 fed_config() {   # I 'FEDERATION-KEYS'
 	cluster_config "$1" "$WORK/cluster.key" "  mode: federation
   node_timeout_ms: 1500
-  federation: {$2}
-  nodes: $(peers "$1")"
+  nodes: $(peers "$1")
+federation: {$2}"
 }
 fed_config 1 "route: redirect, home_down: 503"
 fed_config 2 ""
