@@ -63,6 +63,12 @@ invites() {   # HOST USER: INVITEs for USER that reached the phone on HOST
 	n=$(grep -c "^INVITE sip:$2@" "$WORK/$1.msg" 2>/dev/null)
 	echo "${n:-0}"
 }
+wait_invites() {   # HOST USER MIN: until the phone's trace shows MIN INVITEs for USER (2 s)
+	local t=0
+	while [ "$(invites "$1" "$2")" -lt "$3" ] && [ "$t" -lt 20 ]; do sleep 0.1; t=$((t + 1)); done
+}
+synced() { ctl "$1" --json sync 2>/dev/null | grep -q '"state":"synced"'; }
+wait_synced() { local t=0; while ! synced "$1" && [ "$t" -lt 100 ]; do sleep 0.1; t=$((t + 1)); done; }
 call() {   # NODE USER: a sipp call to USER@example.com sent to NODE, complete or not
 	(cd "$WORK" && cl sipp -sf "$ROOT/tests/integration/sipp/uac_aor.xml" -s "$2" "198.18.0.$1:5060" \
 		-m 1 -i 198.18.0.100 -p 5070 -nostdin -timeout 10s -timeout_error \
@@ -134,6 +140,7 @@ check "node 1 holds alice's binding ($(counts 1))" test "$(counts 1)" = '{"aors"
 f0=$(pstat 2 fed_forwarded)
 check "a call for alice sent to node 2 completes" call 2 alice
 check "a call for bob sent to node 2 completes" call 2 bob
+wait_invites hpa alice 1; wait_invites hpb bob 1
 a=$(invites hpa alice) b=$(invites hpb bob) x=$(( $(invites hpa bob) + $(invites hpb alice) ))
 check "alice's phone got alice's INVITE ($a), bob's phone bob's ($b), none crossed ($x)" \
 	test "$a" -ge 1 -a "$b" -ge 1 -a "$x" = 0
@@ -142,6 +149,7 @@ check "node 2 forwarded them to the home nodes (proxy.fed_forwarded +$f: INVITE,
 c2=$(counts 2)
 check "node 2 still holds no binding ($c2)" test "$c2" = '{"aors":0,"contacts":0,"directory":2}'
 
+wait_synced 2
 r=$(ask 2 nobody)
 check "a user nobody registered: 404 at node 2 (synced; got $r)" test "${r%% *}" = 404
 
@@ -172,14 +180,14 @@ start_node 3 && start_cp 3; rc=$?
 check "node 3 restarts" test "$rc" = 0
 wait_state 15 up 2 3 && wait_state 15 up 3 1 2; rc=$?
 check "node 3 up again on every node" test "$rc" = 0
-synced() { ctl "$1" --json sync 2>/dev/null | grep -q '"state":"synced"'; }
-t=0; while ! synced 3 && [ "$t" -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+wait_synced 3
 st=$(synced 3 && echo synced || echo not-synced); r=$(ask 3 alice)
 check "node 3 synced its directory from its peers ($st) and forwards a call for alice to node 1 (got $r)" \
 	test "$st" = synced -a "${r%% *}" = 200
 check "bob's phone refreshes its registration at node 3" register hpb "$PH_B" bob 3
 b0=$(invites hpb bob)
 check "a call for bob sent to node 2 completes again" call 2 bob
+wait_invites hpb bob $((b0 + 1))
 b=$(( $(invites hpb bob) - b0 ))
 check "bob's phone got it ($b INVITEs)" test "$b" -ge 1
 
@@ -189,8 +197,9 @@ wait_where 10 alice@example.com 3; rc=$?
 check "every node's directory: alice now at node 3 ($(where 1 alice@example.com))" test "$rc" = 0
 c1=$(counts 1)
 check "node 1 dropped alice's binding ($c1)" test "$c1" = '{"aors":0,"contacts":0,"directory":2}'
-m0=$(pstat 3 fed_forwarded) a0=$(invites hpa alice)
+a0=$(invites hpa alice)
 check "a call for alice sent to node 2 completes" call 2 alice
+wait_invites hpa alice $((a0 + 1))
 a=$(( $(invites hpa alice) - a0 ))
 check "alice's phone got it ($a INVITEs), from node 3" test "$a" -ge 1 -a "$(grep -c '198.18.0.3:5060;branch=z9hG4bK-sss' "$WORK/hpa.msg")" -ge 1
 exit 0
