@@ -4,7 +4,8 @@
 # Two phones, each a sipp UAS on 5060 of its own host: alice registers at node 1,
 # bob at node 3 (sipp UAC REGISTERs whose Contact is the UAS). Calls (sipp UAC,
 # INVITE/200/ACK/BYE/200) sent to node 2 reach the right phone, forwarded to the
-# home node over SIP; node 2 holds no binding, only directory entries. Node 1 is
+# home node over SIP; node 2 holds no binding, only directory entries, and each home
+# sends the NAT keepalives of its own users (registrar.nat_ping). Node 1 is
 # configured `route: redirect` and `home_down: 503`: a call for bob sent there
 # gets 302 with node 3's address. Node 3 killed: bob gets 480 at node 2 (the
 # default home_down) and 503 at node 1; node 3 restarted and bob's phone
@@ -32,7 +33,9 @@ fed_config() {   # I 'FEDERATION-KEYS'
 	cluster_config "$1" "$WORK/cluster.key" "  mode: federation
   node_timeout_ms: 1500
   nodes: $(peers "$1")
-federation: {$2}"
+federation: {$2}
+registrar:
+  nat_ping: {interval_s: 1}"
 }
 fed_config 1 "route: redirect, home_down: 503"
 fed_config 2 ""
@@ -135,6 +138,16 @@ c2=$(counts 2)
 check "node 2 holds no binding, 2 directory entries ($c2)" \
 	test "$c2" = '{"aors":0,"contacts":0,"directory":2}'
 check "node 1 holds alice's binding ($(counts 1))" test "$(counts 1)" = '{"aors":1,"contacts":1,"directory":2}'
+
+# ---- NAT keepalives: each home pings its own users, nobody else has them ----
+rstat() {   # NODE KEY: a registrar counter of sipshardctl stats
+	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["registrar"][sys.argv[1]])' "$2"
+}
+sleep 2.2
+p1=$(rstat 1 ping_sent) p2=$(rstat 2 ping_sent) p3=$(rstat 3 ping_sent)
+o=$(( $(rstat 1 ping_others) + $(rstat 2 ping_others) + $(rstat 3 ping_others) ))
+check "nat_ping: node 1 pings alice ($p1 sent), node 3 bob ($p3), node 2 nobody ($p2), no contact left to another node ($o)" \
+	test "$p1" -ge 1 -a "$p3" -ge 1 -a "$p2" = 0 -a "$o" = 0
 
 # ---- calls through node 2: forwarded to the home ----
 f0=$(pstat 2 fed_forwarded)
