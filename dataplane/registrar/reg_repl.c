@@ -569,6 +569,13 @@ reg_shard_dir_count(const struct reg_shard *s)
 	return s->dir.live;
 }
 
+void
+reg_shard_dir_size(const struct reg_shard *s, uint32_t *entries, size_t *bytes)
+{
+	*entries = s->dir.slot != NULL ? s->dir.max : 0;
+	*bytes = s->dir.slot != NULL ? (size_t)s->dir.nslots * sizeof(*s->dir.slot) : 0;
+}
+
 /* ---- owning worker lcore: public ---- */
 
 int

@@ -221,6 +221,9 @@ int reg_shard_dir_find(const struct reg_shard *s, const char *aor, size_t len, u
 		       uint16_t *home);
 /* Federation: live directory entries of the shard (every node's users). */
 uint32_t reg_shard_dir_count(const struct reg_shard *s);
+/* Federation: entries the directory can hold and the bytes of its table (0, 0
+ * without a directory). */
+void reg_shard_dir_size(const struct reg_shard *s, uint32_t *entries, size_t *bytes);
 uint32_t reg_shard_tombstones(const struct reg_shard *s);
 
 /* The shard's per-bucket digest of its bindings and tombstones (the cp merges

@@ -46,6 +46,8 @@ done
 ok=1
 for i in 1 2 3; do wait_state 15 up "$i" 1 2 3 || ok=0; done
 check "3 federated nodes started, each sees the others up" test "$ok" = 1
+l=$(grep -o 'federation: directory of .*' "$WORK/n1.log")
+check "node 1 logs its directory's size ($l)" grep -q 'directory of 262144 entries per shard, 12582912 bytes (48.0 per AoR)' "$WORK/n1.log"
 
 # ---- phones ----
 uas() {   # HOST IP: sipp UAS on IP:5060, every message traced to HOST.msg
