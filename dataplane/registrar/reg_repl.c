@@ -496,9 +496,10 @@ reg_dir_note_local(struct reg_shard *s, const char *aor, size_t aor_len,
 		REG_STAT_INC(s, dir_full);
 }
 
-/* A directory record (federation): the user's home, set or removed. When the
- * home is now another node, the bindings held here go (the user registered
- * there since), quietly: no tombstone, no event (nothing of them was sent). */
+/* A directory record (federation): the user's home, set or removed. A newer
+ * record from another node (a new home, or a removal there) supersedes the
+ * bindings held here: they go, quietly: no tombstone, no event (nothing of
+ * them was sent). */
 static int
 reg_apply_dir(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
 {
@@ -528,7 +529,9 @@ reg_apply_dir(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
 		return rc;
 	}
 	REG_STAT_INC(s, dir_applied);
-	if (home == 0 || home == s->conf.node_id)
+	/* newer than anything this node did to the user: the user registered (or
+	 * registered and left) at another node since; last writer wins */
+	if (home == s->conf.node_id || r->version.origin == s->conf.node_id)
 		return 0;
 	ai = reg_aor_find(s, &k, &collision);
 	if (ai == REG_NONE || collision)

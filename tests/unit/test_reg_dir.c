@@ -350,6 +350,37 @@ test_shards_two_contacts(void **state)
 	assert_int_equal(home_of(sb, "bob@example.com", 3000), 0);
 }
 
+/* A removal made at another node after our last change (the user registered
+ * there and left; its live record may arrive later, or never) supersedes our
+ * bindings too: last writer wins. */
+static void
+test_shards_removed_elsewhere(void **state)
+{
+	uint64_t aors, bindings;
+
+	(void)state;
+	assert_int_equal(reg(sa, 1000, "dave", "c1", 1, "Contact: <sip:dave@198.18.0.7>\r\n"), 200);
+	drain(ring_a);
+	memset(&rec, 0, sizeof(rec));
+	rec.dir = 1;
+	rec.tombstone = 1;
+	rec.version.counter = UINT64_C(1) << 62;
+	rec.version.origin = 2;
+	rec.aor_len = (uint16_t)strlen("dave@example.com");
+	memcpy(rec.aor, "dave@example.com", rec.aor_len);
+	assert_int_equal(reg_shard_apply(sa, &rec, 1000), 0);
+	assert_int_equal(home_of(sa, "dave@example.com", 1000), 0);
+	reg_shard_counts(sa, &aors, &bindings);
+	assert_int_equal(bindings, 0);
+	/* the older live record of that node, arriving late: stale */
+	rec.tombstone = 0;
+	rec.version.counter--;
+	rec.sock_node = 2;
+	rec.expires_s = 60;
+	assert_int_equal(reg_shard_apply(sa, &rec, 1000), 1);
+	assert_int_equal(home_of(sa, "dave@example.com", 1000), 0);
+}
+
 /* Federation replicates directory entries only: a binding record is refused. */
 static void
 test_shards_refuse_bindings(void **state)
@@ -409,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		T(test_shards_home_move),
 		T(test_shards_two_contacts),
+		T(test_shards_removed_elsewhere),
 		T(test_shards_refuse_bindings),
 	};
 
