@@ -9,7 +9,8 @@
 # configured `route: redirect` and `home_down: 503`: a call for bob sent there
 # gets 302 with node 3's address. Node 3 killed: bob gets 480 at node 2 (the
 # default home_down) and 503 at node 1; node 3 restarted and bob's phone
-# refreshing its registration: calls reach bob again. alice re-registers at node 3:
+# refreshing its registration: calls reach bob again (before its control plane is
+# up, node 3 answers 480 for a user it does not know, 404 once synced). alice re-registers at node 3:
 # node 1 drops her binding and calls follow her to node 3.
 LAB=${LAB:-sfd}
 . "$(dirname "$0")/lib.bash"
@@ -191,7 +192,11 @@ check "alice is still reached through node 2" call 2 alice
 
 # ---- home back, phone refreshes ----
 fed_config 3 ""
-start_node 3 && start_cp 3; rc=$?
+start_node 3; rc=$?
+r=$(ask 3 carol)
+check "node 3 up without its control plane (not synced): a call for a user it does not know gets 480, not 404 (got $r)" \
+	test "${r%% *}" = 480
+start_cp 3; rc=$((rc + $?))
 check "node 3 restarts" test "$rc" = 0
 wait_state 15 up 2 3 && wait_state 15 up 3 1 2; rc=$?
 check "node 3 up again on every node" test "$rc" = 0
