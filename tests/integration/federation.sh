@@ -10,8 +10,8 @@
 # gets 302 with node 3's address. Node 3 killed: bob gets 480 at node 2 (the
 # default home_down) and 503 at node 1; node 3 restarted and bob's phone
 # refreshing its registration: calls reach bob again (before its control plane is
-# up, node 3 answers 480 for a user it does not know, 404 once synced). alice re-registers at node 3:
-# node 1 drops her binding and calls follow her to node 3.
+# up, node 3 answers 480 for a user it does not know; node 2, synced, 404). alice
+# re-registers at node 3: node 1 drops her binding and calls follow her to node 3.
 LAB=${LAB:-sfd}
 . "$(dirname "$0")/lib.bash"
 
