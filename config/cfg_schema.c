@@ -516,6 +516,19 @@ static const struct cfg_key cfg_peer_item =
 static const struct cfg_key cfg_seed_item =
 	K_FN("", 0, 0, cfg_set_ipv4, "a seed address");
 
+static const char *const cfg_fed_route_names[] = { "forward", "redirect", NULL };
+static const char *const cfg_fed_down_names[] = { "480", "503", "404", NULL };
+
+static const struct cfg_key cfg_fed_keys[] = {
+	K_ENUM("route", struct cfg_cluster, fed_route, cfg_fed_route_names, CFG_FED_FORWARD,
+	       "a request for a user homed on another node: forwarded there, or 302 to it"),
+	K_ENUM("home_down", struct cfg_cluster, fed_home_down, cfg_fed_down_names,
+	       CFG_FED_DOWN_480, "answer for a user whose home node is down"),
+	K_UINT("directory_size", struct cfg_cluster, fed_directory, 0, 33554432, 0, 0,
+	       "directory entries per shard (AoRs of the whole cluster); 0: 4 x max_aors"),
+	K_END
+};
+
 static const struct cfg_key cfg_cluster_keys[] = {
 	K_UINT("id", struct cfg_cluster, id, 1, U32, 0, REQ, "cluster id"),
 	K_UINT("port", struct cfg_cluster, port, 1, U16, 5800, 0,
@@ -583,6 +596,8 @@ static const struct cfg_key cfg_root_keys[] = {
 	      "the stateless proxy"),
 	K_MAP("cluster", offsetof(struct cfg, cluster), 0, cfg_cluster_keys,
 	      cfg_check_cluster, "the cluster (absent: single node)"),
+	K_MAP("federation", offsetof(struct cfg, cluster), 0, cfg_fed_keys, NULL,
+	      "cluster.mode federation: routing to a user's home node"),
 	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,
 	       "sharing tags: NAME/CLUSTER=active|backup, or the map form"),
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),

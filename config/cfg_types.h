@@ -29,6 +29,8 @@
 enum cfg_idle { CFG_IDLE_BUSY, CFG_IDLE_ADAPTIVE };
 enum cfg_lb_algo { CFG_LB_CALLID_HASH, CFG_LB_WEIGHTED, CFG_LB_ROUND_ROBIN };
 enum cfg_cluster_mode { CFG_MODE_FULL_SHARING, CFG_MODE_FEDERATION };
+enum cfg_fed_route { CFG_FED_FORWARD, CFG_FED_REDIRECT };
+enum cfg_fed_home_down { CFG_FED_DOWN_480, CFG_FED_DOWN_503, CFG_FED_DOWN_404 };
 enum cfg_reg_full { CFG_REG_FULL_REJECT, CFG_REG_FULL_EVICT_OLDEST };
 
 struct cfg_port {
@@ -139,6 +141,10 @@ struct cfg_cluster {
 	uint32_t port_index;            /* dataplane.ports entry of the cluster bus */
 	uint32_t tombstone_s;           /* a deleted binding's tombstone lives this long */
 	uint32_t digest_interval_ms;    /* anti-entropy: digests compared this often */
+	/* the top-level federation section (cluster.mode federation) */
+	enum cfg_fed_route fed_route;   /* a user homed elsewhere: forward or 302 */
+	enum cfg_fed_home_down fed_home_down;   /* ... whose home is down: 480, 503 or 404 */
+	uint32_t fed_directory;         /* directory entries per shard; 0: 4 x max_aors */
 };
 
 struct cfg {

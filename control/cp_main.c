@@ -907,7 +907,7 @@ static int
 adm_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct cp *c = arg;
-	uint64_t aors = 0, contacts = 0;
+	uint64_t aors = 0, contacts = 0, directory = 0;
 	unsigned int s;
 
 	for (s = 0; s < c->sh->n_workers; s++) {
@@ -923,10 +923,54 @@ adm_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
 		memcpy(&cnt, out, sizeof(cnt));
 		aors += cnt.aors;
 		contacts += cnt.contacts;
+		directory += cnt.directory;
 	}
 	cp_json_put_uint(j, "aors", aors);
 	cp_json_put_uint(j, "contacts", contacts);
+	if (c->cfg.cluster.enabled && c->cfg.cluster.mode == CFG_MODE_FEDERATION)
+		cp_json_put_uint(j, "directory", directory);
 	return 0;
+}
+
+/* Federation: the home node of an AoR, from the shard that owns it here. */
+static int
+adm_contacts_where(void *arg, const char *aor, json_t *j, char *err, size_t errlen)
+{
+	static char out[sizeof(struct dp_contact_where) + 8] __rte_aligned(8);
+	struct dp_contact_where wh;
+	struct cp *c = arg;
+	unsigned int s;
+
+	if (!c->cfg.cluster.enabled || c->cfg.cluster.mode != CFG_MODE_FEDERATION) {
+		snprintf(err, errlen, "'contacts where' needs cluster.mode federation");
+		return -ENOTSUP;
+	}
+	for (s = 0; s < c->sh->n_workers; s++) {
+		int rc = dp_shared_query(c->sh, s, DP_QUERY_CONTACT_WHERE, aor, out, sizeof(out),
+					 1000);
+
+		if (rc == -ENOENT)
+			continue;
+		if (rc < 0) {
+			snprintf(err, errlen, "shard %u did not answer: %s", s, strerror(-rc));
+			return rc;
+		}
+		memcpy(&wh, out, sizeof(wh));
+		if ((size_t)rc != sizeof(wh) || wh.aor_len > sizeof(wh.aor)) {
+			snprintf(err, errlen, "shard %u: bad answer", s);
+			return -EIO;
+		}
+		if (wh.home == 0) {
+			snprintf(err, errlen, "%.*s is not in the directory", (int)wh.aor_len,
+				 wh.aor);
+			return -ENOENT;
+		}
+		cp_json_put(j, "aor", cp_json_text(wh.aor, wh.aor_len));
+		cp_json_put_uint(j, "home", wh.home);
+		return 0;
+	}
+	snprintf(err, errlen, "bad AoR %s", aor);
+	return -EINVAL;
 }
 
 /* One record of a DP_QUERY_CONTACT_SHOW answer as a `contacts show` object:
@@ -1136,7 +1180,9 @@ main(int argc, char **argv)
 		conf.self_addr = rte_be_to_cpu_32(c->port->ipv4);
 		cp_topo_init(&c->topo, &conf, now_ms());
 		cp_topo_set_event_fn(&c->topo, log_event, NULL);
-		if (c->cfg.cluster.mode == CFG_MODE_FULL_SHARING) {
+		{
+			/* full-sharing: every binding travels; federation: only each
+			 * AoR's directory entry (the shards and cp_repl_node decide) */
 			int rc;
 
 			c->repl = calloc(1, sizeof(*c->repl));
@@ -1147,12 +1193,9 @@ main(int argc, char **argv)
 				       strerror(-rc));
 				goto cleanup;
 			}
-			CP_LOG(INFO, "replication: full-sharing, %u shard(s), %u-byte record budget per datagram",
-			       c->repl->n_shards, c->repl->conf.max_body);
-		} else {
-			/* No registration replication in this mode (yet): nothing to wait
-			 * for, an unknown user is unknown (404, not 480). */
-			c->sh->reg_sync = MSG_CAP_SYNCED;
+			CP_LOG(INFO, "replication: %s, %u shard(s), %u-byte record budget per datagram",
+			       cfg_cluster_mode_name(c->cfg.cluster.mode), c->repl->n_shards,
+			       c->repl->conf.max_body);
 		}
 	} else {
 		memset(&c->topo, 0, sizeof(c->topo));
@@ -1181,6 +1224,7 @@ main(int argc, char **argv)
 	ops.events = adm_events;
 	ops.stats = adm_stats;
 	ops.contacts_count = adm_contacts_count;
+	ops.contacts_where = adm_contacts_where;
 	ops.backends = adm_backends;
 	ops.contacts_show = adm_contacts_show;
 	ops.sync = adm_sync;

@@ -39,6 +39,9 @@ scenarios:
              PERF_FAILOVERS [3] kill -9 of the holder until its VIP answers again
   ping       NAT keepalive pinging of 1,000,000 contacts on one shard fed from memory:
              cycles per ping and per contact passed over, share of a worker at 30 s
+  federation directory lookups/s of users homed on other nodes, and INVITEs/s
+             forwarded to their home beside INVITEs/s to local users, on 1 worker
+             fed from memory (PERF_FED_DIR [1000000] directory entries, 10000 local)
   (generator on PERF_GEN_CPU [0], system under test on PERF_SUT_CPU [1]; see
    docs/benchmarks.md for PERF_AORS, PERF_MODE, PERF_TRIAL_S, PERF_LAT_S ...)
 USAGE
@@ -766,6 +769,13 @@ for scenario in "$@"; do
 		make -s "$BUILD/perf/bench_proxy" >&2
 		echo "== proxy, 1 worker ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
 		pin "$BUILD/perf/bench_proxy" ${PROXY_ARGS:-}
+		;;
+	federation)
+		# a federated shard on 1 worker core pinned to $CPU, fed from memory
+		make -s "$BUILD/perf/bench_federation" >&2
+		echo "== federation, 1 worker ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_federation" -n "${PERF_FED_DIR:-1000000}" ${FEDERATION_ARGS:-} \
+			-- bench_federation -l "$CPU" --no-pci --in-memory --log-level='*:error'
 		;;
 	wire) g_scenario_wire ;;
 	kamailio-register) g_scenario_kamailio register ;;

@@ -160,6 +160,15 @@ msg_rec_check(const struct msg_rec *r)
 {
 	bool live = !(r->flags & MSG_REC_F_TOMBSTONE);
 
+	if (r->flags & MSG_REC_F_DIR) {
+		/* a directory entry: AoR, version, and a home and lifetime when live */
+		if (!msg_version_ok(&r->version) || (r->flags & ~MSG_REC_F_KNOWN) != 0 ||
+		    !msg_str_ok(r->aor, sizeof(r->aor), true) ||
+		    !msg_str_ok(r->key, sizeof(r->key), false) ||
+		    (live && (r->expires_s == 0 || r->sock_node == 0)))
+			return -EINVAL;
+		return 0;
+	}
 	if (!msg_version_ok(&r->version) || (r->flags & ~MSG_REC_F_KNOWN) != 0 ||
 	    r->q > MSG_REC_Q_MAX ||
 	    !msg_str_ok(r->aor, sizeof(r->aor), true) ||
@@ -842,7 +851,8 @@ msg_rec_from_pb(const Cluster__Record *pb, struct msg_rec *r)
 	r->q = pb->has_q ? (uint16_t)pb->q : 0;
 	r->sock_node = pb->has_socket_node ? (uint16_t)pb->socket_node : 0;
 	if (!msg_str_from_pb(r->aor, sizeof(r->aor), pb->aor, true) ||
-	    !msg_str_from_pb(r->key, sizeof(r->key), pb->contact_key, true) ||
+	    !msg_str_from_pb(r->key, sizeof(r->key), pb->contact_key,
+			     !(r->flags & MSG_REC_F_DIR)) ||
 	    !msg_str_from_pb(r->call_id, sizeof(r->call_id), pb->call_id, false) ||
 	    !msg_str_from_pb(r->uri, sizeof(r->uri), pb->uri, false) ||
 	    !msg_str_from_pb(r->path, sizeof(r->path), pb->path, false) ||

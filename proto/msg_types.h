@@ -161,7 +161,10 @@ struct msg_leave {
 #define MSG_REC_TAG_MAX      32         /* sharing tag name */
 #define MSG_REC_Q_MAX        1000
 #define MSG_REC_F_TOMBSTONE  0x1u       /* the binding was removed at this version */
-#define MSG_REC_F_KNOWN      MSG_REC_F_TOMBSTONE
+/* Federation: a directory entry (AoR, version, home = sock_node, expires_s),
+ * contact key empty, no binding fields; with TOMBSTONE: the user was removed. */
+#define MSG_REC_F_DIR        0x2u
+#define MSG_REC_F_KNOWN      (MSG_REC_F_TOMBSTONE | MSG_REC_F_DIR)
 
 #define MSG_REPL_MAX_RECS    32         /* records in one Repl (also bounded by bytes) */
 #define MSG_REPL_BODY_MIN    1200       /* smallest Repl body budget a sender may use */

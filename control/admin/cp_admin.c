@@ -235,6 +235,18 @@ cp_admin_do_contacts_show(struct cp_admin *a, int argc, char **argv, json_t *j,
 	return a->ops.contacts_show(a->ops.arg, argv[0], j, err, errlen);
 }
 
+static int
+cp_admin_do_contacts_where(struct cp_admin *a, int argc, char **argv, json_t *j,
+			   char *err, size_t errlen)
+{
+	(void)argc;
+	if (a->ops.contacts_where == NULL) {
+		snprintf(err, errlen, "'contacts where' is not available on this node");
+		return -ENOTSUP;
+	}
+	return a->ops.contacts_where(a->ops.arg, argv[0], j, err, errlen);
+}
+
 static int cp_admin_do_help(struct cp_admin *a, int argc, char **argv, json_t *j,
 			    char *err, size_t errlen);
 
@@ -257,10 +269,13 @@ static const struct cp_admin_cmd cp_admin_cmds[] = {
 	{ "tag status", "tag status NAME/CLUSTER",
 	  "one tag: holder, term, and which up peers acknowledged this node's last claim",
 	  1, 1, cp_admin_do_tag_status },
-	{ "contacts count", "contacts count", "AoRs and contacts registered (local view)",
+	{ "contacts count", "contacts count", "AoRs and contacts registered (local view; federation: and directory entries)",
 	  0, 0, cp_admin_do_contacts_count },
 	{ "contacts show", "contacts show AOR", "the contacts of one AoR",
 	  1, 1, cp_admin_do_contacts_show },
+	{ "contacts where", "contacts where AOR",
+	  "federation: the home node of an AoR (the node holding its bindings)",
+	  1, 1, cp_admin_do_contacts_where },
 	{ "backends", "backends", "backend sets, members and their probe state",
 	  0, 0, cp_admin_do_backends },
 	{ "stats", "stats", "counters: workers, SIP, registrar, proxy, cluster",

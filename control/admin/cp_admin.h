@@ -86,8 +86,9 @@ struct cp_admin_ops {
 	cp_admin_tag_fn *tag_set_active;        /* "tag","term","owner","waiting":[ids] */
 	cp_admin_tag_fn *tag_status;    /* "tag","term","owner","state","acked","missing","lost" */
 	cp_admin_show_fn *tags_history; /* "history":[{time,tag,term,owner,reason}] */
-	cp_admin_show_fn *contacts_count;       /* "aors", "contacts" */
+	cp_admin_show_fn *contacts_count;       /* "aors", "contacts" (+ "directory") */
 	cp_admin_aor_fn *contacts_show; /* "aor", "contacts":[{uri,expires_in,...}] */
+	cp_admin_aor_fn *contacts_where;        /* federation: "aor", "home" */
 	cp_admin_show_fn *backends;     /* "backends":[{set,uri,weight,state}] */
 	cp_admin_show_fn *stats;        /* counters; cp_admin_json_cluster_stats() */
 	cp_admin_show_fn *sync;         /* "state","donor","records","bytes","seconds",... */

@@ -53,6 +53,16 @@ cp_rn_to_wire(struct cp_repl_node *n, const struct reg_rec *r, struct msg_rec *w
 	memset(w, 0, sizeof(*w));
 	w->version = r->version;
 	w->flags = r->tombstone ? MSG_REC_F_TOMBSTONE : 0;
+	if (r->dir) {           /* federation: AoR, version, home, lifetime */
+		w->flags |= MSG_REC_F_DIR;
+		if (!cp_rn_str(w->aor, sizeof(w->aor), r->aor, r->aor_len))
+			return -E2BIG;
+		if (!r->tombstone) {
+			w->sock_node = r->sock_node;
+			w->expires_s = r->expires_s;
+		}
+		return 0;
+	}
 	if (!cp_rn_str(w->aor, sizeof(w->aor), r->aor, r->aor_len) ||
 	    !cp_rn_str(w->key, sizeof(w->key), r->key, r->key_len))
 		return -E2BIG;
@@ -100,6 +110,12 @@ cp_rn_from_wire(const struct msg_rec *w, struct reg_rec *r)
 	memset(r, 0, offsetof(struct reg_rec, aor));
 	r->version = w->version;
 	r->tombstone = (w->flags & MSG_REC_F_TOMBSTONE) != 0;
+	if (w->flags & MSG_REC_F_DIR) {
+		r->dir = 1;
+		r->sock_node = w->sock_node;
+		r->expires_s = w->expires_s;
+		return cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor) ? 0 : -EINVAL;
+	}
 	if (!cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor) ||
 	    !cp_rn_text(r->key, sizeof(r->key), &r->key_len, w->key))
 		return -EINVAL;
@@ -148,6 +164,8 @@ cp_rn_peer_drop(struct cp_repl_node *n, int i)
 	n->peer_id[i] = n->peer_id[n->n_peers];
 	n->sync[i] = n->sync[n->n_peers];
 	n->repair[i] = n->repair[n->n_peers];
+	n->done_rx[i] = n->done_rx[n->n_peers];
+	n->done_rx[n->n_peers] = 0;
 }
 
 static void
@@ -168,6 +186,17 @@ cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
 	if (reg_event_to_rec(ev, &n->rrec) != 0) {
 		CP_RN_COUNT(n, rec_bad);
 		return -1;
+	}
+	if (n->rconf.federation) {
+		/* only the AoR's directory entry travels: this node is its home while
+		 * the AoR has a binding here. A binding's tombstone in a sync copy says
+		 * nothing of the AoR: not sent. */
+		if (ev->type == REG_EV_SYNC && ev->tombstone)
+			return -1;
+		n->rrec.dir = 1;
+		n->rrec.tombstone = ev->aor_expires == 0;
+		n->rrec.expires_s = ev->aor_expires;
+		n->rrec.sock_node = n->rconf.node_id;
 	}
 	if (cp_rn_to_wire(n, &n->rrec, &n->rec) != 0) {
 		CP_RN_COUNT(n, rec_too_big);
@@ -298,6 +327,31 @@ cp_rn_rx_state(struct cp_repl_node *n, uint64_t now)
 	}
 }
 
+/* Federation: synced once every peer that is up has sent SyncDone for its
+ * current run (its users are all here); a peer that is down is not waited for
+ * (its users answer federation.home_down anyway). */
+static void
+cp_rn_fed_synced(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now)
+{
+	int i, k, done = 0;
+
+	for (i = 0; i < t->n_peers; i++) {
+		const struct cp_peer *p = &t->peers[i];
+
+		if (p->state != CP_NODE_UP)
+			continue;
+		k = cp_rn_peer_idx(n, p->node.id);
+		if (k < 0 || n->done_rx[k] != p->incarnation)
+			return;
+		done++;
+	}
+	if (done == 0)
+		return;
+	n->rxs.state = MSG_CAP_SYNCED;
+	n->rxs.bytes = n->counters[CP_REPL_NODE_C_rx_bytes] - n->rxs.bytes_at_start;
+	n->rxs.done_ms = now;
+}
+
 void
 cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now)
 {
@@ -322,6 +376,7 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 			if (n->peer[n->n_peers] == NULL)
 				continue;
 			k = n->n_peers;
+			n->done_rx[k] = 0;
 			n->peer_id[n->n_peers++] = p->node.id;
 			cp_repl_peer_restart(n->peer[k], p->incarnation);
 			cp_rn_sync_start(n, k, p->incarnation, now);   /* what it missed so far */
@@ -339,6 +394,8 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 		}
 	}
 	cp_rn_rx_state(n, now);
+	if (n->rconf.federation && n->rxs.state == MSG_CAP_SYNCING)
+		cp_rn_fed_synced(n, t, now);
 	for (i = 0; i < t->n_peers; i++) {
 		const struct cp_peer *p = &t->peers[i];
 		struct cp_repl_repair *rp;
@@ -748,6 +805,15 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 		struct cp_repl_rx_sync *rs = &n->rxs;
 
 		CP_RN_COUNT(n, sync_done_rx);
+		if (n->rconf.federation) {
+			/* one part of the directory: cp_rn_fed_synced() decides */
+			n->done_rx[k] = m->hdr.incarnation;
+			if (rs->state != MSG_CAP_SYNCED) {
+				rs->donor = m->hdr.sender;
+				rs->records += m->u.done.records;
+			}
+			return 0;
+		}
 		if (rs->state != MSG_CAP_SYNCED) {
 			rs->state = MSG_CAP_SYNCED;
 			rs->donor = m->hdr.sender;
@@ -785,6 +851,7 @@ cp_repl_node_sync_start(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *s
 	rs->done_ms = 0;
 	rs->bytes_at_start = n->counters[CP_REPL_NODE_C_rx_bytes];
 	for (i = 0; i < n->n_peers; i++) {
+		n->done_rx[i] = 0;
 		cp_repl_msg_hdr(n->peer[i], &n->msg, MSG_T_SYNC_REQUEST);
 		send(arg, n->peer_id[i], &n->msg);
 	}

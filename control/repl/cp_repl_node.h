@@ -150,6 +150,10 @@ struct cp_repl_node {
 	struct cp_repl_peer *peer[CP_TOPO_MAX_PEERS];
 	struct cp_repl_sync sync[CP_TOPO_MAX_PEERS];
 	struct cp_repl_repair repair[CP_TOPO_MAX_PEERS];
+	/* federation: the run of each peer whose SyncDone arrived (0: none). Each
+	 * node gives only its own users, so this node is synced once every peer
+	 * that is up has given its part, not at the first SyncDone. */
+	uint64_t done_rx[CP_TOPO_MAX_PEERS];
 	int n_peers;
 	uint64_t digest[REG_DIGEST_BUCKETS];   /* the shards' merged, as of digest_ms */
 	uint64_t digest_ms;             /* CP_REPL_NEVER: not loaded */

@@ -235,6 +235,14 @@ shards_create(struct dp_ctx *x)
 		dp_ping_init(x->lcores[i]);
 	DP_LOG(INFO, "%u registration shard(s), %zu bytes per binding", x->n_workers,
 	       reg_shard_bytes_per_binding(x->lcores[0]->reg));
+	if (x->cfg->cluster.enabled && x->cfg->cluster.mode == CFG_MODE_FEDERATION) {
+		uint32_t entries;
+		size_t bytes;
+
+		reg_shard_dir_size(x->lcores[0]->reg, &entries, &bytes);
+		DP_LOG(INFO, "federation: directory of %u entries per shard, %zu bytes (%.1f per AoR)",
+		       entries, bytes, entries != 0 ? (double)bytes / entries : 0.0);
+	}
 	if (x->cfg->reg.ping)
 		DP_LOG(INFO, "NAT pinging: every %u s, %s, %s", x->cfg->reg.ping_interval_s,
 		       x->cfg->reg.ping_method == CFG_PING_OPTIONS ? "OPTIONS" : "CRLF",

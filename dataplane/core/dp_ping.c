@@ -207,6 +207,14 @@ dp_ping_mine(void *arg, const struct reg_ping_target *t)
 	struct dp_ping *p = w->p;
 	uint16_t self = w->lc->ctx->cfg->node_id, who;
 
+	/* federation: the bindings here are this node's alone, no other node has
+	 * them to share the pinging */
+	if (w->lc->ctx->reg_conf != NULL && w->lc->ctx->reg_conf->federation) {
+		if (w->catch_up)
+			return false;
+		dp_ping_share_count(p, self);
+		return true;
+	}
 	if (p->mode == CFG_PING_OWNERSHIP)
 		who = dp_ping_holder(p, t->tag, t->tag_len);
 	else

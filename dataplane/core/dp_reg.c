@@ -154,6 +154,22 @@ dp_reg_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *out)
 	rc = reg_shard_lookup(lc->reg, aor, len, lc->now_ms, binding_pick, &bp);
 	if (rc < 0)
 		return rc;
+	if (!bp.found && lc->ctx->reg_conf->federation) {
+		uint16_t home = 0;
+
+		/* federation: a user of another node, which holds its bindings */
+		if (reg_shard_dir_find(lc->reg, aor, len, lc->now_ms, &home) == 1 &&
+		    home != lc->ctx->reg_conf->node_id) {
+			memset(&out->sock, 0, sizeof(out->sock));
+			out->sock_node = home;
+			out->sock_vip = 0;
+			out->sock_held = 0;
+			out->uri_len = 0;
+			out->path_len = 0;
+			binding_sock_resolve(lc, out);
+			return PROXY_LOOKUP_HOME;
+		}
+	}
 	if (!bp.found && lc->ctx->cluster_port != 0 && lc->ctx->shared != NULL &&
 	    lc->ctx->shared->reg_sync != MSG_CAP_SYNCED)
 		return -EAGAIN;   /* not synced yet: the user may be registered elsewhere */

@@ -38,7 +38,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   12u     /* 12: backend sets' probing control (bsets); 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations */
+#define DP_SHARED_VERSION   13u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -56,6 +56,7 @@ enum dp_query_kind {
 	DP_QUERY_CONTACT_LIST,      /* arg: AoR; out: struct dp_contact_rec[] */
 	DP_QUERY_SYNC_DUMP,         /* arg: "PEER BUCKET SKIP MAX [END]"; out: struct dp_sync_dump */
 	DP_QUERY_DIGEST,            /* arg: "FIRST N"; out: N uint64_t bucket digests */
+	DP_QUERY_CONTACT_WHERE,     /* arg: AoR; out: struct dp_contact_where (federation) */
 };
 
 #define DP_DIGEST_PER_QUERY (DP_QUERY_OUT / 8)   /* buckets one DP_QUERY_DIGEST returns */
@@ -73,6 +74,16 @@ struct dp_sync_dump {
 struct dp_contact_counts {
 	uint64_t aors;
 	uint64_t contacts;
+	uint64_t directory;         /* federation: live directory entries; else 0 */
+};
+
+/* A DP_QUERY_CONTACT_WHERE answer: the home node of the AoR in the shard's
+ * directory (0: none), and whether it has bindings here. */
+struct dp_contact_where {
+	char aor[DP_QUERY_ARG];     /* the AoR as normalised by the shard */
+	uint16_t aor_len;
+	uint16_t home;
+	uint32_t local;             /* bindings of the AoR held here */
 };
 
 /* A DP_QUERY_CONTACT_SHOW answer (everything `sipshardctl contacts show` prints):

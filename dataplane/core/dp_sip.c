@@ -191,6 +191,7 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 		if (cap < sizeof(cnt))
 			return -ENOSPC;
 		reg_shard_counts(lc->reg, &cnt.aors, &cnt.contacts);
+		cnt.directory = reg_shard_dir_count(lc->reg);
 		memcpy(out, &cnt, sizeof(cnt));
 		n = sizeof(cnt);
 		break;
@@ -222,6 +223,26 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 			n = cl.n * sizeof(struct dp_contact_rec);
 		}
 		break;
+	case DP_QUERY_CONTACT_WHERE: {
+		struct dp_contact_where wh;
+		int found;
+
+		if (cap < sizeof(wh) ||
+		    reg_key_from_text(lc->ctx->reg_conf, arg, strlen(arg), &key) != 0)
+			return -EINVAL;
+		if (reg_key_shard((uint32_t)key.digest, lc->ctx->n_workers) != lc->idx)
+			return -ENOENT;
+		memset(&wh, 0, sizeof(wh));
+		wh.aor_len = key.len;
+		memcpy(wh.aor, key.aor, key.len);
+		found = reg_shard_lookup(lc->reg, key.aor, key.len, lc->now_ms, NULL, NULL);
+		wh.local = found > 0 ? (uint32_t)found : 0;
+		if (reg_shard_dir_find(lc->reg, key.aor, key.len, lc->now_ms, &wh.home) != 1)
+			wh.home = 0;
+		memcpy(out, &wh, sizeof(wh));
+		n = sizeof(wh);
+		break;
+	}
 	case DP_QUERY_SYNC_DUMP: {
 		struct dp_sync_dump d;
 		unsigned int peer, max, end = REG_DIGEST_BUCKETS;

@@ -407,9 +407,25 @@ pr_copyable(const struct sip_msg *m)
  * the top Via; with `xname: ` + the values of every field `xid` of m joined by
  * ", " when xname is given. */
 static int
+pr_reply_x(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+	   const struct sip_via *top, unsigned status, const char *reason, const char *xname,
+	   enum sip_hdr_id xid, const char *line, size_t line_len, char *out, size_t cap,
+	   struct proxy_result *res);
+
+static int
 pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
 	 const struct sip_via *top, unsigned status, const char *reason, const char *xname,
 	 enum sip_hdr_id xid, char *out, size_t cap, struct proxy_result *res)
+{
+	return pr_reply_x(w, m, src, top, status, reason, xname, xid, NULL, 0, out, cap, res);
+}
+
+/* The same with one more header line LINE (without CRLF) when not NULL. */
+static int
+pr_reply_x(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+	   const struct sip_via *top, unsigned status, const char *reason, const char *xname,
+	   enum sip_hdr_id xid, const char *line, size_t line_len, char *out, size_t cap,
+	   struct proxy_result *res)
 {
 	const struct sip_hdr *xh;
 	char rcv[SIP_ADDR_STR_MAX];
@@ -441,10 +457,15 @@ pr_reply(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *
 		}
 		sip_reply_crlf(&r);
 	}
+	if (line != NULL) {
+		sip_reply_put(&r, line, line_len);
+		sip_reply_crlf(&r);
+	}
 	len = sip_reply_end(&r);
 	if (len == 0)
 		return proxy_result_drop(w, res, PROXY_C_reply_failed);
 	switch (status) {
+	case 302: c = PROXY_C_replied_302; break;
 	case 400: c = PROXY_C_replied_400; break;
 	case 404: c = PROXY_C_replied_404; break;
 	case 480: c = PROXY_C_replied_480; break;
@@ -485,6 +506,35 @@ pr_reply_400(struct proxy_worker *w, const struct sip_msg *m, const struct lb_ad
 		why = reason;
 	}
 	return pr_reply(w, m, src, top, 400, why, NULL, SIP_HDR_OTHER, out, cap, res);
+}
+
+/* Federation redirect: 302 with Contact <sip:USER@HOME:PORT>, USER the user
+ * part of the AoR (none: the home's address alone). */
+static int
+pr_redirect(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
+	    const struct sip_via *top, const char *aor, size_t aor_len,
+	    const struct lb_addr *home, char *out, size_t cap, struct proxy_result *res)
+{
+	char line[PROXY_AOR_MAX + LB_ADDR_STR_MAX + 32];
+	const char *at = memchr(aor, '@', aor_len);
+	size_t n = 0, u = at != NULL ? (size_t)(at - aor) : 0;
+	char host[LB_ADDR_STR_MAX];
+	size_t hl = sip_addr_fmt(host, sizeof(host), home->family, home->addr);
+
+	if (hl == 0 || u + hl + 40 > sizeof(line))
+		return pr_status(w, m, src, top, 500, out, cap, res);
+	memcpy(line, "Contact: <sip:", 14);
+	n = 14;
+	if (u > 0) {
+		memcpy(line + n, aor, u);
+		n += u;
+		line[n++] = '@';
+	}
+	memcpy(line + n, host, hl);
+	n += hl;
+	n += (size_t)snprintf(line + n, sizeof(line) - n, ":%u>", (unsigned)home->port);
+	return pr_reply_x(w, m, src, top, 302, NULL, NULL, SIP_HDR_OTHER, line, n, out, cap,
+			  res);
 }
 
 /* ---- the forwarded copy ---- */
@@ -757,6 +807,9 @@ proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets
 	memset(pc, 0, sizeof(*pc));
 	pc->port = c->sip.port;
 	pc->node_id = c->node_id;
+	pc->fed_redirect = c->cluster.fed_route == CFG_FED_REDIRECT;
+	pc->fed_home_down = c->cluster.fed_home_down == CFG_FED_DOWN_503 ? 503 :
+			    c->cluster.fed_home_down == CFG_FED_DOWN_404 ? 404 : 480;
 	for (i = 0; i < c->dp.n_ports; i++) {
 		const struct cfg_port *p = &c->dp.ports[i];
 		struct lb_addr a = { .port = c->sip.port };
@@ -958,36 +1011,57 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		rc = w->lookup != NULL && n != SIZE_MAX ? w->lookup(w->lookup_arg, aor, n, b) : 0;
 		if (rc == -EAGAIN)      /* unknown, but this node's registrations are not synced */
 			return pr_status(w, m, src, &top, 480, out, cap, res);
-		if (rc < 0)
-			return pr_status(w, m, src, &top, 500, out, cap, res);
-		if (rc == 0)
-			return pr_status(w, m, src, &top, 404, out, cap, res);
-		if (b->uri_len == 0 || b->uri_len > sizeof(b->uri) ||
-		    b->path_len > sizeof(b->path))
-			return pr_status(w, m, src, &top, 500, out, cap, res);
-		/* the socket (no Path: the contact itself is the next hop) */
-		switch (b->path_len > 0 ? PROXY_SOCK_DIRECT :
-			proxy_sock_path(pc, b, pr_relayed(&top))) {
-		case PROXY_SOCK_LOOP:
-			PROXY_INC(w, sock_relay_loop);
-			return pr_status(w, m, src, &top, 480, out, cap, res);
-		case PROXY_SOCK_RELAY:
-			/* Request-URI kept: the socket's node looks the binding up */
+		if (rc == PROXY_LOOKUP_HOME) {
+			/* federation: the user lives on another node, which looks it up */
+			if (pr_relayed(&top)) {
+				PROXY_INC(w, fed_loop);     /* one hop only */
+				return pr_status(w, m, src, &top, 480, out, cap, res);
+			}
+			if (!b->sock_up || b->sock.family == 0 || lb_addr_unusable(&b->sock)) {
+				PROXY_INC(w, fed_home_down);
+				return pr_status(w, m, src, &top, pc->fed_home_down, out, cap, res);
+			}
+			if (pc->fed_redirect) {
+				PROXY_INC(w, fed_redirected);
+				return pr_redirect(w, m, src, &top, aor, n, &b->sock, out, cap, res);
+			}
 			res->dst = b->sock;
-			res->target = PROXY_T_RELAY;
+			res->target = PROXY_T_HOME;
 			f.relay = 1;
-			PROXY_INC(w, sock_relayed);
+			PROXY_INC(w, fed_forwarded);
 			rc = 0;
-			break;
-		case PROXY_SOCK_FALLBACK:
-			PROXY_INC(w, sock_relay_failed);
-			rc = pr_binding(w, &pl, b, res);
-			break;
-		default:
-			if (b->path_len == 0)
-				PROXY_INC(w, sock_direct);
-			rc = pr_binding(w, &pl, b, res);
-			break;
+		} else {
+			if (rc < 0)
+				return pr_status(w, m, src, &top, 500, out, cap, res);
+			if (rc == 0)
+				return pr_status(w, m, src, &top, 404, out, cap, res);
+			if (b->uri_len == 0 || b->uri_len > sizeof(b->uri) ||
+			    b->path_len > sizeof(b->path))
+				return pr_status(w, m, src, &top, 500, out, cap, res);
+			/* the socket (no Path: the contact itself is the next hop) */
+			switch (b->path_len > 0 ? PROXY_SOCK_DIRECT :
+				proxy_sock_path(pc, b, pr_relayed(&top))) {
+			case PROXY_SOCK_LOOP:
+				PROXY_INC(w, sock_relay_loop);
+				return pr_status(w, m, src, &top, 480, out, cap, res);
+			case PROXY_SOCK_RELAY:
+				/* Request-URI kept: the socket's node looks the binding up */
+				res->dst = b->sock;
+				res->target = PROXY_T_RELAY;
+				f.relay = 1;
+				PROXY_INC(w, sock_relayed);
+				rc = 0;
+				break;
+			case PROXY_SOCK_FALLBACK:
+				PROXY_INC(w, sock_relay_failed);
+				rc = pr_binding(w, &pl, b, res);
+				break;
+			default:
+				if (b->path_len == 0)
+					PROXY_INC(w, sock_direct);
+				rc = pr_binding(w, &pl, b, res);
+				break;
+			}
 		}
 		if (rc > 1)
 			return pr_status(w, m, src, &top, (unsigned)rc, out, cap, res);

@@ -53,6 +53,11 @@
 	X(sock_relayed,         "requests for a binding relayed to the node holding its socket") \
 	X(sock_relay_failed,    "requests for a binding whose socket node is down or unknown: sent from here") \
 	X(sock_relay_loop,      "relayed requests for a binding whose socket is not here either: 480") \
+	X(fed_forwarded,        "federation: requests forwarded to the user's home node") \
+	X(fed_redirected,       "federation: requests answered 302 with the user's home node") \
+	X(fed_home_down,        "federation: requests for a user whose home node is down (federation.home_down)") \
+	X(fed_loop,             "federation: forwarded requests whose user is not homed here either: 480") \
+	X(replied_302,          "302 Moved Temporarily: federation redirect to the home node") \
 	X(route_own_removed,    "Route values naming us removed (RFC 3261 16.4)") \
 	X(route_hostname,       "next hops named by hostname: sent to the backend set") \
 	X(spirals,              "requests seen before with another Request-URI or Route") \
@@ -104,6 +109,7 @@ enum proxy_target {
 	PROXY_T_ROUTE,          /* next Route value */
 	PROXY_T_BINDING,        /* registered contact (its source address when NATed) */
 	PROXY_T_RELAY,          /* the node holding the binding's socket (Request-URI kept) */
+	PROXY_T_HOME,           /* federation: the user's home node (Request-URI kept) */
 	PROXY_T_PATH,           /* first Path value of the binding */
 	PROXY_T_RURI,           /* Request-URI (in-dialog, after our own Route) */
 	PROXY_T_BACKEND,        /* member `member` of set `set` */
@@ -153,6 +159,9 @@ struct proxy_binding {
  * (answered 480: the binding may exist in the cluster), < 0 on error. Runs on the
  * worker that calls proxy_request(). */
 typedef int proxy_lookup_fn(void *arg, const char *aor, size_t len, struct proxy_binding *out);
+/* Federation: the user has no binding here, its home is out->sock_node (its SIP
+ * address in out->sock, family 0 when unknown; out->sock_up: up in our view). */
+#define PROXY_LOOKUP_HOME 2
 
 /* Read-only after proxy_conf_init(). */
 struct proxy_conf {
@@ -171,6 +180,8 @@ struct proxy_conf {
 	const struct lb_sets *sets;             /* may be NULL: no backends */
 	const struct lb_set *default_lb;        /* NULL: no such set (503) */
 	uint64_t seed;                          /* branch hash key: our addresses */
+	uint8_t fed_redirect;                   /* federation.route redirect: 302, not forward */
+	uint16_t fed_home_down;                 /* federation.home_down: 480, 503 or 404 */
 };
 
 /* Per lcore. */

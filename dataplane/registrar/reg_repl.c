@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/registrar/reg_digest.h"
+#include "dataplane/registrar/reg_dir.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
 #include "dataplane/registrar/reg_wheel.h"
@@ -464,6 +465,120 @@ reg_repl_free(struct reg_shard *s)
 	rte_free(s->bucket_aor);
 }
 
+/* ---- owning worker lcore: federation directory ---- */
+
+uint32_t
+reg_aor_left_s(const struct reg_shard *s, uint32_t ai, uint32_t except, uint64_t now_ms,
+	       bool round_up)
+{
+	uint64_t best = 0;
+	uint32_t bi, n = 0;
+
+	if (ai == REG_NONE)
+		return 0;
+	for (bi = s->aors[ai].head; bi != REG_NONE && n++ <= s->aors[ai].n; bi = s->b[bi].next)
+		if (bi != except && s->b[bi].expires_ms > now_ms &&
+		    s->b[bi].expires_ms - now_ms > best)
+			best = s->b[bi].expires_ms - now_ms;
+	best = round_up ? (best + 999) / 1000 : best / 1000;
+	return best > INT32_MAX ? INT32_MAX : (uint32_t)best;
+}
+
+void
+reg_dir_note_local(struct reg_shard *s, const char *aor, size_t aor_len,
+		   const struct msg_version *v, uint32_t aor_s, uint64_t now_ms)
+{
+	uint32_t now_s = (uint32_t)(now_ms / 1000);
+
+	if (reg_dir_put(&s->dir, reg_dir_key(aor, aor_len), v,
+			aor_s != 0 ? s->conf.node_id : 0,
+			now_s + (aor_s != 0 ? aor_s : s->conf.tombstone_s), true, NULL) < 0)
+		REG_STAT_INC(s, dir_full);
+}
+
+/* A directory record (federation): the user's home, set or removed. A newer
+ * record from another node (a new home, or a removal there) supersedes the
+ * bindings held here: they go, quietly: no tombstone, no event (nothing of
+ * them was sent). */
+static int
+reg_apply_dir(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
+{
+	uint32_t now_s = (uint32_t)(now_ms / 1000), ai, bi, n = 0;
+	struct reg_key k;
+	uint16_t home;
+	int rc, collision;
+
+	if (!s->conf.federation || r->version.counter == 0 || r->version.origin == 0 ||
+	    (!r->tombstone && (r->expires_s == 0 || r->expires_s > INT32_MAX ||
+			       r->sock_node == 0)) ||
+	    reg_key_from_text(&s->conf, r->aor, r->aor_len, &k) != 0) {
+		REG_STAT_INC(s, apply_failed);
+		return -EINVAL;
+	}
+	msg_clock_seen(&s->clock, r->version.counter);
+	home = r->tombstone ? 0 : r->sock_node;
+	rc = reg_dir_put(&s->dir, reg_dir_key(k.aor, k.len), &r->version, home,
+			 now_s + (r->tombstone ? s->conf.tombstone_s : r->expires_s), false, NULL);
+	if (rc == 1) {
+		REG_STAT_INC(s, dir_stale);
+		return 1;
+	}
+	if (rc < 0) {
+		REG_STAT_INC(s, dir_full);
+		REG_STAT_INC(s, apply_failed);
+		return rc;
+	}
+	REG_STAT_INC(s, dir_applied);
+	/* newer than anything this node did to the user: the user registered (or
+	 * registered and left) at another node since; last writer wins */
+	if (home == s->conf.node_id || r->version.origin == s->conf.node_id)
+		return 0;
+	ai = reg_aor_find(s, &k, &collision);
+	if (ai == REG_NONE || collision)
+		return 0;
+	REG_STAT_INC(s, dir_moved);
+	while ((bi = s->aors[ai].head) != REG_NONE && n++ < s->conf.max_contacts + 1024u) {
+		bool last = s->aors[ai].n == 1;
+
+		reg_b_remove_v(s, bi, REG_EV_EXPIRE, now_ms, 1, &r->version);
+		if (last)
+			break;
+	}
+	return 0;
+}
+
+int
+reg_shard_dir_find(const struct reg_shard *s, const char *aor, size_t len, uint64_t now_ms,
+		   uint16_t *home)
+{
+	const struct reg_dir_ent *e;
+	struct reg_key k;
+
+	*home = 0;
+	if (s->dir.slot == NULL)
+		return 0;
+	if (reg_key_from_text(&s->conf, aor, len, &k) != 0)
+		return -EINVAL;
+	e = reg_dir_find(&s->dir, reg_dir_key(k.aor, k.len), (uint32_t)(now_ms / 1000));
+	if (e == NULL)
+		return 0;
+	*home = e->home;
+	return 1;
+}
+
+uint32_t
+reg_shard_dir_count(const struct reg_shard *s)
+{
+	return s->dir.live;
+}
+
+void
+reg_shard_dir_size(const struct reg_shard *s, uint32_t *entries, size_t *bytes)
+{
+	*entries = s->dir.slot != NULL ? s->dir.max : 0;
+	*bytes = s->dir.slot != NULL ? (size_t)s->dir.nslots * sizeof(*s->dir.slot) : 0;
+}
+
 /* ---- owning worker lcore: public ---- */
 
 int
@@ -477,6 +592,13 @@ reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
 	int collision, rc;
 
 	reg_wheel_start(s, now_ms);
+	if (r->dir || s->conf.federation) {
+		if (!r->dir) {          /* federation replicates directory entries only */
+			REG_STAT_INC(s, apply_failed);
+			return -EINVAL;
+		}
+		return reg_apply_dir(s, r, now_ms);
+	}
 	if (reg_rec_check(r) != 0 || reg_key_from_text(&s->conf, r->aor, r->aor_len, &k) != 0) {
 		REG_STAT_INC(s, apply_failed);
 		return -EINVAL;
@@ -523,7 +645,8 @@ reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
 const struct reg_digest *
 reg_shard_digest(const struct reg_shard *s)
 {
-	return &s->digest;
+	/* federation: what the nodes must agree on is the directory */
+	return s->conf.federation ? &s->dir.digest : &s->digest;
 }
 
 int

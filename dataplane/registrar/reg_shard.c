@@ -18,6 +18,7 @@
 
 #include "config/cfg_types.h"
 #include "dataplane/registrar/reg_digest.h"
+#include "dataplane/registrar/reg_dir.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
 #include "dataplane/registrar/reg_wheel.h"
@@ -1033,6 +1034,8 @@ reg_conf_from_cfg(struct reg_conf *rc, const struct cfg *cfg, struct rte_ring *e
 	rc->domains = cfg->sip.domains;
 	rc->events = events;
 	rc->tombstone_s = cfg->cluster.enabled ? cfg->cluster.tombstone_s : 0;
+	rc->federation = cfg->cluster.enabled && cfg->cluster.mode == CFG_MODE_FEDERATION;
+	rc->max_dir = cfg->cluster.fed_directory;
 	if (cfg->reg.tag.cluster != 0) {
 		int n = snprintf(rc->tag, sizeof(rc->tag), "%s/%u", cfg->reg.tag.name,
 				 cfg->reg.tag.cluster);
@@ -1047,6 +1050,7 @@ reg_shard_free(struct reg_shard *s)
 	if (s == NULL)
 		return;
 	rte_hash_free(s->hash);
+	rte_free(s->dir.slot);
 	rte_mempool_free(s->ev_pool);
 	reg_repl_free(s);
 	rte_free(s->wheel.slots);
@@ -1143,6 +1147,21 @@ reg_shard_create(const struct reg_conf *c, unsigned shard, int socket)
 	memset(s->wheel.slots, 0xff, REG_WHEEL_SLOTS * sizeof(uint32_t));
 	if (reg_repl_create(s, socket) != 0)
 		goto fail;
+	if (s->conf.federation) {
+		uint32_t max = s->conf.max_dir != 0 ? s->conf.max_dir :
+			       (s->conf.max_aors > UINT32_MAX / 4 ? UINT32_MAX / 2 :
+				4 * s->conf.max_aors);
+		uint32_t slots = reg_dir_slots(max);
+		struct reg_dir_ent *ds;
+
+		h0 = reg_heap_bytes();
+		ds = rte_zmalloc_socket("reg_dir", (size_t)slots * sizeof(*ds),
+					RTE_CACHE_LINE_SIZE, socket);
+		s->dir_bytes = reg_heap_bytes() - h0;
+		if (ds == NULL)
+			goto fail;
+		reg_dir_init(&s->dir, ds, slots, s->conf.hash_seed);
+	}
 
 	if (s->conf.events != NULL) {
 		snprintf(name, sizeof(name), "reg_ev%u_%u", shard, id);

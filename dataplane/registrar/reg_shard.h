@@ -214,6 +214,16 @@ int reg_shard_lookup(const struct reg_shard *s, const char *aor, size_t len, uin
 		     reg_binding_fn *fn, void *arg);
 
 void reg_shard_counts(const struct reg_shard *s, uint64_t *aors, uint64_t *bindings);
+
+/* Federation: the home node of AOR (text as reg_key_from_text() takes it) in the
+ * directory: 1 with *home, 0 when no live entry (or no directory), -EINVAL. */
+int reg_shard_dir_find(const struct reg_shard *s, const char *aor, size_t len, uint64_t now_ms,
+		       uint16_t *home);
+/* Federation: live directory entries of the shard (every node's users). */
+uint32_t reg_shard_dir_count(const struct reg_shard *s);
+/* Federation: entries the directory can hold and the bytes of its table (0, 0
+ * without a directory). */
+void reg_shard_dir_size(const struct reg_shard *s, uint32_t *entries, size_t *bytes);
 uint32_t reg_shard_tombstones(const struct reg_shard *s);
 
 /* The shard's per-bucket digest of its bindings and tombstones (the cp merges

@@ -14,6 +14,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "dataplane/registrar/reg_dir.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
 #include "dataplane/registrar/reg_wheel.h"
@@ -364,6 +365,8 @@ reg_shard_tick(struct reg_shard *s, uint64_t now_ms)
 {
 	reg_wheel_advance(s, now_ms, reg_b_expire);
 	reg_tomb_tick(s, now_ms);
+	if (s->dir.slot != NULL)
+		REG_STAT_ADD(s, dir_expired, reg_dir_tick(&s->dir, (uint32_t)(now_ms / 1000)));
 }
 
 /* ---- owning worker lcore: internal API, events ---- */
@@ -375,12 +378,28 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 	struct reg_event *ev;
 	void *obj;
 	size_t data_len;
+	uint32_t aor_s = 0;
 
+	if (s->conf.federation) {
+		/* the AoR's directory entry: its longest binding after the change */
+		bool gone = t == REG_EV_DELETE || t == REG_EV_EVICT || t == REG_EV_EXPIRE;
+
+		aor_s = reg_aor_left_s(s, b->aor, gone ? bi : REG_NONE, now_ms,
+				       t != REG_EV_SYNC);
+		if (t != REG_EV_SYNC) {
+			char aor[REG_AOR_MAX];
+			size_t aor_len = reg_aor_text(s, b->aor, aor);
+			struct msg_version v = { b->counter, b->origin };
+
+			reg_dir_note_local(s, aor, aor_len, &v, aor_s, now_ms);
+		}
+	}
 	if (s->conf.events == NULL || rte_mempool_get(s->ev_pool, &obj) != 0) {
 		REG_STAT_INC(s, events_dropped);
 		return;
 	}
 	ev = obj;
+	ev->aor_expires = aor_s;
 	ev->type = (uint8_t)t;
 	ev->family = b->family;
 	ev->local_port = b->local_port;
@@ -438,6 +457,7 @@ reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_
 		return;
 	}
 	ev = obj;
+	ev->aor_expires = 0;
 	ev->type = (uint8_t)t;
 	ev->remote = t != REG_EV_SYNC;   /* a sync copy is sent, to its peer only */
 	ev->sync_peer = t == REG_EV_SYNC ? s->sync_peer : 0;

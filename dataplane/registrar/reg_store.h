@@ -16,6 +16,7 @@
 #ifndef SIPSHARD_DATAPLANE_REGISTRAR_REG_STORE_H
 #define SIPSHARD_DATAPLANE_REGISTRAR_REG_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -132,6 +133,14 @@ void reg_tomb_put(struct reg_shard *s, uint64_t ident, const struct msg_version 
 		  size_t key_len, uint64_t now_ms);
 /* A live binding of ident exists again: its tombstone (if any) goes. */
 void reg_tomb_forget(struct reg_shard *s, uint64_t ident);
+/* Federation: the seconds left of AoR ai's longest live binding other than
+ * EXCEPT (REG_NONE: all), rounded up or down; 0 when none. */
+uint32_t reg_aor_left_s(const struct reg_shard *s, uint32_t ai, uint32_t except,
+			uint64_t now_ms, bool round_up);
+/* Federation: a change made here to AoR ai (AOR text) at version V: this
+ * node's directory entry for it (home here while AOR_S > 0, else removed). */
+void reg_dir_note_local(struct reg_shard *s, const char *aor, size_t aor_len,
+			const struct msg_version *v, uint32_t aor_s, uint64_t now_ms);
 /* Expire the tombstones whose time has come (bounded). */
 void reg_tomb_tick(struct reg_shard *s, uint64_t now_ms);
 

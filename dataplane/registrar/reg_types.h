@@ -27,6 +27,7 @@
 
 #include "config/cfg_types.h"
 #include "dataplane/registrar/reg_digest_types.h"
+#include "dataplane/registrar/reg_dir_types.h"
 #include "dataplane/sip/sip_types.h"
 #include "proto/msg_types.h"
 
@@ -88,6 +89,8 @@ struct reg_conf {
 	struct rte_ring *events;        /* shard->cp ring of struct reg_event *, may be NULL */
 	char tag[REG_TAG_MAX + 1];      /* registrar.tag "NAME/CLUSTER" of local bindings, "" none */
 	uint8_t tag_len;
+	uint8_t federation;             /* cluster.mode federation: keep a directory (reg_dir.h) */
+	uint32_t max_dir;               /* directory entries; 0: 4 x max_aors */
 };
 
 /* Where a REGISTER came from (the NAT-facing address of the phone). */
@@ -161,6 +164,8 @@ typedef int reg_keyver_fn(const struct reg_keyver *kv, void *arg);  /* != 0 stop
 struct reg_rec {
 	struct msg_version version;
 	uint8_t tombstone;
+	uint8_t dir;                    /* a directory entry (federation): AoR, version,
+					 * home = sock_node, expires_s; tombstone: removed */
 	uint8_t family;                 /* received from: 4 or 6 */
 	uint8_t local_port;             /* port index (on sock_node) it arrived on */
 	uint8_t sock_family;            /* local address it arrived on: 0 unknown, 4, 6 */
@@ -220,6 +225,8 @@ struct reg_event {
 	uint16_t sync_peer;             /* REG_EV_SYNC: the node it is for */
 	uint64_t version;               /* hybrid-clock counter (with origin) */
 	uint32_t expires;               /* seconds left; 0 for removals */
+	uint32_t aor_expires;           /* seconds left of the AoR's longest binding after
+					 * the change (0: none left): its directory entry */
 	uint32_t cseq;
 	uint32_t reg_id;
 	uint64_t callid;                /* 64-bit hash of the Call-ID */
@@ -275,7 +282,12 @@ struct reg_event {
 	X(ping_answered,  "OPTIONS pings answered by the contact") \
 	X(ping_missed,    "OPTIONS pings left unanswered when the next one was due") \
 	X(ping_removed,   "bindings removed after nat_ping.max_failures unanswered pings") \
-	X(ping_others,    "contacts passed over: another node pings them")
+	X(ping_others,    "contacts passed over: another node pings them") \
+	X(dir_applied,    "federation: directory records applied (a user's home set or removed)") \
+	X(dir_stale,      "federation: directory records ignored: not newer than the entry held") \
+	X(dir_moved,      "federation: users whose bindings were dropped here: registered at another node since") \
+	X(dir_full,       "federation: directory entries refused: table full") \
+	X(dir_expired,    "federation: directory entries expired")
 
 enum reg_stat {
 #define REG_STAT_ENUM(n, h) REG_STAT_##n,
@@ -400,9 +412,10 @@ struct reg_shard {
 	struct reg_ext *tx;             /* tombstone text blocks */
 	uint32_t tx_free, tx_nfree, max_tx;
 	struct reg_digest digest;
+	struct reg_dir dir;             /* federation: AoR -> home (slot NULL otherwise) */
 	uint64_t date_s;                /* Date header cache: UNIX second ... */
 	char date[32];                  /* ... and its text */
-	size_t hash_bytes, aor_bytes, b_bytes, x_bytes, wheel_bytes, ev_bytes, repl_bytes;
+	size_t hash_bytes, aor_bytes, b_bytes, x_bytes, wheel_bytes, ev_bytes, repl_bytes, dir_bytes;
 	struct reg_stats st;
 };
 

@@ -218,6 +218,9 @@ test_full_values(void **state)
 	assert_int_equal(c->cluster.n_seeds, 2);
 	assert_int_equal(c->cluster.seeds[1], 0xc6120003);
 	assert_int_equal(c->cluster.mode, CFG_MODE_FEDERATION);
+	assert_int_equal(c->cluster.fed_route, CFG_FED_REDIRECT);
+	assert_int_equal(c->cluster.fed_home_down, CFG_FED_DOWN_404);
+	assert_int_equal(c->cluster.fed_directory, 1000);
 	assert_string_equal(c->reg.tag.name, "media");
 	assert_int_equal(c->reg.tag.cluster, 7);
 	assert_true(c->reg.ping);

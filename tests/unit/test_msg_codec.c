@@ -763,10 +763,25 @@ test_rec_check(void **state)
 	(void)state;
 	make_rec(&r, 1);
 	assert_int_equal(msg_rec_check(&r), 0);
+	/* a federation directory entry: AoR, version, home, lifetime; no key needed */
+	memset(&r, 0, sizeof(r));
+	r.version.counter = 5;
+	r.version.origin = 2;
+	r.flags = MSG_REC_F_DIR;
+	strcpy(r.aor, "alice@example.com");
+	r.sock_node = 2;
+	r.expires_s = 300;
+	assert_int_equal(msg_rec_check(&r), 0);
+	r.sock_node = 0;
+	assert_int_equal(msg_rec_check(&r), -EINVAL);          /* live: a home */
+	r.flags |= MSG_REC_F_TOMBSTONE;
+	assert_int_equal(msg_rec_check(&r), 0);                /* removed: none */
+	r.aor[0] = '\0';
+	assert_int_equal(msg_rec_check(&r), -EINVAL);
 #define BAD(stmt) do { make_rec(&r, 1); stmt; assert_int_equal(msg_rec_check(&r), -EINVAL); } while (0)
 	BAD(r.version.counter = 0);
 	BAD(r.version.origin = 0);
-	BAD(r.flags = 0x2);
+	BAD(r.flags = 0x4);
 	BAD(r.q = MSG_REC_Q_MAX + 1);
 	BAD(r.aor[0] = '\0');
 	BAD(r.key[0] = '\0');

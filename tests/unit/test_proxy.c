@@ -73,6 +73,9 @@ static const struct pt_binding pt_bindings[] = {
 	  "198.18.0.1", 1 },
 	{ "jo@example.com", "sip:jo@10.1.1.5:5060", "<sip:198.18.3.3:5062;lr>", "198.18.3.3", 5062,
 	  1, 2, "198.18.0.2", 1 },
+	/* federation: homed on node 2 (up) and node 3 (down) */
+	{ "kim@example.com", NULL, NULL, NULL, 0, PROXY_LOOKUP_HOME, 2, "198.18.0.2", 1 },
+	{ "lou@example.com", NULL, NULL, NULL, 0, PROXY_LOOKUP_HOME, 3, "198.18.0.3", 0 },
 };
 
 static int pt_lookups;
@@ -89,6 +92,14 @@ pt_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *b)
 
 		if (strlen(pb->aor) != len || strncasecmp(pb->aor, aor, len) != 0)
 			continue;
+		if (pb->rc == PROXY_LOOKUP_HOME) {
+			memset(b, 0, sizeof(*b));
+			b->sock_node = pb->sock_node;
+			b->sock_up = pb->sock_up;
+			assert_int_equal(lb_addr_parse(pb->sock, strlen(pb->sock), &b->sock), 0);
+			b->sock.port = 5060;
+			return PROXY_LOOKUP_HOME;
+		}
 		if (pb->rc != 1)
 			return pb->rc;
 		memset(b, 0, sizeof(*b));
@@ -919,6 +930,57 @@ test_sock_relay(void **state)
 	assert_int_equal(C(sock_direct), 3);
 }
 
+/* Federation: a user homed on another node is forwarded there (Request-URI
+ * kept, our Via marked so that the home never forwards it again), or redirected
+ * with 302 to the home; the home down: federation.home_down; relayed to us for a
+ * user not homed here either: 480. */
+static void
+test_federation(void **state)
+{
+	(void)state;
+	pt_req("INVITE", "sip:kim@example.com", VIA_C, "Max-Forwards: 10\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_HOME);
+	pt_dst_is("198.18.0.2", 5060);
+	assert_string_equal(pt_ruri(), "sip:kim@example.com");
+	assert_non_null(strstr(pt_hdr(SIP_HDR_VIA, 0), ";rport;ss-relay"));
+	assert_string_equal(pt_hdr(SIP_HDR_MAX_FORWARDS, 0), "9");
+	assert_int_equal(C(fed_forwarded), 1);
+	/* forwarded to us by node 2, and not ours either: one hop only */
+	pt_req("INVITE", "sip:kim@example.com", VIA_N2, "Max-Forwards: 9\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.2", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 480);
+	assert_int_equal(C(fed_loop), 1);
+	/* the home is down: 480 by default */
+	pt_req("INVITE", "sip:lou@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 480);
+	assert_int_equal(C(fed_home_down), 1);
+	pc.fed_home_down = 503;
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 503);
+	pc.fed_home_down = 404;
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 404);
+	assert_int_equal(C(fed_home_down), 3);
+	/* redirect: 302, Contact the user at the home's address */
+	pc.fed_redirect = 1;
+	pt_req("INVITE", "sip:kim@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 302);
+	assert_string_equal(pt_hdr(SIP_HDR_CONTACT, 0), "<sip:kim@198.18.0.2:5060>");
+	assert_int_equal(C(fed_redirected), 1);
+	assert_int_equal(C(replied_302), 1);
+	assert_int_equal(C(fed_forwarded), 1);
+	/* an ACK is never answered */
+	pt_req("ACK", "sip:kim@example.com", VIA_C, "", "", CALLID, "1 ACK");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_DROP);
+	pc.fed_redirect = 0;
+	pc.fed_home_down = 480;
+}
+
 /* ---- backends ---- */
 
 static void
@@ -1437,6 +1499,7 @@ main(void)
 		cmocka_unit_test_setup(test_binding, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_path, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_relay, pt_setup_default),
+		cmocka_unit_test_setup(test_federation, pt_setup_default),
 		cmocka_unit_test_setup(test_backend, pt_setup_default),
 		cmocka_unit_test_setup(test_response, pt_setup_default),
 		cmocka_unit_test_setup(test_probe_reply, pt_setup_default),
