@@ -32,6 +32,7 @@
 #include <rte_pdump.h>
 
 #include "config/cfg.h"
+#include "config/cfg_machine.h"
 #include "dataplane/core/dp_eal.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_ping.h"
@@ -76,6 +77,15 @@ usage(FILE *f)
 		   "  -c, --config FILE   node configuration (YAML, see docs/config.md)\n"
 		   "      --check-config  validate FILE and exit (0 ok, 2 error); no EAL\n"
 		   "  -h, --help          this text\n");
+}
+
+/* A finding of cfg_machine_check: one line on stderr. */
+static void
+print_diag(bool error, const char *line, void *arg)
+{
+	(void)error;
+	(void)arg;
+	fprintf(stderr, "%s\n", line);
 }
 
 static bool
@@ -362,6 +372,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
+	/* What this machine lacks: warnings under --check-config, errors (exit 2,
+	 * before the EAL could print its usage) when starting. */
+	if (cfg_machine_check(&cfg, argc - optind, argv + optind,
+			      check_only ? 0 : CFG_MACHINE_START, print_diag, NULL) > 0)
+		return 2;
 	if (check_only) {
 		printf("%s: ok\n", path);
 		return 0;
