@@ -97,6 +97,50 @@ cfg_prefix_parse(const char *s, int family, void *addr, uint8_t *prefix,
 	return NULL;
 }
 
+const char *
+cfg_listen_parse(const char *s, int *family, uint8_t addr[16], uint16_t *port)
+{
+	const char *colon, *p;
+	char a[64];
+	uint64_t v;
+
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (colon == NULL || (size_t)(colon - s - 1) >= sizeof(a))
+			return "is not ADDR:PORT (A.B.C.D:PORT or [IPv6]:PORT)";
+		memcpy(a, s + 1, (size_t)(colon - s - 1));
+		a[colon - s - 1] = '\0';
+		*family = AF_INET6;
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || (size_t)(colon - s) >= sizeof(a))
+			return "is not ADDR:PORT (A.B.C.D:PORT or [IPv6]:PORT)";
+		memcpy(a, s, (size_t)(colon - s));
+		a[colon - s] = '\0';
+		*family = AF_INET;
+	}
+	if (inet_pton(*family, a, addr) != 1)
+		return *family == AF_INET ? "has no valid IPv4 address (A.B.C.D:PORT or [IPv6]:PORT)" :
+					    "has no valid IPv6 address ([IPv6]:PORT)";
+	p = colon + 1;
+	if (cfg_dec(&p, 5, &v) < 0 || *p != '\0' || v < 1 || v > 65535)
+		return "has a port out of range 1..65535";
+	*port = (uint16_t)v;
+	return NULL;
+}
+
+static const char *
+cfg_set_listen(void *field, const char *s)
+{
+	uint8_t addr[16];
+	uint16_t port;
+	int family;
+
+	(void)field;
+	return cfg_listen_parse(s, &family, addr, &port);
+}
+
 static const char *
 cfg_set_ipv4(void *field, const char *s)
 {
@@ -565,6 +609,8 @@ static const struct cfg_key cfg_tag_item = {
 static const struct cfg_key cfg_admin_keys[] = {
 	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
 	      "path of the admin socket served by sipshard-cp"),
+	K_STR("metrics_listen", struct cfg, metrics_listen, NULL, 0, cfg_set_listen,
+	      "address and port of the Prometheus /metrics endpoint of sipshard-cp (absent: off)"),
 	K_END
 };
 

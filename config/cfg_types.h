@@ -153,6 +153,7 @@ struct cfg {
 	int n_tags;
 	struct cfg_tag tags[CFG_MAX_TAGS];
 	char admin_socket[CFG_PATH];
+	char metrics_listen[64];        /* admin.metrics_listen "ADDR:PORT"; "" = off */
 };
 
 #endif /* SIPSHARD_CONFIG_CFG_TYPES_H */

@@ -44,6 +44,7 @@
 
 #include "config/cfg.h"
 #include "control/admin/cp_admin.h"
+#include "control/admin/cp_metrics.h"
 #include "control/repl/cp_repl.h"
 #include "control/repl/cp_repl_node.h"
 #include "control/tags/cp_tags_node.h"
@@ -81,6 +82,7 @@ struct cp {
 	struct cp_topo topo;
 	struct cp_actions acts;
 	struct cp_admin admin;
+	struct cp_metrics metrics;      /* admin.metrics_listen; polled every CRON_MS */
 	bool cluster;
 	struct cp_repl_node *repl;      /* full-sharing replication; NULL without a cluster */
 	struct cp_tags_node *tags;      /* sharing tags */
@@ -888,6 +890,58 @@ adm_contacts_show(void *arg, const char *aor, json_t *j, char *err, size_t errle
 	return -ENOENT;
 }
 
+/* ---- Prometheus /metrics (cp_metrics, on this thread) ---- */
+
+static void
+metrics_render(void *arg, struct cp_prom *p)
+{
+	static const struct { const char *name, *help; size_t off; bool gauge_ms; } cpc[] = {
+		{ "rx_frames", "cluster datagrams taken from the dataplane", offsetof(struct cp, rx_frames), false },
+		{ "rx_not_ipv4", "datagrams from the dataplane too short or not IPv4", offsetof(struct cp, rx_short), false },
+		{ "tx_frames", "datagrams handed to the dataplane", offsetof(struct cp, tx_frames), false },
+		{ "tx_failed", "datagrams that could not be handed over (no mbuf, ring full)", offsetof(struct cp, tx_fail), false },
+		{ "tx_prio_frames", "topology datagrams sent on the priority ring", offsetof(struct cp, tx_prio_frames), false },
+		{ "rx_prio_frames", "topology datagrams taken from the priority ring", offsetof(struct cp, rx_prio_frames), false },
+		{ "rx_deferred", "loop passes that left replication datagrams for the next", offsetof(struct cp, rx_deferred), false },
+		{ "cron_late_max", "longest delay of the cron after it was due", offsetof(struct cp, cron_late_max_ms), true },
+		{ "pass_max", "longest pass of the control-plane loop", offsetof(struct cp, pass_max_ms), true },
+	};
+	struct cp *c = arg;
+	char name[96];
+	unsigned int k;
+
+	cp_metrics_dataplane(p, c->sh);
+	for (k = 0; k < sizeof(cpc) / sizeof(cpc[0]); k++) {
+		uint64_t v = *(const uint64_t *)((const char *)c + cpc[k].off);
+
+		snprintf(name, sizeof(name), "sipshard_cp_%s%s", cpc[k].name,
+			 cpc[k].gauge_ms ? "_seconds" : "_total");
+		cp_prom_family(p, name, cpc[k].gauge_ms ? "gauge" : "counter", cpc[k].help);
+		if (cpc[k].gauge_ms)
+			cp_prom_f64(p, name, NULL, (double)v / 1000.0);
+		else
+			cp_prom_u64(p, name, NULL, v);
+	}
+	cp_metrics_topo(p, &c->topo, c->cluster);
+	if (c->cluster) {
+		cp_prom_family(p, "sipshard_cluster_rejects_total", "counter",
+			       "cluster datagrams refused by the codec, by reason (hmac: wrong key)");
+		for (k = 1; k < MSG_REJECT_MAX; k++) {
+			snprintf(name, sizeof(name), "reason=\"%s\"", msg_reject_name(k));
+			cp_prom_u64(p, "sipshard_cluster_rejects_total", name, c->codec.rejects[k]);
+		}
+	}
+	cp_metrics_tags(p, &c->tags->tags);
+	if (c->repl != NULL)
+		cp_metrics_repl(p, c->repl);
+	cp_prom_family(p, "sipshard_admin_requests_total", "counter", "admin socket requests answered");
+	cp_prom_u64(p, "sipshard_admin_requests_total", NULL, c->admin.requests);
+	cp_prom_family(p, "sipshard_metrics_scrapes_total", "counter", "/metrics requests answered before this one");
+	cp_prom_u64(p, "sipshard_metrics_scrapes_total", NULL, c->metrics.scrapes);
+	cp_prom_family(p, "sipshard_metrics_render_max_seconds", "gauge", "longest rendering of /metrics");
+	cp_prom_f64(p, "sipshard_metrics_render_max_seconds", NULL, (double)c->metrics.render_us_max / 1e6);
+}
+
 static void
 log_event(const struct cp_event *ev, void *arg)
 {
@@ -962,7 +1016,7 @@ main(int argc, char **argv)
 	char err[512];
 	const char *path = NULL;
 	int opt, eal_argc = 0, i, exit_code = 1;
-	uint64_t next_publish = 0, next_tags = 0;
+	uint64_t next_publish = 0, next_tags = 0, next_metrics = 0;
 	bool dp_gone = false;
 
 	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -1070,6 +1124,15 @@ main(int argc, char **argv)
 		CP_LOG(ERR, "admin.socket: %s", err);
 		goto cleanup;
 	}
+	if (c->cfg.metrics_listen[0] != '\0') {
+		if (cp_metrics_listen(&c->metrics, c->cfg.metrics_listen, metrics_render, c, err,
+				      sizeof(err)) != 0) {
+			CP_LOG(ERR, "admin.metrics_listen: %s", err);
+			cp_admin_close(&c->admin);
+			goto cleanup;
+		}
+		CP_LOG(INFO, "metrics: http://%s/metrics", c->cfg.metrics_listen);
+	}
 	CP_LOG(NOTICE, "ready: node %u attached to dataplane '%s', %s, admin socket %s",
 	       c->cfg.node_id, c->cfg.dp.file_prefix,
 	       c->cluster ? "cluster steering through the dataplane rings" : "no cluster configured",
@@ -1115,6 +1178,10 @@ main(int argc, char **argv)
 		}
 		c->sh->cp_seen_tsc = rte_rdtsc();
 		cp_admin_poll(&c->admin, 0);
+		if (now >= next_metrics) {
+			cp_metrics_poll(&c->metrics);
+			next_metrics = now + CRON_MS;
+		}
 		if (now_ms() - now > c->pass_max_ms)
 			c->pass_max_ms = now_ms() - now;
 		if (work == 0) {
@@ -1131,6 +1198,7 @@ main(int argc, char **argv)
 	exit_code = 0;
 	cp_admin_close(&c->admin);
 cleanup:
+	cp_metrics_close(&c->metrics);
 	free(c->tags);
 	c->tags = NULL;
 	if (c->repl != NULL) {
