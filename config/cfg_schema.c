@@ -51,6 +51,9 @@ static const char *const cfg_algo_names[] = {
 static const char *const cfg_mode_names[] = { "full-sharing", "federation", NULL };
 static const char *const cfg_bool_names[] = { "false", "true", NULL };
 static const char *const cfg_reg_full_names[] = { "reject", "evict-oldest", NULL };
+static const char *const cfg_log_level_names[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", NULL };
+static const char *const cfg_log_target_names[] = { "stderr", "syslog", NULL };
 
 /* ---- value parsers ---- */
 
@@ -614,6 +617,14 @@ static const struct cfg_key cfg_admin_keys[] = {
 	K_END
 };
 
+static const struct cfg_key cfg_log_keys[] = {
+	K_ENUM("level", struct cfg_log, level, cfg_log_level_names, CFG_LOG_INFO,
+	       "the least severe messages written (syslog levels)"),
+	K_ENUM("target", struct cfg_log, target, cfg_log_target_names, CFG_LOG_STDERR,
+	       "stderr (one line per event; journald under systemd) or syslog (facility daemon)"),
+	K_END
+};
+
 static const struct cfg_key cfg_root_keys[] = {
 	K_MAP("node", 0, REQ, cfg_node_keys, NULL, "this node"),
 	K_MAP("dataplane", offsetof(struct cfg, dp), REQ, cfg_dp_keys, NULL,
@@ -630,6 +641,8 @@ static const struct cfg_key cfg_root_keys[] = {
 	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,
 	       "sharing tags: NAME/CLUSTER=active|backup, or the map form"),
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),
+	K_MAP("log", offsetof(struct cfg, log), 0, cfg_log_keys, NULL,
+	      "logging of sipshard-dp and sipshard-cp"),
 	K_END
 };
 

@@ -49,6 +49,7 @@
 #include "control/repl/cp_repl_node.h"
 #include "control/tags/cp_tags_node.h"
 #include "control/topo/cp_topo.h"
+#include "dataplane/core/dp_log.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
@@ -1043,6 +1044,8 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (dp_log_init(&c->cfg.log, "sipshard-cp") != 0)
+		fprintf(stderr, "sipshard-cp: log: cannot install the log stream: %s\n", strerror(errno));
 	eal_argv[eal_argc++] = "sipshard-cp";
 	eal_argv[eal_argc++] = "--proc-type=secondary";
 	eal_argv[eal_argc++] = "--file-prefix";

@@ -45,6 +45,7 @@ cleanup() {
 	done
 	LAB=$LAB scripts/lab.sh down >/dev/null 2>&1
 	[ "$FAILS" = 0 ] || tail -n 20 "$LOG"/*.log 2>/dev/null
+	[ -n "${KEEP_LOGS:-}" ] && cp "$LOG"/*.log "$KEEP_LOGS"/
 	rm -rf "$LOG"
 }
 trap cleanup EXIT

@@ -35,6 +35,7 @@
 #include "config/cfg_machine.h"
 #include "dataplane/core/dp_eal.h"
 #include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_log.h"
 #include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_pkt.h"
@@ -382,6 +383,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	if (dp_log_init(&cfg.log, "sipshard-dp") != 0)
+		fprintf(stderr, "sipshard-dp: log: cannot install the log stream: %s\n", strerror(errno));
 	eal_argc = eal_args(&cfg, argc - optind, argv + optind, eal_argv, store);
 	if (eal_argc < 0) {
 		fprintf(stderr, "%s: a dataplane.ports[].device string is too long\n", path);
