@@ -957,7 +957,12 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: sipshard-cp -c FILE [-- EAL-ARGS...]\n"
 		   "  attaches to the sipshard-dp of the same dataplane.file_prefix as a DPDK\n"
-		   "  secondary process and serves admin.socket (see docs/cluster.md)\n");
+		   "  secondary process, serves admin.socket and admin.metrics_listen\n"
+		   "  (see docs/cluster.md, docs/operations.md)\n"
+		   "  -c, --config FILE   node configuration (YAML, see docs/config.md), the dp's\n"
+		   "  -h, --help          this text\n"
+		   "  -- EAL-ARGS         more EAL arguments (it runs as --proc-type=secondary)\n"
+		   "  SIGTERM announces the leave to the peers and exits 0\n");
 }
 
 static int

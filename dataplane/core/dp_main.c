@@ -77,7 +77,9 @@ usage(FILE *f)
 	fprintf(f, "usage: sipshard-dp -c FILE [--check-config] [-- EAL-ARGS...]\n"
 		   "  -c, --config FILE   node configuration (YAML, see docs/config.md)\n"
 		   "      --check-config  validate FILE and exit (0 ok, 2 error); no EAL\n"
-		   "  -h, --help          this text\n");
+		   "  -h, --help          this text\n"
+		   "  -- EAL-ARGS         appended to dataplane.eal\n"
+		   "  SIGINT/SIGTERM stop it cleanly (exit 0)\n");
 }
 
 /* A finding of cfg_machine_check: one line on stderr. */
