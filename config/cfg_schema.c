@@ -358,6 +358,14 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 					 t);
 		}
 	}
+	if (i == 0 && c->reg.snapshot_path[0] != '\0' &&
+	    (!c->cluster.enabled || c->cluster.mode != CFG_MODE_FULL_SHARING)) {
+		yaml_node_t *reg = NULL;
+
+		cfg_walk_key(w, root, "registrar", &reg);
+		i = cfg_walk_err(w, cfg_walk_key(w, reg, "snapshot", NULL) ?: root,
+				 "registrar.snapshot needs a cluster section in mode full-sharing (it is written and loaded by the replication of sipshard-cp)");
+	}
 	if (i != 0)
 		return i;
 	if (!c->cluster.enabled)
@@ -481,6 +489,14 @@ static const struct cfg_key cfg_nat_ping_keys[] = {
 	K_END
 };
 
+static const struct cfg_key cfg_snapshot_keys[] = {
+	K_STR("path", struct cfg_registrar, snapshot_path, NULL, REQ, NULL,
+	      "file of the bindings snapshot (written to PATH.tmp, then renamed)"),
+	K_UINT("interval_s", struct cfg_registrar, snapshot_interval_s, 1, 86400, 60, 0,
+	       "a snapshot is written this often, and when sipshard-cp stops cleanly"),
+	K_END
+};
+
 static const struct cfg_key cfg_reg_keys[] = {
 	K_UINT("default_expires", struct cfg_registrar, default_expires, 1, U31, 3600, 0,
 	       "expiry granted when a REGISTER asks none, seconds"),
@@ -503,6 +519,8 @@ static const struct cfg_key cfg_reg_keys[] = {
 	     "NAME/CLUSTER: the sharing tag of the bindings saved at this node"),
 	K_MAP("nat_ping", 0, 0, cfg_nat_ping_keys, cfg_check_nat_ping,
 	      "NAT keepalive pinging of the registered contacts (absent: none)"),
+	K_MAP("snapshot", 0, 0, cfg_snapshot_keys, NULL,
+	      "snapshots of the bindings to a file, loaded at start (absent: none; needs a full-sharing cluster)"),
 	K_END
 };
 

@@ -97,6 +97,8 @@ struct cfg_registrar {
 	enum cfg_ping_method ping_method;
 	enum cfg_ping_mode ping_mode;
 	uint32_t ping_max_failures;     /* unanswered pings in a row that remove; 0 never */
+	char snapshot_path[CFG_PATH];   /* registrar.snapshot.path; "" = no snapshot */
+	uint32_t snapshot_interval_s;   /* a snapshot written this often (and on clean stop) */
 };
 
 struct cfg_member {

@@ -47,6 +47,7 @@
 #include "control/admin/cp_metrics.h"
 #include "control/repl/cp_repl.h"
 #include "control/repl/cp_repl_node.h"
+#include "control/repl/cp_repl_snap.h"
 #include "control/tags/cp_tags_node.h"
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_log.h"
@@ -86,6 +87,7 @@ struct cp {
 	struct cp_metrics metrics;      /* admin.metrics_listen; polled every CRON_MS */
 	bool cluster;
 	struct cp_repl_node *repl;      /* full-sharing replication; NULL without a cluster */
+	struct cp_repl_snap *snap;      /* registrar.snapshot; NULL without */
 	struct cp_tags_node *tags;      /* sharing tags */
 	uint64_t tx_frames, tx_fail, rx_frames, rx_short;
 	uint64_t tx_prio_frames, rx_prio_frames;   /* topology datagrams on the priority rings */
@@ -891,6 +893,53 @@ adm_contacts_show(void *arg, const char *aor, json_t *j, char *err, size_t errle
 	return -ENOENT;
 }
 
+/* ---- registrar snapshot ---- */
+
+/* Load the snapshot (before the loop, so before the first sync), then write one
+ * every interval from the loop. */
+static int
+snapshot_start(struct cp *c)
+{
+	char err[CFG_PATH + 128] = "";
+	int n;
+
+	c->snap = calloc(1, sizeof(*c->snap));
+	if (c->snap == NULL) {
+		CP_LOG(ERR, "registrar.snapshot: out of memory");
+		return -ENOMEM;
+	}
+	cp_repl_snap_init(c->snap, &c->cfg, now_ms());
+	n = cp_repl_snap_load(c->snap, c->repl, wall_ms(), err, sizeof(err));
+	if (n < 0)
+		CP_LOG(WARNING, "registrar.snapshot: not loaded: %s", err);
+	else if (n == 0 && c->snap->counters[CP_REPL_SNAP_C_load_expired] == 0)
+		CP_LOG(NOTICE, "registrar.snapshot: no snapshot at %s: starting empty", c->snap->path);
+	else
+		CP_LOG(NOTICE, "registrar.snapshot: loaded %d binding(s) and tombstone(s) from %s, %llu expired while down, %llu refused%s%s",
+		       n, c->snap->path,
+		       (unsigned long long)c->snap->counters[CP_REPL_SNAP_C_load_expired],
+		       (unsigned long long)c->snap->counters[CP_REPL_SNAP_C_load_bad],
+		       err[0] != '\0' ? ": " : "", err);
+	c->repl->snap = c->snap;
+	return 0;
+}
+
+static void
+snapshot_stop(struct cp *c)
+{
+	int rc;
+
+	if (c->snap == NULL)
+		return;
+	rc = cp_repl_snap_now(c->snap, c->repl, 5000);
+	if (rc == 0)
+		CP_LOG(NOTICE, "registrar.snapshot: %llu record(s) written to %s",
+		       (unsigned long long)c->snap->counters[CP_REPL_SNAP_C_records], c->snap->path);
+	else
+		CP_LOG(ERR, "registrar.snapshot: the final snapshot failed (%s): %s keeps the previous one",
+		       strerror(-rc), c->snap->path);
+}
+
 /* ---- Prometheus /metrics (cp_metrics, on this thread) ---- */
 
 static void
@@ -935,6 +984,15 @@ metrics_render(void *arg, struct cp_prom *p)
 	cp_metrics_tags(p, &c->tags->tags);
 	if (c->repl != NULL)
 		cp_metrics_repl(p, c->repl);
+	for (k = 0; c->snap != NULL && k < CP_REPL_SNAP_COUNTER_MAX; k++) {
+		bool gauge = k == CP_REPL_SNAP_C_records || k == CP_REPL_SNAP_C_loaded ||
+			     k == CP_REPL_SNAP_C_load_expired || k == CP_REPL_SNAP_C_load_bad;
+
+		snprintf(name, sizeof(name), "sipshard_snapshot_%s%s", cp_repl_snap_counter_name(k),
+			 gauge ? "" : "_total");
+		cp_prom_family(p, name, gauge ? "gauge" : "counter", cp_repl_snap_counter_help(k));
+		cp_prom_u64(p, name, NULL, c->snap->counters[k]);
+	}
 	cp_prom_family(p, "sipshard_admin_requests_total", "counter", "admin socket requests answered");
 	cp_prom_u64(p, "sipshard_admin_requests_total", NULL, c->admin.requests);
 	cp_prom_family(p, "sipshard_metrics_scrapes_total", "counter", "/metrics requests answered before this one");
@@ -1095,6 +1153,8 @@ main(int argc, char **argv)
 			}
 			CP_LOG(INFO, "replication: full-sharing, %u shard(s), %u-byte record budget per datagram",
 			       c->repl->n_shards, c->repl->conf.max_body);
+			if (c->cfg.reg.snapshot_path[0] != '\0' && snapshot_start(c) != 0)
+				goto cleanup;
 		} else {
 			/* No registration replication in this mode (yet): nothing to wait
 			 * for, an unknown user is unknown (404, not 480). */
@@ -1177,6 +1237,8 @@ main(int argc, char **argv)
 			work += cp_repl_node_events(c->repl);
 			work += topo_step(c);
 			cp_repl_node_poll(c->repl, now_ms(), repl_send, c);
+			if (c->snap != NULL)
+				work += cp_repl_snap_step(c->snap, c->repl, now_ms(), wall_ms());
 		}
 		if (now >= next_publish) {
 			publish_nodes(c);
@@ -1198,6 +1260,8 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
+	if (!dp_gone)
+		snapshot_stop(c);   /* before the leave: the dataplane's shards are still here */
 	if (c->cluster && !dp_gone) {
 		cp_topo_leave(&c->topo, now_ms(), "shutdown", &c->acts);
 		send_actions(c, now_ms());
@@ -1207,6 +1271,13 @@ main(int argc, char **argv)
 	cp_admin_close(&c->admin);
 cleanup:
 	cp_metrics_close(&c->metrics);
+	if (c->snap != NULL) {
+		if (c->repl != NULL)
+			c->repl->snap = NULL;
+		cp_repl_snap_fini(c->snap);
+		free(c->snap);
+		c->snap = NULL;
+	}
 	free(c->tags);
 	c->tags = NULL;
 	if (c->repl != NULL) {
