@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <libgen.h>
 
+#include <rte_ring.h>
 #include <xxhash.h>
 
 #include "control/repl/cp_repl_node.h"
@@ -315,8 +316,14 @@ snap_pass(struct cp_repl_snap *s, struct cp_repl_node *n)
 	char arg[64], out[sizeof(d) + 1];
 	int rc;
 
-	if (s->pending > 0)
-		return 0;   /* the last chunk is still on the event ring */
+	if (s->pending > 0) {
+		unsigned int k;
+
+		for (k = 0; k < n->n_shards; k++)
+			if (rte_ring_count(n->ev[k]) > 0)
+				return 0;   /* the last chunk is still on an event ring */
+		s->pending = 0;     /* none queued: they are not coming (never wait forever) */
+	}
 	if (s->shard >= n->n_shards) {
 		snap_finish(s, wall_ms());
 		return 1;
