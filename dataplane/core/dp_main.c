@@ -13,6 +13,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -89,6 +90,30 @@ print_diag(bool error, const char *line, void *arg)
 	(void)error;
 	(void)arg;
 	fprintf(stderr, "%s\n", line);
+}
+
+/* rte_eal_init with standard output sent to /dev/null: on a bad argument the EAL
+ * prints its whole usage text there (printf), while its error message goes
+ * through rte_log, which dp_log sends to stderr or syslog. */
+static int
+eal_init_quiet(int argc, char **argv)
+{
+	int saved, null_fd, rc;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && null_fd >= 0)
+		dup2(null_fd, STDOUT_FILENO);
+	rc = rte_eal_init(argc, argv);
+	fflush(stdout);
+	if (saved >= 0 && null_fd >= 0)
+		dup2(saved, STDOUT_FILENO);
+	if (saved >= 0)
+		close(saved);
+	if (null_fd >= 0)
+		close(null_fd);
+	return rc;
 }
 
 static bool
@@ -392,9 +417,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: a dataplane.ports[].device string is too long\n", path);
 		return 2;
 	}
-	rc = rte_eal_init(eal_argc, eal_argv);
+	rc = eal_init_quiet(eal_argc, eal_argv);
 	if (rc < 0) {
-		fprintf(stderr, "sipshard-dp: EAL initialisation failed: %s (is another sipshard-dp running with file prefix '%s'?)\n",
+		fprintf(stderr, "sipshard-dp: EAL initialisation failed: %s (a bad value in dataplane.eal, or another sipshard-dp running with file prefix '%s'?)\n",
 			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL messages above", cfg.dp.file_prefix);
 		return 1;
 	}

@@ -72,6 +72,16 @@ else echo "FAIL: missing interface/key: rc $rc '$(cat "$tmp/err")'"; fi
 if [ "$rc" = 2 ] && grep -q "^$tmp/port.yaml:5:7: dataplane.ports\[0\].device: no interface 'nosuchif0'" "$tmp/out"; then
 	echo "PASS: missing interface: the dp refuses to start, exit 2"
 else echo "FAIL: missing interface at start: rc $rc $(head -c 400 "$tmp/out")"; fi
+# A bad value of a known EAL option passes the checks; the EAL refuses it, and its
+# usage text (printed on stdout) is kept out: only its error line and ours.
+pfx=sstcc$$
+printf 'node: {id: 1}\ndataplane:\n  file_prefix: %s\n  eal: ["-l", "0-1", "--no-pci", "--iova-mode=xx"]\n  ports: [{device: net_null0, ipv4: 198.18.0.1/24}]\n' "$pfx" > "$tmp/iova.yaml"
+timeout -s TERM 20 "$DP" -c "$tmp/iova.yaml" > "$tmp/out" 2>&1; rc=$?
+rm -rf "/var/run/dpdk/$pfx"
+if [ "$rc" = 1 ] && grep -q 'invalid parameters for --iova-mode' "$tmp/out" && grep -q '^sipshard-dp: EAL initialisation failed' "$tmp/out" &&
+   ! grep -qi 'usage' "$tmp/out"; then
+	echo "PASS: bad EAL value: the EAL's error and ours, exit 1, no usage text"
+else echo "FAIL: bad EAL value: rc $rc: $(head -c 600 "$tmp/out")"; fi
 
 "$DP" --help | grep -q -- '--check-config' && echo "PASS: --help" || echo "FAIL: --help"
 exit 0
