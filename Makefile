@@ -5,12 +5,14 @@
 #   make demo                    the lab demo
 #   make SANITIZE=address,undefined [test]   the same under ASan/UBSan
 #   make fuzz [FUZZ_SECONDS=N]   long libFuzzer runs
+#   make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc] [UNITDIR=...]
+#   make uninstall               the same variables; removes what install put
 #   make clean
 
 BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
-PKGS     := libdpdk yaml-0.1 libprotobuf-c numa libcrypto libxxhash jansson
+PKGS     := libdpdk yaml-0.1 libprotobuf-c numa libcrypto libxxhash jansson libmicrohttpd
 
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
             -Wpointer-arith -Wformat=2 -Wundef -Wvla -Werror
@@ -73,7 +75,7 @@ else
 Q := @
 endif
 
-.PHONY: all test unit demo fuzz clean deps
+.PHONY: all test unit demo fuzz clean deps install uninstall
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
 
 # Rebuild everything when the flags change (SANITIZE on/off, CFLAGS=...).
@@ -144,5 +146,33 @@ fuzz: $(FUZZ_BINS)
 
 clean:
 	rm -rf $(BUILD)
+
+# Install: the programs, an example config, the systemd units (templates with the
+# paths filled in), the operations docs. docs/operations.md tells the rest.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR     ?= $(PREFIX)/bin
+DOCDIR     ?= $(PREFIX)/share/doc/sipshard
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INST_PROGS := sipshard-dp sipshard-cp sipshardctl sipshard-parse
+INST_UNITS := $(patsubst dist/systemd/%.in,%,$(wildcard dist/systemd/*.in))
+INST_DOCS  := README.md docs/operations.md docs/config.md docs/interfaces.md
+
+install: $(addprefix $(BUILD)/,$(INST_PROGS))
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/sipshard $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $^ $(DESTDIR)$(BINDIR)/
+	install -m 0644 config/example.yaml $(DESTDIR)$(SYSCONFDIR)/sipshard/example.yaml
+	@for u in $(INST_UNITS); do \
+	  echo "sed dist/systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u"; \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+	    dist/systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 0644 $(wildcard $(INST_DOCS)) $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INST_PROGS))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(INST_UNITS))
+	rm -f $(DESTDIR)$(SYSCONFDIR)/sipshard/example.yaml
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(INST_DOCS)))
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/sipshard 2>/dev/null
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

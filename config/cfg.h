@@ -16,6 +16,7 @@
 #define SIPSHARD_CONFIG_CFG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "cfg_types.h"
 
 /* Load PATH into *c. Returns 0, or -EINVAL (bad content) / -errno (I/O) with a
@@ -33,6 +34,11 @@ void cfg_defaults(struct cfg *c);
 const char *cfg_idle_name(enum cfg_idle v);
 const char *cfg_lb_algo_name(enum cfg_lb_algo v);
 const char *cfg_cluster_mode_name(enum cfg_cluster_mode v);
+
+/* "A.B.C.D:PORT" or "[IPv6]:PORT" (port 1..65535) into *family (AF_INET or
+ * AF_INET6), addr (network order, 4 or 16 bytes) and *port (host order).
+ * NULL when fine, else why S is wrong. */
+const char *cfg_listen_parse(const char *s, int *family, uint8_t addr[16], uint16_t *port);
 
 /* Call FN for every key of the schema, sections and lists included, in table
  * order, with its dotted name ("dataplane.ports[].device") and one-line help. */

@@ -51,6 +51,9 @@ static const char *const cfg_algo_names[] = {
 static const char *const cfg_mode_names[] = { "full-sharing", "federation", NULL };
 static const char *const cfg_bool_names[] = { "false", "true", NULL };
 static const char *const cfg_reg_full_names[] = { "reject", "evict-oldest", NULL };
+static const char *const cfg_log_level_names[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", NULL };
+static const char *const cfg_log_target_names[] = { "stderr", "syslog", NULL };
 
 /* ---- value parsers ---- */
 
@@ -95,6 +98,50 @@ cfg_prefix_parse(const char *s, int family, void *addr, uint8_t *prefix,
 		return range;
 	*prefix = (uint8_t)v;
 	return NULL;
+}
+
+const char *
+cfg_listen_parse(const char *s, int *family, uint8_t addr[16], uint16_t *port)
+{
+	const char *colon, *p;
+	char a[64];
+	uint64_t v;
+
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (colon == NULL || (size_t)(colon - s - 1) >= sizeof(a))
+			return "is not ADDR:PORT (A.B.C.D:PORT or [IPv6]:PORT)";
+		memcpy(a, s + 1, (size_t)(colon - s - 1));
+		a[colon - s - 1] = '\0';
+		*family = AF_INET6;
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || (size_t)(colon - s) >= sizeof(a))
+			return "is not ADDR:PORT (A.B.C.D:PORT or [IPv6]:PORT)";
+		memcpy(a, s, (size_t)(colon - s));
+		a[colon - s] = '\0';
+		*family = AF_INET;
+	}
+	if (inet_pton(*family, a, addr) != 1)
+		return *family == AF_INET ? "has no valid IPv4 address (A.B.C.D:PORT or [IPv6]:PORT)" :
+					    "has no valid IPv6 address ([IPv6]:PORT)";
+	p = colon + 1;
+	if (cfg_dec(&p, 5, &v) < 0 || *p != '\0' || v < 1 || v > 65535)
+		return "has a port out of range 1..65535";
+	*port = (uint16_t)v;
+	return NULL;
+}
+
+static const char *
+cfg_set_listen(void *field, const char *s)
+{
+	uint8_t addr[16];
+	uint16_t port;
+	int family;
+
+	(void)field;
+	return cfg_listen_parse(s, &family, addr, &port);
 }
 
 static const char *
@@ -311,6 +358,14 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 					 t);
 		}
 	}
+	if (i == 0 && c->reg.snapshot_path[0] != '\0' &&
+	    (!c->cluster.enabled || c->cluster.mode != CFG_MODE_FULL_SHARING)) {
+		yaml_node_t *reg = NULL;
+
+		cfg_walk_key(w, root, "registrar", &reg);
+		i = cfg_walk_err(w, cfg_walk_key(w, reg, "snapshot", NULL) ?: root,
+				 "registrar.snapshot needs a cluster section in mode full-sharing (it is written and loaded by the replication of sipshard-cp)");
+	}
 	if (i != 0)
 		return i;
 	if (!c->cluster.enabled)
@@ -434,6 +489,14 @@ static const struct cfg_key cfg_nat_ping_keys[] = {
 	K_END
 };
 
+static const struct cfg_key cfg_snapshot_keys[] = {
+	K_STR("path", struct cfg_registrar, snapshot_path, NULL, REQ, NULL,
+	      "file of the bindings snapshot (written to PATH.tmp, then renamed)"),
+	K_UINT("interval_s", struct cfg_registrar, snapshot_interval_s, 1, 86400, 60, 0,
+	       "a snapshot is written this often, and when sipshard-cp stops cleanly"),
+	K_END
+};
+
 static const struct cfg_key cfg_reg_keys[] = {
 	K_UINT("default_expires", struct cfg_registrar, default_expires, 1, U31, 3600, 0,
 	       "expiry granted when a REGISTER asks none, seconds"),
@@ -456,6 +519,8 @@ static const struct cfg_key cfg_reg_keys[] = {
 	     "NAME/CLUSTER: the sharing tag of the bindings saved at this node"),
 	K_MAP("nat_ping", 0, 0, cfg_nat_ping_keys, cfg_check_nat_ping,
 	      "NAT keepalive pinging of the registered contacts (absent: none)"),
+	K_MAP("snapshot", 0, 0, cfg_snapshot_keys, NULL,
+	      "snapshots of the bindings to a file, loaded at start (absent: none; needs a full-sharing cluster)"),
 	K_END
 };
 
@@ -580,6 +645,16 @@ static const struct cfg_key cfg_tag_item = {
 static const struct cfg_key cfg_admin_keys[] = {
 	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
 	      "path of the admin socket served by sipshard-cp"),
+	K_STR("metrics_listen", struct cfg, metrics_listen, NULL, 0, cfg_set_listen,
+	      "address and port of the Prometheus /metrics endpoint of sipshard-cp (absent: off)"),
+	K_END
+};
+
+static const struct cfg_key cfg_log_keys[] = {
+	K_ENUM("level", struct cfg_log, level, cfg_log_level_names, CFG_LOG_INFO,
+	       "the least severe messages written (syslog levels)"),
+	K_ENUM("target", struct cfg_log, target, cfg_log_target_names, CFG_LOG_STDERR,
+	       "stderr (one line per event; journald under systemd) or syslog (facility daemon)"),
 	K_END
 };
 
@@ -601,6 +676,8 @@ static const struct cfg_key cfg_root_keys[] = {
 	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,
 	       "sharing tags: NAME/CLUSTER=active|backup, or the map form"),
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),
+	K_MAP("log", offsetof(struct cfg, log), 0, cfg_log_keys, NULL,
+	      "logging of sipshard-dp and sipshard-cp"),
 	K_END
 };
 

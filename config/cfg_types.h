@@ -99,6 +99,8 @@ struct cfg_registrar {
 	enum cfg_ping_method ping_method;
 	enum cfg_ping_mode ping_mode;
 	uint32_t ping_max_failures;     /* unanswered pings in a row that remove; 0 never */
+	char snapshot_path[CFG_PATH];   /* registrar.snapshot.path; "" = no snapshot */
+	uint32_t snapshot_interval_s;   /* a snapshot written this often (and on clean stop) */
 };
 
 struct cfg_member {
@@ -147,6 +149,16 @@ struct cfg_cluster {
 	uint32_t fed_directory;         /* directory entries per shard; 0: 4 x max_aors */
 };
 
+/* log: {level, target}; level values are syslog's (LOG_ERR 3 .. LOG_DEBUG 7). */
+enum cfg_log_level { CFG_LOG_EMERG, CFG_LOG_ALERT, CFG_LOG_CRIT, CFG_LOG_ERR, CFG_LOG_WARNING,
+		     CFG_LOG_NOTICE, CFG_LOG_INFO, CFG_LOG_DEBUG };
+enum cfg_log_target { CFG_LOG_STDERR, CFG_LOG_SYSLOG };
+
+struct cfg_log {
+	enum cfg_log_level level;       /* messages above it are not written */
+	enum cfg_log_target target;
+};
+
 struct cfg {
 	char path[CFG_PATH];            /* the file it came from */
 	uint16_t node_id;
@@ -160,6 +172,8 @@ struct cfg {
 	int n_tags;
 	struct cfg_tag tags[CFG_MAX_TAGS];
 	char admin_socket[CFG_PATH];
+	char metrics_listen[64];        /* admin.metrics_listen "ADDR:PORT"; "" = off */
+	struct cfg_log log;
 };
 
 #endif /* SIPSHARD_CONFIG_CFG_TYPES_H */

@@ -44,11 +44,14 @@
 
 #include "config/cfg.h"
 #include "control/admin/cp_admin.h"
+#include "control/admin/cp_metrics.h"
 #include "control/repl/cp_repl.h"
 #include "control/repl/cp_repl_node.h"
 #include "control/tags/cp_backends.h"
+#include "control/repl/cp_repl_snap.h"
 #include "control/tags/cp_tags_node.h"
 #include "control/topo/cp_topo.h"
+#include "dataplane/core/dp_log.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_shared.h"
@@ -83,8 +86,10 @@ struct cp {
 	struct cp_topo topo;
 	struct cp_actions acts;
 	struct cp_admin admin;
+	struct cp_metrics metrics;      /* admin.metrics_listen; polled every CRON_MS */
 	bool cluster;
 	struct cp_repl_node *repl;      /* full-sharing replication; NULL without a cluster */
+	struct cp_repl_snap *snap;      /* registrar.snapshot; NULL without */
 	struct cp_tags_node *tags;      /* sharing tags */
 	struct cp_backends *backends;   /* who probes each backend set; their states */
 	struct dp_bset_view bsets[DP_MAX_BSETS];   /* last published */
@@ -1048,6 +1053,114 @@ adm_contacts_show(void *arg, const char *aor, json_t *j, char *err, size_t errle
 	return -ENOENT;
 }
 
+/* ---- registrar snapshot ---- */
+
+/* Load the snapshot (before the loop, so before the first sync), then write one
+ * every interval from the loop. */
+static int
+snapshot_start(struct cp *c)
+{
+	char err[CFG_PATH + 128] = "";
+	int n;
+
+	c->snap = calloc(1, sizeof(*c->snap));
+	if (c->snap == NULL) {
+		CP_LOG(ERR, "registrar.snapshot: out of memory");
+		return -ENOMEM;
+	}
+	cp_repl_snap_init(c->snap, &c->cfg, now_ms());
+	n = cp_repl_snap_load(c->snap, c->repl, wall_ms(), err, sizeof(err));
+	if (n < 0)
+		CP_LOG(WARNING, "registrar.snapshot: not loaded: %s", err);
+	else if (n == 0 && c->snap->counters[CP_REPL_SNAP_C_load_expired] == 0)
+		CP_LOG(NOTICE, "registrar.snapshot: no snapshot at %s: starting empty", c->snap->path);
+	else
+		CP_LOG(NOTICE, "registrar.snapshot: loaded %d binding(s) and tombstone(s) from %s, %llu expired while down, %llu refused%s%s",
+		       n, c->snap->path,
+		       (unsigned long long)c->snap->counters[CP_REPL_SNAP_C_load_expired],
+		       (unsigned long long)c->snap->counters[CP_REPL_SNAP_C_load_bad],
+		       err[0] != '\0' ? ": " : "", err);
+	c->repl->snap = c->snap;
+	return 0;
+}
+
+static void
+snapshot_stop(struct cp *c)
+{
+	int rc;
+
+	if (c->snap == NULL)
+		return;
+	rc = cp_repl_snap_now(c->snap, c->repl, 5000);
+	if (rc == 0)
+		CP_LOG(NOTICE, "registrar.snapshot: %llu record(s) written to %s",
+		       (unsigned long long)c->snap->counters[CP_REPL_SNAP_C_records], c->snap->path);
+	else
+		CP_LOG(ERR, "registrar.snapshot: the final snapshot failed (%s): %s keeps the previous one",
+		       strerror(-rc), c->snap->path);
+}
+
+/* ---- Prometheus /metrics (cp_metrics, on this thread) ---- */
+
+static void
+metrics_render(void *arg, struct cp_prom *p)
+{
+	static const struct { const char *name, *help; size_t off; bool gauge_ms; } cpc[] = {
+		{ "rx_frames", "cluster datagrams taken from the dataplane", offsetof(struct cp, rx_frames), false },
+		{ "rx_not_ipv4", "datagrams from the dataplane too short or not IPv4", offsetof(struct cp, rx_short), false },
+		{ "tx_frames", "datagrams handed to the dataplane", offsetof(struct cp, tx_frames), false },
+		{ "tx_failed", "datagrams that could not be handed over (no mbuf, ring full)", offsetof(struct cp, tx_fail), false },
+		{ "tx_prio_frames", "topology datagrams sent on the priority ring", offsetof(struct cp, tx_prio_frames), false },
+		{ "rx_prio_frames", "topology datagrams taken from the priority ring", offsetof(struct cp, rx_prio_frames), false },
+		{ "rx_deferred", "loop passes that left replication datagrams for the next", offsetof(struct cp, rx_deferred), false },
+		{ "cron_late_max", "longest delay of the cron after it was due", offsetof(struct cp, cron_late_max_ms), true },
+		{ "pass_max", "longest pass of the control-plane loop", offsetof(struct cp, pass_max_ms), true },
+	};
+	struct cp *c = arg;
+	char name[96];
+	unsigned int k;
+
+	cp_metrics_dataplane(p, c->sh);
+	for (k = 0; k < sizeof(cpc) / sizeof(cpc[0]); k++) {
+		uint64_t v = *(const uint64_t *)((const char *)c + cpc[k].off);
+
+		snprintf(name, sizeof(name), "sipshard_cp_%s%s", cpc[k].name,
+			 cpc[k].gauge_ms ? "_seconds" : "_total");
+		cp_prom_family(p, name, cpc[k].gauge_ms ? "gauge" : "counter", cpc[k].help);
+		if (cpc[k].gauge_ms)
+			cp_prom_f64(p, name, NULL, (double)v / 1000.0);
+		else
+			cp_prom_u64(p, name, NULL, v);
+	}
+	cp_metrics_topo(p, &c->topo, c->cluster);
+	if (c->cluster) {
+		cp_prom_family(p, "sipshard_cluster_rejects_total", "counter",
+			       "cluster datagrams refused by the codec, by reason (hmac: wrong key)");
+		for (k = 1; k < MSG_REJECT_MAX; k++) {
+			snprintf(name, sizeof(name), "reason=\"%s\"", msg_reject_name(k));
+			cp_prom_u64(p, "sipshard_cluster_rejects_total", name, c->codec.rejects[k]);
+		}
+	}
+	cp_metrics_tags(p, &c->tags->tags);
+	if (c->repl != NULL)
+		cp_metrics_repl(p, c->repl);
+	for (k = 0; c->snap != NULL && k < CP_REPL_SNAP_COUNTER_MAX; k++) {
+		bool gauge = k == CP_REPL_SNAP_C_records || k == CP_REPL_SNAP_C_loaded ||
+			     k == CP_REPL_SNAP_C_load_expired || k == CP_REPL_SNAP_C_load_bad;
+
+		snprintf(name, sizeof(name), "sipshard_snapshot_%s%s", cp_repl_snap_counter_name(k),
+			 gauge ? "" : "_total");
+		cp_prom_family(p, name, gauge ? "gauge" : "counter", cp_repl_snap_counter_help(k));
+		cp_prom_u64(p, name, NULL, c->snap->counters[k]);
+	}
+	cp_prom_family(p, "sipshard_admin_requests_total", "counter", "admin socket requests answered");
+	cp_prom_u64(p, "sipshard_admin_requests_total", NULL, c->admin.requests);
+	cp_prom_family(p, "sipshard_metrics_scrapes_total", "counter", "/metrics requests answered before this one");
+	cp_prom_u64(p, "sipshard_metrics_scrapes_total", NULL, c->metrics.scrapes);
+	cp_prom_family(p, "sipshard_metrics_render_max_seconds", "gauge", "longest rendering of /metrics");
+	cp_prom_f64(p, "sipshard_metrics_render_max_seconds", NULL, (double)c->metrics.render_us_max / 1e6);
+}
+
 static void
 log_event(const struct cp_event *ev, void *arg)
 {
@@ -1062,7 +1175,12 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: sipshard-cp -c FILE [-- EAL-ARGS...]\n"
 		   "  attaches to the sipshard-dp of the same dataplane.file_prefix as a DPDK\n"
-		   "  secondary process and serves admin.socket (see docs/cluster.md)\n");
+		   "  secondary process, serves admin.socket and admin.metrics_listen\n"
+		   "  (see docs/cluster.md, docs/operations.md)\n"
+		   "  -c, --config FILE   node configuration (YAML, see docs/config.md), the dp's\n"
+		   "  -h, --help          this text\n"
+		   "  -- EAL-ARGS         more EAL arguments (it runs as --proc-type=secondary)\n"
+		   "  SIGTERM announces the leave to the peers and exits 0\n");
 }
 
 static int
@@ -1122,7 +1240,7 @@ main(int argc, char **argv)
 	char err[512];
 	const char *path = NULL;
 	int opt, eal_argc = 0, i, exit_code = 1;
-	uint64_t next_publish = 0, next_tags = 0;
+	uint64_t next_publish = 0, next_tags = 0, next_metrics = 0;
 	bool dp_gone = false;
 
 	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -1149,6 +1267,8 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (dp_log_init(&c->cfg.log, "sipshard-cp") != 0)
+		fprintf(stderr, "sipshard-cp: log: cannot install the log stream: %s\n", strerror(errno));
 	eal_argv[eal_argc++] = "sipshard-cp";
 	eal_argv[eal_argc++] = "--proc-type=secondary";
 	eal_argv[eal_argc++] = "--file-prefix";
@@ -1196,6 +1316,8 @@ main(int argc, char **argv)
 			CP_LOG(INFO, "replication: %s, %u shard(s), %u-byte record budget per datagram",
 			       cfg_cluster_mode_name(c->cfg.cluster.mode), c->repl->n_shards,
 			       c->repl->conf.max_body);
+			if (c->cfg.reg.snapshot_path[0] != '\0' && snapshot_start(c) != 0)
+				goto cleanup;
 		}
 	} else {
 		memset(&c->topo, 0, sizeof(c->topo));
@@ -1239,6 +1361,15 @@ main(int argc, char **argv)
 		CP_LOG(ERR, "admin.socket: %s", err);
 		goto cleanup;
 	}
+	if (c->cfg.metrics_listen[0] != '\0') {
+		if (cp_metrics_listen(&c->metrics, c->cfg.metrics_listen, metrics_render, c, err,
+				      sizeof(err)) != 0) {
+			CP_LOG(ERR, "admin.metrics_listen: %s", err);
+			cp_admin_close(&c->admin);
+			goto cleanup;
+		}
+		CP_LOG(INFO, "metrics: http://%s/metrics", c->cfg.metrics_listen);
+	}
 	CP_LOG(NOTICE, "ready: node %u attached to dataplane '%s', %s, admin socket %s",
 	       c->cfg.node_id, c->cfg.dp.file_prefix,
 	       c->cluster ? "cluster steering through the dataplane rings" : "no cluster configured",
@@ -1277,6 +1408,8 @@ main(int argc, char **argv)
 			work += cp_repl_node_events(c->repl);
 			work += topo_step(c);
 			cp_repl_node_poll(c->repl, now_ms(), repl_send, c);
+			if (c->snap != NULL)
+				work += cp_repl_snap_step(c->snap, c->repl, now_ms(), wall_ms());
 		}
 		if (now >= next_publish) {
 			publish_nodes(c);
@@ -1286,6 +1419,10 @@ main(int argc, char **argv)
 		}
 		c->sh->cp_seen_tsc = rte_rdtsc();
 		cp_admin_poll(&c->admin, 0);
+		if (now >= next_metrics) {
+			cp_metrics_poll(&c->metrics);
+			next_metrics = now + CRON_MS;
+		}
 		if (now_ms() - now > c->pass_max_ms)
 			c->pass_max_ms = now_ms() - now;
 		if (work == 0) {
@@ -1294,6 +1431,8 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
+	if (!dp_gone)
+		snapshot_stop(c);   /* before the leave: the dataplane's shards are still here */
 	if (c->cluster && !dp_gone) {
 		cp_topo_leave(&c->topo, now_ms(), "shutdown", &c->acts);
 		send_actions(c, now_ms());
@@ -1304,6 +1443,14 @@ main(int argc, char **argv)
 cleanup:
 	free(c->backends);
 	c->backends = NULL;
+	cp_metrics_close(&c->metrics);
+	if (c->snap != NULL) {
+		if (c->repl != NULL)
+			c->repl->snap = NULL;
+		cp_repl_snap_fini(c->snap);
+		free(c->snap);
+		c->snap = NULL;
+	}
 	free(c->tags);
 	c->tags = NULL;
 	if (c->repl != NULL) {

@@ -87,7 +87,7 @@ for i in 1 2; do
 	ip netns exec "$LAB-n$i" "$BUILD/sipshard-cp" -c "$WORK/node$i.yaml" > "$WORK/cp$i.log" 2>&1 &
 	PIDS[cp$i]=$!
 	wait_log "$WORK/cp$i.log" 'sipshard-cp: ready' "${PIDS[cp$i]}"
-	grep -hE '^sipshard' "$WORK/dp$i.log" "$WORK/cp$i.log" | sort -u
+	grep -hE '^[a-z]+ sipshard' "$WORK/dp$i.log" "$WORK/cp$i.log" | sort -u
 done
 sleep 1
 

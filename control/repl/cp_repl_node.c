@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -10,6 +11,7 @@
 #include "config/cfg.h"
 #include "control/repl/cp_repl.h"
 #include "control/repl/cp_repl_node.h"
+#include "control/repl/cp_repl_snap.h"
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/registrar/reg_digest.h"
@@ -93,9 +95,9 @@ cp_rn_to_wire(struct cp_repl_node *n, const struct reg_rec *r, struct msg_rec *w
 
 /* Text field of a wire record into a counted field of the shard record. */
 static bool
-cp_rn_text(char *dst, size_t cap, uint16_t *len, const char *src)
+cp_rn_text(char *dst, size_t cap, uint16_t *len, const char *src, size_t src_cap)
 {
-	size_t l = strnlen(src, cap + 1);
+	size_t l = strnlen(src, src_cap);   /* bounded by the source array, not cap + 1 */
 
 	if (l > cap)
 		return false;
@@ -114,10 +116,10 @@ cp_rn_from_wire(const struct msg_rec *w, struct reg_rec *r)
 		r->dir = 1;
 		r->sock_node = w->sock_node;
 		r->expires_s = w->expires_s;
-		return cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor) ? 0 : -EINVAL;
+		return cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor, sizeof(w->aor)) ? 0 : -EINVAL;
 	}
-	if (!cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor) ||
-	    !cp_rn_text(r->key, sizeof(r->key), &r->key_len, w->key))
+	if (!cp_rn_text(r->aor, sizeof(r->aor), &r->aor_len, w->aor, sizeof(w->aor)) ||
+	    !cp_rn_text(r->key, sizeof(r->key), &r->key_len, w->key, sizeof(w->key)))
 		return -EINVAL;
 	if (r->tombstone)
 		return 0;
@@ -134,10 +136,10 @@ cp_rn_from_wire(const struct msg_rec *w, struct reg_rec *r)
 	r->expires_s = w->expires_s;
 	r->reg_id = w->reg_id;
 	r->callid = w->call_id_hash;
-	if (!cp_rn_text(r->uri, sizeof(r->uri), &r->uri_len, w->uri) ||
-	    !cp_rn_text(r->instance, sizeof(r->instance), &r->instance_len, w->instance) ||
-	    !cp_rn_text(r->path, sizeof(r->path), &r->path_len, w->path) ||
-	    !cp_rn_text(r->tag, sizeof(r->tag), &r->tag_len, w->tag))
+	if (!cp_rn_text(r->uri, sizeof(r->uri), &r->uri_len, w->uri, sizeof(w->uri)) ||
+	    !cp_rn_text(r->instance, sizeof(r->instance), &r->instance_len, w->instance, sizeof(w->instance)) ||
+	    !cp_rn_text(r->path, sizeof(r->path), &r->path_len, w->path, sizeof(w->path)) ||
+	    !cp_rn_text(r->tag, sizeof(r->tag), &r->tag_len, w->tag, sizeof(w->tag)))
 		return -EINVAL;
 	return 0;
 }
@@ -237,7 +239,13 @@ cp_rn_fanout(struct cp_repl_node *n)
 static void
 cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev)
 {
-	int k = cp_rn_peer_idx(n, ev->sync_peer);
+	int k;
+
+	if (n->snap != NULL && ev->sync_peer == n->conf.self_id) {   /* a snapshot's */
+		cp_repl_snap_record(n->snap, cp_rn_event_wire(n, ev) == 0 ? &n->rec : NULL);
+		return;
+	}
+	k = cp_rn_peer_idx(n, ev->sync_peer);
 
 	if (k >= 0 && n->sync[k].pending > 0)
 		n->sync[k].pending--;
@@ -579,6 +587,22 @@ cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w)
 		return;
 	}
 	CP_RN_COUNT(n, rx_records);
+}
+
+int
+cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t wait_ms)
+{
+	struct timespec ts = { 0, 100000 };
+	uint64_t waited_us = 0;
+
+	while (!cp_rn_room(n, 1)) {
+		if (waited_us >= wait_ms * 1000u)
+			return -EAGAIN;
+		nanosleep(&ts, NULL);
+		waited_us += 100;
+	}
+	cp_rn_apply(n, w);
+	return 0;
 }
 
 /* ---- anti-entropy (cp_repl_ae.h) ---- */

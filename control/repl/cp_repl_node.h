@@ -134,6 +134,8 @@ struct cp_repl_rx_sync {
 	uint64_t alone_since_ms;        /* no peer known since; CP_REPL_NEVER: some */
 };
 
+struct cp_repl_snap;
+
 struct cp_repl_node {
 	struct cp_repl_conf conf;
 	uint16_t n_shards;
@@ -161,7 +163,12 @@ struct cp_repl_node {
 	struct msg msg;                 /* one message being built (large: not on a stack) */
 	struct msg_rec rec;
 	struct reg_rec rrec;
+	struct cp_repl_snap *snap;      /* registrar.snapshot: gets the sync copies for self */
 };
+
+/* One record to its owning shard's apply ring, as a replicated one, waiting up
+ * to WAIT_MS for room (the snapshot load, before the loop). 0 or -errno. */
+int cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t wait_ms);
 
 /* Sends M (header complete but for hdr.seq) to peer PEER_ID. */
 typedef void cp_repl_send_fn(void *arg, uint16_t peer_id, struct msg *m);

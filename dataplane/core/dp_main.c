@@ -13,6 +13,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,8 +33,10 @@
 #include <rte_pdump.h>
 
 #include "config/cfg.h"
+#include "config/cfg_machine.h"
 #include "dataplane/core/dp_eal.h"
 #include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_log.h"
 #include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_pkt.h"
@@ -75,7 +78,42 @@ usage(FILE *f)
 	fprintf(f, "usage: sipshard-dp -c FILE [--check-config] [-- EAL-ARGS...]\n"
 		   "  -c, --config FILE   node configuration (YAML, see docs/config.md)\n"
 		   "      --check-config  validate FILE and exit (0 ok, 2 error); no EAL\n"
-		   "  -h, --help          this text\n");
+		   "  -h, --help          this text\n"
+		   "  -- EAL-ARGS         appended to dataplane.eal\n"
+		   "  SIGINT/SIGTERM stop it cleanly (exit 0)\n");
+}
+
+/* A finding of cfg_machine_check: one line on stderr. */
+static void
+print_diag(bool error, const char *line, void *arg)
+{
+	(void)error;
+	(void)arg;
+	fprintf(stderr, "%s\n", line);
+}
+
+/* rte_eal_init with standard output sent to /dev/null: on a bad argument the EAL
+ * prints its whole usage text there (printf), while its error message goes
+ * through rte_log, which dp_log sends to stderr or syslog. */
+static int
+eal_init_quiet(int argc, char **argv)
+{
+	int saved, null_fd, rc;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && null_fd >= 0)
+		dup2(null_fd, STDOUT_FILENO);
+	rc = rte_eal_init(argc, argv);
+	fflush(stdout);
+	if (saved >= 0 && null_fd >= 0)
+		dup2(saved, STDOUT_FILENO);
+	if (saved >= 0)
+		close(saved);
+	if (null_fd >= 0)
+		close(null_fd);
+	return rc;
 }
 
 static bool
@@ -370,19 +408,26 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
+	/* What this machine lacks: warnings under --check-config, errors (exit 2,
+	 * before the EAL could print its usage) when starting. */
+	if (cfg_machine_check(&cfg, argc - optind, argv + optind,
+			      check_only ? 0 : CFG_MACHINE_START, print_diag, NULL) > 0)
+		return 2;
 	if (check_only) {
 		printf("%s: ok\n", path);
 		return 0;
 	}
 
+	if (dp_log_init(&cfg.log, "sipshard-dp") != 0)
+		fprintf(stderr, "sipshard-dp: log: cannot install the log stream: %s\n", strerror(errno));
 	eal_argc = eal_args(&cfg, argc - optind, argv + optind, eal_argv, store);
 	if (eal_argc < 0) {
 		fprintf(stderr, "%s: a dataplane.ports[].device string is too long\n", path);
 		return 2;
 	}
-	rc = rte_eal_init(eal_argc, eal_argv);
+	rc = eal_init_quiet(eal_argc, eal_argv);
 	if (rc < 0) {
-		fprintf(stderr, "sipshard-dp: EAL initialisation failed: %s (is another sipshard-dp running with file prefix '%s'?)\n",
+		fprintf(stderr, "sipshard-dp: EAL initialisation failed: %s (a bad value in dataplane.eal, or another sipshard-dp running with file prefix '%s'?)\n",
 			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL messages above", cfg.dp.file_prefix);
 		return 1;
 	}

@@ -31,6 +31,7 @@ usage(FILE *f)
 		"  FILE: valid request METHOD | valid response CODE | invalid: REASON\n"
 		"  --json  one JSON object per line instead\n"
 		"  --fast  framing only (sip_msg_parse), without sip_msg_validate\n"
+		"  -h, --help  this text\n"
 		"  exit: 0 all valid, 1 some invalid, 2 usage or I/O error\n");
 }
 

@@ -30,7 +30,7 @@ cleanup() {
 	done
 	"$ROOT/scripts/lab.sh" down >/dev/null 2>&1
 	if [ "$FAILS" -gt 0 ]; then
-		for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; grep -v '^EAL: \|^rte_\|^USER1' "$f" | tail -n 40; }; done
+		for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; grep -vE '^(<[0-7]>)?[a-z]+ (EAL|USER1|TELEMETRY): |^rte_' "$f" | tail -n 40; }; done
 	fi
 	rm -rf "$WORK"
 }

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Bindings snapshots to a file, written atomically, loaded at start. See cp_repl_snap.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libgen.h>
+
+#include <rte_ring.h>
+#include <xxhash.h>
+
+#include "control/repl/cp_repl_node.h"
+#include "control/repl/cp_repl_snap.h"
+#include "dataplane/core/dp_shared.h"
+#include "dataplane/registrar/reg_digest.h"
+
+#define SNAP_MAGIC     "SSSNAP01"
+#define SNAP_END       "SSEND001"
+#define SNAP_ORDER     0x01020304u
+#define SNAP_HDR_LEN   (8 + 4 + 2 + 2 + 8)
+#define SNAP_TRL_LEN   (8 + 8 + 8)
+#define SNAP_REC_MAX   4096            /* one serialized record, at most */
+#define SNAP_FILE_MAX  (1ull << 32)
+#define SNAP_LOAD_WAIT_MS 5000         /* at most, for room on the apply rings */
+
+static const char *const snap_names[CP_REPL_SNAP_COUNTER_MAX] = {
+#define SNAP_NAME(name, help) #name,
+	CP_REPL_SNAP_FOREACH_COUNTER(SNAP_NAME)
+#undef SNAP_NAME
+};
+static const char *const snap_helps[CP_REPL_SNAP_COUNTER_MAX] = {
+#define SNAP_HELP(name, help) help,
+	CP_REPL_SNAP_FOREACH_COUNTER(SNAP_HELP)
+#undef SNAP_HELP
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- record encoding ---- */
+
+struct snap_buf {
+	uint8_t *p;
+	size_t len, cap;
+	bool bad;
+};
+
+static void
+put(struct snap_buf *b, const void *v, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->bad = true;
+		return;
+	}
+	memcpy(b->p + b->len, v, n);
+	b->len += n;
+}
+
+#define PUT(b, v) put((b), &(v), sizeof(v))
+
+static void
+put_str(struct snap_buf *b, const char *s, size_t cap)
+{
+	uint16_t l = (uint16_t)strnlen(s, cap);
+
+	PUT(b, l);
+	put(b, s, l);
+}
+
+static void
+put_addr(struct snap_buf *b, const struct msg_addr *a)
+{
+	PUT(b, a->family);
+	PUT(b, a->port);
+	put(b, a->addr, sizeof(a->addr));
+}
+
+static void
+rec_encode(struct snap_buf *b, const struct msg_rec *r)
+{
+	PUT(b, r->version.counter);
+	PUT(b, r->version.origin);
+	PUT(b, r->flags);
+	PUT(b, r->cseq);
+	PUT(b, r->expires_s);
+	PUT(b, r->q);
+	PUT(b, r->sock_node);
+	PUT(b, r->reg_id);
+	PUT(b, r->call_id_hash);
+	PUT(b, r->sock_port_index);
+	put_addr(b, &r->received);
+	put_addr(b, &r->sock);
+	put_str(b, r->aor, sizeof(r->aor));
+	put_str(b, r->key, sizeof(r->key));
+	put_str(b, r->call_id, sizeof(r->call_id));
+	put_str(b, r->uri, sizeof(r->uri));
+	put_str(b, r->path, sizeof(r->path));
+	put_str(b, r->tag, sizeof(r->tag));
+	put_str(b, r->instance, sizeof(r->instance));
+}
+
+struct snap_rd {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static void
+get(struct snap_rd *r, void *v, size_t n)
+{
+	if (r->off + n > r->len) {
+		r->bad = true;
+		memset(v, 0, n);
+		return;
+	}
+	memcpy(v, r->p + r->off, n);
+	r->off += n;
+}
+
+#define GET(r, v) get((r), &(v), sizeof(v))
+
+static void
+get_str(struct snap_rd *r, char *s, size_t cap)
+{
+	uint16_t l = 0;
+
+	GET(r, l);
+	if (l >= cap) {
+		r->bad = true;
+		s[0] = '\0';
+		return;
+	}
+	get(r, s, l);
+	s[l] = '\0';
+}
+
+static void
+get_addr(struct snap_rd *r, struct msg_addr *a)
+{
+	GET(r, a->family);
+	GET(r, a->port);
+	get(r, a->addr, sizeof(a->addr));
+}
+
+static int
+rec_decode(struct snap_rd *rd, struct msg_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	GET(rd, r->version.counter);
+	GET(rd, r->version.origin);
+	GET(rd, r->flags);
+	GET(rd, r->cseq);
+	GET(rd, r->expires_s);
+	GET(rd, r->q);
+	GET(rd, r->sock_node);
+	GET(rd, r->reg_id);
+	GET(rd, r->call_id_hash);
+	GET(rd, r->sock_port_index);
+	get_addr(rd, &r->received);
+	get_addr(rd, &r->sock);
+	get_str(rd, r->aor, sizeof(r->aor));
+	get_str(rd, r->key, sizeof(r->key));
+	get_str(rd, r->call_id, sizeof(r->call_id));
+	get_str(rd, r->uri, sizeof(r->uri));
+	get_str(rd, r->path, sizeof(r->path));
+	get_str(rd, r->tag, sizeof(r->tag));
+	get_str(rd, r->instance, sizeof(r->instance));
+	return rd->bad || rd->off != rd->len ? -EINVAL : 0;
+}
+
+/* ---- writing ---- */
+
+static void
+snap_write(struct cp_repl_snap *s, const void *p, size_t n)
+{
+	if (s->failed)
+		return;
+	if (fwrite(p, 1, n, s->f) != n)
+		s->failed = true;
+	XXH3_64bits_update(s->hash, p, n);
+}
+
+/* Close and remove PATH.tmp; COUNT: as a failure. */
+static void
+snap_abandon(struct cp_repl_snap *s, bool count)
+{
+	if (s->f != NULL)
+		fclose(s->f);
+	s->f = NULL;
+	unlink(s->tmp);
+	s->active = false;
+	if (count)
+		s->counters[CP_REPL_SNAP_C_write_failed]++;
+}
+
+static int
+snap_begin(struct cp_repl_snap *s)
+{
+	uint8_t hdr[SNAP_HDR_LEN];
+	uint32_t order = SNAP_ORDER;
+	uint16_t zero = 0;
+	uint64_t placeholder = 0;
+
+	s->f = fopen(s->tmp, "wb");
+	if (s->f == NULL) {
+		s->counters[CP_REPL_SNAP_C_write_failed]++;
+		return -errno;
+	}
+	XXH3_64bits_reset(s->hash);
+	s->active = true;
+	s->failed = false;
+	s->shard = 0;
+	s->bucket = 0;
+	s->skip = 0;
+	s->pending = 0;
+	s->n = 0;
+	memcpy(hdr, SNAP_MAGIC, 8);
+	memcpy(hdr + 8, &order, 4);
+	memcpy(hdr + 12, &s->self_id, 2);
+	memcpy(hdr + 14, &zero, 2);
+	memcpy(hdr + 16, &placeholder, 8);   /* the end time, written at the end */
+	snap_write(s, hdr, sizeof(hdr));
+	return 0;
+}
+
+/* Trailer, end time in the header, fsync, rename, fsync of the directory. */
+static int
+snap_finish(struct cp_repl_snap *s, uint64_t end_wall_ms)
+{
+	uint8_t trl[SNAP_TRL_LEN];
+	uint64_t h;
+	char dir[CFG_PATH];
+	int fd, rc = 0;
+
+	/* the end time goes in the header, and into the hash as if written first */
+	if (!s->failed && (fseek(s->f, 16, SEEK_SET) != 0 ||
+			   fwrite(&end_wall_ms, 8, 1, s->f) != 1 || fseek(s->f, 0, SEEK_END) != 0))
+		s->failed = true;
+	XXH3_64bits_update(s->hash, &end_wall_ms, 8);
+	h = XXH3_64bits_digest(s->hash);
+	memcpy(trl, SNAP_END, 8);
+	memcpy(trl + 8, &s->n, 8);
+	memcpy(trl + 16, &h, 8);
+	if (!s->failed && fwrite(trl, 1, sizeof(trl), s->f) != sizeof(trl))
+		s->failed = true;
+	if (s->failed || fflush(s->f) != 0 || fsync(fileno(s->f)) != 0) {
+		snap_abandon(s, true);
+		return -EIO;
+	}
+	fclose(s->f);
+	s->f = NULL;
+	s->active = false;
+	if (rename(s->tmp, s->path) != 0) {
+		rc = -errno;
+		unlink(s->tmp);
+		s->counters[CP_REPL_SNAP_C_write_failed]++;
+		return rc;
+	}
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	s->last_wall_ms = end_wall_ms;
+	s->counters[CP_REPL_SNAP_C_written]++;
+	s->counters[CP_REPL_SNAP_C_records] = s->n;
+	return 0;
+}
+
+void
+cp_repl_snap_record(struct cp_repl_snap *s, const struct msg_rec *r)
+{
+	uint8_t buf[SNAP_REC_MAX];
+	struct snap_buf b = { .p = buf + 4, .cap = sizeof(buf) - 4 };
+	uint32_t len;
+
+	if (s->pending > 0)
+		s->pending--;
+	if (!s->active || r == NULL)
+		return;
+	rec_encode(&b, r);
+	if (b.bad) {
+		s->failed = true;
+		return;
+	}
+	len = (uint32_t)b.len;
+	memcpy(buf, &len, 4);
+	snap_write(s, buf, b.len + 4);
+	s->n++;
+}
+
+/* One dump query of the current shard, or the end. 1 when it did something. */
+static unsigned int
+snap_pass(struct cp_repl_snap *s, struct cp_repl_node *n)
+{
+	struct dp_sync_dump d;
+	char arg[64], out[sizeof(d) + 1];
+	int rc;
+
+	if (s->pending > 0) {
+		unsigned int k;
+
+		for (k = 0; k < n->n_shards; k++)
+			if (rte_ring_count(n->ev[k]) > 0)
+				return 0;   /* the last chunk is still on an event ring */
+		s->pending = 0;     /* none queued: they are not coming (never wait forever) */
+	}
+	if (s->shard >= n->n_shards) {
+		snap_finish(s, wall_ms());
+		return 1;
+	}
+	snprintf(arg, sizeof(arg), "%u %u %u %u", s->self_id, s->bucket, s->skip,
+		 CP_REPL_NODE_SYNC_CHUNK);
+	rc = dp_shared_query(n->sh, s->shard, DP_QUERY_SYNC_DUMP, arg, out, sizeof(out), 100);
+	if (rc != (int)sizeof(d))
+		return 0;   /* retried at the next pass */
+	memcpy(&d, out, sizeof(d));
+	s->pending += d.emitted;
+	s->bucket = d.bucket;
+	s->skip = d.skip;
+	if (s->bucket >= REG_DIGEST_BUCKETS) {
+		s->shard++;
+		s->bucket = 0;
+		s->skip = 0;
+	}
+	return 1;
+}
+
+/* ---- public functions ---- */
+
+void
+cp_repl_snap_init(struct cp_repl_snap *s, const struct cfg *cfg, uint64_t now)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", cfg->reg.snapshot_path);
+	snprintf(s->tmp, sizeof(s->tmp), "%s.tmp", cfg->reg.snapshot_path);
+	s->interval_ms = cfg->reg.snapshot_interval_s * 1000u;
+	s->self_id = cfg->node_id;
+	s->next_ms = now + s->interval_ms;
+	s->hash = XXH3_createState();
+}
+
+void
+cp_repl_snap_fini(struct cp_repl_snap *s)
+{
+	if (s->active)
+		snap_abandon(s, false);
+	XXH3_freeState(s->hash);
+	s->hash = NULL;
+}
+
+unsigned int
+cp_repl_snap_step(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t now, uint64_t wall)
+{
+	(void)wall;
+	if (s->hash == NULL)
+		return 0;
+	if (!s->active) {
+		if (now < s->next_ms)
+			return 0;
+		s->next_ms = now + s->interval_ms;
+		return snap_begin(s) == 0 ? 1 : 0;
+	}
+	return snap_pass(s, n);
+}
+
+int
+cp_repl_snap_now(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t timeout_ms)
+{
+	uint64_t end = mono_ms() + timeout_ms, done = s->counters[CP_REPL_SNAP_C_written];
+	struct timespec ts = { 0, 200000 };
+
+	if (s->hash == NULL)
+		return -ENOMEM;
+	if (s->active)
+		snap_abandon(s, false);   /* begun with older data: start again */
+	if (snap_begin(s) != 0)
+		return -EIO;
+	while (s->active && mono_ms() < end) {
+		cp_repl_node_events(n);   /* the chunks' events reach cp_repl_snap_record() */
+		if (snap_pass(s, n) == 0)
+			nanosleep(&ts, NULL);
+	}
+	if (s->active) {
+		snap_abandon(s, true);
+		return -ETIMEDOUT;
+	}
+	return s->counters[CP_REPL_SNAP_C_written] > done ? 0 : -EIO;
+}
+
+int
+cp_repl_snap_load(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t wall, char *err,
+		  size_t errlen)
+{
+	struct msg_rec *r = NULL;
+	uint8_t *buf = NULL;
+	uint64_t end_ms, count, h, want, loaded = 0, down_s;
+	uint32_t order;
+	size_t len = 0, off;
+	long sz;
+	FILE *f = fopen(s->path, "rb");
+	int rc = 0;
+
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", s->path, strerror(errno));
+		return -errno;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || (uint64_t)sz > SNAP_FILE_MAX ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		rc = -EFBIG;
+		snprintf(err, errlen, "%s: cannot size it, or larger than 4 GiB", s->path);
+		goto out;
+	}
+	len = (size_t)sz;
+	buf = malloc(len + 1);
+	r = malloc(sizeof(*r));
+	if (buf == NULL || r == NULL) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "%s: out of memory (%zu bytes)", s->path, len);
+		goto out;
+	}
+	if (fread(buf, 1, len, f) != len || len < SNAP_HDR_LEN + SNAP_TRL_LEN ||
+	    memcmp(buf, SNAP_MAGIC, 8) != 0 || memcmp(buf + len - SNAP_TRL_LEN, SNAP_END, 8) != 0) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: not a complete sipshard snapshot", s->path);
+		goto out;
+	}
+	memcpy(&order, buf + 8, 4);
+	memcpy(&end_ms, buf + 16, 8);
+	memcpy(&count, buf + len - 16, 8);
+	memcpy(&want, buf + len - 8, 8);
+	{   /* as written: the header with a zero end time, the records, then the end time */
+		XXH3_state_t *st = XXH3_createState();
+		uint64_t zero = 0;
+
+		if (st == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		XXH3_64bits_reset(st);
+		XXH3_64bits_update(st, buf, 16);
+		XXH3_64bits_update(st, &zero, 8);
+		XXH3_64bits_update(st, buf + SNAP_HDR_LEN, len - SNAP_HDR_LEN - SNAP_TRL_LEN);
+		XXH3_64bits_update(st, &end_ms, 8);
+		h = XXH3_64bits_digest(st);
+		XXH3_freeState(st);
+	}
+	if (order != SNAP_ORDER || h != want) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: %s", s->path, order != SNAP_ORDER ?
+			 "written with another byte order" : "checksum mismatch (damaged file)");
+		goto out;
+	}
+	down_s = wall > end_ms ? (wall - end_ms + 999) / 1000 : 0;
+	for (off = SNAP_HDR_LEN; off + 4 <= len - SNAP_TRL_LEN;) {
+		struct snap_rd rd;
+		uint32_t rl;
+
+		memcpy(&rl, buf + off, 4);
+		off += 4;
+		if (rl > len - SNAP_TRL_LEN - off) {
+			s->counters[CP_REPL_SNAP_C_load_bad]++;
+			break;
+		}
+		rd = (struct snap_rd){ .p = buf + off, .len = rl };
+		off += rl;
+		if (rec_decode(&rd, r) != 0) {
+			s->counters[CP_REPL_SNAP_C_load_bad]++;
+			continue;
+		}
+		if (!(r->flags & MSG_REC_F_TOMBSTONE)) {
+			if ((uint64_t)r->expires_s <= down_s) {
+				s->counters[CP_REPL_SNAP_C_load_expired]++;
+				continue;
+			}
+			r->expires_s -= (uint32_t)down_s;
+		}
+		if ((loaded & 63) == 63)
+			cp_repl_node_events(n);   /* the applies' events: keep their ring drained */
+		if (cp_repl_node_apply_rec(n, r, SNAP_LOAD_WAIT_MS) != 0) {
+			s->counters[CP_REPL_SNAP_C_load_bad]++;
+			continue;
+		}
+		loaded++;
+	}
+	s->counters[CP_REPL_SNAP_C_loaded] = loaded;
+	rc = (int)(loaded > INT32_MAX ? INT32_MAX : loaded);
+	if (count != s->counters[CP_REPL_SNAP_C_loaded] + s->counters[CP_REPL_SNAP_C_load_expired] +
+		     s->counters[CP_REPL_SNAP_C_load_bad])
+		snprintf(err, errlen, "%s: %llu records announced, %llu read", s->path,
+			 (unsigned long long)count,
+			 (unsigned long long)(loaded + s->counters[CP_REPL_SNAP_C_load_expired] +
+					      s->counters[CP_REPL_SNAP_C_load_bad]));
+out:
+	free(r);
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+const char *
+cp_repl_snap_counter_name(unsigned int c)
+{
+	return c < CP_REPL_SNAP_COUNTER_MAX ? snap_names[c] : "?";
+}
+
+const char *
+cp_repl_snap_counter_help(unsigned int c)
+{
+	return c < CP_REPL_SNAP_COUNTER_MAX ? snap_helps[c] : "?";
+}
