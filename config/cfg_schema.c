@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/cfg.h"
 #include "config/cfg_schema.h"
@@ -205,7 +206,64 @@ cfg_set_tag_string(void *field, const char *s)
 	return NULL;
 }
 
+/* "A.B.C.D/P" into a struct cfg_cidr. */
+static const char *
+cfg_set_cidr(void *field, const char *s)
+{
+	struct cfg_cidr *c = field;
+	struct in_addr a;
+	uint8_t prefix;
+	const char *why;
+
+	why = cfg_prefix_parse(s, AF_INET, &a, &prefix, 32, "is not an IPv4 prefix (A.B.C.D/P)",
+			       "has a prefix length out of range 0..32");
+	if (why != NULL)
+		return why;
+	c->mask = prefix == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - prefix));
+	c->addr = ntohl(a.s_addr) & c->mask;
+	return NULL;
+}
+
+/* auth.algorithms[]: "SHA-256" or "MD5" (RFC 8760 names). */
+static const char *
+cfg_set_auth_algo(void *field, const char *s)
+{
+	if (strcasecmp(s, "SHA-256") == 0)
+		*(uint32_t *)field = CFG_AUTH_SHA256;
+	else if (strcasecmp(s, "MD5") == 0)
+		*(uint32_t *)field = CFG_AUTH_MD5;
+	else
+		return "is not a digest algorithm (SHA-256 or MD5)";
+	return NULL;
+}
+
+/* auth.methods[]: the requests that must authenticate; REGISTER only so far. */
+static const char *
+cfg_set_auth_method(void *field, const char *s)
+{
+	if (strcmp(s, "REGISTER") != 0)
+		return "is not supported: only REGISTER is authenticated (docs/security.md)";
+	*(uint32_t *)field = 1;
+	return NULL;
+}
+
 /* ---- cross-field rules ---- */
+
+/* auth: present means on; an algorithm at most once. */
+static int
+cfg_check_auth(struct cfg_walk *w, void *base, yaml_node_t *map)
+{
+	struct cfg_auth *a = base;
+	yaml_node_t *algs = NULL;
+
+	a->enabled = true;
+	if (a->n_algorithms == 2 && a->algorithms[0] == a->algorithms[1]) {
+		cfg_walk_key(w, map, "algorithms", &algs);
+		return cfg_walk_err(w, algs != NULL ? cfg_walk_item(w, algs, 1) : map,
+				    "auth.algorithms[1]: the same algorithm twice");
+	}
+	return 0;
+}
 
 static int
 cfg_check_registrar(struct cfg_walk *w, void *base, yaml_node_t *map)
@@ -562,6 +620,29 @@ static const struct cfg_key cfg_tag_item = {
 	.name = "", .kind = CFG_K_MAP, .off = 0, .sub = cfg_tag_keys,
 	.set = cfg_set_tag_string, .help = "a tag" };
 
+static const struct cfg_key cfg_cidr_item =
+	K_FN("", 0, 0, cfg_set_cidr, "an IPv4 prefix A.B.C.D/P");
+static const struct cfg_key cfg_auth_algo_item =
+	K_FN("", 0, 0, cfg_set_auth_algo, "SHA-256 or MD5");
+static const struct cfg_key cfg_auth_method_item =
+	K_FN("", 0, 0, cfg_set_auth_method, "a method (REGISTER)");
+
+static const struct cfg_key cfg_auth_keys[] = {
+	K_STR("realm", struct cfg_auth, realm, NULL, REQ, NULL,
+	      "realm of the challenges and of the subscribers file lines used"),
+	K_STR("subscribers_file", struct cfg_auth, subscribers_file, NULL, REQ, NULL,
+	      "htdigest file user:realm:md5-HA1[:sha256-HA1], re-read by sipshardctl auth reload"),
+	K_LIST("algorithms", struct cfg_auth, algorithms, n_algorithms, 1, &cfg_auth_algo_item,
+	       0, "digest algorithms offered, in this order (default SHA-256, MD5)"),
+	K_UINT("nonce_ttl_s", struct cfg_auth, nonce_ttl_s, 1, 86400, 30, 0,
+	       "lifetime of a nonce; an older one gets 401 with stale=true, seconds"),
+	K_LIST("methods", struct cfg_auth, methods, n_methods, 1, &cfg_auth_method_item, 0,
+	       "requests that must authenticate (REGISTER)"),
+	K_LIST("trusted", struct cfg_auth, trusted, n_trusted, 0, &cfg_cidr_item, 0,
+	       "IPv4 prefixes whose requests are not challenged"),
+	K_END
+};
+
 static const struct cfg_key cfg_admin_keys[] = {
 	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
 	      "path of the admin socket served by sipshard-cp"),
@@ -584,6 +665,8 @@ static const struct cfg_key cfg_root_keys[] = {
 	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,
 	       "sharing tags: NAME/CLUSTER=active|backup, or the map form"),
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),
+	K_MAP("auth", offsetof(struct cfg, auth), 0, cfg_auth_keys, cfg_check_auth,
+	      "digest authentication of REGISTER (absent: none)"),
 	K_END
 };
 

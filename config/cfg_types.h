@@ -23,6 +23,7 @@
 #define CFG_MAX_SEEDS      8
 #define CFG_MAX_TAGS       16
 #define CFG_MAX_WORKERS    16
+#define CFG_MAX_CIDRS      16
 #define CFG_STR            128
 #define CFG_PATH           256
 
@@ -113,9 +114,31 @@ struct cfg_backend_set {
 	struct cfg_member members[CFG_MAX_MEMBERS];
 };
 
+/* An IPv4 prefix (auth.trusted, proxy.allowed_destinations). */
+struct cfg_cidr {
+	uint32_t addr;                  /* host byte order, host bits cleared */
+	uint32_t mask;                  /* host byte order */
+};
+
 struct cfg_proxy {
 	bool record_route;              /* add Record-Route <sip:ADDR:PORT;lr> */
 	uint32_t default_set;           /* backend set of requests not routed otherwise */
+};
+
+enum cfg_auth_algo { CFG_AUTH_SHA256 = 1, CFG_AUTH_MD5 = 2 };   /* 0: end of list */
+
+/* Digest authentication (auth:, docs/security.md). */
+struct cfg_auth {
+	bool enabled;                   /* false when the section is absent */
+	char realm[CFG_STR];
+	char subscribers_file[CFG_PATH];
+	int n_algorithms;               /* 0: SHA-256 then MD5 */
+	uint32_t algorithms[2];         /* enum cfg_auth_algo, in challenge order */
+	uint32_t nonce_ttl_s;
+	int n_methods;
+	uint32_t methods[4];            /* enum sip_method values (REGISTER only, today) */
+	int n_trusted;
+	struct cfg_cidr trusted[CFG_MAX_CIDRS];   /* sources never challenged */
 };
 
 struct cfg_peer {
@@ -150,6 +173,7 @@ struct cfg {
 	struct cfg_backend_set sets[CFG_MAX_SETS];
 	struct cfg_proxy proxy;
 	struct cfg_cluster cluster;
+	struct cfg_auth auth;
 	int n_tags;
 	struct cfg_tag tags[CFG_MAX_TAGS];
 	char admin_socket[CFG_PATH];

@@ -634,6 +634,48 @@ adm_sync_start(void *arg, json_t *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- digest authentication ---- */
+
+#define CP_AUTH_RELOAD_MS 3000   /* longest wait for the dataplane's reload thread */
+
+/* Asks the dataplane to re-read auth.subscribers_file (dp_auth.h) and waits for
+ * its answer, at most CP_AUTH_RELOAD_MS. */
+static int
+adm_auth_reload(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	struct dp_shared *sh = c->sh;
+	uint32_t req;
+	unsigned int waited;
+
+	if (!c->cfg.auth.enabled) {
+		snprintf(err, errlen, "no auth section in %s", c->cfg.path);
+		return -ENOTSUP;
+	}
+	if (sh == NULL) {
+		snprintf(err, errlen, "no dataplane attached");
+		return -ENOTCONN;
+	}
+	req = sh->auth_done + 1;
+	rte_smp_wmb();
+	sh->auth_req = req;
+	for (waited = 0; sh->auth_done != req; waited++) {
+		if (waited >= CP_AUTH_RELOAD_MS) {
+			snprintf(err, errlen, "the dataplane did not answer in %u ms", CP_AUTH_RELOAD_MS);
+			return -ETIMEDOUT;
+		}
+		rte_delay_us_sleep(1000);
+	}
+	rte_smp_rmb();
+	if (sh->auth_rc != 0) {
+		snprintf(err, errlen, "%s (the previous table stays)", sh->auth_err);
+		return sh->auth_rc;
+	}
+	cp_json_put_uint(j, "users", sh->auth_users);
+	cp_json_put_str(j, "file", c->cfg.auth.subscribers_file);
+	return 0;
+}
+
 /* ---- sharing tags ---- */
 
 static void
@@ -1061,6 +1103,7 @@ main(int argc, char **argv)
 	ops.contacts_show = adm_contacts_show;
 	ops.sync = adm_sync;
 	ops.sync_start = adm_sync_start;
+	ops.auth_reload = adm_auth_reload;
 	ops.tags = adm_tags;
 	ops.tag_set_active = adm_tag_set_active;
 	ops.tag_status = adm_tag_status;

@@ -185,6 +185,7 @@ CP_ADMIN_SHOW_HANDLER(backends, backends, "backends")
 CP_ADMIN_SHOW_HANDLER(stats, stats, "stats")
 CP_ADMIN_SHOW_HANDLER(sync, sync, "sync")
 CP_ADMIN_SHOW_HANDLER(sync_start, sync_start, "sync start")
+CP_ADMIN_SHOW_HANDLER(auth_reload, auth_reload, "auth reload")
 #undef CP_ADMIN_SHOW_HANDLER
 
 /* A command on one tag NAME/CLUSTER (argv[0]) through FN. */
@@ -269,6 +270,9 @@ static const struct cp_admin_cmd cp_admin_cmds[] = {
 	  0, 0, cp_admin_do_sync_start },
 	{ "sync", "sync", "this node's registrations sync: state, donor, records, bytes, seconds",
 	  0, 0, cp_admin_do_sync },
+	{ "auth reload", "auth reload",
+	  "re-read auth.subscribers_file; the workers swap to the new table (no restart)",
+	  0, 0, cp_admin_do_auth_reload },
 	{ "help", "help", "the commands", 0, 0, cp_admin_do_help },
 };
 

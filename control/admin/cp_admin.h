@@ -92,6 +92,7 @@ struct cp_admin_ops {
 	cp_admin_show_fn *stats;        /* counters; cp_admin_json_cluster_stats() */
 	cp_admin_show_fn *sync;         /* "state","donor","records","bytes","seconds",... */
 	cp_admin_show_fn *sync_start;   /* asks the peers for a full sync */
+	cp_admin_show_fn *auth_reload;  /* "users": subscribers loaded (the dp re-reads the file) */
 };
 
 /* ---- command table ---- */

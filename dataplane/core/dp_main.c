@@ -32,6 +32,7 @@
 #include <rte_pdump.h>
 
 #include "config/cfg.h"
+#include "dataplane/core/dp_auth.h"
 #include "dataplane/core/dp_eal.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_ping.h"
@@ -395,6 +396,8 @@ main(int argc, char **argv)
 		goto free_shards;
 	if (proxy_create(&ctx) != 0)
 		goto free_shards;
+	if (dp_auth_create(&ctx) != 0)
+		goto free_shards;
 	if (dp_steer_init(&ctx) != 0) {
 		DP_LOG(ERR, "cannot create the steering rings: %s", rte_strerror(rte_errno));
 		goto free_rings;
@@ -411,6 +414,7 @@ main(int argc, char **argv)
 
 	for (i = 0; i < ctx.n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, ctx.lcores[i], ctx.lcores[i]->lcore_id);
+	dp_auth_start(&ctx);
 	DP_LOG(NOTICE, "ready: node %u, %u worker(s), idle %s, %u port(s), file prefix %s",
 	       cfg.node_id, ctx.n_workers, cfg_idle_name(cfg.dp.idle), ctx.n_ports, cfg.dp.file_prefix);
 	if (!ctx.stop)
@@ -427,6 +431,7 @@ close_ports:
 free_rings:
 	dp_steer_fini(&ctx);
 free_shards:
+	dp_auth_free(&ctx);
 	shards_free(&ctx);
 free_lcores:
 	lcores_free(&ctx);

@@ -8,6 +8,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "dataplane/core/dp_auth.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_reg.h"
@@ -125,6 +126,8 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		dp_egress_steer(lc, (uint16_t)owner, m);
 		return;
 	}
+	if (dp_auth_register(lc, m, &key))
+		return;   /* challenged or refused */
 	memcpy(src.addr, info->src, sizeof(src.addr));
 	if (info->family == 4 && memcmp(info->dst, &lc->ctx->ports[info->port_idx].ipv4, 4) != 0) {
 		src.sock_family = 4;    /* arrived on a VIP (dp_pkt let it in): its socket */

@@ -35,7 +35,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   11u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations */
+#define DP_SHARED_VERSION   12u     /* 12: auth reload; 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations */
 #define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -216,6 +216,15 @@ struct dp_shared {
 	volatile uint32_t backends_seq;           /* odd while being written */
 	uint32_t n_backends;
 	struct dp_backend_view backends[DP_MAX_BACKENDS];
+	/* `sipshardctl auth reload` (dp_auth.h): the control plane writes auth_req
+	 * (one more than auth_done); the dataplane's reload thread re-reads the
+	 * subscribers file, swaps the table, fills auth_rc (0 or -errno),
+	 * auth_users and auth_err, then sets auth_done = auth_req. */
+	volatile uint32_t auth_req;
+	volatile uint32_t auth_done;
+	volatile int32_t auth_rc;
+	volatile uint32_t auth_users;
+	char auth_err[256];
 };
 
 #define DP_NODE_FIND_TRIES  8       /* a worker's reads of `nodes` while it changes */

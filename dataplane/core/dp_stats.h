@@ -103,7 +103,17 @@ enum dp_drop {
 	X(cp_tx_prio_ahead,   "of them sent ahead of replication datagrams waiting on ss_from_cp") \
 	X(steer_out,          "packets handed to another lcore") \
 	X(steer_in,           "packets received from another lcore") \
-	X(idle_sleeps,        "adaptive idle back-offs")
+	X(idle_sleeps,        "adaptive idle back-offs") \
+	X(auth_ok,            "REGISTERs whose digest credentials were valid") \
+	X(auth_none,          "REGISTERs without credentials for our realm: 401") \
+	X(auth_malformed,     "REGISTERs with unusable credentials (algorithm, qop, fields): 401") \
+	X(auth_bad_nonce,     "REGISTERs with a nonce this cluster did not make: 401") \
+	X(auth_stale,         "REGISTERs with an expired nonce: 401 stale=true") \
+	X(auth_replay,        "REGISTERs with a nonce-count already used: 401") \
+	X(auth_unknown_user,  "REGISTERs of a user not in the subscribers file: 403") \
+	X(auth_bad_response,  "REGISTERs with a wrong digest response (wrong password): 403") \
+	X(auth_user_mismatch, "REGISTERs authenticated as another user than the AoR's: 403") \
+	X(auth_trusted,       "REGISTERs from auth.trusted sources, not challenged")
 
 enum dp_counter {
 #define DP_COUNTER_ENUM(name, help) DP_CNT_##name,
