@@ -68,8 +68,8 @@ dp_auth_create(struct dp_ctx *ctx)
 	a = rte_zmalloc("dp_auth", sizeof(*a), RTE_CACHE_LINE_SIZE);
 	if (a == NULL)
 		return -ENOMEM;
-	if (reg_auth_secret(cfg->cluster.enabled ? cfg->cluster.key_file : NULL, secret, err,
-			    sizeof(err)) != 0) {
+	if (reg_auth_secret(cfg->cluster.enabled ? cfg->cluster.key_file : NULL,
+			    REG_AUTH_NONCE_LABEL, secret, err, sizeof(err)) != 0) {
 		AUTH_LOG(ERR, "nonce secret: %s", err);
 		goto free_a;
 	}

@@ -33,6 +33,7 @@
 
 #include "config/cfg.h"
 #include "dataplane/core/dp_auth.h"
+#include "dataplane/registrar/reg_auth.h"
 #include "dataplane/core/dp_eal.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_ping.h"
@@ -248,6 +249,7 @@ static int
 proxy_create(struct dp_ctx *x)
 {
 	static struct proxy_conf pc;
+	uint8_t key[REG_AUTH_SECRET_LEN];
 	char err[256];
 	unsigned int i;
 
@@ -260,6 +262,15 @@ proxy_create(struct dp_ctx *x)
 		DP_LOG(ERR, "%s: %s", x->cfg->path, err);
 		return -1;
 	}
+	/* the key of the MACs in our Via branches: the same on every node of the
+	 * cluster (from the cluster key), else drawn at boot */
+	if (reg_auth_secret(x->cfg->cluster.enabled ? x->cfg->cluster.key_file : NULL,
+			    "sipshard via branch mac v1", key, err, sizeof(err)) != 0) {
+		DP_LOG(ERR, "proxy branch key: %s", err);
+		return -1;
+	}
+	proxy_conf_set_mac_key(&pc, key);
+	memset(key, 0, sizeof(key));
 	x->proxy_conf = &pc;
 	for (i = 0; i < x->n_workers; i++)
 		dp_proxy_init(x->lcores[i]);

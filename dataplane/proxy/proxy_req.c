@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
 #include "dataplane/sip/sip_hash.h"
@@ -17,6 +21,7 @@
 
 #define PR_SEED_T   0x7472616e73616374ull   /* transaction part of the branch */
 #define PR_SEED_L   0x6c6f6f7064657465ull   /* loop part */
+#define PR_SEED_M   0x6d61632d6e6f6b65ull   /* unkeyed MAC stand-in */
 #define PR_COOKIE   "z9hG4bK"
 
 /* A Route value: the element text and the URI inside <>. */
@@ -290,6 +295,42 @@ pr_loop_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct 
 	return x;
 }
 
+/* Transaction hash of a via-parm with an RFC 3261 branch: branch and sent-by. */
+uint64_t
+proxy_txn_hash_3261(const struct proxy_conf *pc, const struct sip_via *v)
+{
+	uint64_t x = sip_hash64(pc->seed ^ PR_SEED_T, v->branch.p, v->branch.len);
+
+	return sip_hash64(x ^ v->port, v->host.p, v->host.len);
+}
+
+uint64_t
+proxy_branch_mac(struct proxy_worker *w, uint64_t t, uint64_t l, const struct lb_addr *dst)
+{
+	uint8_t in[16 + 3 + 16], mac[8];
+	uint64_t r = 0;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		in[i] = (uint8_t)(t >> (8 * i));
+		in[8 + i] = (uint8_t)(l >> (8 * i));
+	}
+	in[16] = dst->family;
+	in[17] = (uint8_t)(dst->port >> 8);
+	in[18] = (uint8_t)dst->port;
+	memset(in + 19, 0, 16);
+	memcpy(in + 19, dst->addr, dst->family == 4 ? 4 : 16);
+	if (w->mac == NULL)
+		return sip_hash64(w->conf->seed ^ PR_SEED_M, in, sizeof(in));
+	if (EVP_MAC_init(w->mac, NULL, 0, NULL) != 1 || EVP_MAC_update(w->mac, in, sizeof(in)) != 1 ||
+	    EVP_MAC_final(w->mac, mac, &n, sizeof(mac)) != 1 || n != sizeof(mac))
+		return 0;   /* never the MAC of anything (the check fails closed) */
+	for (i = 0; i < 8; i++)
+		r |= (uint64_t)mac[i] << (8 * i);
+	return r;
+}
+
 /* Transaction hash: the top branch with its sent-by (RFC 3261 cookie), else the
  * RFC 2543 fields (top via-parm, From, Call-ID, CSeq number, Request-URI).
  * Never the CSeq method, never the To tag. */
@@ -302,10 +343,8 @@ pr_txn_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct s
 	const struct sip_hdr *vh = sip_msg_hdr(m, SIP_HDR_VIA);
 	uint64_t x = pc->seed ^ PR_SEED_T;
 
-	if (b->p != NULL && b->len > 7 && memcmp(b->p, PR_COOKIE, 7) == 0) {
-		x = sip_hash64(x, b->p, b->len);
-		return sip_hash64(x ^ top->port, top->host.p, top->host.len);
-	}
+	if (b->p != NULL && b->len > 7 && memcmp(b->p, PR_COOKIE, 7) == 0)
+		return proxy_txn_hash_3261(pc, top);
 	x = sip_hash64(x ^ callid_hash, vh->value.p, (size_t)(top_end - vh->value.p));
 	x = sip_hash64(x ^ cseq, from->p, from->len);
 	return sip_hash64(x ^ 0x2543, m->ruri.p, m->ruri.len);
@@ -805,13 +844,36 @@ proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets
 }
 
 void
+proxy_conf_set_mac_key(struct proxy_conf *pc, const uint8_t key[PROXY_MAC_KEY_LEN])
+{
+	memcpy(pc->mac_key, key, PROXY_MAC_KEY_LEN);
+	pc->mac_on = 1;
+}
+
+void
 proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
 		  proxy_lookup_fn *lookup, void *lookup_arg)
 {
+	EVP_MAC *mac;
+	size_t sz = 8;
+	OSSL_PARAM params[2] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &sz),
+				 OSSL_PARAM_END };
+
 	memset(w, 0, sizeof(*w));
 	w->conf = pc;
 	w->lookup = lookup;
 	w->lookup_arg = lookup_arg;
+	if (!pc->mac_on)
+		return;
+	/* one SipHash context per worker, keyed here: the packet path re-inits it
+	 * with the same key (EVP_MAC_init with no key), no allocation there */
+	mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+	w->mac = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac);
+	if (w->mac != NULL && EVP_MAC_init(w->mac, pc->mac_key, PROXY_MAC_KEY_LEN, params) != 1) {
+		EVP_MAC_CTX_free(w->mac);
+		w->mac = NULL;
+	}
 }
 
 /* ---- worker lcores ---- */
@@ -842,11 +904,11 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	struct sip_str callid;
 	struct pr_plan pl;
 	struct pr_fwd f;
-	struct lb_addr sb;
+	struct lb_addr sb, rdst;
 	char branch[PROXY_BRANCH_LEN], rcv[SIP_ADDR_STR_MAX], aor[PROXY_AOR_MAX];
 	const char *top_next, *why = NULL;
 	enum sip_hdr_id bad;
-	uint64_t loop, ch;
+	uint64_t loop, ch, th;
 	size_t n;
 	int rc, spiral, fam;
 
@@ -1043,10 +1105,16 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		f.rcv.len = (uint16_t)(src->family == 4 ? pr_fmt_v4(rcv, src->addr) :
 				       sip_addr_fmt(rcv, sizeof(rcv), src->family, src->addr));
 	memcpy(branch, PROXY_BRANCH_PREFIX, PROXY_BRANCH_PREFIX_LEN);
-	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN,
-		 pr_txn_hash(pc, m, &top, top_next, &fh->value, ch, cs.seq));
+	th = pr_txn_hash(pc, m, &top, top_next, &fh->value, ch, cs.seq);
+	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN, th);
 	branch[PROXY_BRANCH_PREFIX_LEN + 16] = '-';
-	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN + 17, loop);
+	/* where the response will go: the source, at its rport or sent-by port */
+	rdst = *src;
+	rdst.port = top.rport_str.p != NULL ? (top.rport != 0 ? top.rport : src->port) :
+		    top.port != 0 ? top.port : PROXY_DEFAULT_PORT;
+	pr_hex64(branch + PROXY_BRANCH_MAC_OFF, proxy_branch_mac(w, th, loop, &rdst));
+	branch[PROXY_BRANCH_MAC_OFF + 16] = '-';
+	pr_hex64(branch + PROXY_BRANCH_MAC_OFF + 17, loop);
 	f.branch = branch;
 	f.rport = src->port;
 	n = pr_write(pc, m, &pl, &f, out, cap);

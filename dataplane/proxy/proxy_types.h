@@ -21,7 +21,10 @@
 
 #define PROXY_BRANCH_PREFIX     "z9hG4bK-sss-"      /* branches of forwarded requests */
 #define PROXY_BRANCH_PREFIX_LEN 12
-#define PROXY_BRANCH_LEN        (PROXY_BRANCH_PREFIX_LEN + 16 + 1 + 16)
+/* z9hG4bK-sss-<T>-<M>-<L>: transaction, MAC, loop hash (16 hex digits each) */
+#define PROXY_BRANCH_LEN        (PROXY_BRANCH_PREFIX_LEN + 16 + 1 + 16 + 1 + 16)
+#define PROXY_BRANCH_MAC_OFF    (PROXY_BRANCH_PREFIX_LEN + 17)
+#define PROXY_MAC_KEY_LEN       16                  /* SipHash-2-4 key */
 #define PROXY_MAX_LOCAL         (2 * CFG_MAX_PORTS) /* our addresses */
 #define PROXY_MAX_ROUTES        32                  /* Route values of one request */
 #define PROXY_URI_MAX           512                 /* = REG_URI_MAX */
@@ -71,6 +74,7 @@
 	X(bad_destination,      "requests dropped: next hop broadcast, multicast, loopback...") \
 	X(out_overflow,         "messages dropped: output buffer too small") \
 	X(response_not_ours,    "responses dropped: top Via not ours") \
+	X(response_bad_mac,     "responses dropped: our branch's MAC or transaction does not check (forged)") \
 	X(response_bad_via,     "responses dropped: Via unreadable or next hop unusable") \
 	X(response_no_next_via, "responses dropped: no Via after ours") \
 	X(response_hostname,    "responses dropped: next Via names a host, not an address") \
@@ -171,6 +175,8 @@ struct proxy_conf {
 	const struct lb_sets *sets;             /* may be NULL: no backends */
 	const struct lb_set *default_lb;        /* NULL: no such set (503) */
 	uint64_t seed;                          /* branch hash key: our addresses */
+	uint8_t mac_on;                         /* mac_key set: SipHash MACs in branches */
+	uint8_t mac_key[PROXY_MAC_KEY_LEN];     /* secret (proxy_conf_set_mac_key) */
 };
 
 /* Per lcore. */
@@ -180,6 +186,7 @@ struct proxy_worker {
 	void *lookup_arg;
 	struct proxy_stats st;
 	struct proxy_binding binding;           /* scratch of the lookup */
+	void *mac;                              /* EVP_MAC_CTX of SipHash, keyed once */
 };
 
 #endif /* SIPSHARD_DATAPLANE_PROXY_PROXY_TYPES_H */

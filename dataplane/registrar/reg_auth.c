@@ -16,7 +16,6 @@
 #include "dataplane/sip/sip_str.h"
 
 #define AUTH_HASH_SEED   0x61757468u         /* "auth" */
-#define AUTH_NONCE_LABEL "sipshard digest nonce v1"
 #define AUTH_CNONCE_MAX  128
 #define AUTH_URI_MAX     1024
 #define AUTH_LINE_MAX    512
@@ -120,8 +119,8 @@ reg_auth_conf_init(struct reg_auth_conf *c, const struct cfg_auth *a, const uint
 }
 
 int
-reg_auth_secret(const char *key_file, uint8_t out[REG_AUTH_SECRET_LEN], char *err,
-		size_t errlen)
+reg_auth_secret(const char *key_file, const char *label, uint8_t out[REG_AUTH_SECRET_LEN],
+		char *err, size_t errlen)
 {
 	uint8_t key[1024];
 	unsigned int len = REG_AUTH_SECRET_LEN;
@@ -147,8 +146,8 @@ reg_auth_secret(const char *key_file, uint8_t out[REG_AUTH_SECRET_LEN], char *er
 		OPENSSL_cleanse(key, sizeof(key));
 		return -EINVAL;
 	}
-	if (HMAC(EVP_sha256(), key, (int)n, (const uint8_t *)AUTH_NONCE_LABEL,
-		 strlen(AUTH_NONCE_LABEL), out, &len) == NULL || len != REG_AUTH_SECRET_LEN) {
+	if (HMAC(EVP_sha256(), key, (int)n, (const uint8_t *)label, strlen(label), out,
+		 &len) == NULL || len != REG_AUTH_SECRET_LEN) {
 		snprintf(err, errlen, "HMAC failed");
 		OPENSSL_cleanse(key, sizeof(key));
 		return -EIO;

@@ -110,11 +110,13 @@ struct reg_auth_replay {
 void reg_auth_conf_init(struct reg_auth_conf *c, const struct cfg_auth *a,
 			const uint8_t *secret);
 
-/* The nonce secret: HMAC-SHA256 of a label keyed with the contents of key_file
- * (the cluster key), so that every node of the cluster derives the same; with
- * key_file NULL, random bytes (a single node). 0 or -errno (err says why). */
-int reg_auth_secret(const char *key_file, uint8_t out[REG_AUTH_SECRET_LEN], char *err,
-		    size_t errlen);
+/* A secret for `label` (the nonce secret: REG_AUTH_NONCE_LABEL): HMAC-SHA256
+ * of the label keyed with the contents of key_file (the cluster key), so that
+ * every node of the cluster derives the same; with key_file NULL, random bytes
+ * (a single node). 0 or -errno (err says why). */
+#define REG_AUTH_NONCE_LABEL "sipshard digest nonce v1"
+int reg_auth_secret(const char *key_file, const char *label, uint8_t out[REG_AUTH_SECRET_LEN],
+		    char *err, size_t errlen);
 
 /* Reads an htdigest file; keeps the lines of `realm`. NULL on error, with
  * "PATH:LINE: why" in err. *skipped counts lines of other realms. */

@@ -136,7 +136,9 @@ pt_setup(const char *proxy_yaml, const char *backends_yaml)
 		fail_msg("lb: %s", err);
 	if (proxy_conf_init(&pc, &cfg, &sets, err, sizeof(err)) != 0)
 		fail_msg("proxy: %s", err);
+	proxy_conf_set_mac_key(&pc, (const uint8_t *)"0123456789abcdef");   /* SipHash MACs */
 	proxy_worker_init(&w, &pc, pt_lookup, NULL);
+	assert_non_null(w.mac);
 	pt_lookups = 0;
 }
 
@@ -827,7 +829,7 @@ test_sock_path(void **state)
 }
 
 #define VIA_N2  "SIP/2.0/UDP 198.18.0.2:5060;branch=z9hG4bK-sss-0123456789abcdef-" \
-		"0123456789abcdef;rport;ss-relay"
+		"0123456789abcdef-0123456789abcdef;rport;ss-relay"
 
 static void
 test_sock_relay(void **state)
@@ -985,6 +987,24 @@ pt_resp_from_out(const char *extra_vias)
 	       "Content-Length: 0\n\n", vias, extra_vias);
 }
 
+/* `ours`: our via-parm on a request forwarded for a client with top Via `via`
+ * that sent it from ip:port. */
+static void
+pt_ours_for(const char *via, const char *ip, uint16_t port, char *ours)
+{
+	const char *v;
+	size_t l;
+
+	pt_req("INVITE", "sip:bob@example.org", via, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from(ip, port), PROXY_FORWARD);
+	pt_resp_from_out("");
+	v = strstr(in, "Via: SIP/2.0/UDP 198.18.0.1:");
+	assert_non_null(v);
+	l = strcspn(v, "\r\n");
+	memcpy(ours, v + 5, l - 5);
+	ours[l - 5] = '\0';
+}
+
 static void
 test_response(void **state)
 {
@@ -1005,11 +1025,9 @@ test_response(void **state)
 	/* our via-parm first in a field with the next one */
 	{
 		char ours[256];
-		const char *v = strstr(in, "Via: SIP/2.0/UDP 198.18.0.1:");
-		size_t l = strcspn(v, "\r");
 
-		memcpy(ours, v + 5, l - 5);
-		ours[l - 5] = '\0';
+		pt_ours_for("SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c1", "198.18.0.100", 5070,
+			    ours);
 		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c1\n"
 		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
 		       "Call-ID: x\nCSeq: 1 INVITE\nContent-Length: 5\n\nabcde", ours);
@@ -1019,7 +1037,32 @@ test_response(void **state)
 				    "SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c1");
 		assert_int_equal(om.body.len, 5);
 		assert_memory_equal(om.body.p, "abcde", 5);
+		/* forged: our branch pushed towards another next hop (port, address,
+		 * or the next Via's branch changed), or its MAC altered */
+		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5071;branch=z9hG4bK-c1\n"
+		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
+		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
+		assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+		assert_int_equal(res.drop, PROXY_C_response_bad_mac);
+		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5070;branch=c1;received=198.18.9.9\n"
+		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
+		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
+		assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+		assert_int_equal(res.drop, PROXY_C_response_bad_mac);
+		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c2\n"
+		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
+		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
+		assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+		assert_int_equal(res.drop, PROXY_C_response_bad_mac);
+		ours[strlen("SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK-sss-") + 20] ^= 1;
+		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c1\n"
+		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
+		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
+		assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+		assert_int_equal(res.drop, PROXY_C_response_bad_mac);
+		assert_int_equal(C(response_bad_mac), 4);
 		/* the next Via by hostname without received: cannot be sent */
+		pt_ours_for("SIP/2.0/UDP ua.example.com;branch=z9hG4bK-c1", "198.18.0.77", 5060, ours);
 		pt_msg("SIP/2.0 200 OK\nVia: %s\nVia: SIP/2.0/UDP ua.example.com;branch=z9hG4bK-c1\n"
 		       "From: <sip:a@example.com>;tag=1\nTo: <sip:b@example.org>;tag=b\n"
 		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
