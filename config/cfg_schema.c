@@ -206,21 +206,32 @@ cfg_set_tag_string(void *field, const char *s)
 	return NULL;
 }
 
-/* "A.B.C.D/P" into a struct cfg_cidr. */
+/* "A.B.C.D/P" or "ADDR6/P" into a struct cfg_cidr (host bits cleared). */
 static const char *
 cfg_set_cidr(void *field, const char *s)
 {
 	struct cfg_cidr *c = field;
-	struct in_addr a;
-	uint8_t prefix;
 	const char *why;
+	unsigned int i;
 
-	why = cfg_prefix_parse(s, AF_INET, &a, &prefix, 32, "is not an IPv4 prefix (A.B.C.D/P)",
-			       "has a prefix length out of range 0..32");
+	memset(c, 0, sizeof(*c));
+	if (strchr(s, ':') != NULL) {
+		c->family = 6;
+		why = cfg_prefix_parse(s, AF_INET6, c->addr, &c->prefix, 128,
+				       "is not an IP prefix (A.B.C.D/P or ADDR6/P)",
+				       "has a prefix length out of range 0..128");
+	} else {
+		c->family = 4;
+		why = cfg_prefix_parse(s, AF_INET, c->addr, &c->prefix, 32,
+				       "is not an IP prefix (A.B.C.D/P or ADDR6/P)",
+				       "has a prefix length out of range 0..32");
+	}
 	if (why != NULL)
 		return why;
-	c->mask = prefix == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - prefix));
-	c->addr = ntohl(a.s_addr) & c->mask;
+	for (i = 0; i < 16; i++)
+		if (i * 8u >= c->prefix)
+			c->addr[i] &= i * 8u + 8u <= c->prefix ? 0xff :
+				      (uint8_t)(0xff00u >> (c->prefix % 8u));
 	return NULL;
 }
 
@@ -550,11 +561,16 @@ static const struct cfg_key cfg_set_keys[] = {
 static const struct cfg_key cfg_set_item =
 	K_MAP("", 0, 0, cfg_set_keys, NULL, "a backend set");
 
+static const struct cfg_key cfg_cidr_item =
+	K_FN("", 0, 0, cfg_set_cidr, "an IP prefix A.B.C.D/P or ADDR6/P");
+
 static const struct cfg_key cfg_proxy_keys[] = {
 	K_BOOL("record_route", struct cfg_proxy, record_route, 0,
 	       "add Record-Route <sip:ADDR:PORT;lr> so in-dialog requests come back through us"),
 	K_UINT("default_set", struct cfg_proxy, default_set, 1, U16, 1, 0,
 	       "backend set of the requests that no Route, binding or dialog routes"),
+	K_LIST("allowed_destinations", struct cfg_proxy, allowed, n_allowed, 0, &cfg_cidr_item, 0,
+	       "IP prefixes a Route or an in-dialog Request-URI may send to, besides backends and bindings"),
 	K_END
 };
 
@@ -620,8 +636,7 @@ static const struct cfg_key cfg_tag_item = {
 	.name = "", .kind = CFG_K_MAP, .off = 0, .sub = cfg_tag_keys,
 	.set = cfg_set_tag_string, .help = "a tag" };
 
-static const struct cfg_key cfg_cidr_item =
-	K_FN("", 0, 0, cfg_set_cidr, "an IPv4 prefix A.B.C.D/P");
+
 static const struct cfg_key cfg_auth_algo_item =
 	K_FN("", 0, 0, cfg_set_auth_algo, "SHA-256 or MD5");
 static const struct cfg_key cfg_auth_method_item =
@@ -639,7 +654,7 @@ static const struct cfg_key cfg_auth_keys[] = {
 	K_LIST("methods", struct cfg_auth, methods, n_methods, 1, &cfg_auth_method_item, 0,
 	       "requests that must authenticate (REGISTER)"),
 	K_LIST("trusted", struct cfg_auth, trusted, n_trusted, 0, &cfg_cidr_item, 0,
-	       "IPv4 prefixes whose requests are not challenged"),
+	       "IP prefixes whose requests are not challenged"),
 	K_END
 };
 

@@ -114,15 +114,32 @@ struct cfg_backend_set {
 	struct cfg_member members[CFG_MAX_MEMBERS];
 };
 
-/* An IPv4 prefix (auth.trusted, proxy.allowed_destinations). */
+/* An IPv4 or IPv6 prefix (auth.trusted, proxy.allowed_destinations). */
 struct cfg_cidr {
-	uint32_t addr;                  /* host byte order, host bits cleared */
-	uint32_t mask;                  /* host byte order */
+	uint8_t family;                 /* 4 or 6 */
+	uint8_t prefix;                 /* 0..32 / 0..128 */
+	uint8_t addr[16];               /* network order, host bits cleared */
 };
+
+/* addr (network order, 4 or 16 bytes by family) is inside c. */
+static inline bool
+cfg_cidr_match(const struct cfg_cidr *c, uint8_t family, const uint8_t *addr)
+{
+	unsigned int full = c->prefix / 8u, rest = c->prefix % 8u, i;
+
+	if (family != c->family)
+		return false;
+	for (i = 0; i < full; i++)
+		if (addr[i] != c->addr[i])
+			return false;
+	return rest == 0 || ((addr[full] ^ c->addr[full]) & (uint8_t)(0xff00u >> rest)) == 0;
+}
 
 struct cfg_proxy {
 	bool record_route;              /* add Record-Route <sip:ADDR:PORT;lr> */
 	uint32_t default_set;           /* backend set of requests not routed otherwise */
+	int n_allowed;
+	struct cfg_cidr allowed[CFG_MAX_CIDRS];   /* proxy.allowed_destinations */
 };
 
 enum cfg_auth_algo { CFG_AUTH_SHA256 = 1, CFG_AUTH_MD5 = 2 };   /* 0: end of list */

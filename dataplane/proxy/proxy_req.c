@@ -22,6 +22,7 @@
 #define PR_SEED_T   0x7472616e73616374ull   /* transaction part of the branch */
 #define PR_SEED_L   0x6c6f6f7064657465ull   /* loop part */
 #define PR_SEED_M   0x6d61632d6e6f6b65ull   /* unkeyed MAC stand-in */
+#define PR_SEED_RR  0x7265636f72642d72ull   /* Record-Route MAC */
 #define PR_COOKIE   "z9hG4bK"
 
 /* A Route value: the element text and the URI inside <>. */
@@ -147,6 +148,102 @@ pr_via_is_ours(const struct proxy_conf *pc, const struct sip_via *v)
 		return 0;
 	a.port = v->port != 0 ? v->port : PROXY_DEFAULT_PORT;
 	return proxy_is_local(pc, &a);
+}
+
+/* ---- where we may send (no open relay) ---- */
+
+/* A next hop named by a Route or an in-dialog Request-URI: a backend member, a
+ * cluster peer (its SIP port), or inside proxy.allowed_destinations. */
+int
+proxy_dest_allowed(const struct proxy_conf *pc, const struct lb_addr *d)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < pc->n_allowed; i++)
+		if (cfg_cidr_match(&pc->allowed[i], d->family, d->addr))
+			return 1;
+	for (i = 0; i < pc->n_peers; i++)
+		if (lb_addr_eq(&pc->peers[i], d))
+			return 1;
+	for (i = 0; pc->sets != NULL && i < (unsigned int)pc->sets->n; i++)
+		for (j = 0; j < pc->sets->set[i].n; j++)
+			if (lb_addr_eq(&pc->sets->set[i].m[j].addr, d))
+				return 1;
+	return 0;
+}
+
+/* Is this address ours or a cluster peer's (with the SIP port)? */
+static int
+pr_addr_of_cluster(const struct proxy_conf *pc, const struct lb_addr *a)
+{
+	unsigned int i;
+
+	if (proxy_is_local(pc, a))
+		return 1;
+	for (i = 0; i < pc->n_peers; i++)
+		if (lb_addr_eq(&pc->peers[i], a))
+			return 1;
+	return 0;
+}
+
+/* A Route list that names one address of ours or of our peers twice bounces
+ * between us (A,B,A,B...): a loop, not a spiral. */
+static int
+pr_route_bounces(const struct proxy_conf *pc, const struct pr_plan *pl)
+{
+	struct lb_addr seen[PROXY_MAX_ROUTES];
+	int i, j, n = 0;
+
+	for (i = 0; i < pl->n_routes; i++) {
+		struct sip_uri u;
+		struct lb_addr a;
+
+		if (sip_uri_parse(&u, pl->routes[i].uri.p, pl->routes[i].uri.len) != 0 ||
+		    pr_uri_dest(&u, &a) != 0 || !pr_addr_of_cluster(pc, &a))
+			continue;
+		for (j = 0; j < n; j++)
+			if (lb_addr_eq(&seen[j], &a))
+				return 1;
+		seen[n++] = a;
+	}
+	return 0;
+}
+
+/* The ;ss= MAC of our Record-Route for a dialog (Call-ID hash). */
+static uint64_t
+pr_rr_mac(struct proxy_worker *w, uint64_t callid_hash)
+{
+	static const struct lb_addr none;
+
+	return proxy_branch_mac(w, callid_hash, PR_SEED_RR, &none);
+}
+
+/* Did one of our Route values removed from the front carry our Record-Route
+ * MAC for this dialog? (Then this node inserted it: the dialog went through us.) */
+static int
+pr_own_route_signed(struct proxy_worker *w, const struct pr_plan *pl, uint64_t callid_hash)
+{
+	char want[16];
+	int i;
+
+	pr_hex64(want, pr_rr_mac(w, callid_hash));
+	for (i = 0; i < pl->r_first; i++) {
+		struct sip_uri u;
+		struct sip_param pa;
+		const char *p, *end;
+
+		if (sip_uri_parse(&u, pl->routes[i].uri.p, pl->routes[i].uri.len) != 0 ||
+		    u.params.p == NULL)
+			continue;
+		p = u.params.p;
+		end = u.params.p + u.params.len;
+		while (sip_param_next(&p, end, &pa) == 1) {
+			if (sip_str_lc_eq(pa.name.p, pa.name.len, PROXY_RR_PARAM, 2) &&
+			    pa.value.p != NULL && pa.value.len == 16 && memcmp(pa.value.p, want, 16) == 0)
+				return 1;
+		}
+	}
+	return 0;
 }
 
 /* ---- Route processing (shared by proxy_request_aor and proxy_request) ---- */
@@ -603,6 +700,7 @@ struct pr_fwd {
 	uint16_t rport;                 /* source port, for a valueless ;rport */
 	int family_idx;                 /* 0 IPv4, 1 IPv6 */
 	int relay;                      /* our Via gets ;ss-relay (PROXY_T_RELAY) */
+	char rr_mac[16];                /* ;ss= of our Record-Route */
 };
 
 static size_t
@@ -634,7 +732,9 @@ pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_p
 	if (pc->record_route) {
 		sip_reply_puts(&o, "Record-Route: <sip:");
 		sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
-		sip_reply_puts(&o, ";lr>\r\n");
+		sip_reply_puts(&o, ";lr;" PROXY_RR_PARAM "=");
+		sip_reply_put(&o, f->rr_mac, 16);
+		sip_reply_puts(&o, ">\r\n");
 	}
 	if (!f->has_mf)
 		sip_reply_puts(&o, "Max-Forwards: 70\r\n");
@@ -836,6 +936,19 @@ proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets
 	}
 	pc->record_route = c->proxy.record_route;
 	pc->default_set = c->proxy.default_set;
+	for (i = 0; i < c->proxy.n_allowed && i < CFG_MAX_CIDRS; i++)
+		pc->allowed[pc->n_allowed++] = c->proxy.allowed[i];
+	for (i = 0; c->cluster.enabled && i < c->cluster.n_nodes && i < CFG_MAX_NODES; i++) {
+		struct lb_addr *a = &pc->peers[pc->n_peers++];
+
+		memset(a, 0, sizeof(*a));
+		a->family = 4;
+		a->port = c->sip.port;
+		a->addr[0] = (uint8_t)(c->cluster.nodes[i].address >> 24);
+		a->addr[1] = (uint8_t)(c->cluster.nodes[i].address >> 16);
+		a->addr[2] = (uint8_t)(c->cluster.nodes[i].address >> 8);
+		a->addr[3] = (uint8_t)c->cluster.nodes[i].address;
+	}
 	pc->sets = sets;
 	pc->default_lb = sets != NULL ? lb_set_find(sets, pc->default_set) : NULL;
 	pc->seed = sip_hash64(sip_hash64(0x7373737373737373ull, pc->adv_text[0], pc->adv_len[0]),
@@ -976,6 +1089,10 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	loop = pr_loop_hash(pc, m, &fh->value, ch, cs.seq);
 	if (pr_loop_check(pc, m, &top, top_next, loop, &spiral))
 		return pr_status(w, m, src, &top, 482, out, cap, res);
+	if (pl.n_routes > 1 && pr_route_bounces(pc, &pl)) {
+		PROXY_INC(w, route_loop);
+		return pr_status(w, m, src, &top, 482, out, cap, res);
+	}
 	if (spiral)
 		PROXY_INC(w, spirals);
 
@@ -1005,6 +1122,11 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		rc = pr_uri_dest(&u, &res->dst);
 		if (rc < 0)
 			return proxy_result_drop(w, res, PROXY_C_bad_destination);
+		if (rc == 0 && !proxy_dest_allowed(pc, &res->dst) &&
+		    !pr_own_route_signed(w, &pl, lb_callid_hash(callid.p, callid.len))) {
+			PROXY_INC(w, relay_denied);
+			return pr_status(w, m, src, &top, 403, out, cap, res);
+		}
 		if (rc == 0) {
 			res->target = PROXY_T_ROUTE;
 			if (pl.strict)
@@ -1061,8 +1183,13 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		   pr_uri_dest(&pl.ruri, &res->dst) == 0 && !proxy_is_local(pc, &res->dst)) {
 		struct sip_nameaddr to;
 
-		/* in-dialog (To tag) and routed by our Record-Route: the remote target */
+		/* in-dialog (To tag) and routed by our Record-Route: the remote target,
+		 * when our Route carries our MAC for this dialog or the target is allowed */
 		if (sip_msg_to(m, &to) == 0 && to.tag.p != NULL) {
+			if (!pr_own_route_signed(w, &pl, ch) && !proxy_dest_allowed(pc, &res->dst)) {
+				PROXY_INC(w, relay_denied);
+				return pr_status(w, m, src, &top, 403, out, cap, res);
+			}
 			res->target = PROXY_T_RURI;
 			PROXY_INC(w, to_ruri);
 			rc = 0;
@@ -1117,6 +1244,8 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	pr_hex64(branch + PROXY_BRANCH_MAC_OFF + 17, loop);
 	f.branch = branch;
 	f.rport = src->port;
+	if (pc->record_route)
+		pr_hex64(f.rr_mac, pr_rr_mac(w, ch));
 	n = pr_write(pc, m, &pl, &f, out, cap);
 	if (n == 0)
 		return proxy_result_drop(w, res, PROXY_C_out_overflow);

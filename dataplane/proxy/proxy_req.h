@@ -168,6 +168,10 @@ uint64_t proxy_txn_hash_3261(const struct proxy_conf *pc, const struct sip_via *
 uint64_t proxy_branch_mac(struct proxy_worker *w, uint64_t t, uint64_t l,
 			  const struct lb_addr *dst);
 
+/* d may be named by a Route or an in-dialog Request-URI: a backend member, a
+ * cluster peer, or inside proxy.allowed_destinations (no open relay). */
+int proxy_dest_allowed(const struct proxy_conf *pc, const struct lb_addr *d);
+
 /* a (with port) is one of our addresses with our SIP port. */
 int proxy_is_local(const struct proxy_conf *pc, const struct lb_addr *a);
 

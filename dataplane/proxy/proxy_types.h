@@ -25,6 +25,7 @@
 #define PROXY_BRANCH_LEN        (PROXY_BRANCH_PREFIX_LEN + 16 + 1 + 16 + 1 + 16)
 #define PROXY_BRANCH_MAC_OFF    (PROXY_BRANCH_PREFIX_LEN + 17)
 #define PROXY_MAC_KEY_LEN       16                  /* SipHash-2-4 key */
+#define PROXY_RR_PARAM          "ss"                /* <sip:US;lr;ss=MAC> in our Record-Route */
 #define PROXY_MAX_LOCAL         (2 * CFG_MAX_PORTS) /* our addresses */
 #define PROXY_MAX_ROUTES        32                  /* Route values of one request */
 #define PROXY_URI_MAX           512                 /* = REG_URI_MAX */
@@ -72,6 +73,8 @@
 	X(reply_failed,         "replies not built: no Via, or the buffer too small") \
 	X(request_unanswerable, "requests dropped: a field a reply copies is malformed") \
 	X(bad_destination,      "requests dropped: next hop broadcast, multicast, loopback...") \
+	X(relay_denied,         "403: next hop (Route, in-dialog Request-URI) not a backend, binding, peer or allowed destination") \
+	X(route_loop,           "482: a Route list naming one of our (or our peers') addresses twice") \
 	X(out_overflow,         "messages dropped: output buffer too small") \
 	X(response_not_ours,    "responses dropped: top Via not ours") \
 	X(response_bad_mac,     "responses dropped: our branch's MAC or transaction does not check (forged)") \
@@ -176,6 +179,10 @@ struct proxy_conf {
 	const struct lb_set *default_lb;        /* NULL: no such set (503) */
 	uint64_t seed;                          /* branch hash key: our addresses */
 	uint8_t mac_on;                         /* mac_key set: SipHash MACs in branches */
+	uint8_t n_allowed;
+	uint8_t n_peers;
+	struct cfg_cidr allowed[CFG_MAX_CIDRS]; /* proxy.allowed_destinations */
+	struct lb_addr peers[CFG_MAX_NODES];    /* cluster.nodes with our SIP port */
 	uint8_t mac_key[PROXY_MAC_KEY_LEN];     /* secret (proxy_conf_set_mac_key) */
 };
 

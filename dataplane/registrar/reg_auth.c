@@ -321,14 +321,10 @@ reg_auth_table_find(const struct reg_auth_table *t, const char *name, size_t len
 bool
 reg_auth_trusted(const struct reg_auth_conf *c, uint8_t family, const uint8_t *src)
 {
-	uint32_t a;
 	unsigned int i;
 
-	if (family != 4)
-		return false;
-	a = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 | src[3];
 	for (i = 0; i < c->n_trusted; i++)
-		if ((a & c->trusted[i].mask) == c->trusted[i].addr)
+		if (cfg_cidr_match(&c->trusted[i], family, src))
 			return true;
 	return false;
 }

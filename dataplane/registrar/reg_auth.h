@@ -129,7 +129,7 @@ void reg_auth_table_free(struct reg_auth_table *t);
 const struct reg_auth_user *reg_auth_table_find(const struct reg_auth_table *t,
 						const char *name, size_t len);
 
-/* Is IPv4 src (network order bytes) in a trusted prefix? */
+/* Is src (network order bytes, 4 or 16 by family) in a trusted prefix? */
 bool reg_auth_trusted(const struct reg_auth_conf *c, uint8_t family, const uint8_t *src);
 
 /* The nonce for UNIX time now_s and salt into out[REG_AUTH_NONCE_LEN] (not terminated). */

@@ -113,6 +113,10 @@ pt_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *b)
 
 /* ---- setup ---- */
 
+/* Most tests route to anything in the lab ranges (no open-relay limit in the
+ * way); test_no_open_relay narrows it. */
+#define ALLOWED_ALL "allowed_destinations: [198.18.0.0/15, \"2001:2::/32\"]"
+
 static void
 pt_setup(const char *proxy_yaml, const char *backends_yaml)
 {
@@ -129,7 +133,7 @@ pt_setup(const char *proxy_yaml, const char *backends_yaml)
 		 "      - {uri: \"sip:198.18.1.1:5060\"}\n"
 		 "      - {uri: \"sip:198.18.1.2:5060\"}\n"
 		 "      - {uri: \"sip:198.18.1.3:5060\"}\n",
-		 proxy_yaml != NULL ? proxy_yaml : "");
+		 proxy_yaml != NULL ? proxy_yaml : "proxy: {" ALLOWED_ALL "}\n");
 	if (cfg_load_buf("t.yaml", yaml, strlen(yaml), &cfg, err, sizeof(err)) != 0)
 		fail_msg("config: %s", err);
 	if (lb_sets_init(&sets, &cfg, err, sizeof(err)) != 0)
@@ -654,14 +658,14 @@ test_record_route(void **state)
 	struct sip_iter it;
 
 	(void)state;
-	pt_setup("proxy: {record_route: true}\n", NULL);
+	pt_setup("proxy: {record_route: true, " ALLOWED_ALL "}\n", NULL);
 	pt_req("INVITE", "sip:bob@example.org", VIA_C, "Record-Route: <sip:198.18.9.9;lr>\n", "",
 	       CALLID, "1 INVITE");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
 	sip_iter_init(&it, &om, SIP_HDR_RECORD_ROUTE);
 	assert_int_equal(sip_route_next(&it, &na), 1);
-	assert_int_equal(na.uri.len, strlen("sip:198.18.0.1:5060;lr"));
-	assert_memory_equal(na.uri.p, "sip:198.18.0.1:5060;lr", na.uri.len);
+	assert_int_equal(na.uri.len, strlen("sip:198.18.0.1:5060;lr;ss=") + 16);
+	assert_memory_equal(na.uri.p, "sip:198.18.0.1:5060;lr;ss=", na.uri.len - 16);
 	assert_int_equal(sip_route_next(&it, &na), 1);
 	assert_memory_equal(na.uri.p, "sip:198.18.9.9;lr", na.uri.len);
 	assert_int_equal(sip_route_next(&it, &na), 0);
@@ -670,7 +674,7 @@ test_record_route(void **state)
 	       CALLID, "1 INVITE");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
 	pt_dst_is("2001:2::99", 5062);
-	assert_string_equal(pt_hdr(SIP_HDR_RECORD_ROUTE, 0), "<sip:[2001:2::1]:5060;lr>");
+	assert_int_equal(strncmp(pt_hdr(SIP_HDR_RECORD_ROUTE, 0), "<sip:[2001:2::1]:5060;lr;ss=", 28), 0);
 	assert_int_equal(strncmp(pt_hdr(SIP_HDR_VIA, 0), "SIP/2.0/UDP [2001:2::1]:5060;branch=",
 				 36), 0);
 	/* off: none added */
@@ -678,6 +682,66 @@ test_record_route(void **state)
 	pt_req("INVITE", "sip:bob@example.org", VIA_C, "", "", CALLID, "1 INVITE");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
 	assert_null(pt_hdr(SIP_HDR_RECORD_ROUTE, 0));
+}
+
+/* No open relay: a Route, a maddr or an in-dialog Request-URI may name only a
+ * backend member, a peer or proxy.allowed_destinations (else 403); an
+ * in-dialog request carrying our own signed Record-Route may go to its
+ * Request-URI; a Route list bouncing between our addresses is a loop. */
+static void
+test_no_open_relay(void **state)
+{
+	char rr[128], route[160];
+	const char *p;
+
+	(void)state;
+	pt_setup("proxy: {record_route: true, allowed_destinations: [198.18.2.0/24]}\n", NULL);
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:203.0.113.5;lr>\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 403);
+	pt_req("INVITE", "sip:x@example.org", VIA_C,
+	       "Route: <sip:proxy.example.org;maddr=203.0.113.5;lr>\n", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 403);
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:203.0.113.5>\n", "", CALLID,
+	       "1 INVITE");                            /* strict router */
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 403);
+	assert_int_equal(C(relay_denied), 3);
+	/* allowed: a prefix of allowed_destinations, a backend member */
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:198.18.2.7;lr>\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	pt_dst_is("198.18.2.7", 5060);
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:198.18.1.2;lr>\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	pt_dst_is("198.18.1.2", 5060);
+	/* in-dialog to a Request-URI outside: only with our signed Route */
+	p = pt_hdr(SIP_HDR_RECORD_ROUTE, 0);
+	assert_non_null(p);
+	snprintf(rr, sizeof(rr), "%s", p);
+	pt_req("BYE", "sip:bob@203.0.113.9:5080", VIA_C, "Route: <sip:198.18.0.1;lr>\n", "t1",
+	       CALLID, "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 403);
+	snprintf(route, sizeof(route), "Route: %s\n", rr);
+	pt_req("BYE", "sip:bob@203.0.113.9:5080", VIA_C, route, "t1", CALLID, "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_RURI);
+	pt_dst_is("203.0.113.9", 5080);
+	pt_req("BYE", "sip:bob@203.0.113.9:5080", VIA_C, route, "t1", "other-call", "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);   /* another dialog */
+	assert_int_equal(res.status, 403);
+	assert_int_equal(C(relay_denied), 5);
+	/* A,B,A,B: our address twice in the Route list */
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:198.18.0.1;lr>, "
+	       "<sip:198.18.2.7;lr>, <sip:198.18.0.1;lr>, <sip:198.18.2.7;lr>\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 482);
+	assert_int_equal(C(route_loop), 1);
 }
 
 /* ---- registered users ---- */
@@ -959,7 +1023,7 @@ test_backend(void **state)
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
 	assert_int_equal(res.status, 503);
 	assert_int_equal(C(no_set), 1);
-	pt_setup("proxy: {default_set: 2}\n",
+	pt_setup("proxy: {default_set: 2, " ALLOWED_ALL "}\n",
 		 "backends:\n  - set: 2\n    members: [{uri: \"sip:198.18.1.1:5090\"}]\n");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
 	pt_dst_is("198.18.1.1", 5090);
@@ -1225,7 +1289,7 @@ test_torture_all(void **state)
 	unsigned files = 0, outputs = 0;
 
 	(void)state;
-	pt_setup("proxy: {record_route: true}\n", NULL);
+	pt_setup("proxy: {record_route: true, " ALLOWED_ALL "}\n", NULL);
 	pt_corpus_dir("tests/corpus/sip-torture/rfc4475", &files, &outputs);
 	pt_corpus_dir("tests/corpus/sip-torture/rfc5118", &files, &outputs);
 	print_message("%u torture messages, %u outputs checked\n", files, outputs);
@@ -1246,7 +1310,7 @@ test_mutations(void **state)
 	int rc;
 
 	(void)state;
-	pt_setup("proxy: {record_route: true}\n", NULL);
+	pt_setup("proxy: {record_route: true, " ALLOWED_ALL "}\n", NULL);
 	pt_req("INVITE", "sip:carol@example.com", VIA_C, "Route: <sip:198.18.0.1;lr>, "
 	       "<sip:198.18.5.5;lr>\nMax-Forwards: 5\n", "", CALLID, "1 INVITE");
 	memcpy(base[0], in, in_len);
@@ -1477,6 +1541,7 @@ main(void)
 		cmocka_unit_test_setup(test_route, pt_setup_default),
 		cmocka_unit_test_setup(test_in_dialog, pt_setup_default),
 		cmocka_unit_test_setup(test_record_route, pt_setup_default),
+		cmocka_unit_test_setup(test_no_open_relay, pt_setup_default),
 		cmocka_unit_test_setup(test_binding, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_path, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_relay, pt_setup_default),
