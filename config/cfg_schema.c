@@ -658,6 +658,26 @@ static const struct cfg_key cfg_auth_keys[] = {
 	K_END
 };
 
+/* limits: present means on. */
+static int
+cfg_check_limits(struct cfg_walk *w, void *base, yaml_node_t *map)
+{
+	(void)w;
+	(void)map;
+	((struct cfg_limits *)base)->enabled = true;
+	return 0;
+}
+
+static const struct cfg_key cfg_limits_keys[] = {
+	K_UINT("per_source_pps", struct cfg_limits, per_source_pps, 1, 10000000, 200, 0,
+	       "SIP datagrams per second a source may send (per worker), sustained"),
+	K_UINT("burst", struct cfg_limits, burst, 1, 10000000, 400, 0,
+	       "datagrams a source may send at once (its bucket)"),
+	K_UINT("block_s", struct cfg_limits, block_s, 1, 86400, 30, 0,
+	       "seconds a source that exceeded its bucket is dropped"),
+	K_END
+};
+
 static const struct cfg_key cfg_admin_keys[] = {
 	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
 	      "path of the admin socket served by sipshard-cp"),
@@ -682,6 +702,8 @@ static const struct cfg_key cfg_root_keys[] = {
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),
 	K_MAP("auth", offsetof(struct cfg, auth), 0, cfg_auth_keys, cfg_check_auth,
 	      "digest authentication of REGISTER (absent: none)"),
+	K_MAP("limits", offsetof(struct cfg, limits), 0, cfg_limits_keys, cfg_check_limits,
+	      "per-source flood protection (absent: none)"),
 	K_END
 };
 

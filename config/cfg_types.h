@@ -180,6 +180,14 @@ struct cfg_cluster {
 	uint32_t digest_interval_ms;    /* anti-entropy: digests compared this often */
 };
 
+/* Flood protection (limits:, dp_limit.h). */
+struct cfg_limits {
+	bool enabled;                   /* false when the section is absent */
+	uint32_t per_source_pps;
+	uint32_t burst;
+	uint32_t block_s;
+};
+
 struct cfg {
 	char path[CFG_PATH];            /* the file it came from */
 	uint16_t node_id;
@@ -191,6 +199,7 @@ struct cfg {
 	struct cfg_proxy proxy;
 	struct cfg_cluster cluster;
 	struct cfg_auth auth;
+	struct cfg_limits limits;
 	int n_tags;
 	struct cfg_tag tags[CFG_MAX_TAGS];
 	char admin_socket[CFG_PATH];

@@ -49,6 +49,7 @@
 #include "control/tags/cp_tags_node.h"
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_mbuf.h"
+#include "dataplane/core/dp_limit.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/proxy/proxy_req.h"
@@ -676,6 +677,68 @@ adm_auth_reload(void *arg, json_t *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- flood protection ---- */
+
+/* The sources the workers' buckets block now (dp_limit.h), one line per
+ * source: seconds left (the longest over the workers), packets dropped since
+ * it was first blocked (summed). Read without lock: a torn entry is skipped
+ * or shown a moment old. */
+static int
+adm_limits(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	struct dp_shared *sh = c->sh;
+	struct { uint8_t family, addr[16]; uint64_t left_ms, dropped; } out[256];
+	unsigned int n = 0, i, k, e;
+	json_t *arr;
+
+	if (!c->cfg.limits.enabled) {
+		snprintf(err, errlen, "no limits section in %s", c->cfg.path);
+		return -ENOTSUP;
+	}
+	if (sh == NULL) {
+		snprintf(err, errlen, "no dataplane attached");
+		return -ENOTCONN;
+	}
+	for (i = 0; i < sh->n_workers; i++) {
+		const struct dp_lcore *lc = sh->lcores[i];
+		const struct dp_limit *t = lc != NULL ? lc->limit : NULL;
+		uint64_t now = lc != NULL ? lc->now_ms : 0;
+
+		for (e = 0; t != NULL && e < DP_LIMIT_SETS * DP_LIMIT_WAYS; e++) {
+			struct dp_limit_ent x = t->ent[e];
+			size_t alen = x.family == 4 ? 4 : 16;
+
+			if (x.family == 0 || x.until_ms <= now)
+				continue;
+			for (k = 0; k < n; k++)
+				if (out[k].family == x.family && memcmp(out[k].addr, x.addr, alen) == 0)
+					break;
+			if (k == n) {
+				if (n == sizeof(out) / sizeof(out[0]))
+					continue;
+				memset(&out[n], 0, sizeof(out[n]));
+				out[n].family = x.family;
+				memcpy(out[n].addr, x.addr, alen);
+				n++;
+			}
+			out[k].left_ms = RTE_MAX(out[k].left_ms, x.until_ms - now);
+			out[k].dropped += x.dropped;
+		}
+	}
+	arr = cp_json_put_arr(j, "blocked");
+	for (k = 0; k < n; k++) {
+		json_t *o = cp_json_put_obj(arr, NULL);
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(out[k].family == 4 ? AF_INET : AF_INET6, out[k].addr, a, sizeof(a));
+		cp_json_put_str(o, "source", a);
+		cp_json_put_uint(o, "until_s", (out[k].left_ms + 999) / 1000);
+		cp_json_put_uint(o, "dropped", out[k].dropped);
+	}
+	return 0;
+}
+
 /* ---- sharing tags ---- */
 
 static void
@@ -1104,6 +1167,7 @@ main(int argc, char **argv)
 	ops.sync = adm_sync;
 	ops.sync_start = adm_sync_start;
 	ops.auth_reload = adm_auth_reload;
+	ops.limits = adm_limits;
 	ops.tags = adm_tags;
 	ops.tag_set_active = adm_tag_set_active;
 	ops.tag_status = adm_tag_status;

@@ -35,6 +35,7 @@
 #include "dataplane/core/dp_auth.h"
 #include "dataplane/registrar/reg_auth.h"
 #include "dataplane/core/dp_eal.h"
+#include "dataplane/core/dp_limit.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_mbuf.h"
@@ -409,6 +410,10 @@ main(int argc, char **argv)
 		goto free_shards;
 	if (dp_auth_create(&ctx) != 0)
 		goto free_shards;
+	if (dp_limit_create(&ctx) != 0) {
+		DP_LOG(ERR, "cannot allocate the per-source limit tables");
+		goto free_shards;
+	}
 	if (dp_steer_init(&ctx) != 0) {
 		DP_LOG(ERR, "cannot create the steering rings: %s", rte_strerror(rte_errno));
 		goto free_rings;
@@ -442,6 +447,7 @@ close_ports:
 free_rings:
 	dp_steer_fini(&ctx);
 free_shards:
+	dp_limit_free(&ctx);
 	dp_auth_free(&ctx);
 	shards_free(&ctx);
 free_lcores:

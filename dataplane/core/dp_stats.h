@@ -55,6 +55,7 @@
 	X(UDP_CKSUM,         "UDP checksum wrong (or zero over IPv6)") \
 	X(UDP_PORT,          "UDP to a port we do not serve") \
 	X(SIP_EMPTY,         "SIP datagram without payload") \
+	X(RATE_LIMITED,      "SIP datagram from a source over its limits (per_source_pps, burst): blocked for block_s") \
 	X(SIP_INVALID,       "SIP message rejected by the parser (see sip_invalid by reason)") \
 	X(SIP_UNHANDLED,     "valid SIP message no service on this node handles yet") \
 	X(SIP_NO_REPLY,      "request that cannot be answered (no usable Via)") \

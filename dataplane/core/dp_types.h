@@ -130,6 +130,7 @@ struct reg_shard;
 struct reg_conf;
 struct reg_auth_replay;
 struct dp_auth;
+struct dp_limit;
 
 struct dp_lcore {
 	struct dp_ctx *ctx;
@@ -165,6 +166,7 @@ struct dp_lcore {
 	struct dp_ping ping;            /* NAT keepalive pinging of this shard's contacts */
 	struct reg_auth_replay *auth_replay;   /* digest nonce-counts seen (dp_auth.h) */
 	uint64_t auth_salt;             /* salt of the next nonce (dp_auth.h) */
+	struct dp_limit *limit;         /* per-source token buckets (dp_limit.h), NULL: off */
 	struct sip_msg msg;             /* the message being handled */
 	char reply[DP_REPLY_MAX];       /* the SIP reply being built */
 	uint8_t scratch[DP_SIP_MAX];    /* linearised multi-segment datagrams */
