@@ -217,7 +217,8 @@ send_or_drop(struct dp_lcore *lc, struct rte_mbuf *m, size_t len, unsigned int s
 }
 
 bool
-dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *key)
+dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *key,
+		 bool *authed)
 {
 	const struct dp_auth *a = lc->ctx->auth;
 	const struct dp_pkt_info *info = dp_pkt_info_of(m);
@@ -227,10 +228,12 @@ dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *
 	struct sip_reply_via via;
 	size_t len;
 
+	*authed = false;
 	if (a == NULL)
 		return false;
 	if (reg_auth_trusted(&a->conf, info->family, info->src)) {
 		DP_STAT_INC(&lc->stats, auth_trusted);
+		*authed = true;
 		return false;
 	}
 	t = __atomic_load_n(&a->table, __ATOMIC_ACQUIRE);
@@ -239,6 +242,7 @@ dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *
 	lc->stats.cnt[DP_CNT_auth_ok + v]++;
 	switch (v) {
 	case REG_AUTH_OK:
+		*authed = true;
 		return false;
 	case REG_AUTH_UNKNOWN_USER:
 	case REG_AUTH_BAD_RESPONSE:

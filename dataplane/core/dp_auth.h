@@ -49,7 +49,10 @@ void dp_auth_free(struct dp_ctx *ctx);
 void dp_auth_quiescent(struct dp_lcore *lc);
 
 /* REGISTER m of AoR key on its owner worker: true when it was answered (or
- * dropped) here, false when the registrar goes on with it. */
-bool dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *key);
+ * dropped) here, false when the registrar goes on with it; *authed then says
+ * whether its source is authenticated (valid credentials, or auth.trusted),
+ * false whenever auth is off. */
+bool dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *key,
+		      bool *authed);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_AUTH_H */

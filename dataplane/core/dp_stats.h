@@ -61,6 +61,7 @@
 	X(SIP_NO_REPLY,      "request that cannot be answered (no usable Via)") \
 	X(SIP_REPLY_TOO_BIG, "reply larger than the MTU or the reply buffer") \
 	X(SIP_REPLY_NO_MBUF, "no mbuf for a reply that did not fit the request's") \
+	X(SIP_REPLY_AMPLIFY, "reply to an unauthenticated REGISTER over 3x its size: not sent") \
 	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
 	X(CLUSTER_WRONG_PORT, "cluster packet on a port other than cluster.port_index") \
 	X(STEER_RING_FULL,   "inter-lcore ring full") \

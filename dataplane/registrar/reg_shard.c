@@ -37,6 +37,9 @@ static_assert(REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX < UINT16_MAX, "data leng
 #define REG_B_TOUCHED   0x40    /* matched by the request being applied */
 #define REG_B_EVICT     0x80    /* chosen for eviction by the request being applied */
 
+/* Date and Content-Length that end a 200 (for the 3x bound of unauthenticated replies). */
+#define REG_REPLY_TAIL  (6 + SIP_REPLY_DATE_LEN + 2 + 21)
+
 /* What one Contact of a request does. */
 enum reg_act { REG_ACT_SKIP, REG_ACT_NOOP, REG_ACT_INSERT, REG_ACT_UPDATE, REG_ACT_DELETE };
 
@@ -868,8 +871,21 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 		return status;
 	}
 	switch (status) {
-	case 200:
-		reg_reply_bindings(s, &r, ai, now_ms);
+	case 200: {
+		size_t mark = r.len;
+
+		/* an unauthenticated source learns no bindings from a query, and
+		 * never gets a list that would make the reply over 3x its request */
+		if (src != NULL && src->unauth && rq.n == 0 && !rq.star) {
+			REG_STAT_INC(s, list_withheld);
+		} else {
+			reg_reply_bindings(s, &r, ai, now_ms);
+			if (src != NULL && src->unauth && !r.overflow &&
+			    r.len + REG_REPLY_TAIL > 3u * m->len) {
+				r.len = mark;
+				REG_STAT_INC(s, list_withheld);
+			}
+		}
 		if (rq.has_path && rq.path_supported)
 			sip_reply_add(&r, "Path", rq.path, rq.path_len);
 		if (wall_s != s->date_s || s->date[0] == '\0') {
@@ -878,6 +894,7 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 		}
 		sip_reply_add(&r, "Date", s->date, SIP_REPLY_DATE_LEN);
 		break;
+	}
 	case 420:
 		sip_reply_put(&r, "Unsupported: ", 13);
 		for (unsigned i = 0; i < rq.n_unsup; i++) {

@@ -99,6 +99,7 @@ struct reg_src {
 	uint8_t sock_family;            /* 4: arrived on a VIP (sock_*); 0: the port's address */
 	uint16_t sock_port;             /* ... our UDP port it arrived on, host order */
 	uint8_t sock_addr[16];          /* ... the VIP, network order */
+	uint8_t unauth;                 /* not authenticated: no binding list over 3x (docs/security.md) */
 };
 
 /* The address of record of a REGISTER: "user@host", host lower-cased, user as
@@ -275,7 +276,8 @@ struct reg_event {
 	X(ping_answered,  "OPTIONS pings answered by the contact") \
 	X(ping_missed,    "OPTIONS pings left unanswered when the next one was due") \
 	X(ping_removed,   "bindings removed after nat_ping.max_failures unanswered pings") \
-	X(ping_others,    "contacts passed over: another node pings them")
+	X(ping_others,    "contacts passed over: another node pings them") \
+	X(list_withheld,  "200s to unauthenticated REGISTERs without the binding list (a query, or a list over 3x the request)")
 
 enum reg_stat {
 #define REG_STAT_ENUM(n, h) REG_STAT_##n,

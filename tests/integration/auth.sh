@@ -72,10 +72,16 @@ r=$(DG auth alice alice wonderland SHA-256 1 "$old")
 check "a nonce older than nonce_ttl_s (3 s) -> 401 stale=true ($r)" bash -c "[[ '$r' =~ ^401\ .*stale ]]"
 r=$(SRC=198.18.0.101 DG plain trusty)
 check "a trusted source registers without credentials -> 200 ($r)" test "${r%% *}" = 200
+r=$(DG query alice)
+set -- $r
+check "a query for alice without credentials -> 401, no Contact, within 3x ($r)" \
+	bash -c "[ '$1 $5' = '401 contact=0' ] && [ $2 -le $(($3 * 3)) ]"
+r=$(SRC=198.18.0.101 DG query alice)
+check "the same query from a trusted source lists alice's bindings ($r)" bash -c "[[ '$r' =~ ^200\ .*contact=[1-9] ]]"
 
 # Counters (each request above was answered once: no retransmissions).
-for kv in auth_ok:6 auth_none:12 auth_bad_response:1 auth_unknown_user:3 auth_user_mismatch:1 \
-	  auth_replay:1 auth_bad_nonce:1 auth_stale:1 auth_trusted:1; do
+for kv in auth_ok:6 auth_none:13 auth_bad_response:1 auth_unknown_user:3 auth_user_mismatch:1 \
+	  auth_replay:1 auth_bad_nonce:1 auth_stale:1 auth_trusted:2; do
 	got=$(dpstat 1 "${kv%%:*}")
 	check "counter ${kv%%:*} = ${kv#*:} (got $got)" test "$got" = "${kv#*:}"
 done

@@ -6,7 +6,9 @@
 # (relay_denied); a Route to an allowed host is forwarded and its real response
 # comes back; a Route list bouncing between our addresses gets 482
 # (route_loop); a response with a forged branch of ours is dropped and never
-# reaches the Via it names (response_bad_mac).
+# reaches the Via it names (response_bad_mac). Amplification: on this node
+# (no auth) a REGISTER query gets 200 without the binding list, no larger than
+# 3x the request (list_withheld).
 . "$(dirname "$0")/lib.bash"
 
 lab_up 1
@@ -108,5 +110,14 @@ for kv in proxy.relay_denied:6 proxy.route_loop:1 proxy.response_bad_mac:3 proxy
 	got=$(dpstat 1 "${kv%%:*}")
 	check "counter ${kv%%:*} = ${kv#*:} (got $got)" test "$got" = "${kv#*:}"
 done
+# Amplification: 8 bindings of one AoR, then an unauthenticated query.
+DG() { cl python3 "$ROOT/tests/integration/digest.py" 198.18.0.100 198.18.0.1 "$@"; }
+for i in 1 2 3 4 5 6 7 8; do DG plain victim > /dev/null; done
+r=$(DG query victim)
+set -- $r
+check "an unauthenticated query for an AoR with bindings ($r) -> 200 without Contact" test "$1 $4" = "200 contact=0"
+check "... its reply ($2 bytes) no more than 3x the request ($3 bytes)" test "$2" -le $(($3 * 3))
+wd=$(dpstat 1 registrar.list_withheld)
+check "counter registrar.list_withheld >= 1 (got $wd)" test "$wd" -ge 1
 check "node alive, SIGTERM: clean exit 0" stop_node 1
 exit 0

@@ -45,7 +45,7 @@ static struct sip_msg pm, rm;
 static char msg[8192], out[16384];
 static size_t out_len;
 static unsigned branch;
-static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 } };
+static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 }, 0 };
 
 /* ---- helpers ---- */
 
@@ -1134,7 +1134,7 @@ static void
 test_read_side_and_ipv6(void **state)
 {
 	static const struct reg_src src6 = { 6, 0, 5062,
-		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 }, 0, 0, { 0 } };
+		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 }, 0, 0, { 0 }, 0 };
 	struct seen s;
 	int n;
 
@@ -1637,6 +1637,39 @@ teardown(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_shard, teardown_shard)
 
+/* An unauthenticated source (src.unauth: auth off, or not authenticated) gets
+ * no binding list from a query, and none that would make the 200 larger than
+ * 3x its request (docs/security.md); an authenticated one gets it all. */
+static void
+test_unauth_no_list(void **state)
+{
+	char hdrs[2048];
+	int i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		n += snprintf(hdrs + n, sizeof(hdrs) - (size_t)n,
+			      "Contact: <sip:victim@198.18.0.%d:5060;transport=udp;a-long-parameter="
+			      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx>\r\n", 100 + i);
+	assert_int_equal(reg(T0, "victim", "cid-u1", 1, hdrs), 200);
+	assert_int_equal(n_contacts(), 8);
+	src4.unauth = 1;
+	assert_int_equal(reg(T0, "victim", "cid-u2", 1, ""), 200);      /* a query */
+	assert_int_equal(n_contacts(), 0);
+	assert_int_equal(STAT(list_withheld), 1);
+	/* a small refresh: the 8-binding list would be over 3x the request */
+	assert_int_equal(reg(T0, "victim", "cid-u1", 2,
+			     "Contact: <sip:victim@198.18.0.100:5060;transport=udp;a-long-parameter="
+			     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx>\r\n"), 200);
+	assert_int_equal(n_contacts(), 0);
+	assert_true(out_len <= 3 * pm.len);
+	assert_int_equal(STAT(list_withheld), 2);
+	src4.unauth = 0;
+	assert_int_equal(reg(T0, "victim", "cid-u3", 1, ""), 200);
+	assert_int_equal(n_contacts(), 8);
+	assert_int_equal(STAT(list_withheld), 2);
+}
+
 int
 main(void)
 {
@@ -1645,6 +1678,7 @@ main(void)
 		T(test_register_basic),
 		T(test_expires_rules),
 		T(test_star),
+		T(test_unauth_no_list),
 		T(test_callid_cseq),
 		T(test_contact_matching),
 		T(test_instance_reg_id),
