@@ -70,8 +70,12 @@ dp_auth_create(struct dp_ctx *ctx)
 		return -ENOMEM;
 	if (reg_auth_secret(cfg->cluster.enabled ? cfg->cluster.key_file : NULL,
 			    REG_AUTH_NONCE_LABEL, secret, err, sizeof(err)) != 0) {
-		AUTH_LOG(ERR, "nonce secret: %s", err);
-		goto free_a;
+		AUTH_LOG(WARNING, "nonce secret: %s: a random one instead (other nodes will "
+			 "not accept this node's nonces)", err);
+		if (reg_auth_secret(NULL, "", secret, err, sizeof(err)) != 0) {
+			AUTH_LOG(ERR, "nonce secret: %s", err);
+			goto free_a;
+		}
 	}
 	reg_auth_conf_init(&a->conf, &cfg->auth, secret);
 	memset(secret, 0, sizeof(secret));

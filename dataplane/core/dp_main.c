@@ -267,8 +267,12 @@ proxy_create(struct dp_ctx *x)
 	 * cluster (from the cluster key), else drawn at boot */
 	if (reg_auth_secret(x->cfg->cluster.enabled ? x->cfg->cluster.key_file : NULL,
 			    "sipshard via branch mac v1", key, err, sizeof(err)) != 0) {
-		DP_LOG(ERR, "proxy branch key: %s", err);
-		return -1;
+		DP_LOG(WARNING, "proxy branch key: %s: a random one instead (responses are then "
+		       "checked by this node only)", err);
+		if (reg_auth_secret(NULL, "", key, err, sizeof(err)) != 0) {
+			DP_LOG(ERR, "proxy branch key: %s", err);
+			return -1;
+		}
 	}
 	proxy_conf_set_mac_key(&pc, key);
 	memset(key, 0, sizeof(key));
