@@ -11,6 +11,7 @@ Steps:
   reuse USER PASS ALGO             nc 1 then nc 2 with the same nonce (both valid)
   nonce                            print a fresh nonce (from a challenge), nothing else
   query USER                       a REGISTER without Contact (a query), no credentials
+  cross USER PASS ALGO DST2        the challenge from DST, the answer (nc 1) to DST2
 """
 import hashlib
 import os
@@ -55,8 +56,8 @@ class Client:
         lines += ["Content-Length: 0", "", ""]
         return "\r\n".join(lines).encode()
 
-    def send(self, data):
-        self.s.sendto(data, (self.dst, 5060))
+    def send(self, data, dst=None):
+        self.s.sendto(data, (dst or self.dst, 5060))
         try:
             r = self.s.recv(65535).decode("utf-8", "replace")
         except socket.timeout:
@@ -136,6 +137,11 @@ def main():
         for nc in (1, 2):
             req = c.request(user, user, credentials(user, pw, algo, nonce, nc))
             report(c.send(req), req)
+    elif step == "cross":
+        user, pw, algo, dst2 = a
+        nonce = fresh_nonce(c, user)
+        req = c.request(user, user, credentials(user, pw, algo, nonce, 1))
+        report(c.send(req, dst2), req)
     else:
         sys.exit("unknown step " + step)
 
