@@ -525,6 +525,8 @@ static const struct cfg_key cfg_reg_keys[] = {
 	     "NAME/CLUSTER: the sharing tag of the bindings saved at this node"),
 	K_MAP("nat_ping", 0, 0, cfg_nat_ping_keys, cfg_check_nat_ping,
 	      "NAT keepalive pinging of the registered contacts (absent: none)"),
+	K_UINT("max_bindings_per_source", struct cfg_registrar, max_bindings_per_source, 0,
+	       16777216, 0, 0, "bindings one source address may hold in each shard (403 over); 0: no cap"),
 	K_END
 };
 

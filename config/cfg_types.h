@@ -98,6 +98,7 @@ struct cfg_registrar {
 	enum cfg_ping_method ping_method;
 	enum cfg_ping_mode ping_mode;
 	uint32_t ping_max_failures;     /* unanswered pings in a row that remove; 0 never */
+	uint32_t max_bindings_per_source;  /* per shard; 0: no cap */
 };
 
 struct cfg_member {

@@ -458,15 +458,13 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	b->ident = k->ident;
 	b->flags = (uint8_t)((b->flags & ~REG_B_INSTANCE) | (k->keyed ? REG_B_INSTANCE : 0));
 	if (src != NULL) {
-		b->family = src->family;
+		reg_b_set_src(s, b, src->family, src->addr);
 		b->local_port = src->local_port;
 		b->port = src->port;
-		memcpy(b->addr, src->addr, sizeof(b->addr));
 	} else {
-		b->family = 0;
+		reg_b_set_src(s, b, 0, NULL);
 		b->local_port = 0;
 		b->port = 0;
-		memset(b->addr, 0, sizeof(b->addr));
 	}
 	b->uri_len = k->uri_len;
 	b->inst_len = (uint8_t)k->inst_len;
@@ -580,6 +578,13 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 			REG_STAT_INC(s, max_contacts);
 			return reg_fail_text(rq, 503, "Too many contacts");
 		}
+	}
+	/* registrar.max_bindings_per_source (only new bindings are refused) */
+	if (n_ins > 0 && s->src_tab != NULL && src != NULL && src->family != 0 &&
+	    reg_src_count(s, src->family, src->addr) + n_ins > s->conf.max_per_source) {
+		reg_flags_clear(s, ai);
+		REG_STAT_INC(s, source_full);
+		return reg_fail_text(rq, 403, "Too many bindings from this source");
 	}
 	/* room: records freed by this request are reused by it */
 	if (n_ins > s->b_nfree + n_del + n_evict) {
@@ -1050,6 +1055,7 @@ reg_conf_from_cfg(struct reg_conf *rc, const struct cfg *cfg, struct rte_ring *e
 	rc->domains = cfg->sip.domains;
 	rc->events = events;
 	rc->tombstone_s = cfg->cluster.enabled ? cfg->cluster.tombstone_s : 0;
+	rc->max_per_source = cfg->reg.max_bindings_per_source;
 	if (cfg->reg.tag.cluster != 0) {
 		int n = snprintf(rc->tag, sizeof(rc->tag), "%s/%u", cfg->reg.tag.name,
 				 cfg->reg.tag.cluster);
@@ -1070,6 +1076,7 @@ reg_shard_free(struct reg_shard *s)
 	rte_free(s->ext);
 	rte_free(s->b);
 	rte_free(s->aors);
+	rte_free(s->src_tab);
 	rte_free(s);
 }
 
@@ -1153,6 +1160,17 @@ reg_shard_create(const struct reg_conf *c, unsigned shard, int socket)
 	}
 	s->b_free = 0;
 	s->b_nfree = s->conf.max_bindings;
+	if (s->conf.max_per_source != 0) {
+		uint32_t slots = 16;
+
+		while (slots < 2u * s->conf.max_bindings)
+			slots <<= 1;
+		s->src_tab = rte_zmalloc_socket("reg_src", (size_t)slots * sizeof(*s->src_tab),
+						RTE_CACHE_LINE_SIZE, socket);
+		if (s->src_tab == NULL)
+			goto fail;
+		s->src_mask = slots - 1;
+	}
 	for (i = 0; i < s->conf.max_ext; i++)
 		s->ext[i].next = i + 1 < s->conf.max_ext ? i + 1 : REG_NONE;
 	s->x_free = 0;

@@ -88,6 +88,7 @@ struct reg_conf {
 	struct rte_ring *events;        /* shard->cp ring of struct reg_event *, may be NULL */
 	char tag[REG_TAG_MAX + 1];      /* registrar.tag "NAME/CLUSTER" of local bindings, "" none */
 	uint8_t tag_len;
+	uint32_t max_per_source;        /* bindings per source address in this shard; 0: no cap */
 };
 
 /* Where a REGISTER came from (the NAT-facing address of the phone). */
@@ -277,7 +278,8 @@ struct reg_event {
 	X(ping_missed,    "OPTIONS pings left unanswered when the next one was due") \
 	X(ping_removed,   "bindings removed after nat_ping.max_failures unanswered pings") \
 	X(ping_others,    "contacts passed over: another node pings them") \
-	X(list_withheld,  "200s to unauthenticated REGISTERs without the binding list (a query, or a list over 3x the request)")
+	X(list_withheld,  "200s to unauthenticated REGISTERs without the binding list (a query, or a list over 3x the request)") \
+	X(source_full,    "REGISTERs refused (403): registrar.max_bindings_per_source reached for their source")
 
 enum reg_stat {
 #define REG_STAT_ENUM(n, h) REG_STAT_##n,
@@ -376,6 +378,13 @@ struct reg_wheel {
 	uint8_t started;
 };
 
+/* One source address and its live bindings in a shard. */
+struct reg_srcent {
+	uint32_t count;                 /* 0: empty */
+	uint8_t family;
+	uint8_t addr[16];
+};
+
 struct reg_shard {
 	struct reg_conf conf;
 	unsigned id;
@@ -406,6 +415,10 @@ struct reg_shard {
 	char date[32];                  /* ... and its text */
 	size_t hash_bytes, aor_bytes, b_bytes, x_bytes, wheel_bytes, ev_bytes, repl_bytes;
 	struct reg_stats st;
+	/* bindings per source address (registrar.max_bindings_per_source): open
+	 * addressing, linear probing, backward-shift deletion; NULL when no cap */
+	struct reg_srcent *src_tab;
+	uint32_t src_mask;
 };
 
 #endif /* SIPSHARD_DATAPLANE_REGISTRAR_REG_TYPES_H */

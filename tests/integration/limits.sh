@@ -5,10 +5,12 @@
 # at 10x the per-source limit (500/s against 50/s); it keeps at least 90 % of
 # its successes, the flooder gets few answers, its packets are dropped and
 # counted (rate_limited), and `sipshardctl limits` lists it, not the client.
+# registrar.max_bindings_per_source: a 4th binding from one address gets 403.
 . "$(dirname "$0")/lib.bash"
 
 lab_up 1
 node_config 1 "limits: {per_source_pps: 50, burst: 50, block_s: 4}
+registrar: {max_bindings_per_source: 3}
 admin:
   socket: $WORK/n1.sock" >/dev/null
 start_node 1 && start_cp 1 || { fail "node 1 starts with limits"; exit 1; }
@@ -85,5 +87,11 @@ d = json.loads(sys.argv[1])
 src = {b["source"]: b for b in d["blocked"]}
 assert "198.18.0.9" in src and src["198.18.0.9"]["dropped"] > 0 and 0 < src["198.18.0.9"]["until_s"] <= 4, d
 assert "198.18.0.100" not in src, d' "$lim"
+DG() { cl python3 "$ROOT/tests/integration/digest.py" 198.18.0.77 198.18.0.1 "$@"; }
+cl ip addr add 198.18.0.77/24 dev "${LAB}cl"
+r=$(for u in b1 b2 b3 b4; do DG plain "$u" | cut -d' ' -f1; done | tr '\n' ' ')
+check "max_bindings_per_source 3: four AoRs from one address -> 200 200 200 403 ($r)" test "$r" = "200 200 200 403 "
+sf=$(dpstat 1 registrar.source_full)
+check "counter registrar.source_full = 1 (got $sf)" test "$sf" = 1
 check "node alive, SIGTERM: clean exit 0" stop_node 1
 exit 0

@@ -28,6 +28,7 @@
 #include "config/cfg.h"
 #include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
+#include "dataplane/registrar/reg_store.h"
 #include "dataplane/sip/sip_parse.h"
 
 #define WALL    1700000000ull          /* Tue, 14 Nov 2023 22:13:20 GMT */
@@ -1670,6 +1671,70 @@ test_unauth_no_list(void **state)
 	assert_int_equal(STAT(list_withheld), 2);
 }
 
+/* registrar.max_bindings_per_source: a source holds at most that many bindings
+ * in a shard (403 over, source_full); removals, expiry and a binding moving to
+ * another source free its place; another source is not affected. */
+static void
+test_max_per_source(void **state)
+{
+	static const struct reg_src other = { 4, 1, 40000, { 198, 18, 0, 101 }, 0, 0, { 0 }, 0 };
+	struct reg_src keep = src4;
+	char c[160], u[32];
+	int i;
+
+	(void)state;
+	reg_shard_free(sh);
+	conf.max_per_source = 3;
+	shard_new();
+	for (i = 0; i < 3; i++) {
+		snprintf(u, sizeof(u), "u%d", i);
+		snprintf(c, sizeof(c), "Contact: <sip:u%d@198.18.0.100:5060>\r\n", i);
+		assert_int_equal(reg(T0, u, u, 1, c), 200);
+	}
+	assert_int_equal(reg(T0, "u3", "u3", 1, "Contact: <sip:u3@198.18.0.100:5060>\r\n"), 403);
+	assert_int_equal(STAT(source_full), 1);
+	/* a refresh of an existing binding is no new binding */
+	assert_int_equal(reg(T0, "u0", "u0", 2, "Contact: <sip:u0@198.18.0.100:5060>\r\n"), 200);
+	/* a removal frees a place */
+	assert_int_equal(reg(T0, "u1", "u1", 2,
+			     "Contact: <sip:u1@198.18.0.100:5060>\r\nExpires: 0\r\n"), 200);
+	assert_int_equal(reg(T0, "u3", "u3", 2, "Contact: <sip:u3@198.18.0.100:5060>\r\n"), 200);
+	assert_int_equal(reg_src_count(sh, 4, src4.addr), 3);
+	/* another source registers; a binding refreshed from it moves its count */
+	src4 = other;
+	assert_int_equal(reg(T0, "v0", "v0", 1, "Contact: <sip:v0@198.18.0.101:5060>\r\n"), 200);
+	assert_int_equal(reg(T0, "u0", "u0", 3, "Contact: <sip:u0@198.18.0.100:5060>\r\n"), 200);
+	assert_int_equal(reg_src_count(sh, 4, other.addr), 2);
+	src4 = keep;
+	assert_int_equal(reg_src_count(sh, 4, src4.addr), 2);
+	/* expiry frees the rest */
+	for (i = 1; i <= 7300; i++)
+		reg_shard_tick(sh, T0 + (uint64_t)i * 1000u);
+	assert_int_equal(reg_src_count(sh, 4, src4.addr), 0);
+	assert_int_equal(reg_src_count(sh, 4, other.addr), 0);
+	/* many sources: counts stay exact through inserts and removals (the
+	 * table's backward-shift deletion) */
+	for (i = 0; i < 60; i++) {                      /* max_aors is 64 */
+		src4.addr[3] = (uint8_t)(i % 30);
+		snprintf(u, sizeof(u), "m%d", i);
+		snprintf(c, sizeof(c), "Contact: <sip:m%d@198.18.0.1:5060>\r\n", i);
+		assert_int_equal(reg(T0 + 7300000u, u, u, 1, c), 200);
+	}
+	for (i = 0; i < 60; i += 2) {
+		src4.addr[3] = (uint8_t)(i % 30);
+		snprintf(u, sizeof(u), "m%d", i);
+		snprintf(c, sizeof(c), "Contact: <sip:m%d@198.18.0.1:5060>\r\nExpires: 0\r\n", i);
+		assert_int_equal(reg(T0 + 7300000u, u, u, 2, c), 200);
+	}
+	for (i = 0; i < 30; i++) {
+		uint8_t a[16] = { 198, 18, 0, (uint8_t)i };
+
+		assert_int_equal(reg_src_count(sh, 4, a), i % 2 == 0 ? 0 : 2);
+	}
+	src4 = keep;
+	conf.max_per_source = 0;
+}
+
 int
 main(void)
 {
@@ -1679,6 +1744,7 @@ main(void)
 		T(test_expires_rules),
 		T(test_star),
 		T(test_unauth_no_list),
+		T(test_max_per_source),
 		T(test_callid_cseq),
 		T(test_contact_matching),
 		T(test_instance_reg_id),
