@@ -61,10 +61,25 @@ hex_get(uint8_t *out, const char *s, size_t n)
 	return 0;
 }
 
+/* Digests fetched once (reg_auth_conf_init, before the workers start): an
+ * implicit fetch by name on every call costs more than the digest itself. */
+static EVP_MD *md_md5, *md_sha256;
+
+static void
+md_fetch(void)
+{
+	if (md_md5 == NULL)
+		md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+	if (md_sha256 == NULL)
+		md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static const EVP_MD *
 algo_md(uint8_t algo)
 {
-	return algo == CFG_AUTH_MD5 ? EVP_md5() : EVP_sha256();
+	if (algo == CFG_AUTH_MD5)
+		return md_md5 != NULL ? md_md5 : EVP_md5();
+	return md_sha256 != NULL ? md_sha256 : EVP_sha256();
 }
 
 static size_t
@@ -101,6 +116,7 @@ reg_auth_conf_init(struct reg_auth_conf *c, const struct cfg_auth *a, const uint
 {
 	int i;
 
+	md_fetch();
 	memset(c, 0, sizeof(*c));
 	memcpy(c->secret, secret, REG_AUTH_SECRET_LEN);
 	snprintf(c->realm, sizeof(c->realm), "%s", a->realm);
@@ -359,7 +375,7 @@ nonce_mac(const struct reg_auth_conf *c, uint64_t t, uint64_t salt, uint8_t out[
 	be64_put(msg, t);
 	be64_put(msg + 8, salt);
 	memcpy(msg + 16, c->realm, c->realm_len);
-	if (HMAC(EVP_sha256(), c->secret, REG_AUTH_SECRET_LEN, msg, 16u + c->realm_len, mac,
+	if (HMAC(algo_md(CFG_AUTH_SHA256), c->secret, REG_AUTH_SECRET_LEN, msg, 16u + c->realm_len, mac,
 		 &len) == NULL)
 		memset(mac, 0, sizeof(mac));
 	memcpy(out, mac, 16);
