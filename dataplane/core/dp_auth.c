@@ -23,7 +23,7 @@ RTE_LOG_REGISTER(dp_auth_logtype, sipshard.auth, INFO);
 #define AUTH_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, dp_auth_logtype, "sipshard.auth: " fmt "\n", ##__VA_ARGS__)
 
-#define AUTH_POLL_MS  50        /* the reload thread looks at auth_req this often */
+#define AUTH_POLL_MS  10        /* the reload thread looks at auth_req this often */
 
 _Static_assert(DP_CNT_auth_none - DP_CNT_auth_ok == REG_AUTH_NONE &&
 	       DP_CNT_auth_user_mismatch - DP_CNT_auth_ok == REG_AUTH_USER_MISMATCH,
