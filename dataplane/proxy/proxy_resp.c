@@ -62,13 +62,16 @@ rs_probe(struct proxy_worker *w, const struct sip_via *v, const struct lb_addr *
 	const struct lb_sets *sets = w->conf->sets;
 	const struct lb_set *set;
 	uint32_t set_id, seq;
+	uint64_t token;
 	unsigned member;
 
-	if (lb_probe_branch_parse(v->branch.p, v->branch.len, &set_id, &member, &seq) != 0)
+	if (lb_probe_branch_parse(v->branch.p, v->branch.len, &set_id, &member, &seq, &token) != 0)
 		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 	set = sets != NULL ? lb_set_find(sets, set_id) : NULL;
 	if (set == NULL || member >= set->n)
 		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
+	if (token != lb_probe_token(sets, set_id, member, seq))
+		return proxy_result_drop(w, res, PROXY_C_probe_bad_token);
 	if (src != NULL && !lb_addr_eq(&set->m[member].addr, src))
 		return proxy_result_drop(w, res, PROXY_C_probe_bad_source);
 	PROXY_INC(w, probe_replies);

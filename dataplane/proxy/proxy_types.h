@@ -82,7 +82,8 @@
 	X(response_no_next_via, "responses dropped: no Via after ours") \
 	X(response_hostname,    "responses dropped: next Via names a host, not an address") \
 	X(probe_replies,        "responses to our OPTIONS probes") \
-	X(probe_bad_source,     "probe responses from another address than the member's")
+	X(probe_bad_source,     "probe responses from another address than the member's") \
+	X(probe_bad_token,      "probe responses whose branch token is not the probe's (forged)")
 
 enum proxy_counter {
 #define PROXY_COUNTER_ENUM(n, h) PROXY_C_##n,

@@ -1203,6 +1203,18 @@ test_probe_reply(void **state)
 	in_len = sip_reply_error(&pm, 200, NULL, NULL, in, sizeof(in));
 	assert_int_equal(pt_run_from("198.18.1.3", 5060), PROXY_DROP);
 	assert_int_equal(res.drop, PROXY_C_response_bad_via);
+	/* a forged reply: the member's address, a guessed token -> not believed */
+	n = lb_probe_build(&sets, s, 2, 79, probe, sizeof(probe));
+	{
+		char *t = strstr(probe, "sssp-1-2-79-") + strlen("sssp-1-2-79-");
+
+		t[0] = t[0] == '0' ? '1' : '0';
+	}
+	assert_int_equal(sip_msg_parse(&pm, probe, n), 0);
+	in_len = sip_reply_error(&pm, 200, NULL, NULL, in, sizeof(in));
+	assert_int_equal(pt_run_from("198.18.1.3", 5060), PROXY_DROP);
+	assert_int_equal(res.drop, PROXY_C_probe_bad_token);
+	assert_int_equal(C(probe_bad_token), 1);
 }
 
 /* ---- the torture corpus ---- */
