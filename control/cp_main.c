@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <rte_cycles.h>
@@ -1042,6 +1043,7 @@ attach(struct cp *c)
 		CP_LOG(ERR, "the dataplane is stopping");
 		return -ESHUTDOWN;
 	}
+	c->sh->cp_pid = (int32_t)getpid();
 	c->sh->cp_attached = 1;
 	c->port_idx = (uint16_t)c->cfg.cluster.port_index;
 	if (c->port_idx >= c->sh->n_ports) {

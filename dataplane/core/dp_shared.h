@@ -36,7 +36,7 @@
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
 #define DP_SHARED_VERSION   12u     /* 12: auth reload; 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations */
-#define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
+#define DP_CP_DETACH_MS     4000u    /* longest wait for the cp to detach (and exit) at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
 #define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
@@ -197,6 +197,10 @@ struct dp_shared {
 	 * before it frees the rings and pools the control plane uses. */
 	volatile uint32_t dp_stopping;            /* written by the dataplane */
 	volatile uint32_t cp_attached;            /* written by the control plane */
+	volatile int32_t cp_pid;                  /* ... its process, waited for too (its EAL
+						   * must be gone before we free memory: a free
+						   * asks every secondary to sync, and one in
+						   * rte_eal_cleanup never answers) */
 	/* Written by the control plane: this node's registrations sync state (enum
 	 * msg_cap_state). Until synced, a request for an AoR without a binding here
 	 * is answered 480, not 404 (dp_reg_lookup). */
