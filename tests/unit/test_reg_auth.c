@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "config/cfg.h"
 #include "dataplane/registrar/reg_auth.h"
 #include "dataplane/sip/sip_parse.h"
 
@@ -234,6 +235,40 @@ test_challenge(void **state)
 	assert_null(memmem(out, len, "MD5", 3));
 }
 
+/* auth.trusted / proxy.allowed_destinations prefixes: IPv4 and IPv6, any prefix
+ * length, host bits of the configured address ignored. */
+static void
+test_trusted_prefixes(void **state)
+{
+	static const char yaml[] =
+		"node: {id: 1}\ndataplane:\n  ports: [{device: net_null0, ipv4: 198.18.0.1/24}]\n"
+		"auth:\n  realm: r\n  subscribers_file: /x\n"
+		"  trusted: [198.18.1.77/25, \"2001:db8:ab::1/45\", 10.0.0.9/32, 0.0.0.0/0]\n";
+	static struct cfg cfg;
+	struct reg_auth_conf c;
+	uint8_t secret[REG_AUTH_SECRET_LEN] = { 0 };
+	const uint8_t in4[4] = { 198, 18, 1, 5 }, out4[4] = { 198, 18, 1, 200 };
+	uint8_t in6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0xaf, [15] = 9 };
+	uint8_t out6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0xb0, [15] = 9 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cfg_load_buf("t.yaml", yaml, sizeof(yaml) - 1, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.auth.n_trusted, 4);
+	assert_true(cfg_cidr_match(&cfg.auth.trusted[0], 4, in4));
+	assert_false(cfg_cidr_match(&cfg.auth.trusted[0], 4, out4));
+	assert_true(cfg_cidr_match(&cfg.auth.trusted[1], 6, in6));    /* /45: ab..af */
+	assert_false(cfg_cidr_match(&cfg.auth.trusted[1], 6, out6));
+	assert_false(cfg_cidr_match(&cfg.auth.trusted[1], 4, in4));   /* family */
+	assert_true(cfg_cidr_match(&cfg.auth.trusted[3], 4, out4));   /* /0 */
+	cfg.auth.n_trusted = 3;
+	reg_auth_conf_init(&c, &cfg.auth, secret);
+	assert_true(reg_auth_trusted(&c, 4, in4));
+	assert_false(reg_auth_trusted(&c, 4, out4));
+	assert_true(reg_auth_trusted(&c, 6, in6));
+	assert_false(reg_auth_trusted(&c, 6, out6));
+}
+
 int
 main(void)
 {
@@ -242,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_nonce),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_challenge),
+		cmocka_unit_test(test_trusted_prefixes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
