@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/cfg.h"
 #include "config/cfg_schema.h"
@@ -252,7 +253,75 @@ cfg_set_tag_string(void *field, const char *s)
 	return NULL;
 }
 
+/* "A.B.C.D/P" or "ADDR6/P" into a struct cfg_cidr (host bits cleared). */
+static const char *
+cfg_set_cidr(void *field, const char *s)
+{
+	struct cfg_cidr *c = field;
+	const char *why;
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	if (strchr(s, ':') != NULL) {
+		c->family = 6;
+		why = cfg_prefix_parse(s, AF_INET6, c->addr, &c->prefix, 128,
+				       "is not an IP prefix (A.B.C.D/P or ADDR6/P)",
+				       "has a prefix length out of range 0..128");
+	} else {
+		c->family = 4;
+		why = cfg_prefix_parse(s, AF_INET, c->addr, &c->prefix, 32,
+				       "is not an IP prefix (A.B.C.D/P or ADDR6/P)",
+				       "has a prefix length out of range 0..32");
+	}
+	if (why != NULL)
+		return why;
+	for (i = 0; i < 16; i++)
+		if (i * 8u >= c->prefix)
+			c->addr[i] &= i * 8u + 8u <= c->prefix ? 0xff :
+				      (uint8_t)(0xff00u >> (c->prefix % 8u));
+	return NULL;
+}
+
+/* auth.algorithms[]: "SHA-256" or "MD5" (RFC 8760 names). */
+static const char *
+cfg_set_auth_algo(void *field, const char *s)
+{
+	if (strcasecmp(s, "SHA-256") == 0)
+		*(uint32_t *)field = CFG_AUTH_SHA256;
+	else if (strcasecmp(s, "MD5") == 0)
+		*(uint32_t *)field = CFG_AUTH_MD5;
+	else
+		return "is not a digest algorithm (SHA-256 or MD5)";
+	return NULL;
+}
+
+/* auth.methods[]: the requests that must authenticate; REGISTER only so far. */
+static const char *
+cfg_set_auth_method(void *field, const char *s)
+{
+	if (strcmp(s, "REGISTER") != 0)
+		return "is not supported: only REGISTER is authenticated (docs/security.md)";
+	*(uint32_t *)field = 1;
+	return NULL;
+}
+
 /* ---- cross-field rules ---- */
+
+/* auth: present means on; an algorithm at most once. */
+static int
+cfg_check_auth(struct cfg_walk *w, void *base, yaml_node_t *map)
+{
+	struct cfg_auth *a = base;
+	yaml_node_t *algs = NULL;
+
+	a->enabled = true;
+	if (a->n_algorithms == 2 && a->algorithms[0] == a->algorithms[1]) {
+		cfg_walk_key(w, map, "algorithms", &algs);
+		return cfg_walk_err(w, algs != NULL ? cfg_walk_item(w, algs, 1) : map,
+				    "auth.algorithms[1]: the same algorithm twice");
+	}
+	return 0;
+}
 
 static int
 cfg_check_registrar(struct cfg_walk *w, void *base, yaml_node_t *map)
@@ -521,6 +590,8 @@ static const struct cfg_key cfg_reg_keys[] = {
 	      "NAT keepalive pinging of the registered contacts (absent: none)"),
 	K_MAP("snapshot", 0, 0, cfg_snapshot_keys, NULL,
 	      "snapshots of the bindings to a file, loaded at start (absent: none; needs a full-sharing cluster)"),
+	K_UINT("max_bindings_per_source", struct cfg_registrar, max_bindings_per_source, 0,
+	       16777216, 0, 0, "bindings one source address may hold in each shard (403 over); 0: no cap"),
 	K_END
 };
 
@@ -559,11 +630,16 @@ static const struct cfg_key cfg_set_keys[] = {
 static const struct cfg_key cfg_set_item =
 	K_MAP("", 0, 0, cfg_set_keys, NULL, "a backend set");
 
+static const struct cfg_key cfg_cidr_item =
+	K_FN("", 0, 0, cfg_set_cidr, "an IP prefix A.B.C.D/P or ADDR6/P");
+
 static const struct cfg_key cfg_proxy_keys[] = {
 	K_BOOL("record_route", struct cfg_proxy, record_route, 0,
 	       "add Record-Route <sip:ADDR:PORT;lr> so in-dialog requests come back through us"),
 	K_UINT("default_set", struct cfg_proxy, default_set, 1, U16, 1, 0,
 	       "backend set of the requests that no Route, binding or dialog routes"),
+	K_LIST("allowed_destinations", struct cfg_proxy, allowed, n_allowed, 0, &cfg_cidr_item, 0,
+	       "IP prefixes a Route or an in-dialog Request-URI may send to, besides backends and bindings"),
 	K_END
 };
 
@@ -642,6 +718,48 @@ static const struct cfg_key cfg_tag_item = {
 	.name = "", .kind = CFG_K_MAP, .off = 0, .sub = cfg_tag_keys,
 	.set = cfg_set_tag_string, .help = "a tag" };
 
+
+static const struct cfg_key cfg_auth_algo_item =
+	K_FN("", 0, 0, cfg_set_auth_algo, "SHA-256 or MD5");
+static const struct cfg_key cfg_auth_method_item =
+	K_FN("", 0, 0, cfg_set_auth_method, "a method (REGISTER)");
+
+static const struct cfg_key cfg_auth_keys[] = {
+	K_STR("realm", struct cfg_auth, realm, NULL, REQ, NULL,
+	      "realm of the challenges and of the subscribers file lines used"),
+	K_STR("subscribers_file", struct cfg_auth, subscribers_file, NULL, REQ, NULL,
+	      "htdigest file user:realm:md5-HA1[:sha256-HA1], re-read by sipshardctl auth reload"),
+	K_LIST("algorithms", struct cfg_auth, algorithms, n_algorithms, 1, &cfg_auth_algo_item,
+	       0, "digest algorithms offered, in this order (default SHA-256, MD5)"),
+	K_UINT("nonce_ttl_s", struct cfg_auth, nonce_ttl_s, 1, 86400, 30, 0,
+	       "lifetime of a nonce; an older one gets 401 with stale=true, seconds"),
+	K_LIST("methods", struct cfg_auth, methods, n_methods, 1, &cfg_auth_method_item, 0,
+	       "requests that must authenticate (REGISTER)"),
+	K_LIST("trusted", struct cfg_auth, trusted, n_trusted, 0, &cfg_cidr_item, 0,
+	       "IP prefixes whose requests are not challenged"),
+	K_END
+};
+
+/* limits: present means on. */
+static int
+cfg_check_limits(struct cfg_walk *w, void *base, yaml_node_t *map)
+{
+	(void)w;
+	(void)map;
+	((struct cfg_limits *)base)->enabled = true;
+	return 0;
+}
+
+static const struct cfg_key cfg_limits_keys[] = {
+	K_UINT("per_source_pps", struct cfg_limits, per_source_pps, 1, 10000000, 200, 0,
+	       "SIP datagrams per second a source may send (per worker), sustained"),
+	K_UINT("burst", struct cfg_limits, burst, 1, 10000000, 400, 0,
+	       "datagrams a source may send at once (its bucket)"),
+	K_UINT("block_s", struct cfg_limits, block_s, 1, 86400, 30, 0,
+	       "seconds a source that exceeded its bucket is dropped"),
+	K_END
+};
+
 static const struct cfg_key cfg_admin_keys[] = {
 	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
 	      "path of the admin socket served by sipshard-cp"),
@@ -678,6 +796,10 @@ static const struct cfg_key cfg_root_keys[] = {
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),
 	K_MAP("log", offsetof(struct cfg, log), 0, cfg_log_keys, NULL,
 	      "logging of sipshard-dp and sipshard-cp"),
+	K_MAP("auth", offsetof(struct cfg, auth), 0, cfg_auth_keys, cfg_check_auth,
+	      "digest authentication of REGISTER (absent: none)"),
+	K_MAP("limits", offsetof(struct cfg, limits), 0, cfg_limits_keys, cfg_check_limits,
+	      "per-source flood protection (absent: none)"),
 	K_END
 };
 

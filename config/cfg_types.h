@@ -23,6 +23,7 @@
 #define CFG_MAX_SEEDS      8
 #define CFG_MAX_TAGS       16
 #define CFG_MAX_WORKERS    16
+#define CFG_MAX_CIDRS      16
 #define CFG_STR            128
 #define CFG_PATH           256
 
@@ -101,6 +102,7 @@ struct cfg_registrar {
 	uint32_t ping_max_failures;     /* unanswered pings in a row that remove; 0 never */
 	char snapshot_path[CFG_PATH];   /* registrar.snapshot.path; "" = no snapshot */
 	uint32_t snapshot_interval_s;   /* a snapshot written this often (and on clean stop) */
+	uint32_t max_bindings_per_source;  /* per shard; 0: no cap */
 };
 
 struct cfg_member {
@@ -118,9 +120,48 @@ struct cfg_backend_set {
 	struct cfg_member members[CFG_MAX_MEMBERS];
 };
 
+/* An IPv4 or IPv6 prefix (auth.trusted, proxy.allowed_destinations). */
+struct cfg_cidr {
+	uint8_t family;                 /* 4 or 6 */
+	uint8_t prefix;                 /* 0..32 / 0..128 */
+	uint8_t addr[16];               /* network order, host bits cleared */
+};
+
+/* addr (network order, 4 or 16 bytes by family) is inside c. */
+static inline bool
+cfg_cidr_match(const struct cfg_cidr *c, uint8_t family, const uint8_t *addr)
+{
+	unsigned int full = c->prefix / 8u, rest = c->prefix % 8u, i;
+
+	if (family != c->family)
+		return false;
+	for (i = 0; i < full; i++)
+		if (addr[i] != c->addr[i])
+			return false;
+	return rest == 0 || ((addr[full] ^ c->addr[full]) & (uint8_t)(0xff00u >> rest)) == 0;
+}
+
 struct cfg_proxy {
 	bool record_route;              /* add Record-Route <sip:ADDR:PORT;lr> */
 	uint32_t default_set;           /* backend set of requests not routed otherwise */
+	int n_allowed;
+	struct cfg_cidr allowed[CFG_MAX_CIDRS];   /* proxy.allowed_destinations */
+};
+
+enum cfg_auth_algo { CFG_AUTH_SHA256 = 1, CFG_AUTH_MD5 = 2 };   /* 0: end of list */
+
+/* Digest authentication (auth:, docs/security.md). */
+struct cfg_auth {
+	bool enabled;                   /* false when the section is absent */
+	char realm[CFG_STR];
+	char subscribers_file[CFG_PATH];
+	int n_algorithms;               /* 0: SHA-256 then MD5 */
+	uint32_t algorithms[2];         /* enum cfg_auth_algo, in challenge order */
+	uint32_t nonce_ttl_s;
+	int n_methods;
+	uint32_t methods[4];            /* enum sip_method values (REGISTER only, today) */
+	int n_trusted;
+	struct cfg_cidr trusted[CFG_MAX_CIDRS];   /* sources never challenged */
 };
 
 struct cfg_peer {
@@ -159,6 +200,14 @@ struct cfg_log {
 	enum cfg_log_target target;
 };
 
+/* Flood protection (limits:, dp_limit.h). */
+struct cfg_limits {
+	bool enabled;                   /* false when the section is absent */
+	uint32_t per_source_pps;
+	uint32_t burst;
+	uint32_t block_s;
+};
+
 struct cfg {
 	char path[CFG_PATH];            /* the file it came from */
 	uint16_t node_id;
@@ -169,6 +218,8 @@ struct cfg {
 	struct cfg_backend_set sets[CFG_MAX_SETS];
 	struct cfg_proxy proxy;
 	struct cfg_cluster cluster;
+	struct cfg_auth auth;
+	struct cfg_limits limits;
 	int n_tags;
 	struct cfg_tag tags[CFG_MAX_TAGS];
 	char admin_socket[CFG_PATH];

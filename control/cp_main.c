@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <rte_cycles.h>
@@ -54,6 +55,7 @@
 #include "dataplane/core/dp_log.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_ping.h"
+#include "dataplane/core/dp_limit.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_steer.h"
 #include "dataplane/proxy/proxy_req.h"
@@ -695,6 +697,110 @@ adm_sync_start(void *arg, json_t *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- digest authentication ---- */
+
+#define CP_AUTH_RELOAD_MS 3000   /* longest wait for the dataplane's reload thread */
+
+/* Asks the dataplane to re-read auth.subscribers_file (dp_auth.h) and waits for
+ * its answer, at most CP_AUTH_RELOAD_MS. */
+static int
+adm_auth_reload(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	struct dp_shared *sh = c->sh;
+	uint32_t req;
+	unsigned int waited;
+
+	if (!c->cfg.auth.enabled) {
+		snprintf(err, errlen, "no auth section in %s", c->cfg.path);
+		return -ENOTSUP;
+	}
+	if (sh == NULL) {
+		snprintf(err, errlen, "no dataplane attached");
+		return -ENOTCONN;
+	}
+	req = sh->auth_done + 1;
+	rte_smp_wmb();
+	sh->auth_req = req;
+	for (waited = 0; sh->auth_done != req; waited++) {
+		if (waited >= CP_AUTH_RELOAD_MS) {
+			snprintf(err, errlen, "the dataplane did not answer in %u ms", CP_AUTH_RELOAD_MS);
+			return -ETIMEDOUT;
+		}
+		rte_delay_us_sleep(1000);
+	}
+	rte_smp_rmb();
+	if (sh->auth_rc != 0) {
+		snprintf(err, errlen, "%s (the previous table stays)", sh->auth_err);
+		return sh->auth_rc;
+	}
+	cp_json_put_uint(j, "users", sh->auth_users);
+	cp_json_put_str(j, "file", c->cfg.auth.subscribers_file);
+	return 0;
+}
+
+/* ---- flood protection ---- */
+
+/* The sources the workers' buckets block now (dp_limit.h), one line per
+ * source: seconds left (the longest over the workers), packets dropped since
+ * it was first blocked (summed). Read without lock: a torn entry is skipped
+ * or shown a moment old. */
+static int
+adm_limits(void *arg, json_t *j, char *err, size_t errlen)
+{
+	struct cp *c = arg;
+	struct dp_shared *sh = c->sh;
+	struct { uint8_t family, addr[16]; uint64_t left_ms, dropped; } out[256];
+	unsigned int n = 0, i, k, e;
+	json_t *arr;
+
+	if (!c->cfg.limits.enabled) {
+		snprintf(err, errlen, "no limits section in %s", c->cfg.path);
+		return -ENOTSUP;
+	}
+	if (sh == NULL) {
+		snprintf(err, errlen, "no dataplane attached");
+		return -ENOTCONN;
+	}
+	for (i = 0; i < sh->n_workers; i++) {
+		const struct dp_lcore *lc = sh->lcores[i];
+		const struct dp_limit *t = lc != NULL ? lc->limit : NULL;
+		uint64_t now = lc != NULL ? lc->now_ms : 0;
+
+		for (e = 0; t != NULL && e < DP_LIMIT_SETS * DP_LIMIT_WAYS; e++) {
+			struct dp_limit_ent x = t->ent[e];
+			size_t alen = x.family == 4 ? 4 : 16;
+
+			if (x.family == 0 || x.until_ms <= now)
+				continue;
+			for (k = 0; k < n; k++)
+				if (out[k].family == x.family && memcmp(out[k].addr, x.addr, alen) == 0)
+					break;
+			if (k == n) {
+				if (n == sizeof(out) / sizeof(out[0]))
+					continue;
+				memset(&out[n], 0, sizeof(out[n]));
+				out[n].family = x.family;
+				memcpy(out[n].addr, x.addr, alen);
+				n++;
+			}
+			out[k].left_ms = RTE_MAX(out[k].left_ms, x.until_ms - now);
+			out[k].dropped += x.dropped;
+		}
+	}
+	arr = cp_json_put_arr(j, "blocked");
+	for (k = 0; k < n; k++) {
+		json_t *o = cp_json_put_obj(arr, NULL);
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(out[k].family == 4 ? AF_INET : AF_INET6, out[k].addr, a, sizeof(a));
+		cp_json_put_str(o, "source", a);
+		cp_json_put_uint(o, "until_s", (out[k].left_ms + 999) / 1000);
+		cp_json_put_uint(o, "dropped", out[k].dropped);
+	}
+	return 0;
+}
+
 /* ---- sharing tags ---- */
 
 static void
@@ -1215,6 +1321,7 @@ attach(struct cp *c)
 		CP_LOG(ERR, "the dataplane is stopping");
 		return -ESHUTDOWN;
 	}
+	c->sh->cp_pid = (int32_t)getpid();
 	c->sh->cp_attached = 1;
 	c->port_idx = (uint16_t)c->cfg.cluster.port_index;
 	if (c->port_idx >= c->sh->n_ports) {
@@ -1351,6 +1458,8 @@ main(int argc, char **argv)
 	ops.contacts_show = adm_contacts_show;
 	ops.sync = adm_sync;
 	ops.sync_start = adm_sync_start;
+	ops.auth_reload = adm_auth_reload;
+	ops.limits = adm_limits;
 	ops.tags = adm_tags;
 	ops.tag_set_active = adm_tag_set_active;
 	ops.tag_status = adm_tag_status;

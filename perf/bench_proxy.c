@@ -134,6 +134,7 @@ setup(const struct bench_case *bc)
 		fprintf(stderr, "bench_proxy: %s\n", err);
 		return -1;
 	}
+	proxy_conf_set_mac_key(&pc, (const uint8_t *)"0123456789abcdef");   /* as the dp does */
 	proxy_worker_init(&w, &pc, NULL, NULL);
 	return 0;
 }

@@ -136,7 +136,7 @@ bench_pass(struct bench_worker *w, int with_register, uint64_t t0, uint64_t hz_m
 	double ns0 = thread_ns();
 	static __thread struct sip_msg m;
 	static __thread char out[2048];
-	struct reg_src src = { 4, 0, 5060, { 198, 18, 0, 1 }, 0, 0, { 0 } };
+	struct reg_src src = { 4, 0, 5060, { 198, 18, 0, 1 }, 0, 0, { 0 }, 0 };
 	struct reg_key key;
 	uint64_t c0, c1, now_ms = 0, reply_bytes = 0;
 	uint32_t i, hash;

@@ -16,6 +16,7 @@ usage() {
 usage: perf/run.sh SCENARIO...
 scenarios:
   parse      SIP parser: cycles and ns per message (REGISTER, INVITE+SDP, 200 OK)
+  auth       digest check (SHA-256, MD5), 401 challenge, proxy branch MAC: ns per op
   registrar  REGISTER/s and cycles per REGISTER (200 OK included) on 1 and 2 worker
              shards fed from memory, bytes per binding (CPUs: PERF_CPU, PERF_CPUS2);
              1 worker also with 1,000,000 AoRs (tables of 1,048,576)
@@ -763,6 +764,12 @@ for scenario in "$@"; do
 		else
 			echo "perf/run.sh: registrar: 2 workers need CPUs $cpus2, skipped" >&2
 		fi
+		;;
+	auth)
+		# digest checks, challenges and proxy branch MACs on one core, from memory
+		make -s "$BUILD/perf/bench_auth" >&2
+		echo "== auth ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_auth"
 		;;
 	proxy)
 		# stateless forwarding on 1 worker core pinned to $CPU, fed from memory

@@ -186,6 +186,8 @@ CP_ADMIN_SHOW_HANDLER(stats, stats, "stats")
 CP_ADMIN_SHOW_HANDLER(sync, sync, "sync")
 CP_ADMIN_SHOW_HANDLER(sync_start, sync_start, "sync start")
 CP_ADMIN_SHOW_HANDLER(pinging, pinging, "pinging")
+CP_ADMIN_SHOW_HANDLER(auth_reload, auth_reload, "auth reload")
+CP_ADMIN_SHOW_HANDLER(limits, limits, "limits")
 #undef CP_ADMIN_SHOW_HANDLER
 
 /* A command on one tag NAME/CLUSTER (argv[0]) through FN. */
@@ -288,6 +290,12 @@ static const struct cp_admin_cmd cp_admin_cmds[] = {
 	{ "pinging", "pinging",
 	  "NAT keepalive pinging: mode, interval, each node's share of the contacts per interval, "
 	  "pings sent, answered, failed", 0, 0, cp_admin_do_pinging },
+	{ "auth reload", "auth reload",
+	  "re-read auth.subscribers_file; the workers swap to the new table (no restart)",
+	  0, 0, cp_admin_do_auth_reload },
+	{ "limits", "limits",
+	  "sources blocked now by the per-source limits: source, seconds left, packets dropped",
+	  0, 0, cp_admin_do_limits },
 	{ "help", "help", "the commands", 0, 0, cp_admin_do_help },
 };
 

@@ -94,6 +94,8 @@ struct cp_admin_ops {
 	cp_admin_show_fn *sync;         /* "state","donor","records","bytes","seconds",... */
 	cp_admin_show_fn *sync_start;   /* asks the peers for a full sync */
 	cp_admin_show_fn *pinging;      /* "mode","interval_s","share":{id:N},"sent","answered","failed" */
+	cp_admin_show_fn *auth_reload;  /* "users": subscribers loaded (the dp re-reads the file) */
+	cp_admin_show_fn *limits;       /* "blocked":[{source,until_s,dropped}] */
 };
 
 /* ---- command table ---- */

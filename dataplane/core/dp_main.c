@@ -34,7 +34,10 @@
 
 #include "config/cfg.h"
 #include "config/cfg_machine.h"
+#include "dataplane/core/dp_auth.h"
+#include "dataplane/registrar/reg_auth.h"
 #include "dataplane/core/dp_eal.h"
+#include "dataplane/core/dp_limit.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_log.h"
 #include "dataplane/core/dp_ping.h"
@@ -293,6 +296,7 @@ static int
 proxy_create(struct dp_ctx *x)
 {
 	static struct proxy_conf pc;
+	uint8_t key[REG_AUTH_SECRET_LEN];
 	char err[256];
 	unsigned int i;
 
@@ -305,6 +309,19 @@ proxy_create(struct dp_ctx *x)
 		DP_LOG(ERR, "%s: %s", x->cfg->path, err);
 		return -1;
 	}
+	/* the key of the MACs in our Via branches: the same on every node of the
+	 * cluster (from the cluster key), else drawn at boot */
+	if (reg_auth_secret(x->cfg->cluster.enabled ? x->cfg->cluster.key_file : NULL,
+			    "sipshard via branch mac v1", key, err, sizeof(err)) != 0) {
+		DP_LOG(WARNING, "proxy branch key: %s: a random one instead (responses are then "
+		       "checked by this node only)", err);
+		if (reg_auth_secret(NULL, "", key, err, sizeof(err)) != 0) {
+			DP_LOG(ERR, "proxy branch key: %s", err);
+			return -1;
+		}
+	}
+	proxy_conf_set_mac_key(&pc, key);
+	memset(key, 0, sizeof(key));
 	x->proxy_conf = &pc;
 	for (i = 0; i < x->n_workers; i++)
 		dp_proxy_init(x->lcores[i]);
@@ -448,6 +465,12 @@ main(int argc, char **argv)
 		goto free_shards;
 	if (proxy_create(&ctx) != 0)
 		goto free_shards;
+	if (dp_auth_create(&ctx) != 0)
+		goto free_shards;
+	if (dp_limit_create(&ctx) != 0) {
+		DP_LOG(ERR, "cannot allocate the per-source limit tables");
+		goto free_shards;
+	}
 	if (dp_steer_init(&ctx) != 0) {
 		DP_LOG(ERR, "cannot create the steering rings: %s", rte_strerror(rte_errno));
 		goto free_rings;
@@ -464,6 +487,7 @@ main(int argc, char **argv)
 
 	for (i = 0; i < ctx.n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, ctx.lcores[i], ctx.lcores[i]->lcore_id);
+	dp_auth_start(&ctx);
 	DP_LOG(NOTICE, "ready: node %u, %u worker(s), idle %s, %u port(s), file prefix %s",
 	       cfg.node_id, ctx.n_workers, cfg_idle_name(cfg.dp.idle), ctx.n_ports, cfg.dp.file_prefix);
 	if (!ctx.stop)
@@ -480,6 +504,8 @@ close_ports:
 free_rings:
 	dp_steer_fini(&ctx);
 free_shards:
+	dp_limit_free(&ctx);
+	dp_auth_free(&ctx);
 	shards_free(&ctx);
 free_lcores:
 	lcores_free(&ctx);

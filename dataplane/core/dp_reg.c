@@ -8,6 +8,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "dataplane/core/dp_auth.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_reg.h"
@@ -110,6 +111,7 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 	uint32_t hash;
 	unsigned int owner;
 	size_t len = 0;
+	bool authed;
 	int status;
 
 	status = reg_aor_key(lc->ctx->reg_conf, &lc->msg, &key, &hash);
@@ -125,6 +127,9 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		dp_egress_steer(lc, (uint16_t)owner, m);
 		return;
 	}
+	if (dp_auth_register(lc, m, &key, &authed))
+		return;   /* challenged or refused */
+	src.unauth = !authed;
 	memcpy(src.addr, info->src, sizeof(src.addr));
 	if (info->family == 4 && memcmp(info->dst, &lc->ctx->ports[info->port_idx].ipv4, 4) != 0) {
 		src.sock_family = 4;    /* arrived on a VIP (dp_pkt let it in): its socket */
@@ -135,6 +140,11 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 				    lc->reply, sizeof(lc->reply), &len);
 	if (len == 0) {
 		DP_DROP_INC(&lc->stats, SIP_REPLY_TOO_BIG);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!authed && len > 3u * lc->msg.len) {   /* no amplification (docs/security.md) */
+		DP_DROP_INC(&lc->stats, SIP_REPLY_AMPLIFY);
 		rte_pktmbuf_free(m);
 		return;
 	}

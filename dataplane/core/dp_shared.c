@@ -2,6 +2,7 @@
 /* Memory shared with the control plane: counters, shard queries, node view. */
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -253,7 +254,8 @@ dp_shared_detach_cp(struct dp_shared *sh)
 		return;
 	sh->dp_stopping = 1;
 	rte_smp_mb();
-	while (sh->cp_attached && waited < DP_CP_DETACH_MS) {
+	while ((sh->cp_attached || (sh->cp_pid > 0 && kill(sh->cp_pid, 0) == 0)) &&
+	       waited < DP_CP_DETACH_MS) {
 		rte_delay_us_sleep(1000);
 		waited++;
 	}

@@ -38,8 +38,8 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   13u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE */
-#define DP_CP_DETACH_MS     2000u    /* longest wait for the cp to detach at stop */
+#define DP_SHARED_VERSION   14u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid */
+#define DP_CP_DETACH_MS     4000u    /* longest wait for the cp to detach (and exit) at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
 #define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
@@ -222,6 +222,10 @@ struct dp_shared {
 	 * before it frees the rings and pools the control plane uses. */
 	volatile uint32_t dp_stopping;            /* written by the dataplane */
 	volatile uint32_t cp_attached;            /* written by the control plane */
+	volatile int32_t cp_pid;                  /* ... its process, waited for too (its EAL
+						   * must be gone before we free memory: a free
+						   * asks every secondary to sync, and one in
+						   * rte_eal_cleanup never answers) */
 	/* Written by the control plane: this node's registrations sync state (enum
 	 * msg_cap_state). Until synced, a request for an AoR without a binding here
 	 * is answered 480, not 404 (dp_reg_lookup). */
@@ -245,6 +249,15 @@ struct dp_shared {
 	volatile uint32_t backends_seq;           /* odd while being written */
 	uint32_t n_backends;
 	struct dp_backend_view backends[DP_MAX_BACKENDS];
+	/* `sipshardctl auth reload` (dp_auth.h): the control plane writes auth_req
+	 * (one more than auth_done); the dataplane's reload thread re-reads the
+	 * subscribers file, swaps the table, fills auth_rc (0 or -errno),
+	 * auth_users and auth_err, then sets auth_done = auth_req. */
+	volatile uint32_t auth_req;
+	volatile uint32_t auth_done;
+	volatile int32_t auth_rc;
+	volatile uint32_t auth_users;
+	char auth_err[256];
 };
 
 #define DP_NODE_FIND_TRIES  8       /* a worker's reads of `nodes` while it changes */

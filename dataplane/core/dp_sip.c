@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_limit.h"
 #include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_proxy.h"
@@ -44,10 +45,16 @@ void
 dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
 {
 	const struct dp_pkt_info *info = dp_pkt_info_of(m);
-	const uint8_t *p = dp_pkt_payload(lc, m, info);
+	const uint8_t *p;
 	struct sip_msg *msg = &lc->msg;
 	int rc;
 
+	if (!info->steered && lc->limit != NULL && dp_limit_over(lc, m)) {
+		DP_DROP_INC(&lc->stats, RATE_LIMITED);   /* before any parsing */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	p = dp_pkt_payload(lc, m, info);
 	rc = p == NULL ? -SIP_ERR_EMPTY : sip_msg_parse(msg, (const char *)p, info->payload_len);
 	if (rc != 0) {   /* (only the receiving lcore parses a message that fails) */
 		lc->stats.sip.invalid[(unsigned int)-rc < SIP_ERR__COUNT ? -rc : 0]++;

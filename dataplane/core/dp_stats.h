@@ -55,11 +55,13 @@
 	X(UDP_CKSUM,         "UDP checksum wrong (or zero over IPv6)") \
 	X(UDP_PORT,          "UDP to a port we do not serve") \
 	X(SIP_EMPTY,         "SIP datagram without payload") \
+	X(RATE_LIMITED,      "SIP datagram from a source over its limits (per_source_pps, burst): blocked for block_s") \
 	X(SIP_INVALID,       "SIP message rejected by the parser (see sip_invalid by reason)") \
 	X(SIP_UNHANDLED,     "valid SIP message no service on this node handles yet") \
 	X(SIP_NO_REPLY,      "request that cannot be answered (no usable Via)") \
 	X(SIP_REPLY_TOO_BIG, "reply larger than the MTU or the reply buffer") \
 	X(SIP_REPLY_NO_MBUF, "no mbuf for a reply that did not fit the request's") \
+	X(SIP_REPLY_AMPLIFY, "reply to an unauthenticated REGISTER over 3x its size: not sent") \
 	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
 	X(CLUSTER_WRONG_PORT, "cluster packet on a port other than cluster.port_index") \
 	X(STEER_RING_FULL,   "inter-lcore ring full") \
@@ -103,7 +105,17 @@ enum dp_drop {
 	X(cp_tx_prio_ahead,   "of them sent ahead of replication datagrams waiting on ss_from_cp") \
 	X(steer_out,          "packets handed to another lcore") \
 	X(steer_in,           "packets received from another lcore") \
-	X(idle_sleeps,        "adaptive idle back-offs")
+	X(idle_sleeps,        "adaptive idle back-offs") \
+	X(auth_ok,            "REGISTERs whose digest credentials were valid") \
+	X(auth_none,          "REGISTERs without credentials for our realm: 401") \
+	X(auth_malformed,     "REGISTERs with unusable credentials (algorithm, qop, fields): 401") \
+	X(auth_bad_nonce,     "REGISTERs with a nonce this cluster did not make: 401") \
+	X(auth_stale,         "REGISTERs with an expired nonce: 401 stale=true") \
+	X(auth_replay,        "REGISTERs with a nonce-count already used: 401") \
+	X(auth_unknown_user,  "REGISTERs of a user not in the subscribers file: 403") \
+	X(auth_bad_response,  "REGISTERs with a wrong digest response (wrong password): 403") \
+	X(auth_user_mismatch, "REGISTERs authenticated as another user than the AoR's: 403") \
+	X(auth_trusted,       "REGISTERs from auth.trusted sources, not challenged")
 
 enum dp_counter {
 #define DP_COUNTER_ENUM(name, help) DP_CNT_##name,

@@ -128,6 +128,9 @@ struct lb_sets;
 struct proxy_conf;
 struct reg_shard;
 struct reg_conf;
+struct reg_auth_replay;
+struct dp_auth;
+struct dp_limit;
 
 struct dp_lcore {
 	struct dp_ctx *ctx;
@@ -164,6 +167,9 @@ struct dp_lcore {
 	struct dp_vips vips;            /* VIPs held here or elsewhere (dp_vip.h) */
 	struct proxy_worker proxy;      /* counters + location lookup of this shard */
 	struct dp_ping ping;            /* NAT keepalive pinging of this shard's contacts */
+	struct reg_auth_replay *auth_replay;   /* digest nonce-counts seen (dp_auth.h) */
+	uint64_t auth_salt;             /* salt of the next nonce (dp_auth.h) */
+	struct dp_limit *limit;         /* per-source token buckets (dp_limit.h), NULL: off */
 	struct sip_msg msg;             /* the message being handled */
 	char reply[DP_REPLY_MAX];       /* the SIP reply being built */
 	uint8_t scratch[DP_SIP_MAX];    /* linearised multi-segment datagrams */
@@ -192,6 +198,7 @@ struct dp_ctx {
 	struct dp_lcore *lcores[DP_MAX_LCORES];   /* 0..n_workers (ctl last) */
 	struct lb_sets *lb;                   /* backend sets (NULL: none); prober = worker 0 */
 	const struct proxy_conf *proxy_conf;
+	struct dp_auth *auth;                 /* digest authentication (NULL: off) */
 };
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_TYPES_H */

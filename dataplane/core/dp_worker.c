@@ -7,6 +7,7 @@
 #include <rte_hash_crc.h>
 #include <rte_pause.h>
 
+#include "dataplane/core/dp_auth.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_neigh.h"
@@ -140,6 +141,7 @@ dp_worker_main(void *arg)
 
 		lc->now_ms = (now - ctx->start_tsc) / tsc_per_ms;
 		lc->wall_s = ctx->wall_base_s + lc->now_ms / 1000;
+		dp_auth_quiescent(lc);
 		dp_vip_refresh(lc);
 
 		for (pi = 0; pi < ctx->n_ports; pi++) {

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/sip/sip_hash.h"
 #include "dataplane/sip/sip_parse.h"
@@ -298,6 +300,8 @@ lb_sets_init(struct lb_sets *s, const struct cfg *c, char *err, size_t errlen)
 	int i, j, rc;
 
 	memset(s, 0, sizeof(*s));
+	if (RAND_bytes((unsigned char *)&s->probe_key, sizeof(s->probe_key)) != 1)
+		return lb_err(err, errlen, "no random bytes for the probe key");
 	for (i = 0; i < c->dp.n_ports; i++) {
 		const struct cfg_port *p = &c->dp.ports[i];
 
@@ -575,6 +579,7 @@ lb_probe_build(const struct lb_sets *s, const struct lb_set *set, unsigned membe
 	const struct lb_addr *l;
 	const char *lt;
 	char host[SIP_ADDR_STR_MAX];
+	uint64_t tok;
 	int n;
 
 	if (member >= set->n)
@@ -584,20 +589,22 @@ lb_probe_build(const struct lb_sets *s, const struct lb_set *set, unsigned membe
 	lt = m->addr.family == 6 ? s->local6_text : s->local4_text;
 	if (l->family == 0 || sip_addr_fmt(host, sizeof(host), l->family, l->addr) == 0)
 		return 0;
+	tok = lb_probe_token(s, set->id, member, seq);
 	n = snprintf(out, cap,
 		     "OPTIONS %s SIP/2.0\r\n"
-		     "Via: SIP/2.0/UDP %s;branch=" LB_PROBE_PREFIX "%u-%u-%u;rport\r\n"
+		     "Via: SIP/2.0/UDP %s;branch=" LB_PROBE_PREFIX "%u-%u-%u-%016llx;rport\r\n"
 		     "Max-Forwards: 70\r\n"
 		     "From: <sip:sipshard@%s>;tag=sssp-%u-%u\r\n"
 		     "To: <%s>\r\n"
-		     "Call-ID: sssp-%u-%u-%u@%s%s%s\r\n"
+		     "Call-ID: sssp-%016llx@%s%s%s\r\n"
 		     "CSeq: %u OPTIONS\r\n"
 		     "User-Agent: sipshard\r\n"
 		     "Content-Length: 0\r\n"
 		     "\r\n",
-		     m->uri, lt, set->id, member, seq, lt, set->id, member, m->uri,
-		     set->id, member, seq, l->family == 6 ? "[" : "", host,
-		     l->family == 6 ? "]" : "", seq);
+		     m->uri, lt, set->id, member, seq, (unsigned long long)tok, lt, set->id, member,
+		     m->uri, (unsigned long long)sip_hash64(s->probe_key ^ 0x63616c6c6964ull, &tok,
+							      sizeof(tok)),
+		     l->family == 6 ? "[" : "", host, l->family == 6 ? "]" : "", seq);
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
@@ -620,20 +627,39 @@ lb_dec(const char **pp, const char *end, uint32_t *v)
 	return 0;
 }
 
+uint64_t
+lb_probe_token(const struct lb_sets *s, uint32_t set_id, unsigned member, uint32_t seq)
+{
+	uint32_t in[3] = { set_id, member, seq };
+
+	return sip_hash64(s->probe_key, in, sizeof(in));
+}
+
 int
 lb_probe_branch_parse(const char *p, size_t len, uint32_t *set_id, unsigned *member,
-		      uint32_t *seq)
+		      uint32_t *seq, uint64_t *token)
 {
 	const char *end = p + len;
 	uint32_t m;
+	int i;
 
 	if (len <= LB_PROBE_PREFIX_LEN || memcmp(p, LB_PROBE_PREFIX, LB_PROBE_PREFIX_LEN) != 0)
 		return -1;
 	p += LB_PROBE_PREFIX_LEN;
 	if (lb_dec(&p, end, set_id) < 0 || p >= end || *p++ != '-' ||
 	    lb_dec(&p, end, &m) < 0 || p >= end || *p++ != '-' ||
-	    lb_dec(&p, end, seq) < 0 || p != end || m >= LB_MAX_MEMBERS)
+	    lb_dec(&p, end, seq) < 0 || p >= end || *p++ != '-' || end - p != 16 ||
+	    m >= LB_MAX_MEMBERS)
 		return -1;
+	*token = 0;
+	for (i = 0; i < 16; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		*token = *token << 4 | (uint64_t)d;
+	}
 	*member = m;
 	return 0;
 }

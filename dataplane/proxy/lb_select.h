@@ -120,9 +120,15 @@ enum lb_change lb_probe_timeout(struct lb_health *h, uint64_t now_ms, uint32_t t
 size_t lb_probe_build(const struct lb_sets *s, const struct lb_set *set, unsigned member,
 		      uint32_t seq, char *out, size_t cap);
 
-/* Parse the branch of a probe ("z9hG4bK-sssp-<set>-<member>-<seq>"). 0 or -1. */
+/* Parse the branch of a probe ("z9hG4bK-sssp-<set>-<member>-<seq>-<token>",
+ * token: 16 hex digits). 0 or -1. */
 int lb_probe_branch_parse(const char *p, size_t len, uint32_t *set_id, unsigned *member,
-			  uint32_t *seq);
+			  uint32_t *seq, uint64_t *token);
+
+/* The token of probe (set_id, member, seq): a hash keyed with s->probe_key, a
+ * random number drawn at init, so that nobody who has not seen the probe can
+ * answer it (its branch) or guess its Call-ID (docs/security.md). */
+uint64_t lb_probe_token(const struct lb_sets *s, uint32_t set_id, unsigned member, uint32_t seq);
 
 /* One prober turn: collect the workers' reply marks, count the misses, send
  * the probes that are due through send(), publish the up masks. Call it every

@@ -113,6 +113,7 @@ struct lb_sets {
 	char local6_text[LB_ADDR_STR_MAX];
 	struct lb_set set[LB_MAX_SETS];
 	struct lb_marks marks[LB_MAX_WORKERS];
+	uint64_t probe_key;             /* drawn at init: probe branch and Call-ID tokens */
 };
 
 /* One member as the telemetry / JSON iterator shows it. */

@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
 #include "dataplane/sip/sip_hash.h"
@@ -17,6 +21,8 @@
 
 #define PR_SEED_T   0x7472616e73616374ull   /* transaction part of the branch */
 #define PR_SEED_L   0x6c6f6f7064657465ull   /* loop part */
+#define PR_SEED_M   0x6d61632d6e6f6b65ull   /* unkeyed MAC stand-in */
+#define PR_SEED_RR  0x7265636f72642d72ull   /* Record-Route MAC */
 #define PR_COOKIE   "z9hG4bK"
 
 /* A Route value: the element text and the URI inside <>. */
@@ -142,6 +148,102 @@ pr_via_is_ours(const struct proxy_conf *pc, const struct sip_via *v)
 		return 0;
 	a.port = v->port != 0 ? v->port : PROXY_DEFAULT_PORT;
 	return proxy_is_local(pc, &a);
+}
+
+/* ---- where we may send (no open relay) ---- */
+
+/* A next hop named by a Route or an in-dialog Request-URI: a backend member, a
+ * cluster peer (its SIP port), or inside proxy.allowed_destinations. */
+int
+proxy_dest_allowed(const struct proxy_conf *pc, const struct lb_addr *d)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < pc->n_allowed; i++)
+		if (cfg_cidr_match(&pc->allowed[i], d->family, d->addr))
+			return 1;
+	for (i = 0; i < pc->n_peers; i++)
+		if (lb_addr_eq(&pc->peers[i], d))
+			return 1;
+	for (i = 0; pc->sets != NULL && i < (unsigned int)pc->sets->n; i++)
+		for (j = 0; j < pc->sets->set[i].n; j++)
+			if (lb_addr_eq(&pc->sets->set[i].m[j].addr, d))
+				return 1;
+	return 0;
+}
+
+/* Is this address ours or a cluster peer's (with the SIP port)? */
+static int
+pr_addr_of_cluster(const struct proxy_conf *pc, const struct lb_addr *a)
+{
+	unsigned int i;
+
+	if (proxy_is_local(pc, a))
+		return 1;
+	for (i = 0; i < pc->n_peers; i++)
+		if (lb_addr_eq(&pc->peers[i], a))
+			return 1;
+	return 0;
+}
+
+/* A Route list that names one address of ours or of our peers twice bounces
+ * between us (A,B,A,B...): a loop, not a spiral. */
+static int
+pr_route_bounces(const struct proxy_conf *pc, const struct pr_plan *pl)
+{
+	struct lb_addr seen[PROXY_MAX_ROUTES];
+	int i, j, n = 0;
+
+	for (i = 0; i < pl->n_routes; i++) {
+		struct sip_uri u;
+		struct lb_addr a;
+
+		if (sip_uri_parse(&u, pl->routes[i].uri.p, pl->routes[i].uri.len) != 0 ||
+		    pr_uri_dest(&u, &a) != 0 || !pr_addr_of_cluster(pc, &a))
+			continue;
+		for (j = 0; j < n; j++)
+			if (lb_addr_eq(&seen[j], &a))
+				return 1;
+		seen[n++] = a;
+	}
+	return 0;
+}
+
+/* The ;ss= MAC of our Record-Route for a dialog (Call-ID hash). */
+static uint64_t
+pr_rr_mac(struct proxy_worker *w, uint64_t callid_hash)
+{
+	static const struct lb_addr none;
+
+	return proxy_branch_mac(w, callid_hash, PR_SEED_RR, &none);
+}
+
+/* Did one of our Route values removed from the front carry our Record-Route
+ * MAC for this dialog? (Then this node inserted it: the dialog went through us.) */
+static int
+pr_own_route_signed(struct proxy_worker *w, const struct pr_plan *pl, uint64_t callid_hash)
+{
+	char want[16];
+	int i;
+
+	pr_hex64(want, pr_rr_mac(w, callid_hash));
+	for (i = 0; i < pl->r_first; i++) {
+		struct sip_uri u;
+		struct sip_param pa;
+		const char *p, *end;
+
+		if (sip_uri_parse(&u, pl->routes[i].uri.p, pl->routes[i].uri.len) != 0 ||
+		    u.params.p == NULL)
+			continue;
+		p = u.params.p;
+		end = u.params.p + u.params.len;
+		while (sip_param_next(&p, end, &pa) == 1) {
+			if (sip_str_lc_eq(pa.name.p, pa.name.len, PROXY_RR_PARAM, 2) &&
+			    pa.value.p != NULL && pa.value.len == 16 && memcmp(pa.value.p, want, 16) == 0)
+				return 1;
+		}
+	}
+	return 0;
 }
 
 /* ---- Route processing (shared by proxy_request_aor and proxy_request) ---- */
@@ -290,6 +392,42 @@ pr_loop_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct 
 	return x;
 }
 
+/* Transaction hash of a via-parm with an RFC 3261 branch: branch and sent-by. */
+uint64_t
+proxy_txn_hash_3261(const struct proxy_conf *pc, const struct sip_via *v)
+{
+	uint64_t x = sip_hash64(pc->seed ^ PR_SEED_T, v->branch.p, v->branch.len);
+
+	return sip_hash64(x ^ v->port, v->host.p, v->host.len);
+}
+
+uint64_t
+proxy_branch_mac(struct proxy_worker *w, uint64_t t, uint64_t l, const struct lb_addr *dst)
+{
+	uint8_t in[16 + 3 + 16], mac[8];
+	uint64_t r = 0;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		in[i] = (uint8_t)(t >> (8 * i));
+		in[8 + i] = (uint8_t)(l >> (8 * i));
+	}
+	in[16] = dst->family;
+	in[17] = (uint8_t)(dst->port >> 8);
+	in[18] = (uint8_t)dst->port;
+	memset(in + 19, 0, 16);
+	memcpy(in + 19, dst->addr, dst->family == 4 ? 4 : 16);
+	if (w->mac == NULL)
+		return sip_hash64(w->conf->seed ^ PR_SEED_M, in, sizeof(in));
+	if (EVP_MAC_init(w->mac, NULL, 0, NULL) != 1 || EVP_MAC_update(w->mac, in, sizeof(in)) != 1 ||
+	    EVP_MAC_final(w->mac, mac, &n, sizeof(mac)) != 1 || n != sizeof(mac))
+		return 0;   /* never the MAC of anything (the check fails closed) */
+	for (i = 0; i < 8; i++)
+		r |= (uint64_t)mac[i] << (8 * i);
+	return r;
+}
+
 /* Transaction hash: the top branch with its sent-by (RFC 3261 cookie), else the
  * RFC 2543 fields (top via-parm, From, Call-ID, CSeq number, Request-URI).
  * Never the CSeq method, never the To tag. */
@@ -302,10 +440,8 @@ pr_txn_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct s
 	const struct sip_hdr *vh = sip_msg_hdr(m, SIP_HDR_VIA);
 	uint64_t x = pc->seed ^ PR_SEED_T;
 
-	if (b->p != NULL && b->len > 7 && memcmp(b->p, PR_COOKIE, 7) == 0) {
-		x = sip_hash64(x, b->p, b->len);
-		return sip_hash64(x ^ top->port, top->host.p, top->host.len);
-	}
+	if (b->p != NULL && b->len > 7 && memcmp(b->p, PR_COOKIE, 7) == 0)
+		return proxy_txn_hash_3261(pc, top);
 	x = sip_hash64(x ^ callid_hash, vh->value.p, (size_t)(top_end - vh->value.p));
 	x = sip_hash64(x ^ cseq, from->p, from->len);
 	return sip_hash64(x ^ 0x2543, m->ruri.p, m->ruri.len);
@@ -614,6 +750,7 @@ struct pr_fwd {
 	uint16_t rport;                 /* source port, for a valueless ;rport */
 	int family_idx;                 /* 0 IPv4, 1 IPv6 */
 	int relay;                      /* our Via gets ;ss-relay (PROXY_T_RELAY) */
+	char rr_mac[16];                /* ;ss= of our Record-Route */
 };
 
 static size_t
@@ -645,7 +782,9 @@ pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_p
 	if (pc->record_route) {
 		sip_reply_puts(&o, "Record-Route: <sip:");
 		sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
-		sip_reply_puts(&o, ";lr>\r\n");
+		sip_reply_puts(&o, ";lr;" PROXY_RR_PARAM "=");
+		sip_reply_put(&o, f->rr_mac, 16);
+		sip_reply_puts(&o, ">\r\n");
 	}
 	if (!f->has_mf)
 		sip_reply_puts(&o, "Max-Forwards: 70\r\n");
@@ -850,6 +989,19 @@ proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets
 	}
 	pc->record_route = c->proxy.record_route;
 	pc->default_set = c->proxy.default_set;
+	for (i = 0; i < c->proxy.n_allowed && i < CFG_MAX_CIDRS; i++)
+		pc->allowed[pc->n_allowed++] = c->proxy.allowed[i];
+	for (i = 0; c->cluster.enabled && i < c->cluster.n_nodes && i < CFG_MAX_NODES; i++) {
+		struct lb_addr *a = &pc->peers[pc->n_peers++];
+
+		memset(a, 0, sizeof(*a));
+		a->family = 4;
+		a->port = c->sip.port;
+		a->addr[0] = (uint8_t)(c->cluster.nodes[i].address >> 24);
+		a->addr[1] = (uint8_t)(c->cluster.nodes[i].address >> 16);
+		a->addr[2] = (uint8_t)(c->cluster.nodes[i].address >> 8);
+		a->addr[3] = (uint8_t)c->cluster.nodes[i].address;
+	}
 	pc->sets = sets;
 	pc->default_lb = sets != NULL ? lb_set_find(sets, pc->default_set) : NULL;
 	pc->seed = sip_hash64(sip_hash64(0x7373737373737373ull, pc->adv_text[0], pc->adv_len[0]),
@@ -858,13 +1010,36 @@ proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets
 }
 
 void
+proxy_conf_set_mac_key(struct proxy_conf *pc, const uint8_t key[PROXY_MAC_KEY_LEN])
+{
+	memcpy(pc->mac_key, key, PROXY_MAC_KEY_LEN);
+	pc->mac_on = 1;
+}
+
+void
 proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
 		  proxy_lookup_fn *lookup, void *lookup_arg)
 {
+	EVP_MAC *mac;
+	size_t sz = 8;
+	OSSL_PARAM params[2] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &sz),
+				 OSSL_PARAM_END };
+
 	memset(w, 0, sizeof(*w));
 	w->conf = pc;
 	w->lookup = lookup;
 	w->lookup_arg = lookup_arg;
+	if (!pc->mac_on)
+		return;
+	/* one SipHash context per worker, keyed here: the packet path re-inits it
+	 * with the same key (EVP_MAC_init with no key), no allocation there */
+	mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+	w->mac = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac);
+	if (w->mac != NULL && EVP_MAC_init(w->mac, pc->mac_key, PROXY_MAC_KEY_LEN, params) != 1) {
+		EVP_MAC_CTX_free(w->mac);
+		w->mac = NULL;
+	}
 }
 
 /* ---- worker lcores ---- */
@@ -895,11 +1070,11 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	struct sip_str callid;
 	struct pr_plan pl;
 	struct pr_fwd f;
-	struct lb_addr sb;
+	struct lb_addr sb, rdst;
 	char branch[PROXY_BRANCH_LEN], rcv[SIP_ADDR_STR_MAX], aor[PROXY_AOR_MAX];
 	const char *top_next, *why = NULL;
 	enum sip_hdr_id bad;
-	uint64_t loop, ch;
+	uint64_t loop, ch, th;
 	size_t n;
 	int rc, spiral, fam;
 
@@ -967,6 +1142,10 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	loop = pr_loop_hash(pc, m, &fh->value, ch, cs.seq);
 	if (pr_loop_check(pc, m, &top, top_next, loop, &spiral))
 		return pr_status(w, m, src, &top, 482, out, cap, res);
+	if (pl.n_routes > 1 && pr_route_bounces(pc, &pl)) {
+		PROXY_INC(w, route_loop);
+		return pr_status(w, m, src, &top, 482, out, cap, res);
+	}
 	if (spiral)
 		PROXY_INC(w, spirals);
 
@@ -996,6 +1175,11 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		rc = pr_uri_dest(&u, &res->dst);
 		if (rc < 0)
 			return proxy_result_drop(w, res, PROXY_C_bad_destination);
+		if (rc == 0 && !proxy_dest_allowed(pc, &res->dst) &&
+		    !pr_own_route_signed(w, &pl, lb_callid_hash(callid.p, callid.len))) {
+			PROXY_INC(w, relay_denied);
+			return pr_status(w, m, src, &top, 403, out, cap, res);
+		}
 		if (rc == 0) {
 			res->target = PROXY_T_ROUTE;
 			if (pl.strict)
@@ -1073,8 +1257,13 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		   pr_uri_dest(&pl.ruri, &res->dst) == 0 && !proxy_is_local(pc, &res->dst)) {
 		struct sip_nameaddr to;
 
-		/* in-dialog (To tag) and routed by our Record-Route: the remote target */
+		/* in-dialog (To tag) and routed by our Record-Route: the remote target,
+		 * when our Route carries our MAC for this dialog or the target is allowed */
 		if (sip_msg_to(m, &to) == 0 && to.tag.p != NULL) {
+			if (!pr_own_route_signed(w, &pl, ch) && !proxy_dest_allowed(pc, &res->dst)) {
+				PROXY_INC(w, relay_denied);
+				return pr_status(w, m, src, &top, 403, out, cap, res);
+			}
 			res->target = PROXY_T_RURI;
 			PROXY_INC(w, to_ruri);
 			rc = 0;
@@ -1117,12 +1306,20 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		f.rcv.len = (uint16_t)(src->family == 4 ? pr_fmt_v4(rcv, src->addr) :
 				       sip_addr_fmt(rcv, sizeof(rcv), src->family, src->addr));
 	memcpy(branch, PROXY_BRANCH_PREFIX, PROXY_BRANCH_PREFIX_LEN);
-	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN,
-		 pr_txn_hash(pc, m, &top, top_next, &fh->value, ch, cs.seq));
+	th = pr_txn_hash(pc, m, &top, top_next, &fh->value, ch, cs.seq);
+	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN, th);
 	branch[PROXY_BRANCH_PREFIX_LEN + 16] = '-';
-	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN + 17, loop);
+	/* where the response will go: the source, at its rport or sent-by port */
+	rdst = *src;
+	rdst.port = top.rport_str.p != NULL ? (top.rport != 0 ? top.rport : src->port) :
+		    top.port != 0 ? top.port : PROXY_DEFAULT_PORT;
+	pr_hex64(branch + PROXY_BRANCH_MAC_OFF, proxy_branch_mac(w, th, loop, &rdst));
+	branch[PROXY_BRANCH_MAC_OFF + 16] = '-';
+	pr_hex64(branch + PROXY_BRANCH_MAC_OFF + 17, loop);
 	f.branch = branch;
 	f.rport = src->port;
+	if (pc->record_route)
+		pr_hex64(f.rr_mac, pr_rr_mac(w, ch));
 	n = pr_write(pc, m, &pl, &f, out, cap);
 	if (n == 0)
 		return proxy_result_drop(w, res, PROXY_C_out_overflow);

@@ -31,7 +31,7 @@
  *      (lb_select), 503 when none is up. A next hop named by hostname cannot
  *      be resolved here: the request goes to the backend set instead.
  *   5. The copy (§16.6): our Via on top, `SIP/2.0/UDP ADDR:PORT;branch=
- *      z9hG4bK-sss-<T>-<L>;rport`; the received top Via gets ;received= when
+ *      z9hG4bK-sss-<T>-<M>-<L>;rport`; the received top Via gets ;received= when
  *      the source differs from its sent-by or it has ;rport, and ;rport=PORT
  *      for a valueless rport (RFC 3581); Max-Forwards decremented (70 when
  *      absent); Record-Route <sip:ADDR:PORT;lr> first when proxy.record_route;
@@ -46,10 +46,18 @@
  * contains the CSeq method nor the To tag, and a CANCEL or an ACK for a non-2xx
  * response carries the INVITE's top branch, Request-URI and Route (§9.1,
  * §17.1.1.3): they get the INVITE's branch, as do retransmissions. The hash key
- * is our advertised addresses.
+ * is our advertised addresses. M (16 hex) is a MAC of T and L: SipHash-2-4
+ * (libcrypto EVP_MAC, one context per worker keyed at start) with the key of
+ * proxy_conf_set_mac_key() (the dataplane derives it from the cluster key, or
+ * draws it at boot); without a key, an unkeyed hash (unit tests).
  *
  * Responses, proxy_response(): the top Via must be ours (sent-by one of our
- * addresses with our port, branch with our prefix) else drop (counted). A
+ * addresses with our port, branch with our prefix) else drop (counted); its M
+ * must be the MAC of its T, L and the destination the response would go to
+ * (so it goes only to whoever sent the request), and, when the next Via has an RFC 3261
+ * branch, T must be the transaction hash of that Via, else drop
+ * (response_bad_mac): a response is relayed only for a request we forwarded,
+ * to the Via that request came with. A
  * probe branch (z9hG4bK-sssp-) is a reply to lb_prober: PROXY_PROBE_REPLY. Else
  * the top via-parm is removed and the response goes to the next Via: its
  * received address (else its sent-by, which must be an IP address) and its
@@ -85,6 +93,9 @@
  * sets may be NULL (no backends). 0, or -EINVAL with a message in err. */
 int proxy_conf_init(struct proxy_conf *pc, const struct cfg *c, const struct lb_sets *sets,
 		    char *err, size_t errlen);
+
+/* The branch MAC key (before any proxy_worker_init()). */
+void proxy_conf_set_mac_key(struct proxy_conf *pc, const uint8_t key[PROXY_MAC_KEY_LEN]);
 
 void proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
 		       proxy_lookup_fn *lookup, void *lookup_arg);
@@ -147,6 +158,19 @@ const char *proxy_counter_help(enum proxy_counter c);
  * FALLBACK (from here: the node is down, nothing better to do). Pure. */
 enum proxy_sock_path proxy_sock_path(const struct proxy_conf *pc,
 				     const struct proxy_binding *b, int relayed);
+
+/* The transaction hash T of a via-parm with an RFC 3261 branch (the top Via
+ * of a request we forward; the next Via of its response). */
+uint64_t proxy_txn_hash_3261(const struct proxy_conf *pc, const struct sip_via *v);
+
+/* M of our branch: the MAC of T, L and dst (where the response goes: the
+ * request's source address, at its rport or sent-by port) with w's key. */
+uint64_t proxy_branch_mac(struct proxy_worker *w, uint64_t t, uint64_t l,
+			  const struct lb_addr *dst);
+
+/* d may be named by a Route or an in-dialog Request-URI: a backend member, a
+ * cluster peer, or inside proxy.allowed_destinations (no open relay). */
+int proxy_dest_allowed(const struct proxy_conf *pc, const struct lb_addr *d);
 
 /* a (with port) is one of our addresses with our SIP port. */
 int proxy_is_local(const struct proxy_conf *pc, const struct lb_addr *a);

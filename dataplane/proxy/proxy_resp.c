@@ -13,6 +13,47 @@
 
 /* ---- small helpers ---- */
 
+/* 16 hex digits (as pr_hex64 writes them) into *v; -1 when one is not hex. */
+static int
+rs_unhex64(const char *p, uint64_t *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < 16; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		*v = *v << 4 | (uint64_t)d;
+	}
+	return 0;
+}
+
+/* Our branch z9hG4bK-sss-<T>-<M>-<L> of a request we forwarded: M is the MAC
+ * of T and L, and T the transaction of the next Via when it has an RFC 3261
+ * branch (a forged response, or ours with another next Via, fails). */
+static int
+rs_branch_ok(struct proxy_worker *w, const struct sip_via *top, const struct sip_via *nv,
+	     const struct lb_addr *dst)
+{
+	const char *b = top->branch.p;
+	uint64_t t, mac, l;
+
+	if (b[PROXY_BRANCH_MAC_OFF - 1] != '-' || b[PROXY_BRANCH_MAC_OFF + 16] != '-' ||
+	    rs_unhex64(b + PROXY_BRANCH_PREFIX_LEN, &t) != 0 ||
+	    rs_unhex64(b + PROXY_BRANCH_MAC_OFF, &mac) != 0 ||
+	    rs_unhex64(b + PROXY_BRANCH_MAC_OFF + 17, &l) != 0)
+		return 0;
+	if (mac != proxy_branch_mac(w, t, l, dst))
+		return 0;
+	if (nv->branch.p != NULL && nv->branch.len > 7 && memcmp(nv->branch.p, "z9hG4bK", 7) == 0 &&
+	    t != proxy_txn_hash_3261(w->conf, nv))
+		return 0;
+	return 1;
+}
+
 /* The probe a reply answers, when it comes from that member. */
 static int
 rs_probe(struct proxy_worker *w, const struct sip_via *v, const struct lb_addr *src,
@@ -21,13 +62,16 @@ rs_probe(struct proxy_worker *w, const struct sip_via *v, const struct lb_addr *
 	const struct lb_sets *sets = w->conf->sets;
 	const struct lb_set *set;
 	uint32_t set_id, seq;
+	uint64_t token;
 	unsigned member;
 
-	if (lb_probe_branch_parse(v->branch.p, v->branch.len, &set_id, &member, &seq) != 0)
+	if (lb_probe_branch_parse(v->branch.p, v->branch.len, &set_id, &member, &seq, &token) != 0)
 		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
 	set = sets != NULL ? lb_set_find(sets, set_id) : NULL;
 	if (set == NULL || member >= set->n)
 		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
+	if (token != lb_probe_token(sets, set_id, member, seq))
+		return proxy_result_drop(w, res, PROXY_C_probe_bad_token);
 	if (src != NULL && !lb_addr_eq(&set->m[member].addr, src))
 		return proxy_result_drop(w, res, PROXY_C_probe_bad_source);
 	PROXY_INC(w, probe_replies);
@@ -96,6 +140,8 @@ proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_
 	res->dst.port = nv.rport != 0 ? nv.rport : nv.port != 0 ? nv.port : PROXY_DEFAULT_PORT;
 	if (lb_addr_unusable(&res->dst))
 		return proxy_result_drop(w, res, PROXY_C_response_bad_via);
+	if (!rs_branch_ok(w, &top, &nv, &res->dst))
+		return proxy_result_drop(w, res, PROXY_C_response_bad_mac);
 
 	/* the copy without our via-parm: [start, h) + rest of the field + [line_end, body_end) */
 	start = m->buf;

@@ -21,7 +21,11 @@
 
 #define PROXY_BRANCH_PREFIX     "z9hG4bK-sss-"      /* branches of forwarded requests */
 #define PROXY_BRANCH_PREFIX_LEN 12
-#define PROXY_BRANCH_LEN        (PROXY_BRANCH_PREFIX_LEN + 16 + 1 + 16)
+/* z9hG4bK-sss-<T>-<M>-<L>: transaction, MAC, loop hash (16 hex digits each) */
+#define PROXY_BRANCH_LEN        (PROXY_BRANCH_PREFIX_LEN + 16 + 1 + 16 + 1 + 16)
+#define PROXY_BRANCH_MAC_OFF    (PROXY_BRANCH_PREFIX_LEN + 17)
+#define PROXY_MAC_KEY_LEN       16                  /* SipHash-2-4 key */
+#define PROXY_RR_PARAM          "ss"                /* <sip:US;lr;ss=MAC> in our Record-Route */
 #define PROXY_MAX_LOCAL         (2 * CFG_MAX_PORTS) /* our addresses */
 #define PROXY_MAX_ROUTES        32                  /* Route values of one request */
 #define PROXY_URI_MAX           512                 /* = REG_URI_MAX */
@@ -74,13 +78,17 @@
 	X(reply_failed,         "replies not built: no Via, or the buffer too small") \
 	X(request_unanswerable, "requests dropped: a field a reply copies is malformed") \
 	X(bad_destination,      "requests dropped: next hop broadcast, multicast, loopback...") \
+	X(relay_denied,         "403: next hop (Route, in-dialog Request-URI) not a backend, binding, peer or allowed destination") \
+	X(route_loop,           "482: a Route list naming one of our (or our peers') addresses twice") \
 	X(out_overflow,         "messages dropped: output buffer too small") \
 	X(response_not_ours,    "responses dropped: top Via not ours") \
+	X(response_bad_mac,     "responses dropped: our branch's MAC or transaction does not check (forged)") \
 	X(response_bad_via,     "responses dropped: Via unreadable or next hop unusable") \
 	X(response_no_next_via, "responses dropped: no Via after ours") \
 	X(response_hostname,    "responses dropped: next Via names a host, not an address") \
 	X(probe_replies,        "responses to our OPTIONS probes") \
-	X(probe_bad_source,     "probe responses from another address than the member's")
+	X(probe_bad_source,     "probe responses from another address than the member's") \
+	X(probe_bad_token,      "probe responses whose branch token is not the probe's (forged)")
 
 enum proxy_counter {
 #define PROXY_COUNTER_ENUM(n, h) PROXY_C_##n,
@@ -182,6 +190,12 @@ struct proxy_conf {
 	uint64_t seed;                          /* branch hash key: our addresses */
 	uint8_t fed_redirect;                   /* federation.route redirect: 302, not forward */
 	uint16_t fed_home_down;                 /* federation.home_down: 480, 503 or 404 */
+	uint8_t mac_on;                         /* mac_key set: SipHash MACs in branches */
+	uint8_t n_allowed;
+	uint8_t n_peers;
+	struct cfg_cidr allowed[CFG_MAX_CIDRS]; /* proxy.allowed_destinations */
+	struct lb_addr peers[CFG_MAX_NODES];    /* cluster.nodes with our SIP port */
+	uint8_t mac_key[PROXY_MAC_KEY_LEN];     /* secret (proxy_conf_set_mac_key) */
 };
 
 /* Per lcore. */
@@ -191,6 +205,7 @@ struct proxy_worker {
 	void *lookup_arg;
 	struct proxy_stats st;
 	struct proxy_binding binding;           /* scratch of the lookup */
+	void *mac;                              /* EVP_MAC_CTX of SipHash, keyed once */
 };
 
 #endif /* SIPSHARD_DATAPLANE_PROXY_PROXY_TYPES_H */

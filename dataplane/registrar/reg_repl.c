@@ -181,9 +181,8 @@ reg_b_set_rec(struct reg_shard *s, uint32_t bi, const struct reg_rec *r, uint64_
 	b->reg_id = r->reg_id;
 	b->q = r->q;
 	b->flags = (uint8_t)((b->flags & ~REG_B_INSTANCE) | (r->reg_id != 0 ? REG_B_INSTANCE : 0));
-	b->family = r->family;
+	reg_b_set_src(s, b, r->family, r->addr);
 	b->port = r->port;
-	memcpy(b->addr, r->addr, sizeof(b->addr));
 	b->local_port = r->local_port;
 	b->sock_node = r->sock_node;
 	b->sock_family = r->sock_family;

@@ -38,6 +38,9 @@ static_assert(REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX < UINT16_MAX, "data leng
 #define REG_B_TOUCHED   0x40    /* matched by the request being applied */
 #define REG_B_EVICT     0x80    /* chosen for eviction by the request being applied */
 
+/* Date and Content-Length that end a 200 (for the 3x bound of unauthenticated replies). */
+#define REG_REPLY_TAIL  (6 + SIP_REPLY_DATE_LEN + 2 + 21)
+
 /* What one Contact of a request does. */
 enum reg_act { REG_ACT_SKIP, REG_ACT_NOOP, REG_ACT_INSERT, REG_ACT_UPDATE, REG_ACT_DELETE };
 
@@ -456,15 +459,13 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	b->ident = k->ident;
 	b->flags = (uint8_t)((b->flags & ~REG_B_INSTANCE) | (k->keyed ? REG_B_INSTANCE : 0));
 	if (src != NULL) {
-		b->family = src->family;
+		reg_b_set_src(s, b, src->family, src->addr);
 		b->local_port = src->local_port;
 		b->port = src->port;
-		memcpy(b->addr, src->addr, sizeof(b->addr));
 	} else {
-		b->family = 0;
+		reg_b_set_src(s, b, 0, NULL);
 		b->local_port = 0;
 		b->port = 0;
-		memset(b->addr, 0, sizeof(b->addr));
 	}
 	b->uri_len = k->uri_len;
 	b->inst_len = (uint8_t)k->inst_len;
@@ -578,6 +579,13 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 			REG_STAT_INC(s, max_contacts);
 			return reg_fail_text(rq, 503, "Too many contacts");
 		}
+	}
+	/* registrar.max_bindings_per_source (only new bindings are refused) */
+	if (n_ins > 0 && s->src_tab != NULL && src != NULL && src->family != 0 &&
+	    reg_src_count(s, src->family, src->addr) + n_ins > s->conf.max_per_source) {
+		reg_flags_clear(s, ai);
+		REG_STAT_INC(s, source_full);
+		return reg_fail_text(rq, 403, "Too many bindings from this source");
 	}
 	/* room: records freed by this request are reused by it */
 	if (n_ins > s->b_nfree + n_del + n_evict) {
@@ -869,8 +877,21 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 		return status;
 	}
 	switch (status) {
-	case 200:
-		reg_reply_bindings(s, &r, ai, now_ms);
+	case 200: {
+		size_t mark = r.len;
+
+		/* an unauthenticated source learns no bindings from a query, and
+		 * never gets a list that would make the reply over 3x its request */
+		if (src != NULL && src->unauth && rq.n == 0 && !rq.star) {
+			REG_STAT_INC(s, list_withheld);
+		} else {
+			reg_reply_bindings(s, &r, ai, now_ms);
+			if (src != NULL && src->unauth && !r.overflow &&
+			    r.len + REG_REPLY_TAIL > 3u * m->len) {
+				r.len = mark;
+				REG_STAT_INC(s, list_withheld);
+			}
+		}
 		if (rq.has_path && rq.path_supported)
 			sip_reply_add(&r, "Path", rq.path, rq.path_len);
 		if (wall_s != s->date_s || s->date[0] == '\0') {
@@ -879,6 +900,7 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 		}
 		sip_reply_add(&r, "Date", s->date, SIP_REPLY_DATE_LEN);
 		break;
+	}
 	case 420:
 		sip_reply_put(&r, "Unsupported: ", 13);
 		for (unsigned i = 0; i < rq.n_unsup; i++) {
@@ -1036,6 +1058,7 @@ reg_conf_from_cfg(struct reg_conf *rc, const struct cfg *cfg, struct rte_ring *e
 	rc->tombstone_s = cfg->cluster.enabled ? cfg->cluster.tombstone_s : 0;
 	rc->federation = cfg->cluster.enabled && cfg->cluster.mode == CFG_MODE_FEDERATION;
 	rc->max_dir = cfg->cluster.fed_directory;
+	rc->max_per_source = cfg->reg.max_bindings_per_source;
 	if (cfg->reg.tag.cluster != 0) {
 		int n = snprintf(rc->tag, sizeof(rc->tag), "%s/%u", cfg->reg.tag.name,
 				 cfg->reg.tag.cluster);
@@ -1057,6 +1080,7 @@ reg_shard_free(struct reg_shard *s)
 	rte_free(s->ext);
 	rte_free(s->b);
 	rte_free(s->aors);
+	rte_free(s->src_tab);
 	rte_free(s);
 }
 
@@ -1140,6 +1164,17 @@ reg_shard_create(const struct reg_conf *c, unsigned shard, int socket)
 	}
 	s->b_free = 0;
 	s->b_nfree = s->conf.max_bindings;
+	if (s->conf.max_per_source != 0) {
+		uint32_t slots = 16;
+
+		while (slots < 2u * s->conf.max_bindings)
+			slots <<= 1;
+		s->src_tab = rte_zmalloc_socket("reg_src", (size_t)slots * sizeof(*s->src_tab),
+						RTE_CACHE_LINE_SIZE, socket);
+		if (s->src_tab == NULL)
+			goto fail;
+		s->src_mask = slots - 1;
+	}
 	for (i = 0; i < s->conf.max_ext; i++)
 		s->ext[i].next = i + 1 < s->conf.max_ext ? i + 1 : REG_NONE;
 	s->x_free = 0;

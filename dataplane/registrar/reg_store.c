@@ -17,6 +17,7 @@
 #include "dataplane/registrar/reg_dir.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
+#include "dataplane/sip/sip_hash.h"
 #include "dataplane/registrar/reg_wheel.h"
 
 /* ---- owning worker lcore: helpers ---- */
@@ -57,11 +58,99 @@ reg_key_compressed(const struct reg_key *k)
 	return k->dom != REG_DOM_NONE && k->user_len < k->len;
 }
 
+/* ---- per-source counts ---- */
+
+static uint32_t
+reg_src_slot(const struct reg_shard *s, uint8_t family, const uint8_t *addr)
+{
+	return (uint32_t)sip_hash64(0x7372632d636e74ull ^ family, addr, family == 4 ? 4 : 16) &
+	       s->src_mask;
+}
+
+static int
+reg_src_is(const struct reg_srcent *e, uint8_t family, const uint8_t *addr)
+{
+	return e->count != 0 && e->family == family &&
+	       memcmp(e->addr, addr, family == 4 ? 4 : 16) == 0;
+}
+
+uint32_t
+reg_src_count(const struct reg_shard *s, uint8_t family, const uint8_t *addr)
+{
+	uint32_t i, n;
+
+	if (s->src_tab == NULL || family == 0)
+		return 0;
+	for (i = reg_src_slot(s, family, addr), n = 0; n <= s->src_mask; i = (i + 1) & s->src_mask, n++) {
+		if (s->src_tab[i].count == 0)
+			return 0;
+		if (reg_src_is(&s->src_tab[i], family, addr))
+			return s->src_tab[i].count;
+	}
+	return 0;
+}
+
+/* +1 / -1 for (family, addr). The table has room for every binding twice over. */
+static void
+reg_src_adjust(struct reg_shard *s, uint8_t family, const uint8_t *addr, int delta)
+{
+	uint32_t i, j, k, n;
+	struct reg_srcent *t = s->src_tab;
+
+	if (t == NULL || family == 0)
+		return;
+	for (i = reg_src_slot(s, family, addr), n = 0; n <= s->src_mask; i = (i + 1) & s->src_mask, n++) {
+		if (t[i].count == 0) {
+			if (delta < 0)
+				return;        /* not counted: nothing to undo */
+			t[i].family = family;
+			memset(t[i].addr, 0, sizeof(t[i].addr));
+			memcpy(t[i].addr, addr, family == 4 ? 4 : 16);
+			t[i].count = 1;
+			return;
+		}
+		if (reg_src_is(&t[i], family, addr))
+			break;
+	}
+	if (n > s->src_mask)
+		return;
+	if (delta > 0) {
+		t[i].count++;
+		return;
+	}
+	if (--t[i].count != 0)
+		return;
+	/* backward-shift deletion: pull up the entries displaced past slot i */
+	for (j = (i + 1) & s->src_mask; t[j].count != 0; j = (j + 1) & s->src_mask) {
+		k = reg_src_slot(s, t[j].family, t[j].addr);
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			t[i] = t[j];
+			t[j].count = 0;
+			i = j;
+		}
+	}
+}
+
+void
+reg_b_set_src(struct reg_shard *s, struct reg_binding *b, uint8_t family, const uint8_t *addr)
+{
+	if (b->family != 0)
+		reg_src_adjust(s, b->family, b->addr, -1);
+	b->family = family;
+	if (family != 0) {
+		memcpy(b->addr, addr, sizeof(b->addr));
+		reg_src_adjust(s, family, addr, +1);
+	} else {
+		memset(b->addr, 0, sizeof(b->addr));
+	}
+}
+
 static void
 reg_b_release(struct reg_shard *s, uint32_t bi)
 {
 	struct reg_binding *b = &s->b[bi];
 
+	reg_b_set_src(s, b, 0, NULL);   /* a free binding counts for no source */
 	reg_ext_free_chain(s, b->ext);
 	b->ext = REG_NONE;
 	b->aor = REG_NONE;

@@ -82,6 +82,12 @@ void reg_aor_del(struct reg_shard *s, uint32_t a);
 size_t reg_aor_text(const struct reg_shard *s, uint32_t a, char *out);
 
 uint32_t reg_b_alloc(struct reg_shard *s);         /* b_nfree > 0 checked */
+/* Set binding b's source address (family 0: none), keeping the per-source
+ * counts (registrar.max_bindings_per_source) right. */
+void reg_b_set_src(struct reg_shard *s, struct reg_binding *b, uint8_t family,
+		   const uint8_t *addr);
+/* Live bindings of source (family, addr) in this shard (0 when not counted). */
+uint32_t reg_src_count(const struct reg_shard *s, uint8_t family, const uint8_t *addr);
 /* Remove binding bi for reason t (DELETE, EXPIRE, EVICT): digest, tombstone
  * (DELETE and EVICT, at a new version of this node), event, wheel, AoR list,
  * records; with drop_empty_aor the AoR goes with its last binding. */

@@ -91,6 +91,7 @@ struct reg_conf {
 	uint8_t tag_len;
 	uint8_t federation;             /* cluster.mode federation: keep a directory (reg_dir.h) */
 	uint32_t max_dir;               /* directory entries; 0: 4 x max_aors */
+	uint32_t max_per_source;        /* bindings per source address in this shard; 0: no cap */
 };
 
 /* Where a REGISTER came from (the NAT-facing address of the phone). */
@@ -102,6 +103,7 @@ struct reg_src {
 	uint8_t sock_family;            /* 4: arrived on a VIP (sock_*); 0: the port's address */
 	uint16_t sock_port;             /* ... our UDP port it arrived on, host order */
 	uint8_t sock_addr[16];          /* ... the VIP, network order */
+	uint8_t unauth;                 /* not authenticated: no binding list over 3x (docs/security.md) */
 };
 
 /* The address of record of a REGISTER: "user@host", host lower-cased, user as
@@ -287,7 +289,9 @@ struct reg_event {
 	X(dir_stale,      "federation: directory records ignored: not newer than the entry held") \
 	X(dir_moved,      "federation: users whose bindings were dropped here: registered at another node since") \
 	X(dir_full,       "federation: directory entries refused: table full") \
-	X(dir_expired,    "federation: directory entries expired")
+	X(dir_expired,    "federation: directory entries expired") \
+	X(list_withheld,  "200s to unauthenticated REGISTERs without the binding list (a query, or a list over 3x the request)") \
+	X(source_full,    "REGISTERs refused (403): registrar.max_bindings_per_source reached for their source")
 
 enum reg_stat {
 #define REG_STAT_ENUM(n, h) REG_STAT_##n,
@@ -386,6 +390,13 @@ struct reg_wheel {
 	uint8_t started;
 };
 
+/* One source address and its live bindings in a shard. */
+struct reg_srcent {
+	uint32_t count;                 /* 0: empty */
+	uint8_t family;
+	uint8_t addr[16];
+};
+
 struct reg_shard {
 	struct reg_conf conf;
 	unsigned id;
@@ -417,6 +428,10 @@ struct reg_shard {
 	char date[32];                  /* ... and its text */
 	size_t hash_bytes, aor_bytes, b_bytes, x_bytes, wheel_bytes, ev_bytes, repl_bytes, dir_bytes;
 	struct reg_stats st;
+	/* bindings per source address (registrar.max_bindings_per_source): open
+	 * addressing, linear probing, backward-shift deletion; NULL when no cap */
+	struct reg_srcent *src_tab;
+	uint32_t src_mask;
 };
 
 #endif /* SIPSHARD_DATAPLANE_REGISTRAR_REG_TYPES_H */

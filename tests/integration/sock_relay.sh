@@ -206,7 +206,7 @@ s.bind(("198.18.0.100", 0))
 port = s.getsockname()[1]
 s.settimeout(1)
 msg = ("INVITE sip:phone2@example.com SIP/2.0\r\n"
-       "Via: SIP/2.0/UDP 198.18.0.100:%d;branch=z9hG4bK-sss-0123456789abcdef-0123456789abcdef;rport;ss-relay\r\n"
+       "Via: SIP/2.0/UDP 198.18.0.100:%d;branch=z9hG4bK-sss-0123456789abcdef-0123456789abcdef-0123456789abcdef;rport;ss-relay\r\n"
        "Via: SIP/2.0/UDP 198.18.0.100:%d;branch=z9hG4bK-orig\r\n"
        "From: <sip:caller@example.com>;tag=lp\r\nTo: <sip:phone2@example.com>\r\n"
        "Call-ID: loop@198.18.0.100\r\nCSeq: 1 INVITE\r\nMax-Forwards: 69\r\n"

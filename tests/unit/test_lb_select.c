@@ -464,8 +464,9 @@ test_probe_text(void **state)
 	struct lb_set *s;
 	struct sip_via v;
 	uint32_t set_id, seq;
+	uint64_t token;
 	unsigned member;
-	char buf[LB_PROBE_MAX];
+	char buf[LB_PROBE_MAX], tok[17], want[96];
 	size_t n;
 
 	(void)state;
@@ -479,15 +480,20 @@ test_probe_text(void **state)
 	assert_int_equal(sip_msg_validate(&m), 0);
 	assert_int_equal(m.method, SIP_METHOD_OPTIONS);
 	assert_int_equal(sip_msg_top_via(&m, &v), 0);
-	assert_int_equal(lb_probe_branch_parse(v.branch.p, v.branch.len, &set_id, &member, &seq),
-			 0);
+	assert_int_equal(lb_probe_branch_parse(v.branch.p, v.branch.len, &set_id, &member, &seq,
+					       &token), 0);
 	assert_int_equal(set_id, 12);
 	assert_int_equal(member, 0);
 	assert_int_equal(seq, 42);
+	assert_true(token == lb_probe_token(&sets, 12, 0, 42));
+	assert_true(token != lb_probe_token(&sets, 12, 0, 43));
+	snprintf(tok, sizeof(tok), "%016llx", (unsigned long long)token);
 	assert_memory_equal(v.host.p, "198.18.0.1", 10);
 	assert_int_equal(v.port, 5060);
 	assert_non_null(strstr(buf, "OPTIONS sip:198.18.1.1:5070 SIP/2.0\r\n"));
-	assert_non_null(strstr(buf, ";branch=z9hG4bK-sssp-12-0-42;rport\r\n"));
+	snprintf(want, sizeof(want), ";branch=z9hG4bK-sssp-12-0-42-%s;rport\r\n", tok);
+	assert_non_null(strstr(buf, want));
+	assert_null(strstr(buf, "Call-ID: sssp-12-"));   /* the Call-ID is a token too */
 	n = lb_probe_build(&sets, s, 1, 7, buf, sizeof(buf));
 	assert_true(n > 0);
 	assert_int_equal(sip_msg_parse(&m, buf, n), 0);
@@ -496,14 +502,22 @@ test_probe_text(void **state)
 	assert_int_equal(lb_probe_build(&sets, s, 0, 42, buf, 100), 0);   /* too small */
 	assert_int_equal(lb_probe_build(&sets, s, 5, 42, buf, sizeof(buf)), 0);
 	/* branch parsing is strict */
-	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-2-3x", 19, &set_id, &member, &seq),
-			 -1);
-	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-99-3", 19, &set_id, &member,
-					       &seq), -1);
-	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sss-1-2-3", 17, &set_id, &member, &seq),
-			 -1);
-	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-2-99999999999", 28, &set_id,
-					       &member, &seq), -1);
+	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-2-3-0123456789abcdef", 35, &set_id,
+					       &member, &seq, &token), 0);
+	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-2-3-0123456789abcdeg", 35, &set_id,
+					       &member, &seq, &token), -1);
+	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-2-3-0123456789abcde", 34, &set_id,
+					       &member, &seq, &token), -1);
+	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-2-3", 18, &set_id, &member, &seq,
+					       &token), -1);           /* no token */
+	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-2-3x", 19, &set_id, &member, &seq,
+					       &token), -1);
+	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-99-3-0123456789abcdef", 36, &set_id,
+					       &member, &seq, &token), -1);
+	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sss-1-2-3", 17, &set_id, &member, &seq,
+					       &token), -1);
+	assert_int_equal(lb_probe_branch_parse("z9hG4bK-sssp-1-2-99999999999-0123456789abcdef", 45,
+					       &set_id, &member, &seq, &token), -1);
 }
 
 /* The prober loop: probes every interval, marks from workers, down and up. */
@@ -526,7 +540,7 @@ test_prober_poll(void **state)
 	assert_int_equal(sent.set[0], 3);
 	assert_int_equal(sent.member[1], 1);
 	assert_int_equal(sent.dst[1].addr[3], 2);
-	assert_non_null(strstr(sent.msg[0], "branch=z9hG4bK-sssp-3-0-1;"));
+	assert_non_null(strstr(sent.msg[0], "branch=z9hG4bK-sssp-3-0-1-"));
 	/* nothing due before the interval */
 	assert_int_equal(lb_prober_poll(&sets, now + 499, lbt_send, &sent), 0);
 	assert_int_equal(sent.n, 2);

@@ -124,6 +124,10 @@ pt_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *b)
 
 /* ---- setup ---- */
 
+/* Most tests route to anything in the lab ranges (no open-relay limit in the
+ * way); test_no_open_relay narrows it. */
+#define ALLOWED_ALL "allowed_destinations: [198.18.0.0/15, \"2001:2::/32\"]"
+
 static void
 pt_setup(const char *proxy_yaml, const char *backends_yaml)
 {
@@ -140,14 +144,16 @@ pt_setup(const char *proxy_yaml, const char *backends_yaml)
 		 "      - {uri: \"sip:198.18.1.1:5060\"}\n"
 		 "      - {uri: \"sip:198.18.1.2:5060\"}\n"
 		 "      - {uri: \"sip:198.18.1.3:5060\"}\n",
-		 proxy_yaml != NULL ? proxy_yaml : "");
+		 proxy_yaml != NULL ? proxy_yaml : "proxy: {" ALLOWED_ALL "}\n");
 	if (cfg_load_buf("t.yaml", yaml, strlen(yaml), &cfg, err, sizeof(err)) != 0)
 		fail_msg("config: %s", err);
 	if (lb_sets_init(&sets, &cfg, err, sizeof(err)) != 0)
 		fail_msg("lb: %s", err);
 	if (proxy_conf_init(&pc, &cfg, &sets, err, sizeof(err)) != 0)
 		fail_msg("proxy: %s", err);
+	proxy_conf_set_mac_key(&pc, (const uint8_t *)"0123456789abcdef");   /* SipHash MACs */
 	proxy_worker_init(&w, &pc, pt_lookup, NULL);
+	assert_non_null(w.mac);
 	pt_lookups = 0;
 }
 
@@ -663,14 +669,14 @@ test_record_route(void **state)
 	struct sip_iter it;
 
 	(void)state;
-	pt_setup("proxy: {record_route: true}\n", NULL);
+	pt_setup("proxy: {record_route: true, " ALLOWED_ALL "}\n", NULL);
 	pt_req("INVITE", "sip:bob@example.org", VIA_C, "Record-Route: <sip:198.18.9.9;lr>\n", "",
 	       CALLID, "1 INVITE");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
 	sip_iter_init(&it, &om, SIP_HDR_RECORD_ROUTE);
 	assert_int_equal(sip_route_next(&it, &na), 1);
-	assert_int_equal(na.uri.len, strlen("sip:198.18.0.1:5060;lr"));
-	assert_memory_equal(na.uri.p, "sip:198.18.0.1:5060;lr", na.uri.len);
+	assert_int_equal(na.uri.len, strlen("sip:198.18.0.1:5060;lr;ss=") + 16);
+	assert_memory_equal(na.uri.p, "sip:198.18.0.1:5060;lr;ss=", na.uri.len - 16);
 	assert_int_equal(sip_route_next(&it, &na), 1);
 	assert_memory_equal(na.uri.p, "sip:198.18.9.9;lr", na.uri.len);
 	assert_int_equal(sip_route_next(&it, &na), 0);
@@ -679,7 +685,7 @@ test_record_route(void **state)
 	       CALLID, "1 INVITE");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
 	pt_dst_is("2001:2::99", 5062);
-	assert_string_equal(pt_hdr(SIP_HDR_RECORD_ROUTE, 0), "<sip:[2001:2::1]:5060;lr>");
+	assert_int_equal(strncmp(pt_hdr(SIP_HDR_RECORD_ROUTE, 0), "<sip:[2001:2::1]:5060;lr;ss=", 28), 0);
 	assert_int_equal(strncmp(pt_hdr(SIP_HDR_VIA, 0), "SIP/2.0/UDP [2001:2::1]:5060;branch=",
 				 36), 0);
 	/* off: none added */
@@ -687,6 +693,66 @@ test_record_route(void **state)
 	pt_req("INVITE", "sip:bob@example.org", VIA_C, "", "", CALLID, "1 INVITE");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
 	assert_null(pt_hdr(SIP_HDR_RECORD_ROUTE, 0));
+}
+
+/* No open relay: a Route, a maddr or an in-dialog Request-URI may name only a
+ * backend member, a peer or proxy.allowed_destinations (else 403); an
+ * in-dialog request carrying our own signed Record-Route may go to its
+ * Request-URI; a Route list bouncing between our addresses is a loop. */
+static void
+test_no_open_relay(void **state)
+{
+	char rr[128], route[160];
+	const char *p;
+
+	(void)state;
+	pt_setup("proxy: {record_route: true, allowed_destinations: [198.18.2.0/24]}\n", NULL);
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:203.0.113.5;lr>\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 403);
+	pt_req("INVITE", "sip:x@example.org", VIA_C,
+	       "Route: <sip:proxy.example.org;maddr=203.0.113.5;lr>\n", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 403);
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:203.0.113.5>\n", "", CALLID,
+	       "1 INVITE");                            /* strict router */
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 403);
+	assert_int_equal(C(relay_denied), 3);
+	/* allowed: a prefix of allowed_destinations, a backend member */
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:198.18.2.7;lr>\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	pt_dst_is("198.18.2.7", 5060);
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:198.18.1.2;lr>\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	pt_dst_is("198.18.1.2", 5060);
+	/* in-dialog to a Request-URI outside: only with our signed Route */
+	p = pt_hdr(SIP_HDR_RECORD_ROUTE, 0);
+	assert_non_null(p);
+	snprintf(rr, sizeof(rr), "%s", p);
+	pt_req("BYE", "sip:bob@203.0.113.9:5080", VIA_C, "Route: <sip:198.18.0.1;lr>\n", "t1",
+	       CALLID, "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 403);
+	snprintf(route, sizeof(route), "Route: %s\n", rr);
+	pt_req("BYE", "sip:bob@203.0.113.9:5080", VIA_C, route, "t1", CALLID, "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_RURI);
+	pt_dst_is("203.0.113.9", 5080);
+	pt_req("BYE", "sip:bob@203.0.113.9:5080", VIA_C, route, "t1", "other-call", "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);   /* another dialog */
+	assert_int_equal(res.status, 403);
+	assert_int_equal(C(relay_denied), 5);
+	/* A,B,A,B: our address twice in the Route list */
+	pt_req("INVITE", "sip:x@example.org", VIA_C, "Route: <sip:198.18.0.1;lr>, "
+	       "<sip:198.18.2.7;lr>, <sip:198.18.0.1;lr>, <sip:198.18.2.7;lr>\n", "", CALLID,
+	       "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
+	assert_int_equal(res.status, 482);
+	assert_int_equal(C(route_loop), 1);
 }
 
 /* ---- registered users ---- */
@@ -838,7 +904,7 @@ test_sock_path(void **state)
 }
 
 #define VIA_N2  "SIP/2.0/UDP 198.18.0.2:5060;branch=z9hG4bK-sss-0123456789abcdef-" \
-		"0123456789abcdef;rport;ss-relay"
+		"0123456789abcdef-0123456789abcdef;rport;ss-relay"
 
 static void
 test_sock_relay(void **state)
@@ -1019,7 +1085,7 @@ test_backend(void **state)
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
 	assert_int_equal(res.status, 503);
 	assert_int_equal(C(no_set), 1);
-	pt_setup("proxy: {default_set: 2}\n",
+	pt_setup("proxy: {default_set: 2, " ALLOWED_ALL "}\n",
 		 "backends:\n  - set: 2\n    members: [{uri: \"sip:198.18.1.1:5090\"}]\n");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
 	pt_dst_is("198.18.1.1", 5090);
@@ -1047,6 +1113,24 @@ pt_resp_from_out(const char *extra_vias)
 	       "Content-Length: 0\n\n", vias, extra_vias);
 }
 
+/* `ours`: our via-parm on a request forwarded for a client with top Via `via`
+ * that sent it from ip:port. */
+static void
+pt_ours_for(const char *via, const char *ip, uint16_t port, char *ours)
+{
+	const char *v;
+	size_t l;
+
+	pt_req("INVITE", "sip:bob@example.org", via, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from(ip, port), PROXY_FORWARD);
+	pt_resp_from_out("");
+	v = strstr(in, "Via: SIP/2.0/UDP 198.18.0.1:");
+	assert_non_null(v);
+	l = strcspn(v, "\r\n");
+	memcpy(ours, v + 5, l - 5);
+	ours[l - 5] = '\0';
+}
+
 static void
 test_response(void **state)
 {
@@ -1067,11 +1151,9 @@ test_response(void **state)
 	/* our via-parm first in a field with the next one */
 	{
 		char ours[256];
-		const char *v = strstr(in, "Via: SIP/2.0/UDP 198.18.0.1:");
-		size_t l = strcspn(v, "\r");
 
-		memcpy(ours, v + 5, l - 5);
-		ours[l - 5] = '\0';
+		pt_ours_for("SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c1", "198.18.0.100", 5070,
+			    ours);
 		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c1\n"
 		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
 		       "Call-ID: x\nCSeq: 1 INVITE\nContent-Length: 5\n\nabcde", ours);
@@ -1081,7 +1163,32 @@ test_response(void **state)
 				    "SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c1");
 		assert_int_equal(om.body.len, 5);
 		assert_memory_equal(om.body.p, "abcde", 5);
+		/* forged: our branch pushed towards another next hop (port, address,
+		 * or the next Via's branch changed), or its MAC altered */
+		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5071;branch=z9hG4bK-c1\n"
+		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
+		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
+		assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+		assert_int_equal(res.drop, PROXY_C_response_bad_mac);
+		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5070;branch=c1;received=198.18.9.9\n"
+		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
+		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
+		assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+		assert_int_equal(res.drop, PROXY_C_response_bad_mac);
+		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c2\n"
+		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
+		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
+		assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+		assert_int_equal(res.drop, PROXY_C_response_bad_mac);
+		ours[strlen("SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK-sss-") + 20] ^= 1;
+		pt_msg("SIP/2.0 200 OK\nVia: %s, SIP/2.0/UDP 198.18.0.100:5070;branch=z9hG4bK-c1\n"
+		       "From: <sip:alice@example.com>;tag=f1a2\nTo: <sip:bob@example.org>;tag=b\n"
+		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
+		assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+		assert_int_equal(res.drop, PROXY_C_response_bad_mac);
+		assert_int_equal(C(response_bad_mac), 4);
 		/* the next Via by hostname without received: cannot be sent */
+		pt_ours_for("SIP/2.0/UDP ua.example.com;branch=z9hG4bK-c1", "198.18.0.77", 5060, ours);
 		pt_msg("SIP/2.0 200 OK\nVia: %s\nVia: SIP/2.0/UDP ua.example.com;branch=z9hG4bK-c1\n"
 		       "From: <sip:a@example.com>;tag=1\nTo: <sip:b@example.org>;tag=b\n"
 		       "Call-ID: x\nCSeq: 1 INVITE\n\n", ours);
@@ -1158,6 +1265,18 @@ test_probe_reply(void **state)
 	in_len = sip_reply_error(&pm, 200, NULL, NULL, in, sizeof(in));
 	assert_int_equal(pt_run_from("198.18.1.3", 5060), PROXY_DROP);
 	assert_int_equal(res.drop, PROXY_C_response_bad_via);
+	/* a forged reply: the member's address, a guessed token -> not believed */
+	n = lb_probe_build(&sets, s, 2, 79, probe, sizeof(probe));
+	{
+		char *t = strstr(probe, "sssp-1-2-79-") + strlen("sssp-1-2-79-");
+
+		t[0] = t[0] == '0' ? '1' : '0';
+	}
+	assert_int_equal(sip_msg_parse(&pm, probe, n), 0);
+	in_len = sip_reply_error(&pm, 200, NULL, NULL, in, sizeof(in));
+	assert_int_equal(pt_run_from("198.18.1.3", 5060), PROXY_DROP);
+	assert_int_equal(res.drop, PROXY_C_probe_bad_token);
+	assert_int_equal(C(probe_bad_token), 1);
 }
 
 /* ---- the torture corpus ---- */
@@ -1244,7 +1363,7 @@ test_torture_all(void **state)
 	unsigned files = 0, outputs = 0;
 
 	(void)state;
-	pt_setup("proxy: {record_route: true}\n", NULL);
+	pt_setup("proxy: {record_route: true, " ALLOWED_ALL "}\n", NULL);
 	pt_corpus_dir("tests/corpus/sip-torture/rfc4475", &files, &outputs);
 	pt_corpus_dir("tests/corpus/sip-torture/rfc5118", &files, &outputs);
 	print_message("%u torture messages, %u outputs checked\n", files, outputs);
@@ -1265,7 +1384,7 @@ test_mutations(void **state)
 	int rc;
 
 	(void)state;
-	pt_setup("proxy: {record_route: true}\n", NULL);
+	pt_setup("proxy: {record_route: true, " ALLOWED_ALL "}\n", NULL);
 	pt_req("INVITE", "sip:carol@example.com", VIA_C, "Route: <sip:198.18.0.1;lr>, "
 	       "<sip:198.18.5.5;lr>\nMax-Forwards: 5\n", "", CALLID, "1 INVITE");
 	memcpy(base[0], in, in_len);
@@ -1496,6 +1615,7 @@ main(void)
 		cmocka_unit_test_setup(test_route, pt_setup_default),
 		cmocka_unit_test_setup(test_in_dialog, pt_setup_default),
 		cmocka_unit_test_setup(test_record_route, pt_setup_default),
+		cmocka_unit_test_setup(test_no_open_relay, pt_setup_default),
 		cmocka_unit_test_setup(test_binding, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_path, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_relay, pt_setup_default),

@@ -28,6 +28,7 @@
 #include "config/cfg.h"
 #include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
+#include "dataplane/registrar/reg_store.h"
 #include "dataplane/sip/sip_parse.h"
 
 #define WALL    1700000000ull          /* Tue, 14 Nov 2023 22:13:20 GMT */
@@ -45,7 +46,7 @@ static struct sip_msg pm, rm;
 static char msg[8192], out[16384];
 static size_t out_len;
 static unsigned branch;
-static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 } };
+static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 }, 0 };
 
 /* ---- helpers ---- */
 
@@ -1134,7 +1135,7 @@ static void
 test_read_side_and_ipv6(void **state)
 {
 	static const struct reg_src src6 = { 6, 0, 5062,
-		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 }, 0, 0, { 0 } };
+		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 }, 0, 0, { 0 }, 0 };
 	struct seen s;
 	int n;
 
@@ -1637,6 +1638,103 @@ teardown(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_shard, teardown_shard)
 
+/* An unauthenticated source (src.unauth: auth off, or not authenticated) gets
+ * no binding list from a query, and none that would make the 200 larger than
+ * 3x its request (docs/security.md); an authenticated one gets it all. */
+static void
+test_unauth_no_list(void **state)
+{
+	char hdrs[2048];
+	int i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		n += snprintf(hdrs + n, sizeof(hdrs) - (size_t)n,
+			      "Contact: <sip:victim@198.18.0.%d:5060;transport=udp;a-long-parameter="
+			      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx>\r\n", 100 + i);
+	assert_int_equal(reg(T0, "victim", "cid-u1", 1, hdrs), 200);
+	assert_int_equal(n_contacts(), 8);
+	src4.unauth = 1;
+	assert_int_equal(reg(T0, "victim", "cid-u2", 1, ""), 200);      /* a query */
+	assert_int_equal(n_contacts(), 0);
+	assert_int_equal(STAT(list_withheld), 1);
+	/* a small refresh: the 8-binding list would be over 3x the request */
+	assert_int_equal(reg(T0, "victim", "cid-u1", 2,
+			     "Contact: <sip:victim@198.18.0.100:5060;transport=udp;a-long-parameter="
+			     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx>\r\n"), 200);
+	assert_int_equal(n_contacts(), 0);
+	assert_true(out_len <= 3 * pm.len);
+	assert_int_equal(STAT(list_withheld), 2);
+	src4.unauth = 0;
+	assert_int_equal(reg(T0, "victim", "cid-u3", 1, ""), 200);
+	assert_int_equal(n_contacts(), 8);
+	assert_int_equal(STAT(list_withheld), 2);
+}
+
+/* registrar.max_bindings_per_source: a source holds at most that many bindings
+ * in a shard (403 over, source_full); removals, expiry and a binding moving to
+ * another source free its place; another source is not affected. */
+static void
+test_max_per_source(void **state)
+{
+	static const struct reg_src other = { 4, 1, 40000, { 198, 18, 0, 101 }, 0, 0, { 0 }, 0 };
+	struct reg_src keep = src4;
+	char c[160], u[32];
+	int i;
+
+	(void)state;
+	reg_shard_free(sh);
+	conf.max_per_source = 3;
+	shard_new();
+	for (i = 0; i < 3; i++) {
+		snprintf(u, sizeof(u), "u%d", i);
+		snprintf(c, sizeof(c), "Contact: <sip:u%d@198.18.0.100:5060>\r\n", i);
+		assert_int_equal(reg(T0, u, u, 1, c), 200);
+	}
+	assert_int_equal(reg(T0, "u3", "u3", 1, "Contact: <sip:u3@198.18.0.100:5060>\r\n"), 403);
+	assert_int_equal(STAT(source_full), 1);
+	/* a refresh of an existing binding is no new binding */
+	assert_int_equal(reg(T0, "u0", "u0", 2, "Contact: <sip:u0@198.18.0.100:5060>\r\n"), 200);
+	/* a removal frees a place */
+	assert_int_equal(reg(T0, "u1", "u1", 2,
+			     "Contact: <sip:u1@198.18.0.100:5060>\r\nExpires: 0\r\n"), 200);
+	assert_int_equal(reg(T0, "u3", "u3", 2, "Contact: <sip:u3@198.18.0.100:5060>\r\n"), 200);
+	assert_int_equal(reg_src_count(sh, 4, src4.addr), 3);
+	/* another source registers; a binding refreshed from it moves its count */
+	src4 = other;
+	assert_int_equal(reg(T0, "v0", "v0", 1, "Contact: <sip:v0@198.18.0.101:5060>\r\n"), 200);
+	assert_int_equal(reg(T0, "u0", "u0", 3, "Contact: <sip:u0@198.18.0.100:5060>\r\n"), 200);
+	assert_int_equal(reg_src_count(sh, 4, other.addr), 2);
+	src4 = keep;
+	assert_int_equal(reg_src_count(sh, 4, src4.addr), 2);
+	/* expiry frees the rest */
+	for (i = 1; i <= 7300; i++)
+		reg_shard_tick(sh, T0 + (uint64_t)i * 1000u);
+	assert_int_equal(reg_src_count(sh, 4, src4.addr), 0);
+	assert_int_equal(reg_src_count(sh, 4, other.addr), 0);
+	/* many sources: counts stay exact through inserts and removals (the
+	 * table's backward-shift deletion) */
+	for (i = 0; i < 60; i++) {                      /* max_aors is 64 */
+		src4.addr[3] = (uint8_t)(i % 30);
+		snprintf(u, sizeof(u), "m%d", i);
+		snprintf(c, sizeof(c), "Contact: <sip:m%d@198.18.0.1:5060>\r\n", i);
+		assert_int_equal(reg(T0 + 7300000u, u, u, 1, c), 200);
+	}
+	for (i = 0; i < 60; i += 2) {
+		src4.addr[3] = (uint8_t)(i % 30);
+		snprintf(u, sizeof(u), "m%d", i);
+		snprintf(c, sizeof(c), "Contact: <sip:m%d@198.18.0.1:5060>\r\nExpires: 0\r\n", i);
+		assert_int_equal(reg(T0 + 7300000u, u, u, 2, c), 200);
+	}
+	for (i = 0; i < 30; i++) {
+		uint8_t a[16] = { 198, 18, 0, (uint8_t)i };
+
+		assert_int_equal(reg_src_count(sh, 4, a), i % 2 == 0 ? 0 : 2);
+	}
+	src4 = keep;
+	conf.max_per_source = 0;
+}
+
 int
 main(void)
 {
@@ -1645,6 +1743,8 @@ main(void)
 		T(test_register_basic),
 		T(test_expires_rules),
 		T(test_star),
+		T(test_unauth_no_list),
+		T(test_max_per_source),
 		T(test_callid_cseq),
 		T(test_contact_matching),
 		T(test_instance_reg_id),
