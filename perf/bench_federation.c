@@ -147,7 +147,7 @@ setup(uint32_t n_dir, uint32_t n_local)
 	const char *yaml = "node: {id: 1}\n"
 			   "dataplane: {ports: [{device: net_null0, ipv4: 198.18.0.1/24}]}\n"
 			   "sip: {domains: [example.com]}\n";
-	struct reg_src src = { 4, 0, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 } };
+	struct reg_src src = { .family = 4, .port = 40000, .addr = { 198, 18, 0, 100 } };
 	struct reg_conf rc;
 	char err[512];
 	uint32_t i;
