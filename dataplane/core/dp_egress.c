@@ -99,6 +99,12 @@ dp_egress_steer(struct dp_lcore *lc, uint16_t dst, struct rte_mbuf *m)
 }
 
 void
+dp_egress_handoff(struct dp_lcore *lc, uint16_t dst, struct rte_mbuf *m)
+{
+	steer_queue(lc, dst, m);
+}
+
+void
 dp_egress_fanout(struct dp_lcore *lc, struct rte_mbuf *m)
 {
 	unsigned int nlc = lc->ctx->n_workers + 1u, j, n = 0;

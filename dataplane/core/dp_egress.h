@@ -56,6 +56,10 @@ void dp_egress_tx(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf *m);
 /* Hand m (a SIP datagram with its dp_pkt_info) to lcore dst; marks it steered. */
 void dp_egress_steer(struct dp_lcore *lc, uint16_t dst, struct rte_mbuf *m);
 
+/* Hand m, received by the control lcore and not looked at yet, to worker dst:
+ * not marked steered, so the worker counts, rate-limits and parses it as its own. */
+void dp_egress_handoff(struct dp_lcore *lc, uint16_t dst, struct rte_mbuf *m);
+
 /* An ARP reply this lcore received and learnt (DP_PKT_NEIGH): one reference to
  * every other packet lcore (workers and the control lcore), marked neigh_only,
  * so each learns it in its own table (dp_neigh_input). */

@@ -42,7 +42,7 @@ sip_dispatch(struct dp_lcore *lc, struct rte_mbuf *m)
 	}
 	info = dp_pkt_info_of(m);
 	h = rte_hash_crc(info->src, sizeof(info->src), info->src_port);
-	dp_egress_steer(lc, dp_steer_shard(lc->ctx, h), m);
+	dp_egress_handoff(lc, dp_steer_shard(lc->ctx, h), m);
 }
 
 void

@@ -125,6 +125,8 @@ check "node 2's registrations capability synced, as node 1 sees it" \
 	test "$(v "$WORK/m1.json" 'sipshard_node_capability_state{capability="registrations",node="2",state="synced"}')" = 1.0
 check "REGISTER counted: sipshard_registrar_registers_total 1" \
 	test "$(v "$WORK/m1.json" 'sipshard_registrar_registers_total{}')" = 1.0
+check "REGISTER counted by method: sipshard_sip_requests_total{method=\"REGISTER\"} 1 ($(v "$WORK/m1.json" 'sipshard_sip_requests_total{method="REGISTER"}'))" \
+	test "$(v "$WORK/m1.json" 'sipshard_sip_requests_total{method="REGISTER"}')" = 1.0
 check "a binding inserted: sipshard_registrar_inserts_total 1" test "$(v "$WORK/m1.json" 'sipshard_registrar_inserts_total{}')" = 1.0
 check "svc/7 active on node 1, owner 1" test "$(v "$WORK/m1.json" 'sipshard_tag_active{tag="svc/7"}')" = 1.0 -a \
 	"$(v "$WORK/m1.json" 'sipshard_tag_owner_node{tag="svc/7"}')" = 1.0
