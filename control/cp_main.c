@@ -44,6 +44,7 @@
 #include <rte_ring.h>
 
 #include "config/cfg.h"
+#include "control/cp_clock.h"
 #include "control/admin/cp_admin.h"
 #include "control/admin/cp_metrics.h"
 #include "control/repl/cp_repl.h"
@@ -119,20 +120,14 @@ on_signal(int sig)
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return cp_mono_ms();
 }
 
 /* Wall-clock ms: only for the times shown to the operator (tag history). */
 static uint64_t
 wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return cp_wall_ms();
 }
 
 /* ---- wire ---- */

@@ -16,6 +16,7 @@
 
 #include "config/cfg.h"
 #include "control/admin/cp_metrics.h"
+#include "control/cp_clock.h"
 #include "control/repl/cp_repl.h"
 #include "control/repl/cp_repl_node.h"
 #include "control/tags/cp_tags.h"
@@ -374,15 +375,6 @@ cp_metrics_repl(struct cp_prom *p, const struct cp_repl_node *r)
 
 /* ---- HTTP ---- */
 
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static enum MHD_Result
 reply_text(struct MHD_Connection *conn, unsigned int status, const char *text)
 {
@@ -425,15 +417,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		m->errors++;
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: the metrics are at /metrics\n");
 	}
-	t0 = mono_us();
+	t0 = cp_mono_us();
 	m->render(m->arg, &p);
 	if (p.failed || p.buf == NULL) {
 		free(p.buf);
 		m->errors++;
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics could not be rendered\n");
 	}
-	if (mono_us() - t0 > m->render_us_max)
-		m->render_us_max = mono_us() - t0;
+	if (cp_mono_us() - t0 > m->render_us_max)
+		m->render_us_max = cp_mono_us() - t0;
 	if (p.len > m->bytes_max)
 		m->bytes_max = p.len;
 	r = MHD_create_response_from_buffer(p.len, p.buf, MHD_RESPMEM_MUST_FREE);

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "control/admin/cp_admin.h"
+#include "control/cp_clock.h"
 
 #define CTL_EXIT_OK          0
 #define CTL_EXIT_FAILED      1
@@ -412,15 +413,6 @@ ctl_check_command(int argc, char **argv)
 	return 0;
 }
 
-static double
-ctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 /* After `tag set-active TAG` was taken (its answer ROOT, sent at T0): poll `tag
  * status TAG` until every peer that is up acknowledged the claim, a better claim
  * beat it, or TIMEOUT_S passed. Adds "acked" and "ms" to ROOT. 0, or an exit
@@ -459,12 +451,12 @@ ctl_wait_claim(const char *sock, const char *tag, int timeout_s, double t0, json
 		}
 		if (json_array_size(missing) == 0) {
 			json_object_set(root, "acked", json_object_get(st, "acked"));
-			json_object_set_new(root, "ms", json_real((double)(long long)((ctl_now_ms() - t0) * 1000.0) / 1000.0));
+			json_object_set_new(root, "ms", json_real((double)(long long)((((double)cp_clock_ns(CLOCK_MONOTONIC) / 1e6) - t0) * 1000.0) / 1000.0));
 			json_object_del(root, "waiting");
 			rc = 0;
 			break;
 		}
-		if (ctl_now_ms() >= deadline) {
+		if (((double)cp_clock_ns(CLOCK_MONOTONIC) / 1e6) >= deadline) {
 			json_array_foreach(missing, k, v) {
 				char num[24];
 
@@ -552,7 +544,7 @@ main(int argc, char **argv)
 		rc = ctl_usage_error("command line too long (max %d bytes)", CP_ADMIN_MAX_LINE - 1);
 		goto out;
 	}
-	t0 = ctl_now_ms();
+	t0 = ((double)cp_clock_ns(CLOCK_MONOTONIC) / 1e6);
 	rc = ctl_exchange(sock, line.s, timeout_s, &resp);
 	if (rc != 0)
 		goto out;

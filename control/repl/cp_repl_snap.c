@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 #include <xxhash.h>
 
+#include "control/cp_clock.h"
 #include "control/repl/cp_repl_node.h"
 #include "control/repl/cp_repl_snap.h"
 #include "dataplane/core/dp_shared.h"
@@ -36,24 +37,6 @@ static const char *const snap_helps[CP_REPL_SNAP_COUNTER_MAX] = {
 	CP_REPL_SNAP_FOREACH_COUNTER(SNAP_HELP)
 #undef SNAP_HELP
 };
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- record encoding ---- */
 
@@ -325,7 +308,7 @@ snap_pass(struct cp_repl_snap *s, struct cp_repl_node *n)
 		s->pending = 0;     /* none queued: they are not coming (never wait forever) */
 	}
 	if (s->shard >= n->n_shards) {
-		snap_finish(s, wall_ms());
+		snap_finish(s, cp_wall_ms());
 		return 1;
 	}
 	snprintf(arg, sizeof(arg), "%u %u %u %u", s->self_id, s->bucket, s->skip,
@@ -386,7 +369,7 @@ cp_repl_snap_step(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t now, 
 int
 cp_repl_snap_now(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t timeout_ms)
 {
-	uint64_t end = mono_ms() + timeout_ms, done = s->counters[CP_REPL_SNAP_C_written];
+	uint64_t end = cp_mono_ms() + timeout_ms, done = s->counters[CP_REPL_SNAP_C_written];
 	struct timespec ts = { 0, 200000 };
 
 	if (s->hash == NULL)
@@ -395,7 +378,7 @@ cp_repl_snap_now(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t timeou
 		snap_abandon(s, false);   /* begun with older data: start again */
 	if (snap_begin(s) != 0)
 		return -EIO;
-	while (s->active && mono_ms() < end) {
+	while (s->active && cp_mono_ms() < end) {
 		cp_repl_node_events(n);   /* the chunks' events reach cp_repl_snap_record() */
 		if (snap_pass(s, n) == 0)
 			nanosleep(&ts, NULL);
