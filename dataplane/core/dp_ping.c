@@ -432,14 +432,26 @@ dp_ping_retry_add(struct dp_ping_walk *w)
 	struct dp_ping *p = w->p;
 	unsigned int i;
 
-	for (i = 0; i < p->n_retry; i++)
-		if (p->retry[i].bucket == w->bucket)
-			return;
-	if (w->tries >= DP_PING_RETRY_TRIES || p->n_retry == DP_PING_MAX_RETRY) {
+	if (w->tries >= DP_PING_RETRY_TRIES) {
 		p->retry_lost++;
 		return;
 	}
-	p->retry[p->n_retry].bucket = w->bucket;
+	for (i = 0; i < p->n_retry; i++) {     /* a range of the same try close by */
+		struct dp_ping_retry *r = &p->retry[i];
+
+		if (r->tries != w->tries + 1 || w->bucket + DP_PING_RETRY_MERGE < r->from ||
+		    w->bucket > r->to + DP_PING_RETRY_MERGE)
+			continue;
+		r->from = RTE_MIN(r->from, w->bucket);
+		r->to = RTE_MAX(r->to, w->bucket);
+		return;
+	}
+	if (p->n_retry == DP_PING_MAX_RETRY) {
+		p->retry_lost++;
+		return;
+	}
+	p->retry[p->n_retry].from = w->bucket;
+	p->retry[p->n_retry].to = w->bucket;
 	p->retry[p->n_retry].tries = (uint8_t)(w->tries + 1);
 	p->retry[p->n_retry].at_ms = w->lc->now_ms + ((uint64_t)DP_PING_RETRY_MS << (2 * w->tries));
 	p->n_retry++;
@@ -543,7 +555,7 @@ dp_ping_retries(struct dp_lcore *lc, struct dp_ping_walk *w)
 		p->retry[i] = p->retry[--p->n_retry];
 		w->retry = true;
 		w->tries = r.tries;
-		s = dp_ping_range(lc, w, r.bucket, r.bucket + 1u);
+		s = dp_ping_range(lc, w, r.from, r.to + 1u);
 		p->retried += s;
 		sent += s;
 		w->retry = false;
@@ -707,5 +719,7 @@ dp_ping_summary(const struct cfg *cfg, struct dp_lcore *const *lcores, unsigned 
 		out->failed += rs->c[REG_STAT_ping_missed];
 		out->removed += rs->c[REG_STAT_ping_removed];
 		out->others += rs->c[REG_STAT_ping_others];
+		out->retried += lc->ping.retried;
+		out->retry_lost += lc->ping.retry_lost;
 	}
 }

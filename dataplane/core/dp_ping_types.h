@@ -14,7 +14,8 @@
 #define DP_PING_MAX_TAGS          32      /* DP_MAX_TAGS */
 #define DP_PING_JOIN_MS           10000   /* a run joins this long after it started */
 #define DP_PING_CATCHUP_SLACK_MS  500     /* detection beyond node_timeout: views, publish */
-#define DP_PING_MAX_RETRY         16      /* buckets with pings that found no neighbour */
+#define DP_PING_MAX_RETRY         32      /* bucket ranges with pings that found no neighbour */
+#define DP_PING_RETRY_MERGE       512     /* buckets: a failure this close joins a range */
 #define DP_PING_RETRY_MS          20      /* first retry; then x4 */
 #define DP_PING_RETRY_TRIES       3
 
@@ -62,7 +63,7 @@ struct dp_ping {
 	} left[DP_PING_MAX_NODES];
 	uint16_t n_retry;               /* buckets to walk again for pings without a MAC */
 	struct dp_ping_retry {
-		uint16_t bucket;
+		uint16_t from, to;      /* buckets [from, to] */
 		uint8_t tries;
 		uint64_t at_ms;         /* monotonic */
 	} retry[DP_PING_MAX_RETRY];
