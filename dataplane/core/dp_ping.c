@@ -312,7 +312,7 @@ dp_ping_mine(void *arg, const struct reg_ping_target *t)
 	 * them to share the pinging */
 	if (w->lc->ctx->reg_conf != NULL && w->lc->ctx->reg_conf->federation) {
 		if (w->retry)
-			return t->retry ? REG_PING_MINE : REG_PING_SKIP;
+			return t->retry ? REG_PING_EXTRA : REG_PING_SKIP;
 		if (w->catch_up)
 			return REG_PING_SKIP;
 		dp_ping_share_count(p, self);
@@ -325,14 +325,16 @@ dp_ping_mine(void *arg, const struct reg_ping_target *t)
 		who = dp_ping_rendezvous(t->ident, p->set, p->n_set);
 	}
 	if (w->retry)                   /* its ping found no MAC: again, if still ours */
-		return t->retry && who == self ? REG_PING_MINE : REG_PING_SKIP;
+		return t->retry && who == self ? REG_PING_EXTRA : REG_PING_SKIP;
 	if (w->catch_up) {              /* was a gone node's, is ours now */
 		uint16_t was;
 
+		if (t->pending)         /* this node pinged it already: not missed */
+			return REG_PING_SKIP;
 		if (p->mode == CFG_PING_OWNERSHIP)
-			return ti == w->tag && who == self ? REG_PING_MINE : REG_PING_SKIP;
+			return ti == w->tag && who == self ? REG_PING_EXTRA : REG_PING_SKIP;
 		was = dp_ping_rendezvous(t->ident, w->old_set, w->n_old);
-		return who == self && dp_ping_listed(p->gone, p->n_gone, was) ? REG_PING_MINE :
+		return who == self && dp_ping_listed(p->gone, p->n_gone, was) ? REG_PING_EXTRA :
 			REG_PING_SKIP;
 	}
 	dp_ping_share_count(p, who);

@@ -49,17 +49,18 @@ reg_shard_ping_bucket(struct reg_shard *s, uint16_t bucket, uint64_t now_ms, boo
 			t.tag = data + b->uri_len;
 			t.tag_len = b->tag_len;
 			t.retry = (b->flags & REG_B_PING_RETRY) != 0;
+			t.pending = (b->flags & REG_B_PING_PENDING) != 0;
 			r = mine(arg, &t);
 			if (r == REG_PING_SKIP)
 				continue;
-			if (r != REG_PING_MINE) {   /* another node's share: its misses, not ours */
+			if (r != REG_PING_MINE && r != REG_PING_EXTRA) {   /* another node's share: its misses, not ours */
 				REG_STAT_INC(s, ping_others);
 				b->flags &= (uint8_t)~(REG_B_PING_PENDING | REG_B_PING_RETRY |
 						       REG_B_MISS_MASK);
 				continue;
 			}
 			b->flags &= (uint8_t)~REG_B_PING_RETRY;
-			if (track && (b->flags & REG_B_PING_PENDING)) {
+			if (track && r == REG_PING_MINE && (b->flags & REG_B_PING_PENDING)) {
 				miss = (uint8_t)((b->flags & REG_B_MISS_MASK) >> REG_B_MISS_SHIFT);
 				if (miss < 15)
 					miss++;

@@ -1675,7 +1675,8 @@ ping_walk(int mine, int send)
 
 /* A ping without a neighbour MAC is marked for a retry (and leaves nothing
  * pending: no miss is counted for it); a SKIP walk (catch-up, retry) leaves a
- * contact's pending ping and misses alone, an OTHERS one clears them. */
+ * contact's pending ping and misses alone, an OTHERS one clears them; an EXTRA
+ * ping (catch-up, retry) counts no miss. */
 static void
 test_ping_retry_skip(void **state)
 {
@@ -1701,6 +1702,10 @@ test_ping_retry_skip(void **state)
 	ping_walk(REG_PING_MINE, 0);
 	assert_int_equal(STAT(ping_missed), 2);
 	assert_int_equal(STAT(ping_sent), 4);
+	ping_walk(REG_PING_EXTRA, 0);           /* a catch-up: sent, no miss counted */
+	assert_int_equal(ping_sends, 1);
+	assert_int_equal(STAT(ping_missed), 2);
+	assert_int_equal(STAT(ping_sent), 5);
 }
 
 /* An unauthenticated source (src.unauth: auth off, or not authenticated) gets
