@@ -156,6 +156,17 @@ cfg_set_ipv4(void *field, const char *s)
 	return NULL;
 }
 
+/* tags[].vip: IPv4 only (an IPv6 VIP is not supported: no NDP answered for it) */
+static const char *
+cfg_set_vip(void *field, const char *s)
+{
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET6, s, &a6) == 1)
+		return "is an IPv6 address: a tag's vip is IPv4 only (IPv6 VIPs are not supported)";
+	return cfg_set_ipv4(field, s);
+}
+
 static const char *
 cfg_set_port_ipv4(void *field, const char *s)
 {
@@ -708,7 +719,7 @@ static const struct cfg_key cfg_tag_keys[] = {
 	       "rank of this node among the candidates (higher first, then node id)"),
 	K_BOOL("preempt", struct cfg_tag, preempt, 0,
 	       "claim the tag back from a holder of lower priority when this node comes up"),
-	K_FN("vip", offsetof(struct cfg_tag, vip), 0, cfg_set_ipv4,
+	K_FN("vip", offsetof(struct cfg_tag, vip), 0, cfg_set_vip,
 	     "IPv4 address that follows the tag (answered only where it is active)"),
 	K_END
 };

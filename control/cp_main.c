@@ -389,6 +389,19 @@ backends_step(struct cp *c, uint64_t now)
 			 mem, (int)n, now, wall_ms(), c->cfg.cluster.id, c->topo.conf.incarnation,
 			 backends_send, c);
 	cp_topo_set_cap(&c->topo, MSG_CAP_BACKENDS, (enum msg_cap_state)c->backends->state);
+	for (k = 0; k < c->backends->n; k++) {  /* a set nobody probes: said loudly */
+		static bool said[CFG_MAX_SETS];
+		const struct cp_bset *s = &c->backends->set[k];
+
+		if (s->unprobed && !said[k])
+			CP_LOG(WARNING, "backend set %u is probed by nobody: its tag %s/%u is held by %s; "
+			       "its members keep their last states until a node claims the tag "
+			       "(sipshardctl tag set-active)", s->id, s->tag[0] ? s->tag : "(default)",
+			       s->tag_cluster, s->holder ? "a node that is down" : "nobody");
+		else if (!s->unprobed && said[k])
+			CP_LOG(NOTICE, "backend set %u is probed again (by node %u)", s->id, s->holder);
+		said[k] = s->unprobed;
+	}
 	memset(bv, 0, sizeof(bv));
 	for (k = 0; k < c->backends->n && k < DP_MAX_BSETS; k++) {
 		bool probe, known;
@@ -952,6 +965,7 @@ adm_backends(void *arg, json_t *j, char *err, size_t errlen)
 			if (k < c->backends->n) {
 				cp_json_put_uint(o, "prober", c->backends->set[k].holder);
 				cp_json_put_bool(o, "probed_here", c->backends->set[k].probing);
+				cp_json_put_bool(o, "unprobed", c->backends->set[k].unprobed);
 			}
 		}
 	}
@@ -997,6 +1011,8 @@ adm_pinging(void *arg, json_t *j, char *err, size_t errlen)
 	cp_json_put_str(j, "method", ps.method == CFG_PING_CRLF ? "crlf" : "options");
 	cp_json_put_uint(j, "removed", ps.removed);
 	cp_json_put_uint(j, "others", ps.others);
+	cp_json_put_uint(j, "retried", ps.retried);
+	cp_json_put_uint(j, "retry_lost", ps.retry_lost);
 	share = cp_json_put_arr(j, "nodes");     /* the share again, as a table */
 	for (i = 0; i < ps.n; i++) {
 		json_t *o = cp_json_put_obj(share, NULL);

@@ -49,11 +49,11 @@ struct bench_ping {
 	char out[1024];
 };
 
-static bool
+static int
 bp_mine(void *arg, const struct reg_ping_target *t)
 {
 	(void)t;
-	return ((struct bench_ping *)arg)->mine;
+	return ((struct bench_ping *)arg)->mine ? REG_PING_MINE : REG_PING_OTHERS;
 }
 
 static int

@@ -150,6 +150,18 @@ cp_backends_cron(struct cp_backends *b, const struct cp_tags *tags, const uint16
 			s->term = tags->tag[ti].cur.term;
 			s->probing = tags->state == MSG_CAP_SYNCED && cp_tags_active(tags, ti);
 		}
+		/* probed by nobody (failover: manual with its holder dead, a tag nobody
+		 * holds, or the moments before a failover): reported, counted */
+		if (!s->probing && tags->n != 0 && tags->state == MSG_CAP_SYNCED &&
+		    (s->holder == 0 || (s->holder != b->self && !cp_bk_listed(up, n_up, s->holder)))) {
+			if (!s->unprobed) {
+				s->unprobed = true;
+				s->unprobed_since = wall;
+				b->counters[CP_BACKENDS_C_unprobed]++;
+			}
+		} else {
+			s->unprobed = false;
+		}
 		if (s->probing && !was) {
 			b->counters[CP_BACKENDS_C_takeovers]++;
 			s->own_known = false;

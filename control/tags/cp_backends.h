@@ -51,7 +51,8 @@
 	X(stale,       "states heard that were not newer: ignored") \
 	X(unknown_set, "states of a set this node does not have") \
 	X(takeovers,   "times this node started probing a set (its tag came here)") \
-	X(handovers,   "times this node stopped probing a set (its tag left)")
+	X(handovers,   "times this node stopped probing a set (its tag left)") \
+	X(unprobed,    "times a set became probed by nobody: its tag's holder is down or nobody holds it")
 
 enum cp_backends_counter {
 #define CP_BACKENDS_C_ENUM(name, help) CP_BACKENDS_C_##name,
@@ -69,6 +70,8 @@ struct cp_bset {
 	uint16_t holder;                /* node holding the tag (0: nobody / unknown) */
 	uint64_t term;                  /* ... its term */
 	bool probing;                   /* this node probes it */
+	bool unprobed;                  /* nobody does: the holder is down, or none */
+	uint64_t unprobed_since;        /* ... since (wall ms) */
 	/* as prober: the dataplane's states, and what went out */
 	bool own_known;
 	uint32_t own_up;

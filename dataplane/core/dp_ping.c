@@ -91,6 +91,85 @@ dp_ping_set_for(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 	p->n_set = (uint16_t)m;
 }
 
+static bool
+dp_ping_in(const struct dp_ping_join *nj, unsigned int k, uint16_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < k; i++)
+		if (nj[i].id == id)
+			return true;
+	return false;
+}
+
+/* When each node left the view (up and synced): the nodes of the last view
+ * missing from NJ[K] are listed with WALL, the nodes in it are not. */
+static void
+dp_ping_left(struct dp_ping *p, const struct dp_ping_join *nj, unsigned int k, uint64_t wall)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < p->n_join; i++) {
+		if (dp_ping_in(nj, k, p->join[i].id))
+			continue;
+		for (j = 0; j < p->n_left && p->left[j].id != p->join[i].id; j++)
+			;
+		if (j == p->n_left) {
+			if (p->n_left == DP_PING_MAX_NODES)
+				continue;
+			p->n_left++;
+		}
+		p->left[j].id = p->join[i].id;
+		p->left[j].at = wall;
+	}
+	for (j = 0; j < p->n_left;)
+		if (dp_ping_in(nj, k, p->left[j].id))
+			p->left[j] = p->left[--p->n_left];
+		else
+			j++;
+}
+
+/* Ownership mode: a tag that is ours now and was held by a node that is not in
+ * the view (it died, or nobody held it) is caught up: its contacts whose moment
+ * fell since the old holder's last heartbeat (it left the view node_timeout_ms
+ * after it, plus the slack of the views) are pinged at once, as the cooperation
+ * catch-up does. A tag handed over by a live holder (tag set-active) is not:
+ * that holder pinged until it learnt the new term. */
+static void
+dp_ping_moved(struct dp_lcore *lc, struct dp_ping *p, const struct dp_ping_tag *was,
+	      unsigned int n_was, const struct dp_ping_join *nj, unsigned int k, uint64_t wall)
+{
+	uint16_t self = lc->ctx->cfg->node_id;
+	uint64_t back = (uint64_t)p->grace_ms + DP_PING_CATCHUP_SLACK_MS;
+	unsigned int i, j, l;
+	uint16_t old;
+
+	if (p->mode != CFG_PING_OWNERSHIP)
+		return;
+	for (i = 0; i < p->n_tags; i++) {
+		struct dp_ping_tag *t = &p->tags[i];
+		uint64_t from = wall - RTE_MIN(back, wall);
+
+		if (t->owner != self || t->moved)
+			continue;
+		for (j = 0; j < n_was; j++)
+			if (was[j].len == t->len && memcmp(was[j].name, t->name, t->len) == 0)
+				break;
+		if (j == n_was || was[j].owner == self)
+			continue;               /* new to the view, or ours already */
+		old = was[j].owner;
+		if (old != 0 && dp_ping_in(nj, k, old))
+			continue;               /* handed over by a live holder */
+		for (l = 0; old != 0 && l < p->n_left; l++)
+			if (p->left[l].id == old) {
+				from = p->left[l].at - RTE_MIN(back, p->left[l].at);
+				break;
+			}
+		t->moved = 1;
+		t->catch_from = from;
+	}
+}
+
 /* Re-read the views: the nodes sharing the contacts (this one, and the peers up
  * with their registrations synced), and the tags. A node (run) joins at the
  * first interval boundary DP_PING_JOIN_MS after its start, a moment every node
@@ -107,9 +186,15 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 	unsigned int n, i, j, k = 0;
 	int len;
 
+	static __thread struct dp_ping_tag was[DP_PING_MAX_TAGS];
+	unsigned int n_was;
+	uint64_t wall = dp_ping_wall_ms();
+
 	p->n_gone = 0;
 	if (sh == NULL)
 		return;
+	n_was = p->n_tags;
+	memcpy(was, p->tags, n_was * sizeof(was[0]));
 	n = dp_shared_tags(sh, tv, DP_MAX_TAGS);
 	p->n_tags = 0;
 	for (i = 0; i < n && i < DP_PING_MAX_TAGS; i++) {
@@ -117,6 +202,15 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 			       tv[i].cluster);
 		p->tags[i].len = (uint8_t)(len > 0 ? len : 0);
 		p->tags[i].owner = tv[i].owner;
+		p->tags[i].moved = 0;
+		p->tags[i].catch_from = 0;
+		for (j = 0; j < n_was; j++)     /* a catch-up not done yet stays */
+			if (was[j].len == p->tags[i].len &&
+			    memcmp(was[j].name, p->tags[i].name, was[j].len) == 0 &&
+			    was[j].owner == p->tags[i].owner && was[j].moved) {
+				p->tags[i].moved = 1;
+				p->tags[i].catch_from = was[j].catch_from;
+			}
 		p->n_tags++;
 	}
 	n = dp_shared_nodes(sh, v, DP_MAX_NODES);
@@ -153,33 +247,39 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 		if (i == k && p->n_gone < DP_PING_MAX_NODES)
 			p->gone[p->n_gone++] = p->set[j];
 	}
+	dp_ping_left(p, nj, k, wall);
+	dp_ping_moved(lc, p, was, n_was, nj, k, wall);
 	memcpy(p->join, nj, k * sizeof(nj[0]));
 	p->n_join = (uint16_t)k;
 	dp_ping_set_for(lc, p, cycle);
 }
 
-/* The holder of a binding's tag ("" : the first tag), 0 when unknown. */
-static uint16_t
-dp_ping_holder(const struct dp_ping *p, const char *tag, size_t len)
+/* The index of a binding's tag in the view ("": the first tag), -1 when unknown. */
+static int
+dp_ping_tag_index(const struct dp_ping *p, const char *tag, size_t len)
 {
 	unsigned int i;
 
 	if (p->n_tags == 0)
-		return 0;
+		return -1;
 	if (len == 0)
-		return p->tags[0].owner;
+		return 0;
 	for (i = 0; i < p->n_tags; i++)
 		if (p->tags[i].len == len && memcmp(p->tags[i].name, tag, len) == 0)
-			return p->tags[i].owner;
-	return 0;
+			return (int)i;
+	return -1;
 }
 
 struct dp_ping_walk {
 	struct dp_lcore *lc;
 	struct dp_ping *p;
-	bool catch_up;                  /* only the share of the gone nodes */
+	bool catch_up;                  /* only the share of the gone nodes (tag) */
+	bool retry;                     /* only ours marked for a retry */
 	const uint16_t *old_set;
 	unsigned int n_old;
+	int tag;                        /* ownership catch-up: the moved tag */
+	uint16_t bucket;                /* being walked */
+	uint8_t tries;                  /* of this walk (a retry: 1..) */
 };
 
 static void
@@ -200,32 +300,45 @@ dp_ping_share_count(struct dp_ping *p, uint16_t who)
 }
 
 /* reg_ping_mine_fn */
-static bool
+static int
 dp_ping_mine(void *arg, const struct reg_ping_target *t)
 {
 	struct dp_ping_walk *w = arg;
 	struct dp_ping *p = w->p;
 	uint16_t self = w->lc->ctx->cfg->node_id, who;
+	int ti = -1;
 
 	/* federation: the bindings here are this node's alone, no other node has
 	 * them to share the pinging */
 	if (w->lc->ctx->reg_conf != NULL && w->lc->ctx->reg_conf->federation) {
+		if (w->retry)
+			return t->retry ? REG_PING_EXTRA : REG_PING_SKIP;
 		if (w->catch_up)
-			return false;
+			return REG_PING_SKIP;
 		dp_ping_share_count(p, self);
-		return true;
+		return REG_PING_MINE;
 	}
-	if (p->mode == CFG_PING_OWNERSHIP)
-		who = dp_ping_holder(p, t->tag, t->tag_len);
-	else
+	if (p->mode == CFG_PING_OWNERSHIP) {
+		ti = dp_ping_tag_index(p, t->tag, t->tag_len);
+		who = ti < 0 ? 0 : p->tags[ti].owner;
+	} else {
 		who = dp_ping_rendezvous(t->ident, p->set, p->n_set);
+	}
+	if (w->retry)                   /* its ping found no MAC: again, if still ours */
+		return t->retry && who == self ? REG_PING_EXTRA : REG_PING_SKIP;
 	if (w->catch_up) {              /* was a gone node's, is ours now */
-		uint16_t was = dp_ping_rendezvous(t->ident, w->old_set, w->n_old);
+		uint16_t was;
 
-		return who == self && dp_ping_listed(p->gone, p->n_gone, was);
+		if (t->pending)         /* this node pinged it already: not missed */
+			return REG_PING_SKIP;
+		if (p->mode == CFG_PING_OWNERSHIP)
+			return ti == w->tag && who == self ? REG_PING_EXTRA : REG_PING_SKIP;
+		was = dp_ping_rendezvous(t->ident, w->old_set, w->n_old);
+		return who == self && dp_ping_listed(p->gone, p->n_gone, was) ? REG_PING_EXTRA :
+			REG_PING_SKIP;
 	}
 	dp_ping_share_count(p, who);
-	return who == self;
+	return who == self ? REG_PING_MINE : REG_PING_OTHERS;
 }
 
 /* Appending to a bounded buffer (the text of a ping): no snprintf on the worker's
@@ -312,6 +425,57 @@ dp_ping_text(char *out, size_t cap, const struct reg_ping_target *t, const char 
 	return (int)b.len;
 }
 
+/* The walked bucket is walked again later for the pings that found no MAC
+ * (ARP was asked): a node that never sent to a contact's next hop, a restarted
+ * one or the new holder of a tag, would lose its first ping otherwise. */
+static void
+dp_ping_retry_add(struct dp_ping_walk *w)
+{
+	struct dp_ping *p = w->p;
+	unsigned int i;
+
+	if (w->tries >= DP_PING_RETRY_TRIES) {
+		p->retry_lost++;
+		return;
+	}
+	for (i = 0; i < p->n_retry; i++) {     /* a range of the same try close by */
+		struct dp_ping_retry *r = &p->retry[i];
+
+		if (r->tries != w->tries + 1 || w->bucket + DP_PING_RETRY_MERGE < r->from ||
+		    w->bucket > r->to + DP_PING_RETRY_MERGE)
+			continue;
+		r->from = RTE_MIN(r->from, w->bucket);
+		r->to = RTE_MAX(r->to, w->bucket);
+		return;
+	}
+	if (p->n_retry == DP_PING_MAX_RETRY) {
+		p->retry_lost++;
+		return;
+	}
+	p->retry[p->n_retry].from = w->bucket;
+	p->retry[p->n_retry].to = w->bucket;
+	p->retry[p->n_retry].tries = (uint8_t)(w->tries + 1);
+	p->retry[p->n_retry].at_ms = w->lc->now_ms + ((uint64_t)DP_PING_RETRY_MS << (2 * w->tries));
+	p->n_retry++;
+}
+
+/* One ping out: 0, REG_PING_NO_NEIGH (retried later), or -1. */
+static int
+dp_ping_out(struct dp_ping_walk *w, const uint8_t *addr, uint16_t port, const char *text,
+	    size_t len)
+{
+	struct dp_lcore *lc = w->lc;
+	uint64_t miss = lc->stats.drop[DP_DROP_NEIGH_MISS];
+
+	if (dp_egress_udp_to(lc, NULL, 4, addr, rte_be_to_cpu_16(lc->ctx->sip_port), port, text,
+			     len) == 0)
+		return 0;
+	if (lc->stats.drop[DP_DROP_NEIGH_MISS] == miss)
+		return -1;
+	dp_ping_retry_add(w);
+	return REG_PING_NO_NEIGH;
+}
+
 /* reg_ping_send_fn: the ping, from our address and SIP port to where the
  * REGISTER came from. */
 static int
@@ -327,7 +491,7 @@ dp_ping_send(void *arg, const struct reg_ping_target *t)
 	if (t->family != 4)
 		return -1;              /* IPv6 egress resolves no next hop yet */
 	if (!w->p->track)
-		return dp_egress_udp_to(lc, NULL, 4, t->addr, sport, t->port, "\r\n\r\n", 4);
+		return dp_ping_out(w, t->addr, t->port, "\r\n\r\n", 4);
 	{
 		rte_be32_t a = ctx->ports[0].ipv4;
 		const uint8_t *b = (const uint8_t *)&a;
@@ -338,7 +502,7 @@ dp_ping_send(void *arg, const struct reg_ping_target *t)
 			 ++w->p->seq);
 	if (n < 0)
 		return -1;
-	return dp_egress_udp_to(lc, NULL, 4, t->addr, sport, t->port, lc->reply, (size_t)n);
+	return dp_ping_out(w, t->addr, t->port, lc->reply, (size_t)n);
 }
 
 /* Buckets [from, to) of the cycle, under WALK's rules. */
@@ -348,9 +512,57 @@ dp_ping_range(struct dp_lcore *lc, struct dp_ping_walk *w, uint32_t from, uint32
 	unsigned int sent = 0;
 	uint32_t b;
 
-	for (b = from; b < to; b++)
+	for (b = from; b < to; b++) {
+		w->bucket = (uint16_t)b;
 		sent += reg_shard_ping_bucket(lc->reg, (uint16_t)b, lc->now_ms, w->p->track,
 					      w->p->max_failures, dp_ping_mine, dp_ping_send, w);
+	}
+	return sent;
+}
+
+/* A catch-up walk: the buckets of the last BACK_MS before the position (the end
+ * of the last interval too), under WALK's rules. */
+static unsigned int
+dp_ping_catch_up(struct dp_lcore *lc, struct dp_ping_walk *w, uint64_t back_ms)
+{
+	struct dp_ping *p = w->p;
+	uint32_t back = (uint32_t)RTE_MIN(back_ms * REG_DIGEST_BUCKETS / p->interval_ms + 1,
+					  (uint64_t)REG_DIGEST_BUCKETS - 1);
+	uint32_t from = p->pos > back ? p->pos - back : 0;
+	unsigned int sent = 0;
+
+	w->catch_up = true;
+	if (back > p->pos)              /* ... the end of the last interval too */
+		sent += dp_ping_range(lc, w, REG_DIGEST_BUCKETS - (back - p->pos),
+				      REG_DIGEST_BUCKETS);
+	sent += dp_ping_range(lc, w, from, p->pos);
+	w->catch_up = false;
+	return sent;
+}
+
+/* The retries that are due (dp_ping_retry_add). */
+static unsigned int
+dp_ping_retries(struct dp_lcore *lc, struct dp_ping_walk *w)
+{
+	struct dp_ping *p = w->p;
+	struct dp_ping_retry r;
+	unsigned int i = 0, sent = 0, s;
+
+	while (i < p->n_retry) {
+		if (lc->now_ms < p->retry[i].at_ms) {
+			i++;
+			continue;
+		}
+		r = p->retry[i];
+		p->retry[i] = p->retry[--p->n_retry];
+		w->retry = true;
+		w->tries = r.tries;
+		s = dp_ping_range(lc, w, r.from, r.to + 1u);
+		p->retried += s;
+		sent += s;
+		w->retry = false;
+		w->tries = 0;
+	}
 	return sent;
 }
 
@@ -358,14 +570,16 @@ unsigned int
 dp_ping_poll(struct dp_lcore *lc)
 {
 	struct dp_ping *p = &lc->ping;
-	struct dp_ping_walk w = { lc, p, false, NULL, 0 };
+	struct dp_ping_walk w = { .lc = lc, .p = p, .tag = -1 };
 	uint64_t wall, cycle;
 	uint32_t target, to;
-	unsigned int sent = 0;
+	unsigned int sent = 0, i;
 
 	if (!p->on || lc->now_ms < p->next_ms)
 		return 0;
 	p->next_ms = lc->now_ms + 1;
+	if (p->n_retry > 0)
+		sent += dp_ping_retries(lc, &w);
 	wall = dp_ping_wall_ms();
 	cycle = wall / p->interval_ms;
 	target = (uint32_t)((wall % p->interval_ms) * REG_DIGEST_BUCKETS / p->interval_ms);
@@ -378,19 +592,22 @@ dp_ping_poll(struct dp_lcore *lc)
 		p->view_ms = lc->now_ms + DP_PING_VIEW_MS;
 		if (p->n_gone > 0 && p->mode == CFG_PING_COOPERATION && p->cycle == cycle) {
 			/* the gone nodes' share of the moments since they died */
-			uint32_t back = (uint32_t)((uint64_t)(p->grace_ms + DP_PING_CATCHUP_SLACK_MS) *
-						   REG_DIGEST_BUCKETS / p->interval_ms) + 1;
-			uint32_t from = p->pos > back ? p->pos - back : 0;
-
-			w.catch_up = true;
 			w.old_set = old;
 			w.n_old = n_old;
-			if (back > p->pos)      /* ... the end of the last interval too */
-				sent += dp_ping_range(lc, &w, REG_DIGEST_BUCKETS -
-						      RTE_MIN(back - p->pos, (uint32_t)REG_DIGEST_BUCKETS),
-						      REG_DIGEST_BUCKETS);
-			sent += dp_ping_range(lc, &w, from, p->pos);
-			w.catch_up = false;
+			sent += dp_ping_catch_up(lc, &w, (uint64_t)p->grace_ms +
+						 DP_PING_CATCHUP_SLACK_MS);
+		}
+		for (i = 0; i < p->n_tags; i++) {
+			if (!p->tags[i].moved)
+				continue;
+			/* a tag that came to us from a gone holder: its contacts since
+			 * (the buckets before the position, in the cycle being walked) */
+			p->tags[i].moved = 0;
+			if (p->cycle == UINT64_MAX)
+				continue;
+			w.tag = (int)i;
+			sent += dp_ping_catch_up(lc, &w, wall - RTE_MIN(p->tags[i].catch_from, wall));
+			w.tag = -1;
 		}
 		p->n_gone = 0;
 	}
@@ -504,5 +721,7 @@ dp_ping_summary(const struct cfg *cfg, struct dp_lcore *const *lcores, unsigned 
 		out->failed += rs->c[REG_STAT_ping_missed];
 		out->removed += rs->c[REG_STAT_ping_removed];
 		out->others += rs->c[REG_STAT_ping_others];
+		out->retried += lc->ping.retried;
+		out->retry_lost += lc->ping.retry_lost;
 	}
 }

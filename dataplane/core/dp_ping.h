@@ -22,7 +22,15 @@
  * node_timeout_ms + DP_PING_CATCHUP_SLACK_MS (when it was dead but not yet
  * declared so) is pinged at once, late: nobody misses a ping; a contact whose
  * moment fell between the dead node's last heartbeat and its death may get two.
- * A node pings nothing until its own registrations are synced.
+ * A node pings nothing until its own registrations are synced. Ownership mode:
+ * a tag that comes to this node from a holder that left the view (or from
+ * nobody) is caught up the same way, from the old holder's leaving time back
+ * node_timeout_ms + DP_PING_CATCHUP_SLACK_MS.
+ *
+ * Neighbour misses. A ping dropped because the next hop's MAC is not known yet
+ * (ARP asked) marks its binding (REG_B_PING_RETRY); the bucket range is walked
+ * again DP_PING_RETRY_MS later (x4 per try, DP_PING_RETRY_TRIES tries), sending
+ * only the marked bindings that are still ours.
  *
  * Replies. An OPTIONS ping's branch is z9hG4bK-ssnp-NODE-SHARD-BINDING-IDENT; a
  * reply is steered to that shard, which clears the binding's unanswered count
@@ -67,6 +75,7 @@ struct dp_ping_summary {
 	uint16_t id[DP_PING_MAX_NODES]; /* ascending */
 	uint64_t count[DP_PING_MAX_NODES];
 	uint64_t sent, answered, failed, removed, others;
+	uint64_t retried, retry_lost;      /* pings sent again after a neighbour miss; given up */
 };
 
 /* Any thread (the control plane, telemetry): read the N_WORKERS workers of

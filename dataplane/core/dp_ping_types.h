@@ -14,6 +14,10 @@
 #define DP_PING_MAX_TAGS          32      /* DP_MAX_TAGS */
 #define DP_PING_JOIN_MS           10000   /* a run joins this long after it started */
 #define DP_PING_CATCHUP_SLACK_MS  500     /* detection beyond node_timeout: views, publish */
+#define DP_PING_MAX_RETRY         32      /* bucket ranges with pings that found no neighbour */
+#define DP_PING_RETRY_MERGE       512     /* buckets: a failure this close joins a range */
+#define DP_PING_RETRY_MS          20      /* first retry; then x4 */
+#define DP_PING_RETRY_TRIES       3
 
 /* The share of each node in the last complete interval, as this shard saw it. */
 struct dp_ping_share {
@@ -48,8 +52,22 @@ struct dp_ping {
 	struct dp_ping_tag {            /* the tag view: who holds each tag */
 		char name[72];          /* "NAME/CLUSTER" */
 		uint8_t len;
+		uint8_t moved;          /* ours now, from a holder that is gone: catch up */
 		uint16_t owner;
+		uint64_t catch_from;    /* moved: the wall-clock ms the catch-up starts at */
 	} tags[DP_PING_MAX_TAGS];
+	uint16_t n_left;                /* nodes that left the view, and when (wall ms) */
+	struct dp_ping_left {
+		uint16_t id;
+		uint64_t at;
+	} left[DP_PING_MAX_NODES];
+	uint16_t n_retry;               /* buckets to walk again for pings without a MAC */
+	struct dp_ping_retry {
+		uint16_t from, to;      /* buckets [from, to] */
+		uint8_t tries;
+		uint64_t at_ms;         /* monotonic */
+	} retry[DP_PING_MAX_RETRY];
+	uint64_t retried, retry_lost;   /* pings retried after a neighbour miss; given up */
 	uint64_t seq;                   /* Call-ID sequence */
 	struct dp_ping_share cur, last; /* shares: this interval, the last complete one */
 };

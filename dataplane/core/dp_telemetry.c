@@ -393,6 +393,8 @@ tel_pinging(const char *cmd __rte_unused, const char *params __rte_unused, struc
 	rte_tel_data_add_dict_u64(d, "failed", ps.failed);
 	rte_tel_data_add_dict_u64(d, "removed", ps.removed);
 	rte_tel_data_add_dict_u64(d, "others", ps.others);
+	rte_tel_data_add_dict_u64(d, "retried", ps.retried);
+	rte_tel_data_add_dict_u64(d, "retry_lost", ps.retry_lost);
 	return 0;
 }
 

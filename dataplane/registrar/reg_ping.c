@@ -19,6 +19,7 @@ reg_shard_ping_bucket(struct reg_shard *s, uint16_t bucket, uint64_t now_ms, boo
 	struct reg_ping_target t;
 	uint32_t ai, nai, bi, next, na = 0, nb;
 	unsigned int sent = 0;
+	int r;
 
 	if (bucket >= REG_DIGEST_BUCKETS)
 		return 0;
@@ -47,12 +48,19 @@ reg_shard_ping_bucket(struct reg_shard *s, uint16_t bucket, uint64_t now_ms, boo
 			t.uri_len = b->uri_len;
 			t.tag = data + b->uri_len;
 			t.tag_len = b->tag_len;
-			if (!mine(arg, &t)) {   /* another node's share: its misses, not ours */
+			t.retry = (b->flags & REG_B_PING_RETRY) != 0;
+			t.pending = (b->flags & REG_B_PING_PENDING) != 0;
+			r = mine(arg, &t);
+			if (r == REG_PING_SKIP)
+				continue;
+			if (r != REG_PING_MINE && r != REG_PING_EXTRA) {   /* another node's share: its misses, not ours */
 				REG_STAT_INC(s, ping_others);
-				b->flags &= (uint8_t)~(REG_B_PING_PENDING | REG_B_MISS_MASK);
+				b->flags &= (uint8_t)~(REG_B_PING_PENDING | REG_B_PING_RETRY |
+						       REG_B_MISS_MASK);
 				continue;
 			}
-			if (track && (b->flags & REG_B_PING_PENDING)) {
+			b->flags &= (uint8_t)~REG_B_PING_RETRY;
+			if (track && r == REG_PING_MINE && (b->flags & REG_B_PING_PENDING)) {
 				miss = (uint8_t)((b->flags & REG_B_MISS_MASK) >> REG_B_MISS_SHIFT);
 				if (miss < 15)
 					miss++;
@@ -69,8 +77,13 @@ reg_shard_ping_bucket(struct reg_shard *s, uint16_t bucket, uint64_t now_ms, boo
 					continue;
 				}
 			}
-			if (send(arg, &t) != 0)
+			r = send(arg, &t);
+			if (r != 0) {   /* not sent: nothing is out (a miss was counted above) */
+				b->flags &= (uint8_t)~REG_B_PING_PENDING;
+				if (r == REG_PING_NO_NEIGH)
+					b->flags |= REG_B_PING_RETRY;
 				continue;
+			}
 			REG_STAT_INC(s, ping_sent);
 			sent++;
 			if (track)

@@ -185,10 +185,19 @@ struct reg_ping_target {
 	uint16_t uri_len;
 	const char *tag;                /* the binding's sharing tag, "" none */
 	uint8_t tag_len;
+	bool retry;                     /* its last ping found no neighbour (REG_PING_NO_NEIGH) */
+	bool pending;                   /* a ping of this node is out, not answered yet */
 };
 
-/* Whether this node pings the contact (its share), and the send. */
-typedef bool reg_ping_mine_fn(void *arg, const struct reg_ping_target *t);
+/* Whether this node pings the contact: REG_PING_OTHERS (another node's share:
+ * its miss count is cleared), REG_PING_MINE, REG_PING_SKIP (not in this walk:
+ * left untouched; a catch-up or retry walk), or REG_PING_EXTRA (a ping out of
+ * its moment, a catch-up or a retry: sent, no miss counted for it). */
+enum { REG_PING_OTHERS = 0, REG_PING_MINE = 1, REG_PING_SKIP = 2, REG_PING_EXTRA = 3 };
+typedef int reg_ping_mine_fn(void *arg, const struct reg_ping_target *t);
+/* The send: 0 sent; REG_PING_NO_NEIGH when the next hop's MAC is not known yet
+ * (the binding is marked for a retry walk, t->retry); another value: not sent. */
+#define REG_PING_NO_NEIGH 1
 typedef int reg_ping_send_fn(void *arg, const struct reg_ping_target *t);
 
 /* Ping the live bindings of digest bucket BUCKET that MINE says are this node's:

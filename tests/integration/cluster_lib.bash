@@ -85,3 +85,45 @@ regstat() {   # NODE KEY: a registrar counter of sipshardctl stats (summed over 
 replstat() {   # NODE KEY: a replication counter of sipshardctl stats
 	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["replication"][sys.argv[1]])' "$2"
 }
+
+# ping_slots LOG FROM_MS TO_MS N INTERVAL_MS [KILL_MS]: per phone (ports 6000..6000+N-1
+# of tests/integration/phones.py), its pings logged in [FROM, TO) put in
+# the interval slots of its moment (a phone's pings come at one phase of the
+# interval; a catch-up ping after a node died may come up to 0.9 interval late):
+# every slot from the first to the last must hold exactly one ping, except the
+# slot of KILL_MS, where the dead node's last ping and the catch-up may both be
+# (within one heartbeat of the death). Prints "ok SUMMARY" or "bad DETAILS".
+ping_slots() {
+	/usr/bin/python3 - "$1" "$2" "$3" "$4" "$5" "${6:-0}" <<'PY'
+import collections, statistics, sys
+log, t0, t1, n, iv, kill = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+per, by = collections.defaultdict(list), collections.Counter()
+for line in open(log):
+    t, port, src = line.split()
+    t = int(t)
+    if t0 <= t < t1:
+        per[int(port)].append(t)
+        by[src] += 1
+bad, doubles = [], 0
+for p in range(6000, 6000 + n):
+    ts = sorted(per.get(p, []))
+    if len(ts) < (t1 - t0) // iv - 1:
+        bad.append("%d: %d pings" % (p, len(ts)))
+        continue
+    phase = int(statistics.median(t % iv for t in ts))
+    slot = lambda t: (t - phase + iv // 10) // iv
+    c = collections.Counter(slot(t) for t in ts)
+    for s in range(min(c), max(c) + 1):
+        if c[s] == 1:
+            continue
+        if c[s] == 2 and kill and slot(kill) - 1 <= s <= slot(kill) + 1:
+            doubles += 1
+            continue
+        bad.append("%d: slot %d has %d pings" % (p, s - min(c), c[s]))
+src = ", ".join("%s %d" % kv for kv in sorted(by.items()))
+if bad:
+    print("bad " + "; ".join(bad[:8]) + " (%d problems; by source: %s)" % (len(bad), src))
+else:
+    print("ok %d phones, one ping per interval each (%d doubles at the kill); by source: %s" % (n, doubles, src))
+PY
+}

@@ -10,7 +10,10 @@
 #     states node 1 replicates (capability backends synced everywhere);
 #   - `tag set-active service/1` on node 2: from then on only node 2 probes;
 #   - h2 muted: node 2's probes take it down and every node routes around it
-#     (INVITEs sent to each node all reach h1); unmuted: up again everywhere.
+#     (INVITEs sent to each node all reach h1); unmuted: up again everywhere;
+#   - kill -9 of node 2, the holder (failover manual): nobody probes, and nodes
+#     1 and 3 say so (`unprobed` in sipshardctl backends, counter, log) until
+#     `tag set-active` on node 3.
 . "$(dirname "$0")/lib.bash"
 
 lab_up 3
@@ -150,4 +153,36 @@ rm -f "$WORK/mute2"
 check "h2 answers again: up on every node" wait_states 5 "up up"
 a=$(ctl 3 --json backends | python3 -c 'import json,sys; print(json.load(sys.stdin)["states"]["adopted"])')
 check "node 3 adopted replicated states ($a)" test "$a" -ge 2
+
+# ---- node 2, the holder, dies; failover manual: nobody probes, said loudly ----
+unprobed() {    # NODE: "UNPROBED_OF_SET_1 COUNTER" as sipshardctl backends says
+	ctl "$1" --json backends 2>/dev/null | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(j["backends"][0].get("unprobed"), j["states"].get("unprobed"))' 2>/dev/null
+}
+wait_unprobed() {   # SECONDS WANT NODE...: until each NODE says unprobed WANT (True/False)
+	local t=0 i ok
+	local s=$1 want=$2
+	shift 2
+	while [ "$t" -lt $((s * 20)) ]; do
+		ok=1
+		for i in "$@"; do [[ "$(unprobed "$i")" == "$want "* ]] || ok=0; done
+		[ "$ok" = 1 ] && return 0
+		sleep 0.05; t=$((t + 1))
+	done
+	return 1
+}
+kill9_node 2
+wait_unprobed 5 True 1 3; rc=$?
+check "node 2 (holder, failover manual) killed: nodes 1 and 3 report set 1 unprobed, counted ($(unprobed 1) / $(unprobed 3))" \
+	test "$rc" = 0
+check "... and node 3's log says so" grep -q "backend set 1 is probed by nobody" "$WORK/cp3.log"
+t0=$(now_ms); sleep 1; t1=$(now_ms)
+p=$(probers "$t0" "$t1")
+check "... nobody sends OPTIONS to the backends ($p)" test -z "$p"
+ctl 3 --json tag set-active service/1 >/dev/null
+wait_unprobed 5 False 1 3; rc=$?
+check "tag set-active service/1 on node 3: probed again, unprobed false on nodes 1 and 3 ($(unprobed 1) / $(unprobed 3))" \
+	test "$rc" = 0
 exit 0

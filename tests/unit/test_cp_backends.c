@@ -106,6 +106,42 @@ view(int i, int set, bool *probe, bool *known, uint32_t *up)
 	cp_backends_view(&bk[i], set, probe, known, up);
 }
 
+/* A set whose tag's holder is down (failover: manual: nobody claims) is probed
+ * by nobody: reported (unprobed) and counted once, until a node holds the tag. */
+static void
+test_unprobed_reported(void **state)
+{
+	static const uint16_t only3[1] = { 3 };
+	static const uint64_t inc[1] = { 7 };
+	struct cp_backends_member m[4] = { { 1, true }, { 1, true }, { 2, true }, { 2, true } };
+
+	(void)state;
+	setup_node(2, true);
+	held_by(1, 1);
+	cron(2, true, true);                    /* node 1 up: it probes set 1 */
+	assert_false(bk[2].set[0].unprobed);
+	assert_true(bk[2].set[1].unprobed);     /* media/1: nobody holds it */
+	assert_int_equal(bk[2].counters[CP_BACKENDS_C_unprobed], 1);
+	now += 10;
+	wall += 10;
+	cp_backends_cron(&bk[2], &tags[2], only3, inc, 1, m, 4, now, wall, 7, 1, capture, NULL);
+	assert_true(bk[2].set[0].unprobed);     /* node 1 down, nobody claims */
+	assert_false(bk[2].set[0].probing);
+	assert_int_equal(bk[2].set[0].unprobed_since, wall);
+	assert_int_equal(bk[2].counters[CP_BACKENDS_C_unprobed], 2);
+	now += 10;
+	wall += 10;
+	cp_backends_cron(&bk[2], &tags[2], only3, inc, 1, m, 4, now, wall, 7, 1, capture, NULL);
+	assert_int_equal(bk[2].counters[CP_BACKENDS_C_unprobed], 2);   /* counted once */
+	held_by(3, 2);                          /* node 3 claims */
+	now += 10;
+	wall += 10;
+	cp_backends_cron(&bk[2], &tags[2], only3, inc, 1, m, 4, now, wall, 7, 1, capture, NULL);
+	assert_false(bk[2].set[0].unprobed);
+	assert_int_equal(bk[2].set[0].holder, 3);
+	n_sent = 0;
+}
+
 static void
 test_holder_probes_others_apply(void **state)
 {
@@ -283,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_no_tags_each_probes),
 		cmocka_unit_test(test_not_synced_probes_nothing),
 		cmocka_unit_test(test_member_count_mismatch),
+		cmocka_unit_test(test_unprobed_reported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1638,6 +1638,76 @@ teardown(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_shard, teardown_shard)
 
+/* Pinging (reg_ping.c): a walk over every bucket with MINE and SEND chosen by
+ * the test; counts the calls and whether the targets were marked for a retry. */
+static int ping_mine_ret, ping_send_ret;
+static unsigned int ping_sends, ping_retry_seen;
+
+static int
+ping_mine(void *arg, const struct reg_ping_target *t)
+{
+	(void)arg;
+	if (t->retry)
+		ping_retry_seen++;
+	return ping_mine_ret;
+}
+
+static int
+ping_send(void *arg, const struct reg_ping_target *t)
+{
+	(void)arg;
+	(void)t;
+	ping_sends++;
+	return ping_send_ret;
+}
+
+static void
+ping_walk(int mine, int send)
+{
+	unsigned int b;
+
+	ping_mine_ret = mine;
+	ping_send_ret = send;
+	ping_sends = ping_retry_seen = 0;
+	for (b = 0; b < REG_DIGEST_BUCKETS; b++)
+		reg_shard_ping_bucket(sh, (uint16_t)b, 1000, true, 3, ping_mine, ping_send, NULL);
+}
+
+/* A ping without a neighbour MAC is marked for a retry (and leaves nothing
+ * pending: no miss is counted for it); a SKIP walk (catch-up, retry) leaves a
+ * contact's pending ping and misses alone, an OTHERS one clears them; an EXTRA
+ * ping (catch-up, retry) counts no miss. */
+static void
+test_ping_retry_skip(void **state)
+{
+	(void)state;
+	assert_int_equal(reg(1000, "alice", "c1", 1, "Contact: <sip:alice@198.18.0.100:6000>\r\n"), 200);
+	ping_walk(REG_PING_MINE, REG_PING_NO_NEIGH);
+	assert_int_equal(ping_sends, 1);
+	assert_int_equal(STAT(ping_sent), 0);
+	ping_walk(REG_PING_SKIP, 0);            /* the retry walk sees the mark */
+	assert_int_equal(ping_retry_seen, 1);
+	assert_int_equal(ping_sends, 0);
+	ping_walk(REG_PING_MINE, 0);            /* the retry: sent, no miss counted */
+	assert_int_equal(ping_retry_seen, 1);
+	assert_int_equal(STAT(ping_sent), 1);
+	assert_int_equal(STAT(ping_missed), 0);
+	ping_walk(REG_PING_MINE, 0);            /* the mark is gone; the ping is out */
+	assert_int_equal(ping_retry_seen, 0);
+	assert_int_equal(STAT(ping_missed), 1);
+	ping_walk(REG_PING_SKIP, 0);            /* skipped: still pending */
+	ping_walk(REG_PING_MINE, 0);
+	assert_int_equal(STAT(ping_missed), 2);
+	ping_walk(REG_PING_OTHERS, 0);          /* another node's: cleared */
+	ping_walk(REG_PING_MINE, 0);
+	assert_int_equal(STAT(ping_missed), 2);
+	assert_int_equal(STAT(ping_sent), 4);
+	ping_walk(REG_PING_EXTRA, 0);           /* a catch-up: sent, no miss counted */
+	assert_int_equal(ping_sends, 1);
+	assert_int_equal(STAT(ping_missed), 2);
+	assert_int_equal(STAT(ping_sent), 5);
+}
+
 /* An unauthenticated source (src.unauth: auth off, or not authenticated) gets
  * no binding list from a query, and none that would make the 200 larger than
  * 3x its request (docs/security.md); an authenticated one gets it all. */
@@ -1740,6 +1810,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aor_key),
+		T(test_ping_retry_skip),
 		T(test_register_basic),
 		T(test_expires_rules),
 		T(test_star),
