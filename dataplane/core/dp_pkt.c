@@ -55,11 +55,13 @@ set_len(struct rte_mbuf *m, uint32_t len)
 
 /* An ARP packet whose sender we learnt: shared with the other lcores (dp_egress_fanout). */
 static enum dp_pkt_action
-arp_learnt(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t pidx, const struct rte_arp_hdr *arp)
+arp_learnt(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t pidx, const struct rte_arp_hdr *arp,
+	   enum dp_neigh_how how)
 {
 	struct dp_pkt_info *info = dp_pkt_info_of(m);
 
-	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
+	/* Shared even when refused here: another lcore may be the one that asked. */
+	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha, how);
 	memset(info, 0, sizeof(*info));
 	info->port_idx = (uint8_t)pidx;
 	return DP_PKT_NEIGH;
@@ -83,7 +85,7 @@ arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		return drop(lc, DP_DROP_ARP_MALFORMED);
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) && port->ipv4 != 0 &&
 	    arp->arp_data.arp_tip == port->ipv4)
-		return arp_learnt(lc, m, pidx, arp);
+		return arp_learnt(lc, m, pidx, arp, DP_NEIGH_REPLY);
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
 		return drop(lc, DP_DROP_ARP_OPCODE);
 	ours = arp->arp_data.arp_tip;
@@ -93,13 +95,13 @@ arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		if (vip < 0)
 			return drop(lc, DP_DROP_ARP_NOT_OURS);
 		if (vip == 0 && arp->arp_data.arp_sip == ours)   /* its new holder's announcement */
-			return arp_learnt(lc, m, pidx, arp);
+			return arp_learnt(lc, m, pidx, arp, DP_NEIGH_ANNOUNCE);
 		if (vip == 0)
 			return drop(lc, DP_DROP_VIP_NOT_HELD);
 		if (arp->arp_data.arp_sip == ours)   /* another node announcing our VIP */
 			return drop(lc, DP_DROP_ARP_GRATUITOUS);
 	}
-	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
+	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha, DP_NEIGH_SEEN);
 
 	sip = arp->arp_data.arp_sip;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
@@ -249,7 +251,8 @@ ipv4_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf **mp
 			return drop(lc, DP_DROP_VIP_NOT_HELD);
 	}
 	if (((ip->src_addr ^ port->ipv4) & port->ipv4_mask) == 0)   /* on-link sender */
-		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], ip->src_addr, &eth->src_addr);
+		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], ip->src_addr, &eth->src_addr,
+			       DP_NEIGH_SEEN);
 	if (m->pkt_len > ETH_LEN + tot)   /* Ethernet padding */
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - ETH_LEN - tot));
 

@@ -89,6 +89,8 @@ enum dp_drop {
 	X(arp_replies,        "ARP requests answered") \
 	X(arp_vip_answered,   "ARP requests answered for a VIP held here (also in arp_replies)") \
 	X(garp_sent,          "gratuitous ARPs sent for a VIP this node claimed") \
+	X(arp_unsolicited,    "ARP replies we did not ask for that would have changed a known neighbour's MAC: entry kept") \
+	X(neigh_mac_kept,     "ARP requests or IPv4 packets from a known neighbour's address with another MAC: entry kept") \
 	X(arp_requests,       "ARP requests sent (neighbour resolution)") \
 	X(sip_forwarded,      "SIP messages forwarded by the proxy") \
 	X(probes_sent,        "OPTIONS probes sent to backend members") \

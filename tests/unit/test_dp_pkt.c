@@ -419,6 +419,80 @@ test_arp_reply_fanout(void **state)
 	}
 }
 
+/* A forged ARP reply (one we did not ask for) for a known neighbour does not
+ * redirect its traffic (arp_unsolicited), nor does an ARP request or an IPv4
+ * packet from its address with another MAC (neigh_mac_kept); a reply to our own
+ * request (the refresh of an old entry) does change it. */
+static void
+test_arp_unsolicited_kept(void **state)
+{
+	static const struct rte_ether_addr evil = {{ 0x02, 0, 0, 0, 0, 0x66 }};
+	uint64_t unsol = lc->stats.cnt[DP_CNT_arp_unsolicited];
+	uint64_t kept = lc->stats.cnt[DP_CNT_neigh_mac_kept];
+	struct rte_arp_hdr *a;
+	struct rte_mbuf *m;
+	struct rte_ether_addr mac;
+	uint8_t b[64];
+	uint32_t n;
+
+	(void)state;
+	lc->now_ms = 500000;
+	m = mk(b, arp(b, RTE_ARP_OP_REQUEST, OUR4));   /* the peer asks for us: learnt */
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+
+	n = arp(b, RTE_ARP_OP_REPLY, OUR4);            /* forged: PEER4 is at evil */
+	a = (struct rte_arp_hdr *)(b + sizeof(struct rte_ether_hdr));
+	a->arp_data.arp_sha = evil;
+	m = mk(b, n);
+	assert_int_equal(run(&m), DP_PKT_NEIGH);       /* still shown to the other lcores */
+	rte_pktmbuf_free(m);
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_unsolicited], unsol + 1);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+
+	n = arp(b, RTE_ARP_OP_REQUEST, OUR4);          /* an ARP request from evil */
+	a = (struct rte_arp_hdr *)(b + sizeof(struct rte_ether_hdr));
+	a->arp_data.arp_sha = evil;
+	m = mk(b, n);
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	rte_pktmbuf_free(m);
+	m = mk_udp4(SIP_PORT, "x");                    /* an IPv4 packet from evil */
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = evil;
+	(void)run(&m);
+	rte_pktmbuf_free(m);
+	assert_int_equal(lc->stats.cnt[DP_CNT_neigh_mac_kept], kept + 2);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+
+	lc->now_ms += 61000;                           /* old: used, and refreshed */
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_int_equal(lc->n_tx[0], 1);              /* our ARP request */
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	n = arp(b, RTE_ARP_OP_REPLY, OUR4);            /* its answer: the peer moved */
+	a = (struct rte_arp_hdr *)(b + sizeof(struct rte_ether_hdr));
+	a->arp_data.arp_sha = evil;
+	m = mk(b, n);
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	rte_pktmbuf_free(m);
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_unsolicited], unsol + 1);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &evil));
+
+	lc->now_ms += 61000;                           /* back to the peer's MAC */
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	m = mk(b, arp(b, RTE_ARP_OP_REPLY, OUR4));
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+}
+
 /* ---- L2 / IPv4 ---- */
 
 static void
@@ -888,6 +962,7 @@ main(void)
 		cmocka_unit_test_teardown(test_arp_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_arp_reply_learnt, check_no_leak),
 		cmocka_unit_test_teardown(test_arp_reply_fanout, check_no_leak),
+		cmocka_unit_test_teardown(test_arp_unsolicited_kept, check_no_leak),
 		cmocka_unit_test_teardown(test_l2_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_icmp_echo_answered, check_no_leak),
 		cmocka_unit_test_teardown(test_ipv4_drops, check_no_leak),
