@@ -57,6 +57,7 @@ struct dp_port {
 	uint8_t ipv6[16];               /* configured global address */
 	uint8_t ipv6_ll[16];            /* link-local, EUI-64 from the MAC */
 	uint16_t mtu;
+	bool tx_multi_seg;              /* TX takes chained mbufs (else fragments are linearized) */
 	const char *device;             /* points into the config */
 	char name[64];                  /* ethdev name */
 };

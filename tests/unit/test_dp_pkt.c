@@ -493,6 +493,107 @@ test_arp_unsolicited_kept(void **state)
 	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
 }
 
+/* A reply over the port MTU leaves as fragments of at most the MTU whose data,
+ * in order, is the whole UDP datagram: IPv4 copied into one mbuf each (a port
+ * without multi-segment TX), IPv6 as chains. */
+static void
+check_frags(uint8_t family, const uint8_t *payload, uint32_t plen, unsigned int want,
+	    uint32_t mtu)
+{
+	static uint8_t got[4096];
+	uint32_t off = 0, hl = family == 4 ? 20 : 48;
+	unsigned int i;
+
+	assert_int_equal(lc->n_tx[0], want);
+	for (i = 0; i < lc->n_tx[0]; i++) {
+		struct rte_mbuf *f = lc->tx[0][i];
+		const struct rte_ether_hdr *e = rte_pktmbuf_mtod(f, const struct rte_ether_hdr *);
+		uint32_t iplen = f->pkt_len - (uint32_t)sizeof(*e), fo, dlen;
+		uint8_t ipb[48];
+		const void *p;
+		bool more;
+
+		assert_true(rte_is_same_ether_addr(&e->dst_addr, &peer_mac));
+		assert_true(iplen <= mtu);
+		p = rte_pktmbuf_read(f, sizeof(*e), hl, ipb);
+		assert_non_null(p);
+		memmove(ipb, p, hl);
+		if (family == 4) {
+			const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)ipb;
+			uint16_t v = rte_be_to_cpu_16(ip->fragment_offset);
+
+			assert_int_equal(f->nb_segs, 1);
+			assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+			assert_int_equal(rte_be_to_cpu_16(ip->total_length), iplen);
+			fo = (uint32_t)(v & RTE_IPV4_HDR_OFFSET_MASK) * 8;
+			more = (v & RTE_IPV4_HDR_MF_FLAG) != 0;
+		} else {
+			const struct rte_ipv6_fragment_ext *fh =
+				(const struct rte_ipv6_fragment_ext *)(ipb + 40);
+			uint16_t v = rte_be_to_cpu_16(fh->frag_data);
+
+			assert_int_equal(ipb[6], IPPROTO_FRAGMENT);
+			fo = (uint32_t)(v >> 3) * 8;
+			more = (v & 1) != 0;
+		}
+		dlen = iplen - hl;
+		assert_int_equal(fo, off);
+		assert_true(i + 1 < want ? more && dlen % 8 == 0 : !more);
+		assert_true(off + dlen <= sizeof(got));
+		p = rte_pktmbuf_read(f, sizeof(*e) + hl, dlen, got + off);
+		assert_non_null(p);
+		memmove(got + off, p, dlen);
+		off += dlen;
+		rte_pktmbuf_free(f);
+	}
+	lc->n_tx[0] = 0;
+	assert_int_equal(off, 8 + plen);   /* the UDP header, then the payload */
+	assert_memory_equal(got + 8, payload, plen);
+}
+
+static void
+test_reply_fragmented(void **state)
+{
+	static uint8_t payload[2000];
+	uint64_t fragd = lc->stats.cnt[DP_CNT_ip_fragmented];
+	uint64_t big = lc->stats.drop[DP_DROP_SIP_REPLY_TOO_BIG];
+	uint8_t l4[64], frame[128];
+	struct rte_mbuf *m;
+	unsigned int i;
+	uint32_t n;
+
+	(void)state;
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7 + 1);
+	ctx.ports[0].mtu = 576;
+	m = mk_udp4(SIP_PORT, "OPTIONS");
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	assert_int_equal(dp_egress_udp_reply(lc, m, 5060, (const char *)payload, sizeof(payload),
+					     DP_DROP_SIP_REPLY_TOO_BIG, DP_DROP_SIP_REPLY_NO_MBUF), 0);
+	check_frags(4, payload, sizeof(payload), 4, 576);   /* 2008 bytes: 552 x 3 + 352 */
+	assert_int_equal(lc->stats.cnt[DP_CNT_ip_fragmented], fragd + 1);
+
+	/* IPv6 needs an MTU of 1280 (RFC 8200): below, the datagram is not sent. */
+	n = udp4(l4, SIP_PORT, "OPTIONS", 7);
+	m = mk(frame, ip6(frame, &our_mac, peer6, our6, IPPROTO_UDP, 64, l4, n));
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	assert_int_equal(dp_egress_udp_reply(lc, m, 5060, (const char *)payload, sizeof(payload),
+					     DP_DROP_SIP_REPLY_TOO_BIG, DP_DROP_SIP_REPLY_NO_MBUF), -1);
+	assert_int_equal(lc->n_tx[0], 0);
+	assert_int_equal(lc->stats.drop[DP_DROP_SIP_REPLY_TOO_BIG], big + 1);
+	ctx.ports[0].mtu = 1280;
+	ctx.ports[0].tx_multi_seg = true;
+	n = udp4(l4, SIP_PORT, "OPTIONS", 7);
+	m = mk(frame, ip6(frame, &our_mac, peer6, our6, IPPROTO_UDP, 64, l4, n));
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	assert_int_equal(dp_egress_udp_reply(lc, m, 5060, (const char *)payload, sizeof(payload),
+					     DP_DROP_SIP_REPLY_TOO_BIG, DP_DROP_SIP_REPLY_NO_MBUF), 0);
+	check_frags(6, payload, sizeof(payload), 2, 1280);   /* 1232 + 776 */
+	assert_int_equal(lc->stats.cnt[DP_CNT_ip_fragmented], fragd + 2);
+	ctx.ports[0].tx_multi_seg = false;
+	ctx.ports[0].mtu = 0;
+}
+
 /* ---- L2 / IPv4 ---- */
 
 static void
@@ -963,6 +1064,7 @@ main(void)
 		cmocka_unit_test_teardown(test_arp_reply_learnt, check_no_leak),
 		cmocka_unit_test_teardown(test_arp_reply_fanout, check_no_leak),
 		cmocka_unit_test_teardown(test_arp_unsolicited_kept, check_no_leak),
+		cmocka_unit_test_teardown(test_reply_fragmented, check_no_leak),
 		cmocka_unit_test_teardown(test_l2_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_icmp_echo_answered, check_no_leak),
 		cmocka_unit_test_teardown(test_ipv4_drops, check_no_leak),
