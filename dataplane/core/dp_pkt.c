@@ -53,6 +53,16 @@ set_len(struct rte_mbuf *m, uint32_t len)
 	return 0;
 }
 
+/* The reassembly table gave back n fragments (n may be -1 as unsigned: one more
+ * held). Never below 0 (a fragment of several segments counts once). */
+static void
+frag_held_sub(struct dp_lcore *lc, uint32_t n)
+{
+	int64_t held = (int64_t)lc->frag_held - (int32_t)n;
+
+	lc->frag_held = held < 0 ? 0 : (uint32_t)held;
+}
+
 /* An ARP packet whose sender we learnt: shared with the other lcores (dp_egress_fanout). */
 static enum dp_pkt_action
 arp_learnt(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t pidx, const struct rte_arp_hdr *arp,
@@ -264,9 +274,15 @@ ipv4_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf **mp
 		DP_STAT_INC(&lc->stats, frag_rx);
 		if (ip->next_proto_id != IPPROTO_UDP)
 			return drop(lc, DP_DROP_FRAG_NOT_UDP);
+		/* Never-completed datagrams may not hold more of the pool than the
+		 * budget (dp_types.h): a flood of fragments is dropped here, RX goes on. */
+		if (lc->frag_held >= lc->frag_budget)
+			return drop(lc, DP_DROP_FRAG_OVER_BUDGET);
 		m->l2_len = ETH_LEN;
 		m->l3_len = ihl;
 		whole = rte_ipv4_frag_reassemble_packet(lc->frag_tbl, dr, m, now_tsc, ip);
+		/* held: + this one, - what went to the death row, - a completed datagram's. */
+		frag_held_sub(lc, dr->cnt - before + (whole != NULL ? whole->nb_segs : 0u) - 1u);
 		if (whole == NULL) {
 			/* Held in the table, or freed to the death row with its flow. */
 			lc->stats.drop[DP_DROP_FRAG_FAILED] += dr->cnt - before;
@@ -471,6 +487,7 @@ dp_pkt_frag_housekeep(struct dp_lcore *lc, uint64_t now_tsc)
 
 		rte_ip_frag_table_del_expired_entries(lc->frag_tbl, dr, now_tsc);
 		lc->stats.drop[DP_DROP_FRAG_TIMEOUT] += dr->cnt - before;
+		frag_held_sub(lc, dr->cnt - before);
 		lc->frag_next_expire = now_tsc + rte_get_tsc_hz() / 10;
 	}
 	if (dr->cnt != 0)
@@ -491,6 +508,8 @@ dp_pkt_frag_init(struct dp_lcore *lc, uint32_t max_flows, uint32_t timeout_ms, i
 		return -ENOMEM;
 	lc->death_row.cnt = 0;
 	lc->frag_next_expire = 0;
+	lc->frag_held = 0;
+	lc->frag_budget = DP_FRAG_BUDGET(max_flows);
 	return 0;
 }
 

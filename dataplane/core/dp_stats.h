@@ -35,6 +35,7 @@
 	X(IP4_PROTO,         "IPv4 protocol other than ICMP/UDP") \
 	X(FRAG_NOT_UDP,      "IPv4 fragment of a datagram that is not UDP") \
 	X(FRAG_FAILED,       "fragment freed by reassembly (overlap, too many, table full)") \
+	X(FRAG_OVER_BUDGET,  "fragment dropped: this lcore's reassembly already holds its share of the pool") \
 	X(FRAG_TIMEOUT,      "fragment freed after the reassembly timeout") \
 	X(ICMP_SHORT,        "ICMP message truncated") \
 	X(ICMP_CKSUM,        "ICMP checksum wrong") \

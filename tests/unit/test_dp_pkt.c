@@ -910,6 +910,49 @@ test_reassembly_timeout_and_duplicates(void **state)
 	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 20);
 }
 
+/* A flood of fragments that never complete: the lcore's reassembly holds at most
+ * DP_FRAG_BUDGET(64) of them, the rest are dropped (frag_over_budget) while an
+ * unfragmented datagram is still classified; the timeout sweep gives them all
+ * back, and a new fragment is taken again. */
+static void
+test_reassembly_budget(void **state)
+{
+	uint8_t b[128], l4[64] = { 0 };
+	uint64_t over = drops(DP_DROP_FRAG_OVER_BUDGET);
+	struct rte_mbuf *m;
+	unsigned int i, held = 0;
+
+	(void)state;
+	assert_int_equal(lc->frag_held, 0);
+	assert_int_equal(lc->frag_budget, 64);
+	for (i = 0; i < 200; i++) {   /* 100 flows x 2 fragments, "more" set on both */
+		uint16_t id = (uint16_t)(1000 + i / 2);
+
+		m = mk(b, ip4(b, IPPROTO_UDP, OUR4, l4, 64, RTE_IPV4_HDR_MF_FLAG | (i % 2) * 8, id));
+		if (run(&m) == DP_PKT_HELD) {
+			held++;
+			continue;
+		}
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(held, 64);
+	assert_int_equal(lc->frag_held, 64);
+	assert_int_equal(drops(DP_DROP_FRAG_OVER_BUDGET), over + 136);
+	m = mk_udp4(SIP_PORT, "OPTIONS");
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	rte_pktmbuf_free(m);
+
+	lc->frag_next_expire = 0;
+	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 30);
+	assert_int_equal(lc->frag_held, 0);
+	m = mk(b, ip4(b, IPPROTO_UDP, OUR4, l4, 64, RTE_IPV4_HDR_MF_FLAG, 3000));
+	assert_int_equal(run(&m), DP_PKT_HELD);
+	assert_int_equal(lc->frag_held, 1);
+	lc->frag_next_expire = 0;
+	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 40);
+	assert_int_equal(lc->frag_held, 0);
+}
+
 static void
 test_fragment_not_udp(void **state)
 {
@@ -1074,6 +1117,7 @@ main(void)
 		cmocka_unit_test_teardown(test_icmp6_and_udp6, check_no_leak),
 		cmocka_unit_test_teardown(test_reassembly_in_order_and_reversed, check_no_leak),
 		cmocka_unit_test_teardown(test_reassembly_timeout_and_duplicates, check_no_leak),
+		cmocka_unit_test_teardown(test_reassembly_budget, check_no_leak),
 		cmocka_unit_test_teardown(test_fragment_not_udp, check_no_leak),
 		cmocka_unit_test_teardown(test_truncation_at_every_length, check_no_leak),
 		cmocka_unit_test_teardown(test_random_frames, check_no_leak),
