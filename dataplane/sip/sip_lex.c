@@ -245,7 +245,7 @@ const char *
 sip_host_scan(const char *p, const char *end, int *type)
 {
 	const char *s = p;
-	uint32_t nd = 0;
+	uint32_t nd = 0, v = 0, n = 0, dots = 0, bad = 0;
 	int label = 0;
 
 	if (p < end && *p == '[') {
@@ -257,7 +257,10 @@ sip_host_scan(const char *p, const char *end, int *type)
 		*type = SIP_HOST_IPV6;
 		return q + 1;
 	}
-	/* hostname = *( domainlabel "." ) toplabel [ "." ], or IPv4address */
+	/* hostname = *( domainlabel "." ) toplabel [ "." ], or IPv4address. The
+	 * same pass keeps what sip_ipv4_check() would decide on an all-digit host
+	 * (4 labels of 1 to 3 digits, each <= 255): no second pass (issue 16).
+	 * v and n are meaningless once a label has a non-digit (nd set). */
 	for (; p < end; p++) {
 		uint32_t c = sip_cc[(uint8_t)*p];
 		if (!(c & SIP_C_HOST))
@@ -266,9 +269,14 @@ sip_host_scan(const char *p, const char *end, int *type)
 			if (!label)
 				break;
 			label = 0;
+			dots++;
+			bad |= (v > 255) | (n > 3);
+			v = n = 0;
 		} else {
 			label = 1;
 			nd |= ~c & SIP_C_DIGIT;
+			v = v * 10 + (uint32_t)(uint8_t)(*p - '0');
+			n++;
 		}
 	}
 	if (p == s || (p < end && *p == '.')) {
@@ -276,7 +284,8 @@ sip_host_scan(const char *p, const char *end, int *type)
 		return NULL;
 	}
 	if (!nd) {
-		if (sip_ipv4_check(s, (size_t)(p - s)) < 0) {
+		bad |= (v > 255) | (n > 3);
+		if (bad || dots != 3 || !label) {
 			*type = -SIP_ERR_BAD_HOST;
 			return NULL;
 		}
