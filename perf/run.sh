@@ -23,7 +23,11 @@ scenarios:
   proxy      stateless forwards/s and cycles per INVITE (parse + proxy_request + the
              rewritten copy) on 1 worker fed from memory, per LB algorithm
   wire       sipshard-gen <-memif-> sipshard-dp (1 worker): highest REGISTER rate with
-             < 0.1 % loss, latency at half that rate, beside testpmd macswap (wire limit)
+             < 0.1 % loss (idle: busy), latency p50/p99/p999 at half that rate with
+             idle: busy and idle: adaptive, the worker's longest stage runs
+             (/sipshard/stalls), beside testpmd macswap (wire limit)
+  tick       the registrar's expiry sweep with PERF_TICK_BINDINGS [100000] bindings
+             due at once: longest and median reg_shard_tick() call, expiries/s
   kamailio-register  the same REGISTER search on a veth (af_packet): sipshard-dp, then
              Kamailio (in-memory usrloc), beside the veth's wire limit
   kamailio-proxy     the same for INVITE forwarded statelessly to a sink backend
@@ -823,6 +827,13 @@ for scenario in "$@"; do
 		echo "== federation, 1 worker ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
 		pin "$BUILD/perf/bench_federation" -n "${PERF_FED_DIR:-1000000}" ${FEDERATION_ARGS:-} \
 			-- bench_federation -l "$CPU" --no-pci --in-memory --log-level='*:error'
+		;;
+	tick)
+		# the registrar's expiry sweep, 100,000 bindings due at once, on CPU $CPU
+		make -s "$BUILD/perf/bench_tick" >&2
+		echo "== tick ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_tick" -n "${PERF_TICK_BINDINGS:-100000}" -- bench_tick \
+			-l "$CPU" --no-pci --in-memory --log-level='*:error'
 		;;
 	wire) g_scenario_wire ;;
 	kamailio-register) g_scenario_kamailio register ;;
