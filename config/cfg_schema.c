@@ -511,7 +511,7 @@ static const struct cfg_key cfg_dp_keys[] = {
 	K_UINT("workers", struct cfg_dataplane, workers, 1, CFG_MAX_WORKERS, 1, 0,
 	       "worker lcores, one registration shard each"),
 	K_ENUM("idle", struct cfg_dataplane, idle, cfg_idle_names, CFG_IDLE_ADAPTIVE,
-	       "busy polls always; adaptive sleeps when the queues are idle"),
+	       "busy polls always; adaptive polls, pauses, sleeps only after 1 ms idle"),
 	K_LIST("ports", struct cfg_dataplane, ports, n_ports, 1, &cfg_port_item, REQ,
 	       "the network ports"),
 	K_UINT("mbufs", struct cfg_dataplane, mbufs, 0, 1048575, 0, 0,

@@ -237,23 +237,38 @@ gen_tpl_write(const struct gen_tpl *t, uint8_t *dst, const struct gen_req *r)
 	for (i = 0; i < t->n_fields; i++) {
 		const struct gen_tpl_field *fl = &t->f[i];
 		uint8_t *p = dst + fl->off;
+		/* odd offsets from the UDP header are the low byte of a 16-bit word */
+		unsigned int odd = ((size_t)fl->off + fl->width - 1 - t->udp_off) & 1;
+		uint32_t s[2] = { 0, 0 };   /* digit sums at even / odd UDP offsets */
 		uint64_t v;
-		unsigned int base = 16;
 
+		/* Constant divisors (a shift, a multiply): a division per digit by a
+		 * variable base cost more than the rest of the request. */
 		switch (fl->id) {
-		case GEN_F_SEQ: v = r->seq; break;
-		case GEN_F_TAG: v = r->tag; break;
-		case GEN_F_CALLID: v = r->callid; break;
-		case GEN_F_USER: v = r->user; base = 10; break;
-		default: v = r->cseq; base = 10; break;
+		case GEN_F_SEQ: v = r->seq; goto hex;
+		case GEN_F_TAG: v = r->tag; goto hex;
+		case GEN_F_CALLID: v = r->callid; goto hex;
+		case GEN_F_USER: v = r->user; break;
+		default: v = r->cseq; break;
 		}
-		for (j = fl->width - 1; j >= 0; j--) {
-			uint8_t ch = (uint8_t)gen_hex[v % base];
+		for (j = fl->width - 1; j >= 0; j--, odd ^= 1) {
+			uint8_t ch = (uint8_t)('0' + v % 10);
 
-			v /= base;
+			v /= 10;
 			p[j] = ch;
-			sum += (uint32_t)(ch - '0') << ((((size_t)fl->off + (size_t)j - t->udp_off) & 1) ? 0 : 8);
+			s[odd] += (uint32_t)(ch - '0');
 		}
+		goto add;
+hex:
+		for (j = fl->width - 1; j >= 0; j--, odd ^= 1) {
+			uint8_t ch = (uint8_t)gen_hex[v & 15];
+
+			v >>= 4;
+			p[j] = ch;
+			s[odd] += (uint32_t)(ch - '0');
+		}
+add:
+		sum += (s[0] << 8) + s[1];
 	}
 	ck = (uint16_t)~gen_cksum_fold(sum);
 	put16(dst + t->udp_off + 6, ck == 0 ? 0xffff : ck);
@@ -376,7 +391,7 @@ gen_sip_scan(const char *p, size_t len, uint32_t runid, const char *callid_suffi
 	     size_t suffix_len, struct gen_sip_msg *m)
 {
 	const char *end = p + len, *line, *eol, *colon, *ne, *v, *ve;
-	bool via_seen = false;
+	bool via_seen = false, cseq_seen = false;
 	size_t ll;
 
 	memset(m, 0, sizeof(*m));
@@ -417,8 +432,10 @@ gen_sip_scan(const char *p, size_t len, uint32_t runid, const char *callid_suffi
 			scan_callid(v, ve, callid_suffix, suffix_len, m);
 		} else if (name_is(line, (size_t)(ne - line), "cseq")) {
 			scan_cseq(v, ve, m);
+			cseq_seen = true;
 		}
-		if (eol == end)
+		/* all we match on is known: the rest of the headers need not be read */
+		if (eol == end || (via_seen && m->has_callid && cseq_seen))
 			break;
 	}
 	return 0;

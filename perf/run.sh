@@ -23,7 +23,11 @@ scenarios:
   proxy      stateless forwards/s and cycles per INVITE (parse + proxy_request + the
              rewritten copy) on 1 worker fed from memory, per LB algorithm
   wire       sipshard-gen <-memif-> sipshard-dp (1 worker): highest REGISTER rate with
-             < 0.1 % loss, latency at half that rate, beside testpmd macswap (wire limit)
+             < 0.1 % loss (idle: busy), latency p50/p99/p999 at half that rate with
+             idle: busy and idle: adaptive, the worker's longest stage runs
+             (/sipshard/stalls), beside testpmd macswap (wire limit)
+  tick       the registrar's expiry sweep with PERF_TICK_BINDINGS [100000] bindings
+             due at once: longest and median reg_shard_tick() call, expiries/s
   kamailio-register  the same REGISTER search on a veth (af_packet): sipshard-dp, then
              Kamailio (in-memory usrloc), beside the veth's wire limit
   kamailio-proxy     the same for INVITE forwarded statelessly to a sink backend
@@ -228,13 +232,33 @@ open(p, "w").write(s)
 PY
 	# Latency: the generator polls without sleeping, unless the sink shares its CPU.
 	[ "$wl" = invite ] || sed -i 's/idle: adaptive/idle: busy/' "$y"
-	g_log "[$tag] latency at $half/s for $G_LAT_S s"
-	g_ns "$ns" taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q -r "$half" -d "$G_LAT_S" \
+	g_latency "$tag" "$ns" "$y" "$half"
+}
+
+# g_latency TAG NS GEN-YAML RATE: the generator's latency run at RATE (the yaml
+# without its search: block). Sets G_P50, G_P99, G_P999, G_PMAX; when a
+# sipshard-dp runs, G_STALLS is its longest stage runs during the run
+# (/sipshard/stalls, ns), "" otherwise.
+g_latency() {
+	local tag=$1 ns=$2 y=$3 rate=$4
+	G_STALLS=""
+	[ -z "${G_PID[dp]:-}" ] || echo '/sipshard/stalls,reset' | dpdk-telemetry.py -f "${GLAB}dp" > /dev/null 2>&1 || true
+	g_log "[$tag] latency at $rate/s for $G_LAT_S s"
+	g_ns "$ns" taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q -r "$rate" -d "$G_LAT_S" \
 		--cdf "$G_RESULTS/$tag.cdf" > "$G_WORK/$tag.lat.json" 2> "$G_WORK/$tag.lat.log" || true
 	cp "$G_WORK/$tag.lat.json" "$G_RESULTS/$tag.lat.json" 2> /dev/null || true
 	G_P50=$(jget "$G_WORK/$tag.lat.json" lat_p50_us); G_P50=${G_P50:-0}
 	G_P99=$(jget "$G_WORK/$tag.lat.json" lat_p99_us); G_P99=${G_P99:-0}
 	G_P999=$(jget "$G_WORK/$tag.lat.json" lat_p999_us); G_P999=${G_P999:-0}
+	G_PMAX=$(jget "$G_WORK/$tag.lat.json" lat_max_us); G_PMAX=${G_PMAX:-0}
+	[ -z "${G_PID[dp]:-}" ] || G_STALLS=$(echo /sipshard/stalls | dpdk-telemetry.py -f "${GLAB}dp" 2> /dev/null |
+		python3 -c 'import json,sys
+d = json.load(sys.stdin)["/sipshard/stalls"]
+w = d.get("worker0", {})
+print(" ".join("%s=%d" % (k[:-3], v // 1000) for k, v in w.items() if k.endswith("_ns") and v >= 1000) or "all<1us")' \
+		2> /dev/null || true)
+	[ -z "$G_STALLS" ] || g_log "[$tag] longest stage runs of worker 0 (us): $G_STALLS"
+	return 0
 }
 
 g_testpmd_start() {   # NS DEVICE: macswap on the SUT's CPU
@@ -256,7 +280,7 @@ dataplane:
   file_prefix: ${GLAB}dp
   eal: ["--lcores", "0@$G_GEN_CPU,1@$G_SUT_CPU", "--no-pci", "--log-level=*:notice"]
   workers: 1
-  idle: adaptive
+  idle: ${G_DP_IDLE:-adaptive}
   ports:
     - device: "$2"
       ipv4: 198.18.0.1/24
@@ -415,14 +439,27 @@ g_memif_register() {
 		02:00:00:00:00:01 true
 	g_stop testpmd
 	C[memif_wire]=$G_RATE
+	C[memif_wire_p50]=$G_P50 C[memif_wire_p99]=$G_P99 C[memif_wire_p999]=$G_P999
 	rm -f "$G_SOCK"
-	g_dp_start - "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
+	# The rate with idle: busy; then the latency at half of it, busy and adaptive.
+	G_DP_IDLE=busy g_dp_start - "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
 	g_measure wire-memif-sipshard - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register arp false
 	C[memif_rate]=$G_RATE C[memif_loss]=$G_LOSS
-	C[memif_p50]=$G_P50 C[memif_p99]=$G_P99 C[memif_p999]=$G_P999
+	C[memif_p50]=$G_P50 C[memif_p99]=$G_P99 C[memif_p999]=$G_P999 C[memif_max]=${G_PMAX:-0}
+	C[memif_stalls]=${G_STALLS:-}
 	g_dp_note REGISTER "$G_RATE"; C[memif_note]=$G_NOTE
 	g_stop dp
 	rm -f "$G_SOCK"
+	C[memif_ad_p50]=0 C[memif_ad_p99]=0 C[memif_ad_p999]=0 C[memif_ad_max]=0 C[memif_ad_stalls]=""
+	if [ "${C[memif_rate]}" -gt 0 ]; then
+		G_DP_IDLE=adaptive g_dp_start - "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
+		g_latency wire-memif-sipshard-adaptive - "$G_WORK/wire-memif-sipshard.yaml" \
+			$((C[memif_rate] / 2))
+		C[memif_ad_p50]=$G_P50 C[memif_ad_p99]=$G_P99 C[memif_ad_p999]=$G_P999
+		C[memif_ad_max]=$G_PMAX C[memif_ad_stalls]=$G_STALLS
+		g_stop dp
+		rm -f "$G_SOCK"
+	fi
 	C[memif_busy]=${C[busy]} C[memif_done]=1
 }
 
@@ -468,6 +505,13 @@ g_scenario_wire() {
 		"wire_limit_per_s=${C[memif_wire]}" "loss=${C[memif_loss]}" "lat_p50_us=${C[memif_p50]}" \
 		"lat_p99_us=${C[memif_p99]}" "lat_p999_us=${C[memif_p999]}" \
 		"lat_at_per_s=$((C[memif_rate] / 2))" \
+		"busy_lat_p50_us=${C[memif_p50]}" "busy_lat_p99_us=${C[memif_p99]}" \
+		"busy_lat_p999_us=${C[memif_p999]}" "busy_lat_max_us=${C[memif_max]}" \
+		"adaptive_lat_p50_us=${C[memif_ad_p50]}" "adaptive_lat_p99_us=${C[memif_ad_p99]}" \
+		"adaptive_lat_p999_us=${C[memif_ad_p999]}" "adaptive_lat_max_us=${C[memif_ad_max]}" \
+		"reflect_lat_p50_us=${C[memif_wire_p50]}" "reflect_lat_p99_us=${C[memif_wire_p99]}" \
+		"reflect_lat_p999_us=${C[memif_wire_p999]}" \
+		"busy_stalls_us=${C[memif_stalls]}" "adaptive_stalls_us=${C[memif_ad_stalls]}" \
 		"wire_ratio=$(g_ratio "${C[memif_rate]}" "${C[memif_wire]}")" "others_cpu_busy=${C[memif_busy]}" \
 		"${G_COMMON[@]}" "note=${C[memif_note]}"
 }
@@ -783,6 +827,13 @@ for scenario in "$@"; do
 		echo "== federation, 1 worker ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
 		pin "$BUILD/perf/bench_federation" -n "${PERF_FED_DIR:-1000000}" ${FEDERATION_ARGS:-} \
 			-- bench_federation -l "$CPU" --no-pci --in-memory --log-level='*:error'
+		;;
+	tick)
+		# the registrar's expiry sweep, 100,000 bindings due at once, on CPU $CPU
+		make -s "$BUILD/perf/bench_tick" >&2
+		echo "== tick ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_tick" -n "${PERF_TICK_BINDINGS:-100000}" -- bench_tick \
+			-l "$CPU" --no-pci --in-memory --log-level='*:error'
 		;;
 	wire) g_scenario_wire ;;
 	kamailio-register) g_scenario_kamailio register ;;

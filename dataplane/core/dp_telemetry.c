@@ -297,6 +297,49 @@ tel_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	return rc;
 }
 
+/* Longest run of each worker loop stage per lcore, in ns (struct dp_stall).
+ * Parameter "reset": read, then ask every lcore to start again from zero. */
+static const char *const stage_names[] = {
+#define DP_STAGE_NAME(name, help) #name "_ns",
+	DP_FOREACH_STAGE(DP_STAGE_NAME)
+#undef DP_STAGE_NAME
+};
+
+static int
+tel_stalls(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct dp_ctx *ctx = tel_ctx;
+	unsigned int nlc = ctx->n_workers + 1u, k, st;
+	uint64_t hz = rte_get_tsc_hz();
+	bool reset = false;
+
+	if (params != NULL && *params != '\0') {
+		if (strcmp(params, "reset") != 0)
+			return -EINVAL;
+		reset = true;
+	}
+	rte_tel_data_start_dict(d);
+	for (k = 0; k < nlc; k++) {
+		struct dp_lcore *lc = ctx->lcores[k];
+		struct rte_tel_data *o = rte_tel_data_alloc();
+		char key[16];
+
+		if (o == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(o);
+		for (st = 0; st < DP_STAGE_MAX; st++)
+			rte_tel_data_add_dict_u64(o, stage_names[st],
+						  lc->stall.max[st] * 1000000000u / hz);
+		rte_tel_data_add_dict_u64(o, "rx_max_burst", lc->stall.rx_max_burst);
+		rte_tel_data_add_dict_u64(o, "idle_sleeps", lc->stats.cnt[DP_CNT_idle_sleeps]);
+		snprintf(key, sizeof(key), "%s%u", lc->is_ctl ? "ctl" : "worker", lc->is_ctl ? 0u : k);
+		rte_tel_data_add_dict_container(d, key, o, 0);
+		if (reset)
+			lc->stall.reset_req++;
+	}
+	return 0;
+}
+
 /* The cluster as the control plane sees it (mirror of `sipshardctl nodes`). */
 static int
 tel_nodes(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
@@ -531,6 +574,9 @@ dp_telemetry_init(struct dp_ctx *ctx)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/pinging", tel_pinging,
 						"NAT keepalive pinging: mode, interval, share per node, sent, answered, failed. No parameters");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/sipshard/stalls", tel_stalls,
+						"Longest run of each worker loop stage per lcore (ns) since the last reset. Parameter: none or reset");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sipshard/stats", tel_stats,
 						"Dataplane, SIP, proxy, registrar and replication counters, drops by reason. Parameters: none (all lcores) or an lcore index");

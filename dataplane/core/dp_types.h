@@ -40,6 +40,38 @@
 #define DP_VIP_MAX          32                       /* VIPs of sharing tags (one per tag) */
 #define DP_VIP_GARPS        3                        /* gratuitous ARPs sent on a claim */
 
+/* Stages of one worker loop pass whose longest run is recorded (dp_worker.c,
+ * /sipshard/stalls): what a packet that arrives at the worst moment waits behind. */
+#define DP_FOREACH_STAGE(X) \
+	X(rx,     "receive and handle one burst (per port)") \
+	X(rings,  "drain the rings from the other lcores") \
+	X(flush,  "TX and ring flush after the rings") \
+	X(cp_tx,  "control lcore: datagrams from the control plane") \
+	X(serve,  "a control-plane query (dp_sip_serve)") \
+	X(apply,  "replicated records applied to the shard") \
+	X(ping,   "NAT keepalive pinging") \
+	X(probe,  "backend probes (worker 0)") \
+	X(tick,   "registrar timer wheel, tombstones, directory") \
+	X(frag,   "reassembly expiry and death row") \
+	X(misc,   "RCU quiescent state, VIP refresh") \
+	X(pass,   "one whole loop pass without the idle wait")
+
+enum dp_stage {
+#define DP_STAGE_ENUM(name, help) DP_STAGE_##name,
+	DP_FOREACH_STAGE(DP_STAGE_ENUM)
+#undef DP_STAGE_ENUM
+	DP_STAGE_MAX
+};
+
+/* Longest run of each stage in TSC cycles since the last reset, written by the
+ * owning lcore; a reader asks for a reset by bumping reset_req. */
+struct dp_stall {
+	uint64_t max[DP_STAGE_MAX];
+	uint16_t rx_max_burst;          /* burst size of the longest rx stage */
+	uint32_t reset_seen;
+	volatile uint32_t reset_req;
+};
+
 /* How cluster traffic reaches the control plane (docs/dataplane.md, "Ports and the control queue"). */
 enum dp_steering {
 	DP_STEER_FLOW,       /* rte_flow rule: cluster UDP port -> control queue */
@@ -150,9 +182,10 @@ struct dp_lcore {
 	/* Rings: in[j] carries packets from lcore j to this one (SPSC), out[j] the reverse. */
 	struct rte_ring *in[DP_MAX_LCORES];
 	struct rte_ring *out[DP_MAX_LCORES];
-	/* Adaptive idle. */
-	uint32_t idle_polls;
-	uint32_t idle_sleep_us;
+	/* Adaptive idle (dp_worker_idle). */
+	uint64_t idle_since;            /* tsc of the last pass that found work */
+	uint32_t idle_sleep_us;         /* next sleep; 0 until the first one */
+	struct dp_stall stall;          /* longest run per stage */
 	struct dp_stats stats;
 	struct reg_shard *reg;          /* registration shard (workers only) */
 	struct rte_ring *reg_events;    /* shard -> cp change events */

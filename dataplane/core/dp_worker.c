@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Worker loop: RX, classify, reply, steer, idle back-off. See dp_worker.h. */
 #include <assert.h>
+#include <string.h>
+#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -23,8 +25,6 @@
 static_assert(DP_MAX_BURST * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1) <= RTE_IP_FRAG_DEATH_ROW_MBUF_LEN,
 	      "one burst of fragments must fit the reassembly death row");
 
-#define IDLE_SPINS        64     /* empty passes before the first sleep */
-#define IDLE_SLEEP_MAX_US 200    /* longest back-off: bounds the added latency */
 #define CP_TX_PRIO_BURSTS 8      /* topology bursts per pass (a cluster's worth of heartbeats) */
 
 /* ---- worker lcore ---- */
@@ -111,18 +111,51 @@ cp_tx(struct dp_lcore *lc)
 	return total + n;
 }
 
-void
-dp_worker_idle(struct dp_lcore *lc)
+/* The adaptive back-off, by time since the last pass that found work: plain
+ * polls, then polls with rte_pause(), then sleeps that start short and double up
+ * to DP_IDLE_SLEEP_MAX_US. Pure, so the unit tests drive it with made-up clocks. */
+uint32_t
+dp_idle_step(uint64_t idle_cycles, uint64_t tsc_hz, uint32_t *sleep_us)
 {
-	if (lc->ctx->cfg->dp.idle == CFG_IDLE_BUSY || ++lc->idle_polls < IDLE_SPINS) {
+	uint64_t us = idle_cycles * 1000000u / tsc_hz;
+
+	if (us < DP_IDLE_POLL_US)
+		return DP_IDLE_POLL;
+	if (us < DP_IDLE_PAUSE_US)
+		return DP_IDLE_PAUSE;
+	*sleep_us = *sleep_us == 0 ? DP_IDLE_SLEEP_MIN_US :
+		    RTE_MIN(*sleep_us * 2, (uint32_t)DP_IDLE_SLEEP_MAX_US);
+	return *sleep_us;
+}
+
+void
+dp_worker_idle(struct dp_lcore *lc, uint64_t now_tsc)
+{
+	uint32_t act;
+
+	if (lc->ctx->cfg->dp.idle == CFG_IDLE_BUSY) {
 		rte_pause();
 		return;
 	}
-	/* Exponential back-off, 1 us .. IDLE_SLEEP_MAX_US, reset by the first packet. */
-	lc->idle_sleep_us = lc->idle_sleep_us == 0 ? 1 :
-			    RTE_MIN(lc->idle_sleep_us * 2, (uint32_t)IDLE_SLEEP_MAX_US);
+	act = dp_idle_step(now_tsc - lc->idle_since, rte_get_tsc_hz(), &lc->idle_sleep_us);
+	if (act == DP_IDLE_POLL)
+		return;
+	if (act == DP_IDLE_PAUSE) {
+		rte_pause();
+		return;
+	}
 	DP_STAT_INC(&lc->stats, idle_sleeps);
-	rte_delay_us_sleep(lc->idle_sleep_us);
+	rte_delay_us_sleep(act);
+}
+
+static inline void
+stall_note(struct dp_lcore *lc, enum dp_stage st, uint64_t *t0)
+{
+	uint64_t t1 = rte_rdtsc();
+
+	if (t1 - *t0 > lc->stall.max[st])
+		lc->stall.max[st] = t1 - *t0;
+	*t0 = t1;
 }
 
 int
@@ -134,15 +167,25 @@ dp_worker_main(void *arg)
 	unsigned int nlc = ctx->n_workers + 1u;
 	uint64_t tsc_per_ms = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1);
 
+	/* The kernel's default 50 us timer slack would stretch every short sleep. */
+	if (ctx->cfg->dp.idle == CFG_IDLE_ADAPTIVE)
+		(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	lc->idle_since = rte_rdtsc();
 	while (!ctx->stop) {
-		uint64_t now = rte_rdtsc();
+		uint64_t now = rte_rdtsc(), t = now;
 		unsigned int work = 0, j;
 		uint16_t pi, n, k;
 
+		if (unlikely(lc->stall.reset_req != lc->stall.reset_seen)) {
+			lc->stall.reset_seen = lc->stall.reset_req;
+			memset(lc->stall.max, 0, sizeof(lc->stall.max));
+			lc->stall.rx_max_burst = 0;
+		}
 		lc->now_ms = (now - ctx->start_tsc) / tsc_per_ms;
 		lc->wall_s = ctx->wall_base_s + lc->now_ms / 1000;
 		dp_auth_quiescent(lc);
 		dp_vip_refresh(lc);
+		stall_note(lc, DP_STAGE_misc, &t);
 
 		for (pi = 0; pi < ctx->n_ports; pi++) {
 			const struct dp_port *p = &ctx->ports[pi];
@@ -151,10 +194,19 @@ dp_worker_main(void *arg)
 				continue;
 			n = rte_eth_rx_burst(p->port_id, lc->queue, pkts, DP_MAX_BURST);
 			if (n != 0) {
+				uint64_t t1;
+
 				dp_worker_rx_burst(lc, pi, pkts, n, now);
 				work += n;
+				t1 = rte_rdtsc();
+				if (t1 - t > lc->stall.max[DP_STAGE_rx]) {
+					lc->stall.max[DP_STAGE_rx] = t1 - t;
+					lc->stall.rx_max_burst = n;
+				}
+				t = t1;
 			}
 		}
+		t = rte_rdtsc();
 		for (j = 0; j < nlc; j++) {
 			if (lc->in[j] == NULL)
 				continue;
@@ -168,22 +220,33 @@ dp_worker_main(void *arg)
 			}
 			work += n;
 		}
+		stall_note(lc, DP_STAGE_rings, &t);
 		dp_egress_flush(lc);
+		stall_note(lc, DP_STAGE_flush, &t);
 		if (lc->is_ctl) {
 			work += cp_tx(lc);
+			stall_note(lc, DP_STAGE_cp_tx, &t);
 		} else {
 			work += dp_sip_serve(lc);
+			stall_note(lc, DP_STAGE_serve, &t);
 			work += dp_reg_apply_poll(lc);
+			stall_note(lc, DP_STAGE_apply, &t);
 			work += dp_ping_poll(lc);
+			stall_note(lc, DP_STAGE_ping, &t);
 			dp_proxy_probe(lc);
+			stall_note(lc, DP_STAGE_probe, &t);
 			if (lc->reg != NULL)
 				reg_shard_tick(lc->reg, lc->now_ms);
+			stall_note(lc, DP_STAGE_tick, &t);
 		}
 		dp_pkt_frag_housekeep(lc, now);
+		stall_note(lc, DP_STAGE_frag, &t);
+		if (t - now > lc->stall.max[DP_STAGE_pass])
+			lc->stall.max[DP_STAGE_pass] = t - now;
 		if (work == 0) {
-			dp_worker_idle(lc);
+			dp_worker_idle(lc, t);
 		} else {
-			lc->idle_polls = 0;
+			lc->idle_since = t;
 			lc->idle_sleep_us = 0;
 		}
 	}

@@ -49,10 +49,10 @@ struct rte_mempool;
 
 #define REG_WHEEL_SLOTS     65536u  /* timer wheel slots per shard (power of 2) */
 #define REG_WHEEL_MS        10u     /* one slot: expiry at most this late */
-#define REG_TICK_VISITS     512u    /* bindings looked at per reg_shard_tick() */
+#define REG_TICK_VISITS     8u      /* bindings looked at per reg_shard_tick(): a slice of a few us */
 #define REG_TICK_SLOTS      8192u   /* slots stepped over per reg_shard_tick() */
 #define REG_RETRY_AFTER_S   30u     /* Retry-After of a 503 */
-#define REG_TICK_TOMBS      256u    /* tombstones expired per reg_shard_tick() */
+#define REG_TICK_TOMBS      8u      /* tombstones expired per reg_shard_tick() */
 #define REG_SYNC_BUCKETS    64u     /* digest buckets visited per reg_shard_sync_dump() */
 #define REG_TOMB_TEXT_BLOCKS 2u     /* text blocks per tombstone slot */
 

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sipshard-gen's request templates and reply scanning (perf/gen_sip.c, compiled
+ * in here: the generator's modules are not in the library): every request
+ * written from a template has a valid UDP checksum and the fields it was given,
+ * and a reply's top Via branch, Call-ID and CSeq are read back.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "perf/gen_sip.c"
+
+#define RUNID 0x1234abcdu
+
+static void
+mk_tpl(struct gen_tpl *t, enum gen_workload wl, uint32_t aors)
+{
+	static struct gen_cfg c;
+	struct gen_net net = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 },
+			       htonl(0xc6120065), htonl(0xc6120001), 5060, 5060 };
+
+	memset(&c, 0, sizeof(c));
+	c.wl.type = wl;
+	c.wl.aors = aors;
+	c.wl.expires = 3600;
+	snprintf(c.wl.domain, sizeof(c.wl.domain), "example.com");
+	assert_int_equal(gen_tpl_build(t, &c, &net, RUNID), 0);
+}
+
+/* The UDP checksum of frame F, checked the slow way: 0 when right. */
+static uint16_t
+udp_check(const uint8_t *f, uint16_t len)
+{
+	uint16_t ulen = (uint16_t)(len - GEN_UDP_OFF);
+	uint32_t sum = gen_cksum_add(0, f + 26, 8, 0) + 17 + ulen;
+
+	sum = gen_cksum_add(sum, f + GEN_UDP_OFF, ulen, 0);
+	return (uint16_t)~gen_cksum_fold(sum);
+}
+
+static uint64_t
+lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 11;
+}
+
+static void
+checksums_and_fields(void **state)
+{
+	static const enum gen_workload wls[] = { GEN_WL_REGISTER, GEN_WL_INVITE, GEN_WL_OPTIONS };
+	static struct gen_tpl t;
+	uint8_t f[GEN_FRAME_MAX];
+	uint64_t x = 42;
+	unsigned int w, i;
+	char want[64];
+
+	(void)state;
+	for (w = 0; w < 3; w++) {
+		mk_tpl(&t, wls[w], 100000);
+		for (i = 0; i < 20000; i++) {
+			struct gen_req r = { lcg(&x), (uint32_t)lcg(&x), (uint32_t)(lcg(&x) % 100000),
+					     lcg(&x), GEN_CSEQ_BASE + (uint32_t)(lcg(&x) % 100000000) };
+			uint16_t len = gen_tpl_write(&t, f, &r);
+
+			if (i < 4) {   /* the edges: all zeros and all nines / f */
+				r.seq = i & 1 ? UINT64_MAX : 0;
+				r.tag = i & 1 ? UINT32_MAX : 0;
+				r.user = i & 1 ? 99999 : 0;
+				r.callid = r.seq;
+				r.cseq = i & 1 ? 999999999 : GEN_CSEQ_BASE;
+				len = gen_tpl_write(&t, f, &r);
+			}
+			assert_int_equal(len, t.len);
+			assert_int_equal(udp_check(f, len), 0);
+			snprintf(want, sizeof(want), "branch=z9hG4bK-%08x-%016llx;", RUNID,
+				 (unsigned long long)r.seq);
+			assert_non_null(memmem(f, len, want, strlen(want)));
+			snprintf(want, sizeof(want), "Call-ID: %016llx-", (unsigned long long)r.callid);
+			assert_non_null(memmem(f, len, want, strlen(want)));
+			snprintf(want, sizeof(want), "CSeq: %09u %s\r\n", r.cseq, t.method);
+			assert_non_null(memmem(f, len, want, strlen(want)));
+			snprintf(want, sizeof(want), ";tag=%08x\r\n", r.tag);
+			assert_non_null(memmem(f, len, want, strlen(want)));
+			if (wls[w] == GEN_WL_REGISTER) {
+				snprintf(want, sizeof(want), "To: <sip:u%05u@", r.user);
+				assert_non_null(memmem(f, len, want, strlen(want)));
+			}
+		}
+	}
+}
+
+static void
+scan_reply(void **state)
+{
+	char suffix[64], msg[512];
+	struct gen_sip_msg m;
+	size_t sl;
+	int n;
+
+	(void)state;
+	sl = gen_sip_callid_suffix(suffix, sizeof(suffix), RUNID, htonl(0xc6120065));
+	n = snprintf(msg, sizeof(msg),
+		     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.101:5060;branch=z9hG4bK-%08x-"
+		     "00000000000000ff;rport=5060\r\nFrom: <sip:u1@example.com>;tag=1\r\n"
+		     "To: <sip:u1@example.com>;tag=2\r\nCall-ID: 0123456789abcdef%s\r\n"
+		     "CSeq: 100000007 REGISTER\r\nContact: <sip:u1@198.18.0.101:5060>;expires=3600\r\n"
+		     "Content-Length: 0\r\n\r\n", RUNID, suffix);
+	assert_int_equal(gen_sip_scan(msg, (size_t)n, RUNID, suffix, sl, &m), 0);
+	assert_false(m.is_request);
+	assert_int_equal(m.status, 200);
+	assert_true(m.ours);
+	assert_int_equal(m.seq, 0xff);
+	assert_true(m.has_callid);
+	assert_true(m.callid_ours);
+	assert_int_equal(m.callid, 0x0123456789abcdefull);
+	assert_int_equal(m.cseq, 100000007);
+	assert_string_equal(m.cseq_method, "REGISTER");
+	/* CSeq before Call-ID, compact forms */
+	n = snprintf(msg, sizeof(msg),
+		     "SIP/2.0 401 Unauthorized\r\nv: SIP/2.0/UDP 198.18.0.101:5060;branch=z9hG4bK-%08x-"
+		     "0000000000000010\r\nCSeq: 100000001 REGISTER\r\ni: 00000000000000aa%s\r\n\r\n",
+		     RUNID, suffix);
+	assert_int_equal(gen_sip_scan(msg, (size_t)n, RUNID, suffix, sl, &m), 0);
+	assert_int_equal(m.status, 401);
+	assert_int_equal(m.seq, 0x10);
+	assert_int_equal(m.callid, 0xaa);
+	assert_int_equal(m.cseq, 100000001);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(checksums_and_fields),
+		cmocka_unit_test(scan_reply),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
