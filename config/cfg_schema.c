@@ -676,6 +676,8 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	       "UDP port of the cluster bus, not sip.port"),
 	K_STR("key_file", struct cfg_cluster, key_file, NULL, REQ, NULL,
 	      "file holding the shared key of the cluster bus"),
+	K_STR("incarnation_file", struct cfg_cluster, incarnation_file, NULL, 0, NULL,
+	      "file keeping the last incarnation, so that a new one is always larger"),
 	K_LIST("nodes", struct cfg_cluster, nodes, n_nodes, 0, &cfg_peer_item, 0,
 	       "static peers"),
 	K_LIST("seeds", struct cfg_cluster, seeds, n_seeds, 0, &cfg_seed_item, 0,

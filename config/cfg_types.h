@@ -174,6 +174,7 @@ struct cfg_cluster {
 	uint32_t id;
 	uint16_t port;
 	char key_file[CFG_PATH];
+	char incarnation_file[CFG_PATH]; /* "" = incarnation from the clock only */
 	int n_nodes;
 	struct cfg_peer nodes[CFG_MAX_NODES];
 	int n_seeds;

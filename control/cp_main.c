@@ -187,6 +187,7 @@ repl_send(void *arg, uint16_t peer_id, struct msg *m)
 	if (p == NULL || p->node.addr == 0)
 		return;
 	m->hdr.seq = cp_topo_seq_next(&c->topo);
+	m->hdr.to = peer_id;
 	n = msg_encode(&c->codec, m, c->buf, sizeof(c->buf));
 	if (n > 0)
 		send_datagram(c, msg_type_prio(m->hdr.type), p->node.addr, p->node.port, c->buf,
@@ -1400,7 +1401,14 @@ main(int argc, char **argv)
 	if (attach(c) != 0)
 		goto cleanup;
 	if (c->cluster) {
-		if (cp_topo_conf_from_cfg(&conf, &c->cfg, cp_topo_new_incarnation()) != 0) {
+		uint64_t inc;
+
+		if (cp_topo_incarnation_next(c->cfg.cluster.incarnation_file,
+					     cp_topo_new_incarnation(), &inc, err, sizeof(err)) != 0) {
+			CP_LOG(ERR, "cluster.incarnation_file: %s", err);
+			goto cleanup;
+		}
+		if (cp_topo_conf_from_cfg(&conf, &c->cfg, inc) != 0) {
 			CP_LOG(ERR, "%s: bad cluster section", path);
 			goto cleanup;
 		}

@@ -834,6 +834,13 @@ cp_admin_json_nodes(json_t *resp, const struct cp_topo *t, uint64_t now)
 		else
 			cp_json_put_uint(o, "last_heard_ms", now > p->heard_at ? now - p->heard_at : 0);
 		cp_json_put_uint(o, "state_for_ms", now > p->state_since ? now - p->state_since : 0);
+		/* alarm: two live runs of this node id (issue 14 item 9) */
+		cp_json_put_bool(o, "duplicate", cp_topo_peer_duplicate(t, p, now));
+		if (p->dup_at != CP_NEVER) {
+			cp_json_put_uint(o, "duplicate_incarnation", p->dup_incarnation);
+			cp_json_put_ipv4(o, "duplicate_address", p->dup_addr);
+			cp_json_put_uint(o, "duplicate_ms", now > p->dup_at ? now - p->dup_at : 0);
+		}
 	}
 }
 
