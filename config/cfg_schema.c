@@ -765,6 +765,8 @@ static const struct cfg_key cfg_limits_keys[] = {
 static const struct cfg_key cfg_admin_keys[] = {
 	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
 	      "path of the admin socket served by sipshard-cp"),
+	K_STR("group", struct cfg, admin_group, NULL, 0, NULL,
+	      "group allowed on the admin socket besides root (absent: root only)"),
 	K_STR("metrics_listen", struct cfg, metrics_listen, NULL, 0, cfg_set_listen,
 	      "address and port of the Prometheus /metrics endpoint of sipshard-cp (absent: off)"),
 	K_END

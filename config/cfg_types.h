@@ -224,6 +224,7 @@ struct cfg {
 	int n_tags;
 	struct cfg_tag tags[CFG_MAX_TAGS];
 	char admin_socket[CFG_PATH];
+	char admin_group[64];           /* admin.group: also allowed on the socket; "" = none */
 	char metrics_listen[64];        /* admin.metrics_listen "ADDR:PORT"; "" = off */
 	struct cfg_log log;
 };

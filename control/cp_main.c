@@ -26,6 +26,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <grp.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1474,6 +1475,15 @@ main(int argc, char **argv)
 	ops.tags_history = adm_tags_history;
 	ops.pinging = adm_pinging;
 	cp_admin_init(&c->admin, &ops);
+	if (c->cfg.admin_group[0] != '\0') {
+		const struct group *gr = getgrnam(c->cfg.admin_group);
+
+		if (gr == NULL) {
+			CP_LOG(ERR, "admin.group: no group '%s'", c->cfg.admin_group);
+			goto cleanup;
+		}
+		cp_admin_set_group(&c->admin, (long)gr->gr_gid);
+	}
 	if (cp_admin_listen(&c->admin, c->cfg.admin_socket, err, sizeof(err)) != 0) {
 		CP_LOG(ERR, "admin.socket: %s", err);
 		goto cleanup;
