@@ -77,7 +77,7 @@ else
 Q := @
 endif
 
-.PHONY: all test unit demo fuzz clean deps install uninstall
+.PHONY: all test unit unit-bins demo fuzz clean deps install uninstall
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
 
 # Rebuild everything when the flags change (SANITIZE on/off, CFLAGS=...).
@@ -130,9 +130,15 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_DEPS_$$*) $$(wildcard config/*.h datapla
 deps:
 	@scripts/deps.sh
 
+# make test also runs the unit tests built with ASan/UBSan in $(BUILD)-san
+# (tests/run.sh unit-san); the fuzzers are always built with them.
+SAN_BUILD := $(BUILD)-san
 test: deps
 	@$(MAKE) --no-print-directory all $(FUZZ_BINS)
-	@tests/run.sh
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=address,undefined unit-bins
+	@SAN_BUILD=$(SAN_BUILD) tests/run.sh
+
+unit-bins: $(UNIT_BINS)
 
 unit: all
 	@tests/run.sh unit
@@ -147,7 +153,7 @@ fuzz: $(FUZZ_BINS)
 	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-san
 
 # Install: the programs, an example config, the systemd units (templates with the
 # paths filled in), the operations docs. docs/operations.md tells the rest.

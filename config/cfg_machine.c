@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -459,11 +460,18 @@ static void
 check_files(struct cfg_mcheck *m)
 {
 	const struct cfg *c = m->c;
+	struct stat st;
 
 	if (c->cluster.enabled && access(c->cluster.key_file, R_OK) != 0)
 		cfg_diag(m, false, "cluster.key_file", -1,
 			 "cluster.key_file: cannot read %s: %s (sipshard-cp needs it)",
 			 c->cluster.key_file, strerror(errno));
+	else if (c->cluster.enabled && stat(c->cluster.key_file, &st) == 0 &&
+		 (st.st_mode & (S_IRWXG | S_IRWXO)))
+		cfg_diag(m, true, "cluster.key_file", -1,
+			 "cluster.key_file: group or others may access %s (mode %04o): "
+			 "sipshard-cp refuses it (chmod 600)",
+			 c->cluster.key_file, (unsigned int)(st.st_mode & 07777));
 }
 
 /* ---- public functions ---- */

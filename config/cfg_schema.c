@@ -687,6 +687,8 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	       "UDP port of the cluster bus, not sip.port"),
 	K_STR("key_file", struct cfg_cluster, key_file, NULL, REQ, NULL,
 	      "file holding the shared key of the cluster bus"),
+	K_STR("incarnation_file", struct cfg_cluster, incarnation_file, NULL, 0, NULL,
+	      "file keeping the last incarnation, so that a new one is always larger"),
 	K_LIST("nodes", struct cfg_cluster, nodes, n_nodes, 0, &cfg_peer_item, 0,
 	       "static peers"),
 	K_LIST("seeds", struct cfg_cluster, seeds, n_seeds, 0, &cfg_seed_item, 0,
@@ -774,6 +776,8 @@ static const struct cfg_key cfg_limits_keys[] = {
 static const struct cfg_key cfg_admin_keys[] = {
 	K_STR("socket", struct cfg, admin_socket, "/run/sipshard/sipshard.sock", 0, NULL,
 	      "path of the admin socket served by sipshard-cp"),
+	K_STR("group", struct cfg, admin_group, NULL, 0, NULL,
+	      "group allowed on the admin socket besides root (absent: root only)"),
 	K_STR("metrics_listen", struct cfg, metrics_listen, NULL, 0, cfg_set_listen,
 	      "address and port of the Prometheus /metrics endpoint of sipshard-cp (absent: off)"),
 	K_END

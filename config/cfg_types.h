@@ -174,6 +174,7 @@ struct cfg_cluster {
 	uint32_t id;
 	uint16_t port;
 	char key_file[CFG_PATH];
+	char incarnation_file[CFG_PATH]; /* "" = incarnation from the clock only */
 	int n_nodes;
 	struct cfg_peer nodes[CFG_MAX_NODES];
 	int n_seeds;
@@ -223,6 +224,7 @@ struct cfg {
 	int n_tags;
 	struct cfg_tag tags[CFG_MAX_TAGS];
 	char admin_socket[CFG_PATH];
+	char admin_group[64];           /* admin.group: also allowed on the socket; "" = none */
 	char metrics_listen[64];        /* admin.metrics_listen "ADDR:PORT"; "" = off */
 	struct cfg_log log;
 };

@@ -26,6 +26,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <grp.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -182,6 +183,7 @@ repl_send(void *arg, uint16_t peer_id, struct msg *m)
 	if (p == NULL || p->node.addr == 0)
 		return;
 	m->hdr.seq = cp_topo_seq_next(&c->topo);
+	m->hdr.to = peer_id;
 	n = msg_encode(&c->codec, m, c->buf, sizeof(c->buf));
 	if (n > 0)
 		send_datagram(c, msg_type_prio(m->hdr.type), p->node.addr, p->node.port, c->buf,
@@ -1411,7 +1413,14 @@ main(int argc, char **argv)
 	if (attach(c) != 0)
 		goto cleanup;
 	if (c->cluster) {
-		if (cp_topo_conf_from_cfg(&conf, &c->cfg, cp_topo_new_incarnation()) != 0) {
+		uint64_t inc;
+
+		if (cp_topo_incarnation_next(c->cfg.cluster.incarnation_file,
+					     cp_topo_new_incarnation(), &inc, err, sizeof(err)) != 0) {
+			CP_LOG(ERR, "cluster.incarnation_file: %s", err);
+			goto cleanup;
+		}
+		if (cp_topo_conf_from_cfg(&conf, &c->cfg, inc) != 0) {
 			CP_LOG(ERR, "%s: bad cluster section", path);
 			goto cleanup;
 		}
@@ -1477,6 +1486,15 @@ main(int argc, char **argv)
 	ops.tags_history = adm_tags_history;
 	ops.pinging = adm_pinging;
 	cp_admin_init(&c->admin, &ops);
+	if (c->cfg.admin_group[0] != '\0') {
+		const struct group *gr = getgrnam(c->cfg.admin_group);
+
+		if (gr == NULL) {
+			CP_LOG(ERR, "admin.group: no group '%s'", c->cfg.admin_group);
+			goto cleanup;
+		}
+		cp_admin_set_group(&c->admin, (long)gr->gr_gid);
+	}
 	if (cp_admin_listen(&c->admin, c->cfg.admin_socket, err, sizeof(err)) != 0) {
 		CP_LOG(ERR, "admin.socket: %s", err);
 		goto cleanup;

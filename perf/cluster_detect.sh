@@ -13,7 +13,7 @@ KILLS=${KILLS:-5}
 SECONDS_LOAD=${SECONDS_LOAD:-20}
 
 lab_up 2
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 for i in 1 2; do
 	cluster_config "$i" "$WORK/cluster.key" "  nodes: [{id: $((3 - i)), address: 198.18.0.$((3 - i))}]"
 	start_node "$i" >&2 && start_cp "$i" >&2 || { echo "node $i does not start" >&2; exit 1; }

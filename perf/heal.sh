@@ -16,7 +16,7 @@ note=""
 
 lab_up 2
 "$ROOT/scripts/lab.sh" cluster-net 2 || { echo "note=the cluster segment did not come up"; exit 1; }
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 for i in 1 2; do
 	bus_config "$i" 2 "" "registrar:
   max_aors: $((N * 2))

@@ -612,7 +612,7 @@ print(d)' "$1"
 s_init() {
 	g_init
 	make -s "$BUILD/sipshard-cp" "$BUILD/sipshardctl" >&2
-	head -c 32 /dev/urandom > "$G_WORK/cluster.key"
+	head -c 32 /dev/urandom > "$G_WORK/cluster.key"; chmod 600 "$G_WORK/cluster.key"
 	S_SOCK_CL=/run/sipshard/$GLAB-$$-cl.sock
 	rm -f "$G_SOCK" "$S_SOCK_CL"
 }

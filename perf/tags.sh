@@ -22,7 +22,7 @@ TIMEOUT_MS=900
 
 lab_up 3
 "$ROOT/scripts/lab.sh" cluster-net 3 || { echo "perf/tags.sh: no cluster segment" >&2; exit 1; }
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 prio=(0 30 20 10)
 for i in 1 2 3; do
 	state=backup; [ "$i" = 1 ] && state=active

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -98,16 +99,32 @@ msg_hdr_put(uint8_t *buf, const struct msg_hdr *h, size_t body_len)
 	memcpy(buf, &w, sizeof(w));
 }
 
-/* HMAC-SHA256 of DATA[0..LEN) with the codec's key into MAC (32 bytes). */
+/* HMAC-SHA256 of (TO big-endian | DATA[0..LEN)) with the codec's key into MAC
+ * (32 bytes). LEN <= MSG_HDR_LEN + MSG_MAX_BODY. */
 static int
-msg_hmac(const struct msg_codec *c, const uint8_t *data, size_t len, uint8_t *mac)
+msg_hmac(struct msg_codec *c, uint16_t to, const uint8_t *data, size_t len, uint8_t *mac)
 {
 	unsigned int mac_len = 0;
 
-	if (HMAC(EVP_sha256(), c->key, (int)c->key_len, data, len, mac, &mac_len) == NULL ||
-	    mac_len != MSG_HMAC_LEN)
+	if (len > sizeof(c->scratch) - 2)
+		return -EIO;
+	c->scratch[0] = (uint8_t)(to >> 8);
+	c->scratch[1] = (uint8_t)to;
+	memcpy(c->scratch + 2, data, len);
+	if (HMAC(EVP_sha256(), c->key, (int)c->key_len, c->scratch, len + 2, mac,
+		 &mac_len) == NULL || mac_len != MSG_HMAC_LEN)
 		return -EIO;
 	return 0;
+}
+
+/* The HMAC of the frame at BUF checks for receiver TO (constant time). */
+static bool
+msg_hmac_ok(struct msg_codec *c, uint16_t to, const uint8_t *buf, size_t body_len)
+{
+	uint8_t mac[MSG_HMAC_LEN];
+
+	return msg_hmac(c, to, buf, MSG_HDR_LEN + body_len, mac) == 0 &&
+	       CRYPTO_memcmp(mac, buf + MSG_HDR_LEN + body_len, MSG_HMAC_LEN) == 0;
 }
 
 
@@ -1214,6 +1231,7 @@ int
 msg_codec_load_key(struct msg_codec *c, const char *path, char *err, size_t errlen)
 {
 	uint8_t buf[MSG_KEY_MAX + 1];
+	struct stat st;
 	size_t len = 0;
 	ssize_t n;
 	int fd, rc;
@@ -1223,6 +1241,19 @@ msg_codec_load_key(struct msg_codec *c, const char *path, char *err, size_t errl
 		rc = -errno;
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return rc;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen,
+			 "%s: group or others may access it (mode %04o): the key must be "
+			 "private (chmod 600 %s)", path, (unsigned int)(st.st_mode & 07777), path);
+		close(fd);
+		return -EPERM;
 	}
 	while (len < sizeof(buf)) {
 		n = read(fd, buf + len, sizeof(buf) - len);
@@ -1266,7 +1297,7 @@ msg_frame(struct msg_codec *c, const struct msg_hdr *h, const void *body, size_t
 	if (body_len > 0 && body != buf + MSG_HDR_LEN)
 		memmove(buf + MSG_HDR_LEN, body, body_len);
 	msg_hdr_put(buf, h, body_len);
-	if (msg_hmac(c, buf, MSG_HDR_LEN + body_len, buf + MSG_HDR_LEN + body_len) < 0)
+	if (msg_hmac(c, h->to, buf, MSG_HDR_LEN + body_len, buf + MSG_HDR_LEN + body_len) < 0)
 		return -EIO;
 	c->encoded++;
 	return (int)total;
@@ -1292,9 +1323,9 @@ msg_encode(struct msg_codec *c, const struct msg *m, uint8_t *buf, size_t cap)
 enum msg_reject
 msg_decode(struct msg_codec *c, const uint8_t *buf, size_t len, struct msg *out)
 {
-	uint8_t mac[MSG_HMAC_LEN];
 	struct msg_wire_hdr w;
 	enum msg_reject r;
+	uint16_t to = 0;
 	size_t body_len;
 
 	if (len < MSG_HDR_LEN + MSG_HMAC_LEN) {
@@ -1311,11 +1342,14 @@ msg_decode(struct msg_codec *c, const uint8_t *buf, size_t len, struct msg *out)
 		r = MSG_REJECT_BAD_LENGTH;
 	else if (be32toh(w.cluster_id) != c->cluster_id)
 		r = MSG_REJECT_WRONG_CLUSTER;
-	else if (c->key_len == 0 || msg_hmac(c, buf, MSG_HDR_LEN + body_len, mac) < 0 ||
-		 CRYPTO_memcmp(mac, buf + MSG_HDR_LEN + body_len, MSG_HMAC_LEN) != 0)
+	else if (c->key_len == 0)
 		r = MSG_REJECT_BAD_HMAC;
+	else if (msg_hmac_ok(c, c->self_id, buf, body_len))
+		r = MSG_REJECT_NONE, to = c->self_id;
+	else if (w.type == MSG_T_JOIN && msg_hmac_ok(c, 0, buf, body_len))
+		r = MSG_REJECT_NONE, to = 0;    /* a join to a seed: any receiver */
 	else
-		r = MSG_REJECT_NONE;
+		r = MSG_REJECT_BAD_HMAC;
 	if (r != MSG_REJECT_NONE)
 		goto reject;
 
@@ -1326,6 +1360,7 @@ msg_decode(struct msg_codec *c, const uint8_t *buf, size_t len, struct msg *out)
 	out->hdr.sender = be16toh(w.sender);
 	out->hdr.incarnation = be64toh(w.incarnation);
 	out->hdr.seq = be64toh(w.seq);
+	out->hdr.to = to;
 	if (out->hdr.sender == 0 || out->hdr.incarnation == 0)
 		r = MSG_REJECT_BAD_SENDER;
 	else if (out->hdr.sender == c->self_id)

@@ -4,7 +4,12 @@
  *
  * A datagram is  header (32 bytes, struct msg_wire_hdr, network byte order)
  *              | body (hdr.body_len bytes: the protobuf-c message of hdr.type)
- *              | HMAC-SHA256(cluster key, header | body) (32 bytes).
+ *              | HMAC-SHA256(cluster key, to | header | body) (32 bytes),
+ * where `to` (2 bytes, big-endian, not sent) is the receiver's node id
+ * (hdr.to): the receiver puts its own id there, and 0 for a JOIN only (sent to
+ * a seed whose id is unknown). A frame replayed to another node fails its HMAC.
+ * Version 1 (no `to`) and version 2 nodes reject each other's frames as
+ * bad_version: upgrade every node of a cluster together.
  * msg_encode() fills magic, version and length, packs the body and appends the
  * HMAC; the caller owns every other header field (cp_topo_msg() fills them).
  * msg_decode() checks, in this order and stopping at the first failure: length,
@@ -70,6 +75,7 @@ struct msg_codec {
 	uint64_t encoded;               /* datagrams produced */
 	uint64_t decoded;               /* datagrams accepted */
 	uint64_t rejects[MSG_REJECT_MAX];
+	uint8_t scratch[2 + MSG_HDR_LEN + MSG_MAX_BODY]; /* HMAC input: to | header | body */
 };
 
 /* Identity used by the decoder's checks (cluster id, from_self); no key yet. */
@@ -83,7 +89,8 @@ int msg_codec_set_key(struct msg_codec *c, const void *key, size_t len);
 
 /* Read the key from PATH (the whole file). 0, or -errno with "PATH: message"
  * in err: cannot open/read, "key too short (N bytes, need at least 16)",
- * "key too long (more than 4096 bytes)". */
+ * "key too long (more than 4096 bytes)"; -EPERM "group or others may access it
+ * (mode 0644)..." when any group/other permission bit is set (nothing read). */
 int msg_codec_load_key(struct msg_codec *c, const char *path, char *err, size_t errlen);
 
 /* Encode M into BUF: returns the datagram length (> 0), -EINVAL (unknown type,

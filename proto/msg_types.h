@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define MSG_MAGIC        0x53534842u    /* "SSHB" on the wire */
-#define MSG_VERSION      1
+#define MSG_VERSION      2              /* 2: the HMAC covers the receiver id */
 #define MSG_HDR_LEN      32             /* struct msg_wire_hdr */
 #define MSG_HMAC_LEN     32             /* HMAC-SHA256 trailer */
 #define MSG_MAX_BODY     8192           /* protobuf body, bytes */
@@ -107,6 +107,11 @@ struct msg_hdr {
 	uint16_t sender;
 	uint64_t incarnation;
 	uint64_t seq;
+	/* Receiver's node id: not on the wire, covered by the HMAC (version 2), so a
+	 * frame made for node 2 fails at node 3. 0 = "whoever listens there": JOIN
+	 * only (to a seed whose id is unknown). Set by the sender before
+	 * msg_encode(); msg_decode() sets it to the id the HMAC matched. */
+	uint16_t to;
 };
 
 /* Where a node listens: id, IPv4 (host order, 0 = unknown) and UDP port. */

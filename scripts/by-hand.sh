@@ -68,7 +68,7 @@ out=$(run ip netns exec "$NS" "$BUILD/sipshard-dp" -c "$CFG" --check-config 2>&1
 grep -q 'warning: dataplane' <<<"$out" && fail "check-config in $NS warns: $out" || pass "no lcore or port warning inside $NS"
 
 # 3. the cluster key (sipshard-cp authenticates the cluster bus with it)
-[ -s "$KEY" ] || { run mkdir -p "$(dirname "$KEY")" && run sh -c "head -c 32 /dev/urandom > $KEY"; }
+[ -s "$KEY" ] || { run mkdir -p "$(dirname "$KEY")" && run sh -c "umask 077; head -c 32 /dev/urandom > $KEY"; }
 [ -s "$KEY" ] && pass "cluster key $KEY" || fail "cluster key $KEY"
 
 # 4. the dataplane in the node's namespace

@@ -31,7 +31,7 @@ say "lab: bridge, node namespaces $LAB-n1 and $LAB-n2, client $LAB-cl (198.18.0.
 "$ROOT/scripts/lab.sh" up 2
 "$ROOT/scripts/lab.sh" host h1 198.18.0.11
 "$ROOT/scripts/lab.sh" host h2 198.18.0.12
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 
 for i in 1 2; do
 	j=$((3 - i))

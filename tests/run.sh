@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Runs every test of the tree and ends with one line "N passed, N failed[, N skipped]".
-#   tests/run.sh [unit|cli|corpus|fuzz|integration]...   (default: all, in that order)
+#   tests/run.sh [unit|unit-san|cli|corpus|fuzz|integration]...   (default: all, in that order)
+# unit-san: the unit tests built with -fsanitize=address,undefined in $SAN_BUILD
+# (default build-san; make test builds it), skipped when not built.
 # Unit binaries are cmocka programs: their test cases are counted one by one.
 # Scripts print "PASS: name" / "FAIL: name" / "SKIP: name (why)" per case; a script
 # that exits non-zero without a FAIL line counts as one failure.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+SAN_BUILD=${SAN_BUILD:-$BUILD-san}
 LOGDIR=$BUILD/test-logs
 mkdir -p "$LOGDIR"
 pass=0 fail=0 skip=0
@@ -23,13 +26,16 @@ count_script() {   # name logfile rc
 	[ "$f" = 0 ] || { failed_names+=("$name"); echo "    (log: $log)"; tail -n 30 "$log" | sed 's/^/    | /'; }
 }
 
-run_unit() {
-	local t name log rc p f
-	for t in "$BUILD"/tests/test_*; do
+run_unit() {   # [build dir [label]]: unit-san runs the ASan/UBSan build
+	local t name log rc p f dir=${1:-$BUILD} label=${2:-unit}
+	for t in "$dir"/tests/test_*; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t"); log=$LOGDIR/$name.log
-		echo "== unit $name"
-		CMOCKA_MESSAGE_OUTPUT=STDOUT timeout 300 "$t" > "$log" 2>&1; rc=$?
+		[ "$label" = unit ] || { name=$label/$name; log=$LOGDIR/$label-$(basename "$t").log; }
+		echo "== $label $(basename "$t")"
+		CMOCKA_MESSAGE_OUTPUT=STDOUT ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0} \
+			UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+			timeout 300 "$t" > "$log" 2>&1; rc=$?
 		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
@@ -51,11 +57,18 @@ run_scripts() {   # kind dir
 }
 
 kinds=("$@")
-[ ${#kinds[@]} -gt 0 ] || kinds=(unit cli corpus fuzz integration)
+[ ${#kinds[@]} -gt 0 ] || kinds=(unit unit-san cli corpus fuzz integration)
 start=$(date +%s)
 for k in "${kinds[@]}"; do
 	case $k in
 	unit) run_unit ;;
+	unit-san)       # the unit tests under ASan/UBSan: make test builds them
+		if ls "$SAN_BUILD"/tests/test_* > /dev/null 2>&1; then
+			run_unit "$SAN_BUILD" unit-san
+		else
+			echo "SKIP: unit-san (no $SAN_BUILD/tests: make BUILD=$SAN_BUILD SANITIZE=address,undefined unit-bins)"
+			skip=$((skip + 1))
+		fi ;;
 	cli) run_scripts cli tests/cli ;;
 	corpus) run_scripts corpus tests/corpus ;;
 	fuzz) run_scripts fuzz tests/fuzz ;;

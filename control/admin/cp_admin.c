@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -505,6 +506,12 @@ cp_admin_client_flush(struct cp_admin_client *c)
 		if (n < 0)
 			return -errno;
 		c->out_off += (size_t)n;
+		if (c->out_off < c->out_len) {
+			/* partial send: keep only what is left, at the front */
+			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+		}
 	}
 	free(c->out);
 	c->out = NULL;
@@ -530,26 +537,31 @@ cp_admin_client_queue(struct cp_admin_client *c, const char *s, size_t len)
 	return 0;
 }
 
-/* Read what is there and answer every complete line. Returns requests answered,
- * or -1 when the client is to be closed now. */
-static int
-cp_admin_client_read(struct cp_admin *a, struct cp_admin_client *c)
+static uint64_t
+cp_admin_now_us(void)
 {
-	static const char too_long[] = "{\"ok\":false,\"error\":\"request line too long\"}";
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Answer the complete lines of C within the poll's budget (*LEFT requests, until
+ * DEADLINE_US). Returns requests answered, or -1 when the client is to be closed. */
+static int
+cp_admin_client_answer(struct cp_admin *a, struct cp_admin_client *c, int *left,
+		       uint64_t deadline_us)
+{
 	int answered = 0, rc;
 	char *nl, *out;
-	ssize_t n;
 	size_t used;
 
-	n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
-	if (n == 0) {
-		c->closing = true;      /* client done writing: answer, then close */
-		return 0;
-	}
-	c->in_len += (size_t)n;
-	while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
+	while (*left > 0 && (nl = memchr(c->in, '\n', c->in_len)) != NULL) {
+		if (*left < CP_ADMIN_POLL_BUDGET && cp_admin_now_us() >= deadline_us) {
+			*left = 0;
+			break;
+		}
+		(*left)--;
 		*nl = '\0';
 		out = cp_admin_handle(a, c->in);
 		answered++;
@@ -561,7 +573,39 @@ cp_admin_client_read(struct cp_admin *a, struct cp_admin_client *c)
 		memmove(c->in, nl + 1, c->in_len - used);
 		c->in_len -= used;
 	}
-	if (c->in_len == sizeof(c->in)) {
+	return answered;
+}
+
+static bool
+cp_admin_client_pending(const struct cp_admin_client *c)
+{
+	return c->fd >= 0 && memchr(c->in, '\n', c->in_len) != NULL;
+}
+
+/* Read what is there and answer complete lines within the budget. Returns
+ * requests answered, or -1 when the client is to be closed now. */
+static int
+cp_admin_client_read(struct cp_admin *a, struct cp_admin_client *c, int *left,
+		     uint64_t deadline_us)
+{
+	static const char too_long[] = "{\"ok\":false,\"error\":\"request line too long\"}";
+	int answered;
+	ssize_t n;
+
+	if (c->in_len < sizeof(c->in) && !cp_admin_client_pending(c)) {
+		n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+		if (n == 0) {
+			c->closing = true;      /* client done writing: answer, then close */
+			return cp_admin_client_answer(a, c, left, deadline_us);
+		}
+		c->in_len += (size_t)n;
+	}
+	answered = cp_admin_client_answer(a, c, left, deadline_us);
+	if (answered < 0)
+		return -1;
+	if (c->in_len == sizeof(c->in) && !cp_admin_client_pending(c)) {
 		a->requests++;
 		a->failed++;
 		c->in_len = 0;
@@ -582,8 +626,28 @@ cp_admin_init(struct cp_admin *a, const struct cp_admin_ops *ops)
 	if (ops != NULL)
 		a->ops = *ops;
 	a->listen_fd = -1;
+	a->allow_gid = -1;
 	for (i = 0; i < CP_ADMIN_MAX_CLIENTS; i++)
 		a->clients[i].fd = -1;
+}
+
+void
+cp_admin_set_group(struct cp_admin *a, long gid)
+{
+	a->allow_gid = gid;
+}
+
+/* SO_PEERCRED of FD: root, our own uid, or the allowed group. */
+static bool
+cp_admin_peer_allowed(const struct cp_admin *a, int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || len != sizeof(cr))
+		return false;
+	return cr.uid == 0 || cr.uid == geteuid() ||
+	       (a->allow_gid >= 0 && (long)cr.gid == a->allow_gid);
 }
 
 /* mkdir -p of the directory part of PATH. */
@@ -617,6 +681,7 @@ cp_admin_listen(struct cp_admin *a, const char *path, char *err, size_t errlen)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 	int fd, probe, rc;
+	mode_t old_mask;
 
 	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(a->path)) {
 		snprintf(err, errlen, "%s: socket path too long (max %zu bytes)", path,
@@ -635,7 +700,10 @@ cp_admin_listen(struct cp_admin *a, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: socket: %s", path, strerror(errno));
 		return rc;
 	}
+	/* the file is created 0660 (umask), never reachable by others even for a moment */
+	old_mask = umask(0117);
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(old_mask);
 	if (rc == -EADDRINUSE && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		/* a socket file: live if someone accepts on it, else stale */
 		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -648,14 +716,23 @@ cp_admin_listen(struct cp_admin *a, const char *path, char *err, size_t errlen)
 		if (probe >= 0)
 			close(probe);
 		unlink(path);
+		old_mask = umask(0117);
 		rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+		umask(old_mask);
 	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: bind: %s", path, strerror(-rc));
 		close(fd);
 		return rc;
 	}
-	chmod(path, 0660);
+	if (a->allow_gid >= 0 && chown(path, (uid_t)-1, (gid_t)a->allow_gid) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: chown to group %ld: %s", path, a->allow_gid,
+			 strerror(errno));
+		close(fd);
+		unlink(path);
+		return rc;
+	}
 	if (listen(fd, 16) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: listen: %s", path, strerror(errno));
@@ -691,6 +768,14 @@ cp_admin_accept(struct cp_admin *a)
 		fd = accept4(a->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;         /* EAGAIN, or an error to retry next poll */
+		if (!cp_admin_peer_allowed(a, fd)) {
+			static const char no[] = "{\"ok\":false,\"error\":\"permission denied\"}\n";
+
+			a->denied++;
+			(void)!send(fd, no, sizeof(no) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
 		if (cp_admin_add_client(a, fd) < 0) {
 			static const char busy[] = "{\"ok\":false,\"error\":\"too many admin connections\"}\n";
 
@@ -706,7 +791,8 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 {
 	struct pollfd pfd[CP_ADMIN_MAX_CLIENTS + 1];
 	int slot[CP_ADMIN_MAX_CLIENTS + 1];
-	int n = 0, i, rc, answered = 0;
+	int n = 0, i, rc, answered = 0, left = CP_ADMIN_POLL_BUDGET;
+	uint64_t deadline;
 
 	if (a->listen_fd >= 0) {
 		pfd[n] = (struct pollfd){ .fd = a->listen_fd, .events = POLLIN };
@@ -717,6 +803,8 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 
 		if (c->fd < 0)
 			continue;
+		if (cp_admin_client_pending(c))
+			timeout_ms = 0;         /* requests left by the last poll's budget */
 		pfd[n] = (struct pollfd){ .fd = c->fd };
 		if (!c->closing)
 			pfd[n].events |= POLLIN;
@@ -729,11 +817,12 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 	rc = poll(pfd, (nfds_t)n, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
-	if (rc == 0)
-		return 0;
+	deadline = cp_admin_now_us() + CP_ADMIN_POLL_BUDGET_US;
 	for (i = 0; i < n; i++) {
 		struct cp_admin_client *c;
 
+		if (slot[i] >= 0 && cp_admin_client_pending(&a->clients[slot[i]]))
+			pfd[i].revents |= POLLIN;       /* answer what is left first */
 		if (pfd[i].revents == 0)
 			continue;
 		if (slot[i] < 0) {
@@ -742,7 +831,8 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 		}
 		c = &a->clients[slot[i]];
 		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-			rc = c->closing ? 0 : cp_admin_client_read(a, c);
+			rc = c->closing && !cp_admin_client_pending(c) ? 0 :
+			     cp_admin_client_read(a, c, &left, deadline);
 			if (rc < 0 || ((pfd[i].revents & POLLERR) && !(pfd[i].revents & POLLIN))) {
 				cp_admin_client_close(c);
 				continue;
@@ -750,9 +840,14 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 			answered += rc;
 		}
 		if (cp_admin_client_flush(c) < 0 ||
-		    (c->closing && c->out_len == c->out_off))
+		    (c->closing && c->out_len == c->out_off && !cp_admin_client_pending(c)))
 			cp_admin_client_close(c);
 	}
+	for (i = 0; i < CP_ADMIN_MAX_CLIENTS; i++)
+		if (cp_admin_client_pending(&a->clients[i])) {
+			a->deferred++;
+			break;
+		}
 	return answered;
 }
 
@@ -834,6 +929,13 @@ cp_admin_json_nodes(json_t *resp, const struct cp_topo *t, uint64_t now)
 		else
 			cp_json_put_uint(o, "last_heard_ms", now > p->heard_at ? now - p->heard_at : 0);
 		cp_json_put_uint(o, "state_for_ms", now > p->state_since ? now - p->state_since : 0);
+		/* alarm: two live runs of this node id (issue 14 item 9) */
+		cp_json_put_bool(o, "duplicate", cp_topo_peer_duplicate(t, p, now));
+		if (p->dup_at != CP_NEVER) {
+			cp_json_put_uint(o, "duplicate_incarnation", p->dup_incarnation);
+			cp_json_put_ipv4(o, "duplicate_address", p->dup_addr);
+			cp_json_put_uint(o, "duplicate_ms", now > p->dup_at ? now - p->dup_at : 0);
+		}
 	}
 }
 
@@ -909,4 +1011,6 @@ cp_admin_json_counters(json_t *resp, const struct cp_admin *a)
 	cp_json_put_uint(o, "failed", a->failed);
 	cp_json_put_uint(o, "refused", a->refused);
 	cp_json_put_uint(o, "too_large", a->too_large);
+	cp_json_put_uint(o, "denied", a->denied);
+	cp_json_put_uint(o, "deferred", a->deferred);
 }

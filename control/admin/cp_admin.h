@@ -152,7 +152,22 @@ struct cp_admin {
 	uint64_t failed;                /* answered {"ok":false} */
 	uint64_t refused;               /* connections over CP_ADMIN_MAX_CLIENTS */
 	uint64_t too_large;             /* answers over CP_ADMIN_MAX_RESPONSE or out of memory */
+	uint64_t denied;                /* connections whose peer credentials are not allowed */
+	uint64_t deferred;              /* polls that left complete requests for the next one */
+	long allow_gid;                 /* group allowed besides root and our uid; -1 none */
 };
+
+/* Requests answered per cp_admin_poll() at most (all clients together), and the
+ * time after which a poll stops answering (the rest waits for the next poll,
+ * which then does not wait): no client delays the cp loop much over 1 ms. */
+#define CP_ADMIN_POLL_BUDGET    16
+#define CP_ADMIN_POLL_BUDGET_US 1000
+
+/* Who may use the socket: connections whose SO_PEERCRED uid is 0 or this
+ * process's effective uid, or whose gid is GID (admin.group; -1: none), are
+ * served; others get one error line and are closed (denied). The socket file
+ * gets GID as its group (mode 0660) when cp_admin_listen() runs after this. */
+void cp_admin_set_group(struct cp_admin *a, long gid);
 
 void cp_admin_init(struct cp_admin *a, const struct cp_admin_ops *ops);
 

@@ -2,12 +2,15 @@
 /* Cluster topology state machine (pure: clock injected, no I/O). See cp_topo.h. */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config/cfg_types.h"
 #include "control/topo/cp_topo.h"
@@ -114,6 +117,7 @@ cp_peer_init(struct cp_peer *p, const struct msg_node *n, uint64_t now)
 {
 	memset(p, 0, sizeof(*p));
 	p->node = *n;
+	p->dup_at = CP_NEVER;
 	p->state = CP_NODE_PROBING;
 	p->state_since = now;
 	p->last_ping_at = CP_NEVER;
@@ -134,6 +138,10 @@ cp_peer_learn(struct cp_topo *t, const struct msg_node *n, uint64_t now, const c
 	p = cp_peer_find(t, n->id);
 	if (p != NULL) {
 		if (n->addr != 0 && (p->node.addr != n->addr || p->node.port != n->port)) {
+			if (p->is_static) {
+				cp_count(t, CP_TOPO_C_static_addr);     /* configured: kept */
+				return p;
+			}
 			p->node.addr = n->addr;
 			p->node.port = n->port;
 		}
@@ -176,11 +184,55 @@ cp_peer_heard(struct cp_topo *t, struct cp_peer *p, uint64_t now)
 	}
 }
 
-/* Check header H against what we know of P's runs. 0 when the message is to be
- * processed (P's incarnation and sequence updated, restart handled), -ESTALE. */
-static int
-cp_peer_accept(struct cp_topo *t, struct cp_peer *p, const struct msg_hdr *h, uint64_t now)
+/* The largest sequence step accepted from a run: CP_TOPO_SEQ_JUMP plus
+ * CP_TOPO_SEQ_PER_MS per ms since the run was last heard (a sender's sequence
+ * counts every datagram it sends to anyone, so a long silence allows a long
+ * jump). A key holder cannot push a run's sequence to the end of the space and
+ * so silence it. */
+static uint64_t
+cp_seq_jump_max(const struct cp_peer *p, uint64_t now)
 {
+	uint64_t age = cp_age(now, p->heard_at);
+
+	if (p->heard_at == CP_NEVER || age > UINT64_MAX / 2 / CP_TOPO_SEQ_PER_MS)
+		return UINT64_MAX;
+	return CP_TOPO_SEQ_JUMP + age * CP_TOPO_SEQ_PER_MS;
+}
+
+/* A message of an older run of P while its current run is alive: two runs
+ * of one node id (a duplicate id, or a replay). Alarm (event, log) at most once
+ * per node_timeout_ms. */
+static void
+cp_peer_duplicate(struct cp_topo *t, struct cp_peer *p, const struct msg_hdr *h, uint64_t now,
+		  uint32_t src_addr)
+{
+	bool fresh = p->dup_at == CP_NEVER ||
+		     cp_age(now, p->dup_at) >= t->conf.node_timeout_ms;
+
+	cp_count(t, CP_TOPO_C_duplicate_id);
+	p->dup_at = now;
+	p->dup_incarnation = h->incarnation;
+	p->dup_addr = src_addr;
+	if (fresh)
+		cp_event(t, now, p->node.id, CP_EVENT_DUPLICATE,
+			 "two live runs of node %u: incarnations %" PRIu64 " and %" PRIu64,
+			 p->node.id, p->incarnation, h->incarnation);
+}
+
+bool
+cp_topo_peer_duplicate(const struct cp_topo *t, const struct cp_peer *p, uint64_t now)
+{
+	return p->dup_at != CP_NEVER && cp_age(now, p->dup_at) < t->conf.node_timeout_ms;
+}
+
+/* Check header H against what we know of P's runs. 0 when the message is to be
+ * processed (P's incarnation and sequence updated, restart handled), -ESTALE.
+ * Incarnations only grow: one below the run we know is never accepted (the
+ * sender's clock is monotonic and persisted: cp_topo_new_incarnation()). */
+static int
+cp_peer_accept(struct cp_topo *t, struct cp_peer *p, const struct msg *m, uint64_t now)
+{
+	const struct msg_hdr *h = &m->hdr;
 	enum cp_node_state was = p->state;
 	uint64_t old = p->incarnation;
 
@@ -200,22 +252,25 @@ cp_peer_accept(struct cp_topo *t, struct cp_peer *p, const struct msg_hdr *h, ui
 			p->stale++;
 			return -ESTALE;
 		}
+		if (h->seq - p->rx_seq > cp_seq_jump_max(p, now)) {
+			cp_count(t, CP_TOPO_C_seq_jump);
+			p->stale++;
+			return -ESTALE;
+		}
 		p->rx_seq = h->seq;
 		return 0;
 	}
-	if (h->incarnation < old && was != CP_NODE_LEFT &&
-	    cp_age(now, p->heard_at) < t->conf.node_timeout_ms) {
-		cp_count(t, CP_TOPO_C_stale_incarnation);
+	if (h->incarnation < old) {
+		if (was == CP_NODE_LEFT)
+			cp_count(t, CP_TOPO_C_after_leave);
+		else
+			cp_count(t, CP_TOPO_C_stale_incarnation);
+		if (was != CP_NODE_LEFT && cp_age(now, p->heard_at) < t->conf.node_timeout_ms)
+			cp_peer_duplicate(t, p, h, now, m->src_addr);
 		p->stale++;
 		return -ESTALE;
 	}
-	if (h->incarnation < old && was == CP_NODE_LEFT &&
-	    cp_age(now, p->state_since) < t->conf.node_timeout_ms) {
-		cp_count(t, CP_TOPO_C_after_leave);
-		p->stale++;
-		return -ESTALE;
-	}
-	/* a new run of this node (or its clock went back and the old run is silent) */
+	/* a new run of this node */
 	cp_count(t, CP_TOPO_C_restarts);
 	p->restarts++;
 	cp_peer_reset_run(p, h->incarnation, h->seq);
@@ -425,7 +480,7 @@ cp_topo_on_heartbeat(struct cp_topo *t, const struct msg *m, uint64_t now,
 		if (p == NULL)
 			return n.id == t->conf.self_id ? -EINVAL : -ENOSPC;
 	}
-	rc = cp_peer_accept(t, p, &m->hdr, now);
+	rc = cp_peer_accept(t, p, m, now);
 	if (rc < 0)
 		return rc;
 	cp_count(t, CP_TOPO_C_rx_heartbeat);
@@ -467,7 +522,7 @@ cp_topo_on_join(struct cp_topo *t, const struct msg *m, uint64_t now, struct cp_
 	p = cp_peer_learn(t, &n, now, "joined through this node");
 	if (p == NULL)
 		return n.id == t->conf.self_id ? -EINVAL : -ENOSPC;
-	rc = cp_peer_accept(t, p, &m->hdr, now);
+	rc = cp_peer_accept(t, p, m, now);
 	if (rc < 0)
 		return rc;
 	cp_count(t, CP_TOPO_C_rx_join);
@@ -503,7 +558,7 @@ cp_topo_on_members(struct cp_topo *t, const struct msg *m, uint64_t now, const c
 		cp_count(t, CP_TOPO_C_unknown_sender);
 		return -ENOENT;
 	}
-	rc = cp_peer_accept(t, sender, &m->hdr, now);
+	rc = cp_peer_accept(t, sender, m, now);
 	if (rc < 0)
 		return rc;
 	cp_peer_heard(t, sender, now);
@@ -570,7 +625,7 @@ cp_topo_on_leave(struct cp_topo *t, const struct msg *m, uint64_t now, struct cp
 		cp_count(t, CP_TOPO_C_unknown_sender);
 		return -ENOENT;
 	}
-	rc = cp_peer_accept(t, p, &m->hdr, now);
+	rc = cp_peer_accept(t, p, m, now);
 	if (rc < 0)
 		return rc;
 	cp_count(t, CP_TOPO_C_rx_leave);
@@ -714,6 +769,7 @@ cp_topo_msg(struct cp_topo *t, const struct cp_action *a, uint64_t now, struct m
 	out->hdr.sender = t->conf.self_id;
 	out->hdr.incarnation = t->conf.incarnation;
 	out->hdr.seq = ++t->tx_seq;
+	out->hdr.to = a->dst_id;
 	if (dst != NULL)
 		dst->tx++;
 	return 0;
@@ -791,4 +847,67 @@ cp_topo_new_incarnation(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 	return us != 0 ? us : 1;
+}
+
+int
+cp_topo_incarnation_next(const char *path, uint64_t wall_us, uint64_t *out, char *err,
+			 size_t errlen)
+{
+	char buf[32], tmp[CFG_PATH + 8], *end;
+	unsigned long long stored = 0;
+	uint64_t inc = wall_us != 0 ? wall_us : 1;
+	ssize_t n;
+	int fd, rc;
+
+	if (path == NULL || path[0] == '\0') {
+		*out = inc;
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		rc = n < 0 ? -errno : 0;
+		close(fd);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-rc));
+			return rc;
+		}
+		buf[n] = '\0';
+		errno = 0;
+		stored = strtoull(buf, &end, 10);
+		if (end == buf || (*end != '\0' && *end != '\n') || errno != 0 ||
+		    stored == UINT64_MAX) {
+			snprintf(err, errlen, "%s: not an incarnation number", path);
+			return -EINVAL;
+		}
+		if (stored >= inc)
+			inc = stored + 1;
+	} else if (errno != ENOENT) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+		return rc;
+	}
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", inc);
+	errno = 0;
+	rc = write(fd, buf, (size_t)n) == n && fsync(fd) == 0 ? 0 : (errno != 0 ? -errno : -EIO);
+	close(fd);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
+		unlink(tmp);
+		return rc;
+	}
+	*out = inc;
+	return 0;
 }

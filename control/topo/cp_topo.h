@@ -121,4 +121,15 @@ const char *cp_topo_counter_name(unsigned int counter);
  * microseconds (never 0). Not pure: for the cp main only. */
 uint64_t cp_topo_new_incarnation(void);
 
+/* The incarnation of a new run: max(WALL_US, the one stored in PATH + 1), stored
+ * back into PATH (write to PATH.tmp, fsync, rename) so that it only grows even
+ * when the clock steps back. PATH "" or NULL: WALL_US (at least 1). 0, or -errno
+ * with "PATH: why" in ERR (unreadable, not a number, cannot write). */
+int cp_topo_incarnation_next(const char *path, uint64_t wall_us, uint64_t *out, char *err,
+			     size_t errlen);
+
+/* Whether P was seen running twice (two live incarnations) within the last
+ * node_timeout_ms (the alarm of sipshardctl nodes: "duplicate"). */
+bool cp_topo_peer_duplicate(const struct cp_topo *t, const struct cp_peer *p, uint64_t now);
+
 #endif /* SIPSHARD_CONTROL_TOPO_CP_TOPO_H */

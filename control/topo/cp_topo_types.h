@@ -25,6 +25,8 @@
 #define CP_TOPO_MAX_ACTIONS  (2 * CP_TOPO_MAX_PEERS + CP_TOPO_MAX_SEEDS)
 #define CP_EVENT_REASON      96
 #define CP_NEVER             UINT64_MAX
+#define CP_TOPO_SEQ_JUMP     (1u << 20) /* sequence step accepted at once... */
+#define CP_TOPO_SEQ_PER_MS   1000u      /* ...plus this per ms of silence */
 
 /* State of a peer as this node sees it. X(NAME, name) */
 #define CP_FOREACH_NODE_STATE(X) \
@@ -46,7 +48,8 @@ enum cp_node_state {
 	X(DOWN,      "down") \
 	X(JOINED,    "joined") \
 	X(ADOPTED,   "adopted") \
-	X(RESTARTED, "restarted")
+	X(RESTARTED, "restarted") \
+	X(DUPLICATE, "duplicate")
 
 enum cp_event_kind {
 #define CP_EVENT_ENUM(NAME, name) CP_EVENT_##NAME,
@@ -82,7 +85,10 @@ struct cp_event {
 	X(actions_full,      "messages not sent: action list full") \
 	X(ups,               "peers that came up") \
 	X(downs,             "peers that went down from up, or left") \
-	X(restarts,          "peer restarts seen (new incarnation)")
+	X(restarts,          "peer restarts seen (new incarnation)") \
+	X(seq_jump,          "messages whose sequence jumps too far ahead, ignored") \
+	X(static_addr,       "address changes of a static peer refused") \
+	X(duplicate_id,      "messages of a second live run of one node id (alarm)")
 
 enum cp_topo_counter {
 #define CP_TOPO_COUNTER_ENUM(name, help) CP_TOPO_C_##name,
@@ -109,6 +115,11 @@ struct cp_peer {
 	uint64_t stale;                 /* messages ignored as stale */
 	uint64_t downs;                 /* times it went down */
 	uint64_t restarts;              /* new incarnations seen */
+	/* Duplicate id alarm: a message of another run (lower incarnation) while this
+	 * run is alive. Raised while dup_at is within node_timeout_ms. */
+	uint64_t dup_at;                /* CP_NEVER when never */
+	uint64_t dup_incarnation;       /* the other run's incarnation */
+	uint32_t dup_addr;              /* its UDP source (IPv4 host order) */
 };
 
 /* What cp_topo_init() needs; cp_topo_conf_from_cfg() fills it from the YAML. */

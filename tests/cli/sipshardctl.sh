@@ -83,7 +83,7 @@ srv_pid=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 [ -S "$sock" ] || { echo "FAIL: fake server did not start: $(cat "$tmp/srv.err")"; exit 1; }
 
-nodes_json='{"nodes":[{"id":1,"address":"198.18.0.1","state":"up","self":true,"caps":{"registrations":"synced","backends":"not-synced","tags":"not-synced"},"port":5800,"incarnation":1001,"last_heard_ms":null,"state_for_ms":1000},{"id":2,"address":"198.18.0.2","state":"up","self":false,"caps":{"registrations":"syncing","backends":"not-synced","tags":"not-synced"},"port":5800,"incarnation":2002,"last_heard_ms":500,"state_for_ms":500},{"id":3,"address":"198.18.0.3","state":"down","self":false,"caps":{"registrations":"not-synced","backends":"not-synced","tags":"not-synced"},"port":5800,"incarnation":0,"last_heard_ms":null,"state_for_ms":0}]}'
+nodes_json='{"nodes":[{"id":1,"address":"198.18.0.1","state":"up","self":true,"caps":{"registrations":"synced","backends":"not-synced","tags":"not-synced"},"port":5800,"incarnation":1001,"last_heard_ms":null,"state_for_ms":1000},{"id":2,"address":"198.18.0.2","state":"up","self":false,"caps":{"registrations":"syncing","backends":"not-synced","tags":"not-synced"},"port":5800,"incarnation":2002,"last_heard_ms":500,"state_for_ms":500,"duplicate":false},{"id":3,"address":"198.18.0.3","state":"down","self":false,"caps":{"registrations":"not-synced","backends":"not-synced","tags":"not-synced"},"port":5800,"incarnation":0,"last_heard_ms":null,"state_for_ms":0,"duplicate":false}]}'
 expect "--json nodes exact" 0 "$nodes_json" -- -s "$sock" --json nodes
 expect "--socket=PATH -j nodes" 0 "$nodes_json" -- --socket="$sock" -j nodes
 expect "-sPATH --json nodes" 0 "$nodes_json" -- -s"$sock" --json nodes

@@ -59,7 +59,7 @@ fuzz_one(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t copy[MSG_MAX_LEN];
+	static uint8_t copy[MSG_MAX_LEN + 2];
 	unsigned int mac_len;
 
 	if (fuzz_codec.key_len == 0) {
@@ -68,11 +68,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	fuzz_one(data, size);
-	if (size >= MSG_HDR_LEN + MSG_HMAC_LEN && size <= sizeof(copy)) {
-		memcpy(copy, data, size);
-		HMAC(EVP_sha256(), fuzz_key, (int)strlen(fuzz_key), copy, size - MSG_HMAC_LEN,
-		     copy + size - MSG_HMAC_LEN, &mac_len);
-		fuzz_one(copy, size);
+	if (size >= MSG_HDR_LEN + MSG_HMAC_LEN && size + 2 <= sizeof(copy)) {
+		/* the HMAC input is (receiver id | header | body): this node's id */
+		copy[0] = FUZZ_SELF >> 8;
+		copy[1] = FUZZ_SELF & 0xff;
+		memcpy(copy + 2, data, size);
+		HMAC(EVP_sha256(), fuzz_key, (int)strlen(fuzz_key), copy, size - MSG_HMAC_LEN + 2,
+		     copy + 2 + size - MSG_HMAC_LEN, &mac_len);
+		fuzz_one(copy + 2, size);
 	}
 	return 0;
 }

@@ -13,7 +13,7 @@ NODES="1 2"
 . "$(dirname "$0")/cluster_lib.bash"
 
 lab_up 2
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 for i in 1 2; do
 	j=$((3 - i))
 	cluster_config "$i" "$WORK/cluster.key" "  digest_interval_ms: 500

@@ -9,8 +9,8 @@
 DG() { cl python3 "$ROOT/tests/integration/digest.py" 198.18.0.100 "$@"; }
 ha1() { printf '%s' "$1:example.com:$2" | "$3" | cut -d' ' -f1; }
 echo "alice:example.com:$(ha1 alice secret md5sum):$(ha1 alice secret sha256sum)" > "$WORK/subscribers"
-head -c 32 /dev/urandom > "$WORK/cluster.key"
-head -c 32 /dev/urandom > "$WORK/other.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/other.key"; chmod 600 "$WORK/other.key"
 
 lab_up 3
 for i in 1 2 3; do

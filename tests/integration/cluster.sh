@@ -11,8 +11,8 @@
 TIMEOUT_MS=900   # cluster.node_timeout_ms default
 INTERVAL_MS=200  # cluster.ping_interval_ms default
 lab_up 5
-head -c 32 /dev/urandom > "$WORK/cluster.key"
-head -c 32 /dev/urandom > "$WORK/wrong.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/wrong.key"; chmod 600 "$WORK/wrong.key"
 for i in 1 2 3; do
 	peers=""
 	for j in 1 2 3; do [ "$j" = "$i" ] || peers="$peers{id: $j, address: 198.18.0.$j}, "; done

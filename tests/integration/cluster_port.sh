@@ -11,7 +11,7 @@
 
 lab_up 2
 "$ROOT/scripts/lab.sh" cluster-net 2 || { fail "second segment for the cluster bus"; exit 1; }
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 for i in 1 2; do
 	j=$((3 - i))
 	cluster_config "$i" "$WORK/cluster.key" "  port_index: 1

@@ -28,7 +28,7 @@ cleanup_cp() { cleanup_uas; lib_cleanup_cp; }
 lab_up 3
 "$ROOT/scripts/lab.sh" host hpa "$PH_A"
 "$ROOT/scripts/lab.sh" host hpb "$PH_B"
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 peers() { local i=$1 j p=""; for j in 1 2 3; do [ "$j" = "$i" ] || p="$p{id: $j, address: 198.18.0.$j}, "; done; echo "[${p%, }]"; }
 fed_config() {   # I 'FEDERATION-KEYS'
 	cluster_config "$1" "$WORK/cluster.key" "  mode: federation

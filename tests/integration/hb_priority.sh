@@ -23,7 +23,7 @@ TIMEOUT_MS=${HB_TIMEOUT_MS:-300}
 SYNC_S=40            # bound for the whole sync (it takes a few seconds)
 
 lab_up 2
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 for i in 1 2; do
 	j=$((3 - i))
 	cluster_config "$i" "$WORK/cluster.key" "  nodes: [{id: $j, address: 198.18.0.$j}]

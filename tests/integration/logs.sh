@@ -12,7 +12,7 @@ sl=""
 trap '[ -n "$sl" ] && { kill "$sl" 2>/dev/null; wait "$sl" 2>/dev/null; rm -f /dev/log; }; cleanup' EXIT
 FMT='^(emerg|alert|crit|err|warning|notice|info|debug) [^ ]+: .'
 lab_up 1
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 cluster_config 1 "$WORK/cluster.key" "  nodes: [{id: 2, address: 198.18.0.2}]"
 start_node 1 && start_cp 1 || { fail "node 1 starts (dp + cp)"; exit 1; }
 for f in n1 cp1; do

@@ -14,7 +14,7 @@
 
 PORT=9095
 lab_up 2
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 for i in 1 2; do
 	j=$((3 - i)) state=backup
 	[ "$i" = 1 ] && state=active

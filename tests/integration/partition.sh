@@ -13,7 +13,7 @@
 
 lab_up 3
 "$ROOT/scripts/lab.sh" cluster-net 3 || { fail "second segment for the cluster bus"; exit 1; }
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 for i in 1 2 3; do
 	bus_config "$i" 3 "  digest_interval_ms: 1000"
 	start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; exit 1; }

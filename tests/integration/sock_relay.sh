@@ -26,7 +26,7 @@ cleanup_cp() { cleanup_phones; lib_cleanup_cp; }
 lab_up 2
 "$ROOT/scripts/lab.sh" host hph1 "$PH1"
 "$ROOT/scripts/lab.sh" host hph2 "$PH2"
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 # A generous node timeout: on a busy machine a flapping peer would make the relay
 # fall back (this test is about the path, not about failure detection).
 cluster_config 1 "$WORK/cluster.key" "  node_timeout_ms: 3000

@@ -19,7 +19,7 @@
 lab_up 3
 "$ROOT/scripts/lab.sh" cluster-net 3 || { fail "second segment for the cluster bus"; exit 1; }
 for h in 1 2; do "$ROOT/scripts/lab.sh" host "h$h" "198.18.0.1$h"; done
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 for h in 1 2; do
 	: > "$WORK/h$h.log"
 	ip netns exec "$LAB-h$h" /usr/bin/python3 "$ROOT/tests/integration/backend_uas.py" \

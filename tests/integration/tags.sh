@@ -15,7 +15,7 @@
 
 lab_up 3
 "$ROOT/scripts/lab.sh" cluster-net 3 || { fail "second segment for the cluster bus"; exit 1; }
-head -c 32 /dev/urandom > "$WORK/cluster.key"
+head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
 prio=(0 10 20 5)
 for i in 1 2 3; do
 	state=backup; [ "$i" = 1 ] && state=active

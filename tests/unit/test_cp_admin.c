@@ -274,10 +274,10 @@ static const struct cp_admin_ops fake_ops = {
 	"\"port\":5800,\"incarnation\":1001,\"last_heard_ms\":null,\"state_for_ms\":1000}," \
 	"{\"id\":2,\"address\":\"198.18.0.2\",\"state\":\"up\",\"self\":false," \
 	"\"caps\":{\"registrations\":\"syncing\",\"backends\":\"not-synced\",\"tags\":\"not-synced\"}," \
-	"\"port\":5800,\"incarnation\":2002,\"last_heard_ms\":500,\"state_for_ms\":500}," \
+	"\"port\":5800,\"incarnation\":2002,\"last_heard_ms\":500,\"state_for_ms\":500,\"duplicate\":false}," \
 	"{\"id\":3,\"address\":\"198.18.0.3\",\"state\":\"down\",\"self\":false," \
 	"\"caps\":{\"registrations\":\"not-synced\",\"backends\":\"not-synced\",\"tags\":\"not-synced\"}," \
-	"\"port\":5800,\"incarnation\":0,\"last_heard_ms\":null,\"state_for_ms\":0}]}"
+	"\"port\":5800,\"incarnation\":0,\"last_heard_ms\":null,\"state_for_ms\":0,\"duplicate\":false}]}"
 
 static struct cp_admin admin;
 static char *answer;             /* the last answer of ask() */

@@ -124,6 +124,7 @@ a_poll(uint64_t now)
 
 	while (cp_repl_tx_poll(A.p, now, &m)) {
 		m.hdr.seq = 1;
+		m.hdr.to = B.codec.self_id;
 		len = msg_encode(&A.codec, &m, net_ab.d[net_ab.n], MSG_MAX_LEN);
 		assert_true(len > 0);
 		net_ab.len[net_ab.n++] = (size_t)len;
@@ -158,6 +159,7 @@ b_ack(uint64_t now)
 		return 1;
 	assert_int_equal(m.hdr.type, MSG_T_REPL_ACK);
 	m.hdr.seq = 1;
+	m.hdr.to = A.codec.self_id;
 	len = msg_encode(&B.codec, &m, d, sizeof(d));
 	assert_true(len > 0);
 	assert_int_equal(msg_decode(&A.codec, d, (size_t)len, &m), MSG_REJECT_NONE);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -793,12 +794,101 @@ test_history_bounded(void **state)
 	assert_int_equal(ev->at, 300 - CP_TOPO_HISTORY + 1);
 	assert_null(cp_topo_history_get(&t, CP_TOPO_HISTORY));
 	assert_string_equal(cp_event_kind_name(ev->kind), "restarted");
-	/* the other side of the stale rule: an older run is believed after silence */
+	/* incarnations only grow: an older run is never believed, even after
+	 * silence (issue 14 item 9); while the current run is alive it is an alarm */
 	m.hdr.incarnation = 5;
 	m.u.hb.incarnation = 5;
 	assert_int_equal(cp_topo_on_msg(&t, &m, 301, out), -ESTALE);
-	assert_int_equal(cp_topo_on_msg(&t, &m, 300 + SIM_TIMEOUT, out), 0);
-	assert_int_equal(cp_topo_peer(&t, 2)->incarnation, 5);
+	assert_true(cp_topo_peer_duplicate(&t, cp_topo_peer(&t, 2), 301));
+	assert_int_equal(cp_topo_on_msg(&t, &m, 300 + SIM_TIMEOUT, out), -ESTALE);
+	assert_int_equal(cp_topo_on_msg(&t, &m, 300 + 100 * SIM_TIMEOUT, out), -ESTALE);
+	assert_int_equal(cp_topo_peer(&t, 2)->incarnation, 300);
+	assert_false(cp_topo_peer_duplicate(&t, cp_topo_peer(&t, 2), 300 + 100 * SIM_TIMEOUT));
+}
+
+/* Issue 14 item 9: a sequence may not jump more than CP_TOPO_SEQ_JUMP (plus
+ * CP_TOPO_SEQ_PER_MS per ms of silence) ahead; a static peer's address is
+ * not moved by messages; incarnations persisted in a file only grow. */
+static void
+test_bus_hardening(void **state)
+{
+	static struct cp_topo t;
+	struct cp_topo_conf conf;
+	struct cp_actions *out = &sim.node[0].out;
+	char dir[] = "/tmp/sipshard-inc-XXXXXX", path[64], err[256];
+	struct msg m;
+	uint64_t inc = 0;
+	FILE *f;
+
+	(void)state;
+	sim_conf(&conf, 1, 1, 0x4, 0);                  /* node 2 static */
+	assert_int_equal(cp_topo_init(&t, &conf, 0), 0);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = MSG_T_HEARTBEAT;
+	m.hdr.cluster_id = SIM_CLUSTER;
+	m.hdr.sender = 2;
+	m.hdr.incarnation = 7;
+	m.hdr.seq = 10;
+	m.u.hb.node.id = 2;
+	m.u.hb.node.addr = SIM_ADDR(2);
+	m.u.hb.node.port = SIM_PORT;
+	m.u.hb.cluster_id = SIM_CLUSTER;
+	m.u.hb.incarnation = 7;
+	out->n = 0;
+	assert_int_equal(cp_topo_on_msg(&t, &m, 100, out), 0);
+	/* the jump to the end of the sequence space (silences the run) is refused */
+	m.hdr.seq = UINT64_MAX - 1;
+	assert_int_equal(cp_topo_on_msg(&t, &m, 101, out), -ESTALE);
+	assert_int_equal(t.counters[CP_TOPO_C_seq_jump], 1);
+	m.hdr.seq = 10 + CP_TOPO_SEQ_JUMP + 1000 + 1;   /* 1 ms: 1 over the bound */
+	assert_int_equal(cp_topo_on_msg(&t, &m, 101, out), -ESTALE);
+	assert_int_equal(t.counters[CP_TOPO_C_seq_jump], 2);
+	m.hdr.seq = 10 + CP_TOPO_SEQ_JUMP + 1000;       /* at the bound: taken */
+	assert_int_equal(cp_topo_on_msg(&t, &m, 101, out), 0);
+	assert_int_equal(cp_topo_peer(&t, 2)->rx_seq, m.hdr.seq);
+	/* a long silence allows a long jump */
+	m.hdr.seq += CP_TOPO_SEQ_JUMP + 60000ull * CP_TOPO_SEQ_PER_MS;
+	assert_int_equal(cp_topo_on_msg(&t, &m, 101 + 60000, out), 0);
+
+	/* a static peer keeps its configured address whatever a message says */
+	m.hdr.seq++;
+	m.u.hb.node.addr = SIM_ADDR(9);
+	assert_int_equal(cp_topo_on_msg(&t, &m, 60200, out), 0);
+	assert_int_equal(cp_topo_peer(&t, 2)->node.addr, SIM_ADDR(2));
+	assert_true(t.counters[CP_TOPO_C_static_addr] >= 1);
+	/* an announce of node 2 at another address by node 3 changes nothing */
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = MSG_T_ANNOUNCE;
+	m.hdr.cluster_id = SIM_CLUSTER;
+	m.hdr.sender = 3;
+	m.hdr.incarnation = 9;
+	m.hdr.seq = 1;
+	m.u.members.n = 2;
+	m.u.members.nodes[0] = (struct msg_node){ 3, SIM_ADDR(3), SIM_PORT };
+	m.u.members.nodes[1] = (struct msg_node){ 2, SIM_ADDR(8), SIM_PORT };
+	assert_int_equal(cp_topo_on_msg(&t, &m, 60300, out), 0);
+	assert_int_equal(cp_topo_peer(&t, 2)->node.addr, SIM_ADDR(2));
+
+	/* incarnations: clock only, then persisted: a clock that steps back
+	 * still gets a larger one */
+	assert_int_equal(cp_topo_incarnation_next("", 5000, &inc, err, sizeof(err)), 0);
+	assert_int_equal(inc, 5000);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/inc", dir);
+	assert_int_equal(cp_topo_incarnation_next(path, 5000, &inc, err, sizeof(err)), 0);
+	assert_int_equal(inc, 5000);
+	assert_int_equal(cp_topo_incarnation_next(path, 4000, &inc, err, sizeof(err)), 0);
+	assert_int_equal(inc, 5001);                    /* clock went back */
+	assert_int_equal(cp_topo_incarnation_next(path, 9000, &inc, err, sizeof(err)), 0);
+	assert_int_equal(inc, 9000);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("garbage\n", f);
+	fclose(f);
+	assert_int_equal(cp_topo_incarnation_next(path, 9000, &inc, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not an incarnation number"));
+	unlink(path);
+	rmdir(dir);
 }
 
 /* Announce/Adopt from a node we do not know: learned from the list or the
@@ -916,6 +1006,7 @@ main(void)
 		cmocka_unit_test(test_members_from_unknown),
 		cmocka_unit_test(test_conf_from_cfg),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_bus_hardening),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -60,6 +61,7 @@ hdr(struct msg *m, uint8_t type, uint16_t sender, uint64_t seq)
 	m->hdr.sender = sender;
 	m->hdr.incarnation = 1700000000123456ull;
 	m->hdr.seq = seq;
+	m->hdr.to = T_SELF;             /* == FUZZ_SELF */
 }
 
 static void
@@ -131,7 +133,14 @@ test_wire_layout(void **state)
 	assert_memory_equal(buf + 14, "\x00\x02", 2);               /* sender */
 	assert_memory_equal(buf + 16, "\x11\x12\x13\x14\x15\x16\x17\x18", 8);
 	assert_memory_equal(buf + 24, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
-	HMAC(EVP_sha256(), t_key, (int)strlen(t_key), buf, MSG_HDR_LEN, mac, &mac_len);
+	/* the HMAC covers the receiver's id (2 bytes, not sent), then the header */
+	{
+		uint8_t in_mac[2 + MSG_HDR_LEN] = { 0, T_SELF };
+
+		memcpy(in_mac + 2, buf, MSG_HDR_LEN);
+		HMAC(EVP_sha256(), t_key, (int)strlen(t_key), in_mac, sizeof(in_mac), mac,
+		     &mac_len);
+	}
 	assert_int_equal(mac_len, 32);
 	assert_memory_equal(buf + MSG_HDR_LEN, mac, 32);
 	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
@@ -293,6 +302,40 @@ test_reject_bad_version(void **state)
 	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_VERSION);
 	buf[4] = 0;
 	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_VERSION);
+}
+
+/* Issue 14 item 9: the HMAC covers the receiver's id. A frame made for node 2
+ * fails at node 3 (bad_hmac); only a JOIN may be addressed to "any" (0). */
+static void
+test_reject_other_receiver(void **state)
+{
+	struct msg_codec node3;
+	int n;
+
+	(void)state;
+	make_heartbeat(&in, 2, 1);
+	in.hdr.to = T_SELF + 2;                         /* for another node */
+	n = encode(&tx, &in);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_HMAC);
+	msg_codec_init(&node3, T_CLUSTER, T_SELF + 2);  /* that node takes it */
+	assert_int_equal(msg_codec_set_key(&node3, t_key, strlen(t_key)), 0);
+	assert_int_equal(msg_decode(&node3, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.hdr.to, T_SELF + 2);
+	in.hdr.to = 0;                                  /* "any": not a heartbeat */
+	n = encode(&tx, &in);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_HMAC);
+	memset(&in, 0, sizeof(in));                     /* a join to a seed: any */
+	hdr(&in, MSG_T_JOIN, 2, 1);
+	in.hdr.to = 0;
+	in.u.join.node.id = 2;
+	in.u.join.node.addr = 0xc6120002;
+	in.u.join.node.port = 5800;
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(msg_decode(&node3, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.hdr.to, 0);
+	assert_int_equal(node3.rejects[MSG_REJECT_BAD_HMAC], 0);
+	msg_codec_fini(&node3);
 }
 
 static void
@@ -1147,6 +1190,7 @@ write_file(const char *path, const void *data, size_t len)
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
 	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
 }
 
 static void
@@ -1185,6 +1229,19 @@ test_key_file(void **state)
 	write_file(path, big, MSG_KEY_MAX);
 	assert_int_equal(msg_codec_load_key(&c, path, err, sizeof(err)), 0);
 	assert_int_equal(c.key_len, MSG_KEY_MAX);
+
+	/* a key others may read is refused, whatever its content */
+	msg_codec_fini(&c);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(msg_codec_load_key(&c, path, err, sizeof(err)), -EPERM);
+	assert_true(strstr(err, path) == err);
+	assert_non_null(strstr(err, "group or others may access it (mode 0640)"));
+	assert_int_equal(c.key_len, 0);
+	assert_int_equal(chmod(path, 0604), 0);
+	assert_int_equal(msg_codec_load_key(&c, path, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "(mode 0604)"));
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_int_equal(msg_codec_load_key(&c, path, err, sizeof(err)), 0);
 
 	unlink(path);
 	assert_int_equal(msg_codec_load_key(&c, path, err, sizeof(err)), -ENOENT);
@@ -1465,6 +1522,7 @@ main(void)
 		cmocka_unit_test_setup(test_reject_short, setup),
 		cmocka_unit_test_setup(test_reject_bad_magic, setup),
 		cmocka_unit_test_setup(test_reject_bad_version, setup),
+		cmocka_unit_test_setup(test_reject_other_receiver, setup),
 		cmocka_unit_test_setup(test_reject_bad_length, setup),
 		cmocka_unit_test_setup(test_reject_wrong_cluster, setup),
 		cmocka_unit_test_setup(test_reject_bad_hmac, setup),
