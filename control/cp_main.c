@@ -77,6 +77,12 @@ static_assert(CP_LCORE_ID < RTE_MAX_LCORE, "the cp lcore id must exist");
 #define RX_PRIO_MAX   256     /* topology datagrams taken per topology step */
 #define MAX_DGRAM     MSG_MAX_LEN
 #define IDLE_SLEEP_NS 200000L
+/* A pass that found less work than this sleeps too (IDLE_SLEEP_NS), unless a
+ * full sync runs: live changes then go out in batches of a few hundred
+ * microseconds' worth instead of one Repl per REGISTER, and the cp does not spin
+ * on a CPU it may share with a worker or the SIP traffic (perf/run.sh
+ * replication). Within the stream's ack delay (10 ms) by far. */
+#define BATCH_MIN     32u
 
 struct cp {
 	struct cfg cfg;
@@ -1345,6 +1351,26 @@ attach(struct cp *c)
 	return 0;
 }
 
+/* The cp's EAL --lcores value: lcore CP_LCORE_ID on CPU 0, or on the CPUs
+ * SIPSHARD_CP_CPUS names ("1", "0-1", "2,3": digits, ',' and '-' only), e.g. to
+ * keep it off the CPU of the SIP traffic or of another node's cp. */
+static char *
+cp_lcores_arg(void)
+{
+	static char arg[64];
+	static char dflt[] = RTE_STR(CP_LCORE_ID) "@0";
+	const char *v = getenv("SIPSHARD_CP_CPUS");
+
+	if (v == NULL || *v == '\0' || strlen(v) > 40 || strspn(v, "0123456789,-") != strlen(v)) {
+		if (v != NULL && *v != '\0')
+			fprintf(stderr, "sipshard-cp: SIPSHARD_CP_CPUS '%s' ignored (digits, ',' "
+				"and '-' only): CPU 0\n", v);
+		return dflt;
+	}
+	snprintf(arg, sizeof(arg), "%u@(%s)", CP_LCORE_ID, v);
+	return arg;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1397,7 +1423,7 @@ main(int argc, char **argv)
 	 * per-lcore caches live in shared memory, and two processes running as the same
 	 * lcore id would share one cache without a lock. */
 	eal_argv[eal_argc++] = "--lcores";
-	eal_argv[eal_argc++] = RTE_STR(CP_LCORE_ID) "@0";
+	eal_argv[eal_argc++] = cp_lcores_arg();
 	eal_argv[eal_argc++] = "--no-pci";
 	for (i = optind; i < argc && eal_argc < 62; i++)
 		eal_argv[eal_argc++] = argv[i];
@@ -1563,7 +1589,8 @@ main(int argc, char **argv)
 		}
 		if (now_ms() - now > c->pass_max_ms)
 			c->pass_max_ms = now_ms() - now;
-		if (work == 0) {
+		if (work == 0 ||
+		    (work < BATCH_MIN && (c->repl == NULL || !cp_repl_node_syncing(c->repl)))) {
 			struct timespec ts = { 0, IDLE_SLEEP_NS };
 
 			nanosleep(&ts, NULL);

@@ -26,6 +26,10 @@
  * median pass, by the TSC (rate_per_s, cycles_per_msg) and by the thread's CPU
  * time (cpu_time_*: what a dedicated core does when the machine is shared).
  * "parse_cycles" is the same loop without reg_shard_register().
+ * -e: change events on (what a replicating node's worker pays per change): the
+ * shard emits its events on a ring that the worker itself drains every 64
+ * messages (reg_event_free(), as the cp would on its own core); the drain is in
+ * the timing, so the figure is an upper bound of the worker's share.
  * stdout: one JSON line per worker count; stderr: a table.
  */
 #include <getopt.h>
@@ -41,6 +45,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/sip/sip_parse.h"
@@ -58,6 +63,7 @@ struct bench_msg {
 struct bench_worker {
 	unsigned idx;
 	struct reg_shard *shard;
+	struct rte_ring *events;    /* -e; NULL otherwise */
 	struct reg_conf conf;
 	struct bench_msg *msgs;
 	uint32_t n;
@@ -73,6 +79,7 @@ struct bench_worker {
 
 static const char domains[1][CFG_STR] = { "example.com" };
 static volatile uint64_t sink;
+static int with_events;              /* -e: change events on a ring, drained every 64 */
 static uint32_t table;               /* -m: max_aors = max_bindings in all (0: AoRs + 1/8) */
 
 /* ---- messages ---- */
@@ -148,6 +155,15 @@ bench_pass(struct bench_worker *w, int with_register, uint64_t t0, uint64_t hz_m
 		const struct bench_msg *bm = &w->msgs[i];
 
 		if ((i & 63) == 0) {
+			if (w->events != NULL) {
+				void *evs[64];
+				unsigned int got, e;
+
+				while ((got = rte_ring_sc_dequeue_burst(w->events, evs, 64,
+									 NULL)) != 0)
+					for (e = 0; e < got; e++)
+						reg_event_free(evs[e]);
+			}
 			now_ms = (rte_rdtsc() - t0) / hz_ms;
 			if (with_register)
 				reg_shard_tick(w->shard, now_ms);
@@ -284,6 +300,17 @@ run(unsigned workers, uint32_t aors, int runs, struct bench_msg *all)
 			.max_bindings = table != 0 ? table / workers : w[i]->n + w[i]->n / 8 + 16,
 			.n_domains = 1, .domains = domains, .events = NULL,
 		};
+		if (with_events) {
+			char rname[RTE_RING_NAMESIZE];
+
+			snprintf(rname, sizeof(rname), "bench_ev%u", i);
+			w[i]->events = rte_ring_create(rname, 4096, SOCKET_ID_ANY,
+						       RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w[i]->events == NULL)
+				return -1;
+			w[i]->conf.events = w[i]->events;
+			w[i]->conf.max_events = 4096;
+		}
 		for (j = 0; j < w[i]->n; j++)
 			set_cseq(&w[i]->msgs[j], 1);
 		w[i]->shard = reg_shard_create(&w[i]->conf, i,
@@ -337,12 +364,15 @@ run(unsigned workers, uint32_t aors, int runs, struct bench_msg *all)
 	       "\"cycles_per_msg\":%.0f,\"bytes_per_binding\":%zu,\"aors\":%u,"
 	       "\"insert_cycles_per_msg\":%.0f,\"parse_cycles_per_msg\":%.0f,"
 	       "\"cpu_time_cycles_per_msg\":%.0f,\"cpu_time_rate_per_s\":%.0f,"
-	       "\"msg_bytes\":%u,\"runs\":%d,\"errors\":%lu,\"tsc_hz\":%.0f,\"cpu\":\"%s\"}\n",
-	       workers, rate, cyc, bpb, aors, ins, parse, cpu_cyc, cpu_rate, all[0].len, runs,
+	       "\"msg_bytes\":%u,\"events\":%s,\"runs\":%d,\"errors\":%lu,\"tsc_hz\":%.0f,"
+	       "\"cpu\":\"%s\"}\n",
+	       workers, rate, cyc, bpb, aors, ins, parse, cpu_cyc, cpu_rate, all[0].len,
+	       with_events ? "true" : "false", runs,
 	       (unsigned long)bad, hz, cpu_model());
 	fflush(stdout);
 	for (i = 0; i < workers; i++) {
 		reg_shard_free(w[i]->shard);
+		rte_ring_free(w[i]->events);
 		rte_free(w[i]);
 	}
 	return bad != 0 ? -1 : 0;
@@ -360,8 +390,11 @@ main(int argc, char **argv)
 			     "--log-level=*:error" };
 
 	/* options before "--", EAL arguments after it */
-	while ((opt = getopt(argc, argv, "m:n:r:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "em:n:r:w:")) != -1) {
 		switch (opt) {
+		case 'e':
+			with_events = 1;
+			break;
 		case 'm':
 			table = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
@@ -375,7 +408,7 @@ main(int argc, char **argv)
 			only = (unsigned)atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: bench_registrar [-n AORS] [-m TABLE] [-r RUNS] "
+			fprintf(stderr, "usage: bench_registrar [-e] [-n AORS] [-m TABLE] [-r RUNS] "
 				"[-w WORKERS] [-- EAL-ARGS...]\n");
 			return 2;
 		}

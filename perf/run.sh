@@ -550,6 +550,11 @@ g_scenario_best() {
 S_BINDINGS=${PERF_SYNC_BINDINGS:-1000000}
 S_MTU=${PERF_CLUSTER_MTU:-1500}              # IP MTU of both ends of the cluster memif
 S_SOCK_CL=""
+# The CPU of each node's sipshard-cp (SIPSHARD_CP_CPUS; default CPU 0). In sync,
+# node 2's cp runs on the workers' CPU (PERF_SYNC_PEER_CP_CPU, default
+# PERF_SUT_CPU): the two cps, the two control lcores and the generator's leftovers
+# otherwise all share CPU 0 while both workers wait on CPU 1.
+declare -A S_CP_CPUS=()
 
 # s_node NAME ID LCORES MAX PORTS-YAML [CLUSTER-YAML]: sipshard-dp NAME (node ID,
 # one worker, registrar sized for MAX bindings) and, with a cluster section, its
@@ -581,7 +586,8 @@ YAML
 	g_start "$name" - "$BUILD/sipshard-dp" -c "$G_WORK/$name.yaml"
 	g_wait_log "$name" 'sipshard-dp: ready' 120 || return 1
 	[ -n "$cluster" ] || return 0
-	g_start "$name-cp" - "$BUILD/sipshard-cp" -c "$G_WORK/$name.yaml"
+	g_start "$name-cp" - env "SIPSHARD_CP_CPUS=${S_CP_CPUS[$name]:-0}" \
+		"$BUILD/sipshard-cp" -c "$G_WORK/$name.yaml"
 	g_wait_log "$name-cp" 'sipshard-cp: ready' 30
 }
 
@@ -701,7 +707,8 @@ g_scenario_sync() {
 	g_log "[sync] loading $n bindings into node 1 (the donor)"
 	s_load "$n" || note="the donor holds fewer bindings than asked"
 	# The fresh node: main lcore on the generator's CPU, worker on the SUT's CPU.
-	g_log "[sync] node 2 starts empty; full sync from node 1 over memif (MTU $S_MTU)"
+	S_CP_CPUS[peer]=${PERF_SYNC_PEER_CP_CPU:-$G_SUT_CPU}
+	g_log "[sync] node 2 starts empty; full sync from node 1 over memif (MTU $S_MTU), its cp on CPU ${S_CP_CPUS[peer]}"
 	s_node peer 2 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_peer_ports)" \
 		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
 	t0=$(date +%s%N)
@@ -732,6 +739,7 @@ g_scenario_sync() {
 	g_emit sync wire=memif "bindings=$n" "seconds=${secs:-0}" "bindings_per_s=$rate" \
 		"records=${recs:-0}" "bytes=${bytes:-0}" "wall_seconds=$wall" \
 		"synced_contacts=${got:-0}" "bytes_per_binding=${bpb:-}" "cluster_mtu=$S_MTU" \
+		"peer_cp_cpu=${S_CP_CPUS[peer]}" \
 		"others_cpu_busy=${C[busy]}" "${G_COMMON[0]}" "${G_COMMON[1]}" \
 		"note=$note"
 }

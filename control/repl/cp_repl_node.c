@@ -907,6 +907,19 @@ cp_repl_node_stream_totals(const struct cp_repl_node *n, uint64_t *out)
 			out[c] += n->peer[i]->counters[c];
 }
 
+bool
+cp_repl_node_syncing(const struct cp_repl_node *n)
+{
+	int i;
+
+	if (n->rxs.state == MSG_CAP_SYNCING)
+		return true;
+	for (i = 0; i < n->n_peers; i++)
+		if (n->sync[i].active || n->sync[i].done_pending)
+			return true;
+	return false;
+}
+
 uint64_t
 cp_repl_node_sync_bytes(const struct cp_repl_node *n)
 {

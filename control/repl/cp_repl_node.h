@@ -221,6 +221,10 @@ void cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *se
 /* Sums of the per-peer stream counters (CP_REPL_COUNTER_MAX entries) into OUT. */
 void cp_repl_node_stream_totals(const struct cp_repl_node *n, uint64_t *out);
 
+/* A full sync runs here, given to a peer or received (the cp loop then never
+ * sleeps between passes). */
+bool cp_repl_node_syncing(const struct cp_repl_node *n);
+
 /* Replication bytes of this node's last full sync (received so far while syncing). */
 uint64_t cp_repl_node_sync_bytes(const struct cp_repl_node *n);
 
