@@ -124,19 +124,6 @@ on_signal(int sig)
 	stop = 1;
 }
 
-static uint64_t
-now_ms(void)
-{
-	return cp_mono_ms();
-}
-
-/* Wall-clock ms: only for the times shown to the operator (tag history). */
-static uint64_t
-wall_ms(void)
-{
-	return cp_wall_ms();
-}
-
 /* ---- wire ---- */
 
 /* One UDP datagram to dst:dport (host order) from our cluster port: only the
@@ -251,7 +238,7 @@ receive_one(struct cp *c, struct rte_mbuf *m, uint64_t now)
 				cp_repl_node_on_msg(c->repl, msg, info->payload_len, now, repl_send, c);
 			}
 		} else if (cp_tags_node_msg_type(msg->hdr.type)) {
-			cp_tags_node_on_msg(c->tags, msg, now, wall_ms(), repl_send, c);
+			cp_tags_node_on_msg(c->tags, msg, now, cp_wall_ms(), repl_send, c);
 		} else if (cp_backends_msg_type(msg->hdr.type)) {
 			if (c->backends != NULL)
 				cp_backends_on_msg(c->backends, &c->tags->tags, msg);
@@ -288,7 +275,7 @@ receive(struct cp *c, struct rte_ring *ring, unsigned int max, uint64_t now)
 static unsigned int
 topo_step(struct cp *c)
 {
-	uint64_t now = now_ms();
+	uint64_t now = cp_mono_ms();
 	unsigned int work = receive(c, c->rx_prio, RX_PRIO_MAX, now);
 
 	if (now < c->next_cron)
@@ -394,7 +381,7 @@ backends_step(struct cp *c, uint64_t now)
 		mem[i].up = strcmp(v[i].state, "up") == 0;
 	}
 	cp_backends_cron(c->backends, &c->tags->tags, c->tags->up, c->tags->up_inc, c->tags->n_up,
-			 mem, (int)n, now, wall_ms(), c->cfg.cluster.id, c->topo.conf.incarnation,
+			 mem, (int)n, now, cp_wall_ms(), c->cfg.cluster.id, c->topo.conf.incarnation,
 			 backends_send, c);
 	cp_topo_set_cap(&c->topo, MSG_CAP_BACKENDS, (enum msg_cap_state)c->backends->state);
 	for (k = 0; k < c->backends->n; k++) {  /* a set nobody probes: said loudly */
@@ -505,7 +492,7 @@ adm_nodes(void *arg, json_t *j, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	cp_admin_json_nodes(j, &c->topo, now_ms());
+	cp_admin_json_nodes(j, &c->topo, cp_mono_ms());
 	return 0;
 }
 
@@ -516,7 +503,7 @@ adm_events(void *arg, json_t *j, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	cp_admin_json_events(j, &c->topo, now_ms());
+	cp_admin_json_events(j, &c->topo, cp_mono_ms());
 	return 0;
 }
 
@@ -665,7 +652,7 @@ adm_sync(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct cp *c = arg;
 	const struct cp_repl_rx_sync *rs;
-	uint64_t end, now = now_ms();
+	uint64_t end, now = cp_mono_ms();
 	json_t *arr;
 	int i;
 
@@ -704,7 +691,7 @@ adm_sync_start(void *arg, json_t *j, char *err, size_t errlen)
 		snprintf(err, errlen, "no replication on this node (no cluster, or not full-sharing)");
 		return -ENOTSUP;
 	}
-	n = cp_repl_node_sync_start(c->repl, now_ms(), repl_send, c);
+	n = cp_repl_node_sync_start(c->repl, cp_mono_ms(), repl_send, c);
 	if (n == 0) {
 		snprintf(err, errlen, "no peer to sync from");
 		return -EAGAIN;
@@ -874,7 +861,7 @@ adm_tag_set_active(void *arg, const char *name, uint32_t cluster, json_t *j, cha
 	uint16_t missing[CP_TOPO_MAX_PEERS];
 	int i, m;
 
-	i = cp_tags_node_set_active(c->tags, name, cluster, now_ms(), wall_ms(), repl_send, c);
+	i = cp_tags_node_set_active(c->tags, name, cluster, cp_mono_ms(), cp_wall_ms(), repl_send, c);
 	if (i < 0) {
 		snprintf(err, errlen, "too many tags known: cannot add %s/%u", name, cluster);
 		return i;
@@ -1193,8 +1180,8 @@ snapshot_start(struct cp *c)
 		CP_LOG(ERR, "registrar.snapshot: out of memory");
 		return -ENOMEM;
 	}
-	cp_repl_snap_init(c->snap, &c->cfg, now_ms());
-	n = cp_repl_snap_load(c->snap, c->repl, wall_ms(), err, sizeof(err));
+	cp_repl_snap_init(c->snap, &c->cfg, cp_mono_ms());
+	n = cp_repl_snap_load(c->snap, c->repl, cp_wall_ms(), err, sizeof(err));
 	if (n < 0)
 		CP_LOG(WARNING, "registrar.snapshot: not loaded: %s", err);
 	else if (n == 0 && c->snap->counters[CP_REPL_SNAP_C_load_expired] == 0)
@@ -1451,7 +1438,7 @@ main(int argc, char **argv)
 			goto cleanup;
 		}
 		conf.self_addr = rte_be_to_cpu_32(c->port->ipv4);
-		cp_topo_init(&c->topo, &conf, now_ms());
+		cp_topo_init(&c->topo, &conf, cp_mono_ms());
 		cp_topo_set_event_fn(&c->topo, log_event, NULL);
 		{
 			/* full-sharing: every binding travels; federation: only each
@@ -1482,7 +1469,7 @@ main(int argc, char **argv)
 		CP_LOG(ERR, "out of memory");
 		goto cleanup;
 	}
-	cp_tags_node_init(c->tags, &c->cfg, c->cluster ? c->topo.conf.incarnation : 1, now_ms());
+	cp_tags_node_init(c->tags, &c->cfg, c->cluster ? c->topo.conf.incarnation : 1, cp_mono_ms());
 	if (c->cluster) {
 		c->backends = calloc(1, sizeof(*c->backends));
 		if (c->backends == NULL) {
@@ -1548,7 +1535,7 @@ main(int argc, char **argv)
 			dp_gone = true;
 			break;
 		}
-		now = now_ms();
+		now = cp_mono_ms();
 		work = 0;
 		if (c->cluster) {   /* topology first, then a bounded share of replication */
 			work += topo_step(c);
@@ -1557,7 +1544,7 @@ main(int argc, char **argv)
 				c->rx_deferred++;
 		}
 		if (now >= next_tags) {
-			cp_tags_node_cron(c->tags, &c->topo, now, wall_ms(), repl_send, c);
+			cp_tags_node_cron(c->tags, &c->topo, now, cp_wall_ms(), repl_send, c);
 			cp_topo_set_cap(&c->topo, MSG_CAP_TAGS, (enum msg_cap_state)c->tags->tags.state);
 			if (c->backends != NULL)
 				backends_step(c, now);
@@ -1565,15 +1552,15 @@ main(int argc, char **argv)
 		}
 		if (c->repl != NULL) {   /* each stage bounded; topology again between them */
 			work += topo_step(c);
-			work += cp_repl_node_sync(c->repl, now_ms(), repl_send, c);
+			work += cp_repl_node_sync(c->repl, cp_mono_ms(), repl_send, c);
 			work += topo_step(c);
-			cp_repl_node_ae(c->repl, now_ms(), repl_send, c);
+			cp_repl_node_ae(c->repl, cp_mono_ms(), repl_send, c);
 			work += topo_step(c);
 			work += cp_repl_node_events(c->repl);
 			work += topo_step(c);
-			cp_repl_node_poll(c->repl, now_ms(), repl_send, c);
+			cp_repl_node_poll(c->repl, cp_mono_ms(), repl_send, c);
 			if (c->snap != NULL)
-				work += cp_repl_snap_step(c->snap, c->repl, now_ms(), wall_ms());
+				work += cp_repl_snap_step(c->snap, c->repl, cp_mono_ms(), cp_wall_ms());
 		}
 		if (now >= next_publish) {
 			publish_nodes(c);
@@ -1587,8 +1574,8 @@ main(int argc, char **argv)
 			cp_metrics_poll(&c->metrics);
 			next_metrics = now + CRON_MS;
 		}
-		if (now_ms() - now > c->pass_max_ms)
-			c->pass_max_ms = now_ms() - now;
+		if (cp_mono_ms() - now > c->pass_max_ms)
+			c->pass_max_ms = cp_mono_ms() - now;
 		if (work == 0 ||
 		    (work < BATCH_MIN && (c->repl == NULL || !cp_repl_node_syncing(c->repl)))) {
 			struct timespec ts = { 0, IDLE_SLEEP_NS };
@@ -1599,8 +1586,8 @@ main(int argc, char **argv)
 	if (!dp_gone)
 		snapshot_stop(c);   /* before the leave: the dataplane's shards are still here */
 	if (c->cluster && !dp_gone) {
-		cp_topo_leave(&c->topo, now_ms(), "shutdown", &c->acts);
-		send_actions(c, now_ms());
+		cp_topo_leave(&c->topo, cp_mono_ms(), "shutdown", &c->acts);
+		send_actions(c, cp_mono_ms());
 	}
 	CP_LOG(NOTICE, "stopping%s", c->cluster ? " (leave announced)" : "");
 	exit_code = 0;

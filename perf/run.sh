@@ -221,7 +221,7 @@ g_measure() {
 	done
 	G_RATE=$(jget "$G_WORK/$tag.json" best_rate_per_s); G_RATE=${G_RATE:-0}
 	G_LOSS=$(jget "$G_WORK/$tag.json" loss); G_LOSS=${G_LOSS:-1}
-	G_P50=0 G_P99=0 G_P999=0
+	G_P50=0 G_P99=0 G_P999=0 G_PMAX=0
 	[ "$G_RATE" -gt 0 ] || return 0
 	half=$((G_RATE / 2))
 	python3 - "$y" <<'PY'
