@@ -1042,6 +1042,13 @@ proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
 	}
 }
 
+void
+proxy_worker_fini(struct proxy_worker *w)
+{
+	EVP_MAC_CTX_free(w->mac);   /* NULL: nothing */
+	w->mac = NULL;
+}
+
 /* ---- worker lcores ---- */
 
 int

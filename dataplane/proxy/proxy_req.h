@@ -100,6 +100,9 @@ void proxy_conf_set_mac_key(struct proxy_conf *pc, const uint8_t key[PROXY_MAC_K
 void proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
 		       proxy_lookup_fn *lookup, void *lookup_arg);
 
+/* Frees what proxy_worker_init() allocated (the MAC context); w may be re-inited. */
+void proxy_worker_fini(struct proxy_worker *w);
+
 /* ---- worker lcores ---- */
 
 /* Does this request need the location service? Returns the length of the AoR

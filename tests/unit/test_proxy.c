@@ -152,6 +152,7 @@ pt_setup(const char *proxy_yaml, const char *backends_yaml)
 	if (proxy_conf_init(&pc, &cfg, &sets, err, sizeof(err)) != 0)
 		fail_msg("proxy: %s", err);
 	proxy_conf_set_mac_key(&pc, (const uint8_t *)"0123456789abcdef");   /* SipHash MACs */
+	proxy_worker_fini(&w);   /* the previous test's */
 	proxy_worker_init(&w, &pc, pt_lookup, NULL);
 	assert_non_null(w.mac);
 	pt_lookups = 0;
@@ -834,6 +835,7 @@ test_binding(void **state)
 	assert_int_equal(sip_msg_parse(&m, in, in_len), 0);
 	assert_int_equal(proxy_request_aor(&pc, &m, aor, sizeof(aor)), -1);
 	/* no lookup function: every user is unknown */
+	proxy_worker_fini(&w);
 	proxy_worker_init(&w, &pc, NULL, NULL);
 	pt_req("INVITE", "sip:alice@example.com", VIA_C, "", "", CALLID, "1 INVITE");
 	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_REPLY);
