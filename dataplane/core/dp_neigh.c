@@ -12,7 +12,6 @@
 
 #define DP_NEIGH_RETRY_MS   100      /* at most one ARP request per address per 100 ms */
 #define DP_NEIGH_REFRESH_MS 60000    /* older entries are used and refreshed */
-#define DP_NEIGH_ANSWER_MS  1000     /* a reply within this of our request answers it */
 
 /* ---- worker lcore ---- */
 
@@ -22,37 +21,21 @@ slot(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
 	return &lc->neigh[rte_hash_crc_4byte(ip, port_idx) & (DP_NEIGH_SLOTS - 1)];
 }
 
-int
+void
 dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
-	       const struct rte_ether_addr *mac, enum dp_neigh_how how)
+	       const struct rte_ether_addr *mac)
 {
 	struct dp_neigh_entry *e = slot(lc, port_idx, ip);
-	bool same = e->ip == ip && e->port_idx == port_idx;
 
 	if (ip == 0 || rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
-		return -EINVAL;
-	if (!same && e->valid)   /* another neighbour's slot: only a lookup takes it */
-		return -EBUSY;
-	if (same && e->valid && !rte_is_same_ether_addr(&e->mac, mac)) {
-		bool asked = e->asked_ms != 0 && lc->now_ms - e->asked_ms < DP_NEIGH_ANSWER_MS;
-
-		if (how == DP_NEIGH_REPLY && !asked) {
-			DP_STAT_INC(&lc->stats, arp_unsolicited);
-			return -EPERM;
-		}
-		if (how == DP_NEIGH_SEEN) {
-			DP_STAT_INC(&lc->stats, neigh_mac_kept);
-			return -EPERM;
-		}
-	}
-	if (!same)
+		return;
+	if (e->ip != ip || e->port_idx != port_idx)
 		e->asked_ms = 0;
 	e->ip = ip;
 	e->port_idx = (uint8_t)port_idx;
 	e->mac = *mac;
 	e->valid = 1;
 	e->learnt_ms = lc->now_ms;
-	return 0;
 }
 
 int
@@ -93,9 +76,6 @@ dp_neigh_input(struct dp_lcore *lc, struct rte_mbuf *m)
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(eth + 1);
 
-	enum dp_neigh_how how = arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) ?
-		DP_NEIGH_REPLY : DP_NEIGH_ANNOUNCE;
-
-	dp_neigh_learn(lc, info->port_idx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha, how);
+	dp_neigh_learn(lc, info->port_idx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
 	rte_pktmbuf_free(m);
 }

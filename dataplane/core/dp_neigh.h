@@ -18,17 +18,6 @@
  * info->neigh_only (dp_egress_fanout), so each learns it in its own table
  * (dp_neigh_input).
  *
- * What may change an entry (dp_neigh_learn, enum dp_neigh_how): an entry that
- * holds a MAC keeps it against a packet that did not come as an answer: an ARP
- * reply this lcore did not ask for within DP_NEIGH_ANSWER_MS (counted
- * arp_unsolicited), an ARP request's sender or an IPv4 packet's source
- * (neigh_mac_kept); the same MAC only refreshes it. A reply to our own request
- * (DP_NEIGH_REPLY while asked) and a gratuitous ARP request announcing a VIP's
- * new holder (DP_NEIGH_ANNOUNCE: how a VIP moves) may change it. Learning never
- * evicts a valid entry of another address from its slot (only a lookup does, to
- * ask), so colliding addresses cannot push a known neighbour out for a forged
- * packet to take its place. An unknown address is learnt from any of them.
- *
  * Lookup (dp_neigh_lookup): a hit returns the MAC; an entry older than
  * DP_NEIGH_REFRESH_MS is still used but the caller is told to refresh it by an
  * ARP request. A miss tells the caller to send a broadcast ARP request, at most
@@ -46,20 +35,11 @@
 
 #include "dataplane/core/dp_types.h"
 
-/* How a neighbour's MAC was seen (what it may change: see above). */
-enum dp_neigh_how {
-	DP_NEIGH_SEEN,       /* an IPv4 packet's source, an ARP request's sender */
-	DP_NEIGH_REPLY,      /* an ARP reply to our address */
-	DP_NEIGH_ANNOUNCE,   /* a gratuitous ARP request for a VIP of a sharing tag */
-};
-
 /* ---- worker lcore (its own table) ---- */
 
-/* Learn ip (network order) -> mac seen on port port_idx. 0 when learnt or
- * refreshed, -EPERM when a known entry kept its MAC (counted), -EBUSY when the
- * slot holds another valid address (not counted), -EINVAL for a bad address. */
-int dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
-		   const struct rte_ether_addr *mac, enum dp_neigh_how how);
+/* Learn ip (network order) -> mac seen on port port_idx. */
+void dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
+		    const struct rte_ether_addr *mac);
 
 /* 0 with *mac, or -EAGAIN (unknown, ask now) / -ENOENT (unknown, asked
  * recently). *ask is set when an ARP request for ip should be sent now (a miss
