@@ -309,24 +309,6 @@ msg_embedded_len(size_t size)
 #define MSG_REPL_FIXED_LEN  (1 + 5 + 1 + 10)
 #define MSG_KEYS_FIXED_LEN  (1 + 5 + 1 + 5 + 1 + 1)
 
-size_t
-msg_rec_repl_len(const struct msg_rec *r)
-{
-	Cluster__Record pb;
-	Cluster__Addr addrs[2];
-
-	if (msg_rec_check(r) < 0)
-		return 0;
-	msg_rec_to_pb(r, &pb, addrs);
-	return msg_embedded_len(protobuf_c_message_get_packed_size(&pb.base));
-}
-
-size_t
-msg_repl_fixed_len(void)
-{
-	return MSG_REPL_FIXED_LEN;
-}
-
 int
 msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body)
 {

@@ -111,13 +111,6 @@ int msg_rec_check(const struct msg_rec *r);
  * for a 1500-byte MTU: 1500 - 20 IP - 8 UDP - 32 header - 32 HMAC). */
 int msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body);
 
-/* The bytes record R takes in a Repl body (0 when it fails msg_rec_check()),
- * and the worst-case bytes of a Repl's other fields: a Repl of records whose
- * lengths sum to S takes at most msg_repl_fixed_len() + S bytes, the same sum
- * msg_repl_fit() makes (a sender can keep the lengths of queued records). */
-size_t msg_rec_repl_len(const struct msg_rec *r);
-size_t msg_repl_fixed_len(void);
-
 /* The same for the entries of one BucketKeys (MSG_KEYS_MAX). */
 int msg_keys_fit(const struct msg_keyver *keys, int n, size_t max_body);
 

@@ -88,31 +88,22 @@ cp_repl_tx_retx_from(const struct cp_repl_tx *tx)
 	return from;
 }
 
-/* Puts the records [from, end) that fit one Repl into OUT; returns how many.
- * The fit is msg_repl_fit()'s sum over the lengths kept when the records were
- * queued: only the records sent are copied, and none is sized again. */
+/* Puts the records [from, end) that fit one Repl into OUT; returns how many. */
 static int
 cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, struct msg *out)
 {
 	struct msg_repl *r = &out->u.repl;
-	size_t max_body = p->conf.max_body, total = msg_repl_fixed_len();
 	uint64_t n = end - from, i;
 	int k;
 
 	if (n > MSG_REPL_MAX_RECS)
 		n = MSG_REPL_MAX_RECS;
-	if (max_body < MSG_REPL_BODY_MIN || max_body > MSG_MAX_BODY)
-		max_body = MSG_MAX_BODY;
 	cp_repl_msg_hdr(p, out, MSG_T_REPL);
-	for (i = 0; i < n; i++) {
-		uint32_t slot = (uint32_t)((from + i) % p->conf.capacity);
-
-		total += p->tx.len[slot];
-		if (i > 0 && total > max_body)
-			break;
-		r->recs[i] = p->tx.ring[slot];
-	}
-	k = (int)i;                     /* >= 1: records were checked when queued */
+	for (i = 0; i < n; i++)
+		r->recs[i] = p->tx.ring[(from + i) % p->conf.capacity];
+	k = msg_repl_fit(r->recs, (int)n, p->conf.max_body);
+	if (k < 1)                      /* cannot be: records were checked when queued */
+		k = 1;
 	r->epoch = p->tx.epoch;
 	r->first_seq = from;
 	r->n = (uint16_t)k;
@@ -175,8 +166,7 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 	if (p == NULL)
 		goto err;
 	p->tx.ring = calloc(conf->capacity, sizeof(p->tx.ring[0]));
-	p->tx.len = calloc(conf->capacity, sizeof(p->tx.len[0]));
-	if (p->tx.ring == NULL || p->tx.len == NULL)
+	if (p->tx.ring == NULL)
 		goto err_free_peer;
 	p->conf = *conf;
 	p->id = peer_id;
@@ -185,8 +175,6 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 	cp_repl_rx_clear(&p->rx, 0, 0);
 	return p;
 err_free_peer:
-	free(p->tx.ring);
-	free(p->tx.len);
 	free(p);
 err:
 	errno = ENOMEM;
@@ -199,7 +187,6 @@ cp_repl_peer_free(struct cp_repl_peer *p)
 	if (p == NULL)
 		return;
 	free(p->tx.ring);
-	free(p->tx.len);
 	free(p);
 }
 
@@ -221,9 +208,8 @@ int
 cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r)
 {
 	struct cp_repl_tx *tx = &p->tx;
-	size_t len = msg_rec_repl_len(r);
 
-	if (len == 0)                   /* fails msg_rec_check() */
+	if (msg_rec_check(r) < 0)
 		return -EINVAL;
 	if (msg_repl_fit(r, 1, p->conf.max_body) < 1) {   /* never sendable in this budget */
 		CP_REPL_COUNT(p, tx_too_big, 1);
@@ -243,7 +229,6 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r)
 		return -ENOBUFS;
 	}
 	tx->ring[tx->next % p->conf.capacity] = *r;
-	tx->len[tx->next % p->conf.capacity] = (uint16_t)len;   /* <= max_body: it fits one Repl */
 	tx->next++;
 	return 0;
 }

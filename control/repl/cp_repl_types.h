@@ -88,7 +88,6 @@ struct cp_repl_tx {
 	uint32_t rto;                   /* current timeout, ms */
 	uint64_t rto_at;                /* when base is sent again; CP_REPL_NEVER */
 	struct msg_rec *ring;           /* capacity records; sequence s at s % capacity */
-	uint16_t *len;                  /* msg_rec_repl_len() of each record in ring */
 };
 
 /* Receiving side: the stream (incarnation, epoch) of the peer; every sequence up
