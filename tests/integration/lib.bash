@@ -119,9 +119,28 @@ print(d)' "$2"
 
 cl() { ip netns exec "$LAB-cl" "$@"; }
 
+# client_neigh DST: until the client's kernel has resolved DST's MAC (ARP or ND),
+# asking with a ping each time it has not. While a neighbour is unresolved, Linux
+# queues at most unres_qlen_bytes of datagrams for it (the default, 212992, held 144
+# of udp_send's here) and discards the rest (unresolved_discards in
+# /proc/net/stat/arp_cache). dp_steering.sh's 400-datagram burst usually went out
+# after the node's ARP answer; on a fresh machine's first run the node answered
+# later and only the 144 queued arrived (reproduced by stopping the node with
+# SIGSTOP during the burst: 144 of 400).
+client_neigh() {
+	local t=0
+	until cl ip neigh show to "$1" dev "${LAB}cl" | grep -q lladdr; do
+		[ "$t" -ge 10 ] && { echo "client: no neighbour entry for $1"; return 1; }
+		cl ping -q -c 1 -W 1 "$1" >/dev/null 2>&1
+		t=$((t + 1))
+	done
+}
+
 # udp_send DST PORT COUNT [SRC_PORTS]: COUNT datagrams "x" from the client, source
 # ports cycling over SRC_PORTS distinct values (spreads flows over RSS/fanout queues).
+# The client resolves DST first (client_neigh), so no datagram waits for ARP.
 udp_send() {
+	client_neigh "$1" || return 1
 	cl python3 -c '
 import socket, sys
 dst, port, count, nsrc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
