@@ -225,6 +225,20 @@ dp_egress_neigh_resolve(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 }
 
 void
+dp_egress_neigh_sweep(struct dp_lcore *lc)
+{
+	struct dp_neigh_entry *ask[8];
+	unsigned int n, i;
+
+	if (lc->neigh_n_held == 0 || lc->now_ms < lc->neigh_sweep_ms)
+		return;
+	lc->neigh_sweep_ms = lc->now_ms + DP_NEIGH_RETRY_MS;
+	n = dp_neigh_sweep(lc, ask, RTE_DIM(ask));
+	for (i = 0; i < n; i++)
+		arp_request(lc, ask[i]->port_idx, ask[i]->ip);
+}
+
+void
 dp_egress_neigh_warm(struct dp_lcore *lc, rte_be32_t ip)
 {
 	struct rte_ether_addr mac;
@@ -236,7 +250,9 @@ dp_egress_neigh_warm(struct dp_lcore *lc, rte_be32_t ip)
 
 /* m holds exactly the UDP payload, in one segment: prepends the UDP, IP and
  * Ethernet headers (checksums computed, DF clear) and queues the frame on port
- * port_idx. Frees and counts too_big when the IP packet exceeds the port MTU. */
+ * port_idx. Frees and counts too_big when the IP packet exceeds the port MTU.
+ * dmac NULL (IPv4 only): the neighbour is being resolved; the frame is held
+ * until it is (dp_neigh_hold), or dropped as NEIGH_MISS when there is no room. */
 static int
 frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 	    const struct rte_ether_addr *dmac, uint8_t family, const uint8_t *src,
@@ -254,7 +270,10 @@ frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 	if (eth == NULL)
 		goto too_big;
 	m->port = port->port_id;
-	eth->dst_addr = *dmac;
+	if (dmac != NULL)
+		eth->dst_addr = *dmac;
+	else
+		memset(&eth->dst_addr, 0, sizeof(eth->dst_addr));
 	eth->src_addr = port->mac;
 	udp = (struct rte_udp_hdr *)((char *)eth + ETH_LEN + l3);
 	udp->src_port = rte_cpu_to_be_16(sport);
@@ -288,6 +307,17 @@ frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 		memcpy(ip6->src_addr, src, 16);
 		memcpy(ip6->dst_addr, dst, 16);
 		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+	}
+	if (dmac == NULL) {
+		rte_be32_t ip;
+
+		memcpy(&ip, dst, 4);
+		if (family != 4 || dp_neigh_hold(lc, port_idx, ip, m) != 0) {
+			DP_DROP_INC(&lc->stats, NEIGH_MISS);
+			rte_pktmbuf_free(m);
+			return -1;
+		}
+		return 0;
 	}
 	dp_egress_tx(lc, port_idx, m);
 	return 0;
@@ -348,9 +378,10 @@ dp_egress_udp_reply(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t dport,
 
 int
 dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family, const uint8_t *addr,
-		 uint16_t sport, uint16_t dport, const char *payload, size_t len)
+		 uint16_t sport, uint16_t dport, const char *payload, size_t len, bool hold)
 {
 	struct rte_ether_addr mac;
+	bool known;
 	rte_be32_t ip;
 	uint16_t pi;
 
@@ -358,10 +389,12 @@ dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family, const 
 		goto miss;
 	memcpy(&ip, addr, 4);
 	pi = route_port(lc->ctx, ip);
-	if (dp_egress_neigh_resolve(lc, pi, ip, &mac) != 0)
+	known = dp_egress_neigh_resolve(lc, pi, ip, &mac) == 0;
+	if (!known && !hold)
 		goto miss;
-	return udp_send(lc, m, pi, &mac, 4, (const uint8_t *)&lc->ctx->ports[pi].ipv4, addr,
-			sport, dport, payload, len, DP_DROP_FWD_TOO_BIG, DP_DROP_FWD_NO_MBUF);
+	return udp_send(lc, m, pi, known ? &mac : NULL, 4,
+			(const uint8_t *)&lc->ctx->ports[pi].ipv4, addr, sport, dport, payload, len,
+			DP_DROP_FWD_TOO_BIG, DP_DROP_FWD_NO_MBUF);
 miss:
 	DP_DROP_INC(&lc->stats, NEIGH_MISS);
 	rte_pktmbuf_free(m);
@@ -427,6 +460,7 @@ dp_egress_cp_send(struct dp_lcore *lc, struct rte_mbuf *m)
 	const struct dp_ctx *ctx = lc->ctx;
 	const struct dp_port *port;
 	struct rte_ether_addr mac;
+	bool known;
 
 	if (d.port_idx >= ctx->n_ports || ctx->ports[d.port_idx].ctl_queue != lc->queue) {
 		DP_DROP_INC(&lc->stats, CP_TX_NO_QUEUE);
@@ -434,11 +468,7 @@ dp_egress_cp_send(struct dp_lcore *lc, struct rte_mbuf *m)
 		return;
 	}
 	port = &ctx->ports[d.port_idx];
-	if (dp_egress_neigh_resolve(lc, d.port_idx, d.dst_addr, &mac) != 0) {
-		DP_DROP_INC(&lc->stats, NEIGH_MISS);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	frame_build(lc, m, d.port_idx, &mac, 4, (const uint8_t *)&port->ipv4,
+	known = dp_egress_neigh_resolve(lc, d.port_idx, d.dst_addr, &mac) == 0;
+	frame_build(lc, m, d.port_idx, known ? &mac : NULL, 4, (const uint8_t *)&port->ipv4,
 		    (const uint8_t *)&d.dst_addr, d.src_port, d.dst_port, DP_DROP_CP_TX_TOO_BIG);
 }

@@ -36,6 +36,7 @@
 #define SIPSHARD_DATAPLANE_CORE_DP_EGRESS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -74,9 +75,14 @@ void dp_egress_flush(struct dp_lcore *lc);
 int dp_egress_neigh_resolve(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 			    struct rte_ether_addr *mac);
 
+/* Every DP_NEIGH_RETRY_MS while frames are held: drop the expired, ask again
+ * for the rest (dp_neigh_sweep). Each loop pass. */
+void dp_egress_neigh_sweep(struct dp_lcore *lc);
+
 /* Keep ip (network order, routed as a packet to it would be) in this lcore's
  * neighbour table: an ARP request when it is unknown or stale (so that the
  * first packet to a backend another node probes is not a NEIGH_MISS). */
+
 void dp_egress_neigh_warm(struct dp_lcore *lc, rte_be32_t ip);
 
 /* A gratuitous ARP for ip (network order: a VIP this node just claimed) on port
@@ -96,10 +102,12 @@ int dp_egress_udp_reply(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t dport,
 /* UDP payload[0..len) from our address on the routed port and sport to
  * addr:dport (family 4; 6 is counted NEIGH_MISS). m (may be NULL) is reused or
  * freed as for dp_egress_udp_reply; drops count FWD_TOO_BIG / FWD_NO_MBUF /
- * NEIGH_MISS. Forwarded SIP messages and probes. */
+ * NEIGH_MISS. Forwarded SIP messages and probes. With hold, a frame for a
+ * neighbour being resolved is held until it answers (dp_neigh_hold: 0 is
+ * returned); without, it is dropped (NEIGH_MISS, -1: the caller retries). */
 int dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family,
 		     const uint8_t *addr, uint16_t sport, uint16_t dport, const char *payload,
-		     size_t len);
+		     size_t len, bool hold);
 
 /* The SIP reply lc->reply[0..len) to the request in m (parsed in lc->msg): to
  * its source address, on the port and to the MAC it came from, to the port RFC

@@ -7,13 +7,27 @@
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
+#include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_neigh.h"
+#include "dataplane/core/dp_stats.h"
 
-#define DP_NEIGH_RETRY_MS   100      /* at most one ARP request per address per 100 ms */
 #define DP_NEIGH_REFRESH_MS 60000    /* older entries are used and refreshed */
 
 /* ---- worker lcore ---- */
+
+/* The frames held for e are dropped (NEIGH_MISS). */
+static void
+held_drop(struct dp_lcore *lc, struct dp_neigh_entry *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->n_held; i++)
+		rte_pktmbuf_free(e->held[i]);
+	lc->stats.drop[DP_DROP_NEIGH_MISS] += e->n_held;
+	lc->neigh_n_held = (uint16_t)(lc->neigh_n_held - e->n_held);
+	e->n_held = 0;
+}
 
 static struct dp_neigh_entry *
 slot(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
@@ -26,16 +40,73 @@ dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 	       const struct rte_ether_addr *mac)
 {
 	struct dp_neigh_entry *e = slot(lc, port_idx, ip);
+	unsigned int i;
 
 	if (ip == 0 || rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
 		return;
-	if (e->ip != ip || e->port_idx != port_idx)
+	if (e->ip != ip || e->port_idx != port_idx) {
+		held_drop(lc, e);
 		e->asked_ms = 0;
+	}
 	e->ip = ip;
 	e->port_idx = (uint8_t)port_idx;
 	e->mac = *mac;
 	e->valid = 1;
 	e->learnt_ms = lc->now_ms;
+	for (i = 0; i < e->n_held; i++) {
+		rte_pktmbuf_mtod(e->held[i], struct rte_ether_hdr *)->dst_addr = *mac;
+		dp_egress_tx(lc, port_idx, e->held[i]);
+	}
+	DP_STAT_ADD(&lc->stats, neigh_released, e->n_held);
+	lc->neigh_n_held = (uint16_t)(lc->neigh_n_held - e->n_held);
+	e->n_held = 0;
+}
+
+int
+dp_neigh_hold(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip, struct rte_mbuf *m)
+{
+	struct dp_neigh_entry *e = slot(lc, port_idx, ip);
+
+	if (e->ip != ip || e->port_idx != port_idx || e->valid || e->n_held == DP_NEIGH_HOLD ||
+	    lc->neigh_n_held >= DP_NEIGH_HOLD_MAX)
+		return -ENOSPC;
+	if (e->n_held == 0)
+		e->held_ms = lc->now_ms;
+	e->held[e->n_held++] = m;
+	lc->neigh_n_held++;
+	DP_STAT_INC(&lc->stats, neigh_held);
+	return 0;
+}
+
+unsigned int
+dp_neigh_sweep(struct dp_lcore *lc, struct dp_neigh_entry **ask, unsigned int n_ask)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < DP_NEIGH_SLOTS && lc->neigh_n_held != 0; i++) {
+		struct dp_neigh_entry *e = &lc->neigh[i];
+
+		if (e->n_held == 0)
+			continue;
+		if (lc->now_ms - e->held_ms >= DP_NEIGH_HOLD_MS) {
+			held_drop(lc, e);
+			continue;
+		}
+		if (n < n_ask && lc->now_ms - e->asked_ms >= DP_NEIGH_RETRY_MS) {
+			e->asked_ms = lc->now_ms == 0 ? 1 : lc->now_ms;
+			ask[n++] = e;
+		}
+	}
+	return n;
+}
+
+void
+dp_neigh_fini(struct dp_lcore *lc)
+{
+	unsigned int i;
+
+	for (i = 0; i < DP_NEIGH_SLOTS && lc->neigh_n_held != 0; i++)
+		held_drop(lc, &lc->neigh[i]);
 }
 
 int
@@ -56,6 +127,7 @@ dp_neigh_lookup(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 		return 0;
 	}
 	if (!hit) {   /* take the slot: remember when we asked */
+		held_drop(lc, e);
 		e->ip = ip;
 		e->port_idx = (uint8_t)port_idx;
 		e->valid = 0;

@@ -21,8 +21,18 @@
  * Lookup (dp_neigh_lookup): a hit returns the MAC; an entry older than
  * DP_NEIGH_REFRESH_MS is still used but the caller is told to refresh it by an
  * ARP request. A miss tells the caller to send a broadcast ARP request, at most
- * once per address per DP_NEIGH_RETRY_MS; the caller drops the packet
- * (NEIGH_MISS): SIP over UDP and cluster heartbeats are resent.
+ * once per address per DP_NEIGH_RETRY_MS.
+ *
+ * The frame that missed is held, as a kernel's neighbour queue holds it
+ * (dp_neigh_hold): up to DP_NEIGH_HOLD per address and DP_NEIGH_HOLD_MAX per
+ * lcore, counted neigh_held. When the lcore learns the MAC (the ARP reply, or
+ * its share from the lcore that received it) the held frames get it and go out
+ * (neigh_released). Not every SIP message is resent by its sender: a stateless
+ * proxy forwarding a UAS's 200 OK to an INVITE, or a 200 to a BYE, has no
+ * second chance, so dropping them lost calls. Frames still held after
+ * DP_NEIGH_HOLD_MS, or that find no room, are dropped (NEIGH_MISS); until then
+ * dp_neigh_sweep names the addresses to ask again every DP_NEIGH_RETRY_MS.
+ * A slot taken by another address drops its held frames.
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_NEIGH_H
 #define SIPSHARD_DATAPLANE_CORE_DP_NEIGH_H
@@ -35,9 +45,12 @@
 
 #include "dataplane/core/dp_types.h"
 
+#define DP_NEIGH_RETRY_MS 100   /* at most one ARP request per address per 100 ms */
+
 /* ---- worker lcore (its own table) ---- */
 
-/* Learn ip (network order) -> mac seen on port port_idx. */
+/* Learn ip (network order) -> mac seen on port port_idx; frames held for ip
+ * get mac and are queued for transmission (dp_egress_tx). */
 void dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 		    const struct rte_ether_addr *mac);
 
@@ -46,6 +59,19 @@ void dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
  * not asked within the retry interval, or a stale hit); the time is noted. */
 int dp_neigh_lookup(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 		    struct rte_ether_addr *mac, bool *ask);
+
+/* Hold the complete frame m (its destination MAC unset) until ip, just looked
+ * up and missed, is learnt: 0, or -ENOSPC (the caller drops m). */
+int dp_neigh_hold(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip, struct rte_mbuf *m);
+
+/* Drop frames held DP_NEIGH_HOLD_MS; up to n_ask entries still holding whose
+ * last ARP request is DP_NEIGH_RETRY_MS old go in ask[] (noted as asked now).
+ * Returns how many. */
+unsigned int dp_neigh_sweep(struct dp_lcore *lc, struct dp_neigh_entry **ask,
+			    unsigned int n_ask);
+
+/* Drop every held frame (lcore shutting down). */
+void dp_neigh_fini(struct dp_lcore *lc);
 
 /* An ARP packet another lcore handed over (info->neigh_only): learn, free. */
 void dp_neigh_input(struct dp_lcore *lc, struct rte_mbuf *m);

@@ -468,7 +468,7 @@ dp_ping_out(struct dp_ping_walk *w, const uint8_t *addr, uint16_t port, const ch
 	uint64_t miss = lc->stats.drop[DP_DROP_NEIGH_MISS];
 
 	if (dp_egress_udp_to(lc, NULL, 4, addr, rte_be_to_cpu_16(lc->ctx->sip_port), port, text,
-			     len) == 0)
+			     len, false) == 0)
 		return 0;
 	if (lc->stats.drop[DP_DROP_NEIGH_MISS] == miss)
 		return -1;

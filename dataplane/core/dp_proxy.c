@@ -24,7 +24,7 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct lb_addr *dst, cons
 	size_t len)
 {
 	return dp_egress_udp_to(lc, m, dst->family, dst->addr, rte_be_to_cpu_16(lc->ctx->sip_port),
-				dst->port, msg, len);
+				dst->port, msg, len, true);
 }
 
 static void

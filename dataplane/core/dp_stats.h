@@ -68,7 +68,7 @@
 	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
 	X(CP_TX_TOO_BIG,     "control-plane datagram larger than the port MTU or the mbuf") \
 	X(TX_FULL,           "TX queue full") \
-	X(NEIGH_MISS,        "packet we built for a neighbour whose MAC is unknown (ARP sent), or IPv6") \
+	X(NEIGH_MISS,        "frame for a neighbour whose MAC stayed unknown (not held, or held over 1 s), or IPv6") \
 	X(PROXY_DROP,        "SIP message the proxy dropped (see proxy counters by reason)") \
 	X(FWD_TOO_BIG,       "forwarded message larger than the MTU or the mbuf") \
 	X(FWD_NO_MBUF,       "no mbuf for a forwarded message or a probe")
@@ -90,6 +90,8 @@ enum dp_drop {
 	X(arp_vip_answered,   "ARP requests answered for a VIP held here (also in arp_replies)") \
 	X(garp_sent,          "gratuitous ARPs sent for a VIP this node claimed") \
 	X(arp_requests,       "ARP requests sent (neighbour resolution)") \
+	X(neigh_held,         "frames held while their neighbour's MAC was resolved") \
+	X(neigh_released,     "held frames sent once the neighbour answered ARP") \
 	X(sip_forwarded,      "SIP messages forwarded by the proxy") \
 	X(probes_sent,        "OPTIONS probes sent to backend members") \
 	X(icmp_echo_replies,  "ICMP echo requests answered") \

@@ -34,6 +34,9 @@
 #define DP_CTL_NONE         UINT16_MAX
 #define DP_REPLY_MAX        8192                     /* largest SIP reply built */
 #define DP_NEIGH_SLOTS      1024                     /* neighbour table of one lcore */
+#define DP_NEIGH_HOLD       4                        /* frames held per unresolved neighbour */
+#define DP_NEIGH_HOLD_MAX   64                       /* ... per lcore, all neighbours */
+#define DP_NEIGH_HOLD_MS    1000                     /* held frames dropped after */
 #define DP_VIP_MAX          32                       /* VIPs of sharing tags (one per tag) */
 #define DP_VIP_GARPS        3                        /* gratuitous ARPs sent on a claim */
 
@@ -135,6 +138,9 @@ struct dp_neigh_entry {
 	struct rte_ether_addr mac;
 	uint64_t learnt_ms;
 	uint64_t asked_ms;              /* last ARP request sent for it, 0: never */
+	uint64_t held_ms;               /* when the oldest held frame was held */
+	uint8_t n_held;                 /* frames waiting for the MAC (unresolved only) */
+	struct rte_mbuf *held[DP_NEIGH_HOLD];
 };
 
 /* One VIP of a sharing tag, as this lcore last read it (dp_vip.h). */
@@ -197,6 +203,8 @@ struct dp_lcore {
 	uint8_t bsets_init;             /* worker 0: cluster sets held back until the cp says */
 	uint64_t neigh_warm_ms;         /* worker 0: next ARP refresh of the members probed elsewhere */
 	struct dp_neigh_entry neigh[DP_NEIGH_SLOTS];   /* written by this lcore only */
+	uint16_t neigh_n_held;          /* frames held in neigh[] (at most DP_NEIGH_HOLD_MAX) */
+	uint64_t neigh_sweep_ms;        /* next pass over the held frames (dp_egress) */
 	struct dp_vips vips;            /* VIPs held here or elsewhere (dp_vip.h) */
 	struct proxy_worker proxy;      /* counters + location lookup of this shard */
 	struct dp_ping ping;            /* NAT keepalive pinging of this shard's contacts */

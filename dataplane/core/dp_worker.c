@@ -221,6 +221,7 @@ dp_worker_main(void *arg)
 			work += n;
 		}
 		stall_note(lc, DP_STAGE_rings, &t);
+		dp_egress_neigh_sweep(lc);
 		dp_egress_flush(lc);
 		stall_note(lc, DP_STAGE_flush, &t);
 		if (lc->is_ctl) {
@@ -250,5 +251,6 @@ dp_worker_main(void *arg)
 			lc->idle_sleep_us = 0;
 		}
 	}
+	dp_neigh_fini(lc);
 	return 0;
 }

@@ -32,7 +32,7 @@ cleanup() {
 	if [ "$FAILS" -gt 0 ]; then
 		for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; grep -vE '^(<[0-7]>)?[a-z]+ (EAL|USER1|TELEMETRY): |^rte_' "$f" | tail -n 40; }; done
 	fi
-	rm -rf "$WORK"
+	if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 

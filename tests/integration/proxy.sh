@@ -56,7 +56,7 @@ check "/sipshard/backends: 3 members up ($(state))" test "$(state)" = "up up up"
 
 calls() {   # count callrate
 	(cd "$WORK" && cl sipp -sn uac -s service 198.18.0.1:5060 -m "$1" -r "$2" -i 198.18.0.100 -p 5070 \
-		-nostdin -timeout 60s -timeout_error -trace_stat -stf "$WORK/uac.csv" > "$WORK/uac.out" 2>&1)
+		-nostdin -timeout 60s -timeout_error -trace_stat -stf "$WORK/uac$1.csv" -trace_err -error_file "$WORK/uac$1.err" > "$WORK/uac$1.out" 2>&1)
 }
 # Calls host hI received: distinct Call-IDs of the INVITEs in its capture.
 done_calls() {

@@ -419,6 +419,77 @@ test_arp_reply_fanout(void **state)
 	}
 }
 
+/* A frame for a neighbour being resolved is held, not dropped: it leaves with
+ * the MAC once learnt; held too long, or past the per-address room, it is
+ * dropped (NEIGH_MISS); while held, the address is asked again. Without hold
+ * (the pinger, which retries itself) the frame is dropped at once. */
+static void
+test_neigh_hold(void **state)
+{
+	const rte_be32_t a = PEER4 ^ RTE_BE32(0x200), b2 = PEER4 ^ RTE_BE32(0x300);
+	uint64_t miss = lc->stats.drop[DP_DROP_NEIGH_MISS];
+	uint64_t asked = lc->stats.cnt[DP_CNT_arp_requests];
+	unsigned int i;
+
+	(void)state;
+	ctx.ports[0].mtu = 1500;
+	lc->now_ms = 50000;
+	lc->n_tx[0] = 0;
+	assert_int_equal(dp_egress_udp_to(lc, NULL, 4, (const uint8_t *)&a, 5060, 5070, "one", 3,
+					  true), 0);
+	assert_int_equal(dp_egress_udp_to(lc, NULL, 4, (const uint8_t *)&a, 5060, 5070, "two", 3,
+					  true), 0);
+	assert_int_equal(lc->n_tx[0], 1);   /* only the ARP request */
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_requests], asked + 1);
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	assert_int_equal(lc->neigh_n_held, 2);
+
+	/* still unresolved 100 ms on: asked again, frames kept */
+	lc->now_ms += 100;
+	dp_egress_neigh_sweep(lc);
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_requests], asked + 2);
+	assert_int_equal(lc->n_tx[0], 1);
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+
+	/* learnt: both leave, in order, with the MAC */
+	dp_neigh_learn(lc, 0, a, &peer_mac);
+	assert_int_equal(lc->n_tx[0], 2);
+	for (i = 0; i < 2; i++) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(lc->tx[0][i], struct rte_ether_hdr *);
+
+		assert_true(rte_is_same_ether_addr(&eth->dst_addr, &peer_mac));
+		assert_memory_equal((char *)(eth + 1) + sizeof(struct rte_ipv4_hdr) +
+				    sizeof(struct rte_udp_hdr), i == 0 ? "one" : "two", 3);
+		rte_pktmbuf_free(lc->tx[0][i]);
+	}
+	lc->n_tx[0] = 0;
+	assert_int_equal(lc->stats.cnt[DP_CNT_neigh_released], 2);
+	assert_int_equal(lc->neigh_n_held, 0);
+	assert_int_equal(lc->stats.drop[DP_DROP_NEIGH_MISS], miss);
+
+	/* no room past DP_NEIGH_HOLD; the held expire after DP_NEIGH_HOLD_MS */
+	for (i = 0; i < DP_NEIGH_HOLD + 1; i++)
+		(void)dp_egress_udp_to(lc, NULL, 4, (const uint8_t *)&b2, 5060, 5070, "x", 1, true);
+	assert_int_equal(lc->neigh_n_held, DP_NEIGH_HOLD);
+	assert_int_equal(lc->stats.drop[DP_DROP_NEIGH_MISS], miss + 1);
+	lc->now_ms += DP_NEIGH_HOLD_MS;
+	dp_egress_neigh_sweep(lc);
+	assert_int_equal(lc->neigh_n_held, 0);
+	assert_int_equal(lc->stats.drop[DP_DROP_NEIGH_MISS], miss + 1 + DP_NEIGH_HOLD);
+
+	/* without hold: dropped, -1 */
+	lc->now_ms += DP_NEIGH_HOLD_MS;
+	assert_int_equal(dp_egress_udp_to(lc, NULL, 4, (const uint8_t *)&b2, 5060, 5070, "x", 1,
+					  false), -1);
+	assert_int_equal(lc->stats.drop[DP_DROP_NEIGH_MISS], miss + 2 + DP_NEIGH_HOLD);
+	for (i = 0; i < lc->n_tx[0]; i++)   /* the ARP requests */
+		rte_pktmbuf_free(lc->tx[0][i]);
+	lc->n_tx[0] = 0;
+	ctx.ports[0].mtu = 0;
+}
+
 /* ---- L2 / IPv4 ---- */
 
 static void
@@ -888,6 +959,7 @@ main(void)
 		cmocka_unit_test_teardown(test_arp_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_arp_reply_learnt, check_no_leak),
 		cmocka_unit_test_teardown(test_arp_reply_fanout, check_no_leak),
+		cmocka_unit_test_teardown(test_neigh_hold, check_no_leak),
 		cmocka_unit_test_teardown(test_l2_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_icmp_echo_answered, check_no_leak),
 		cmocka_unit_test_teardown(test_ipv4_drops, check_no_leak),
