@@ -1556,7 +1556,7 @@ main(int argc, char **argv)
 			work += topo_step(c);
 			cp_repl_node_ae(c->repl, cp_mono_ms(), repl_send, c);
 			work += topo_step(c);
-			work += cp_repl_node_events(c->repl);
+			work += cp_repl_node_events(c->repl, cp_mono_ms());
 			work += topo_step(c);
 			cp_repl_node_poll(c->repl, cp_mono_ms(), repl_send, c);
 			if (c->snap != NULL)

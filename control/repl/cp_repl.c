@@ -88,19 +88,35 @@ cp_repl_tx_retx_from(const struct cp_repl_tx *tx)
 	return from;
 }
 
+/* The lifetime of record R queued at AT, sent at NOW: what is left of it, at
+ * least 1 s (0 stays 0: a tombstone or a delete). */
+static uint32_t
+cp_repl_aged(const struct msg_rec *r, uint64_t at, uint64_t now)
+{
+	uint64_t age_s = now > at ? (now - at) / 1000 : 0;
+
+	if (r->expires_s == 0 || age_s == 0)
+		return r->expires_s;
+	return r->expires_s > age_s ? r->expires_s - (uint32_t)age_s : 1;
+}
+
 /* Puts the records [from, end) that fit one Repl into OUT; returns how many. */
 static int
-cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, struct msg *out)
+cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, uint64_t now,
+		struct msg *out)
 {
 	struct msg_repl *r = &out->u.repl;
-	uint64_t n = end - from, i;
+	uint64_t n = end - from, i, s;
 	int k;
 
 	if (n > MSG_REPL_MAX_RECS)
 		n = MSG_REPL_MAX_RECS;
 	cp_repl_msg_hdr(p, out, MSG_T_REPL);
-	for (i = 0; i < n; i++)
-		r->recs[i] = p->tx.ring[(from + i) % p->conf.capacity];
+	for (i = 0; i < n; i++) {
+		s = (from + i) % p->conf.capacity;
+		r->recs[i] = p->tx.ring[s];
+		r->recs[i].expires_s = cp_repl_aged(&r->recs[i], p->tx.at[s], now);
+	}
 	k = msg_repl_fit(r->recs, (int)n, p->conf.max_body);
 	if (k < 1)                      /* cannot be: records were checked when queued */
 		k = 1;
@@ -166,7 +182,8 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 	if (p == NULL)
 		goto err;
 	p->tx.ring = calloc(conf->capacity, sizeof(p->tx.ring[0]));
-	if (p->tx.ring == NULL)
+	p->tx.at = calloc(conf->capacity, sizeof(p->tx.at[0]));
+	if (p->tx.ring == NULL || p->tx.at == NULL)
 		goto err_free_peer;
 	p->conf = *conf;
 	p->id = peer_id;
@@ -175,6 +192,8 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 	cp_repl_rx_clear(&p->rx, 0, 0);
 	return p;
 err_free_peer:
+	free(p->tx.ring);
+	free(p->tx.at);
 	free(p);
 err:
 	errno = ENOMEM;
@@ -187,6 +206,7 @@ cp_repl_peer_free(struct cp_repl_peer *p)
 	if (p == NULL)
 		return;
 	free(p->tx.ring);
+	free(p->tx.at);
 	free(p);
 }
 
@@ -205,7 +225,7 @@ cp_repl_peer_restart(struct cp_repl_peer *p, uint64_t incarnation)
 }
 
 int
-cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r)
+cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
 {
 	struct cp_repl_tx *tx = &p->tx;
 
@@ -229,6 +249,7 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r)
 		return -ENOBUFS;
 	}
 	tx->ring[tx->next % p->conf.capacity] = *r;
+	tx->at[tx->next % p->conf.capacity] = now;
 	tx->next++;
 	return 0;
 }
@@ -280,13 +301,13 @@ cp_repl_tx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out)
 	if ((from = cp_repl_tx_retx_from(tx)) != 0) {
 		end = tx->recover + 1 < tx->base + CP_REPL_RETX_BURST ?
 		      tx->recover + 1 : tx->base + CP_REPL_RETX_BURST;
-		k = cp_repl_tx_fill(p, from, end, out);
+		k = cp_repl_tx_fill(p, from, end, now, out);
 		tx->retx = from + (uint64_t)k;
 		CP_REPL_COUNT(p, tx_retransmits, (uint64_t)k);
 		return 1;
 	}
 	if (tx->sent < tx->next) {
-		k = cp_repl_tx_fill(p, tx->sent, tx->next, out);
+		k = cp_repl_tx_fill(p, tx->sent, tx->next, now, out);
 		tx->sent += (uint64_t)k;
 		CP_REPL_COUNT(p, tx_records, (uint64_t)k);
 		if (tx->rto_at == CP_REPL_NEVER)

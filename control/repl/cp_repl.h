@@ -11,7 +11,9 @@
  * Stream. Each direction of each peer pair is a stream of records, identified by
  * (sender incarnation, epoch) and numbered from 1.
  *   Sender: cp_repl_tx_append() gives each record the next sequence and keeps it
- *   in a ring of conf.capacity records until a cumulative ack covers it.
+ *   in a ring of conf.capacity records until a cumulative ack covers it; a
+ *   record's lifetime ages while it waits there (each datagram carries what is
+ *   left, so a late retransmission does not lengthen the binding).
  *   cp_repl_tx_poll() builds the Repl datagrams: first, in recovery, records sent
  *   again; else the queued records, as many per datagram as msg_repl_fit()
  *   allows within conf.max_body bytes of body. Recovery (go-back-N): when the
@@ -87,10 +89,12 @@ void cp_repl_peer_free(struct cp_repl_peer *p);
  * resets both directions and counts a restart; the first one is just learned. */
 void cp_repl_peer_restart(struct cp_repl_peer *p, uint64_t incarnation);
 
-/* Queue a copy of R. 0; -EINVAL (R fails msg_rec_check: not queued); -E2BIG (R
+/* Queue a copy of R, made at NOW. A record's lifetime (expires_s) counts from
+ * then: every datagram that carries it later (the first, a retransmission)
+ * carries what is left of it, at least 1 s. 0; -EINVAL (R fails msg_rec_check: not queued); -E2BIG (R
  * alone exceeds conf.max_body: never sendable, not queued); -ENOBUFS (the peer
  * is, or just became, behind). */
-int cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r);
+int cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now);
 
 /* Records that can still be appended before the peer falls behind (a full sync
  * paces itself on this). 0 when behind. */

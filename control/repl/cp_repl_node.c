@@ -209,9 +209,9 @@ cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
 
 /* Append n->rec to peer K's stream: true, or false with the reason counted. */
 static bool
-cp_rn_append(struct cp_repl_node *n, int k)
+cp_rn_append(struct cp_repl_node *n, int k, uint64_t now)
 {
-	int rc = cp_repl_tx_append(n->peer[k], &n->rec);
+	int rc = cp_repl_tx_append(n->peer[k], &n->rec, now);
 
 	if (rc == 0)
 		return true;
@@ -226,18 +226,18 @@ cp_rn_append(struct cp_repl_node *n, int k)
 
 /* A change made here: to every stream. */
 static void
-cp_rn_fanout(struct cp_repl_node *n)
+cp_rn_fanout(struct cp_repl_node *n, uint64_t now)
 {
 	int i;
 
 	for (i = 0; i < n->n_peers; i++)
-		if (cp_rn_append(n, i))
+		if (cp_rn_append(n, i, now))
 			CP_RN_COUNT(n, records_queued);
 }
 
 /* A full-sync copy: to its peer's stream only. */
 static void
-cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev)
+cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev, uint64_t now)
 {
 	int k;
 
@@ -251,7 +251,7 @@ cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev)
 		n->sync[k].pending--;
 	if (k < 0 || cp_rn_event_wire(n, ev) != 0)
 		return;
-	if (!cp_rn_append(n, k))
+	if (!cp_rn_append(n, k, now))
 		return;
 	if (n->sync[k].active) {
 		CP_RN_COUNT(n, sync_records);
@@ -490,7 +490,7 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 			sy->bucket = 0;
 			sy->skip = 0;
 		}
-		work += cp_repl_node_events(n);
+		work += cp_repl_node_events(n, now);
 		cp_repl_node_poll(n, now, send, arg_);
 	}
 	return work;
@@ -511,7 +511,7 @@ cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 }
 
 unsigned int
-cp_repl_node_events(struct cp_repl_node *n)
+cp_repl_node_events(struct cp_repl_node *n, uint64_t now)
 {
 	void *evs[64];
 	unsigned int s, got, i, total = 0, taken;
@@ -526,13 +526,13 @@ cp_repl_node_events(struct cp_repl_node *n)
 
 				CP_RN_COUNT(n, events);
 				if (ev->type == REG_EV_SYNC) {
-					cp_rn_sync_copy(n, ev);
+					cp_rn_sync_copy(n, ev, now);
 				} else if (ev->remote) {
 					CP_RN_COUNT(n, events_remote);
 				} else if (ev->type == REG_EV_EXPIRE) {
 					CP_RN_COUNT(n, events_expire);
 				} else if (cp_rn_event_wire(n, ev) == 0) {
-					cp_rn_fanout(n);
+					cp_rn_fanout(n, now);
 				}
 				reg_event_free(ev);
 			}

@@ -193,8 +193,9 @@ void cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_
 unsigned int cp_repl_node_sync(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send,
 			       void *arg);
 
-/* Drain the shards' change events into the streams; returns the events taken. */
-unsigned int cp_repl_node_events(struct cp_repl_node *n);
+/* Drain the shards' change events into the streams, queued at NOW (ms, the
+ * lifetimes they carry age from then); returns the events taken. */
+unsigned int cp_repl_node_events(struct cp_repl_node *n, uint64_t now);
 
 /* A decoded replication message (Repl, ReplAck, SyncRequest, SyncDone, Digest,
  * BucketPull) of LEN bytes on the wire; SEND answers a Digest. 0, or -ENOENT (not from a known peer), -EAGAIN (left for

@@ -379,7 +379,7 @@ cp_repl_snap_now(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t timeou
 	if (snap_begin(s) != 0)
 		return -EIO;
 	while (s->active && cp_mono_ms() < end) {
-		cp_repl_node_events(n);   /* the chunks' events reach cp_repl_snap_record() */
+		cp_repl_node_events(n, cp_mono_ms());   /* the chunks' events reach cp_repl_snap_record() */
 		if (snap_pass(s, n) == 0)
 			nanosleep(&ts, NULL);
 	}
@@ -480,7 +480,7 @@ cp_repl_snap_load(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t wall,
 			r->expires_s -= (uint32_t)down_s;
 		}
 		if ((loaded & 63) == 63)
-			cp_repl_node_events(n);   /* the applies' events: keep their ring drained */
+			cp_repl_node_events(n, cp_mono_ms());   /* the applies' events: keep their ring drained */
 		if (cp_repl_node_apply_rec(n, r, SNAP_LOAD_WAIT_MS) != 0) {
 			s->counters[CP_REPL_SNAP_C_load_bad]++;
 			continue;

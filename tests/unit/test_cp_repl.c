@@ -112,7 +112,7 @@ append(uint64_t from, uint64_t to)
 
 	for (i = from; i <= to; i++) {
 		make_rec(&r, i);
-		assert_int_equal(cp_repl_tx_append(A.p, &r), 0);
+		assert_int_equal(cp_repl_tx_append(A.p, &r, 0), 0);
 	}
 }
 
@@ -244,7 +244,7 @@ test_create_errors(void **state)
 	assert_null(cp_repl_peer_create(&c, 2));
 	make_rec(&r, 1);
 	r.q = 5000;
-	assert_int_equal(cp_repl_tx_append(A.p, &r), -EINVAL);
+	assert_int_equal(cp_repl_tx_append(A.p, &r, 0), -EINVAL);
 	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
 	assert_string_equal(cp_repl_counter_name(CP_REPL_C_tx_behind), "tx_behind");
 	assert_string_equal(cp_repl_counter_name(CP_REPL_COUNTER_MAX), "?");
@@ -463,10 +463,10 @@ test_behind_and_reset(void **state)
 	assert_int_equal(cp_repl_tx_room(A.p), 0);
 	a_poll(0);                                      /* all sent, none acked */
 	make_rec(&r, T_CAP + 1);
-	assert_int_equal(cp_repl_tx_append(A.p, &r), -ENOBUFS);
+	assert_int_equal(cp_repl_tx_append(A.p, &r, 0), -ENOBUFS);
 	assert_true(cp_repl_tx_behind(A.p));
 	assert_int_equal(ctr(&A, CP_REPL_C_tx_behind), 1);
-	assert_int_equal(cp_repl_tx_append(A.p, &r), -ENOBUFS);
+	assert_int_equal(cp_repl_tx_append(A.p, &r, 0), -ENOBUFS);
 	assert_int_equal(ctr(&A, CP_REPL_C_tx_behind), 1);      /* one event... */
 	assert_int_equal(ctr(&A, CP_REPL_C_tx_dropped), 2);     /* ...records counted */
 	assert_int_equal(cp_repl_tx_room(A.p), 0);
@@ -508,7 +508,7 @@ test_sender_restart(void **state)
 		struct msg_rec r;
 
 		make_rec(&r, 77);
-		assert_int_equal(cp_repl_tx_append(B.p, &r), 0);
+		assert_int_equal(cp_repl_tx_append(B.p, &r, 0), 0);
 	}
 	/* A restarts: a new run, a new stream from sequence 1 */
 	old = A.p;
@@ -594,7 +594,7 @@ test_mtu_budget(void **state)
 		memset(big.path, 'p', sizeof(big.path) - 1);
 		memset(big.instance, 'i', sizeof(big.instance) - 1);
 		memset(big.key, 'k', sizeof(big.key) - 1);
-		assert_int_equal(cp_repl_tx_append(A.p, &big), -E2BIG);
+		assert_int_equal(cp_repl_tx_append(A.p, &big, 0), -E2BIG);
 		assert_int_equal(ctr(&A, CP_REPL_C_tx_too_big), 1);
 		assert_int_equal(cp_repl_tx_unacked(A.p), unacked);
 	}
@@ -623,6 +623,33 @@ test_beyond_window(void **state)
 	assert_int_equal(cp_repl_on_repl(B.p, &m, 0, idx), -EINVAL);
 }
 
+/* A record's lifetime ages while it waits in the ring: the first datagram and
+ * every retransmission carry what is left (at least 1 s); a tombstone keeps 0. */
+static void
+test_lifetime_ages(void **state)
+{
+	struct msg_rec r;
+
+	(void)state;
+	make_rec(&r, 1);
+	assert_int_equal(cp_repl_tx_append(A.p, &r, 10000), 0);
+	make_rec(&r, 2);
+	r.flags = MSG_REC_F_TOMBSTONE;
+	r.expires_s = 0;
+	assert_int_equal(cp_repl_tx_append(A.p, &r, 10000), 0);
+	assert_int_equal(cp_repl_tx_poll(A.p, 12500, &m), 1);
+	assert_int_equal(m.u.repl.n, 2);
+	assert_int_equal(m.u.repl.recs[0].expires_s, 3598);
+	assert_int_equal(m.u.repl.recs[1].expires_s, 0);
+	/* unacked: after the timeout the same records go again, older */
+	assert_int_equal(cp_repl_tx_poll(A.p, 12500 + 60000, &m), 1);
+	assert_int_equal(m.u.repl.first_seq, 1);
+	assert_int_equal(m.u.repl.recs[0].expires_s, 3598 - 60);
+	assert_int_equal(m.u.repl.recs[1].expires_s, 0);
+	assert_int_equal(cp_repl_tx_poll(A.p, 10000 + 4000 * 1000, &m), 1);
+	assert_int_equal(m.u.repl.recs[0].expires_s, 1);
+}
+
 int
 main(void)
 {
@@ -643,6 +670,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_receiver_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtu_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_beyond_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lifetime_ages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
