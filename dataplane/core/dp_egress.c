@@ -8,6 +8,7 @@
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
 
@@ -20,6 +21,10 @@
 #define SIP_DEFAULT_PORT 5060
 #define ETH_LEN          sizeof(struct rte_ether_hdr)
 #define UDP_LEN          sizeof(struct rte_udp_hdr)
+#define FRAG6_LEN        sizeof(struct rte_ipv6_fragment_ext)
+/* Fragments of one datagram: the largest mbuf payload (dataplane.mbuf_size at most
+ * 9216 + headroom) over the smallest MTU (576, 552 bytes of data per fragment). */
+#define DP_FRAG_MAX      18
 
 /* ---- main thread ---- */
 
@@ -248,11 +253,82 @@ dp_egress_neigh_warm(struct dp_lcore *lc, rte_be32_t ip)
 
 /* ---- worker lcore: the frame builder ---- */
 
+/* m is a whole frame (Ethernet, IP, UDP, payload) whose IP packet exceeds the
+ * port MTU: cut it into fragments (librte_ip_frag: per fragment a new mbuf for
+ * the headers and an indirect one for its share of m's data), each with m's
+ * Ethernet header, and queue them. Consumes m. */
+static int
+frag_send(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx, uint8_t family,
+	  enum dp_drop too_big)
+{
+	const struct dp_port *port = &lc->ctx->ports[port_idx];
+	struct rte_mempool *pool = lc->ctx->pool;
+	struct rte_mbuf *frags[DP_FRAG_MAX];
+	struct rte_ether_hdr eth = *rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	rte_be32_t id6;
+	uint16_t mtu;
+	int n, i;
+
+	rte_pktmbuf_adj(m, (uint16_t)ETH_LEN);
+	/* Every fragment's data but the last's a multiple of 8 bytes (RFC 791, 8200). */
+	if (family == 4) {
+		mtu = (uint16_t)(sizeof(struct rte_ipv4_hdr) +
+				 RTE_ALIGN_FLOOR(port->mtu - sizeof(struct rte_ipv4_hdr), 8));
+		n = rte_ipv4_fragment_packet(m, frags, DP_FRAG_MAX, mtu, pool, pool);
+	} else {
+		mtu = (uint16_t)(sizeof(struct rte_ipv6_hdr) + FRAG6_LEN +
+				 RTE_ALIGN_FLOOR(port->mtu - sizeof(struct rte_ipv6_hdr) - FRAG6_LEN, 8));
+		n = rte_ipv6_fragment_packet(m, frags, DP_FRAG_MAX, mtu, pool, pool);
+	}
+	rte_pktmbuf_free(m);   /* the fragments hold their own references to its data */
+	if (n <= 0) {   /* -ENOMEM, or -EINVAL: an IPv6 port under 1280 (RFC 8200) */
+		if (n == -ENOMEM)
+			DP_DROP_INC(&lc->stats, FRAG_NO_MBUF);
+		else
+			lc->stats.drop[too_big]++;
+		return -1;
+	}
+	/* librte_ip_frag leaves the IPv6 fragment id 0: one per datagram here. */
+	id6 = rte_cpu_to_be_32((uint32_t)lc->idx << 16 | lc->ip_id++);
+	DP_STAT_INC(&lc->stats, ip_fragmented);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *f = frags[i];
+		struct rte_ether_hdr *e;
+
+		if (family == 4) {
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(f, struct rte_ipv4_hdr *);
+
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		} else {
+			struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod(f, struct rte_ipv6_hdr *);
+
+			((struct rte_ipv6_fragment_ext *)(ip6 + 1))->id = id6;
+		}
+		if (!port->tx_multi_seg && rte_pktmbuf_linearize(f) != 0)
+			goto drop;
+		e = (struct rte_ether_hdr *)rte_pktmbuf_prepend(f, (uint16_t)ETH_LEN);
+		if (e == NULL)
+			goto drop;
+		*e = eth;
+		f->port = port->port_id;
+		DP_STAT_INC(&lc->stats, frags_sent);
+		dp_egress_tx(lc, port_idx, f);
+		continue;
+drop:
+		DP_DROP_INC(&lc->stats, FRAG_NO_MBUF);
+		rte_pktmbuf_free(f);
+	}
+	return 0;
+}
+
 /* m holds exactly the UDP payload, in one segment: prepends the UDP, IP and
  * Ethernet headers (checksums computed, DF clear) and queues the frame on port
- * port_idx. Frees and counts too_big when the IP packet exceeds the port MTU.
- * dmac NULL (IPv4 only): the neighbour is being resolved; the frame is held
- * until it is (dp_neigh_hold), or dropped as NEIGH_MISS when there is no room. */
+ * port_idx, as fragments when the IP packet exceeds the port MTU (frag_send).
+ * Frees and counts too_big when the datagram exceeds what IP carries.
+ * dmac NULL (IPv4 only): the neighbour is being resolved; the whole frame is
+ * held until it is (dp_neigh_hold, then dp_egress_frame_tx), or dropped as
+ * NEIGH_MISS when there is no room. */
 static int
 frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 	    const struct rte_ether_addr *dmac, uint8_t family, const uint8_t *src,
@@ -264,7 +340,7 @@ frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 	struct rte_ether_hdr *eth;
 	struct rte_udp_hdr *udp;
 
-	if (len == 0 || m->nb_segs != 1 || l3 + UDP_LEN + len > port->mtu)
+	if (len == 0 || m->nb_segs != 1 || UDP_LEN + len > UINT16_MAX - l3)
 		goto too_big;
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, (uint16_t)(ETH_LEN + l3 + UDP_LEN));
 	if (eth == NULL)
@@ -319,12 +395,26 @@ frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 		}
 		return 0;
 	}
+	if (l3 + UDP_LEN + len > port->mtu)
+		return frag_send(lc, m, port_idx, family, too_big);
 	dp_egress_tx(lc, port_idx, m);
 	return 0;
 too_big:
 	lc->stats.drop[too_big]++;
 	rte_pktmbuf_free(m);
 	return -1;
+}
+
+void
+dp_egress_frame_tx(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint8_t family = eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) ? 4 : 6;
+
+	if (m->pkt_len - ETH_LEN > lc->ctx->ports[port_idx].mtu)
+		(void)frag_send(lc, m, port_idx, family, DP_DROP_FWD_TOO_BIG);
+	else
+		dp_egress_tx(lc, port_idx, m);
 }
 
 /* payload[0..len) (not in m) into m, or into a fresh mbuf when m is NULL or the
@@ -339,7 +429,7 @@ udp_send(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 	size_t total = ETH_LEN + l3 + UDP_LEN + len;
 	char *p;
 
-	if (len == 0 || l3 + UDP_LEN + len > lc->ctx->ports[port_idx].mtu) {
+	if (len == 0 || UDP_LEN + len > UINT16_MAX - l3) {
 		lc->stats.drop[too_big]++;
 		rte_pktmbuf_free(m);
 		return -1;

@@ -11,10 +11,13 @@
  *
  * One L2-L4 builder (Ethernet, IPv4 or IPv6, UDP, checksums in software) for
  * SIP replies, forwarded messages, backend probes and the control plane's
- * datagrams. Fragmentation policy: we never fragment what we build; a datagram
- * whose IP packet would exceed the port MTU is dropped and counted (the caller's
- * TOO_BIG reason). DF policy (IPv4): DF is never set. Our own packets already fit
- * our MTU; a router on a narrower path may fragment them, and the peer reassembles
+ * datagrams. Fragmentation: a datagram whose IP packet exceeds the port MTU
+ * leaves as IPv4 or IPv6 fragments of at most the MTU (rte_ipv4_fragment_packet,
+ * rte_ipv6_fragment_packet: a header mbuf and an indirect mbuf per fragment, from
+ * the packet pool; counters ip_fragmented, frags_sent; no mbuf: FRAG_NO_MBUF); only
+ * a datagram over what IP or the mbuf carries is dropped (the caller's TOO_BIG
+ * reason). DF policy (IPv4): DF is never set. Our own packets fit our MTU; a
+ * router on a narrower path may fragment them again, and the peer reassembles
  * (as we do). With DF set, such a path would need ICMP "fragmentation needed",
  * which we do not process, so large SIP messages would vanish silently. IPv4 ids
  * come from a per-lcore counter; lcores start apart (dp_egress_init).
@@ -53,6 +56,10 @@ void dp_egress_init(struct dp_lcore *lc);
 
 /* Queue a finished frame m for port port_idx (in-place ARP/ICMP/ND replies). */
 void dp_egress_tx(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf *m);
+
+/* Queue a whole frame m (Ethernet, IP, UDP) we built for port port_idx, as IP
+ * fragments when it exceeds the port MTU (a frame held for ARP, released). */
+void dp_egress_frame_tx(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf *m);
 
 /* Hand m (a SIP datagram with its dp_pkt_info) to lcore dst; marks it steered. */
 void dp_egress_steer(struct dp_lcore *lc, uint16_t dst, struct rte_mbuf *m);

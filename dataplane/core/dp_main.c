@@ -161,21 +161,42 @@ eal_args(const struct cfg *c, int extra_argc, char **extra, char **argv,
 	return argc;
 }
 
+/*
+ * The packet pool holds every mbuf that may be out at once, in the worst case,
+ * with L = workers + 1 lcores (the control lcore has queues and a reassembly
+ * table too) and P ports:
+ *   RX descriptors       P x L x rx_desc          (each holds an mbuf)
+ *   TX descriptors       P x L x tx_desc x 2      (a fragment we send is 2 mbufs)
+ *   TX batch arrays      P x L x DP_MAX_BURST x 2
+ *   steering rings       L x (L - 1) x (ring_size - 1)   (one SPSC ring per pair)
+ *   control-plane rings  4 x (ring_size - 1)      (to/from the cp, each with a priority ring)
+ *   reassembly           L x DP_FRAG_BUDGET(frag_max_flows)   (enforced: frag_over_budget)
+ *   held for ARP         L x DP_NEIGH_HOLD_MAX                 (enforced: dp_neigh_hold)
+ *   mempool caches       L x DP_MEMPOOL_CACHE x 3 / 2
+ *   in hand              L x DP_MAX_BURST (a burst being handled) + 1024 (cp, probes)
+ * dataplane.mbufs: 0 sizes the pool to that (as 2^k - 1, at least 8191); a smaller
+ * explicit value is refused.
+ */
 static int
 pool_create(struct dp_ctx *x)
 {
 	const struct cfg_dataplane *dc = &x->cfg->dp;
-	unsigned int nlc = x->n_workers + 1u;
-	unsigned int need = (unsigned int)dc->n_ports * (x->n_workers + 1u) * (dc->rx_desc + dc->tx_desc) +
-			    nlc * (DP_MEMPOOL_CACHE * 3 / 2 + DP_MAX_BURST) + 1024;
+	unsigned int nlc = x->n_workers + 1u, ports = (unsigned int)dc->n_ports;
+	unsigned int rx = ports * nlc * dc->rx_desc;
+	unsigned int tx = ports * nlc * (dc->tx_desc + DP_MAX_BURST) * 2u;
+	unsigned int rings = (nlc * (nlc - 1u) + 4u) * (dc->ring_size - 1u);
+	unsigned int frag = nlc * DP_FRAG_BUDGET(dc->frag_max_flows);
+	unsigned int held = nlc * DP_NEIGH_HOLD_MAX;
+	unsigned int other = nlc * (DP_MEMPOOL_CACHE * 3 / 2 + DP_MAX_BURST) + 1024u;
+	unsigned int need = rx + tx + rings + frag + held + other;
 
 	uint32_t n = dc->mbufs;
 
-	if (n == 0)   /* auto: what the queues need, as a 2^k - 1 pool (best for rte_mempool) */
+	if (n == 0)   /* auto: all of the above, as a 2^k - 1 pool (best for rte_mempool) */
 		n = RTE_MAX(rte_align32pow2(need + 1) - 1, 8191u);
 	if (n < need) {
-		DP_LOG(ERR, "%s: dataplane.mbufs: %u is too small for %d port(s) x %u queues x (%u RX + %u TX) descriptors; need at least %u",
-		       x->cfg->path, dc->mbufs, dc->n_ports, x->n_workers + 1u, dc->rx_desc, dc->tx_desc, need);
+		DP_LOG(ERR, "%s: dataplane.mbufs: %u is too small; need at least %u = %u RX + %u TX descriptors and batches + %u in rings + %u for reassembly + %u held for ARP + %u in caches and in hand",
+		       x->cfg->path, dc->mbufs, need, rx, tx, rings, frag, held, other);
 		return -EINVAL;
 	}
 	x->pool = rte_pktmbuf_pool_create("ss_pkt", n, DP_MEMPOOL_CACHE, DP_MBUF_PRIV_SIZE,
@@ -185,7 +206,8 @@ pool_create(struct dp_ctx *x)
 		       rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	DP_LOG(INFO, "packet pool: %u mbufs of %u bytes", n, dc->mbuf_size);
+	DP_LOG(INFO, "packet pool: %u mbufs of %u bytes (need %u: %u RX, %u TX, %u rings, %u reassembly, %u held for ARP, %u caches and in hand)",
+	       n, dc->mbuf_size, need, rx, tx, rings, frag, held, other);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "dataplane/core/dp_stats.h"
 
 #define DP_NEIGH_REFRESH_MS 60000    /* older entries are used and refreshed */
+#define DP_NEIGH_ANSWER_MS  1000     /* a reply within this of our request answers it */
 
 /* ---- worker lcore ---- */
 
@@ -35,16 +36,31 @@ slot(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
 	return &lc->neigh[rte_hash_crc_4byte(ip, port_idx) & (DP_NEIGH_SLOTS - 1)];
 }
 
-void
+int
 dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
-	       const struct rte_ether_addr *mac)
+	       const struct rte_ether_addr *mac, enum dp_neigh_how how)
 {
 	struct dp_neigh_entry *e = slot(lc, port_idx, ip);
+	bool same = e->ip == ip && e->port_idx == port_idx;
 	unsigned int i;
 
 	if (ip == 0 || rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
-		return;
-	if (e->ip != ip || e->port_idx != port_idx) {
+		return -EINVAL;
+	if (!same && e->valid)   /* another neighbour's slot: only a lookup takes it */
+		return -EBUSY;
+	if (same && e->valid && !rte_is_same_ether_addr(&e->mac, mac)) {
+		bool asked = e->asked_ms != 0 && lc->now_ms - e->asked_ms < DP_NEIGH_ANSWER_MS;
+
+		if (how == DP_NEIGH_REPLY && !asked) {
+			DP_STAT_INC(&lc->stats, arp_unsolicited);
+			return -EPERM;
+		}
+		if (how == DP_NEIGH_SEEN) {
+			DP_STAT_INC(&lc->stats, neigh_mac_kept);
+			return -EPERM;
+		}
+	}
+	if (!same) {   /* an unresolved slot of another address: its frames go */
 		held_drop(lc, e);
 		e->asked_ms = 0;
 	}
@@ -55,11 +71,12 @@ dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 	e->learnt_ms = lc->now_ms;
 	for (i = 0; i < e->n_held; i++) {
 		rte_pktmbuf_mtod(e->held[i], struct rte_ether_hdr *)->dst_addr = *mac;
-		dp_egress_tx(lc, port_idx, e->held[i]);
+		dp_egress_frame_tx(lc, port_idx, e->held[i]);
 	}
 	DP_STAT_ADD(&lc->stats, neigh_released, e->n_held);
 	lc->neigh_n_held = (uint16_t)(lc->neigh_n_held - e->n_held);
 	e->n_held = 0;
+	return 0;
 }
 
 int
@@ -148,6 +165,9 @@ dp_neigh_input(struct dp_lcore *lc, struct rte_mbuf *m)
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(eth + 1);
 
-	dp_neigh_learn(lc, info->port_idx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
+	enum dp_neigh_how how = arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) ?
+		DP_NEIGH_REPLY : DP_NEIGH_ANNOUNCE;
+
+	dp_neigh_learn(lc, info->port_idx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha, how);
 	rte_pktmbuf_free(m);
 }

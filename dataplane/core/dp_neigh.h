@@ -7,7 +7,7 @@
  *
  * Each lcore has its own direct-mapped table (DP_NEIGH_SLOTS entries, slot =
  * hash of port and address), written only by that lcore: no lock, no atomic.
- * A slot holds one address; a colliding address replaces it. Entries are
+ * A slot holds one address; a lookup of a colliding address replaces it. Entries are
  * learnt from (a) every IPv4 packet for us whose source is on the subnet of
  * the port it came in on (source address -> source MAC, in dp_pkt), (b) ARP
  * requests for our address (sender -> sha), (c) ARP replies for our address.
@@ -17,6 +17,17 @@
  * the control lcore included, over the SPSC steering rings, marked
  * info->neigh_only (dp_egress_fanout), so each learns it in its own table
  * (dp_neigh_input).
+ *
+ * What may change an entry (dp_neigh_learn, enum dp_neigh_how): an entry that
+ * holds a MAC keeps it against a packet that did not come as an answer: an ARP
+ * reply this lcore did not ask for within DP_NEIGH_ANSWER_MS (counted
+ * arp_unsolicited), an ARP request's sender or an IPv4 packet's source
+ * (neigh_mac_kept); the same MAC only refreshes it. A reply to our own request
+ * (DP_NEIGH_REPLY while asked) and a gratuitous ARP request announcing a VIP's
+ * new holder (DP_NEIGH_ANNOUNCE: how a VIP moves) may change it. Learning never
+ * evicts a valid entry of another address from its slot (only a lookup does, to
+ * ask), so colliding addresses cannot push a known neighbour out for a forged
+ * packet to take its place. An unknown address is learnt from any of them.
  *
  * Lookup (dp_neigh_lookup): a hit returns the MAC; an entry older than
  * DP_NEIGH_REFRESH_MS is still used but the caller is told to refresh it by an
@@ -47,12 +58,21 @@
 
 #define DP_NEIGH_RETRY_MS 100   /* at most one ARP request per address per 100 ms */
 
+/* How a neighbour's MAC was seen (what it may change: see above). */
+enum dp_neigh_how {
+	DP_NEIGH_SEEN,       /* an IPv4 packet's source, an ARP request's sender */
+	DP_NEIGH_REPLY,      /* an ARP reply to our address */
+	DP_NEIGH_ANNOUNCE,   /* a gratuitous ARP request for a VIP of a sharing tag */
+};
+
 /* ---- worker lcore (its own table) ---- */
 
 /* Learn ip (network order) -> mac seen on port port_idx; frames held for ip
- * get mac and are queued for transmission (dp_egress_tx). */
-void dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
-		    const struct rte_ether_addr *mac);
+ * get mac and are queued for transmission (dp_egress_frame_tx). 0 when learnt or
+ * refreshed, -EPERM when a known entry kept its MAC (counted), -EBUSY when the
+ * slot holds another valid address (not counted), -EINVAL for a bad address. */
+int dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
+		   const struct rte_ether_addr *mac, enum dp_neigh_how how);
 
 /* 0 with *mac, or -EAGAIN (unknown, ask now) / -ENOENT (unknown, asked
  * recently). *ask is set when an ARP request for ip should be sent now (a miss

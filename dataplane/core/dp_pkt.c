@@ -53,13 +53,25 @@ set_len(struct rte_mbuf *m, uint32_t len)
 	return 0;
 }
 
+/* The reassembly table gave back n fragments (n may be -1 as unsigned: one more
+ * held). Never below 0 (a fragment of several segments counts once). */
+static void
+frag_held_sub(struct dp_lcore *lc, uint32_t n)
+{
+	int64_t held = (int64_t)lc->frag_held - (int32_t)n;
+
+	lc->frag_held = held < 0 ? 0 : (uint32_t)held;
+}
+
 /* An ARP packet whose sender we learnt: shared with the other lcores (dp_egress_fanout). */
 static enum dp_pkt_action
-arp_learnt(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t pidx, const struct rte_arp_hdr *arp)
+arp_learnt(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t pidx, const struct rte_arp_hdr *arp,
+	   enum dp_neigh_how how)
 {
 	struct dp_pkt_info *info = dp_pkt_info_of(m);
 
-	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
+	/* Shared even when refused here: another lcore may be the one that asked. */
+	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha, how);
 	memset(info, 0, sizeof(*info));
 	info->port_idx = (uint8_t)pidx;
 	return DP_PKT_NEIGH;
@@ -83,7 +95,7 @@ arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		return drop(lc, DP_DROP_ARP_MALFORMED);
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) && port->ipv4 != 0 &&
 	    arp->arp_data.arp_tip == port->ipv4)
-		return arp_learnt(lc, m, pidx, arp);
+		return arp_learnt(lc, m, pidx, arp, DP_NEIGH_REPLY);
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
 		return drop(lc, DP_DROP_ARP_OPCODE);
 	ours = arp->arp_data.arp_tip;
@@ -93,13 +105,13 @@ arp_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		if (vip < 0)
 			return drop(lc, DP_DROP_ARP_NOT_OURS);
 		if (vip == 0 && arp->arp_data.arp_sip == ours)   /* its new holder's announcement */
-			return arp_learnt(lc, m, pidx, arp);
+			return arp_learnt(lc, m, pidx, arp, DP_NEIGH_ANNOUNCE);
 		if (vip == 0)
 			return drop(lc, DP_DROP_VIP_NOT_HELD);
 		if (arp->arp_data.arp_sip == ours)   /* another node announcing our VIP */
 			return drop(lc, DP_DROP_ARP_GRATUITOUS);
 	}
-	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha);
+	dp_neigh_learn(lc, pidx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha, DP_NEIGH_SEEN);
 
 	sip = arp->arp_data.arp_sip;
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
@@ -249,7 +261,8 @@ ipv4_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf **mp
 			return drop(lc, DP_DROP_VIP_NOT_HELD);
 	}
 	if (((ip->src_addr ^ port->ipv4) & port->ipv4_mask) == 0)   /* on-link sender */
-		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], ip->src_addr, &eth->src_addr);
+		dp_neigh_learn(lc, lc->ctx->port_idx[m->port], ip->src_addr, &eth->src_addr,
+			       DP_NEIGH_SEEN);
 	if (m->pkt_len > ETH_LEN + tot)   /* Ethernet padding */
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - ETH_LEN - tot));
 
@@ -261,9 +274,15 @@ ipv4_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf **mp
 		DP_STAT_INC(&lc->stats, frag_rx);
 		if (ip->next_proto_id != IPPROTO_UDP)
 			return drop(lc, DP_DROP_FRAG_NOT_UDP);
+		/* Never-completed datagrams may not hold more of the pool than the
+		 * budget (dp_types.h): a flood of fragments is dropped here, RX goes on. */
+		if (lc->frag_held >= lc->frag_budget)
+			return drop(lc, DP_DROP_FRAG_OVER_BUDGET);
 		m->l2_len = ETH_LEN;
 		m->l3_len = ihl;
 		whole = rte_ipv4_frag_reassemble_packet(lc->frag_tbl, dr, m, now_tsc, ip);
+		/* held: + this one, - what went to the death row, - a completed datagram's. */
+		frag_held_sub(lc, dr->cnt - before + (whole != NULL ? whole->nb_segs : 0u) - 1u);
 		if (whole == NULL) {
 			/* Held in the table, or freed to the death row with its flow. */
 			lc->stats.drop[DP_DROP_FRAG_FAILED] += dr->cnt - before;
@@ -468,6 +487,7 @@ dp_pkt_frag_housekeep(struct dp_lcore *lc, uint64_t now_tsc)
 
 		rte_ip_frag_table_del_expired_entries(lc->frag_tbl, dr, now_tsc);
 		lc->stats.drop[DP_DROP_FRAG_TIMEOUT] += dr->cnt - before;
+		frag_held_sub(lc, dr->cnt - before);
 		lc->frag_next_expire = now_tsc + rte_get_tsc_hz() / 10;
 	}
 	if (dr->cnt != 0)
@@ -488,6 +508,8 @@ dp_pkt_frag_init(struct dp_lcore *lc, uint32_t max_flows, uint32_t timeout_ms, i
 		return -ENOMEM;
 	lc->death_row.cnt = 0;
 	lc->frag_next_expire = 0;
+	lc->frag_held = 0;
+	lc->frag_budget = DP_FRAG_BUDGET(max_flows);
 	return 0;
 }
 

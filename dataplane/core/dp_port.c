@@ -95,6 +95,10 @@ port_configure(struct dp_ctx *ctx, struct dp_port *p, uint16_t nq)
 	if (rc != 0)
 		return rc;
 	memset(&conf, 0, sizeof(conf));
+	/* Fragments (dp_egress) are two segments: a header and the payload's share. */
+	p->tx_multi_seg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	if (p->tx_multi_seg)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (nq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =

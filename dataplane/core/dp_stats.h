@@ -35,6 +35,7 @@
 	X(IP4_PROTO,         "IPv4 protocol other than ICMP/UDP") \
 	X(FRAG_NOT_UDP,      "IPv4 fragment of a datagram that is not UDP") \
 	X(FRAG_FAILED,       "fragment freed by reassembly (overlap, too many, table full)") \
+	X(FRAG_OVER_BUDGET,  "fragment dropped: this lcore's reassembly already holds its share of the pool") \
 	X(FRAG_TIMEOUT,      "fragment freed after the reassembly timeout") \
 	X(ICMP_SHORT,        "ICMP message truncated") \
 	X(ICMP_CKSUM,        "ICMP checksum wrong") \
@@ -59,18 +60,19 @@
 	X(SIP_INVALID,       "SIP message rejected by the parser (see sip_invalid by reason)") \
 	X(SIP_UNHANDLED,     "valid SIP message no service on this node handles yet") \
 	X(SIP_NO_REPLY,      "request that cannot be answered (no usable Via)") \
-	X(SIP_REPLY_TOO_BIG, "reply larger than the MTU or the reply buffer") \
+	X(SIP_REPLY_TOO_BIG, "reply larger than the reply buffer or an mbuf") \
 	X(SIP_REPLY_NO_MBUF, "no mbuf for a reply that did not fit the request's") \
 	X(SIP_REPLY_AMPLIFY, "reply to an unauthenticated REGISTER over 3x its size: not sent") \
 	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
 	X(CLUSTER_WRONG_PORT, "cluster packet on a port other than cluster.port_index") \
 	X(STEER_RING_FULL,   "inter-lcore ring full") \
 	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
-	X(CP_TX_TOO_BIG,     "control-plane datagram larger than the port MTU or the mbuf") \
+	X(CP_TX_TOO_BIG,     "control-plane datagram larger than IP or the mbuf carries") \
 	X(TX_FULL,           "TX queue full") \
 	X(NEIGH_MISS,        "frame for a neighbour whose MAC stayed unknown (not held, or held over 1 s), or IPv6") \
 	X(PROXY_DROP,        "SIP message the proxy dropped (see proxy counters by reason)") \
-	X(FWD_TOO_BIG,       "forwarded message larger than the MTU or the mbuf") \
+	X(FRAG_NO_MBUF,      "datagram over the MTU not sent: no mbuf for its fragments") \
+	X(FWD_TOO_BIG,       "forwarded message larger than IP or the mbuf carries") \
 	X(FWD_NO_MBUF,       "no mbuf for a forwarded message or a probe")
 
 enum dp_drop {
@@ -89,6 +91,10 @@ enum dp_drop {
 	X(arp_replies,        "ARP requests answered") \
 	X(arp_vip_answered,   "ARP requests answered for a VIP held here (also in arp_replies)") \
 	X(garp_sent,          "gratuitous ARPs sent for a VIP this node claimed") \
+	X(ip_fragmented,      "datagrams we built over the port MTU, sent as IP fragments") \
+	X(frags_sent,         "IP fragments sent (of ip_fragmented datagrams)") \
+	X(arp_unsolicited,    "ARP replies we did not ask for that would have changed a known neighbour's MAC: entry kept") \
+	X(neigh_mac_kept,     "ARP requests or IPv4 packets from a known neighbour's address with another MAC: entry kept") \
 	X(arp_requests,       "ARP requests sent (neighbour resolution)") \
 	X(neigh_held,         "frames held while their neighbour's MAC was resolved") \
 	X(neigh_released,     "held frames sent once the neighbour answered ARP") \

@@ -27,6 +27,9 @@
 
 #define DP_MAX_BURST        32
 #define DP_MEMPOOL_CACHE    256
+/* Fragments (mbufs) one lcore's reassembly may hold: one per table entry on
+ * average; the pool is sized for it (dp_main.c pool_create). */
+#define DP_FRAG_BUDGET(max_flows) (max_flows)
 #define DP_REC_POOL_SIZE    4095                     /* replicated records in flight cp -> shards */
 #define DP_REC_POOL_CACHE   32
 #define DP_MAX_LCORES       (CFG_MAX_WORKERS + 1)   /* workers + control lcore */
@@ -35,7 +38,7 @@
 #define DP_REPLY_MAX        8192                     /* largest SIP reply built */
 #define DP_NEIGH_SLOTS      1024                     /* neighbour table of one lcore */
 #define DP_NEIGH_HOLD       4                        /* frames held per unresolved neighbour */
-#define DP_NEIGH_HOLD_MAX   64                       /* ... per lcore, all neighbours */
+#define DP_NEIGH_HOLD_MAX   32                       /* ... per lcore, all neighbours */
 #define DP_NEIGH_HOLD_MS    1000                     /* held frames dropped after */
 #define DP_VIP_MAX          32                       /* VIPs of sharing tags (one per tag) */
 #define DP_VIP_GARPS        3                        /* gratuitous ARPs sent on a claim */
@@ -92,6 +95,7 @@ struct dp_port {
 	uint8_t ipv6[16];               /* configured global address */
 	uint8_t ipv6_ll[16];            /* link-local, EUI-64 from the MAC */
 	uint16_t mtu;
+	bool tx_multi_seg;              /* TX takes chained mbufs (else fragments are linearized) */
 	const char *device;             /* points into the config */
 	char name[64];                  /* ethdev name */
 };
@@ -179,6 +183,8 @@ struct dp_lcore {
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct rte_ip_frag_death_row death_row;
 	uint64_t frag_next_expire;      /* tsc of the next expiry sweep */
+	uint32_t frag_held;             /* fragments (mbufs) its reassembly table holds now */
+	uint32_t frag_budget;           /* at most this many: DP_FRAG_BUDGET(frag_max_flows) */
 	/* Rings: in[j] carries packets from lcore j to this one (SPSC), out[j] the reverse. */
 	struct rte_ring *in[DP_MAX_LCORES];
 	struct rte_ring *out[DP_MAX_LCORES];

@@ -454,7 +454,7 @@ test_neigh_hold(void **state)
 	lc->n_tx[0] = 0;
 
 	/* learnt: both leave, in order, with the MAC */
-	dp_neigh_learn(lc, 0, a, &peer_mac);
+	assert_int_equal(dp_neigh_learn(lc, 0, a, &peer_mac, DP_NEIGH_REPLY), 0);
 	assert_int_equal(lc->n_tx[0], 2);
 	for (i = 0; i < 2; i++) {
 		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(lc->tx[0][i], struct rte_ether_hdr *);
@@ -487,6 +487,210 @@ test_neigh_hold(void **state)
 	for (i = 0; i < lc->n_tx[0]; i++)   /* the ARP requests */
 		rte_pktmbuf_free(lc->tx[0][i]);
 	lc->n_tx[0] = 0;
+	ctx.ports[0].mtu = 0;
+}
+
+/* A forged ARP reply (one we did not ask for) for a known neighbour does not
+ * redirect its traffic (arp_unsolicited), nor does an ARP request or an IPv4
+ * packet from its address with another MAC (neigh_mac_kept); a reply to our own
+ * request (the refresh of an old entry) does change it. */
+static void
+test_arp_unsolicited_kept(void **state)
+{
+	static const struct rte_ether_addr evil = {{ 0x02, 0, 0, 0, 0, 0x66 }};
+	uint64_t unsol = lc->stats.cnt[DP_CNT_arp_unsolicited];
+	uint64_t kept = lc->stats.cnt[DP_CNT_neigh_mac_kept];
+	struct rte_arp_hdr *a;
+	struct rte_mbuf *m;
+	struct rte_ether_addr mac;
+	uint8_t b[64];
+	uint32_t n;
+
+	(void)state;
+	lc->now_ms = 500000;
+	m = mk(b, arp(b, RTE_ARP_OP_REQUEST, OUR4));   /* the peer asks for us: learnt */
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+
+	n = arp(b, RTE_ARP_OP_REPLY, OUR4);            /* forged: PEER4 is at evil */
+	a = (struct rte_arp_hdr *)(b + sizeof(struct rte_ether_hdr));
+	a->arp_data.arp_sha = evil;
+	m = mk(b, n);
+	assert_int_equal(run(&m), DP_PKT_NEIGH);       /* still shown to the other lcores */
+	rte_pktmbuf_free(m);
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_unsolicited], unsol + 1);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+
+	n = arp(b, RTE_ARP_OP_REQUEST, OUR4);          /* an ARP request from evil */
+	a = (struct rte_arp_hdr *)(b + sizeof(struct rte_ether_hdr));
+	a->arp_data.arp_sha = evil;
+	m = mk(b, n);
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	rte_pktmbuf_free(m);
+	m = mk_udp4(SIP_PORT, "x");                    /* an IPv4 packet from evil */
+	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = evil;
+	(void)run(&m);
+	rte_pktmbuf_free(m);
+	assert_int_equal(lc->stats.cnt[DP_CNT_neigh_mac_kept], kept + 2);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+
+	lc->now_ms += 61000;                           /* old: used, and refreshed */
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_int_equal(lc->n_tx[0], 1);              /* our ARP request */
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	n = arp(b, RTE_ARP_OP_REPLY, OUR4);            /* its answer: the peer moved */
+	a = (struct rte_arp_hdr *)(b + sizeof(struct rte_ether_hdr));
+	a->arp_data.arp_sha = evil;
+	m = mk(b, n);
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	rte_pktmbuf_free(m);
+	assert_int_equal(lc->stats.cnt[DP_CNT_arp_unsolicited], unsol + 1);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &evil));
+
+	lc->now_ms += 61000;                           /* back to the peer's MAC */
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	m = mk(b, arp(b, RTE_ARP_OP_REPLY, OUR4));
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_egress_neigh_resolve(lc, 0, PEER4, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+}
+
+/* A reply over the port MTU leaves as fragments of at most the MTU whose data,
+ * in order, is the whole UDP datagram: IPv4 copied into one mbuf each (a port
+ * without multi-segment TX), IPv6 as chains. */
+static void
+check_frags(uint8_t family, const uint8_t *payload, uint32_t plen, unsigned int want,
+	    uint32_t mtu)
+{
+	static uint8_t got[4096];
+	uint32_t off = 0, hl = family == 4 ? 20 : 48;
+	unsigned int i;
+
+	assert_int_equal(lc->n_tx[0], want);
+	for (i = 0; i < lc->n_tx[0]; i++) {
+		struct rte_mbuf *f = lc->tx[0][i];
+		const struct rte_ether_hdr *e = rte_pktmbuf_mtod(f, const struct rte_ether_hdr *);
+		uint32_t iplen = f->pkt_len - (uint32_t)sizeof(*e), fo, dlen;
+		uint8_t ipb[48];
+		const void *p;
+		bool more;
+
+		assert_true(rte_is_same_ether_addr(&e->dst_addr, &peer_mac));
+		assert_true(iplen <= mtu);
+		p = rte_pktmbuf_read(f, sizeof(*e), hl, ipb);
+		assert_non_null(p);
+		memmove(ipb, p, hl);
+		if (family == 4) {
+			const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)ipb;
+			uint16_t v = rte_be_to_cpu_16(ip->fragment_offset);
+
+			assert_int_equal(f->nb_segs, 1);
+			assert_int_equal(rte_raw_cksum(ip, 20), 0xffff);
+			assert_int_equal(rte_be_to_cpu_16(ip->total_length), iplen);
+			fo = (uint32_t)(v & RTE_IPV4_HDR_OFFSET_MASK) * 8;
+			more = (v & RTE_IPV4_HDR_MF_FLAG) != 0;
+		} else {
+			const struct rte_ipv6_fragment_ext *fh =
+				(const struct rte_ipv6_fragment_ext *)(ipb + 40);
+			uint16_t v = rte_be_to_cpu_16(fh->frag_data);
+
+			assert_int_equal(ipb[6], IPPROTO_FRAGMENT);
+			fo = (uint32_t)(v >> 3) * 8;
+			more = (v & 1) != 0;
+		}
+		dlen = iplen - hl;
+		assert_int_equal(fo, off);
+		assert_true(i + 1 < want ? more && dlen % 8 == 0 : !more);
+		assert_true(off + dlen <= sizeof(got));
+		p = rte_pktmbuf_read(f, sizeof(*e) + hl, dlen, got + off);
+		assert_non_null(p);
+		memmove(got + off, p, dlen);
+		off += dlen;
+		rte_pktmbuf_free(f);
+	}
+	lc->n_tx[0] = 0;
+	assert_int_equal(off, 8 + plen);   /* the UDP header, then the payload */
+	assert_memory_equal(got + 8, payload, plen);
+}
+
+static void
+test_reply_fragmented(void **state)
+{
+	static uint8_t payload[2000];
+	uint64_t fragd = lc->stats.cnt[DP_CNT_ip_fragmented];
+	uint64_t big = lc->stats.drop[DP_DROP_SIP_REPLY_TOO_BIG];
+	uint8_t l4[64], frame[128];
+	struct rte_mbuf *m;
+	unsigned int i;
+	uint32_t n;
+
+	(void)state;
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7 + 1);
+	ctx.ports[0].mtu = 576;
+	m = mk_udp4(SIP_PORT, "OPTIONS");
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	assert_int_equal(dp_egress_udp_reply(lc, m, 5060, (const char *)payload, sizeof(payload),
+					     DP_DROP_SIP_REPLY_TOO_BIG, DP_DROP_SIP_REPLY_NO_MBUF), 0);
+	check_frags(4, payload, sizeof(payload), 4, 576);   /* 2008 bytes: 552 x 3 + 352 */
+	assert_int_equal(lc->stats.cnt[DP_CNT_ip_fragmented], fragd + 1);
+
+	/* IPv6 needs an MTU of 1280 (RFC 8200): below, the datagram is not sent. */
+	n = udp4(l4, SIP_PORT, "OPTIONS", 7);
+	m = mk(frame, ip6(frame, &our_mac, peer6, our6, IPPROTO_UDP, 64, l4, n));
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	assert_int_equal(dp_egress_udp_reply(lc, m, 5060, (const char *)payload, sizeof(payload),
+					     DP_DROP_SIP_REPLY_TOO_BIG, DP_DROP_SIP_REPLY_NO_MBUF), -1);
+	assert_int_equal(lc->n_tx[0], 0);
+	assert_int_equal(lc->stats.drop[DP_DROP_SIP_REPLY_TOO_BIG], big + 1);
+	ctx.ports[0].mtu = 1280;
+	ctx.ports[0].tx_multi_seg = true;
+	n = udp4(l4, SIP_PORT, "OPTIONS", 7);
+	m = mk(frame, ip6(frame, &our_mac, peer6, our6, IPPROTO_UDP, 64, l4, n));
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	assert_int_equal(dp_egress_udp_reply(lc, m, 5060, (const char *)payload, sizeof(payload),
+					     DP_DROP_SIP_REPLY_TOO_BIG, DP_DROP_SIP_REPLY_NO_MBUF), 0);
+	check_frags(6, payload, sizeof(payload), 2, 1280);   /* 1232 + 776 */
+	assert_int_equal(lc->stats.cnt[DP_CNT_ip_fragmented], fragd + 2);
+	ctx.ports[0].tx_multi_seg = false;
+	ctx.ports[0].mtu = 0;
+}
+
+/* A frame held for ARP that exceeds the port MTU leaves as fragments, each with
+ * the MAC learnt, when it is released. */
+static void
+test_held_fragmented(void **state)
+{
+	const rte_be32_t c = PEER4 ^ RTE_BE32(0x400);
+	static uint8_t payload[1000];
+	uint64_t fragd = lc->stats.cnt[DP_CNT_ip_fragmented];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 5 + 3);
+	ctx.ports[0].mtu = 576;
+	lc->now_ms = 90000;
+	lc->n_tx[0] = 0;
+	assert_int_equal(dp_egress_udp_to(lc, NULL, 4, (const uint8_t *)&c, 5060, 5070,
+					  (const char *)payload, sizeof(payload), true), 0);
+	assert_int_equal(lc->n_tx[0], 1);   /* the ARP request; the frame is held */
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	assert_int_equal(lc->neigh_n_held, 1);
+	assert_int_equal(dp_neigh_learn(lc, 0, c, &peer_mac, DP_NEIGH_REPLY), 0);
+	check_frags(4, payload, sizeof(payload), 2, 576);   /* 1008 bytes: 552 + 456 */
+	assert_int_equal(lc->stats.cnt[DP_CNT_ip_fragmented], fragd + 1);
+	assert_int_equal(lc->neigh_n_held, 0);
 	ctx.ports[0].mtu = 0;
 }
 
@@ -806,6 +1010,49 @@ test_reassembly_timeout_and_duplicates(void **state)
 	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 20);
 }
 
+/* A flood of fragments that never complete: the lcore's reassembly holds at most
+ * DP_FRAG_BUDGET(64) of them, the rest are dropped (frag_over_budget) while an
+ * unfragmented datagram is still classified; the timeout sweep gives them all
+ * back, and a new fragment is taken again. */
+static void
+test_reassembly_budget(void **state)
+{
+	uint8_t b[128], l4[64] = { 0 };
+	uint64_t over = drops(DP_DROP_FRAG_OVER_BUDGET);
+	struct rte_mbuf *m;
+	unsigned int i, held = 0;
+
+	(void)state;
+	assert_int_equal(lc->frag_held, 0);
+	assert_int_equal(lc->frag_budget, 64);
+	for (i = 0; i < 200; i++) {   /* 100 flows x 2 fragments, "more" set on both */
+		uint16_t id = (uint16_t)(1000 + i / 2);
+
+		m = mk(b, ip4(b, IPPROTO_UDP, OUR4, l4, 64, RTE_IPV4_HDR_MF_FLAG | (i % 2) * 8, id));
+		if (run(&m) == DP_PKT_HELD) {
+			held++;
+			continue;
+		}
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(held, 64);
+	assert_int_equal(lc->frag_held, 64);
+	assert_int_equal(drops(DP_DROP_FRAG_OVER_BUDGET), over + 136);
+	m = mk_udp4(SIP_PORT, "OPTIONS");
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	rte_pktmbuf_free(m);
+
+	lc->frag_next_expire = 0;
+	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 30);
+	assert_int_equal(lc->frag_held, 0);
+	m = mk(b, ip4(b, IPPROTO_UDP, OUR4, l4, 64, RTE_IPV4_HDR_MF_FLAG, 3000));
+	assert_int_equal(run(&m), DP_PKT_HELD);
+	assert_int_equal(lc->frag_held, 1);
+	lc->frag_next_expire = 0;
+	dp_pkt_frag_housekeep(lc, rte_rdtsc() + rte_get_tsc_hz() * 40);
+	assert_int_equal(lc->frag_held, 0);
+}
+
 static void
 test_fragment_not_udp(void **state)
 {
@@ -960,6 +1207,9 @@ main(void)
 		cmocka_unit_test_teardown(test_arp_reply_learnt, check_no_leak),
 		cmocka_unit_test_teardown(test_arp_reply_fanout, check_no_leak),
 		cmocka_unit_test_teardown(test_neigh_hold, check_no_leak),
+		cmocka_unit_test_teardown(test_arp_unsolicited_kept, check_no_leak),
+		cmocka_unit_test_teardown(test_reply_fragmented, check_no_leak),
+		cmocka_unit_test_teardown(test_held_fragmented, check_no_leak),
 		cmocka_unit_test_teardown(test_l2_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_icmp_echo_answered, check_no_leak),
 		cmocka_unit_test_teardown(test_ipv4_drops, check_no_leak),
@@ -969,6 +1219,7 @@ main(void)
 		cmocka_unit_test_teardown(test_icmp6_and_udp6, check_no_leak),
 		cmocka_unit_test_teardown(test_reassembly_in_order_and_reversed, check_no_leak),
 		cmocka_unit_test_teardown(test_reassembly_timeout_and_duplicates, check_no_leak),
+		cmocka_unit_test_teardown(test_reassembly_budget, check_no_leak),
 		cmocka_unit_test_teardown(test_fragment_not_udp, check_no_leak),
 		cmocka_unit_test_teardown(test_truncation_at_every_length, check_no_leak),
 		cmocka_unit_test_teardown(test_random_frames, check_no_leak),
