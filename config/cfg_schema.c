@@ -367,6 +367,11 @@ cfg_check_cluster(struct cfg_walk *w, void *base, yaml_node_t *map)
 	yaml_node_t *at;
 
 	cl->enabled = true;
+	cl->join_from_set = cfg_walk_key(w, map, "join_from", &at) != NULL;
+	for (int i = 0; i < cl->n_join_from; i++)
+		if (cl->join_from[i].family != 4)
+			return cfg_walk_err(w, cfg_walk_item(w, at, i) ? cfg_walk_item(w, at, i) : map,
+					    "cluster.join_from: the cluster bus is IPv4: IPv4 prefixes only");
 	if (cl->node_timeout_ms <= cl->ping_interval_ms) {
 		at = cfg_walk_later(cfg_walk_key(w, map, "ping_interval_ms", NULL),
 				    cfg_walk_key(w, map, "node_timeout_ms", NULL));
@@ -705,6 +710,12 @@ static const struct cfg_key cfg_cluster_keys[] = {
 	       "seconds a deleted binding's tombstone is kept"),
 	K_UINT("digest_interval_ms", struct cfg_cluster, digest_interval_ms, 100, 3600000,
 	       2000, 0, "period of the anti-entropy digest comparison with each peer"),
+	K_LIST("join_from", struct cfg_cluster, join_from, n_join_from, 0, &cfg_cidr_item, 0,
+	       "IPv4 prefixes a node not yet known may join from (absent: the cluster port's subnet; [] none)"),
+	K_UINT("source_pps", struct cfg_cluster, source_pps, 100, 10000000, 200000, 0,
+	       "cluster-port datagrams per second accepted from one known node, per lcore"),
+	K_UINT("source_burst", struct cfg_cluster, source_burst, 10, 1000000, 20000, 0,
+	       "datagrams one known node may send at once above source_pps, per lcore"),
 	K_END
 };
 

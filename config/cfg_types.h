@@ -185,6 +185,12 @@ struct cfg_cluster {
 	uint32_t port_index;            /* dataplane.ports entry of the cluster bus */
 	uint32_t tombstone_s;           /* a deleted binding's tombstone lives this long */
 	uint32_t digest_interval_ms;    /* anti-entropy: digests compared this often */
+	/* Admission on the cluster port (docs/security.md, "Cluster port"). */
+	bool join_from_set;             /* join_from given (even empty) */
+	int n_join_from;
+	struct cfg_cidr join_from[CFG_MAX_CIDRS];   /* newcomers; absent: the port's subnet */
+	uint32_t source_pps;            /* per known source and lcore */
+	uint32_t source_burst;
 	/* the top-level federation section (cluster.mode federation) */
 	enum cfg_fed_route fed_route;   /* a user homed elsewhere: forward or 302 */
 	enum cfg_fed_home_down fed_home_down;   /* ... whose home is down: 480, 503 or 404 */

@@ -11,6 +11,7 @@
 #include <rte_ip_frag.h>
 #include <rte_udp.h>
 
+#include "dataplane/core/dp_cgate.h"
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_vip.h"
@@ -196,8 +197,12 @@ udp_dispatch(struct dp_lcore *lc, struct rte_mbuf *m, const struct rte_udp_hdr *
 		return DP_PKT_SIP;
 	}
 	if (ctx->cluster_port != 0 && udp->dst_port == ctx->cluster_port) {
+		int why;
+
 		if (ctx->port_idx[m->port] != ctx->cluster_port_idx)
 			return drop(lc, DP_DROP_CLUSTER_WRONG_PORT);
+		if ((why = dp_cgate_admit(lc, family, src)) != 0)
+			return drop(lc, (enum dp_drop)why);
 		fill_info(m, lc, family, src, dst, udp, l4_off + (uint32_t)sizeof(*udp), plen);
 		return DP_PKT_CLUSTER;
 	}

@@ -181,6 +181,33 @@ dp_shared_node_find(const struct dp_shared *sh, uint16_t id, uint32_t *address)
 }
 
 int
+dp_shared_node_addr_find(const struct dp_shared *sh, uint32_t address)
+{
+	uint32_t s, n, i;
+	int tries, rc;
+
+	for (tries = 0; tries < DP_NODE_FIND_TRIES; tries++) {
+		s = sh->nodes_seq;
+		if (s == 0)
+			return -ENOENT;
+		if (s & 1) {
+			rte_pause();
+			continue;
+		}
+		rte_smp_rmb();
+		n = RTE_MIN(sh->n_nodes, (uint32_t)DP_MAX_NODES);
+		rc = -ENOENT;
+		for (i = 0; i < n && rc != 0; i++)
+			if (sh->nodes[i].address == address)
+				rc = 0;
+		rte_smp_rmb();
+		if (sh->nodes_seq == s)
+			return rc;
+	}
+	return -EBUSY;
+}
+
+int
 dp_shared_vips(const struct dp_shared *sh, rte_be32_t *addr, uint8_t *held, unsigned int cap,
 	       uint32_t *seq)
 {

@@ -38,7 +38,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   16u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters */
+#define DP_SHARED_VERSION   16u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops) */
 #define DP_CP_DETACH_MS     4000u    /* longest wait for the cp to detach (and exit) at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -284,6 +284,10 @@ unsigned int dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *ou
  * IPv4, host order, both cases), -ENOENT when it is not listed (or there is no
  * control plane), -EBUSY when the view kept changing under the reader. */
 int dp_shared_node_find(const struct dp_shared *sh, uint16_t id, uint32_t *address);
+/* Any lcore (no copy, bounded): 0 when a node of the published view has IPv4
+ * address (host order), whatever its state; -ENOENT when none has (or there is
+ * no control plane), -EBUSY when the view kept changing under the reader. */
+int dp_shared_node_addr_find(const struct dp_shared *sh, uint32_t address);
 /* Copies the backend view worker 0 published: the number of members. */
 unsigned int dp_shared_backends(const struct dp_shared *sh, struct dp_backend_view *out,
 				unsigned int cap);

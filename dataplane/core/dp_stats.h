@@ -65,6 +65,8 @@
 	X(SIP_REPLY_AMPLIFY, "reply to an unauthenticated REGISTER over 3x its size: not sent") \
 	X(CLUSTER_RING_FULL, "cluster packet, control-plane ring full (no consumer)") \
 	X(CLUSTER_WRONG_PORT, "cluster packet on a port other than cluster.port_index") \
+	X(CLUSTER_NOT_ALLOWED, "cluster packet from a source that is no known node and not in cluster.join_from") \
+	X(CLUSTER_RATE_LIMITED, "cluster packet over its source's rate (cluster.source_pps, or the newcomers' bucket)") \
 	X(STEER_RING_FULL,   "inter-lcore ring full") \
 	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
 	X(CP_TX_TOO_BIG,     "control-plane datagram larger than IP or the mbuf carries") \

@@ -174,6 +174,14 @@ struct reg_auth_replay;
 struct dp_auth;
 struct dp_limit;
 
+/* A cluster-port source's token bucket (dp_cgate.h). */
+#define DP_CGATE_SLOTS      256     /* power of 2 */
+struct dp_cgate_ent {
+	rte_be32_t addr;                /* 0: empty */
+	uint32_t tokens;                /* thousandths of a datagram */
+	uint64_t last_ms;               /* last refill */
+};
+
 struct dp_lcore {
 	struct dp_ctx *ctx;
 	unsigned int lcore_id;
@@ -217,6 +225,8 @@ struct dp_lcore {
 	struct reg_auth_replay *auth_replay;   /* digest nonce-counts seen (dp_auth.h) */
 	uint64_t auth_salt;             /* salt of the next nonce (dp_auth.h) */
 	struct dp_limit *limit;         /* per-source token buckets (dp_limit.h), NULL: off */
+	struct dp_cgate_ent cgate[DP_CGATE_SLOTS];   /* cluster-port sources (dp_cgate.h) */
+	struct dp_cgate_ent cgate_new;  /* newcomers' shared bucket */
 	struct sip_msg msg;             /* the message being handled */
 	char reply[DP_REPLY_MAX];       /* the SIP reply being built */
 	uint8_t scratch[DP_SIP_MAX];    /* linearised multi-segment datagrams */

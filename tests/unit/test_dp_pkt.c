@@ -25,9 +25,11 @@
 #include <rte_udp.h>
 
 #include "config/cfg.h"
+#include "dataplane/core/dp_cgate.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
+#include "dataplane/core/dp_shared.h"
 
 #define SIP_PORT     5060
 #define CLUSTER_PORT 5800
@@ -806,6 +808,83 @@ test_udp_sip_and_cluster(void **state)
 	ctx.cluster_port_idx = 0;
 }
 
+/* Cluster-port admission (dp_cgate): a source that is no known node and not in
+ * cluster.join_from is dropped; a static peer, a seed or a node of the control
+ * plane's view passes within its bucket (source_pps, source_burst), then is
+ * rate-limited until tokens come back; newcomers share one small bucket. */
+static void
+test_cluster_gate(void **state)
+{
+	struct dp_shared *sh = calloc(1, sizeof(*sh));
+	struct cfg_cluster *cl = &cfg.cluster;
+	struct rte_mbuf *m;
+	unsigned int i, passed;
+
+	(void)state;
+	assert_non_null(sh);
+	lc->now_ms = 1000000;
+	cl->source_pps = 100;
+	cl->source_burst = 10;
+	/* join_from: [] and nobody known: not allowed */
+	cl->join_from_set = true;
+	cl->n_join_from = 0;
+	expect_drop(mk_udp4(CLUSTER_PORT, "x"), DP_DROP_CLUSTER_NOT_ALLOWED);
+	/* join_from: [198.18.0.96/28] takes 198.18.0.100 as a newcomer */
+	cl->n_join_from = 1;
+	cl->join_from[0] = (struct cfg_cidr){ .family = 4, .prefix = 28,
+					      .addr = { 198, 18, 0, 96 } };
+	for (passed = 0, i = 0; i < DP_CGATE_NEW_BURST + 5; i++) {
+		m = mk_udp4(CLUSTER_PORT, "x");
+		if (run(&m) == DP_PKT_CLUSTER)
+			passed++;
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(passed, DP_CGATE_NEW_BURST);
+	cl->join_from[0].prefix = 32;   /* 198.18.0.96/32: outside */
+	expect_drop(mk_udp4(CLUSTER_PORT, "x"), DP_DROP_CLUSTER_NOT_ALLOWED);
+
+	/* a static peer: its own bucket of 10, then 100/s */
+	cl->n_nodes = 1;
+	cl->nodes[0] = (struct cfg_peer){ .id = 2, .address = 0xc6120064 };
+	for (passed = 0, i = 0; i < 15; i++) {
+		m = mk_udp4(CLUSTER_PORT, "x");
+		if (run(&m) == DP_PKT_CLUSTER)
+			passed++;
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(passed, 10);
+	assert_int_equal(drops(DP_DROP_CLUSTER_RATE_LIMITED) >= 5 + 5, true);
+	expect_drop(mk_udp4(CLUSTER_PORT, "x"), DP_DROP_CLUSTER_RATE_LIMITED);
+	lc->now_ms += 50;   /* 5 more */
+	for (passed = 0, i = 0; i < 8; i++) {
+		m = mk_udp4(CLUSTER_PORT, "x");
+		if (run(&m) == DP_PKT_CLUSTER)
+			passed++;
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(passed, 5);
+
+	/* not configured, but in the control plane's view: known */
+	cl->n_nodes = 0;
+	ctx.shared = sh;
+	expect_drop(mk_udp4(CLUSTER_PORT, "x"), DP_DROP_CLUSTER_NOT_ALLOWED);
+	sh->n_nodes = 1;
+	sh->nodes[0].id = 2;
+	sh->nodes[0].address = 0xc6120064;
+	sh->nodes_seq = 2;
+	lc->now_ms += 1000;
+	m = mk_udp4(CLUSTER_PORT, "x");
+	assert_int_equal(run(&m), DP_PKT_CLUSTER);
+	rte_pktmbuf_free(m);
+	sh->nodes_seq = 3;   /* being written: the reader gives up, not known */
+	expect_drop(mk_udp4(CLUSTER_PORT, "x"), DP_DROP_CLUSTER_NOT_ALLOWED);
+
+	ctx.shared = NULL;
+	free(sh);
+	cl->join_from_set = false;
+	cl->n_join_from = 0;
+}
+
 static void
 test_udp_drops(void **state)
 {
@@ -1214,6 +1293,7 @@ main(void)
 		cmocka_unit_test_teardown(test_icmp_echo_answered, check_no_leak),
 		cmocka_unit_test_teardown(test_ipv4_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_udp_sip_and_cluster, check_no_leak),
+		cmocka_unit_test_teardown(test_cluster_gate, check_no_leak),
 		cmocka_unit_test_teardown(test_udp_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_nd_answered, check_no_leak),
 		cmocka_unit_test_teardown(test_icmp6_and_udp6, check_no_leak),
