@@ -412,8 +412,8 @@ cp_admin_error(const char *err)
 	return out;
 }
 
-char *
-cp_admin_handle(struct cp_admin *a, const char *line)
+static char *
+cp_admin_handle_line(struct cp_admin *a, const char *line)
 {
 	char copy[CP_ADMIN_MAX_LINE], err[CP_ADMIN_ERR] = "";
 	char *argv[CP_ADMIN_MAX_ARGS + 1], *save = NULL, *w, *out;
@@ -422,7 +422,6 @@ cp_admin_handle(struct cp_admin *a, const char *line)
 	size_t n = strlen(line);
 	json_t *resp;
 
-	a->requests++;
 	if (n >= sizeof(copy)) {
 		snprintf(err, sizeof(err), "request too long (max %d bytes)", CP_ADMIN_MAX_LINE - 1);
 		rc = -EINVAL;
@@ -462,6 +461,11 @@ cp_admin_handle(struct cp_admin *a, const char *line)
 	resp = json_object();
 	cp_json_put_bool(resp, "ok", true);
 	rc = cmd->handler(a, argc - words, argv + words, resp, err, sizeof(err));
+	if (rc == -EINPROGRESS) {       /* waiting for the shards: ask again later */
+		json_decref(resp);
+		errno = EINPROGRESS;
+		return NULL;
+	}
 	out = rc == 0 && cp_json_failures == 0 ? json_dumps(resp, CP_ADMIN_JSON_FLAGS) : NULL;
 	json_decref(resp);
 	if (out != NULL && strlen(out) < CP_ADMIN_MAX_RESPONSE)
@@ -476,6 +480,18 @@ cp_admin_handle(struct cp_admin *a, const char *line)
 fail:
 	a->failed++;
 	return cp_admin_error(err);
+}
+
+char *
+cp_admin_handle(struct cp_admin *a, const char *line)
+{
+	char *out = cp_admin_handle_line(a, line);
+
+	if (out != NULL)
+		a->requests++;
+	else if (errno != EINPROGRESS)
+		a->requests++, errno = ENOMEM;
+	return out;
 }
 
 /* ---- server: the cp event loop thread ---- */
@@ -564,6 +580,16 @@ cp_admin_client_answer(struct cp_admin *a, struct cp_admin_client *c, int *left,
 		(*left)--;
 		*nl = '\0';
 		out = cp_admin_handle(a, c->in);
+		if (out == NULL && errno == EINPROGRESS) {
+			/* the answer needs the shards: this line again next poll, and
+			 * nothing after it before (answers keep the requests' order) */
+			*nl = '\n';
+			if (!c->waiting)
+				a->waited++;
+			c->waiting = true;
+			break;
+		}
+		c->waiting = false;
 		answered++;
 		rc = out != NULL ? cp_admin_client_queue(c, out, strlen(out)) : -ENOMEM;
 		free(out);
@@ -803,8 +829,10 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 
 		if (c->fd < 0)
 			continue;
-		if (cp_admin_client_pending(c))
+		if (cp_admin_client_pending(c) && !c->waiting)
 			timeout_ms = 0;         /* requests left by the last poll's budget */
+		else if (c->waiting && (timeout_ms < 0 || timeout_ms > 1))
+			timeout_ms = 1;         /* an answer the shards have yet to give */
 		pfd[n] = (struct pollfd){ .fd = c->fd };
 		if (!c->closing)
 			pfd[n].events |= POLLIN;
@@ -844,7 +872,7 @@ cp_admin_poll(struct cp_admin *a, int timeout_ms)
 			cp_admin_client_close(c);
 	}
 	for (i = 0; i < CP_ADMIN_MAX_CLIENTS; i++)
-		if (cp_admin_client_pending(&a->clients[i])) {
+		if (cp_admin_client_pending(&a->clients[i]) && !a->clients[i].waiting) {
 			a->deferred++;
 			break;
 		}
@@ -1013,4 +1041,5 @@ cp_admin_json_counters(json_t *resp, const struct cp_admin *a)
 	cp_json_put_uint(o, "too_large", a->too_large);
 	cp_json_put_uint(o, "denied", a->denied);
 	cp_json_put_uint(o, "deferred", a->deferred);
+	cp_json_put_uint(o, "waited", a->waited);
 }

@@ -136,6 +136,7 @@ int cp_admin_parse_tag(const char *s, char *name, size_t namelen, uint32_t *clus
 struct cp_admin_client {
 	int fd;                         /* -1: free slot */
 	bool closing;                   /* close once the output is flushed */
+	bool waiting;                   /* its first line waits for the shards */
 	size_t in_len;
 	char in[CP_ADMIN_MAX_LINE];
 	char *out;
@@ -154,6 +155,7 @@ struct cp_admin {
 	uint64_t too_large;             /* answers over CP_ADMIN_MAX_RESPONSE or out of memory */
 	uint64_t denied;                /* connections whose peer credentials are not allowed */
 	uint64_t deferred;              /* polls that left complete requests for the next one */
+	uint64_t waited;                /* requests answered on a later poll, after the shards */
 	long allow_gid;                 /* group allowed besides root and our uid; -1 none */
 };
 
@@ -185,7 +187,10 @@ int cp_admin_add_client(struct cp_admin *a, int fd);
 int cp_admin_poll(struct cp_admin *a, int timeout_ms);
 
 /* Answer one request line (no '\n'): the whole {"ok":...} object as one line of
- * compact JSON without '\n', to free(); NULL only when out of memory. */
+ * compact JSON without '\n', to free(). NULL with errno EINPROGRESS when the
+ * command's handler returned -EINPROGRESS (it asked the shards and has no answer
+ * yet: call again with the same line, later); NULL with ENOMEM when out of memory.
+ * Handlers never wait for a shard: they return -EINPROGRESS until it answered. */
 char *cp_admin_handle(struct cp_admin *a, const char *line);
 
 /* KEY:{name:value,...} of the counters V[0..N): NAME(i) NULL or "" skips i. */

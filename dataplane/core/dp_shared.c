@@ -98,6 +98,42 @@ dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kin
 	return rc;
 }
 
+int
+dp_shared_ask(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kind,
+	      const char *arg)
+{
+	struct dp_query *q;
+
+	if (shard >= sh->n_workers || strlen(arg) >= DP_QUERY_ARG)
+		return -EINVAL;
+	q = &sh->ask[shard];
+	if (q->seq_done != q->seq_req)
+		return -EBUSY;          /* the worker may still be writing `out` */
+	rte_smp_rmb();
+	q->kind = kind;
+	strcpy(q->arg, arg);
+	rte_smp_wmb();
+	q->seq_req = q->seq_req + 1;
+	return 0;
+}
+
+int
+dp_shared_answer(const struct dp_shared *sh, unsigned int shard, const char **out)
+{
+	const struct dp_query *q;
+
+	if (shard >= sh->n_workers)
+		return -EINVAL;
+	q = &sh->ask[shard];
+	if (q->seq_done != q->seq_req)
+		return -EINPROGRESS;
+	rte_smp_rmb();
+	if (q->rc != 0)
+		return q->rc;
+	*out = q->out;
+	return (int)RTE_MIN((size_t)q->len, sizeof(q->out));
+}
+
 /* Copy min(*count, cap) elements of size `size` from a table published under the
  * sequence lock *seq (0: never published, odd: being written). Returns the
  * number copied; 0 when nothing consistent could be read. */

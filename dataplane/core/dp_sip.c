@@ -282,17 +282,12 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 	return 0;
 }
 
-unsigned int
-dp_sip_serve(struct dp_lcore *lc)
+/* Answers the question waiting in Q, if any: 1, else 0. */
+static inline unsigned int
+dp_sip_serve_slot(struct dp_lcore *lc, struct dp_query *q)
 {
-	struct dp_shared *sh = lc->ctx->shared;
-	struct dp_query *q;
-	uint32_t seq;
+	uint32_t seq = q->seq_req;
 
-	if (sh == NULL || lc->is_ctl)
-		return 0;
-	q = &sh->query[lc->idx];
-	seq = q->seq_req;
 	if (likely(seq == q->seq_done))
 		return 0;
 	rte_smp_rmb();
@@ -300,4 +295,15 @@ dp_sip_serve(struct dp_lcore *lc)
 	rte_smp_wmb();
 	q->seq_done = seq;
 	return 1;
+}
+
+unsigned int
+dp_sip_serve(struct dp_lcore *lc)
+{
+	struct dp_shared *sh = lc->ctx->shared;
+
+	if (sh == NULL || lc->is_ctl)
+		return 0;
+	return dp_sip_serve_slot(lc, &sh->query[lc->idx]) +
+	       dp_sip_serve_slot(lc, &sh->ask[lc->idx]);
 }

@@ -36,6 +36,8 @@ struct fake {
 	struct msg_codec codec;
 	uint64_t now;
 	int tag_calls;
+	int show_later;                 /* contacts show: -EINPROGRESS this many calls */
+	int show_calls;
 };
 
 static struct fake fake;
@@ -193,9 +195,15 @@ fake_contacts_show(void *arg, const char *aor, json_t *j, char *err, size_t errl
 {
 	json_t *list, *o;
 
-	(void)arg;
+	struct fake *f = arg;
+
 	(void)err;
 	(void)errlen;
+	f->show_calls++;
+	if (f->show_later > 0) {        /* the shards have not answered yet */
+		f->show_later--;
+		return -EINPROGRESS;
+	}
 	cp_json_put_str(j, "aor", aor);
 	list = cp_json_put_arr(j, "contacts");
 	if (strcmp(aor, "alice@example.com") == 0) {
@@ -516,11 +524,29 @@ test_errors(void **state)
 
 /* ---- the server loop ---- */
 
+static char *read_lines_into(int fd, int n, char *buf, size_t cap);
+
 /* Reads from FD, polling the server meanwhile, until N lines arrived. */
 static char *
 read_lines(int fd, int n)
 {
 	static char buf[1 << 16];
+
+	return read_lines_into(fd, n, buf, sizeof(buf));
+}
+
+/* The same into a second buffer (two answers compared at once). */
+static char *
+read_lines_from(int fd, int n)
+{
+	static char buf[1 << 16];
+
+	return read_lines_into(fd, n, buf, sizeof(buf));
+}
+
+static char *
+read_lines_into(int fd, int n, char *buf, size_t cap)
+{
 	size_t len = 0;
 	ssize_t r;
 	int lines = 0, spins;
@@ -528,7 +554,7 @@ read_lines(int fd, int n)
 
 	for (spins = 0; lines < n && spins < 1000; spins++) {
 		cp_admin_poll(&admin, 5);
-		r = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
+		r = recv(fd, buf + len, cap - 1 - len, MSG_DONTWAIT);
 		if (r > 0) {
 			len += (size_t)r;
 			buf[len] = '\0';
@@ -568,6 +594,47 @@ test_socketpair(void **state)
 	assert_int_equal(admin.clients[0].fd, -1);
 	close(sv[1]);
 	assert_int_equal(admin.requests, 3);
+}
+
+/* A request whose handler waits for the shards (-EINPROGRESS) is asked again on
+ * later polls without holding the loop: the other clients are answered
+ * meanwhile, its own next request waits behind it (answers keep the order), and
+ * it is counted once. */
+static void
+test_async(void **state)
+{
+	static const char req_a[] = "contacts show alice@example.com\nnodes\n";
+	char buf[256];
+	char *got;
+	int sa[2], sb[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sa), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sb), 0);
+	assert_int_equal(cp_admin_add_client(&admin, sa[0]), 0);
+	assert_int_equal(cp_admin_add_client(&admin, sb[0]), 0);
+	fake.show_later = 3;
+	assert_int_equal(write(sa[1], req_a, sizeof(req_a) - 1), (ssize_t)sizeof(req_a) - 1);
+	assert_int_equal(write(sb[1], "backends\n", 9), 9);
+	assert_int_equal(cp_admin_poll(&admin, 10), 1);       /* B's, not A's */
+	assert_int_equal(fake.show_calls, 1);
+	assert_true(admin.clients[0].waiting);
+	assert_int_equal(recv(sa[1], buf, sizeof(buf), MSG_DONTWAIT), -1);
+	got = read_lines_from(sb[1], 1);
+	assert_non_null(strstr(got, "\"backends\":[{\"set\":1,"));
+	/* the poll asked again, without waiting for activity, until it answered */
+	got = read_lines_from(sa[1], 2);
+	assert_int_equal(fake.show_calls, 4);
+	assert_string_equal(got, "{\"ok\":true,\"aor\":\"alice@example.com\",\"contacts\":[{"
+			    "\"uri\":\"sip:alice@198.18.0.100:5060\",\"expires_in\":3599,"
+			    "\"received\":\"198.18.0.100:5060\",\"q\":1.0,\"origin\":1}]}\n"
+			    FAKE_NODES_JSON "\n");
+	assert_false(admin.clients[0].waiting);
+	assert_int_equal(admin.requests, 3);
+	assert_int_equal(admin.waited, 1);
+	assert_int_equal(admin.deferred, 0);
+	close(sa[1]);
+	close(sb[1]);
 }
 
 static void
@@ -729,6 +796,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socketpair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_socket, setup, teardown),
