@@ -27,6 +27,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,6 +85,22 @@ static_assert(CP_LCORE_ID < RTE_MAX_LCORE, "the cp lcore id must exist");
  * replication). Within the stream's ack delay (10 ms) by far. */
 #define BATCH_MIN     32u
 
+/* The admin socket's question to every shard (dp_shared_ask), in flight over
+ * loop passes: one at a time; a handler that asks another while it is in flight
+ * comes back later (-EINPROGRESS), unless nobody came back for it for
+ * ADM_ASK_ABANDON_MS (its client went away). */
+#define ADM_ASK_TIMEOUT_MS  1000    /* a shard that has not answered by then: error */
+#define ADM_ASK_ABANDON_MS  100
+
+struct adm_ask {
+	bool active;
+	enum dp_query_kind kind;
+	char arg[DP_QUERY_ARG];
+	uint64_t started_ms;
+	uint64_t touched_ms;
+	bool posted[CFG_MAX_WORKERS];
+};
+
 struct cp {
 	struct cfg cfg;
 	struct dp_shared *sh;
@@ -96,6 +113,7 @@ struct cp {
 	struct cp_topo topo;
 	struct cp_actions acts;
 	struct cp_admin admin;
+	struct adm_ask ask;             /* the admin socket's shard question in flight */
 	struct cp_metrics metrics;      /* admin.metrics_listen; polled every CRON_MS */
 	bool cluster;
 	struct cp_repl_node *repl;      /* full-sharing replication; NULL without a cluster */
@@ -226,9 +244,19 @@ receive_one(struct cp *c, struct rte_mbuf *m, uint64_t now)
 	memcpy(&src, info->src, 4);
 	src = rte_be_to_cpu_32(src);
 	if (p != NULL && msg_decode(&c->codec, p, info->payload_len, msg) == MSG_REJECT_NONE) {
+		bool repl = cp_repl_node_msg_type(msg->hdr.type);
+		bool flow = repl || cp_tags_node_msg_type(msg->hdr.type) ||
+			    cp_backends_msg_type(msg->hdr.type);
+
 		msg->src_addr = src;
 		msg->src_port = info->src_port;
-		if (cp_repl_node_msg_type(msg->hdr.type)) {
+		/* not the topology's: its run and sequence checked here (replays) */
+		if (flow && cp_topo_accept_flow(&c->topo, msg, msg_type_prio(msg->hdr.type) ?
+						CP_FLOW_PRIO : CP_FLOW_BULK, now) != 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (repl) {
 			/* from a node heard a moment ago: follow the topology at once,
 			 * not at the next cron (a sync's first window) */
 			if (c->repl != NULL &&
@@ -1019,6 +1047,70 @@ adm_pinging(void *arg, json_t *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* Asks every shard KIND ARG, or looks whether they all answered: 0 once they
+ * have (read the answers with dp_shared_answer(), then adm_ask_done()),
+ * -EINPROGRESS until then (the admin socket asks again on a later pass), or an
+ * error in ERR. Never waits. */
+static int
+adm_ask_all(struct cp *c, enum dp_query_kind kind, const char *arg, char *err, size_t errlen)
+{
+	struct adm_ask *q = &c->ask;
+	uint64_t now = cp_mono_ms();
+	unsigned int s, late = UINT_MAX;
+	const char *out;
+	int rc;
+
+	if (c->sh == NULL) {
+		snprintf(err, errlen, "no dataplane attached");
+		return -ENOTCONN;
+	}
+	if (q->active && (q->kind != kind || strcmp(q->arg, arg) != 0)) {
+		if (now - q->touched_ms < ADM_ASK_ABANDON_MS)
+			return -EINPROGRESS;    /* another client's question first */
+		q->active = false;              /* nobody came back for it */
+	}
+	if (!q->active) {
+		if (strlen(arg) >= sizeof(q->arg)) {
+			snprintf(err, errlen, "argument too long (max %zu bytes)", sizeof(q->arg) - 1);
+			return -EINVAL;
+		}
+		memset(q, 0, sizeof(*q));
+		q->active = true;
+		q->kind = kind;
+		strcpy(q->arg, arg);
+		q->started_ms = now;
+	}
+	q->touched_ms = now;
+	for (s = 0; s < c->sh->n_workers; s++) {
+		if (!q->posted[s]) {
+			rc = dp_shared_ask(c->sh, s, kind, q->arg);
+			if (rc < 0 && rc != -EBUSY) {
+				q->active = false;
+				snprintf(err, errlen, "shard %u: %s", s, strerror(-rc));
+				return rc;
+			}
+			q->posted[s] = rc == 0; /* -EBUSY: its last question is unanswered */
+		}
+		if ((!q->posted[s] || dp_shared_answer(c->sh, s, &out) == -EINPROGRESS) &&
+		    late == UINT_MAX)
+			late = s;
+	}
+	if (late == UINT_MAX)
+		return 0;
+	if (now - q->started_ms >= ADM_ASK_TIMEOUT_MS) {
+		q->active = false;
+		snprintf(err, errlen, "shard %u did not answer in %u ms", late, ADM_ASK_TIMEOUT_MS);
+		return -ETIMEDOUT;
+	}
+	return -EINPROGRESS;
+}
+
+static void
+adm_ask_done(struct cp *c)
+{
+	c->ask.active = false;
+}
+
 /* Every shard answers for its own AoRs (struct dp_contact_counts): sum them. */
 static int
 adm_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
@@ -1026,12 +1118,16 @@ adm_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
 	struct cp *c = arg;
 	uint64_t aors = 0, contacts = 0, directory = 0;
 	unsigned int s;
+	int rc = adm_ask_all(c, DP_QUERY_CONTACTS_COUNT, "", err, errlen);
 
+	if (rc < 0)
+		return rc;
+	adm_ask_done(c);
 	for (s = 0; s < c->sh->n_workers; s++) {
 		struct dp_contact_counts cnt;
-		char out[sizeof(cnt) + 1];
-		int rc = dp_shared_query(c->sh, s, DP_QUERY_CONTACTS_COUNT, "", out, sizeof(out), 1000);
+		const char *out = NULL;
 
+		rc = dp_shared_answer(c->sh, s, &out);
 		if (rc != (int)sizeof(cnt)) {
 			snprintf(err, errlen, "shard %u did not answer: %s", s,
 				 rc < 0 ? strerror(-rc) : "bad answer");
@@ -1053,26 +1149,31 @@ adm_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
 static int
 adm_contacts_where(void *arg, const char *aor, json_t *j, char *err, size_t errlen)
 {
-	static char out[sizeof(struct dp_contact_where) + 8] __rte_aligned(8);
 	struct dp_contact_where wh;
 	struct cp *c = arg;
 	unsigned int s;
+	int rc;
 
 	if (!c->cfg.cluster.enabled || c->cfg.cluster.mode != CFG_MODE_FEDERATION) {
 		snprintf(err, errlen, "'contacts where' needs cluster.mode federation");
 		return -ENOTSUP;
 	}
+	rc = adm_ask_all(c, DP_QUERY_CONTACT_WHERE, aor, err, errlen);
+	if (rc < 0)
+		return rc;
+	adm_ask_done(c);
 	for (s = 0; s < c->sh->n_workers; s++) {
-		int rc = dp_shared_query(c->sh, s, DP_QUERY_CONTACT_WHERE, aor, out, sizeof(out),
-					 1000);
+		const char *out = NULL;
 
+		rc = dp_shared_answer(c->sh, s, &out);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0) {
 			snprintf(err, errlen, "shard %u did not answer: %s", s, strerror(-rc));
 			return rc;
 		}
-		memcpy(&wh, out, sizeof(wh));
+		memset(&wh, 0, sizeof(wh));
+		memcpy(&wh, out, RTE_MIN((size_t)rc, sizeof(wh)));
 		if ((size_t)rc != sizeof(wh) || wh.aor_len > sizeof(wh.aor)) {
 			snprintf(err, errlen, "shard %u: bad answer", s);
 			return -EIO;
@@ -1132,16 +1233,22 @@ adm_contacts_show(void *arg, const char *aor, json_t *j, char *err, size_t errle
 	unsigned int s, i;
 	json_t *list;
 	size_t off;
+	int rc = adm_ask_all(c, DP_QUERY_CONTACT_SHOW, aor, err, errlen);
 
+	if (rc < 0)
+		return rc;
+	adm_ask_done(c);
 	for (s = 0; s < c->sh->n_workers; s++) {
-		int rc = dp_shared_query(c->sh, s, DP_QUERY_CONTACT_SHOW, aor, out, sizeof(out), 1000);
+		const char *ans = NULL;
 
+		rc = dp_shared_answer(c->sh, s, &ans);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0) {
 			snprintf(err, errlen, "shard %u did not answer: %s", s, strerror(-rc));
 			return rc;
 		}
+		memcpy(out, ans, (size_t)rc);   /* aligned for the records */
 		if ((size_t)rc < sizeof(*head) || head->aor_len > sizeof(head->aor)) {
 			snprintf(err, errlen, "shard %u: bad answer", s);
 			return -EIO;

@@ -106,6 +106,7 @@ cp_peer_reset_run(struct cp_peer *p, uint64_t incarnation, uint64_t seq)
 {
 	p->incarnation = incarnation;
 	p->rx_seq = seq;
+	memset(p->win, 0, sizeof(p->win));
 	p->acked_seq = 0;
 	p->heard_at = CP_NEVER;
 	p->proven_at = CP_NEVER;
@@ -284,6 +285,56 @@ cp_peer_accept(struct cp_topo *t, struct cp_peer *p, const struct msg *m, uint64
 		cp_peer_set_state(t, p, was == CP_NODE_LEFT ? CP_NODE_PROBING : was, now);
 		p->state_since = now;
 	}
+	return 0;
+}
+
+int
+cp_topo_accept_flow(struct cp_topo *t, const struct msg *m, enum cp_flow flow, uint64_t now)
+{
+	const struct msg_hdr *h = &m->hdr;
+	struct cp_peer *p = NULL;
+	struct cp_seq_window *w;
+	uint64_t base, s;
+	int i;
+
+	for (i = 0; i < t->n_peers && p == NULL; i++)
+		if (t->peers[i].node.id == h->sender)
+			p = &t->peers[i];
+	if (p == NULL || flow >= CP_FLOW_MAX) {
+		cp_count(t, CP_TOPO_C_unknown_sender);
+		return -ENOENT;
+	}
+	if (h->incarnation != p->incarnation || p->incarnation == 0) {
+		cp_count(t, p->incarnation != 0 && h->incarnation < p->incarnation ?
+			    CP_TOPO_C_stale_incarnation : CP_TOPO_C_early_run);
+		p->stale++;
+		return -ESTALE;
+	}
+	w = &p->win[flow];
+	if (h->seq > w->top) {
+		base = w->top > p->rx_seq ? w->top : p->rx_seq;
+		if (h->seq > base && h->seq - base > cp_seq_jump_max(p, now)) {
+			cp_count(t, CP_TOPO_C_seq_jump);
+			p->stale++;
+			return -ESTALE;
+		}
+		/* forget the sequences that fall out of the window */
+		if (h->seq - w->top >= CP_TOPO_WINDOW)
+			memset(w->bits, 0, sizeof(w->bits));
+		else
+			for (s = w->top + 1; s < h->seq; s++)
+				w->bits[(s % CP_TOPO_WINDOW) / 64] &= ~(1ull << (s % 64));
+		w->top = h->seq;
+	} else if (h->seq == 0 || w->top - h->seq >= CP_TOPO_WINDOW) {
+		cp_count(t, CP_TOPO_C_replayed);
+		p->stale++;
+		return -ESTALE;
+	} else if (w->bits[(h->seq % CP_TOPO_WINDOW) / 64] & (1ull << (h->seq % 64))) {
+		cp_count(t, CP_TOPO_C_replayed);
+		p->stale++;
+		return -ESTALE;
+	}
+	w->bits[(h->seq % CP_TOPO_WINDOW) / 64] |= 1ull << (h->seq % 64);
 	return 0;
 }
 

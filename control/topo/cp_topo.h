@@ -79,6 +79,18 @@ int cp_topo_on_announce(struct cp_topo *t, const struct msg *m, uint64_t now,
 int cp_topo_on_leave(struct cp_topo *t, const struct msg *m, uint64_t now,
 		     struct cp_actions *out);
 
+/* The messages that are not the topology's (replication, tags, backend states;
+ * class CP_FLOW_PRIO or CP_FLOW_BULK: they travel on different rings, so their
+ * order against each other and against the topology's is not kept): 0 when M
+ * is to be processed, -ESTALE when it is a replay or out of date, -ENOENT from
+ * a node we do not know. Only the run the topology accepted (its incarnation)
+ * is taken: an older one is counted stale_incarnation, a newer one early_run
+ * (its heartbeat comes first). In that run each sequence is taken once, within
+ * a window of CP_TOPO_WINDOW behind the highest (else `replayed`), and at most
+ * the topology's bounded jump ahead (`seq_jump`). */
+int cp_topo_accept_flow(struct cp_topo *t, const struct msg *m, enum cp_flow flow,
+			uint64_t now);
+
 /* The periodic step (call it every few ms; its result does not depend on how
  * often): link states are re-evaluated (timeouts) and the heartbeats and joins
  * that are due are appended to *out. */

@@ -28,6 +28,20 @@
 #define CP_TOPO_SEQ_JUMP     (1u << 20) /* sequence step accepted at once... */
 #define CP_TOPO_SEQ_PER_MS   1000u      /* ...plus this per ms of silence */
 
+/* Replay window over the sequences of one class of a peer's messages
+ * (cp_topo_accept_flow): bit (seq % CP_TOPO_WINDOW) is set for every sequence
+ * accepted in (top - CP_TOPO_WINDOW, top]. */
+#define CP_TOPO_WINDOW      1024
+enum cp_flow {
+	CP_FLOW_PRIO,                   /* tag messages: the priority rings */
+	CP_FLOW_BULK,                   /* replication, backend states */
+	CP_FLOW_MAX
+};
+struct cp_seq_window {
+	uint64_t top;                   /* highest sequence accepted; 0 = none yet */
+	uint64_t bits[CP_TOPO_WINDOW / 64];
+};
+
 /* State of a peer as this node sees it. X(NAME, name) */
 #define CP_FOREACH_NODE_STATE(X) \
 	X(PROBING, "probing")   /* learned, link not proven yet */ \
@@ -88,7 +102,9 @@ struct cp_event {
 	X(restarts,          "peer restarts seen (new incarnation)") \
 	X(seq_jump,          "messages whose sequence jumps too far ahead, ignored") \
 	X(static_addr,       "address changes of a static peer refused") \
-	X(duplicate_id,      "messages of a second live run of one node id (alarm)")
+	X(duplicate_id,      "messages of a second live run of one node id (alarm)") \
+	X(early_run,         "replication/tag messages of a run the topology has not accepted yet, ignored") \
+	X(replayed,          "replication/tag messages whose sequence was seen or is too old, ignored")
 
 enum cp_topo_counter {
 #define CP_TOPO_COUNTER_ENUM(name, help) CP_TOPO_C_##name,
@@ -105,7 +121,8 @@ struct cp_peer {
 	uint64_t incarnation;           /* of its current run; 0 = never heard */
 	uint64_t heard_at;              /* last message accepted from this run */
 	uint64_t proven_at;             /* last time it proved it hears us */
-	uint64_t rx_seq;                /* highest sequence accepted from this run */
+	uint64_t rx_seq;                /* highest sequence of a topology message of this run */
+	struct cp_seq_window win[CP_FLOW_MAX];  /* the other messages of this run */
 	uint64_t acked_seq;             /* highest of our sequences it listed */
 	uint64_t last_ping_at;          /* last heartbeat built for it */
 	uint64_t next_ping_at;

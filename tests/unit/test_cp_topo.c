@@ -891,6 +891,87 @@ test_bus_hardening(void **state)
 	rmdir(dir);
 }
 
+/* Replication and tag messages (cp_topo_accept_flow): only the run the
+ * topology accepted, each sequence once, reordering within the window allowed
+ * per class, replays and out-of-date sequences refused and counted. */
+static void
+test_accept_flow(void **state)
+{
+	static struct cp_topo t;
+	struct cp_topo_conf conf;
+	struct cp_actions *out = &sim.node[0].out;
+	struct msg hb, m;
+
+	(void)state;
+	sim_conf(&conf, 1, 1, 0x4, 0);                  /* node 2 static */
+	assert_int_equal(cp_topo_init(&t, &conf, 0), 0);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = MSG_T_REPL;
+	m.hdr.cluster_id = SIM_CLUSTER;
+	m.hdr.sender = 2;
+	m.hdr.incarnation = 7;
+	m.hdr.seq = 5;
+	/* before any heartbeat of that run: not taken */
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 50), -ESTALE);
+	assert_int_equal(t.counters[CP_TOPO_C_early_run], 1);
+	memset(&hb, 0, sizeof(hb));
+	hb.hdr = (struct msg_hdr){ .type = MSG_T_HEARTBEAT, .cluster_id = SIM_CLUSTER,
+				   .sender = 2, .incarnation = 7, .seq = 10 };
+	hb.u.hb.node = (struct msg_node){ 2, SIM_ADDR(2), SIM_PORT };
+	hb.u.hb.cluster_id = SIM_CLUSTER;
+	hb.u.hb.incarnation = 7;
+	out->n = 0;
+	assert_int_equal(cp_topo_on_msg(&t, &hb, 100, out), 0);
+	/* older than the heartbeat but new to its class (another ring): taken once */
+	m.hdr.seq = 8;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), 0);
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), -ESTALE);
+	assert_int_equal(t.counters[CP_TOPO_C_replayed], 1);
+	m.hdr.seq = 20;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), 0);
+	/* reordered within the window: each taken once */
+	m.hdr.seq = 15;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), 0);
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), -ESTALE);
+	m.hdr.seq = 9;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), 0);
+	/* the classes keep their own windows: 9 is new to the tags' */
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_PRIO, 100), 0);
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_PRIO, 100), -ESTALE);
+	/* a window further on: 20 is forgotten, so refused as too old */
+	m.hdr.seq = 20 + CP_TOPO_WINDOW + 5;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), 0);
+	m.hdr.seq = 20;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), -ESTALE);
+	m.hdr.seq = 20 + 6;                             /* just inside: new */
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), 0);
+	assert_int_equal(t.counters[CP_TOPO_C_replayed], 4);
+	/* a jump beyond the topology's bound: refused */
+	m.hdr.seq = UINT64_MAX - 1;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), -ESTALE);
+	assert_int_equal(t.counters[CP_TOPO_C_seq_jump], 1);
+	/* an older run: refused; a stranger: refused */
+	m.hdr.seq = 30 + CP_TOPO_WINDOW;
+	m.hdr.incarnation = 6;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), -ESTALE);
+	assert_int_equal(t.counters[CP_TOPO_C_stale_incarnation], 1);
+	m.hdr.incarnation = 7;
+	m.hdr.sender = 4;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 100), -ENOENT);
+	/* node 2 restarts: the new run's windows start empty, the old run's refused */
+	hb.hdr.incarnation = hb.u.hb.incarnation = 8;
+	hb.hdr.seq = 3;
+	assert_int_equal(cp_topo_on_msg(&t, &hb, 200, out), 0);
+	m.hdr.sender = 2;
+	m.hdr.incarnation = 8;
+	m.hdr.seq = 2;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 200), 0);
+	m.hdr.incarnation = 7;
+	m.hdr.seq = 40 + CP_TOPO_WINDOW;
+	assert_int_equal(cp_topo_accept_flow(&t, &m, CP_FLOW_BULK, 200), -ESTALE);
+	assert_int_equal(t.counters[CP_TOPO_C_stale_incarnation], 2);
+}
+
 /* Announce/Adopt from a node we do not know: learned from the list or the
  * datagram's source, else ignored and counted. */
 static void
@@ -1007,6 +1088,7 @@ main(void)
 		cmocka_unit_test(test_conf_from_cfg),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bus_hardening),
+		cmocka_unit_test(test_accept_flow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
