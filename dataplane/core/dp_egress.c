@@ -15,6 +15,7 @@
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_neigh.h"
+#include "dataplane/core/dp_pkt.h"
 #include "dataplane/sip/sip_parse.h"
 #include "dataplane/sip/sip_reply.h"
 
@@ -207,6 +208,101 @@ arp_request(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
 		DP_STAT_INC(&lc->stats, arp_requests);
 }
 
+/* The port whose IPv6 prefix holds dst (a link-local dst: the first port with
+ * IPv6), else port 0. */
+static uint16_t
+route_port6(const struct dp_ctx *ctx, const uint8_t dst[16])
+{
+	uint16_t i, first = UINT16_MAX;
+
+	for (i = 0; i < ctx->n_ports; i++) {
+		const struct dp_port *p = &ctx->ports[i];
+		unsigned int bits = p->ipv6_prefix, whole = bits / 8;
+
+		if (!p->has_ipv6)
+			continue;
+		if (first == UINT16_MAX)
+			first = i;
+		if (memcmp(dst, p->ipv6, whole) == 0 &&
+		    (bits % 8 == 0 || ((dst[whole] ^ p->ipv6[whole]) & (0xff00u >> (bits % 8)) & 0xff) == 0))
+			return i;
+	}
+	return first == UINT16_MAX ? 0 : first;
+}
+
+/* Our source address for a packet to dst on port: the link-local one for a
+ * link-local dst (fe80::/10), else the global one. */
+static const uint8_t *
+src6_for(const struct dp_port *port, const uint8_t dst[16])
+{
+	return dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80 ? port->ipv6_ll : port->ipv6;
+}
+
+#define ND_NS_OPT_LEN 32   /* type..target (24), source link-layer option (8) */
+
+/* A neighbour solicitation for target on port port_idx (RFC 4861 §7.2.2): to
+ * its solicited-node multicast address, hop limit 255, with our link-layer
+ * address. */
+static void
+nd_solicit(struct dp_lcore *lc, uint16_t port_idx, const uint8_t target[16])
+{
+	const struct dp_port *port = &lc->ctx->ports[port_idx];
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_mbuf *m;
+	uint8_t *icmp;
+	uint16_t ck;
+
+	if (!port->has_ipv6)
+		return;
+	m = rte_pktmbuf_alloc(lc->ctx->pool);
+	if (m == NULL)
+		return;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip6) +
+							 ND_NS_OPT_LEN);
+	if (eth == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->port = port->port_id;
+	ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	icmp = (uint8_t *)(ip6 + 1);
+	memset(ip6, 0, sizeof(*ip6) + ND_NS_OPT_LEN);
+	ip6->vtc_flow = RTE_BE32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(ND_NS_OPT_LEN);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	memcpy(ip6->src_addr, src6_for(port, target), 16);
+	dp_pkt_ipv6_solicited(ip6->dst_addr, target);
+	eth->dst_addr = (struct rte_ether_addr){ { 0x33, 0x33, ip6->dst_addr[12], ip6->dst_addr[13],
+						   ip6->dst_addr[14], ip6->dst_addr[15] } };
+	eth->src_addr = port->mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	icmp[0] = 135;                          /* neighbour solicitation */
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = 1;                           /* source link-layer address */
+	icmp[25] = 1;                           /* 8 octets */
+	memcpy(icmp + 26, port->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	ck = rte_ipv6_udptcp_cksum(ip6, icmp);
+	memcpy(icmp + 2, &ck, 2);
+	DP_STAT_INC(&lc->stats, nd_requests);
+	dp_egress_tx(lc, port_idx, m);
+}
+
+/* Ask for the MAC of key: an ARP request, or a neighbour solicitation. */
+static void
+neigh_ask(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16])
+{
+	rte_be32_t ip;
+
+	if (dp_neigh_key_is4(key)) {
+		memcpy(&ip, key + 12, 4);
+		arp_request(lc, port_idx, ip);
+	} else {
+		nd_solicit(lc, port_idx, key);
+	}
+}
+
 int
 dp_egress_garp(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
 {
@@ -218,15 +314,25 @@ dp_egress_garp(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
 }
 
 int
+dp_egress_neigh_resolve_key(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16],
+			    struct rte_ether_addr *mac)
+{
+	bool ask = false;
+	int rc = dp_neigh_lookup_key(lc, port_idx, key, mac, &ask);
+
+	if (ask)
+		neigh_ask(lc, port_idx, key);
+	return rc;
+}
+
+int
 dp_egress_neigh_resolve(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 			struct rte_ether_addr *mac)
 {
-	bool ask = false;
-	int rc = dp_neigh_lookup(lc, port_idx, ip, mac, &ask);
+	uint8_t key[16];
 
-	if (ask)
-		arp_request(lc, port_idx, ip);
-	return rc;
+	dp_neigh_key4(key, ip);
+	return dp_egress_neigh_resolve_key(lc, port_idx, key, mac);
 }
 
 void
@@ -240,14 +346,20 @@ dp_egress_neigh_sweep(struct dp_lcore *lc)
 	lc->neigh_sweep_ms = lc->now_ms + DP_NEIGH_RETRY_MS;
 	n = dp_neigh_sweep(lc, ask, RTE_DIM(ask));
 	for (i = 0; i < n; i++)
-		arp_request(lc, ask[i]->port_idx, ask[i]->ip);
+		neigh_ask(lc, ask[i]->port_idx, ask[i]->addr);
 }
 
 void
-dp_egress_neigh_warm(struct dp_lcore *lc, rte_be32_t ip)
+dp_egress_neigh_warm(struct dp_lcore *lc, uint8_t family, const uint8_t *addr)
 {
 	struct rte_ether_addr mac;
+	rte_be32_t ip;
 
+	if (family == 6) {
+		(void)dp_egress_neigh_resolve_key(lc, route_port6(lc->ctx, addr), addr, &mac);
+		return;
+	}
+	memcpy(&ip, addr, 4);
 	(void)dp_egress_neigh_resolve(lc, route_port(lc->ctx, ip), ip, &mac);
 }
 
@@ -326,7 +438,7 @@ drop:
  * Ethernet headers (checksums computed, DF clear) and queues the frame on port
  * port_idx, as fragments when the IP packet exceeds the port MTU (frag_send).
  * Frees and counts too_big when the datagram exceeds what IP carries.
- * dmac NULL (IPv4 only): the neighbour is being resolved; the whole frame is
+ * dmac NULL: the neighbour is being resolved; the whole frame is
  * held until it is (dp_neigh_hold, then dp_egress_frame_tx), or dropped as
  * NEIGH_MISS when there is no room. */
 static int
@@ -385,10 +497,16 @@ frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
 	}
 	if (dmac == NULL) {
+		uint8_t key[16];
 		rte_be32_t ip;
 
-		memcpy(&ip, dst, 4);
-		if (family != 4 || dp_neigh_hold(lc, port_idx, ip, m) != 0) {
+		if (family == 4) {
+			memcpy(&ip, dst, 4);
+			dp_neigh_key4(key, ip);
+		} else {
+			memcpy(key, dst, 16);
+		}
+		if (dp_neigh_hold_key(lc, port_idx, key, m) != 0) {
 			DP_DROP_INC(&lc->stats, NEIGH_MISS);
 			rte_pktmbuf_free(m);
 			return -1;
@@ -471,20 +589,29 @@ dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family, const 
 		 uint16_t sport, uint16_t dport, const char *payload, size_t len, bool hold)
 {
 	struct rte_ether_addr mac;
+	const uint8_t *src;
 	bool known;
 	rte_be32_t ip;
 	uint16_t pi;
 
-	if (family != 4)
+	if (family == 6) {
+		pi = route_port6(lc->ctx, addr);
+		if (!lc->ctx->ports[pi].has_ipv6)
+			goto miss;
+		known = dp_egress_neigh_resolve_key(lc, pi, addr, &mac) == 0;
+		src = src6_for(&lc->ctx->ports[pi], addr);
+	} else if (family == 4) {
+		memcpy(&ip, addr, 4);
+		pi = route_port(lc->ctx, ip);
+		known = dp_egress_neigh_resolve(lc, pi, ip, &mac) == 0;
+		src = (const uint8_t *)&lc->ctx->ports[pi].ipv4;
+	} else {
 		goto miss;
-	memcpy(&ip, addr, 4);
-	pi = route_port(lc->ctx, ip);
-	known = dp_egress_neigh_resolve(lc, pi, ip, &mac) == 0;
+	}
 	if (!known && !hold)
 		goto miss;
-	return udp_send(lc, m, pi, known ? &mac : NULL, 4,
-			(const uint8_t *)&lc->ctx->ports[pi].ipv4, addr, sport, dport, payload, len,
-			DP_DROP_FWD_TOO_BIG, DP_DROP_FWD_NO_MBUF);
+	return udp_send(lc, m, pi, known ? &mac : NULL, family, src, addr, sport, dport, payload,
+			len, DP_DROP_FWD_TOO_BIG, DP_DROP_FWD_NO_MBUF);
 miss:
 	DP_DROP_INC(&lc->stats, NEIGH_MISS);
 	rte_pktmbuf_free(m);

@@ -81,16 +81,20 @@ void dp_egress_flush(struct dp_lcore *lc);
  * recently). A stale hit is returned and refreshed by an ARP request. */
 int dp_egress_neigh_resolve(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 			    struct rte_ether_addr *mac);
+/* The same for a neighbour table key (dp_neigh_key4, or an IPv6 address: then a
+ * neighbour solicitation is what is queued, counted nd_requests). */
+int dp_egress_neigh_resolve_key(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16],
+				struct rte_ether_addr *mac);
 
 /* Every DP_NEIGH_RETRY_MS while frames are held: drop the expired, ask again
  * for the rest (dp_neigh_sweep). Each loop pass. */
 void dp_egress_neigh_sweep(struct dp_lcore *lc);
 
-/* Keep ip (network order, routed as a packet to it would be) in this lcore's
- * neighbour table: an ARP request when it is unknown or stale (so that the
- * first packet to a backend another node probes is not a NEIGH_MISS). */
-
-void dp_egress_neigh_warm(struct dp_lcore *lc, rte_be32_t ip);
+/* Keep addr (IPv4 in 4 bytes or IPv6, network order, routed as a packet to it
+ * would be) in this lcore's neighbour table: an ARP request or a neighbour
+ * solicitation when it is unknown or stale (so that the first packet to a
+ * backend another node probes is not a NEIGH_MISS). */
+void dp_egress_neigh_warm(struct dp_lcore *lc, uint8_t family, const uint8_t *addr);
 
 /* A gratuitous ARP for ip (network order: a VIP this node just claimed) on port
  * port_idx: a broadcast request with sender = target = ip and our MAC, which

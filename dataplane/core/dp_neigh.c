@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Per-lcore IPv4 neighbour table. See dp_neigh.h. */
+/* Per-lcore IPv4 and IPv6 neighbour table. See dp_neigh.h. */
 #include <errno.h>
 #include <string.h>
 
@@ -31,20 +31,48 @@ held_drop(struct dp_lcore *lc, struct dp_neigh_entry *e)
 }
 
 static struct dp_neigh_entry *
-slot(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
+slot(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16])
 {
-	return &lc->neigh[rte_hash_crc_4byte(ip, port_idx) & (DP_NEIGH_SLOTS - 1)];
+	return &lc->neigh[rte_hash_crc(key, 16, port_idx) & (DP_NEIGH_SLOTS - 1)];
+}
+
+static inline bool
+same_key(const struct dp_neigh_entry *e, uint16_t port_idx, const uint8_t key[16])
+{
+	return e->port_idx == port_idx && memcmp(e->addr, key, 16) == 0;
+}
+
+/* An address a neighbour may have: IPv4 not 0; IPv6 not unspecified, not
+ * multicast. */
+static bool
+key_usable(const uint8_t key[16])
+{
+	static const uint8_t zero[16];
+
+	if (dp_neigh_key_is4(key))
+		return memcmp(key + 12, zero, 4) != 0;
+	return key[0] != 0xff && memcmp(key, zero, 16) != 0;
 }
 
 int
 dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 	       const struct rte_ether_addr *mac, enum dp_neigh_how how)
 {
-	struct dp_neigh_entry *e = slot(lc, port_idx, ip);
-	bool same = e->ip == ip && e->port_idx == port_idx;
+	uint8_t key[16];
+
+	dp_neigh_key4(key, ip);
+	return dp_neigh_learn_key(lc, port_idx, key, mac, how);
+}
+
+int
+dp_neigh_learn_key(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16],
+		   const struct rte_ether_addr *mac, enum dp_neigh_how how)
+{
+	struct dp_neigh_entry *e = slot(lc, port_idx, key);
+	bool same = same_key(e, port_idx, key);
 	unsigned int i;
 
-	if (ip == 0 || rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
+	if (!key_usable(key) || rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
 		return -EINVAL;
 	if (!same && e->valid)   /* another neighbour's slot: only a lookup takes it */
 		return -EBUSY;
@@ -64,7 +92,7 @@ dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 		held_drop(lc, e);
 		e->asked_ms = 0;
 	}
-	e->ip = ip;
+	memcpy(e->addr, key, 16);
 	e->port_idx = (uint8_t)port_idx;
 	e->mac = *mac;
 	e->valid = 1;
@@ -80,11 +108,12 @@ dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 }
 
 int
-dp_neigh_hold(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip, struct rte_mbuf *m)
+dp_neigh_hold_key(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16],
+		  struct rte_mbuf *m)
 {
-	struct dp_neigh_entry *e = slot(lc, port_idx, ip);
+	struct dp_neigh_entry *e = slot(lc, port_idx, key);
 
-	if (e->ip != ip || e->port_idx != port_idx || e->valid || e->n_held == DP_NEIGH_HOLD ||
+	if (!same_key(e, port_idx, key) || e->valid || e->n_held == DP_NEIGH_HOLD ||
 	    lc->neigh_n_held >= DP_NEIGH_HOLD_MAX)
 		return -ENOSPC;
 	if (e->n_held == 0)
@@ -127,11 +156,11 @@ dp_neigh_fini(struct dp_lcore *lc)
 }
 
 int
-dp_neigh_lookup(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
-		struct rte_ether_addr *mac, bool *ask)
+dp_neigh_lookup_key(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16],
+		    struct rte_ether_addr *mac, bool *ask)
 {
-	struct dp_neigh_entry *e = slot(lc, port_idx, ip);
-	bool hit = e->ip == ip && e->port_idx == port_idx;
+	struct dp_neigh_entry *e = slot(lc, port_idx, key);
+	bool hit = same_key(e, port_idx, key);
 
 	*ask = false;
 	if (hit && e->valid) {
@@ -145,7 +174,7 @@ dp_neigh_lookup(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 	}
 	if (!hit) {   /* take the slot: remember when we asked */
 		held_drop(lc, e);
-		e->ip = ip;
+		memcpy(e->addr, key, 16);
 		e->port_idx = (uint8_t)port_idx;
 		e->valid = 0;
 		e->asked_ms = 0;
@@ -163,11 +192,19 @@ dp_neigh_input(struct dp_lcore *lc, struct rte_mbuf *m)
 {
 	const struct dp_pkt_info *info = dp_pkt_info_of(m);
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(eth + 1);
 
-	enum dp_neigh_how how = arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) ?
-		DP_NEIGH_REPLY : DP_NEIGH_ANNOUNCE;
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+		const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(eth + 1);
+		enum dp_neigh_how how = arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) ?
+			DP_NEIGH_REPLY : DP_NEIGH_ANNOUNCE;
 
-	dp_neigh_learn(lc, info->port_idx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha, how);
+		dp_neigh_learn(lc, info->port_idx, arp->arp_data.arp_sip, &arp->arp_data.arp_sha,
+			       how);
+	} else {   /* a neighbour advertisement: what dp_pkt found in it, in info */
+		struct rte_ether_addr mac;
+
+		memcpy(mac.addr_bytes, info->dst, RTE_ETHER_ADDR_LEN);
+		dp_neigh_learn_key(lc, info->port_idx, info->src, &mac, DP_NEIGH_REPLY);
+	}
 	rte_pktmbuf_free(m);
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Neighbour table (IPv4 -> MAC) of one lcore, for the packets it builds itself
+ * Neighbour table (IPv4 and IPv6 -> MAC) of one lcore, for the packets it builds itself
  * (forwarded requests and responses, probes, and on the control lcore the
  * control plane's datagrams). A table only: it sends nothing; dp_egress asks it
  * and sends the ARP requests it calls for.
  *
  * Each lcore has its own direct-mapped table (DP_NEIGH_SLOTS entries, slot =
  * hash of port and address), written only by that lcore: no lock, no atomic.
- * A slot holds one address; a lookup of a colliding address replaces it. Entries are
+ * A slot holds one address (an IPv6 address, or an IPv4 one mapped as
+ * ::ffff:a.b.c.d: dp_neigh_key4); a lookup of a colliding address replaces it. Entries are
  * learnt from (a) every IPv4 packet for us whose source is on the subnet of
  * the port it came in on (source address -> source MAC, in dp_pkt), (b) ARP
  * requests for our address (sender -> sha), (c) ARP replies for our address.
@@ -17,6 +18,10 @@
  * the control lcore included, over the SPSC steering rings, marked
  * info->neigh_only (dp_egress_fanout), so each learns it in its own table
  * (dp_neigh_input).
+ * IPv6 the same way with neighbour discovery (RFC 4861): a neighbour
+ * advertisement for a solicitation of ours is the reply (its target link-layer
+ * address option), a solicitation's source link-layer option and an on-link
+ * IPv6 packet's source are "seen"; dp_egress sends the solicitations.
  *
  * What may change an entry (dp_neigh_learn, enum dp_neigh_how): an entry that
  * holds a MAC keeps it against a packet that did not come as an answer: an ARP
@@ -50,6 +55,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -65,24 +71,47 @@ enum dp_neigh_how {
 	DP_NEIGH_ANNOUNCE,   /* a gratuitous ARP request for a VIP of a sharing tag */
 };
 
+/* The table's key of IPv4 address ip (network order): ::ffff:a.b.c.d. */
+static inline void
+dp_neigh_key4(uint8_t key[16], rte_be32_t ip)
+{
+	memset(key, 0, 10);
+	key[10] = key[11] = 0xff;
+	memcpy(key + 12, &ip, 4);
+}
+
+/* Is key an IPv4 address (dp_neigh_key4)? */
+static inline bool
+dp_neigh_key_is4(const uint8_t key[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(key, mapped, sizeof(mapped)) == 0;
+}
+
 /* ---- worker lcore (its own table) ---- */
 
-/* Learn ip (network order) -> mac seen on port port_idx; frames held for ip
- * get mac and are queued for transmission (dp_egress_frame_tx). 0 when learnt or
- * refreshed, -EPERM when a known entry kept its MAC (counted), -EBUSY when the
- * slot holds another valid address (not counted), -EINVAL for a bad address. */
+/* Learn key -> mac seen on port port_idx; frames held for key get mac and are
+ * queued for transmission (dp_egress_frame_tx). 0 when learnt or refreshed,
+ * -EPERM when a known entry kept its MAC (counted), -EBUSY when the slot holds
+ * another valid address (not counted), -EINVAL for a bad address. */
+int dp_neigh_learn_key(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16],
+		       const struct rte_ether_addr *mac, enum dp_neigh_how how);
+/* The same for IPv4 address ip (network order). */
 int dp_neigh_learn(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
 		   const struct rte_ether_addr *mac, enum dp_neigh_how how);
 
 /* 0 with *mac, or -EAGAIN (unknown, ask now) / -ENOENT (unknown, asked
- * recently). *ask is set when an ARP request for ip should be sent now (a miss
- * not asked within the retry interval, or a stale hit); the time is noted. */
-int dp_neigh_lookup(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip,
-		    struct rte_ether_addr *mac, bool *ask);
+ * recently). *ask is set when an ARP request (a neighbour solicitation) for key
+ * should be sent now (a miss not asked within the retry interval, or a stale
+ * hit); the time is noted. */
+int dp_neigh_lookup_key(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16],
+			struct rte_ether_addr *mac, bool *ask);
 
-/* Hold the complete frame m (its destination MAC unset) until ip, just looked
+/* Hold the complete frame m (its destination MAC unset) until key, just looked
  * up and missed, is learnt: 0, or -ENOSPC (the caller drops m). */
-int dp_neigh_hold(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip, struct rte_mbuf *m);
+int dp_neigh_hold_key(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16],
+		      struct rte_mbuf *m);
 
 /* Drop frames held DP_NEIGH_HOLD_MS; up to n_ask entries still holding whose
  * last ARP request is DP_NEIGH_RETRY_MS old go in ask[] (noted as asked now).
@@ -93,7 +122,8 @@ unsigned int dp_neigh_sweep(struct dp_lcore *lc, struct dp_neigh_entry **ask,
 /* Drop every held frame (lcore shutting down). */
 void dp_neigh_fini(struct dp_lcore *lc);
 
-/* An ARP packet another lcore handed over (info->neigh_only): learn, free. */
+/* An ARP packet or a neighbour advertisement another lcore handed over
+ * (info->neigh_only, checked by that lcore): learn, free. */
 void dp_neigh_input(struct dp_lcore *lc, struct rte_mbuf *m);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_NEIGH_H */

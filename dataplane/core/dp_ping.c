@@ -2,6 +2,7 @@
 /* NAT keepalive pinging on a worker. See dp_ping.h. */
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <time.h>
 
 #include <rte_byteorder.h>
@@ -461,14 +462,14 @@ dp_ping_retry_add(struct dp_ping_walk *w)
 
 /* One ping out: 0, REG_PING_NO_NEIGH (retried later), or -1. */
 static int
-dp_ping_out(struct dp_ping_walk *w, const uint8_t *addr, uint16_t port, const char *text,
-	    size_t len)
+dp_ping_out(struct dp_ping_walk *w, uint8_t family, const uint8_t *addr, uint16_t port,
+	    const char *text, size_t len)
 {
 	struct dp_lcore *lc = w->lc;
 	uint64_t miss = lc->stats.drop[DP_DROP_NEIGH_MISS];
 
-	if (dp_egress_udp_to(lc, NULL, 4, addr, rte_be_to_cpu_16(lc->ctx->sip_port), port, text,
-			     len, false) == 0)
+	if (dp_egress_udp_to(lc, NULL, family, addr, rte_be_to_cpu_16(lc->ctx->sip_port), port,
+			     text, len, false) == 0)
 		return 0;
 	if (lc->stats.drop[DP_DROP_NEIGH_MISS] == miss)
 		return -1;
@@ -485,14 +486,18 @@ dp_ping_send(void *arg, const struct reg_ping_target *t)
 	struct dp_lcore *lc = w->lc;
 	const struct dp_ctx *ctx = lc->ctx;
 	uint16_t sport = rte_be_to_cpu_16(ctx->sip_port);
-	char me[16];
+	char me[INET6_ADDRSTRLEN + 2];
 	int n;
 
-	if (t->family != 4)
-		return -1;              /* IPv6 egress resolves no next hop yet */
+	if (t->family != 4 && (t->family != 6 || !ctx->ports[0].has_ipv6))
+		return -1;
 	if (!w->p->track)
-		return dp_ping_out(w, t->addr, t->port, "\r\n\r\n", 4);
-	{
+		return dp_ping_out(w, t->family, t->addr, t->port, "\r\n\r\n", 4);
+	if (t->family == 6) {   /* our address as a SIP host: [2001:db8::1] */
+		me[0] = '[';
+		inet_ntop(AF_INET6, ctx->ports[0].ipv6, me + 1, INET6_ADDRSTRLEN);
+		strcat(me, "]");
+	} else {
 		rte_be32_t a = ctx->ports[0].ipv4;
 		const uint8_t *b = (const uint8_t *)&a;
 
@@ -502,7 +507,7 @@ dp_ping_send(void *arg, const struct reg_ping_target *t)
 			 ++w->p->seq);
 	if (n < 0)
 		return -1;
-	return dp_ping_out(w, t->addr, t->port, lc->reply, (size_t)n);
+	return dp_ping_out(w, t->family, t->addr, t->port, lc->reply, (size_t)n);
 }
 
 /* Buckets [from, to) of the cycle, under WALK's rules. */

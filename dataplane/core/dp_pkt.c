@@ -319,6 +319,26 @@ ipv6_is_ours(const struct dp_port *port, const uint8_t a[16])
 	return memcmp(a, port->ipv6, 16) == 0 || memcmp(a, port->ipv6_ll, 16) == 0;
 }
 
+/* a is link-local (fe80::/10) or inside the port's prefix. */
+static bool
+ipv6_on_link(const struct dp_port *port, const uint8_t a[16])
+{
+	unsigned int whole = port->ipv6_prefix / 8, rest = port->ipv6_prefix % 8;
+
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return true;
+	if (port->ipv6_prefix == 0 || memcmp(a, port->ipv6, whole) != 0)
+		return false;
+	return rest == 0 || ((a[whole] ^ port->ipv6[whole]) & (0xffu << (8 - rest)) & 0xff) == 0;
+}
+
+/* The target of an ND message (icmp + 8) is multicast. */
+static inline bool
+target_multicast(const uint8_t *icmp)
+{
+	return icmp[8] == 0xff;
+}
+
 static bool
 ipv6_dst_served(const struct dp_port *port, const uint8_t a[16])
 {
@@ -334,11 +354,62 @@ ipv6_dst_served(const struct dp_port *port, const uint8_t a[16])
 	return memcmp(a, sn, 16) == 0;
 }
 
+/* The link-layer address option of type `type` (1 source, 2 target) among the
+ * options of an ND message (from icmp + 24 to icmp + len): 0 with *mac, or
+ * -ENOENT; -EINVAL when the options are malformed (RFC 4861 §4.6: a length 0). */
+static int
+nd_lladdr(const uint8_t *icmp, uint32_t len, uint8_t type, struct rte_ether_addr *mac)
+{
+	uint32_t off = 24;
+
+	while (off + 2 <= len) {
+		uint32_t olen = (uint32_t)icmp[off + 1] * 8;
+
+		if (olen == 0 || off + olen > len)
+			return -EINVAL;
+		if (icmp[off] == type && olen >= 2 + RTE_ETHER_ADDR_LEN) {
+			memcpy(mac->addr_bytes, icmp + off + 2, RTE_ETHER_ADDR_LEN);
+			return 0;
+		}
+		off += olen;
+	}
+	return -ENOENT;
+}
+
+/* A neighbour advertisement (RFC 4861 §7.2.5): its target's link-layer address
+ * learnt as an answer (taken only when this lcore asked, for a known neighbour:
+ * dp_neigh_learn_key), then shared with the other lcores (one of them may be
+ * the one that asked): info->src the target, info->dst its MAC. */
+static enum dp_pkt_action
+na_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6,
+	 const uint8_t *icmp, uint32_t len)
+{
+	uint16_t pidx = lc->ctx->port_idx[m->port];
+	struct dp_pkt_info *info = dp_pkt_info_of(m);
+	struct rte_ether_addr mac;
+	uint8_t target[16];
+
+	if (ip6->hop_limits != 255 || icmp[1] != 0 || len < ND_NS_LEN || target_multicast(icmp))
+		return drop(lc, DP_DROP_ND_INVALID);
+	if (nd_lladdr(icmp, len, ND_OPT_TARGET_LLADDR, &mac) != 0)
+		return drop(lc, DP_DROP_ND_INVALID);   /* none: not an answer to a multicast NS */
+	memcpy(target, icmp + 8, 16);
+	DP_STAT_INC(&lc->stats, nd_learnt);
+	dp_neigh_learn_key(lc, pidx, target, &mac, DP_NEIGH_REPLY);
+	memset(info, 0, sizeof(*info));
+	info->family = 6;
+	info->port_idx = (uint8_t)pidx;
+	memcpy(info->src, target, 16);
+	memcpy(info->dst, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	return DP_PKT_NEIGH;
+}
+
 static enum dp_pkt_action
 nd_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	 struct rte_ether_hdr *eth, struct rte_ipv6_hdr *ip6, uint8_t *icmp, uint32_t len)
 {
 	static const uint8_t unspecified[16];
+	struct rte_ether_addr sender;
 	uint8_t target[16];
 
 	if (ip6->hop_limits != 255 || icmp[1] != 0 || len < ND_NS_LEN)
@@ -348,6 +419,10 @@ nd_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		return drop(lc, DP_DROP_ND_NOT_OURS);
 	if (memcmp(ip6->src_addr, unspecified, 16) == 0)
 		return drop(lc, DP_DROP_ND_DAD);
+	/* the asker, as seen (RFC 4861 §7.2.3): it is about to talk to us */
+	if (nd_lladdr(icmp, len, 1, &sender) == 0)
+		dp_neigh_learn_key(lc, lc->ctx->port_idx[m->port], ip6->src_addr, &sender,
+				   DP_NEIGH_SEEN);
 
 	if (set_len(m, ETH_LEN + IP6_LEN + ND_NA_LEN) != 0)
 		return drop(lc, DP_DROP_ND_INVALID);
@@ -381,6 +456,8 @@ icmp6_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		return drop(lc, DP_DROP_ICMP6_CKSUM);
 	if (icmp[0] == ICMP6_ND_NS)
 		return nd_input(lc, port, m, eth, ip6, icmp, len);
+	if (icmp[0] == ICMP6_ND_NA)
+		return na_input(lc, m, ip6, icmp, len);
 	if (icmp[0] != ICMP6_ECHO_REQUEST || icmp[1] != 0 || !ipv6_is_ours(port, ip6->dst_addr))
 		return drop(lc, DP_DROP_ICMP6_TYPE);
 
@@ -437,6 +514,9 @@ ipv6_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		if (udp->dgram_cksum == 0 ||
 		    (l4 != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rte_ipv6_udptcp_cksum_verify(ip6, udp) != 0))
 			return drop(lc, DP_DROP_UDP_CKSUM);
+		if (ipv6_on_link(port, ip6->src_addr))   /* on-link sender */
+			dp_neigh_learn_key(lc, lc->ctx->port_idx[m->port], ip6->src_addr,
+					   &eth->src_addr, DP_NEIGH_SEEN);
 		return udp_dispatch(lc, m, udp, ETH_LEN + IP6_LEN, plen, 6,
 				    ip6->src_addr, ip6->dst_addr);
 	}

@@ -205,6 +205,7 @@ port_init(struct dp_ctx *ctx, unsigned int idx, const struct cfg_port *cp)
 	p->ipv4_bcast = p->ipv4 | ~p->ipv4_mask;
 	p->has_ipv6 = cp->has_ipv6;
 	memcpy(p->ipv6, cp->ipv6, 16);
+	p->ipv6_prefix = cp->ipv6_prefix;
 	p->mtu = cp->mtu;
 
 	rc = rte_eth_dev_info_get(p->port_id, &info);

@@ -179,12 +179,8 @@ neigh_warm(struct dp_lcore *lc)
 			continue;
 		for (i = 0; i < s->set[si].n; i++) {
 			const struct lb_addr *a = &s->set[si].m[i].addr;
-			rte_be32_t ip;
 
-			if (a->family != 4)
-				continue;
-			memcpy(&ip, a->addr, 4);
-			dp_egress_neigh_warm(lc, ip);
+			dp_egress_neigh_warm(lc, a->family, a->addr);
 		}
 	}
 }

@@ -71,7 +71,7 @@
 	X(CP_TX_NO_QUEUE,    "control-plane frame for a port without a control queue") \
 	X(CP_TX_TOO_BIG,     "control-plane datagram larger than IP or the mbuf carries") \
 	X(TX_FULL,           "TX queue full") \
-	X(NEIGH_MISS,        "frame for a neighbour whose MAC stayed unknown (not held, or held over 1 s), or IPv6") \
+	X(NEIGH_MISS,        "frame for a neighbour whose MAC stayed unknown (not held, or held over 1 s)") \
 	X(PROXY_DROP,        "SIP message the proxy dropped (see proxy counters by reason)") \
 	X(FRAG_NO_MBUF,      "datagram over the MTU not sent: no mbuf for its fragments") \
 	X(FWD_TOO_BIG,       "forwarded message larger than IP or the mbuf carries") \
@@ -95,7 +95,7 @@ enum dp_drop {
 	X(garp_sent,          "gratuitous ARPs sent for a VIP this node claimed") \
 	X(ip_fragmented,      "datagrams we built over the port MTU, sent as IP fragments") \
 	X(frags_sent,         "IP fragments sent (of ip_fragmented datagrams)") \
-	X(arp_unsolicited,    "ARP replies we did not ask for that would have changed a known neighbour's MAC: entry kept") \
+	X(arp_unsolicited,    "ARP replies (IPv6 neighbour advertisements) we did not ask for that would have changed a known neighbour's MAC: entry kept") \
 	X(neigh_mac_kept,     "ARP requests or IPv4 packets from a known neighbour's address with another MAC: entry kept") \
 	X(arp_requests,       "ARP requests sent (neighbour resolution)") \
 	X(neigh_held,         "frames held while their neighbour's MAC was resolved") \
@@ -104,6 +104,8 @@ enum dp_drop {
 	X(probes_sent,        "OPTIONS probes sent to backend members") \
 	X(icmp_echo_replies,  "ICMP echo requests answered") \
 	X(nd_replies,         "IPv6 neighbour solicitations answered") \
+	X(nd_requests,        "IPv6 neighbour solicitations sent (neighbour resolution)") \
+	X(nd_learnt,          "IPv6 neighbour advertisements that answered us") \
 	X(icmp6_echo_replies, "ICMPv6 echo requests answered") \
 	X(frag_rx,            "IPv4 fragments received") \
 	X(frag_reassembled,   "IPv4 datagrams reassembled") \

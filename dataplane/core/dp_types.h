@@ -93,6 +93,7 @@ struct dp_port {
 	rte_be32_t ipv4_bcast;          /* directed broadcast of the subnet */
 	bool has_ipv6;
 	uint8_t ipv6[16];               /* configured global address */
+	uint8_t ipv6_prefix;            /* its prefix length: the on-link neighbours */
 	uint8_t ipv6_ll[16];            /* link-local, EUI-64 from the MAC */
 	uint16_t mtu;
 	bool tx_multi_seg;              /* TX takes chained mbufs (else fragments are linearized) */
@@ -115,7 +116,9 @@ struct dp_pkt_info {
 	uint8_t family;                 /* 4 or 6 */
 	uint8_t port_idx;               /* index into ctx->ports */
 	uint8_t steered;                /* crossed to another lcore: already counted */
-	uint8_t neigh_only;             /* an ARP reply shared for learning (dp_neigh) */
+	uint8_t neigh_only;             /* an ARP reply or neighbour advertisement shared for
+					 * learning (dp_neigh; an NA's target in src, its MAC
+					 * in dst) */
 	uint16_t src_port;              /* host byte order */
 	uint16_t dst_port;
 	uint32_t payload_off;           /* from the start of the packet data */
@@ -136,7 +139,7 @@ struct dp_egress_desc {
 
 /* One neighbour of one lcore's table (dp_neigh.h). */
 struct dp_neigh_entry {
-	rte_be32_t ip;                  /* 0: empty */
+	uint8_t addr[16];               /* IPv6, or IPv4 as ::ffff:a.b.c.d; all 0: empty */
 	uint8_t port_idx;
 	uint8_t valid;                  /* mac is known */
 	struct rte_ether_addr mac;

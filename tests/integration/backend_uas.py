@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-# A backend for the lab tests: listens on ADDR:5060 (UDP), logs every request it
+# A backend for the lab tests: listens on ADDR:5060 (UDP; ADDR IPv4 or IPv6), logs every request it
 # gets as "MS METHOD SOURCE CALL-ID" (MS: wall-clock ms) to LOG, and answers
 # OPTIONS with 200 unless the file MUTE exists. Other requests are only logged.
 #   backend_uas.py ADDR LOG MUTE
@@ -10,7 +10,7 @@ import sys
 import time
 
 addr, log, mute = sys.argv[1], sys.argv[2], sys.argv[3]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((addr, 5060))
 out = open(log, "a", buffering=1)
 while True:

@@ -959,6 +959,112 @@ test_nd_answered(void **state)
 	expect_drop(mk(b, ns(b, unspec, our6, 255)), DP_DROP_ND_DAD);
 }
 
+/* A neighbour advertisement from src for target: flags S|O, with the target
+ * link-layer address option (mac) unless mac is NULL. */
+static uint32_t
+na(uint8_t *b, const uint8_t *src, const uint8_t *target, const struct rte_ether_addr *mac)
+{
+	uint8_t icmp[32] = { 136, 0, 0, 0, 0x60 };
+
+	memcpy(icmp + 8, target, 16);
+	if (mac == NULL)
+		return ip6(b, &our_mac, src, our6, IPPROTO_ICMPV6, 255, icmp, 24);
+	icmp[24] = 2;
+	icmp[25] = 1;
+	memcpy(icmp + 26, mac->addr_bytes, 6);
+	return ip6(b, &our_mac, src, our6, IPPROTO_ICMPV6, 255, icmp, 32);
+}
+
+/* IPv6 next hops by neighbour discovery: a datagram to an unknown neighbour is
+ * held and a solicitation goes to its solicited-node group; the advertisement
+ * releases it with the MAC (and is shared with the other lcores); an
+ * advertisement nobody asked for does not move a known neighbour; one without
+ * the target's link-layer address is refused; a solicitation's source is learnt. */
+static void
+test_nd_resolve(void **state)
+{
+	static const struct rte_ether_addr forged = {{ 0x02, 0, 0, 0, 0, 0x66 }};
+	uint8_t far6[16], asker6[16], b[160], group[16];
+	uint64_t sol = lc->stats.cnt[DP_CNT_nd_requests], rel = lc->stats.cnt[DP_CNT_neigh_released];
+	struct rte_ether_addr mac;
+	struct rte_ether_hdr *e;
+	struct rte_ipv6_hdr *h;
+	struct rte_mbuf *m;
+	uint8_t *icmp;
+
+	(void)state;
+	memcpy(far6, peer6, 16);
+	far6[15] = 0x77;
+	memcpy(asker6, peer6, 16);
+	asker6[15] = 0x78;
+	ctx.ports[0].mtu = 1500;
+	ctx.ports[0].ipv6_prefix = 64;
+	lc->now_ms = 120000;
+	lc->n_tx[0] = 0;
+	assert_int_equal(dp_egress_udp_to(lc, NULL, 6, far6, 5060, 5070, "six", 3, true), 0);
+	assert_int_equal(lc->n_tx[0], 1);                /* the solicitation; the frame is held */
+	assert_int_equal(lc->neigh_n_held, 1);
+	assert_int_equal(lc->stats.cnt[DP_CNT_nd_requests], sol + 1);
+	e = rte_pktmbuf_mtod(lc->tx[0][0], struct rte_ether_hdr *);
+	h = (struct rte_ipv6_hdr *)(e + 1);
+	icmp = (uint8_t *)(h + 1);
+	solicited(group, far6);
+	assert_memory_equal(h->dst_addr, group, 16);     /* ff02::1:ff00:77 */
+	assert_int_equal(e->dst_addr.addr_bytes[0], 0x33);
+	assert_int_equal(e->dst_addr.addr_bytes[2], 0xff);
+	assert_int_equal(e->dst_addr.addr_bytes[5], 0x77);
+	assert_memory_equal(h->src_addr, our6, 16);
+	assert_int_equal(h->hop_limits, 255);
+	assert_int_equal(icmp[0], 135);
+	assert_memory_equal(icmp + 8, far6, 16);
+	assert_int_equal(icmp[24], 1);                   /* our link-layer address */
+	assert_memory_equal(icmp + 26, our_mac.addr_bytes, 6);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(h, icmp), 0);
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+
+	/* the advertisement: the held datagram leaves with the MAC */
+	m = mk(b, na(b, far6, far6, &peer_mac));
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	assert_memory_equal(dp_pkt_info_of(m)->src, far6, 16);
+	rte_pktmbuf_free(m);
+	assert_int_equal(lc->n_tx[0], 1);
+	e = rte_pktmbuf_mtod(lc->tx[0][0], struct rte_ether_hdr *);
+	h = (struct rte_ipv6_hdr *)(e + 1);
+	assert_true(rte_is_same_ether_addr(&e->dst_addr, &peer_mac));
+	assert_int_equal(e->ether_type, RTE_BE16(RTE_ETHER_TYPE_IPV6));
+	assert_memory_equal(h->dst_addr, far6, 16);
+	assert_memory_equal((char *)(h + 1) + 8, "six", 3);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(h, h + 1), 0);
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	assert_int_equal(lc->stats.cnt[DP_CNT_neigh_released], rel + 1);
+	assert_int_equal(lc->neigh_n_held, 0);
+
+	/* an advertisement nobody asked for keeps the known MAC; known: sent at once */
+	lc->now_ms += 5000;
+	m = mk(b, na(b, far6, far6, &forged));
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_egress_neigh_resolve_key(lc, 0, far6, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+	assert_int_equal(dp_egress_udp_to(lc, NULL, 6, far6, 5060, 5070, "now", 3, false), 0);
+	assert_int_equal(lc->n_tx[0], 1);
+	rte_pktmbuf_free(lc->tx[0][0]);
+	lc->n_tx[0] = 0;
+	/* without the target's link-layer address: refused */
+	expect_drop(mk(b, na(b, far6, far6, NULL)), DP_DROP_ND_INVALID);
+	/* the source of a solicitation for us is learnt */
+	m = mk(b, ns(b, asker6, our6, 255));
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_egress_neigh_resolve_key(lc, 0, asker6, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &peer_mac));
+	lc->n_tx[0] = 0;
+	ctx.ports[0].mtu = 0;
+	ctx.ports[0].ipv6_prefix = 0;
+}
+
 static void
 test_icmp6_and_udp6(void **state)
 {
@@ -1296,6 +1402,7 @@ main(void)
 		cmocka_unit_test_teardown(test_cluster_gate, check_no_leak),
 		cmocka_unit_test_teardown(test_udp_drops, check_no_leak),
 		cmocka_unit_test_teardown(test_nd_answered, check_no_leak),
+		cmocka_unit_test_teardown(test_nd_resolve, check_no_leak),
 		cmocka_unit_test_teardown(test_icmp6_and_udp6, check_no_leak),
 		cmocka_unit_test_teardown(test_reassembly_in_order_and_reversed, check_no_leak),
 		cmocka_unit_test_teardown(test_reassembly_timeout_and_duplicates, check_no_leak),
