@@ -78,7 +78,10 @@ dp_ping_listed(const uint16_t *ids, unsigned int n, uint16_t id)
 
 /* The set of cycle CYCLE: the nodes whose join cycle has come (none yet: nobody
  * pings, as when a whole cluster starts, for DP_PING_JOIN_MS); without a
- * control plane's view, this node alone. */
+ * cluster, this node alone. With a cluster but no control plane's view yet
+ * (the cp starts after the dp, and publishes its view a moment later), nobody:
+ * a restarted node that pinged alone meanwhile doubled the pings of the
+ * bindings its first sync had just brought (pinging.sh, 1 run in 3). */
 static void
 dp_ping_set_for(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 {
@@ -87,7 +90,7 @@ dp_ping_set_for(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 	for (i = 0; i < p->n_join; i++)
 		if (p->join[i].cycle <= cycle)
 			p->set[m++] = p->join[i].id;
-	if (m == 0 && !p->viewed)
+	if (m == 0 && !p->viewed && !lc->ctx->cfg->cluster.enabled)
 		p->set[m++] = lc->ctx->cfg->node_id;
 	p->n_set = (uint16_t)m;
 }
