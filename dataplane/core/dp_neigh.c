@@ -33,7 +33,11 @@ held_drop(struct dp_lcore *lc, struct dp_neigh_entry *e)
 static struct dp_neigh_entry *
 slot(struct dp_lcore *lc, uint16_t port_idx, const uint8_t key[16])
 {
-	return &lc->neigh[rte_hash_crc(key, 16, port_idx) & (DP_NEIGH_SLOTS - 1)];
+	uint64_t k[2];
+
+	memcpy(k, key, 16);             /* key may sit unaligned in a packet */
+	return &lc->neigh[rte_hash_crc_8byte(k[1], rte_hash_crc_8byte(k[0], port_idx)) &
+			  (DP_NEIGH_SLOTS - 1)];
 }
 
 static inline bool
