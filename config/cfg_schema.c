@@ -306,14 +306,22 @@ cfg_set_auth_algo(void *field, const char *s)
 	return NULL;
 }
 
-/* auth.methods[]: the requests that must authenticate; REGISTER only so far. */
+/* auth.methods[]: the requests that must authenticate. REGISTER gets 401, the
+ * others 407 (docs/security.md). */
 static const char *
 cfg_set_auth_method(void *field, const char *s)
 {
-	if (strcmp(s, "REGISTER") != 0)
-		return "is not supported: only REGISTER is authenticated (docs/security.md)";
-	*(uint32_t *)field = 1;
-	return NULL;
+	unsigned int i;
+
+	if (strcmp(s, "ACK") == 0 || strcmp(s, "CANCEL") == 0)
+		return "cannot be challenged (RFC 3261 section 22.1: ACK and CANCEL are never challenged)";
+	for (i = 0; i < CFG_AUTH_N_METHODS; i++)
+		if (strcmp(s, cfg_auth_method_name(i)) == 0) {
+			*(uint32_t *)field = 1u << i;
+			return NULL;
+		}
+	return "is not a SIP method that can be challenged (REGISTER, INVITE, MESSAGE, SUBSCRIBE, "
+	       "NOTIFY, OPTIONS, REFER, PUBLISH, INFO, UPDATE, PRACK, BYE)";
 }
 
 /* ---- cross-field rules ---- */
@@ -746,7 +754,7 @@ static const struct cfg_key cfg_tag_item = {
 static const struct cfg_key cfg_auth_algo_item =
 	K_FN("", 0, 0, cfg_set_auth_algo, "SHA-256 or MD5");
 static const struct cfg_key cfg_auth_method_item =
-	K_FN("", 0, 0, cfg_set_auth_method, "a method (REGISTER)");
+	K_FN("", 0, 0, cfg_set_auth_method, "a method (REGISTER, INVITE, MESSAGE, ...)");
 
 static const struct cfg_key cfg_auth_keys[] = {
 	K_STR("realm", struct cfg_auth, realm, NULL, REQ, NULL,
@@ -758,7 +766,7 @@ static const struct cfg_key cfg_auth_keys[] = {
 	K_UINT("nonce_ttl_s", struct cfg_auth, nonce_ttl_s, 1, 86400, 30, 0,
 	       "lifetime of a nonce; an older one gets 401 with stale=true, seconds"),
 	K_LIST("methods", struct cfg_auth, methods, n_methods, 1, &cfg_auth_method_item, 0,
-	       "requests that must authenticate (REGISTER)"),
+	       "requests that must authenticate: REGISTER (401), others (407) from untrusted sources"),
 	K_LIST("trusted", struct cfg_auth, trusted, n_trusted, 0, &cfg_cidr_item, 0,
 	       "IP prefixes whose requests are not challenged"),
 	K_END

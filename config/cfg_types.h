@@ -150,6 +150,20 @@ struct cfg_proxy {
 
 enum cfg_auth_algo { CFG_AUTH_SHA256 = 1, CFG_AUTH_MD5 = 2 };   /* 0: end of list */
 
+/* auth.methods: the SIP methods that may be challenged, by name (ACK and CANCEL
+ * may not: RFC 3261 §22.1). */
+#define CFG_AUTH_N_METHODS 12
+static inline const char *
+cfg_auth_method_name(unsigned int i)
+{
+	static const char *const names[CFG_AUTH_N_METHODS] = {
+		"REGISTER", "INVITE", "MESSAGE", "SUBSCRIBE", "NOTIFY", "OPTIONS", "REFER",
+		"PUBLISH", "INFO", "UPDATE", "PRACK", "BYE",
+	};
+
+	return i < CFG_AUTH_N_METHODS ? names[i] : "";
+}
+
 /* Digest authentication (auth:, docs/security.md). */
 struct cfg_auth {
 	bool enabled;                   /* false when the section is absent */
@@ -158,8 +172,8 @@ struct cfg_auth {
 	int n_algorithms;               /* 0: SHA-256 then MD5 */
 	uint32_t algorithms[2];         /* enum cfg_auth_algo, in challenge order */
 	uint32_t nonce_ttl_s;
-	int n_methods;
-	uint32_t methods[4];            /* enum sip_method values (REGISTER only, today) */
+	int n_methods;                  /* 0: REGISTER only */
+	uint32_t methods[CFG_AUTH_N_METHODS];   /* 1u << i: cfg_auth_method_name(i) */
 	int n_trusted;
 	struct cfg_cidr trusted[CFG_MAX_CIDRS];   /* sources never challenged */
 };

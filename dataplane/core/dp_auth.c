@@ -15,9 +15,11 @@
 
 #include "dataplane/core/dp_auth.h"
 #include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_limit.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/registrar/reg_auth.h"
+#include "dataplane/sip/sip_parse.h"
 
 RTE_LOG_REGISTER(dp_auth_logtype, sipshard.auth, INFO);
 #define AUTH_LOG(level, fmt, ...) \
@@ -100,7 +102,7 @@ dp_auth_create(struct dp_ctx *ctx)
 		lc->auth_salt = rte_rand();   /* challenges of one second differ */
 	}
 	ctx->auth = a;
-	AUTH_LOG(INFO, "digest authentication of REGISTER, realm %s, nonces live %u s, %u trusted prefix(es), secret %s",
+	AUTH_LOG(INFO, "digest authentication (auth.methods), realm %s, nonces live %u s, %u trusted prefix(es), secret %s",
 		 a->conf.realm, a->conf.ttl_s, a->conf.n_trusted,
 		 cfg->cluster.enabled ? "from the cluster key" : "random (single node)");
 	return 0;
@@ -221,6 +223,65 @@ send_or_drop(struct dp_lcore *lc, struct rte_mbuf *m, size_t len, unsigned int s
 }
 
 bool
+dp_auth_request(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	const struct dp_auth *a = lc->ctx->auth;
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	const struct sip_msg *msg = &lc->msg;
+	const struct reg_auth_table *t;
+	struct sip_nameaddr from, to;
+	enum reg_auth_verdict v;
+	char addr[SIP_ADDR_STR_MAX];
+	struct sip_reply_via via;
+	struct sip_uri fu;
+	size_t len;
+
+	if (a == NULL || msg->method >= SIP_METHOD__COUNT || !a->conf.method[msg->method] ||
+	    msg->method == SIP_METHOD_REGISTER)
+		return false;
+	if (sip_msg_to(msg, &to) == 0 && to.tag.len != 0)
+		return false;                   /* in a dialog: its Record-Route decides */
+	if (dp_source_exempt(lc, info)) {
+		DP_STAT_INC(&lc->stats, auth_trusted);
+		return false;
+	}
+	if (sip_msg_from(msg, &from) != 0 || sip_uri_parse(&fu, from.uri.p, from.uri.len) != 0) {
+		if (dp_egress_sip_error(lc, m, 400) != 0) {
+			DP_DROP_INC(&lc->stats, SIP_NO_REPLY);
+			rte_pktmbuf_free(m);
+		}
+		return true;
+	}
+	t = __atomic_load_n(&a->table, __ATOMIC_ACQUIRE);
+	v = reg_auth_check_proxy(&a->conf, t, lc->auth_replay, msg, fu.user.p, fu.user.len,
+				 lc->wall_s);
+	lc->stats.cnt[DP_CNT_auth_ok + v]++;
+	switch (v) {
+	case REG_AUTH_OK:
+		return false;
+	case REG_AUTH_UNKNOWN_USER:
+	case REG_AUTH_BAD_RESPONSE:
+	case REG_AUTH_USER_MISMATCH:
+		if (dp_egress_sip_error(lc, m, 403) != 0) {
+			DP_DROP_INC(&lc->stats, SIP_NO_REPLY);
+			rte_pktmbuf_free(m);
+		}
+		return true;
+	default:
+		break;
+	}
+	memset(&via, 0, sizeof(via));
+	via.received = addr;
+	via.received_len = (uint16_t)sip_addr_fmt(addr, sizeof(addr), info->family, info->src);
+	via.rport = info->src_port;
+	len = reg_auth_challenge_proxy(&a->conf, msg, v == REG_AUTH_STALE, lc->wall_s,
+				       lc->auth_salt++, &via, 3u * msg->len, lc->reply,
+				       sizeof(lc->reply));
+	send_or_drop(lc, m, len, 407);
+	return true;
+}
+
+bool
 dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *key,
 		 bool *authed)
 {
@@ -233,7 +294,7 @@ dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *
 	size_t len;
 
 	*authed = false;
-	if (a == NULL)
+	if (a == NULL || !a->conf.method[SIP_METHOD_REGISTER])
 		return false;
 	if (reg_auth_trusted(&a->conf, info->family, info->src)) {
 		DP_STAT_INC(&lc->stats, auth_trusted);

@@ -48,6 +48,14 @@ void dp_auth_free(struct dp_ctx *ctx);
 /* Top of each loop pass: a quiescent state for the table swap. */
 void dp_auth_quiescent(struct dp_lcore *lc);
 
+/* A request other than REGISTER that the proxy is about to handle: when its
+ * method is in auth.methods, it starts a dialog or stands alone (no To tag),
+ * and its source is not exempt (dp_source_exempt: auth.trusted, backend
+ * members, static peers, allowed destinations), its Proxy-Authorization must
+ * check against the From user (RFC 3261 §22.3): else 407 with a challenge (no
+ * or stale credentials), or 403. True when it was answered (or dropped) here. */
+bool dp_auth_request(struct dp_lcore *lc, struct rte_mbuf *m);
+
 /* REGISTER m of AoR key on its owner worker: true when it was answered (or
  * dropped) here, false when the registrar goes on with it; *authed then says
  * whether its source is authenticated (valid credentials, or auth.trusted),

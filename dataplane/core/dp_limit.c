@@ -53,9 +53,8 @@ dp_limit_free(struct dp_ctx *ctx)
 
 /* ---- worker lcore ---- */
 
-/* Never limited: a backend member, a static peer (any port), auth.trusted. */
-static bool
-limit_exempt(const struct dp_lcore *lc, const struct dp_pkt_info *info)
+bool
+dp_source_exempt(const struct dp_lcore *lc, const struct dp_pkt_info *info)
 {
 	const struct cfg *cfg = lc->ctx->cfg;
 	const struct proxy_conf *pc = lc->ctx->proxy_conf;
@@ -130,7 +129,7 @@ dp_limit_over(struct dp_lcore *lc, struct rte_mbuf *m)
 		e->tokens -= 1000u;
 		return false;
 	}
-	if (limit_exempt(lc, info)) {
+	if (dp_source_exempt(lc, info)) {
 		e->exempt = 1;
 		return false;
 	}

@@ -67,4 +67,9 @@ void dp_limit_free(struct dp_ctx *ctx);
  * RATE_LIMITED by the caller). */
 bool dp_limit_over(struct dp_lcore *lc, struct rte_mbuf *m);
 
+/* A source never limited nor challenged (auth.methods other than REGISTER): a
+ * backend member, a static peer or an allowed destination (any port), an
+ * auth.trusted prefix. */
+bool dp_source_exempt(const struct dp_lcore *lc, const struct dp_pkt_info *info);
+
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_LIMIT_H */

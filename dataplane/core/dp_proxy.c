@@ -5,6 +5,7 @@
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/core/dp_auth.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_proxy.h"
@@ -97,6 +98,9 @@ dp_proxy_request(struct dp_lcore *lc, struct rte_mbuf *m)
 	char aor[PROXY_AOR_MAX];
 	int n;
 
+	/* digest authentication (auth.methods), once: before any hand-over */
+	if (!info->steered && dp_auth_request(lc, m))
+		return;
 	n = proxy_request_aor(lc->ctx->proxy_conf, &lc->msg, aor, sizeof(aor));
 	if (n > 0 && lc->reg != NULL) {
 		struct reg_key key;

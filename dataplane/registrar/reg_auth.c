@@ -132,6 +132,17 @@ reg_auth_conf_init(struct reg_auth_conf *c, const struct cfg_auth *a, const uint
 	}
 	for (i = 0; i < a->n_trusted && i < CFG_MAX_CIDRS; i++)
 		c->trusted[c->n_trusted++] = a->trusted[i];
+	if (a->n_methods == 0)
+		c->method[SIP_METHOD_REGISTER] = true;
+	for (i = 0; i < a->n_methods && i < CFG_AUTH_N_METHODS; i++) {
+		unsigned int k, m;
+
+		for (k = 0; k < CFG_AUTH_N_METHODS; k++)
+			if (a->methods[i] == 1u << k)
+				for (m = 1; m < SIP_METHOD__COUNT; m++)
+					if (strcmp(sip_method_name(m), cfg_auth_method_name(k)) == 0)
+						c->method[m] = true;
+	}
 }
 
 int
@@ -428,9 +439,10 @@ algo_offered(const struct reg_auth_conf *c, uint8_t algo)
 /* The credentials of m for our realm: 1 found (in *a), 0 none, -1 a header
  * for our realm is unparsable. */
 static int
-creds_find(const struct reg_auth_conf *c, const struct sip_msg *m, struct sip_auth *a)
+creds_find(const struct reg_auth_conf *c, const struct sip_msg *m, unsigned int hdr,
+	   struct sip_auth *a)
 {
-	uint8_t h = m->first[SIP_HDR_AUTHORIZATION];
+	uint8_t h = m->first[hdr];
 	int bad = 0;
 
 	while (h != SIP_HDR_NONE && h < m->n_hdrs) {
@@ -446,10 +458,11 @@ creds_find(const struct reg_auth_conf *c, const struct sip_msg *m, struct sip_au
 	return bad ? -1 : 0;
 }
 
-enum reg_auth_verdict
-reg_auth_check(const struct reg_auth_conf *c, const struct reg_auth_table *t,
-	       struct reg_auth_replay *rp, const struct sip_msg *m, const char *aor_user,
-	       size_t user_len, uint64_t now_s)
+/* The check of reg_auth_check(), on the header fields HDR. */
+static enum reg_auth_verdict
+auth_check(const struct reg_auth_conf *c, const struct reg_auth_table *t,
+	   struct reg_auth_replay *rp, const struct sip_msg *m, unsigned int hdr,
+	   const char *aor_user, size_t user_len, uint64_t now_s)
 {
 	struct sip_auth a;
 	const struct reg_auth_user *u;
@@ -462,7 +475,7 @@ reg_auth_check(const struct reg_auth_conf *c, const struct reg_auth_table *t,
 	size_t hl, n, i;
 	int rc;
 
-	rc = creds_find(c, m, &a);
+	rc = creds_find(c, m, hdr, &a);
 	if (rc == 0)
 		return REG_AUTH_NONE;
 	if (rc < 0 || a.username.p == NULL || a.nonce.p == NULL || a.uri.p == NULL ||
@@ -536,11 +549,28 @@ reg_auth_check(const struct reg_auth_conf *c, const struct reg_auth_table *t,
 	return REG_AUTH_OK;
 }
 
+enum reg_auth_verdict
+reg_auth_check(const struct reg_auth_conf *c, const struct reg_auth_table *t,
+	       struct reg_auth_replay *rp, const struct sip_msg *m, const char *aor_user,
+	       size_t user_len, uint64_t now_s)
+{
+	return auth_check(c, t, rp, m, SIP_HDR_AUTHORIZATION, aor_user, user_len, now_s);
+}
+
+enum reg_auth_verdict
+reg_auth_check_proxy(const struct reg_auth_conf *c, const struct reg_auth_table *t,
+		     struct reg_auth_replay *rp, const struct sip_msg *m, const char *from_user,
+		     size_t user_len, uint64_t now_s)
+{
+	return auth_check(c, t, rp, m, SIP_HDR_PROXY_AUTHORIZATION, from_user, user_len, now_s);
+}
+
 static void
 challenge_add(struct sip_reply *r, const struct reg_auth_conf *c, const char *nonce,
-	      uint8_t algo, bool stale)
+	      uint8_t algo, bool stale, bool proxy)
 {
-	sip_reply_puts(r, "WWW-Authenticate: Digest realm=\"");
+	sip_reply_puts(r, proxy ? "Proxy-Authenticate: Digest realm=\"" :
+				  "WWW-Authenticate: Digest realm=\"");
 	sip_reply_put(r, c->realm, c->realm_len);
 	sip_reply_puts(r, "\", nonce=\"");
 	sip_reply_put(r, nonce, REG_AUTH_NONCE_LEN);
@@ -551,10 +581,11 @@ challenge_add(struct sip_reply *r, const struct reg_auth_conf *c, const char *no
 	sip_reply_crlf(r);
 }
 
-size_t
-reg_auth_challenge(const struct reg_auth_conf *c, const struct sip_msg *m, bool stale,
-		   uint64_t now_s, uint64_t salt, const struct sip_reply_via *via, size_t max_len,
-		   char *out, size_t cap)
+/* A 401 (WWW-Authenticate) or, PROXY, a 407 (Proxy-Authenticate). */
+static size_t
+auth_challenge(const struct reg_auth_conf *c, const struct sip_msg *m, bool stale, bool proxy,
+	       uint64_t now_s, uint64_t salt, const struct sip_reply_via *via, size_t max_len,
+	       char *out, size_t cap)
 {
 	char nonce[REG_AUTH_NONCE_LEN];
 	unsigned int n_algos, i;
@@ -567,15 +598,31 @@ reg_auth_challenge(const struct reg_auth_conf *c, const struct sip_msg *m, bool 
 		struct sip_reply r;
 
 		sip_reply_init(&r, out, cap);
-		if (sip_reply_begin(&r, m, 401, NULL, via) != 0)
+		if (sip_reply_begin(&r, m, proxy ? 407 : 401, NULL, via) != 0)
 			return 0;
 		for (i = 0; i < n_algos; i++)
-			challenge_add(&r, c, nonce, c->algos[i], stale);
+			challenge_add(&r, c, nonce, c->algos[i], stale, proxy);
 		len = sip_reply_end(&r);
 		if (len != 0)
 			return len;
 	}
 	return 0;
+}
+
+size_t
+reg_auth_challenge(const struct reg_auth_conf *c, const struct sip_msg *m, bool stale,
+		   uint64_t now_s, uint64_t salt, const struct sip_reply_via *via, size_t max_len,
+		   char *out, size_t cap)
+{
+	return auth_challenge(c, m, stale, false, now_s, salt, via, max_len, out, cap);
+}
+
+size_t
+reg_auth_challenge_proxy(const struct reg_auth_conf *c, const struct sip_msg *m, bool stale,
+			 uint64_t now_s, uint64_t salt, const struct sip_reply_via *via,
+			 size_t max_len, char *out, size_t cap)
+{
+	return auth_challenge(c, m, stale, true, now_s, salt, via, max_len, out, cap);
 }
 
 static const char *const verdict_names[] = {

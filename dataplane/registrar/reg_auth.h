@@ -95,6 +95,7 @@ struct reg_auth_conf {
 	uint8_t algos[2];               /* enum cfg_auth_algo, challenge order */
 	uint8_t n_trusted;
 	struct cfg_cidr trusted[CFG_MAX_CIDRS];
+	bool method[SIP_METHOD__COUNT]; /* auth.methods: these are challenged */
 };
 
 struct reg_auth_replay {
@@ -147,6 +148,19 @@ enum reg_auth_verdict reg_auth_check(const struct reg_auth_conf *c,
 				     const struct reg_auth_table *t,
 				     struct reg_auth_replay *rp, const struct sip_msg *m,
 				     const char *aor_user, size_t user_len, uint64_t now_s);
+
+/* The same with the Proxy-Authorization header fields (a request the proxy
+ * forwards; aor_user is the From user). */
+enum reg_auth_verdict reg_auth_check_proxy(const struct reg_auth_conf *c,
+					   const struct reg_auth_table *t,
+					   struct reg_auth_replay *rp, const struct sip_msg *m,
+					   const char *from_user, size_t user_len, uint64_t now_s);
+
+/* A 407 to m with Proxy-Authenticate header fields, as reg_auth_challenge. */
+size_t reg_auth_challenge_proxy(const struct reg_auth_conf *c, const struct sip_msg *m,
+				bool stale, uint64_t now_s, uint64_t salt,
+				const struct sip_reply_via *via, size_t max_len, char *out,
+				size_t cap);
 
 /* A 401 to m with one WWW-Authenticate per algorithm (stale=true when stale),
  * no larger than max_len: when all of them do not fit, only the first; when

@@ -8,6 +8,9 @@
 # nonce get 401; an expired nonce 401 with stale=true; a trusted source is not
 # challenged; `sipshardctl auth reload` adds a user without a restart and keeps
 # the old table when the file is broken. Every attack is seen by its counter.
+# INVITEs (auth.methods) get 407 with Proxy-Authenticate, pass with the right
+# Proxy-Authorization, get 403 with a wrong one; a trusted source and an
+# in-dialog INVITE are not challenged.
 . "$(dirname "$0")/lib.bash"
 
 DG() { cl python3 "$ROOT/tests/integration/digest.py" "${SRC:-198.18.0.100}" 198.18.0.1 "$@"; }
@@ -27,7 +30,7 @@ node_config 1 "auth:
   subscribers_file: $WORK/subscribers
   algorithms: [SHA-256, MD5]
   nonce_ttl_s: 3
-  methods: [REGISTER]
+  methods: [REGISTER, INVITE]
   trusted: [198.18.0.101/32]
 admin:
   socket: $WORK/n1.sock" >/dev/null
@@ -87,6 +90,25 @@ for kv in auth_ok:6 auth_none:13 auth_bad_response:1 auth_unknown_user:3 auth_us
 done
 st=$(ctl 1 --json stats)
 check "sipshardctl stats shows the auth counters" bash -c "echo '$st' | grep -q '\"auth_replay\"'"
+
+# INVITEs (auth.methods: INVITE): 407 with Proxy-Authenticate, then the proxy
+# takes the authenticated one (404: nobody is registered as nobody@example.com).
+ok0=$(dpstat 1 auth_ok) none0=$(dpstat 1 auth_none) bad0=$(dpstat 1 auth_bad_response)
+r=$(DG invite alice wonderland SHA-256 nobody | tr '\n' ' ')
+set -- $r
+check "INVITE without credentials -> 407 (Proxy-Authenticate SHA-256, MD5) within 3x; answered -> 404 from the proxy ($r)" \
+	bash -c "[ '$1 $4' = '407 algos=SHA-256,MD5' ] && [ $2 -le $(($3 * 3)) ] && [ '$6' = 404 ]"
+r=$(DG invite alice wonderland MD5 nobody | tr '\n' ' ')
+check "... the same with MD5: 407, then 404 ($r)" bash -c "[[ '$r' =~ ^407\ .*\ 404\  ]]"
+r=$(DG invite alice guessed SHA-256 nobody | tr '\n' ' ')
+check "INVITE with a wrong password: 407, then 403 ($r)" bash -c "[[ '$r' =~ ^407\ .*\ 403\  ]]"
+r=$(SRC=198.18.0.101 DG invite trusty x SHA-256 nobody | tr '\n' ' ')
+check "INVITE from a trusted source: not challenged (404) ($r)" bash -c "[[ '$r' =~ ^404\  ]]"
+r=$(DG invite alice x SHA-256 nobody totag1 | tr '\n' ' ')
+check "an in-dialog INVITE (To tag): not challenged ($r)" bash -c "[[ ! '$r' =~ ^40[37]\  ]]"
+check "auth counters: ok +2, none +3, bad_response +1 ($(dpstat 1 auth_ok) $(dpstat 1 auth_none) $(dpstat 1 auth_bad_response))" \
+	test "$(( $(dpstat 1 auth_ok) - ok0 ))" = 2 -a "$(( $(dpstat 1 auth_none) - none0 ))" = 3 -a \
+	"$(( $(dpstat 1 auth_bad_response) - bad0 ))" = 1
 
 # Reload: a new user, without a restart; a broken file keeps the old table.
 sub carol sweet >> "$WORK/subscribers"

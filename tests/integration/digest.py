@@ -12,6 +12,9 @@ Steps:
   nonce                            print a fresh nonce (from a challenge), nothing else
   query USER                       a REGISTER without Contact (a query), no credentials
   cross USER PASS ALGO DST2        the challenge from DST, the answer (nc 1) to DST2
+  invite FROM PASS ALGO TO [TAG]   an INVITE from FROM to TO (To tag TAG: in a dialog)
+                                   without credentials, then with Proxy-Authorization
+                                   answering its 407 (nc 1): one line per reply
 """
 import hashlib
 import os
@@ -56,6 +59,23 @@ class Client:
         lines += ["Content-Length: 0", "", ""]
         return "\r\n".join(lines).encode()
 
+    def invite(self, user, to, authz=None, tag=None):
+        self.cseq += 1
+        lines = [
+            "INVITE sip:%s@%s SIP/2.0" % (to, REALM),
+            "Via: SIP/2.0/UDP %s:%d;rport;branch=z9hG4bK%s" % (self.src, self.port, os.urandom(5).hex()),
+            "Max-Forwards: 70",
+            "From: <sip:%s@%s>;tag=%s" % (user, REALM, self.callid[:6]),
+            "To: <sip:%s@%s>%s" % (to, REALM, ";tag=" + tag if tag else ""),
+            "Call-ID: %s" % self.callid,
+            "CSeq: %d INVITE" % self.cseq,
+            "Contact: <sip:%s@%s:%d>" % (user, self.src, self.port),
+        ]
+        if authz:
+            lines.append("Proxy-Authorization: " + authz)
+        lines += ["Content-Length: 0", "", ""]
+        return "\r\n".join(lines).encode()
+
     def send(self, data, dst=None):
         self.s.sendto(data, (dst or self.dst, 5060))
         try:
@@ -72,7 +92,7 @@ def status(r):
 def challenges(r):
     out = []
     for line in r.split("\r\n"):
-        if line.lower().startswith("www-authenticate:"):
+        if line.lower().startswith(("www-authenticate:", "proxy-authenticate:")):
             d = dict(re.findall(r'(\w+)="?([^",]*)"?', line.split(":", 1)[1]))
             out.append(d)
     return out
@@ -93,9 +113,9 @@ def report(r, req):
     print(status(r), len(r.encode()), len(req), *extra)
 
 
-def credentials(user, pw, algo, nonce, nc, uri="sip:" + REALM):
+def credentials(user, pw, algo, nonce, nc, uri="sip:" + REALM, method="REGISTER"):
     ha1 = h(algo, "%s:%s:%s" % (user, REALM, pw))
-    ha2 = h(algo, "REGISTER:" + uri)
+    ha2 = h(algo, method + ":" + uri)
     cnonce = os.urandom(4).hex()
     resp = h(algo, "%s:%s:%08x:%s:auth:%s" % (ha1, nonce, nc, cnonce, ha2))
     return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
@@ -142,6 +162,19 @@ def main():
         nonce = fresh_nonce(c, user)
         req = c.request(user, user, credentials(user, pw, algo, nonce, 1))
         report(c.send(req, dst2), req)
+    elif step == "invite":
+        user, pw, algo, to = a[0], a[1], a[2], a[3]
+        tag = a[4] if len(a) > 4 else None
+        req = c.invite(user, to, tag=tag)
+        r = c.send(req)
+        report(r, req)
+        if r is None or status(r) != "407":
+            return
+        uri = "sip:%s@%s" % (to, REALM)
+        ch = [x for x in challenges(r) if x.get("algorithm", "MD5") == algo]
+        nonce = ch[0]["nonce"] if ch else "0" * 64
+        req = c.invite(user, to, credentials(user, pw, algo, nonce, 1, uri, "INVITE"), tag)
+        report(c.send(req), req)
     else:
         sys.exit("unknown step " + step)
 

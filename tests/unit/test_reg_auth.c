@@ -204,6 +204,79 @@ test_verdicts(void **state)
 	assert_int_equal(check("alice"), REG_AUTH_STALE);
 }
 
+/* An INVITE from `from` with Proxy-Authorization (or, hdr "Authorization", in
+ * the header a proxy must not read) answering nonce with nc 1. */
+static void
+build_invite(const char *from, const char *pw, const char *nonce, const char *hdr)
+{
+	char ha1[80], ha2[80], resp[80], s[512];
+	int n;
+
+	snprintf(s, sizeof(s), "%s:example.com:%s", from, pw);
+	hexdig("SHA-256", s, ha1);
+	hexdig("SHA-256", "INVITE:sip:bob@example.com", ha2);
+	snprintf(s, sizeof(s), "%s:%.64s:00000001:c0ffee:auth:%s", ha1, nonce, ha2);
+	hexdig("SHA-256", s, resp);
+	n = snprintf(text, sizeof(text),
+		     "INVITE sip:bob@example.com SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 198.18.0.100:5060;branch=z9hG4bK2\r\n"
+		     "From: <sip:%s@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
+		     "Call-ID: y\r\nCSeq: 1 INVITE\r\n"
+		     "%s: Digest username=\"%s\", realm=\"example.com\", nonce=\"%.64s\", "
+		     "uri=\"sip:bob@example.com\", response=\"%s\", algorithm=SHA-256, qop=auth, "
+		     "nc=00000001, cnonce=\"c0ffee\"\r\nContent-Length: 0\r\n\r\n",
+		     from, hdr, from, nonce, resp);
+	assert_int_equal(sip_msg_parse(&msg, text, (size_t)n), 0);
+}
+
+/* Requests the proxy forwards (auth.methods beyond REGISTER): Proxy-Authorization
+ * against the From user, with the request's method in HA2; a 407 with
+ * Proxy-Authenticate. */
+static void
+test_proxy_auth(void **state)
+{
+	char n[REG_AUTH_NONCE_LEN + 1] = "", out[2048];
+	struct cfg_auth a = { .nonce_ttl_s = 30, .n_methods = 2,
+			      .methods = { 1u << 1, 1u << 2 } };   /* INVITE, MESSAGE */
+	struct reg_auth_conf pc;
+	uint8_t secret[REG_AUTH_SECRET_LEN];
+	size_t len;
+
+	(void)state;
+	memset(&replay, 0, sizeof(replay));
+	snprintf(a.realm, sizeof(a.realm), "example.com");
+	memset(secret, 7, sizeof(secret));
+	reg_auth_conf_init(&pc, &a, secret);
+	assert_true(pc.method[SIP_METHOD_INVITE] && pc.method[SIP_METHOD_MESSAGE]);
+	assert_false(pc.method[SIP_METHOD_REGISTER] || pc.method[SIP_METHOD_ACK] ||
+		     pc.method[SIP_METHOD_BYE]);
+	assert_true(conf.method[SIP_METHOD_REGISTER]);   /* no methods: REGISTER only */
+	assert_false(conf.method[SIP_METHOD_INVITE]);
+	reg_auth_nonce_make(&pc, NOW, 20, n);
+	build_invite("alice", "secret", n, "Proxy-Authorization");
+	assert_int_equal(reg_auth_check_proxy(&pc, tbl, &replay, &msg, "alice", 5, NOW),
+			 REG_AUTH_OK);
+	assert_int_equal(reg_auth_check_proxy(&pc, tbl, &replay, &msg, "alice", 5, NOW),
+			 REG_AUTH_REPLAY);
+	/* the From user must be the one that authenticated */
+	assert_int_equal(reg_auth_check_proxy(&pc, tbl, NULL, &msg, "bob", 3, NOW),
+			 REG_AUTH_USER_MISMATCH);
+	build_invite("alice", "wrong", n, "Proxy-Authorization");
+	assert_int_equal(reg_auth_check_proxy(&pc, tbl, NULL, &msg, "alice", 5, NOW),
+			 REG_AUTH_BAD_RESPONSE);
+	/* credentials in Authorization are not for the proxy */
+	build_invite("alice", "secret", n, "Authorization");
+	assert_int_equal(reg_auth_check_proxy(&pc, tbl, NULL, &msg, "alice", 5, NOW),
+			 REG_AUTH_NONE);
+	len = reg_auth_challenge_proxy(&pc, &msg, false, NOW, 1, NULL, sizeof(out), out,
+				       sizeof(out));
+	assert_true(len > 0);
+	out[len] = '\0';
+	assert_non_null(strstr(out, "SIP/2.0 407 Proxy Authentication Required\r\n"));
+	assert_non_null(strstr(out, "\r\nProxy-Authenticate: Digest realm=\"example.com\", nonce=\""));
+	assert_null(strstr(out, "WWW-Authenticate"));
+}
+
 static void
 test_challenge(void **state)
 {
@@ -277,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_nonce),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_challenge),
+		cmocka_unit_test(test_proxy_auth),
 		cmocka_unit_test(test_trusted_prefixes),
 	};
 
