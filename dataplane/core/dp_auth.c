@@ -222,6 +222,44 @@ send_or_drop(struct dp_lcore *lc, struct rte_mbuf *m, size_t len, unsigned int s
 	dp_egress_sip_reply(lc, m, len, status);
 }
 
+/* Verdict v of request m, counted: false when it goes on (OK), true when it was
+ * answered here: 403 for wrong credentials, else a challenge (401, or 407 for a
+ * request the proxy authenticates) no larger than 3x the request. */
+static bool
+auth_answer(struct dp_lcore *lc, struct rte_mbuf *m, enum reg_auth_verdict v, bool proxy)
+{
+	const struct dp_auth *a = lc->ctx->auth;
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	char addr[SIP_ADDR_STR_MAX];
+	struct sip_reply_via via;
+	size_t len;
+
+	lc->stats.cnt[DP_CNT_auth_ok + v]++;
+	switch (v) {
+	case REG_AUTH_OK:
+		return false;
+	case REG_AUTH_UNKNOWN_USER:
+	case REG_AUTH_BAD_RESPONSE:
+	case REG_AUTH_USER_MISMATCH:
+		if (dp_egress_sip_error(lc, m, 403) != 0) {
+			DP_DROP_INC(&lc->stats, SIP_NO_REPLY);
+			rte_pktmbuf_free(m);
+		}
+		return true;
+	default:
+		break;
+	}
+	memset(&via, 0, sizeof(via));
+	via.received = addr;
+	via.received_len = (uint16_t)sip_addr_fmt(addr, sizeof(addr), info->family, info->src);
+	via.rport = info->src_port;
+	len = (proxy ? reg_auth_challenge_proxy : reg_auth_challenge)(
+		&a->conf, &lc->msg, v == REG_AUTH_STALE, lc->wall_s, lc->auth_salt++, &via,
+		3u * lc->msg.len, lc->reply, sizeof(lc->reply));
+	send_or_drop(lc, m, len, proxy ? 407 : 401);
+	return true;
+}
+
 bool
 dp_auth_request(struct dp_lcore *lc, struct rte_mbuf *m)
 {
@@ -231,10 +269,7 @@ dp_auth_request(struct dp_lcore *lc, struct rte_mbuf *m)
 	const struct reg_auth_table *t;
 	struct sip_nameaddr from, to;
 	enum reg_auth_verdict v;
-	char addr[SIP_ADDR_STR_MAX];
-	struct sip_reply_via via;
 	struct sip_uri fu;
-	size_t len;
 
 	if (a == NULL || msg->method >= SIP_METHOD__COUNT || !a->conf.method[msg->method] ||
 	    msg->method == SIP_METHOD_REGISTER)
@@ -255,30 +290,7 @@ dp_auth_request(struct dp_lcore *lc, struct rte_mbuf *m)
 	t = __atomic_load_n(&a->table, __ATOMIC_ACQUIRE);
 	v = reg_auth_check_proxy(&a->conf, t, lc->auth_replay, msg, fu.user.p, fu.user.len,
 				 lc->wall_s);
-	lc->stats.cnt[DP_CNT_auth_ok + v]++;
-	switch (v) {
-	case REG_AUTH_OK:
-		return false;
-	case REG_AUTH_UNKNOWN_USER:
-	case REG_AUTH_BAD_RESPONSE:
-	case REG_AUTH_USER_MISMATCH:
-		if (dp_egress_sip_error(lc, m, 403) != 0) {
-			DP_DROP_INC(&lc->stats, SIP_NO_REPLY);
-			rte_pktmbuf_free(m);
-		}
-		return true;
-	default:
-		break;
-	}
-	memset(&via, 0, sizeof(via));
-	via.received = addr;
-	via.received_len = (uint16_t)sip_addr_fmt(addr, sizeof(addr), info->family, info->src);
-	via.rport = info->src_port;
-	len = reg_auth_challenge_proxy(&a->conf, msg, v == REG_AUTH_STALE, lc->wall_s,
-				       lc->auth_salt++, &via, 3u * msg->len, lc->reply,
-				       sizeof(lc->reply));
-	send_or_drop(lc, m, len, 407);
-	return true;
+	return auth_answer(lc, m, v, true);
 }
 
 bool
@@ -289,9 +301,6 @@ dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *
 	const struct dp_pkt_info *info = dp_pkt_info_of(m);
 	const struct reg_auth_table *t;
 	enum reg_auth_verdict v;
-	char addr[SIP_ADDR_STR_MAX];
-	struct sip_reply_via via;
-	size_t len;
 
 	*authed = false;
 	if (a == NULL || !a->conf.method[SIP_METHOD_REGISTER])
@@ -304,29 +313,6 @@ dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *
 	t = __atomic_load_n(&a->table, __ATOMIC_ACQUIRE);
 	v = reg_auth_check(&a->conf, t, lc->auth_replay, &lc->msg, key->aor, key->user_len,
 			   lc->wall_s);
-	lc->stats.cnt[DP_CNT_auth_ok + v]++;
-	switch (v) {
-	case REG_AUTH_OK:
-		*authed = true;
-		return false;
-	case REG_AUTH_UNKNOWN_USER:
-	case REG_AUTH_BAD_RESPONSE:
-	case REG_AUTH_USER_MISMATCH:
-		if (dp_egress_sip_error(lc, m, 403) != 0) {
-			DP_DROP_INC(&lc->stats, SIP_NO_REPLY);
-			rte_pktmbuf_free(m);
-		}
-		return true;
-	default:
-		break;
-	}
-	memset(&via, 0, sizeof(via));
-	via.received = addr;
-	via.received_len = (uint16_t)sip_addr_fmt(addr, sizeof(addr), info->family, info->src);
-	via.rport = info->src_port;
-	len = reg_auth_challenge(&a->conf, &lc->msg, v == REG_AUTH_STALE, lc->wall_s,
-				 lc->auth_salt++, &via,
-				 3u * lc->msg.len, lc->reply, sizeof(lc->reply));
-	send_or_drop(lc, m, len, 401);
-	return true;
+	*authed = v == REG_AUTH_OK;
+	return auth_answer(lc, m, v, false);
 }

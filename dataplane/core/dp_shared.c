@@ -185,39 +185,10 @@ dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out, unsigned i
 
 /* ---- any lcore, workers included ---- */
 
-int
-dp_shared_node_find(const struct dp_shared *sh, uint16_t id, uint32_t *address)
-{
-	uint32_t s, n, i;
-	int tries, rc;
-
-	for (tries = 0; tries < DP_NODE_FIND_TRIES; tries++) {
-		s = sh->nodes_seq;
-		if (s == 0)
-			return -ENOENT;
-		if (s & 1) {
-			rte_pause();
-			continue;
-		}
-		rte_smp_rmb();
-		n = RTE_MIN(sh->n_nodes, (uint32_t)DP_MAX_NODES);
-		rc = -ENOENT;
-		for (i = 0; i < n; i++) {
-			if (sh->nodes[i].id != id)
-				continue;
-			*address = sh->nodes[i].address;
-			rc = memcmp(sh->nodes[i].state, "up", 3) == 0 ? 1 : 0;
-			break;
-		}
-		rte_smp_rmb();
-		if (sh->nodes_seq == s)
-			return rc;
-	}
-	return -EBUSY;
-}
-
-int
-dp_shared_node_addr_find(const struct dp_shared *sh, uint32_t address)
+/* The node of the view with id ID (ID != 0) or else with ADDRESS, read under the
+ * sequence lock into *out: 0, -ENOENT, or -EBUSY (the view kept changing). */
+static int
+node_lookup(const struct dp_shared *sh, uint16_t id, uint32_t address, struct dp_node_view *out)
 {
 	uint32_t s, n, i;
 	int tries, rc;
@@ -234,13 +205,35 @@ dp_shared_node_addr_find(const struct dp_shared *sh, uint32_t address)
 		n = RTE_MIN(sh->n_nodes, (uint32_t)DP_MAX_NODES);
 		rc = -ENOENT;
 		for (i = 0; i < n && rc != 0; i++)
-			if (sh->nodes[i].address == address)
+			if (id != 0 ? sh->nodes[i].id == id : sh->nodes[i].address == address) {
+				*out = sh->nodes[i];
 				rc = 0;
+			}
 		rte_smp_rmb();
 		if (sh->nodes_seq == s)
 			return rc;
 	}
 	return -EBUSY;
+}
+
+int
+dp_shared_node_find(const struct dp_shared *sh, uint16_t id, uint32_t *address)
+{
+	struct dp_node_view v;
+	int rc = node_lookup(sh, id, 0, &v);
+
+	if (rc < 0)
+		return rc;
+	*address = v.address;
+	return memcmp(v.state, "up", 3) == 0 ? 1 : 0;
+}
+
+int
+dp_shared_node_addr_find(const struct dp_shared *sh, uint32_t address)
+{
+	struct dp_node_view v;
+
+	return node_lookup(sh, 0, address, &v);
 }
 
 int

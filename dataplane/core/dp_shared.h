@@ -292,12 +292,12 @@ int dp_shared_answer(const struct dp_shared *sh, unsigned int shard, const char 
  * there is no control plane). */
 unsigned int dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out,
 			     unsigned int cap);
-/* Any lcore, workers included (no copy, bounded): node `id` of the published
+/* Any lcore, workers included (bounded, one entry copied): node `id` of the published
  * view; 1 when it is up, 0 when it is listed in another state (*address: its
  * IPv4, host order, both cases), -ENOENT when it is not listed (or there is no
  * control plane), -EBUSY when the view kept changing under the reader. */
 int dp_shared_node_find(const struct dp_shared *sh, uint16_t id, uint32_t *address);
-/* Any lcore (no copy, bounded): 0 when a node of the published view has IPv4
+/* Any lcore (bounded, one entry copied): 0 when a node of the published view has IPv4
  * address (host order), whatever its state; -ENOENT when none has (or there is
  * no control plane), -EBUSY when the view kept changing under the reader. */
 int dp_shared_node_addr_find(const struct dp_shared *sh, uint32_t address);
