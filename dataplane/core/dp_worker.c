@@ -2,6 +2,7 @@
 /* Worker loop: RX, classify, reply, steer, idle back-off. See dp_worker.h. */
 #include <assert.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 
 #include <rte_cycles.h>
@@ -112,7 +113,7 @@ cp_tx(struct dp_lcore *lc)
 }
 
 /* The adaptive back-off, by time since the last pass that found work: plain
- * polls, then polls with rte_pause(), then sleeps that start short and double up
+ * polls, then polls after a sched_yield(), then sleeps that start short and double up
  * to DP_IDLE_SLEEP_MAX_US. Pure, so the unit tests drive it with made-up clocks. */
 uint32_t
 dp_idle_step(uint64_t idle_cycles, uint64_t tsc_hz, uint32_t *sleep_us)
@@ -131,17 +132,24 @@ dp_idle_step(uint64_t idle_cycles, uint64_t tsc_hz, uint32_t *sleep_us)
 void
 dp_worker_idle(struct dp_lcore *lc, uint64_t now_tsc)
 {
+	uint64_t idle;
 	uint32_t act;
 
 	if (lc->ctx->cfg->dp.idle == CFG_IDLE_BUSY) {
 		rte_pause();
 		return;
 	}
-	act = dp_idle_step(now_tsc - lc->idle_since, rte_get_tsc_hz(), &lc->idle_sleep_us);
+	idle = now_tsc - lc->idle_since;
+	if (lc->is_ctl)         /* cluster and neighbour traffic: short sleeps at once */
+		idle += rte_get_tsc_hz() / 1000000 * DP_IDLE_PAUSE_US;
+	act = dp_idle_step(idle, rte_get_tsc_hz(), &lc->idle_sleep_us);
 	if (act == DP_IDLE_POLL)
 		return;
 	if (act == DP_IDLE_PAUSE) {
-		rte_pause();
+		/* Alone on its CPU the worker is back at once; sharing it (a
+		 * control plane, another node in a lab) it lets the other run
+		 * instead of spinning through its time slice. */
+		sched_yield();
 		return;
 	}
 	DP_STAT_INC(&lc->stats, idle_sleeps);

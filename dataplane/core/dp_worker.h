@@ -28,17 +28,19 @@ void dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf 
 			uint16_t n, uint64_t now_tsc);
 
 /* Adaptive idle (dataplane.idle: adaptive), by the time since the last pass
- * that found work: plain polls for DP_IDLE_POLL_US, then polls with rte_pause()
- * up to DP_IDLE_PAUSE_US, then sleeps of DP_IDLE_SLEEP_MIN_US doubling up to
+ * that found work: plain polls for DP_IDLE_POLL_US, then polls after a
+ * sched_yield() (immediate when the CPU is the worker's alone) up to
+ * DP_IDLE_PAUSE_US, then sleeps of DP_IDLE_SLEEP_MIN_US doubling up to
  * DP_IDLE_SLEEP_MAX_US (the most a packet after a long silence waits). The first
  * pass with work goes back to plain polling. Traffic with gaps shorter than
- * DP_IDLE_PAUSE_US never sleeps. */
+ * DP_IDLE_PAUSE_US never sleeps. The control lcore (cluster and neighbour
+ * traffic only) goes to the short sleeps at once. */
 #define DP_IDLE_POLL_US       50u
 #define DP_IDLE_PAUSE_US      1000u
 #define DP_IDLE_SLEEP_MIN_US  4u
 #define DP_IDLE_SLEEP_MAX_US  100u
 #define DP_IDLE_POLL          0u    /* dp_idle_step(): poll again now */
-#define DP_IDLE_PAUSE         1u    /* ... rte_pause() then poll; >= 2: sleep that many us */
+#define DP_IDLE_PAUSE         1u    /* ... yield the CPU then poll; >= 2: sleep that many us */
 
 /* One back-off decision after idle_cycles of TSC without work; *sleep_us is the
  * last sleep (0: none yet since the last work). */
