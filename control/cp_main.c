@@ -1083,7 +1083,7 @@ adm_ask_all(struct cp *c, enum dp_query_kind kind, const char *arg, char *err, s
 	q->touched_ms = now;
 	for (s = 0; s < c->sh->n_workers; s++) {
 		if (!q->posted[s]) {
-			rc = dp_shared_ask(c->sh, s, kind, q->arg);
+			rc = dp_shared_ask(c->sh, DP_ASK_ADMIN, s, kind, q->arg);
 			if (rc < 0 && rc != -EBUSY) {
 				q->active = false;
 				snprintf(err, errlen, "shard %u: %s", s, strerror(-rc));
@@ -1091,7 +1091,7 @@ adm_ask_all(struct cp *c, enum dp_query_kind kind, const char *arg, char *err, s
 			}
 			q->posted[s] = rc == 0; /* -EBUSY: its last question is unanswered */
 		}
-		if ((!q->posted[s] || dp_shared_answer(c->sh, s, &out) == -EINPROGRESS) &&
+		if ((!q->posted[s] || dp_shared_answer(c->sh, DP_ASK_ADMIN, s, &out) == -EINPROGRESS) &&
 		    late == UINT_MAX)
 			late = s;
 	}
@@ -1127,7 +1127,7 @@ adm_contacts_count(void *arg, json_t *j, char *err, size_t errlen)
 		struct dp_contact_counts cnt;
 		const char *out = NULL;
 
-		rc = dp_shared_answer(c->sh, s, &out);
+		rc = dp_shared_answer(c->sh, DP_ASK_ADMIN, s, &out);
 		if (rc != (int)sizeof(cnt)) {
 			snprintf(err, errlen, "shard %u did not answer: %s", s,
 				 rc < 0 ? strerror(-rc) : "bad answer");
@@ -1165,7 +1165,7 @@ adm_contacts_where(void *arg, const char *aor, json_t *j, char *err, size_t errl
 	for (s = 0; s < c->sh->n_workers; s++) {
 		const char *out = NULL;
 
-		rc = dp_shared_answer(c->sh, s, &out);
+		rc = dp_shared_answer(c->sh, DP_ASK_ADMIN, s, &out);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0) {
@@ -1241,7 +1241,7 @@ adm_contacts_show(void *arg, const char *aor, json_t *j, char *err, size_t errle
 	for (s = 0; s < c->sh->n_workers; s++) {
 		const char *ans = NULL;
 
-		rc = dp_shared_answer(c->sh, s, &ans);
+		rc = dp_shared_answer(c->sh, DP_ASK_ADMIN, s, &ans);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0) {

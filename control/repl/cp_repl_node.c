@@ -434,17 +434,56 @@ cp_rn_ev_queued(const struct cp_repl_node *n)
 	return false;
 }
 
-/* One dump query per syncing peer whose stream has room; the chunk goes into
- * the stream (which frees the shard's events) and out at once. Returns the
- * events taken. */
+/* The answer of shard S's dump in flight, if it came: into the cursor of the
+ * sync it was for (when that sync still waits for it: a sync restarted
+ * meanwhile starts from its own cursor, and the copies of the old dump are
+ * merely sent twice). 1 when the slot is free again. */
+static int
+cp_rn_sync_collect(struct cp_repl_node *n, unsigned int s)
+{
+	struct dp_sync_dump d;
+	const char *out;
+	int k, rc;
+
+	if (!n->sync_ask[s].busy)
+		return 1;
+	rc = dp_shared_answer(n->sh, DP_ASK_SYNC, s, &out);
+	if (rc == -EINPROGRESS)
+		return 0;
+	n->sync_ask[s].busy = false;
+	k = cp_rn_peer_idx(n, n->sync_ask[s].peer);
+	if (k < 0 || !n->sync[k].asked || n->sync[k].shard != s)
+		return 1;
+	n->sync[k].asked = false;
+	if (rc != (int)sizeof(d)) {
+		CP_RN_COUNT(n, sync_query_fail);
+		return 1;
+	}
+	memcpy(&d, out, sizeof(d));
+	CP_RN_COUNT(n, sync_chunks);
+	n->sync[k].pending += d.emitted;
+	n->sync[k].bucket = d.bucket;
+	n->sync[k].skip = d.skip;
+	if (n->sync[k].bucket >= REG_DIGEST_BUCKETS) {
+		n->sync[k].shard++;
+		n->sync[k].bucket = 0;
+		n->sync[k].skip = 0;
+	}
+	return 1;
+}
+
+/* Per syncing peer whose stream has room, the next dump query to its shard,
+ * without waiting: the shard dumps the next chunk while the cp sends the copies
+ * of the last one (which frees the shard's events). Returns the events taken. */
 static unsigned int
 cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg_)
 {
-	struct dp_sync_dump d;
-	char arg[64], out[sizeof(d) + 1];
-	unsigned int work = 0;
-	int i, rc;
+	char arg[64];
+	unsigned int work = 0, s;
+	int i;
 
+	for (s = 0; s < n->n_shards; s++)
+		work += n->sync_ask[s].busy && cp_rn_sync_collect(n, s) ? 1 : 0;
 	for (i = 0; i < n->n_peers; i++) {
 		struct cp_repl_sync *sy = &n->sync[i];
 		struct cp_repl_peer *p = n->peer[i];
@@ -460,7 +499,7 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 			if (++sy->done_sent >= CP_REPL_NODE_DONE_TIMES)
 				sy->done_pending = false;
 		}
-		if (!sy->active || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
+		if (!sy->active || sy->asked || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
 			continue;
 		if (sy->shard >= n->n_shards) {
 			if (sy->pending > 0 && cp_rn_ev_queued(n))   /* last copies on a ring */
@@ -473,26 +512,21 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 			CP_RN_COUNT(n, syncs_done);
 			continue;
 		}
+		if (n->sync_ask[sy->shard].busy)
+			continue;       /* another peer's dump: next pass */
 		snprintf(arg, sizeof(arg), "%u %u %u %u", n->peer_id[i], sy->bucket, sy->skip,
 			 CP_REPL_NODE_SYNC_CHUNK);
-		rc = dp_shared_query(n->sh, sy->shard, DP_QUERY_SYNC_DUMP, arg, out, sizeof(out), 100);
-		if (rc != (int)sizeof(d)) {
+		if (dp_shared_ask(n->sh, DP_ASK_SYNC, sy->shard, DP_QUERY_SYNC_DUMP, arg) != 0) {
 			CP_RN_COUNT(n, sync_query_fail);
 			continue;
 		}
-		memcpy(&d, out, sizeof(d));
-		CP_RN_COUNT(n, sync_chunks);
-		sy->pending += d.emitted;
-		sy->bucket = d.bucket;
-		sy->skip = d.skip;
-		if (sy->bucket >= REG_DIGEST_BUCKETS) {
-			sy->shard++;
-			sy->bucket = 0;
-			sy->skip = 0;
-		}
-		work += cp_repl_node_events(n, now);
-		cp_repl_node_poll(n, now, send, arg_);
+		sy->asked = true;
+		n->sync_ask[sy->shard].busy = true;
+		n->sync_ask[sy->shard].peer = n->peer_id[i];
+		work++;
 	}
+	work += cp_repl_node_events(n, now);
+	cp_repl_node_poll(n, now, send, arg_);
 	return work;
 }
 

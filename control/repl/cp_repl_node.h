@@ -99,6 +99,7 @@ struct cp_repl_sync {
 	uint64_t started_ms;
 	uint64_t records;
 	uint32_t pending;               /* copies the shards emitted, not taken from their rings yet */
+	bool asked;                     /* a dump of `shard` for this sync is in flight */
 	uint64_t incarnation;           /* the peer's run this sync (or the last) is for */
 	bool done_pending;              /* all emitted: SyncDone once the stream acked end_seq */
 	uint64_t end_seq;               /* last stream sequence of the sync */
@@ -151,6 +152,12 @@ struct cp_repl_node {
 	uint16_t peer_id[CP_TOPO_MAX_PEERS];
 	struct cp_repl_peer *peer[CP_TOPO_MAX_PEERS];
 	struct cp_repl_sync sync[CP_TOPO_MAX_PEERS];
+	/* Each shard's sync-dump slot (DP_ASK_SYNC): busy while a dump for peer
+	 * `peer` is in flight; the shard dumps it while the cp sends the last. */
+	struct {
+		bool busy;
+		uint16_t peer;
+	} sync_ask[CFG_MAX_WORKERS];
 	struct cp_repl_repair repair[CP_TOPO_MAX_PEERS];
 	/* federation: the run of each peer whose SyncDone arrived (0: none). Each
 	 * node gives only its own users, so this node is synced once every peer

@@ -99,14 +99,14 @@ dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kin
 }
 
 int
-dp_shared_ask(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kind,
-	      const char *arg)
+dp_shared_ask(struct dp_shared *sh, enum dp_ask_set set, unsigned int shard,
+	      enum dp_query_kind kind, const char *arg)
 {
 	struct dp_query *q;
 
-	if (shard >= sh->n_workers || strlen(arg) >= DP_QUERY_ARG)
+	if (set >= DP_ASK_SETS || shard >= sh->n_workers || strlen(arg) >= DP_QUERY_ARG)
 		return -EINVAL;
-	q = &sh->ask[shard];
+	q = &sh->ask[set][shard];
 	if (q->seq_done != q->seq_req)
 		return -EBUSY;          /* the worker may still be writing `out` */
 	rte_smp_rmb();
@@ -118,13 +118,14 @@ dp_shared_ask(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kind,
 }
 
 int
-dp_shared_answer(const struct dp_shared *sh, unsigned int shard, const char **out)
+dp_shared_answer(const struct dp_shared *sh, enum dp_ask_set set, unsigned int shard,
+		 const char **out)
 {
 	const struct dp_query *q;
 
-	if (shard >= sh->n_workers)
+	if (set >= DP_ASK_SETS || shard >= sh->n_workers)
 		return -EINVAL;
-	q = &sh->ask[shard];
+	q = &sh->ask[set][shard];
 	if (q->seq_done != q->seq_req)
 		return -EINPROGRESS;
 	rte_smp_rmb();

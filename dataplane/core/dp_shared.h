@@ -38,7 +38,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   17u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters */
+#define DP_SHARED_VERSION   18u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps */
 #define DP_CP_DETACH_MS     4000u    /* longest wait for the cp to detach (and exit) at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -132,6 +132,13 @@ struct dp_contact_rec {
 	uint8_t addr[16];
 };
 
+/* The sets of asynchronous query slots (struct dp_shared's `ask`). */
+enum dp_ask_set {
+	DP_ASK_ADMIN,               /* the admin socket's questions */
+	DP_ASK_SYNC,                /* full-sync dump chunks */
+	DP_ASK_SETS
+};
+
 struct dp_query {
 	volatile uint32_t seq_req;
 	volatile uint32_t seq_done;
@@ -217,11 +224,12 @@ struct dp_shared {
 	struct dp_port ports[CFG_MAX_PORTS];      /* copies; .device is not valid here */
 	rte_spinlock_t query_lock;
 	struct dp_query query[CFG_MAX_WORKERS];   /* one slot per shard */
-	/* A second slot per shard, for the control plane's admin socket alone (one
-	 * thread, no lock): it asks (dp_shared_ask) and comes back for the answer
-	 * on later loop passes (dp_shared_answer), so that a shard query never
-	 * holds the cp loop. */
-	struct dp_query ask[CFG_MAX_WORKERS];
+	/* More slots per shard, one set per asker of the control plane's loop (one
+	 * thread, no lock): the admin socket, a full sync's dumps. It asks
+	 * (dp_shared_ask) and comes back for the answer on later loop passes
+	 * (dp_shared_answer), so that a shard query never holds the cp loop, and a
+	 * shard dumps the next sync chunk while the cp sends the last one. */
+	struct dp_query ask[DP_ASK_SETS][CFG_MAX_WORKERS];
 	/* Stop handshake: the dataplane sets dp_stopping once its lcores have
 	 * stopped and waits (at most DP_CP_DETACH_MS) for cp_attached to fall
 	 * before it frees the rings and pools the control plane uses. */
@@ -280,14 +288,16 @@ struct dp_shared *dp_shared_lookup(void);
  * NUL-terminated). Returns the length, or -ETIMEDOUT / -EINVAL / the worker's rc. */
 int dp_shared_query(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kind,
 		    const char *arg, char *out, size_t cap, unsigned int timeout_ms);
-/* The control plane's admin slots (`ask`), without waiting. dp_shared_ask posts
- * a question to shard `shard`: 0, -EBUSY while the shard has not answered the
- * previous one, -EINVAL. dp_shared_answer: -EINPROGRESS until it answered, then
- * the worker's rc, or the length of the answer, which *out points to (valid
- * until the next dp_shared_ask to that shard). */
-int dp_shared_ask(struct dp_shared *sh, unsigned int shard, enum dp_query_kind kind,
-		  const char *arg);
-int dp_shared_answer(const struct dp_shared *sh, unsigned int shard, const char **out);
+/* The control plane's asynchronous slots (`ask`, set `set`), without waiting.
+ * dp_shared_ask posts a question to shard `shard`: 0, -EBUSY while the shard
+ * has not answered the previous one of that set, -EINVAL. dp_shared_answer:
+ * -EINPROGRESS until it answered, then the worker's rc, or the length of the
+ * answer, which *out points to (valid until the next dp_shared_ask to that
+ * shard and set). */
+int dp_shared_ask(struct dp_shared *sh, enum dp_ask_set set, unsigned int shard,
+		  enum dp_query_kind kind, const char *arg);
+int dp_shared_answer(const struct dp_shared *sh, enum dp_ask_set set, unsigned int shard,
+		     const char **out);
 /* Copies the node view the control plane published: the number of nodes (0 when
  * there is no control plane). */
 unsigned int dp_shared_nodes(const struct dp_shared *sh, struct dp_node_view *out,

@@ -304,6 +304,9 @@ dp_sip_serve(struct dp_lcore *lc)
 
 	if (sh == NULL || lc->is_ctl)
 		return 0;
-	return dp_sip_serve_slot(lc, &sh->query[lc->idx]) +
-	       dp_sip_serve_slot(lc, &sh->ask[lc->idx]);
+	unsigned int work = dp_sip_serve_slot(lc, &sh->query[lc->idx]), i;
+
+	for (i = 0; i < DP_ASK_SETS; i++)
+		work += dp_sip_serve_slot(lc, &sh->ask[i][lc->idx]);
+	return work;
 }
