@@ -305,25 +305,35 @@ msg_embedded_len(size_t size)
 	return 1 + msg_varint_len(size) + size;
 }
 
-/* Worst-case bytes of the non-repeated fields of a Repl / BucketKeys. */
-#define MSG_REPL_FIXED_LEN  (1 + 5 + 1 + 10)
+/* Worst-case bytes of the non-repeated fields of a BucketKeys (of a Repl:
+ * MSG_REPL_FIXED_LEN, msg_codec.h). */
 #define MSG_KEYS_FIXED_LEN  (1 + 5 + 1 + 5 + 1 + 1)
+
+size_t
+msg_repl_rec_len(const struct msg_rec *r)
+{
+	Cluster__Record pb;
+	Cluster__Addr addrs[2];
+
+	if (msg_rec_check(r) < 0)
+		return 0;
+	msg_rec_to_pb(r, &pb, addrs);
+	return msg_embedded_len(protobuf_c_message_get_packed_size(&pb.base));
+}
 
 int
 msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body)
 {
-	Cluster__Record pb;
-	Cluster__Addr addrs[2];
-	size_t total = MSG_REPL_FIXED_LEN;
+	size_t total = MSG_REPL_FIXED_LEN, len;
 	int i;
 
 	if (max_body < MSG_REPL_BODY_MIN || max_body > MSG_MAX_BODY)
 		max_body = MSG_MAX_BODY;
 	for (i = 0; i < n && i < MSG_REPL_MAX_RECS; i++) {
-		if (msg_rec_check(&recs[i]) < 0)
+		len = msg_repl_rec_len(&recs[i]);
+		if (len == 0)
 			return i == 0 ? -EINVAL : i;
-		msg_rec_to_pb(&recs[i], &pb, addrs);
-		total += msg_embedded_len(protobuf_c_message_get_packed_size(&pb.base));
+		total += len;
 		if (total > max_body)
 			break;
 	}

@@ -110,6 +110,12 @@ int msg_rec_check(const struct msg_rec *r);
  * MAX_BODY lets a sender keep datagrams within the path MTU (1408 bytes of body
  * for a 1500-byte MTU: 1500 - 20 IP - 8 UDP - 32 header - 32 HMAC). */
 int msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body);
+/* The same count done from each record's msg_repl_rec_len(), for a sender that
+ * keeps it with the record: the bytes R takes in a Repl body (0 when it fails
+ * msg_rec_check()), an upper bound for R with a smaller expires_s; and what a
+ * Repl body takes besides its records, at most. */
+size_t msg_repl_rec_len(const struct msg_rec *r);
+#define MSG_REPL_FIXED_LEN  (1 + 5 + 1 + 10)
 
 /* The same for the entries of one BucketKeys (MSG_KEYS_MAX). */
 int msg_keys_fit(const struct msg_keyver *keys, int n, size_t max_body);

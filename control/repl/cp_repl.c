@@ -107,19 +107,23 @@ cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, uint64_t no
 {
 	struct msg_repl *r = &out->u.repl;
 	uint64_t n = end - from, i, s;
+	size_t total = MSG_REPL_FIXED_LEN;
 	int k;
 
 	if (n > MSG_REPL_MAX_RECS)
 		n = MSG_REPL_MAX_RECS;
 	cp_repl_msg_hdr(p, out, MSG_T_REPL);
+	/* As msg_repl_fit() counts, from the lengths kept when each was queued (an
+	 * aged lifetime is never longer), so that only what fits is copied. */
 	for (i = 0; i < n; i++) {
 		s = (from + i) % p->conf.capacity;
+		total += p->tx.len[s];
+		if (i > 0 && total > p->conf.max_body)
+			break;
 		r->recs[i] = p->tx.ring[s];
 		r->recs[i].expires_s = cp_repl_aged(&r->recs[i], p->tx.at[s], now);
 	}
-	k = msg_repl_fit(r->recs, (int)n, p->conf.max_body);
-	if (k < 1)                      /* cannot be: records were checked when queued */
-		k = 1;
+	k = (int)i;
 	r->epoch = p->tx.epoch;
 	r->first_seq = from;
 	r->n = (uint16_t)k;
@@ -183,7 +187,8 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 		goto err;
 	p->tx.ring = calloc(conf->capacity, sizeof(p->tx.ring[0]));
 	p->tx.at = calloc(conf->capacity, sizeof(p->tx.at[0]));
-	if (p->tx.ring == NULL || p->tx.at == NULL)
+	p->tx.len = calloc(conf->capacity, sizeof(p->tx.len[0]));
+	if (p->tx.ring == NULL || p->tx.at == NULL || p->tx.len == NULL)
 		goto err_free_peer;
 	p->conf = *conf;
 	p->id = peer_id;
@@ -194,6 +199,7 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 err_free_peer:
 	free(p->tx.ring);
 	free(p->tx.at);
+	free(p->tx.len);
 	free(p);
 err:
 	errno = ENOMEM;
@@ -207,6 +213,7 @@ cp_repl_peer_free(struct cp_repl_peer *p)
 		return;
 	free(p->tx.ring);
 	free(p->tx.at);
+	free(p->tx.len);
 	free(p);
 }
 
@@ -228,10 +235,11 @@ int
 cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
 {
 	struct cp_repl_tx *tx = &p->tx;
+	size_t len = msg_repl_rec_len(r);
 
-	if (msg_rec_check(r) < 0)
+	if (len == 0)
 		return -EINVAL;
-	if (msg_repl_fit(r, 1, p->conf.max_body) < 1) {   /* never sendable in this budget */
+	if (MSG_REPL_FIXED_LEN + len > p->conf.max_body) {   /* never sendable in this budget */
 		CP_REPL_COUNT(p, tx_too_big, 1);
 		return -E2BIG;
 	}
@@ -250,6 +258,7 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
 	}
 	tx->ring[tx->next % p->conf.capacity] = *r;
 	tx->at[tx->next % p->conf.capacity] = now;
+	tx->len[tx->next % p->conf.capacity] = (uint16_t)len;
 	tx->next++;
 	return 0;
 }

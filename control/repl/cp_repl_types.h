@@ -89,6 +89,7 @@ struct cp_repl_tx {
 	uint64_t rto_at;                /* when base is sent again; CP_REPL_NEVER */
 	struct msg_rec *ring;           /* capacity records; sequence s at s % capacity */
 	uint64_t *at;                   /* when each was queued (ms): its lifetime ages */
+	uint16_t *len;                  /* each one's bytes in a Repl (msg_repl_rec_len()) */
 };
 
 /* Receiving side: the stream (incarnation, epoch) of the peer; every sequence up
