@@ -127,7 +127,8 @@ int msg_frame(struct msg_codec *c, const struct msg_hdr *h, const void *body,
 
 /* Decode LEN bytes at BUF into *out. Returns MSG_REJECT_NONE (0) and fills *out
  * (src_addr/src_port zeroed: the caller sets them), or the reason, counted in c.
- * Never reads outside BUF[0..LEN). */
+ * Never reads outside BUF[0..LEN). In a Repl, records past n and string bytes
+ * past a NUL are left as they were (a datagram does not zero 32 records). */
 enum msg_reject msg_decode(struct msg_codec *c, const uint8_t *buf, size_t len,
 			   struct msg *out);
 

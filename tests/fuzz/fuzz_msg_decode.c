@@ -9,6 +9,7 @@
  * decode to exactly the same struct msg. Seeds: tests/fuzz/corpus/fuzz_msg_decode
  * (written by tests/unit/test_msg_codec.c with MSG_CODEC_WRITE_CORPUS=DIR).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -27,6 +28,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct msg_codec fuzz_codec;
 
+/* Decoded twice, the same message: byte for byte, but for what msg_decode()
+ * leaves unspecified in a Repl (records past n, string bytes past the NUL). */
+static bool
+fuzz_same(const struct msg *a, const struct msg *b)
+{
+	size_t i;
+
+	if (a->hdr.type != MSG_T_REPL)
+		return memcmp(a, b, sizeof(*a)) == 0;
+	if (memcmp(a, b, offsetof(struct msg, u.repl.recs)) != 0)
+		return false;
+	for (i = 0; i < a->u.repl.n; i++) {
+		const struct msg_rec *x = &a->u.repl.recs[i], *y = &b->u.repl.recs[i];
+
+		if (memcmp(x, y, offsetof(struct msg_rec, aor)) != 0 ||
+		    strcmp(x->aor, y->aor) != 0 || strcmp(x->key, y->key) != 0 ||
+		    strcmp(x->call_id, y->call_id) != 0 || strcmp(x->uri, y->uri) != 0 ||
+		    strcmp(x->path, y->path) != 0 || strcmp(x->tag, y->tag) != 0 ||
+		    strcmp(x->instance, y->instance) != 0 || x->reg_id != y->reg_id ||
+		    x->call_id_hash != y->call_id_hash || x->sock_port_index != y->sock_port_index)
+			return false;
+	}
+	return true;
+}
+
 static void
 fuzz_roundtrip(const struct msg *m)
 {
@@ -39,7 +65,7 @@ fuzz_roundtrip(const struct msg *m)
 		__builtin_trap();       /* a decoded message is always encodable */
 	if (msg_decode(&fuzz_codec, buf, (size_t)n, &again) != MSG_REJECT_NONE)
 		__builtin_trap();
-	if (memcmp(m, &again, sizeof(again)) != 0)
+	if (!fuzz_same(m, &again))
 		__builtin_trap();
 }
 
