@@ -180,7 +180,10 @@ reg_b_set_rec(struct reg_shard *s, uint32_t bi, const struct reg_rec *r, uint64_
 	b->ident = ident;
 	b->reg_id = r->reg_id;
 	b->q = r->q;
-	b->flags = (uint8_t)((b->flags & ~REG_B_INSTANCE) | (r->reg_id != 0 ? REG_B_INSTANCE : 0));
+	b->flags = (uint8_t)((b->flags & ~(REG_B_INSTANCE | REG_B_KEY_URI)) |
+			     (r->reg_id != 0 ? REG_B_INSTANCE :
+			      r->key_len == r->uri_len && memcmp(r->key, r->uri, r->uri_len) == 0 ?
+			      REG_B_KEY_URI : 0));
 	reg_b_set_src(s, b, r->family, r->addr);
 	b->port = r->port;
 	b->local_port = r->local_port;
@@ -262,6 +265,10 @@ reg_b_key(const struct reg_shard *s, uint32_t bi, char *out)
 	struct sip_uri u;
 	size_t n;
 
+	if (b->flags & REG_B_KEY_URI) {         /* the URI was its own key when stored */
+		reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, 0, b->uri_len, out);
+		return b->uri_len;
+	}
 	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, 0,
 		     (size_t)b->uri_len + b->inst_len, data);
 	if (b->flags & REG_B_INSTANCE)

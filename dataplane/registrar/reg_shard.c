@@ -55,6 +55,7 @@ struct reg_cand {
 	uint64_t ident;                 /* reg_digest_ident(AoR, contact key) */
 	uint32_t match;                 /* binding, REG_NONE */
 	uint8_t keyed;                  /* (instance, reg-id) */
+	uint8_t key_is_uri;             /* the contact key is the URI as sent */
 	uint8_t act;                    /* enum reg_act */
 };
 
@@ -273,6 +274,8 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 				return reg_fail_text(rq, 400, "Bad reg-id");
 		}
 		k->keyed = k->inst != NULL && k->reg_id != 0;
+		k->key_is_uri = !k->keyed && canon_len == na.uri.len &&
+				memcmp(canon, na.uri.p, canon_len) == 0;
 		if (k->keyed)
 			canon_len = reg_key_text_keyed(k->inst, k->inst_len, k->reg_id, canon);
 		k->ident = reg_digest_ident(aor_h, canon, canon_len);
@@ -457,7 +460,8 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 	b->q = k->q;
 	b->reg_id = k->keyed ? k->reg_id : 0;
 	b->ident = k->ident;
-	b->flags = (uint8_t)((b->flags & ~REG_B_INSTANCE) | (k->keyed ? REG_B_INSTANCE : 0));
+	b->flags = (uint8_t)((b->flags & ~(REG_B_INSTANCE | REG_B_KEY_URI)) |
+			     (k->keyed ? REG_B_INSTANCE : 0) | (k->key_is_uri ? REG_B_KEY_URI : 0));
 	if (src != NULL) {
 		reg_b_set_src(s, b, src->family, src->addr);
 		b->local_port = src->local_port;

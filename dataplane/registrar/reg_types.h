@@ -312,6 +312,7 @@ struct reg_stats {
 #define REG_B_INSTANCE      0x01    /* keyed by (+sip.instance, reg-id), RFC 5626 */
 #define REG_B_PING_PENDING  0x02    /* an OPTIONS ping is out, not answered yet */
 #define REG_B_PING_RETRY    0x04    /* its ping found no neighbour MAC: retry it */
+#define REG_B_KEY_URI       0x08    /* contact key == the stored URI (reg_b_key() copies it) */
 #define REG_B_MISS_SHIFT    4       /* bits 4..7: unanswered pings in a row */
 #define REG_B_MISS_MASK     0xf0
 #define REG_BINDING_SIZE    192

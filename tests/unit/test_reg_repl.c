@@ -1091,6 +1091,47 @@ test_sync_dump(void **state)
 	assert_int_equal(reg_shard_sync_dump(sa, 7, &bucket, &skip, REG_DIGEST_BUCKETS, 16, TA + 1), 0);
 }
 
+/* The contact key of an event: the URI itself when it is already normalised
+ * (kept from when it was stored, REG_B_KEY_URI), its normal form otherwise;
+ * the same at a node that got the binding by replication. */
+static void
+test_event_key(void **state)
+{
+	static const char *const uris[] = { "sip:u1@h", "sip:u2@H.Example" };
+	static const char *const keys[] = { "sip:u1@h", "sip:u2@h.example" };
+	uint32_t bucket = 0, skip = 0;
+	char user[16], hdr[96];
+	struct reg_event *ev;
+	unsigned int i, seen = 0;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		snprintf(user, sizeof(user), "u%u", i + 1);
+		snprintf(hdr, sizeof(hdr), "Contact: <%s>\r\n", uris[i]);
+		assert_int_equal(reg(sa, TA, WALL_A, user, "c", 1, hdr), 200);
+		assert_int_equal(next_rec(ring_a, &rec, NULL), REG_EV_INSERT);
+		assert_int_equal(rec.uri_len, strlen(uris[i]));
+		assert_memory_equal(rec.uri, uris[i], rec.uri_len);
+		assert_int_equal(rec.key_len, strlen(keys[i]));
+		assert_memory_equal(rec.key, keys[i], rec.key_len);
+		assert_int_equal(reg_shard_apply(sb, &rec, TB), 0);
+	}
+	drain(ring_b);
+	while (bucket < REG_DIGEST_BUCKETS) {
+		reg_shard_sync_dump(sb, 7, &bucket, &skip, REG_DIGEST_BUCKETS, 16, TB + 1);
+		while (rte_ring_dequeue(ring_b, (void **)&ev) == 0) {
+			assert_int_equal(reg_event_to_rec(ev, &rec), 0);
+			i = rec.uri_len == strlen(uris[0]) ? 0 : 1;
+			assert_memory_equal(rec.uri, uris[i], rec.uri_len);
+			assert_int_equal(rec.key_len, strlen(keys[i]));
+			assert_memory_equal(rec.key, keys[i], rec.key_len);
+			seen |= 1u << i;
+			reg_event_free(ev);
+		}
+	}
+	assert_int_equal(seen, 3);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_shards, teardown_shards)
 
 int
@@ -1111,6 +1152,7 @@ main(void)
 		T(test_random_convergence),
 		T(test_random_mixed),
 		T(test_sync_dump),
+		T(test_event_key),
 		cmocka_unit_test(test_docs),
 	};
 
