@@ -328,6 +328,7 @@ static void
 publish_nodes(struct cp *c)
 {
 	struct dp_node_view v[DP_MAX_NODES];
+	uint64_t wall = cp_wall_ms(), mono = cp_mono_ms();
 	unsigned int n = 0, k;
 	int i;
 
@@ -335,6 +336,7 @@ publish_nodes(struct cp *c)
 	v[n].id = c->cfg.node_id;
 	v[n].incarnation = c->cluster ? c->topo.conf.incarnation : 0;
 	v[n].self = 1;
+	v[n].heard_wall_ms = wall;
 	v[n].address = rte_be_to_cpu_32(c->port->ipv4);
 	snprintf(v[n].state, sizeof(v[n].state), "up");
 	for (k = 0; k < 3 && k < MSG_CAP_MAX; k++)
@@ -345,6 +347,8 @@ publish_nodes(struct cp *c)
 
 		v[n].id = p->node.id;
 		v[n].incarnation = p->incarnation;
+		if (p->heard_at != 0)   /* the pinging catch-up starts there (dp_ping.c) */
+			v[n].heard_wall_ms = wall - RTE_MIN(wall, mono - RTE_MIN(mono, p->heard_at));
 		v[n].address = p->node.addr;
 		snprintf(v[n].state, sizeof(v[n].state), "%s", cp_node_state_name(p->state));
 		for (k = 0; k < 3 && k < MSG_CAP_MAX; k++)

@@ -107,7 +107,21 @@ dp_ping_in(const struct dp_ping_join *nj, unsigned int k, uint16_t id)
 }
 
 /* When each node left the view (up and synced): the nodes of the last view
- * missing from NJ[K] are listed with WALL, the nodes in it are not. */
+ * missing from NJ[K] are listed with the moment from which their pings may be
+ * missing, the nodes in it are not. That moment is when it was last heard (it
+ * pinged until then), less DP_PING_SKEW_MS for the clocks and its own lag; when
+ * that is not known, when this node noticed, less the grace (node_timeout_ms)
+ * and the delay of the views. */
+uint64_t
+dp_ping_left_at(uint64_t heard, uint64_t wall, uint32_t grace_ms)
+{
+	uint64_t back = (uint64_t)grace_ms + DP_PING_CATCHUP_SLACK_MS;
+	uint64_t floor = wall - RTE_MIN(back, wall);
+	uint64_t at = heard - RTE_MIN((uint64_t)DP_PING_SKEW_MS, heard);
+
+	return heard == 0 ? floor : RTE_MIN(RTE_MAX(at, floor), wall);
+}
+
 static void
 dp_ping_left(struct dp_ping *p, const struct dp_ping_join *nj, unsigned int k, uint64_t wall)
 {
@@ -124,7 +138,7 @@ dp_ping_left(struct dp_ping *p, const struct dp_ping_join *nj, unsigned int k, u
 			p->n_left++;
 		}
 		p->left[j].id = p->join[i].id;
-		p->left[j].at = wall;
+		p->left[j].at = dp_ping_left_at(p->join[i].heard, wall, p->grace_ms);
 	}
 	for (j = 0; j < p->n_left;)
 		if (dp_ping_in(nj, k, p->left[j].id))
@@ -135,8 +149,7 @@ dp_ping_left(struct dp_ping *p, const struct dp_ping_join *nj, unsigned int k, u
 
 /* Ownership mode: a tag that is ours now and was held by a node that is not in
  * the view (it died, or nobody held it) is caught up: its contacts whose moment
- * fell since the old holder's last heartbeat (it left the view node_timeout_ms
- * after it, plus the slack of the views) are pinged at once, as the cooperation
+ * fell since the old holder was last heard (dp_ping_left) are pinged at once, as the cooperation
  * catch-up does. A tag handed over by a live holder (tag set-active) is not:
  * that holder pinged until it learnt the new term. */
 static void
@@ -166,7 +179,7 @@ dp_ping_moved(struct dp_lcore *lc, struct dp_ping *p, const struct dp_ping_tag *
 			continue;               /* handed over by a live holder */
 		for (l = 0; old != 0 && l < p->n_left; l++)
 			if (p->left[l].id == old) {
-				from = p->left[l].at - RTE_MIN(back, p->left[l].at);
+				from = p->left[l].at;
 				break;
 			}
 		t->moved = 1;
@@ -227,6 +240,7 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 			continue;               /* this node too: only once synced */
 		nj[k].id = v[i].id;
 		nj[k].incarnation = v[i].incarnation;
+		nj[k].heard = v[i].heard_wall_ms;
 		nj[k].cycle = 0;
 		for (j = 0; j < p->n_join; j++)
 			if (p->join[j].id == v[i].id && p->join[j].incarnation == v[i].incarnation)
@@ -528,6 +542,23 @@ dp_ping_range(struct dp_lcore *lc, struct dp_ping_walk *w, uint32_t from, uint32
 	return sent;
 }
 
+/* How far back the gone nodes' pings may be missing: from the earliest moment
+ * of dp_ping_left() among them (ms before WALL). */
+static uint64_t
+dp_ping_gone_back(const struct dp_ping *p, uint64_t wall)
+{
+	uint64_t from = wall - RTE_MIN((uint64_t)p->grace_ms + DP_PING_CATCHUP_SLACK_MS, wall);
+	uint64_t earliest = wall;
+	unsigned int g, l;
+
+	for (g = 0; g < p->n_gone; g++) {
+		for (l = 0; l < p->n_left && p->left[l].id != p->gone[g]; l++)
+			;
+		earliest = RTE_MIN(earliest, l < p->n_left ? p->left[l].at : from);
+	}
+	return wall - earliest;
+}
+
 /* A catch-up walk: the buckets of the last BACK_MS before the position (the end
  * of the last interval too), under WALK's rules. */
 static unsigned int
@@ -602,8 +633,7 @@ dp_ping_poll(struct dp_lcore *lc)
 			/* the gone nodes' share of the moments since they died */
 			w.old_set = old;
 			w.n_old = n_old;
-			sent += dp_ping_catch_up(lc, &w, (uint64_t)p->grace_ms +
-						 DP_PING_CATCHUP_SLACK_MS);
+			sent += dp_ping_catch_up(lc, &w, dp_ping_gone_back(p, wall));
 		}
 		for (i = 0; i < p->n_tags; i++) {
 			if (!p->tags[i].moved)

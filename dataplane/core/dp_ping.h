@@ -18,14 +18,15 @@
  *     first tag of the view), from the tag view.
  * A node that joins the set does so at the next interval boundary (the others
  * switch at the same wall-clock moment). A node that leaves it (declared down)
- * is left at once, and its share of the contacts whose moment fell in the last
- * node_timeout_ms + DP_PING_CATCHUP_SLACK_MS (when it was dead but not yet
- * declared so) is pinged at once, late: nobody misses a ping; a contact whose
- * moment fell between the dead node's last heartbeat and its death may get two.
+ * is left at once, and its share of the contacts whose moment fell since it was
+ * last heard (the control plane's heard_wall_ms, less DP_PING_SKEW_MS for the
+ * clocks and its lag; not known: node_timeout_ms + DP_PING_CATCHUP_SLACK_MS
+ * before it was noticed) is pinged at once, late: nobody misses a ping; a
+ * contact whose moment fell between the dead node's last message and its death
+ * (less than a heartbeat interval, plus DP_PING_SKEW_MS) may get two.
  * A node pings nothing until its own registrations are synced. Ownership mode:
  * a tag that comes to this node from a holder that left the view (or from
- * nobody) is caught up the same way, from the old holder's leaving time back
- * node_timeout_ms + DP_PING_CATCHUP_SLACK_MS.
+ * nobody) is caught up the same way, from when the old holder was last heard.
  *
  * Neighbour misses. A ping dropped because the next hop's MAC is not known yet
  * (ARP asked) marks its binding (REG_B_PING_RETRY); the bucket range is walked
@@ -57,6 +58,12 @@ void dp_ping_init(struct dp_lcore *lc);
 
 /* Worker loop: the buckets that are due. Returns the pings sent. */
 unsigned int dp_ping_poll(struct dp_lcore *lc);
+
+/* Pure, for the tests: the wall-clock ms from which a node that left the view
+ * may have stopped pinging: HEARD (when it was last heard; 0: not known) less
+ * DP_PING_SKEW_MS, never before WALL - (GRACE_MS + DP_PING_CATCHUP_SLACK_MS)
+ * (what is assumed when HEARD is not known) nor after WALL. */
+uint64_t dp_ping_left_at(uint64_t heard, uint64_t wall, uint32_t grace_ms);
 
 /* A response whose top Via branch is ours (DP_PING_BRANCH_PREFIX): true when it
  * was a ping reply (m consumed: applied here, or steered to its shard). */

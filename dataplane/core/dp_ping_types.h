@@ -14,6 +14,8 @@
 #define DP_PING_MAX_TAGS          32      /* DP_MAX_TAGS */
 #define DP_PING_JOIN_MS           10000   /* a run joins this long after it started */
 #define DP_PING_CATCHUP_SLACK_MS  500     /* detection beyond node_timeout: views, publish */
+#define DP_PING_SKEW_MS           50      /* a catch-up starts this long before the gone
+					   * node was last heard: clocks, its lag */
 #define DP_PING_MAX_RETRY         32      /* bucket ranges with pings that found no neighbour */
 #define DP_PING_RETRY_MERGE       512     /* buckets: a failure this close joins a range */
 #define DP_PING_RETRY_MS          20      /* first retry; then x4 */
@@ -45,6 +47,7 @@ struct dp_ping {
 		uint16_t id;
 		uint64_t incarnation;   /* us */
 		uint64_t cycle;         /* the interval from which it takes its share */
+		uint64_t heard;         /* wall ms it was last heard (0: not known) */
 	} join[DP_PING_MAX_NODES];
 	uint16_t n_gone;                /* catch-up: nodes just declared down */
 	uint16_t gone[DP_PING_MAX_NODES];
@@ -56,10 +59,12 @@ struct dp_ping {
 		uint16_t owner;
 		uint64_t catch_from;    /* moved: the wall-clock ms the catch-up starts at */
 	} tags[DP_PING_MAX_TAGS];
-	uint16_t n_left;                /* nodes that left the view, and when (wall ms) */
+	uint16_t n_left;                /* nodes that left the view, and since when */
 	struct dp_ping_left {
 		uint16_t id;
-		uint64_t at;
+		uint64_t at;            /* wall ms its pings may have stopped: last heard
+					 * less DP_PING_SKEW_MS, else noticed less the
+					 * grace and DP_PING_CATCHUP_SLACK_MS */
 	} left[DP_PING_MAX_NODES];
 	uint16_t n_retry;               /* buckets to walk again for pings without a MAC */
 	struct dp_ping_retry {

@@ -38,7 +38,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   18u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps */
+#define DP_SHARED_VERSION   18u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps, the nodes' heard_wall_ms */
 #define DP_CP_DETACH_MS     4000u    /* longest wait for the cp to detach (and exit) at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -157,6 +157,8 @@ struct dp_node_view {
 	char state[12];
 	char caps[3][12];           /* registrations, backends, tags */
 	uint64_t incarnation;       /* its run: wall-clock start, microseconds (0 unknown) */
+	uint64_t heard_wall_ms;     /* wall clock of the last message accepted from it (0: never;
+				     * this node: when published) */
 };
 
 /* One sharing tag as the control plane sees it (as `sipshardctl tags`). */

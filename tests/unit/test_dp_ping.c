@@ -55,6 +55,26 @@ test_text(void **state)
 	assert_int_equal(dp_ping_text(want, (size_t)n + 1, &t, "198.18.0.1", 5060, 1, 0, 0), n);
 }
 
+/* Where the catch-up of a node that left the view starts. */
+static void
+test_left_at(void **state)
+{
+	const uint64_t wall = 1000000;
+
+	(void)state;
+	/* heard 1.0 s ago (node_timeout 900 + the views): from then, less the skew */
+	assert_int_equal(dp_ping_left_at(wall - 1000, wall, 900), wall - 1000 - DP_PING_SKEW_MS);
+	/* not known: the whole grace and slack back */
+	assert_int_equal(dp_ping_left_at(0, wall, 900), wall - 900 - DP_PING_CATCHUP_SLACK_MS);
+	/* heard long before (a stale view): never further back than that */
+	assert_int_equal(dp_ping_left_at(wall - 60000, wall, 900),
+			 wall - 900 - DP_PING_CATCHUP_SLACK_MS);
+	/* heard "after" now (clocks): now */
+	assert_int_equal(dp_ping_left_at(wall + 5000, wall, 900), wall);
+	/* near the epoch: no wrap */
+	assert_int_equal(dp_ping_left_at(10, 20, 900), 0);
+}
+
 static void
 test_rendezvous(void **state)
 {
@@ -87,6 +107,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_rendezvous),
+		cmocka_unit_test(test_left_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
