@@ -940,6 +940,36 @@ msg_rec_from_pb(const Cluster__Record *pb, struct msg_rec *r)
 	return msg_rec_check(r) == 0;   /* what a live record needs */
 }
 
+int
+msg_rec_pack(const struct msg_rec *r, uint8_t *out, size_t cap)
+{
+	Cluster__Record pb;
+	Cluster__Addr addrs[2];
+	size_t size;
+
+	if (msg_rec_check(r) < 0)
+		return -EINVAL;
+	msg_rec_to_pb(r, &pb, addrs);
+	size = protobuf_c_message_get_packed_size(&pb.base);
+	if (size > cap || size > INT32_MAX)
+		return -EMSGSIZE;
+	return (int)protobuf_c_message_pack(&pb.base, out);
+}
+
+int
+msg_rec_unpack(const uint8_t *p, size_t len, struct msg_rec *r)
+{
+	Cluster__Record *pb = cluster__record__unpack(&msg_arena_alloc, len, p);
+	bool ok;
+
+	memset(r, 0, sizeof(*r));
+	if (pb == NULL)
+		return -EINVAL;
+	ok = msg_rec_from_pb(pb, r);
+	cluster__record__free_unpacked(pb, &msg_arena_alloc);
+	return ok ? 0 : -EINVAL;
+}
+
 static enum msg_reject
 msg_repl_from_pb(const Cluster__Repl *pb, struct msg *m)
 {

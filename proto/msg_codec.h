@@ -115,6 +115,13 @@ int msg_repl_fit(const struct msg_rec *recs, int n, size_t max_body);
  * msg_rec_check()), an upper bound for R with a smaller expires_s; and what a
  * Repl body takes besides its records, at most. */
 size_t msg_repl_rec_len(const struct msg_rec *r);
+
+/* One record alone, as the Record message of a Repl (the bindings snapshot's
+ * portable form): msg_rec_pack returns the bytes written to OUT, -EINVAL (R fails
+ * msg_rec_check()) or -EMSGSIZE (CAP); msg_rec_unpack fills *r in full from LEN
+ * bytes at P: 0, or -EINVAL (not a Record, or one msg_decode() would refuse). */
+int msg_rec_pack(const struct msg_rec *r, uint8_t *out, size_t cap);
+int msg_rec_unpack(const uint8_t *p, size_t len, struct msg_rec *r);
 #define MSG_REPL_FIXED_LEN  (1 + 5 + 1 + 10)
 
 /* The same for the entries of one BucketKeys (MSG_KEYS_MAX). */

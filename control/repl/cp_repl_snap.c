@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Bindings snapshots to a file, written atomically, loaded at start. See cp_repl_snap.h. */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,12 +16,14 @@
 #include "control/cp_clock.h"
 #include "control/repl/cp_repl_node.h"
 #include "control/repl/cp_repl_snap.h"
+#include "proto/msg_codec.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/registrar/reg_digest.h"
 
-#define SNAP_MAGIC     "SSSNAP01"
+#define SNAP_MAGIC     "SSSNAP02"
+#define SNAP_MAGIC_V1  "SSSNAP01"
 #define SNAP_END       "SSEND001"
-#define SNAP_ORDER     0x01020304u
+#define SNAP_FORMAT    2u
 #define SNAP_HDR_LEN   (8 + 4 + 2 + 2 + 8)
 #define SNAP_TRL_LEN   (8 + 8 + 8)
 #define SNAP_REC_MAX   4096            /* one serialized record, at most */
@@ -38,135 +41,44 @@ static const char *const snap_helps[CP_REPL_SNAP_COUNTER_MAX] = {
 #undef SNAP_HELP
 };
 
-/* ---- record encoding ---- */
-
-struct snap_buf {
-	uint8_t *p;
-	size_t len, cap;
-	bool bad;
-};
-
-static void
-put(struct snap_buf *b, const void *v, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->bad = true;
-		return;
-	}
-	memcpy(b->p + b->len, v, n);
-	b->len += n;
-}
-
-#define PUT(b, v) put((b), &(v), sizeof(v))
+/* ---- the file: little-endian integers, records as protobuf Record messages ----
+ *
+ * header   "SSSNAP02" | u32 format (2) | u16 node id | u16 0 | u64 end (wall ms)
+ * records  u32 length | a Record (msg_rec_pack(), as in a Repl), repeated
+ * trailer  "SSEND001" | u64 records | u64 XXH3 of the header (end 0), the
+ *          records and then the end time
+ * Format 1 (SSSNAP01: native byte order, fields one by one) is refused. */
 
 static void
-put_str(struct snap_buf *b, const char *s, size_t cap)
+le32_put(uint8_t *p, uint32_t v)
 {
-	uint16_t l = (uint16_t)strnlen(s, cap);
-
-	PUT(b, l);
-	put(b, s, l);
+	v = htole32(v);
+	memcpy(p, &v, 4);
 }
 
 static void
-put_addr(struct snap_buf *b, const struct msg_addr *a)
+le64_put(uint8_t *p, uint64_t v)
 {
-	PUT(b, a->family);
-	PUT(b, a->port);
-	put(b, a->addr, sizeof(a->addr));
+	v = htole64(v);
+	memcpy(p, &v, 8);
 }
 
-static void
-rec_encode(struct snap_buf *b, const struct msg_rec *r)
+static uint32_t
+le32_get(const uint8_t *p)
 {
-	PUT(b, r->version.counter);
-	PUT(b, r->version.origin);
-	PUT(b, r->flags);
-	PUT(b, r->cseq);
-	PUT(b, r->expires_s);
-	PUT(b, r->q);
-	PUT(b, r->sock_node);
-	PUT(b, r->reg_id);
-	PUT(b, r->call_id_hash);
-	PUT(b, r->sock_port_index);
-	put_addr(b, &r->received);
-	put_addr(b, &r->sock);
-	put_str(b, r->aor, sizeof(r->aor));
-	put_str(b, r->key, sizeof(r->key));
-	put_str(b, r->call_id, sizeof(r->call_id));
-	put_str(b, r->uri, sizeof(r->uri));
-	put_str(b, r->path, sizeof(r->path));
-	put_str(b, r->tag, sizeof(r->tag));
-	put_str(b, r->instance, sizeof(r->instance));
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return le32toh(v);
 }
 
-struct snap_rd {
-	const uint8_t *p;
-	size_t len, off;
-	bool bad;
-};
-
-static void
-get(struct snap_rd *r, void *v, size_t n)
+static uint64_t
+le64_get(const uint8_t *p)
 {
-	if (r->off + n > r->len) {
-		r->bad = true;
-		memset(v, 0, n);
-		return;
-	}
-	memcpy(v, r->p + r->off, n);
-	r->off += n;
-}
+	uint64_t v;
 
-#define GET(r, v) get((r), &(v), sizeof(v))
-
-static void
-get_str(struct snap_rd *r, char *s, size_t cap)
-{
-	uint16_t l = 0;
-
-	GET(r, l);
-	if (l >= cap) {
-		r->bad = true;
-		s[0] = '\0';
-		return;
-	}
-	get(r, s, l);
-	s[l] = '\0';
-}
-
-static void
-get_addr(struct snap_rd *r, struct msg_addr *a)
-{
-	GET(r, a->family);
-	GET(r, a->port);
-	get(r, a->addr, sizeof(a->addr));
-}
-
-static int
-rec_decode(struct snap_rd *rd, struct msg_rec *r)
-{
-	memset(r, 0, sizeof(*r));
-	GET(rd, r->version.counter);
-	GET(rd, r->version.origin);
-	GET(rd, r->flags);
-	GET(rd, r->cseq);
-	GET(rd, r->expires_s);
-	GET(rd, r->q);
-	GET(rd, r->sock_node);
-	GET(rd, r->reg_id);
-	GET(rd, r->call_id_hash);
-	GET(rd, r->sock_port_index);
-	get_addr(rd, &r->received);
-	get_addr(rd, &r->sock);
-	get_str(rd, r->aor, sizeof(r->aor));
-	get_str(rd, r->key, sizeof(r->key));
-	get_str(rd, r->call_id, sizeof(r->call_id));
-	get_str(rd, r->uri, sizeof(r->uri));
-	get_str(rd, r->path, sizeof(r->path));
-	get_str(rd, r->tag, sizeof(r->tag));
-	get_str(rd, r->instance, sizeof(r->instance));
-	return rd->bad || rd->off != rd->len ? -EINVAL : 0;
+	memcpy(&v, p, 8);
+	return le64toh(v);
 }
 
 /* ---- writing ---- */
@@ -198,9 +110,6 @@ static int
 snap_begin(struct cp_repl_snap *s)
 {
 	uint8_t hdr[SNAP_HDR_LEN];
-	uint32_t order = SNAP_ORDER;
-	uint16_t zero = 0;
-	uint64_t placeholder = 0;
 
 	s->f = fopen(s->tmp, "wb");
 	if (s->f == NULL) {
@@ -215,11 +124,11 @@ snap_begin(struct cp_repl_snap *s)
 	s->skip = 0;
 	s->pending = 0;
 	s->n = 0;
+	memset(hdr, 0, sizeof(hdr));        /* the end time is written at the end */
 	memcpy(hdr, SNAP_MAGIC, 8);
-	memcpy(hdr + 8, &order, 4);
-	memcpy(hdr + 12, &s->self_id, 2);
-	memcpy(hdr + 14, &zero, 2);
-	memcpy(hdr + 16, &placeholder, 8);   /* the end time, written at the end */
+	le32_put(hdr + 8, SNAP_FORMAT);
+	hdr[12] = (uint8_t)(s->self_id & 0xff);
+	hdr[13] = (uint8_t)(s->self_id >> 8);
 	snap_write(s, hdr, sizeof(hdr));
 	return 0;
 }
@@ -228,20 +137,21 @@ snap_begin(struct cp_repl_snap *s)
 static int
 snap_finish(struct cp_repl_snap *s, uint64_t end_wall_ms)
 {
-	uint8_t trl[SNAP_TRL_LEN];
+	uint8_t trl[SNAP_TRL_LEN], end[8];
 	uint64_t h;
 	char dir[CFG_PATH];
 	int fd, rc = 0;
 
 	/* the end time goes in the header, and into the hash as if written first */
+	le64_put(end, end_wall_ms);
 	if (!s->failed && (fseek(s->f, 16, SEEK_SET) != 0 ||
-			   fwrite(&end_wall_ms, 8, 1, s->f) != 1 || fseek(s->f, 0, SEEK_END) != 0))
+			   fwrite(end, 8, 1, s->f) != 1 || fseek(s->f, 0, SEEK_END) != 0))
 		s->failed = true;
-	XXH3_64bits_update(s->hash, &end_wall_ms, 8);
+	XXH3_64bits_update(s->hash, end, 8);
 	h = XXH3_64bits_digest(s->hash);
 	memcpy(trl, SNAP_END, 8);
-	memcpy(trl + 8, &s->n, 8);
-	memcpy(trl + 16, &h, 8);
+	le64_put(trl + 8, s->n);
+	le64_put(trl + 16, h);
 	if (!s->failed && fwrite(trl, 1, sizeof(trl), s->f) != sizeof(trl))
 		s->failed = true;
 	if (s->failed || fflush(s->f) != 0 || fsync(fileno(s->f)) != 0) {
@@ -273,21 +183,19 @@ void
 cp_repl_snap_record(struct cp_repl_snap *s, const struct msg_rec *r)
 {
 	uint8_t buf[SNAP_REC_MAX];
-	struct snap_buf b = { .p = buf + 4, .cap = sizeof(buf) - 4 };
-	uint32_t len;
+	int len;
 
 	if (s->pending > 0)
 		s->pending--;
 	if (!s->active || r == NULL)
 		return;
-	rec_encode(&b, r);
-	if (b.bad) {
-		s->failed = true;
+	len = msg_rec_pack(r, buf + 4, sizeof(buf) - 4);
+	if (len < 0) {          /* nothing the wire would carry either */
+		s->counters[CP_REPL_SNAP_C_write_skipped]++;
 		return;
 	}
-	len = (uint32_t)b.len;
-	memcpy(buf, &len, 4);
-	snap_write(s, buf, b.len + 4);
+	le32_put(buf, (uint32_t)len);
+	snap_write(s, buf, (size_t)len + 4);
 	s->n++;
 }
 
@@ -397,7 +305,6 @@ cp_repl_snap_load(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t wall,
 	struct msg_rec *r = NULL;
 	uint8_t *buf = NULL;
 	uint64_t end_ms, count, h, want, loaded = 0, down_s;
-	uint32_t order;
 	size_t len = 0, off;
 	long sz;
 	FILE *f = fopen(s->path, "rb");
@@ -424,15 +331,21 @@ cp_repl_snap_load(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t wall,
 		goto out;
 	}
 	if (fread(buf, 1, len, f) != len || len < SNAP_HDR_LEN + SNAP_TRL_LEN ||
-	    memcmp(buf, SNAP_MAGIC, 8) != 0 || memcmp(buf + len - SNAP_TRL_LEN, SNAP_END, 8) != 0) {
+	    memcmp(buf + len - SNAP_TRL_LEN, SNAP_END, 8) != 0 ||
+	    (memcmp(buf, SNAP_MAGIC, 8) != 0 && memcmp(buf, SNAP_MAGIC_V1, 8) != 0)) {
 		rc = -EINVAL;
 		snprintf(err, errlen, "%s: not a complete sipshard snapshot", s->path);
 		goto out;
 	}
-	memcpy(&order, buf + 8, 4);
-	memcpy(&end_ms, buf + 16, 8);
-	memcpy(&count, buf + len - 16, 8);
-	memcpy(&want, buf + len - 8, 8);
+	if (memcmp(buf, SNAP_MAGIC, 8) != 0 || le32_get(buf + 8) != SNAP_FORMAT) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: snapshot format 1 (an older sipshard), not loaded: "
+			 "the node takes its bindings from its peers' sync", s->path);
+		goto out;
+	}
+	end_ms = le64_get(buf + 16);
+	count = le64_get(buf + len - 16);
+	want = le64_get(buf + len - 8);
 	{   /* as written: the header with a zero end time, the records, then the end time */
 		XXH3_state_t *st = XXH3_createState();
 		uint64_t zero = 0;
@@ -445,30 +358,26 @@ cp_repl_snap_load(struct cp_repl_snap *s, struct cp_repl_node *n, uint64_t wall,
 		XXH3_64bits_update(st, buf, 16);
 		XXH3_64bits_update(st, &zero, 8);
 		XXH3_64bits_update(st, buf + SNAP_HDR_LEN, len - SNAP_HDR_LEN - SNAP_TRL_LEN);
-		XXH3_64bits_update(st, &end_ms, 8);
+		XXH3_64bits_update(st, buf + 16, 8);
 		h = XXH3_64bits_digest(st);
 		XXH3_freeState(st);
 	}
-	if (order != SNAP_ORDER || h != want) {
+	if (h != want) {
 		rc = -EINVAL;
-		snprintf(err, errlen, "%s: %s", s->path, order != SNAP_ORDER ?
-			 "written with another byte order" : "checksum mismatch (damaged file)");
+		snprintf(err, errlen, "%s: checksum mismatch (damaged file)", s->path);
 		goto out;
 	}
 	down_s = wall > end_ms ? (wall - end_ms + 999) / 1000 : 0;
 	for (off = SNAP_HDR_LEN; off + 4 <= len - SNAP_TRL_LEN;) {
-		struct snap_rd rd;
-		uint32_t rl;
+		uint32_t rl = le32_get(buf + off);
 
-		memcpy(&rl, buf + off, 4);
 		off += 4;
 		if (rl > len - SNAP_TRL_LEN - off) {
 			s->counters[CP_REPL_SNAP_C_load_bad]++;
 			break;
 		}
-		rd = (struct snap_rd){ .p = buf + off, .len = rl };
 		off += rl;
-		if (rec_decode(&rd, r) != 0) {
+		if (msg_rec_unpack(buf + off - rl, rl, r) != 0) {
 			s->counters[CP_REPL_SNAP_C_load_bad]++;
 			continue;
 		}

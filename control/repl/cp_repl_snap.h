@@ -40,6 +40,7 @@ struct cp_repl_node;
 #define CP_REPL_SNAP_FOREACH_COUNTER(X) \
 	X(written,       "snapshots written completely (renamed over the file)") \
 	X(write_failed,  "snapshots abandoned: the file could not be written") \
+	X(write_skipped, "records left out of a snapshot: not encodable (as on the wire)") \
 	X(records,       "records in the last snapshot written") \
 	X(loaded,        "records loaded at start") \
 	X(load_expired,  "records of the loaded snapshot already expired: skipped") \

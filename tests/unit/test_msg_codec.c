@@ -719,6 +719,38 @@ test_roundtrip_repl(void **state)
 	assert_string_equal(out.u.repl.recs[1].uri, "");
 }
 
+/* One record alone (the snapshot file's form): packed and unpacked whole, and
+ * the same bytes as the record's share of a Repl (msg_repl_rec_len). */
+static void
+test_rec_pack(void **state)
+{
+	static struct msg_rec r, back;
+	uint8_t b[4096];
+	int n;
+
+	(void)state;
+	make_big_rec(&r, 3);
+	n = msg_rec_pack(&r, b, sizeof(b));
+	assert_true(n > 0);
+	assert_true(msg_repl_rec_len(&r) > (size_t)n);  /* + its tag and length */
+	assert_int_equal(msg_rec_unpack(b, (size_t)n, &back), 0);
+	assert_int_equal(back.version.counter, r.version.counter);
+	assert_int_equal(back.version.origin, r.version.origin);
+	assert_int_equal(back.expires_s, r.expires_s);
+	assert_int_equal(back.q, r.q);
+	assert_string_equal(back.aor, r.aor);
+	assert_string_equal(back.key, r.key);
+	assert_string_equal(back.uri, r.uri);
+	assert_string_equal(back.path, r.path);
+	assert_memory_equal(&back.received, &r.received, sizeof(r.received));
+	assert_int_equal(msg_rec_pack(&r, b, (size_t)n - 1), -EMSGSIZE);
+	assert_int_equal(msg_rec_unpack(b, (size_t)n - 1, &back), -EINVAL);   /* cut short */
+	r.version.counter = 0;                          /* fails msg_rec_check */
+	assert_int_equal(msg_rec_pack(&r, b, sizeof(b)), -EINVAL);
+	memset(b, 0xff, 16);
+	assert_int_equal(msg_rec_unpack(b, 16, &back), -EINVAL);
+}
+
 static void
 test_repl_fit(void **state)
 {
@@ -1535,6 +1567,7 @@ main(void)
 		cmocka_unit_test_setup(test_roundtrip_repl, setup),
 		cmocka_unit_test_setup(test_roundtrip_sync, setup),
 		cmocka_unit_test_setup(test_repl_fit, setup),
+		cmocka_unit_test_setup(test_rec_pack, setup),
 		cmocka_unit_test_setup(test_rec_check, setup),
 		cmocka_unit_test_setup(test_roundtrip_ack_digest_keys_pull, setup),
 		cmocka_unit_test_setup(test_repl_encode_errors, setup),
