@@ -347,7 +347,7 @@ publish_nodes(struct cp *c)
 
 		v[n].id = p->node.id;
 		v[n].incarnation = p->incarnation;
-		if (p->heard_at != 0)   /* the pinging catch-up starts there (dp_ping.c) */
+		if (p->heard_at != CP_NEVER)   /* the pinging catch-up starts there (dp_ping.c) */
 			v[n].heard_wall_ms = wall - RTE_MIN(wall, mono - RTE_MIN(mono, p->heard_at));
 		v[n].address = p->node.addr;
 		snprintf(v[n].state, sizeof(v[n].state), "%s", cp_node_state_name(p->state));
