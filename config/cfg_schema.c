@@ -428,6 +428,25 @@ cfg_check_tags_unique(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
 	return 0;
 }
 
+/* default_tag: one of `tags` when this node lists any (a node that lists none
+ * learns the tags, the default among them, from its peers). */
+static int
+cfg_check_default_tag(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
+{
+	yaml_node_t *val = NULL;
+	int i;
+
+	if (c->default_tag.cluster == 0 || c->n_tags == 0)
+		return 0;
+	for (i = 0; i < c->n_tags; i++)
+		if (c->tags[i].cluster == c->default_tag.cluster &&
+		    strcmp(c->tags[i].name, c->default_tag.name) == 0)
+			return 0;
+	cfg_walk_key(w, root, "default_tag", &val);
+	return cfg_walk_err(w, val != NULL ? val : root, "default_tag: %s/%u is not one of tags",
+			    c->default_tag.name, c->default_tag.cluster);
+}
+
 /* Rules across sections, once the whole document is read. */
 static int
 cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
@@ -438,6 +457,8 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 	int i;
 
 	i = cfg_check_proxy_set(w, c, root);
+	if (i == 0)
+		i = cfg_check_default_tag(w, c, root);
 	if (i == 0)
 		i = cfg_check_tags_unique(w, c, root);
 	if (i == 0 && c->reg.tag.cluster != 0) {
@@ -827,6 +848,8 @@ static const struct cfg_key cfg_root_keys[] = {
 	      "cluster.mode federation: routing to a user's home node"),
 	K_LIST("tags", struct cfg, tags, n_tags, 0, &cfg_tag_item, 0,
 	       "sharing tags: NAME/CLUSTER=active|backup, or the map form"),
+	K_FN("default_tag", offsetof(struct cfg, default_tag), 0, cfg_set_tag_name,
+	     "NAME/CLUSTER: the tag of untagged work (bindings, backend sets); absent: the first of tags"),
 	K_MAP("admin", 0, 0, cfg_admin_keys, NULL, "the admin interface"),
 	K_MAP("log", offsetof(struct cfg, log), 0, cfg_log_keys, NULL,
 	      "logging of sipshard-dp and sipshard-cp"),

@@ -243,6 +243,7 @@ struct cfg {
 	struct cfg_limits limits;
 	int n_tags;
 	struct cfg_tag tags[CFG_MAX_TAGS];
+	struct cfg_tag default_tag;     /* default_tag: owns untagged work; cluster 0: the first tag */
 	char admin_socket[CFG_PATH];
 	char admin_group[64];           /* admin.group: also allowed on the socket; "" = none */
 	char metrics_listen[64];        /* admin.metrics_listen "ADDR:PORT"; "" = off */

@@ -374,10 +374,11 @@ publish_tags(struct cp *c)
 {
 	static struct dp_tag_view v[DP_MAX_TAGS];
 	const struct cp_tags *t = &c->tags->tags;
-	int i, n = 0;
+	int i, n = 0, def = cp_tags_default(t);
 
 	for (i = 0; i < t->n && n < DP_MAX_TAGS; i++, n++) {
 		memset(&v[n], 0, sizeof(v[n]));
+		v[n].dflt = i == def;
 		snprintf(v[n].name, sizeof(v[n].name), "%s", t->tag[i].name);
 		v[n].cluster = t->tag[i].cluster;
 		v[n].owner = t->tag[i].cur.owner;

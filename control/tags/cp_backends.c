@@ -33,13 +33,13 @@ cp_backends_msg_type(unsigned int type)
 	return type == MSG_T_BACKEND_STATES;
 }
 
-/* The tag of set S in TAGS: its own, or the first (the default); -1: none known. */
+/* The tag of set S in TAGS: its own, or the default tag; -1: none known. */
 static int
 cp_bk_tag(const struct cp_tags *tags, const struct cp_bset *s)
 {
 	if (s->tag_cluster != 0)
 		return cp_tags_find(tags, s->tag, s->tag_cluster);
-	return tags->n > 0 ? 0 : -1;
+	return cp_tags_default(tags);
 }
 
 static uint64_t

@@ -4,8 +4,8 @@
  * backend set, and the replication of its member states to the other nodes.
  *
  *   - Holder. A set belongs to its `tag` (NAME/CLUSTER), or, without one, to the
- *     default tag: the first tag of the node's table (its first configured tag),
- *     as pinging does; never to every node. Only the node where that tag is
+ *     default tag (cp_tags_default(): `default_tag`, else the first tag of the
+ *     node's table), as pinging does; never to every node. Only the node where that tag is
  *     active (and whose tags capability is synced) probes the set. A cluster
  *     with no sharing tag at all is the one exception: each node then probes
  *     for itself, as a single node does.

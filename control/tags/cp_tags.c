@@ -28,6 +28,8 @@ cp_tags_init(struct cp_tags *t, const struct cfg *cfg)
 	t->self = cfg->node_id;
 	t->state = MSG_CAP_NOT_SYNCED;
 	t->grace_ms = cfg->cluster.node_timeout_ms;
+	snprintf(t->def_name, sizeof(t->def_name), "%s", cfg->default_tag.name);
+	t->def_cluster = cfg->default_tag.cluster;
 	for (i = 0; i < cfg->n_tags && i < CP_TAGS_MAX; i++) {
 		struct cp_tag *g = &t->tag[t->n++];
 
@@ -59,6 +61,14 @@ cp_tags_find(const struct cp_tags *t, const char *name, uint32_t cluster)
 		if (t->tag[i].cluster == cluster && strcmp(t->tag[i].name, name) == 0)
 			return i;
 	return -1;
+}
+
+int
+cp_tags_default(const struct cp_tags *t)
+{
+	if (t->def_cluster != 0)
+		return cp_tags_find(t, t->def_name, t->def_cluster);
+	return t->n > 0 ? 0 : -1;
 }
 
 bool

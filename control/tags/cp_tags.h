@@ -134,6 +134,8 @@ struct cp_tags {
 	uint64_t synced_ms;             /* now_ms when it became synced */
 	int n;
 	struct cp_tag tag[CP_TAGS_MAX];
+	char def_name[CFG_TAG_NAME];    /* default_tag ("" with def_cluster 0: the first tag) */
+	uint32_t def_cluster;
 	uint32_t hist_next;             /* total events recorded */
 	struct cp_tags_event hist[CP_TAGS_HISTORY];
 	uint64_t counters[CP_TAGS_COUNTER_MAX];
@@ -142,6 +144,12 @@ struct cp_tags {
 /* The tags of CFG (self cfg->node_id), nobody holding any, not synced; grace_ms
  * cluster.node_timeout_ms. */
 void cp_tags_init(struct cp_tags *t, const struct cfg *cfg);
+
+/* The default tag, which owns untagged work (bindings without registrar.tag,
+ * backend sets without tag): the index of `default_tag` (-1 while it is not
+ * known here), else of the first tag (-1: no tag). Every node that configures
+ * the same default_tag agrees, whatever the order of its `tags`. */
+int cp_tags_default(const struct cp_tags *t);
 
 /* > 0 when claim A beats claim B, < 0 when B beats A, 0 when equal. */
 int cp_tags_better(const struct cp_tags_claim *a, const struct cp_tags_claim *b);

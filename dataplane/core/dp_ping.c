@@ -219,6 +219,7 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 			       tv[i].cluster);
 		p->tags[i].len = (uint8_t)(len > 0 ? len : 0);
 		p->tags[i].owner = tv[i].owner;
+		p->tags[i].dflt = tv[i].dflt;
 		p->tags[i].moved = 0;
 		p->tags[i].catch_from = 0;
 		for (j = 0; j < n_was; j++)     /* a catch-up not done yet stays */
@@ -272,18 +273,15 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 	dp_ping_set_for(lc, p, cycle);
 }
 
-/* The index of a binding's tag in the view ("": the first tag), -1 when unknown. */
+/* The index of a binding's tag in the view ("": the default tag), -1 when unknown. */
 static int
 dp_ping_tag_index(const struct dp_ping *p, const char *tag, size_t len)
 {
 	unsigned int i;
 
-	if (p->n_tags == 0)
-		return -1;
-	if (len == 0)
-		return 0;
 	for (i = 0; i < p->n_tags; i++)
-		if (p->tags[i].len == len && memcmp(p->tags[i].name, tag, len) == 0)
+		if (len == 0 ? p->tags[i].dflt != 0 :
+		    p->tags[i].len == len && memcmp(p->tags[i].name, tag, len) == 0)
 			return (int)i;
 	return -1;
 }

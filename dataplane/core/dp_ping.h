@@ -15,7 +15,8 @@
  *     among this node and the peers that are up with registrations synced (the
  *     control plane's node view, re-read every DP_PING_VIEW_MS);
  *   ownership: the holder of the binding's sharing tag (untagged bindings: the
- *     first tag of the view), from the tag view.
+ *     default tag, flagged in the view; none while it is not known), from the
+ *     tag view.
  * A node that joins the set does so at the next interval boundary (the others
  * switch at the same wall-clock moment). A node that leaves it (declared down)
  * is left at once, and its share of the contacts whose moment fell since it was

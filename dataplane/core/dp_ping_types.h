@@ -56,6 +56,7 @@ struct dp_ping {
 		char name[72];          /* "NAME/CLUSTER" */
 		uint8_t len;
 		uint8_t moved;          /* ours now, from a holder that is gone: catch up */
+		uint8_t dflt;           /* the default tag (untagged bindings) */
 		uint16_t owner;
 		uint64_t catch_from;    /* moved: the wall-clock ms the catch-up starts at */
 	} tags[DP_PING_MAX_TAGS];

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Backend probing by sharing tag (issue 12, backends[].tag): three nodes, the
 # cluster bus on its own segment, tag service/1 held by node 1 (failover
-# manual). Backend set 1 has no tag: it belongs to the default tag, the first
-# one (service/1). Two backends h1, h2 (tests/integration/backend_uas.py: they
+# manual), and tag other/9 that nobody holds, listed first on nodes 1 and 3 and
+# second on node 2. Backend set 1 has no tag: it belongs to the default tag,
+# `default_tag: service/1` on every node (without it nodes 1 and 3 would give it
+# to other/9, their first tag, and nobody would probe it). Two backends h1, h2 (tests/integration/backend_uas.py: they
 # log every request with its source, answer OPTIONS unless muted); probes every
 # 200 ms, threshold 2.
 #   - only node 1's address sends OPTIONS to the backends; the others apply the
@@ -28,8 +30,13 @@ for h in 1 2; do
 done
 for i in 1 2 3; do
 	state=backup; [ "$i" = 1 ] && state=active
+	first="  - {name: other/9, state: backup}
+  - {name: service/1, state: $state, failover: manual}"
+	[ "$i" = 2 ] && first="  - {name: service/1, state: $state, failover: manual}
+  - {name: other/9, state: backup}"
 	bus_config "$i" 3 "" "tags:
-  - {name: service/1, state: $state, failover: manual}
+$first
+default_tag: service/1
 backends:
   - set: 1
     algorithm: callid-hash
@@ -39,7 +46,7 @@ backends:
       - {uri: \"sip:198.18.0.12:5060\"}"
 	start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; exit 1; }
 done
-pass "3 nodes started, backend set 1 (no tag: the default tag service/1), 2 backends"
+pass "3 nodes started, backend set 1 (no tag: default_tag service/1, listed in another order on node 2), 2 backends"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # caps I: the backends capability of every node as node I lists them ("synced synced synced").

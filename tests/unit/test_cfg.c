@@ -238,6 +238,8 @@ test_full_values(void **state)
 	assert_int_equal(c->tags[2].priority, 200);
 	assert_true(c->tags[2].preempt);
 	assert_int_equal(c->tags[2].vip, 0xc6120032);
+	assert_string_equal(c->default_tag.name, "media");
+	assert_int_equal(c->default_tag.cluster, 2);
 	assert_string_equal(c->tags[1].name, "a-b.c!%*_+`'~");
 	assert_int_equal(c->tags[1].cluster, 4294967295u);
 	assert_int_equal(c->tags[1].state, CFG_TAG_ACTIVE);

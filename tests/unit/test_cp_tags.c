@@ -291,6 +291,45 @@ test_history_wraps(void **state)
 /* preempt: node 1 (priority 30, preempt) comes back while node 2 (20) holds the
  * tag: it takes it back grace_ms after it synced; equal or lower priorities,
  * or preempt false, never do; two preempters at once settle on the higher. */
+/* The default tag (untagged work): default_tag wherever it sits in the table,
+ * not known yet (-1) on a node that has not learnt it, else the first tag. */
+static void
+test_default_tag(void **state)
+{
+	struct cp_tags t;
+	struct msg_tag_entry e;
+	struct cfg c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.node_id = 1;
+	cp_tags_init(&t, &c);
+	assert_int_equal(cp_tags_default(&t), -1);              /* no tag at all */
+	c.n_tags = 2;
+	strcpy(c.tags[0].name, "service");
+	c.tags[0].cluster = 1;
+	strcpy(c.tags[1].name, "media");
+	c.tags[1].cluster = 2;
+	cp_tags_init(&t, &c);
+	assert_int_equal(cp_tags_default(&t), 0);               /* the first */
+	strcpy(c.default_tag.name, "media");
+	c.default_tag.cluster = 2;
+	cp_tags_init(&t, &c);
+	assert_int_equal(cp_tags_default(&t), 1);               /* named, second in the list */
+	c.n_tags = 0;                                           /* lists none: learns it */
+	cp_tags_init(&t, &c);
+	assert_int_equal(cp_tags_default(&t), -1);
+	memset(&e, 0, sizeof(e));                               /* a peer's table, no holder */
+	strcpy(e.name, "service");
+	e.cluster = 1;
+	assert_int_equal(cp_tags_on_entry(&t, 2, &e, false, ++wall), 0);
+	assert_int_equal(cp_tags_default(&t), -1);              /* another tag: still not */
+	strcpy(e.name, "media");
+	e.cluster = 2;
+	assert_int_equal(cp_tags_on_entry(&t, 2, &e, false, ++wall), 1);
+	assert_int_equal(cp_tags_default(&t), 1);
+}
+
 static void
 test_preempt(void **state)
 {
@@ -379,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_partition_heal),
 		cmocka_unit_test(test_config_active_twice),
 		cmocka_unit_test(test_preempt),
+		cmocka_unit_test(test_default_tag),
 		cmocka_unit_test(test_failover),
 		cmocka_unit_test(test_acks_and_restart),
 		cmocka_unit_test(test_history_wraps),
