@@ -29,6 +29,23 @@ if [ ${#missing[@]} -gt 0 ]; then
 		{ echo "deps: apt-get install failed" >&2; exit 1; }
 fi
 
+# promtool (tests/integration/metrics.sh checks /metrics with it): Debian ships it
+# only inside the prometheus package, whose install would start a Prometheus
+# server. Its .deb is fetched with apt-get download and promtool alone taken out,
+# into /usr/local/bin. Best effort: without it metrics.sh says so and checks the
+# format with its own parser only.
+if ! command -v promtool > /dev/null && [ "$(id -u)" = 0 ]; then
+	pt=$(mktemp -d)
+	if (cd "$pt" && apt-get download -qq prometheus > /dev/null 2>&1) &&
+	   dpkg-deb -x "$pt"/prometheus_*.deb "$pt/x" 2> /dev/null &&
+	   install -m 0755 "$pt/x/usr/bin/promtool" /usr/local/bin/promtool; then
+		echo "deps: promtool from Debian's prometheus package into /usr/local/bin"
+	else
+		echo "deps: promtool could not be fetched (apt-get download prometheus)" >&2
+	fi
+	rm -rf "$pt"
+fi
+
 # Huge pages: best effort, never fatal.
 hp_total() { awk '/^HugePages_Total:/ {print $2}' /proc/meminfo; }
 hp_mounted() { grep -q ' hugetlbfs ' /proc/mounts; }

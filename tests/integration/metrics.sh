@@ -67,7 +67,7 @@ if command -v promtool >/dev/null; then
 	out=$(promtool check metrics < "$WORK/m1.prom" 2>&1); rc=$?
 	check "promtool check metrics: no problem (rc $rc${out:+: $(echo "$out" | head -n 5)})" test "$rc" = 0 -a -z "$out"
 else
-	echo "SKIP: promtool check metrics (promtool not installed: Debian package prometheus)"
+	echo "SKIP: promtool check metrics (no promtool: scripts/deps.sh could not fetch Debian's prometheus package)"
 fi
 out=$(python3 "$ROOT/tests/integration/prom_check.py" < "$WORK/m1.prom"); rc=$?
 check "prom_check.py, every line: $out" test "$rc" = 0
