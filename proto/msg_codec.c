@@ -940,6 +940,31 @@ msg_rec_from_pb(const Cluster__Record *pb, struct msg_rec *r)
 	return msg_rec_check(r) == 0;   /* what a live record needs */
 }
 
+static void
+msg_str_copy(char *dst, const char *src, size_t cap)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void
+msg_rec_copy(struct msg_rec *dst, const struct msg_rec *src)
+{
+	memcpy(dst, src, offsetof(struct msg_rec, aor));
+	msg_str_copy(dst->aor, src->aor, sizeof(dst->aor));
+	msg_str_copy(dst->key, src->key, sizeof(dst->key));
+	msg_str_copy(dst->call_id, src->call_id, sizeof(dst->call_id));
+	msg_str_copy(dst->uri, src->uri, sizeof(dst->uri));
+	msg_str_copy(dst->path, src->path, sizeof(dst->path));
+	msg_str_copy(dst->tag, src->tag, sizeof(dst->tag));
+	msg_str_copy(dst->instance, src->instance, sizeof(dst->instance));
+	dst->reg_id = src->reg_id;
+	dst->call_id_hash = src->call_id_hash;
+	dst->sock_port_index = src->sock_port_index;
+}
+
 int
 msg_rec_pack(const struct msg_rec *r, uint8_t *out, size_t cap)
 {

@@ -121,6 +121,9 @@ size_t msg_repl_rec_len(const struct msg_rec *r);
  * msg_rec_check()) or -EMSGSIZE (CAP); msg_rec_unpack fills *r in full from LEN
  * bytes at P: 0, or -EINVAL (not a Record, or one msg_decode() would refuse). */
 int msg_rec_pack(const struct msg_rec *r, uint8_t *out, size_t cap);
+/* *dst = *src for what a record means: the fixed fields and each string up to
+ * its NUL (bytes past a NUL are left as they were), not the 2.3 KB of buffers. */
+void msg_rec_copy(struct msg_rec *dst, const struct msg_rec *src);
 int msg_rec_unpack(const uint8_t *p, size_t len, struct msg_rec *r);
 #define MSG_REPL_FIXED_LEN  (1 + 5 + 1 + 10)
 

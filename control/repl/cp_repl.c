@@ -120,7 +120,7 @@ cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, uint64_t no
 		total += p->tx.len[s];
 		if (i > 0 && total > p->conf.max_body)
 			break;
-		r->recs[i] = p->tx.ring[s];
+		msg_rec_copy(&r->recs[i], &p->tx.ring[s]);
 		r->recs[i].expires_s = cp_repl_aged(&r->recs[i], p->tx.at[s], now);
 	}
 	k = (int)i;
@@ -256,7 +256,7 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
 		CP_REPL_COUNT(p, tx_dropped, 1);
 		return -ENOBUFS;
 	}
-	tx->ring[tx->next % p->conf.capacity] = *r;
+	msg_rec_copy(&tx->ring[tx->next % p->conf.capacity], r);
 	tx->at[tx->next % p->conf.capacity] = now;
 	tx->len[tx->next % p->conf.capacity] = (uint16_t)len;
 	tx->next++;

@@ -724,14 +724,18 @@ test_roundtrip_repl(void **state)
 static void
 test_rec_pack(void **state)
 {
-	static struct msg_rec r, back;
-	uint8_t b[4096];
+	static struct msg_rec r, back, copy;
+	uint8_t b[4096], b2[4096];
 	int n;
 
 	(void)state;
 	make_big_rec(&r, 3);
 	n = msg_rec_pack(&r, b, sizeof(b));
 	assert_true(n > 0);
+	memset(&copy, 'x', sizeof(copy));               /* msg_rec_copy: the same record */
+	msg_rec_copy(&copy, &r);
+	assert_int_equal(msg_rec_pack(&copy, b2, sizeof(b2)), n);
+	assert_memory_equal(b, b2, (size_t)n);
 	assert_true(msg_repl_rec_len(&r) > (size_t)n);  /* + its tag and length */
 	assert_int_equal(msg_rec_unpack(b, (size_t)n, &back), 0);
 	assert_int_equal(back.version.counter, r.version.counter);
