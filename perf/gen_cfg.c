@@ -91,6 +91,7 @@ static const struct gk keys_workload[] = {
 static const struct gk keys_run[] = {
 	K_UINT("rate", struct gen_cfg_run, rate, 0, 100000000),
 	K_UINT("duration_s", struct gen_cfg_run, duration_s, 1, 86400),
+	K_UINT("warmup_s", struct gen_cfg_run, warmup_s, 0, 3600),
 	K_UINT("timeout_ms", struct gen_cfg_run, timeout_ms, 1, 60000),
 	K_UINT("max_in_flight", struct gen_cfg_run, max_in_flight, 1, 4194304),
 	K_UINT("burst", struct gen_cfg_run, burst, 1, 256),

@@ -54,6 +54,7 @@ struct gen_cfg_workload {
 struct gen_cfg_run {
 	uint64_t rate;                  /* requests/s; 0 = as fast as the window allows */
 	uint32_t duration_s;
+	uint32_t warmup_s;              /* fixed rate: sent first at the same rate, not measured */
 	uint32_t timeout_ms;
 	uint32_t max_in_flight;
 	uint32_t burst;

@@ -60,6 +60,7 @@ usage(FILE *f)
 		   "  -c, --config FILE   generator configuration (YAML, see docs/benchmarks.md)\n"
 		   "  -r, --rate N        override run.rate (requests/s, 0 = as fast as possible)\n"
 		   "  -d, --duration S    override run.duration_s\n"
+		   "  -w, --warmup S      override run.warmup_s (fixed rate: S seconds first, not measured)\n"
 		   "      --trials FILE   append one JSON line per run or search trial to FILE\n"
 		   "      --cdf FILE      write the latency CDF of the result (us fraction) to FILE\n"
 		   "      --check-config  validate the file and exit (0 ok, 2 error); no EAL\n"
@@ -317,6 +318,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "warmup", required_argument, NULL, 'w' },
 		{ "trials", required_argument, NULL, 't' },
 		{ "cdf", required_argument, NULL, 'C' },
 		{ "check-config", no_argument, NULL, 'k' },
@@ -329,13 +331,13 @@ main(int argc, char **argv)
 	static struct gen_stats st, pre;
 	char *eal_argv[GEN_EAL_ARGV_MAX + 1], vdev[GEN_CFG_STR + 16], err[512], extra[160];
 	const char *path = NULL, *trials = NULL, *cdf = NULL;
-	long long rate_opt = -1, dur_opt = -1;
+	long long rate_opt = -1, dur_opt = -1, warm_opt = -1;
 	bool check_only = false, quiet = false;
 	int opt, eal_argc, rc, exit_code = 1, n_trials = 0;
 	uint64_t rate, upper = 0;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "+c:r:d:qh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:r:d:w:qh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'r':
@@ -348,6 +350,14 @@ main(int argc, char **argv)
 			if (errno != 0 || *end != '\0' || end == optarg ||
 			    (opt == 'r' ? rate_opt < 0 || rate_opt > 100000000 : dur_opt < 1 || dur_opt > 86400)) {
 				fprintf(stderr, "sipshard-gen: -%c: bad value '%s'\n", opt, optarg);
+				return 2;
+			}
+			break;
+		case 'w':
+			errno = 0;
+			warm_opt = strtoll(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || warm_opt < 0 || warm_opt > 3600) {
+				fprintf(stderr, "sipshard-gen: -w: bad value '%s'\n", optarg);
 				return 2;
 			}
 			break;
@@ -372,6 +382,8 @@ main(int argc, char **argv)
 		cfg.run.rate = (uint64_t)rate_opt;
 	if (dur_opt > 0)
 		cfg.run.duration_s = (uint32_t)dur_opt;
+	if (warm_opt >= 0)
+		cfg.run.warmup_s = (uint32_t)warm_opt;
 	if (quiet)
 		cfg.run.progress = false;
 	if (check_only) {
@@ -436,6 +448,15 @@ main(int argc, char **argv)
 		print_result(stdout, &g, &st, rate, rate > 0 ? gen_stats_rate(&g, &st) : 0, extra);
 	} else {
 		rate = cfg.run.rate;
+		if (cfg.run.warmup_s > 0 && rate != 0) {
+			/* the same traffic first, unmeasured: the measured phase follows
+			 * with no gap, so the system under test has not gone idle */
+			const char *label = g.label;
+
+			g.label = "[warmup]";
+			gen_phase(&g, rate, cfg.run.warmup_s, 0, 0, &pre);
+			g.label = label;
+		}
 		gen_phase(&g, rate, cfg.run.duration_s, 0, 0, &st);
 		append_trial(trials, &g, &st, rate, NULL);
 		print_result(stdout, &g, &st, rate, -1, NULL);

@@ -76,6 +76,11 @@ G_AORS=${PERF_AORS:-100000}
 G_MODE=${PERF_MODE:-new}
 G_TRIAL_S=${PERF_TRIAL_S:-2}
 G_LAT_S=${PERF_LAT_S:-5}
+# Seconds of the same traffic the generator sends before each latency run, not
+# measured (sipshard-gen -w): a system under test that idled before the run (an
+# adaptive worker that slept, and on a virtual machine a vCPU that halted and
+# comes back slow for tens of ms) starts with a backlog that is not its steady state.
+G_WARM_S=${PERF_WARMUP_S:-1}
 G_MAX_LOSS=${PERF_MAX_LOSS:-0.001}
 G_REPEAT=${PERF_REPEAT:-1}                # searches per measure, the best one counts
 G_AFP=${PERF_AFP_ARGS:-,framecnt=4096}   # af_packet ring of every DPDK end (gen, testpmd, dp)
@@ -243,8 +248,8 @@ g_latency() {
 	local tag=$1 ns=$2 y=$3 rate=$4
 	G_STALLS=""
 	[ -z "${G_PID[dp]:-}" ] || echo '/sipshard/stalls,reset' | dpdk-telemetry.py -f "${GLAB}dp" > /dev/null 2>&1 || true
-	g_log "[$tag] latency at $rate/s for $G_LAT_S s"
-	g_ns "$ns" taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q -r "$rate" -d "$G_LAT_S" \
+	g_log "[$tag] latency at $rate/s for $G_LAT_S s (after $G_WARM_S s unmeasured)"
+	g_ns "$ns" taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q -r "$rate" -d "$G_LAT_S" -w "$G_WARM_S" \
 		--cdf "$G_RESULTS/$tag.cdf" > "$G_WORK/$tag.lat.json" 2> "$G_WORK/$tag.lat.log" || true
 	cp "$G_WORK/$tag.lat.json" "$G_RESULTS/$tag.lat.json" 2> /dev/null || true
 	G_P50=$(jget "$G_WORK/$tag.lat.json" lat_p50_us); G_P50=${G_P50:-0}
@@ -394,7 +399,7 @@ g_common() {   # G_COMMON: the fields every line carries
 	G_COMMON=("cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 		  "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" "gen_cpu=$G_GEN_CPU" "sut_cpu=$G_SUT_CPU"
 		  "aors=$G_AORS" "mode=$G_MODE" "max_loss=$G_MAX_LOSS" "trial_s=$G_TRIAL_S"
-		  "repeat=$G_REPEAT")
+		  "repeat=$G_REPEAT" "lat_warmup_s=$G_WARM_S")
 }
 
 # g_busy: how busy PERF_GEN_CPU and PERF_SUT_CPU were during one second while none
