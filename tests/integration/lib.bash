@@ -83,8 +83,12 @@ wait_ready() {
 }
 
 # start_node I: runs sipshard-dp in node I's namespace, waits until it is ready.
+# The log is emptied here, before the start: a `> LOG &` redirection happens in
+# the background child, so on a restart wait_ready could still read the last
+# run's "ready" and go on before this run is up.
 start_node() {
-	ip netns exec "$LAB-n$1" "$BUILD/sipshard-dp" -c "$WORK/n$1.yaml" > "$WORK/n$1.log" 2>&1 &
+	: > "$WORK/n$1.log"
+	ip netns exec "$LAB-n$1" "$BUILD/sipshard-dp" -c "$WORK/n$1.yaml" >> "$WORK/n$1.log" 2>&1 &
 	NODE_PID[$1]=$!
 	wait_ready "$WORK/n$1.log" 'sipshard-dp: ready' "${NODE_PID[$1]}" 30
 }
@@ -183,7 +187,8 @@ ${4:-}"
 
 # start_cp I: sipshard-cp of node I (its dataplane must be running), waits for ready.
 start_cp() {
-	ip netns exec "$LAB-n$1" "$BUILD/sipshard-cp" -c "$WORK/n$1.yaml" > "$WORK/cp$1.log" 2>&1 &
+	: > "$WORK/cp$1.log"          # emptied first, as in start_node
+	ip netns exec "$LAB-n$1" "$BUILD/sipshard-cp" -c "$WORK/n$1.yaml" >> "$WORK/cp$1.log" 2>&1 &
 	CP_PID[$1]=$!
 	wait_ready "$WORK/cp$1.log" 'sipshard-cp: ready' "${CP_PID[$1]}" 15
 }
