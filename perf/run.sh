@@ -98,6 +98,7 @@ g_cleanup() {
 	local n
 	for n in "${!G_PID[@]}"; do kill -TERM "${G_PID[$n]}" 2> /dev/null || true; done
 	for n in "${!G_PID[@]}"; do g_wait_gone "${G_PID[$n]}" 10 || kill -KILL "${G_PID[$n]}" 2> /dev/null || true; done
+	rm -f /dev/hugepages/"$GLAB"*map_*   # what a killed process of ours left holds huge pages
 	G_PID=()
 	LAB=$GLAB scripts/lab.sh down > /dev/null 2>&1 || true
 	[ -z "$G_SOCK" ] || rm -f "$G_SOCK"

@@ -28,6 +28,9 @@ cleanup() {
 	for i in "${!NODE_PID[@]}"; do
 		wait_gone "${NODE_PID[$i]}" 10 || kill -KILL "${NODE_PID[$i]}" 2>/dev/null
 	done
+	# Huge page files of our nodes that a kill left behind hold their pages until
+	# a dataplane of the same prefix starts again: give them back now.
+	for i in "${!NODE_PID[@]}"; do rm -f /dev/hugepages/"${LAB}${i}"map_*; done
 	"$ROOT/scripts/lab.sh" down >/dev/null 2>&1
 	if [ "$FAILS" -gt 0 ]; then
 		for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; grep -vE '^(<[0-7]>)?[a-z]+ (EAL|USER1|TELEMETRY): |^rte_' "$f" | tail -n 40; }; done
@@ -199,6 +202,7 @@ kill9_node() {
 	wait "${CP_PID[$1]}" "${NODE_PID[$1]}" 2>/dev/null
 	unset "CP_PID[$1]" "NODE_PID[$1]"
 	rm -rf "/var/run/dpdk/${LAB}$1"
+	rm -f /dev/hugepages/"${LAB}$1"map_*   # its pages back, restarted or not
 }
 
 ctl() { local i=$1; shift; "$BUILD/sipshardctl" -s "$WORK/n$i.sock" "$@"; }
