@@ -157,7 +157,7 @@ dp_ping_moved(struct dp_lcore *lc, struct dp_ping *p, const struct dp_ping_tag *
 	      unsigned int n_was, const struct dp_ping_join *nj, unsigned int k, uint64_t wall)
 {
 	uint16_t self = lc->ctx->cfg->node_id;
-	uint64_t back = (uint64_t)p->grace_ms + DP_PING_CATCHUP_SLACK_MS;
+	uint64_t unknown = dp_ping_left_at(0, wall, p->grace_ms);   /* old holder not listed */
 	unsigned int i, j, l;
 	uint16_t old;
 
@@ -165,7 +165,7 @@ dp_ping_moved(struct dp_lcore *lc, struct dp_ping *p, const struct dp_ping_tag *
 		return;
 	for (i = 0; i < p->n_tags; i++) {
 		struct dp_ping_tag *t = &p->tags[i];
-		uint64_t from = wall - RTE_MIN(back, wall);
+		uint64_t from = unknown;
 
 		if (t->owner != self || t->moved)
 			continue;
@@ -545,7 +545,7 @@ dp_ping_range(struct dp_lcore *lc, struct dp_ping_walk *w, uint32_t from, uint32
 static uint64_t
 dp_ping_gone_back(const struct dp_ping *p, uint64_t wall)
 {
-	uint64_t from = wall - RTE_MIN((uint64_t)p->grace_ms + DP_PING_CATCHUP_SLACK_MS, wall);
+	uint64_t from = dp_ping_left_at(0, wall, p->grace_ms);      /* not listed in left[] */
 	uint64_t earliest = wall;
 	unsigned int g, l;
 
