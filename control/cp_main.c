@@ -44,6 +44,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <systemd/sd-daemon.h>
 
 #include "config/cfg.h"
 #include "control/cp_clock.h"
@@ -74,6 +75,7 @@ RTE_LOG_REGISTER(cp_logtype, sipshard.cluster, INFO);
 #define CP_LCORE_ID   127     /* RTE_MAX_LCORE - 1 of the Debian build; see main() */
 static_assert(CP_LCORE_ID < RTE_MAX_LCORE, "the cp lcore id must exist");
 #define CRON_MS       10
+#define DP_ALIVE_MS   100     /* how often the loop checks that the dataplane lives */
 #define RX_BURST      32      /* replication datagrams taken per loop pass */
 #define RX_PRIO_MAX   256     /* topology datagrams taken per topology step */
 #define MAX_DGRAM     MSG_MAX_LEN
@@ -1485,8 +1487,8 @@ main(int argc, char **argv)
 	char err[512];
 	const char *path = NULL;
 	int opt, eal_argc = 0, i, exit_code = 1;
-	uint64_t next_publish = 0, next_tags = 0, next_metrics = 0;
-	bool dp_gone = false;
+	uint64_t next_publish = 0, next_tags = 0, next_metrics = 0, next_alive = 0;
+	bool dp_gone = false, dp_died = false;
 
 	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -1528,9 +1530,9 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = argv[i];
 	eal_argv[eal_argc] = NULL;
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "sipshard-cp: cannot attach to the dataplane '%s' (%s): it must be running, "
-			"with huge pages (a --no-huge dataplane has no secondary processes)\n",
-			c->cfg.dp.file_prefix, rte_strerror(rte_errno));
+		CP_LOG(ERR, "cannot attach to the dataplane '%s' (%s): it must be running, "
+		       "with huge pages (a --no-huge dataplane has no secondary processes)",
+		       c->cfg.dp.file_prefix, rte_strerror(rte_errno));
 		return 1;
 	}
 	signal(SIGINT, on_signal);
@@ -1637,6 +1639,7 @@ main(int argc, char **argv)
 	       c->cfg.node_id, c->cfg.dp.file_prefix,
 	       c->cluster ? "cluster steering through the dataplane rings" : "no cluster configured",
 	       c->cfg.admin_socket);
+	sd_notify(0, "READY=1");   /* Type=notify; a no-op outside systemd */
 
 	while (!stop) {
 		uint64_t now;
@@ -1648,6 +1651,18 @@ main(int argc, char **argv)
 			break;
 		}
 		now = cp_mono_ms();
+		if (now >= next_alive) {
+			/* A dataplane killed (-9, a crash) never sets dp_stopping. Its
+			 * config file lock is gone with it: detach at once, or this
+			 * process keeps its memory mapped and a new dataplane with the
+			 * same file prefix cannot start (EAL: Cannot init memzone). */
+			if (!rte_eal_primary_proc_alive(NULL)) {
+				CP_LOG(ERR, "the dataplane '%s' died: detaching", c->cfg.dp.file_prefix);
+				dp_gone = dp_died = true;
+				break;
+			}
+			next_alive = now + DP_ALIVE_MS;
+		}
 		work = 0;
 		if (c->cluster) {   /* topology first, then a bounded share of replication */
 			work += topo_step(c);
@@ -1695,14 +1710,21 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
+	if (!dp_gone && !rte_eal_primary_proc_alive(NULL)) {
+		CP_LOG(ERR, "the dataplane '%s' died: detaching", c->cfg.dp.file_prefix);
+		dp_gone = dp_died = true;
+	}
 	if (!dp_gone)
 		snapshot_stop(c);   /* before the leave: the dataplane's shards are still here */
 	if (c->cluster && !dp_gone) {
 		cp_topo_leave(&c->topo, cp_mono_ms(), "shutdown", &c->acts);
 		send_actions(c, cp_mono_ms());
 	}
-	CP_LOG(NOTICE, "stopping%s", c->cluster ? " (leave announced)" : "");
-	exit_code = 0;
+	if (dp_died && c->snap != NULL)
+		CP_LOG(NOTICE, "registrar.snapshot: no final snapshot without the dataplane: %s keeps the last periodic one",
+		       c->snap->path);
+	CP_LOG(NOTICE, "stopping%s", c->cluster && !dp_gone ? " (leave announced)" : "");
+	exit_code = dp_died ? 1 : 0;
 	cp_admin_close(&c->admin);
 cleanup:
 	free(c->backends);

@@ -31,6 +31,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_pdump.h>
+#include <systemd/sd-daemon.h>
 
 #include "config/cfg.h"
 #include "config/cfg_machine.h"
@@ -466,8 +467,8 @@ main(int argc, char **argv)
 	}
 	rc = eal_init_quiet(eal_argc, eal_argv);
 	if (rc < 0) {
-		fprintf(stderr, "sipshard-dp: EAL initialisation failed: %s (a bad value in dataplane.eal, or another sipshard-dp running with file prefix '%s'?)\n",
-			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL messages above", cfg.dp.file_prefix);
+		DP_LOG(ERR, "EAL initialisation failed: %s (a bad value in dataplane.eal, or another sipshard-dp, or its sipshard-cp, still running with file prefix '%s'?)",
+		       rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL messages above", cfg.dp.file_prefix);
 		return 1;
 	}
 
@@ -512,11 +513,15 @@ main(int argc, char **argv)
 	dp_auth_start(&ctx);
 	DP_LOG(NOTICE, "ready: node %u, %u worker(s), idle %s, %u port(s), file prefix %s",
 	       cfg.node_id, ctx.n_workers, cfg_idle_name(cfg.dp.idle), ctx.n_ports, cfg.dp.file_prefix);
+	/* Type=notify: systemd starts the cp (After=) only now, never while the EAL
+	 * is still setting up the memory a secondary would map. No-op outside systemd. */
+	sd_notify(0, "READY=1");
 	if (!ctx.stop)
 		main_lcore_run(&ctx);
 	ctx.stop = true;
 	rte_eal_mp_wait_lcore();
 	DP_LOG(NOTICE, "stopping");
+	sd_notify(0, "STOPPING=1");
 	dp_shared_detach_cp(ctx.shared);
 	exit_code = 0;
 	rte_pdump_uninit();

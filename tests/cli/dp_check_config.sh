@@ -78,7 +78,7 @@ pfx=sstcc$$
 printf 'node: {id: 1}\ndataplane:\n  file_prefix: %s\n  eal: ["-l", "0-1", "--no-pci", "--iova-mode=xx"]\n  ports: [{device: net_null0, ipv4: 198.18.0.1/24}]\n' "$pfx" > "$tmp/iova.yaml"
 timeout -s TERM 20 "$DP" -c "$tmp/iova.yaml" > "$tmp/out" 2>&1; rc=$?
 rm -rf "/var/run/dpdk/$pfx"
-if [ "$rc" = 1 ] && grep -q 'invalid parameters for --iova-mode' "$tmp/out" && grep -q '^sipshard-dp: EAL initialisation failed' "$tmp/out" &&
+if [ "$rc" = 1 ] && grep -q 'invalid parameters for --iova-mode' "$tmp/out" && grep -q '^err sipshard-dp: EAL initialisation failed' "$tmp/out" &&
    ! grep -qi 'usage' "$tmp/out"; then
 	echo "PASS: bad EAL value: the EAL's error and ours, exit 1, no usage text"
 else echo "FAIL: bad EAL value: rc $rc: $(head -c 600 "$tmp/out")"; fi
