@@ -475,6 +475,32 @@ cfg_check_default_tag(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
 			    c->default_tag.name, c->default_tag.cluster);
 }
 
+/* An IPv6 vip needs a port with IPv6: it is answered on the port whose prefix
+ * holds it (dataplane/core/dp_vip.h); without one nothing could answer it. */
+static int
+cfg_check_tag_vip6(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
+{
+	static const uint8_t none[16];
+	yaml_node_t *tags = NULL, *val = NULL;
+	char a[64];
+	int i, p;
+
+	for (p = 0; p < c->dp.n_ports; p++)
+		if (c->dp.ports[p].has_ipv6)
+			return 0;
+	for (i = 0; i < c->n_tags; i++) {
+		if (memcmp(c->tags[i].vip6, none, sizeof(none)) == 0)
+			continue;
+		cfg_walk_key(w, root, "tags", &tags);
+		cfg_walk_key(w, cfg_walk_item(w, tags, i), "vip", &val);
+		inet_ntop(AF_INET6, c->tags[i].vip6, a, sizeof(a));
+		return cfg_walk_err(w, val != NULL ? val : root,
+				    "tags[%d].vip: '%s' is an IPv6 address but no dataplane port has an ipv6 address",
+				    i, a);
+	}
+	return 0;
+}
+
 /* Rules across sections, once the whole document is read. */
 static int
 cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
@@ -489,6 +515,8 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 		i = cfg_check_default_tag(w, c, root);
 	if (i == 0)
 		i = cfg_check_tags_unique(w, c, root);
+	if (i == 0)
+		i = cfg_check_tag_vip6(w, c, root);
 	if (i == 0 && c->reg.tag.cluster != 0) {
 		char t[96];
 		yaml_node_t *reg = NULL;
