@@ -156,15 +156,43 @@ cfg_set_ipv4(void *field, const char *s)
 	return NULL;
 }
 
-/* tags[].vip: IPv4 only (an IPv6 VIP is not supported: no NDP answered for it) */
+/* tags[].vip: an IPv4 or IPv6 unicast address that follows the tag (ARP and
+ * gratuitous ARP, or neighbour discovery and unsolicited neighbour
+ * advertisements: dataplane/core/dp_vip.h). field: the struct cfg_tag. */
 static const char *
 cfg_set_vip(void *field, const char *s)
 {
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct cfg_tag *t = field;
 	struct in6_addr a6;
+	struct in_addr a4;
+	uint32_t h;
 
-	if (inet_pton(AF_INET6, s, &a6) == 1)
-		return "is an IPv6 address: a tag's vip is IPv4 only (IPv6 VIPs are not supported)";
-	return cfg_set_ipv4(field, s);
+	if (inet_pton(AF_INET6, s, &a6) == 1) {
+		const uint8_t *b = a6.s6_addr;
+
+		if (b[0] == 0xff)
+			return "is a multicast address: a tag's vip must be a unicast address";
+		if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_LOOPBACK(&a6))
+			return "is not a unicast address of a link: a tag's vip must be a unicast address";
+		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+			return "is link-local: a tag's vip must be a global or unique local unicast address";
+		if (memcmp(b, mapped, sizeof(mapped)) == 0)
+			return "is an IPv4-mapped address: write the IPv4 address itself";
+		memcpy(t->vip6, b, 16);
+		t->vip = 0;
+		return NULL;
+	}
+	if (inet_pton(AF_INET, s, &a4) != 1)
+		return "is not an IPv4 or IPv6 address";
+	h = ntohl(a4.s_addr);
+	if ((h >> 28) == 0xe)
+		return "is a multicast address: a tag's vip must be a unicast address";
+	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) == 0xf)
+		return "is not a unicast address of a link: a tag's vip must be a unicast address";
+	t->vip = h;
+	memset(t->vip6, 0, sizeof(t->vip6));
+	return NULL;
 }
 
 static const char *
@@ -447,6 +475,32 @@ cfg_check_default_tag(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
 			    c->default_tag.name, c->default_tag.cluster);
 }
 
+/* An IPv6 vip needs a port with IPv6: it is answered on the port whose prefix
+ * holds it (dataplane/core/dp_vip.h); without one nothing could answer it. */
+static int
+cfg_check_tag_vip6(struct cfg_walk *w, struct cfg *c, yaml_node_t *root)
+{
+	static const uint8_t none[16];
+	yaml_node_t *tags = NULL, *val = NULL;
+	char a[64];
+	int i, p;
+
+	for (p = 0; p < c->dp.n_ports; p++)
+		if (c->dp.ports[p].has_ipv6)
+			return 0;
+	for (i = 0; i < c->n_tags; i++) {
+		if (memcmp(c->tags[i].vip6, none, sizeof(none)) == 0)
+			continue;
+		cfg_walk_key(w, root, "tags", &tags);
+		cfg_walk_key(w, cfg_walk_item(w, tags, i), "vip", &val);
+		inet_ntop(AF_INET6, c->tags[i].vip6, a, sizeof(a));
+		return cfg_walk_err(w, val != NULL ? val : root,
+				    "tags[%d].vip: '%s' is an IPv6 address but no dataplane port has an ipv6 address",
+				    i, a);
+	}
+	return 0;
+}
+
 /* Rules across sections, once the whole document is read. */
 static int
 cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
@@ -461,6 +515,8 @@ cfg_check_root(struct cfg_walk *w, void *base, yaml_node_t *root)
 		i = cfg_check_default_tag(w, c, root);
 	if (i == 0)
 		i = cfg_check_tags_unique(w, c, root);
+	if (i == 0)
+		i = cfg_check_tag_vip6(w, c, root);
 	if (i == 0 && c->reg.tag.cluster != 0) {
 		char t[96];
 		yaml_node_t *reg = NULL;
@@ -761,8 +817,8 @@ static const struct cfg_key cfg_tag_keys[] = {
 	       "rank of this node among the candidates (higher first, then node id)"),
 	K_BOOL("preempt", struct cfg_tag, preempt, 0,
 	       "claim the tag back from a holder of lower priority when this node comes up"),
-	K_FN("vip", offsetof(struct cfg_tag, vip), 0, cfg_set_vip,
-	     "IPv4 address that follows the tag (answered only where it is active)"),
+	K_FN("vip", 0, 0, cfg_set_vip,
+	     "IPv4 or IPv6 address that follows the tag (answered only where it is active)"),
 	K_END
 };
 

@@ -80,6 +80,7 @@ struct cfg_tag {
 	uint32_t priority;              /* 0..255: the higher claims first on failover */
 	bool preempt;                   /* a better candidate coming up takes it back */
 	uint32_t vip;                   /* IPv4, host order; 0: none */
+	uint8_t vip6[16];               /* IPv6, network order; all 0: none (one of the two) */
 };
 
 enum cfg_ping_method { CFG_PING_OPTIONS, CFG_PING_CRLF };

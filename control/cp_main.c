@@ -359,16 +359,19 @@ publish_nodes(struct cp *c)
 	dp_shared_publish_nodes(c->sh, v, n);
 }
 
-/* The VIP this node's config gives tag NAME/CLUSTER (host order), 0: none. */
-static uint32_t
-tag_vip_of(const struct cfg *cfg, const char *name, uint32_t cluster)
+/* The VIP this node's config gives tag NAME/CLUSTER into v (vip, host order,
+ * or vip6); left 0 when none. */
+static void
+tag_vip_of(const struct cfg *cfg, const char *name, uint32_t cluster, struct dp_tag_view *v)
 {
 	int k;
 
 	for (k = 0; k < cfg->n_tags; k++)
-		if (cfg->tags[k].cluster == cluster && strcmp(cfg->tags[k].name, name) == 0)
-			return cfg->tags[k].vip;
-	return 0;
+		if (cfg->tags[k].cluster == cluster && strcmp(cfg->tags[k].name, name) == 0) {
+			v->vip = cfg->tags[k].vip;
+			memcpy(v->vip6, cfg->tags[k].vip6, sizeof(v->vip6));
+			return;
+		}
 }
 
 static void
@@ -386,7 +389,7 @@ publish_tags(struct cp *c)
 		v[n].owner = t->tag[i].cur.owner;
 		v[n].term = t->tag[i].cur.term;
 		v[n].active = cp_tags_active(t, i);
-		v[n].vip = tag_vip_of(&c->cfg, t->tag[i].name, t->tag[i].cluster);
+		tag_vip_of(&c->cfg, t->tag[i].name, t->tag[i].cluster, &v[n]);
 	}
 	dp_shared_publish_tags(c->sh, v, (unsigned int)n);
 }

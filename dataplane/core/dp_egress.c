@@ -208,10 +208,8 @@ arp_request(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip)
 		DP_STAT_INC(&lc->stats, arp_requests);
 }
 
-/* The port whose IPv6 prefix holds dst (a link-local dst: the first port with
- * IPv6), else port 0. */
-static uint16_t
-route_port6(const struct dp_ctx *ctx, const uint8_t dst[16])
+uint16_t
+dp_egress_port6(const struct dp_ctx *ctx, const uint8_t dst[16])
 {
 	uint16_t i, first = UINT16_MAX;
 
@@ -238,7 +236,42 @@ src6_for(const struct dp_port *port, const uint8_t dst[16])
 	return dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80 ? port->ipv6_ll : port->ipv6;
 }
 
-#define ND_NS_OPT_LEN 32   /* type..target (24), source link-layer option (8) */
+/* A neighbour discovery message of ours on port port_idx from src to the
+ * multicast address dst (its MAC 33:33:xx:xx:xx:xx): type, flags, target and
+ * our link-layer address in option opt (dp_pkt_nd_fill). 0, or -ENOBUFS. */
+static int
+nd_send(struct dp_lcore *lc, uint16_t port_idx, const uint8_t src[16], const uint8_t dst[16],
+	uint8_t type, rte_be32_t flags, const uint8_t target[16], uint8_t opt)
+{
+	const struct dp_port *port = &lc->ctx->ports[port_idx];
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip6;
+	struct rte_mbuf *m;
+
+	if (!port->has_ipv6)
+		return -ENOBUFS;
+	m = rte_pktmbuf_alloc(lc->ctx->pool);
+	if (m == NULL)
+		return -ENOBUFS;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip6) +
+							 DP_PKT_ND_LEN);
+	if (eth == NULL) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	m->port = port->port_id;
+	ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->vtc_flow = RTE_BE32(6u << 28);
+	memcpy(ip6->src_addr, src, 16);
+	memcpy(ip6->dst_addr, dst, 16);
+	eth->dst_addr = (struct rte_ether_addr){ { 0x33, 0x33, dst[12], dst[13], dst[14], dst[15] } };
+	eth->src_addr = port->mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	dp_pkt_nd_fill(ip6, type, flags, target, opt, &port->mac);
+	dp_egress_tx(lc, port_idx, m);
+	return 0;
+}
 
 /* A neighbour solicitation for target on port port_idx (RFC 4861 §7.2.2): to
  * its solicited-node multicast address, hop limit 255, with our link-layer
@@ -247,46 +280,24 @@ static void
 nd_solicit(struct dp_lcore *lc, uint16_t port_idx, const uint8_t target[16])
 {
 	const struct dp_port *port = &lc->ctx->ports[port_idx];
-	struct rte_ether_hdr *eth;
-	struct rte_ipv6_hdr *ip6;
-	struct rte_mbuf *m;
-	uint8_t *icmp;
-	uint16_t ck;
+	uint8_t sn[16];
 
-	if (!port->has_ipv6)
-		return;
-	m = rte_pktmbuf_alloc(lc->ctx->pool);
-	if (m == NULL)
-		return;
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip6) +
-							 ND_NS_OPT_LEN);
-	if (eth == NULL) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	m->port = port->port_id;
-	ip6 = (struct rte_ipv6_hdr *)(eth + 1);
-	icmp = (uint8_t *)(ip6 + 1);
-	memset(ip6, 0, sizeof(*ip6) + ND_NS_OPT_LEN);
-	ip6->vtc_flow = RTE_BE32(6u << 28);
-	ip6->payload_len = rte_cpu_to_be_16(ND_NS_OPT_LEN);
-	ip6->proto = IPPROTO_ICMPV6;
-	ip6->hop_limits = 255;
-	memcpy(ip6->src_addr, src6_for(port, target), 16);
-	dp_pkt_ipv6_solicited(ip6->dst_addr, target);
-	eth->dst_addr = (struct rte_ether_addr){ { 0x33, 0x33, ip6->dst_addr[12], ip6->dst_addr[13],
-						   ip6->dst_addr[14], ip6->dst_addr[15] } };
-	eth->src_addr = port->mac;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
-	icmp[0] = 135;                          /* neighbour solicitation */
-	memcpy(icmp + 8, target, 16);
-	icmp[24] = 1;                           /* source link-layer address */
-	icmp[25] = 1;                           /* 8 octets */
-	memcpy(icmp + 26, port->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	ck = rte_ipv6_udptcp_cksum(ip6, icmp);
-	memcpy(icmp + 2, &ck, 2);
-	DP_STAT_INC(&lc->stats, nd_requests);
-	dp_egress_tx(lc, port_idx, m);
+	dp_pkt_ipv6_solicited(sn, target);
+	if (nd_send(lc, port_idx, src6_for(port, target), sn, DP_PKT_ND_NS, 0, target,
+		    DP_PKT_ND_OPT_SRC_LLADDR) == 0)
+		DP_STAT_INC(&lc->stats, nd_requests);
+}
+
+int
+dp_egress_una(struct dp_lcore *lc, uint16_t port_idx, const uint8_t addr[16])
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
+	int rc = nd_send(lc, port_idx, addr, all_nodes, DP_PKT_ND_NA, DP_PKT_ND_NA_OVERRIDE, addr,
+			 DP_PKT_ND_OPT_TARGET_LLADDR);
+
+	if (rc == 0)
+		DP_STAT_INC(&lc->stats, una_sent);
+	return rc;
 }
 
 /* Ask for the MAC of key: an ARP request, or a neighbour solicitation. */
@@ -356,7 +367,7 @@ dp_egress_neigh_warm(struct dp_lcore *lc, uint8_t family, const uint8_t *addr)
 	rte_be32_t ip;
 
 	if (family == 6) {
-		(void)dp_egress_neigh_resolve_key(lc, route_port6(lc->ctx, addr), addr, &mac);
+		(void)dp_egress_neigh_resolve_key(lc, dp_egress_port6(lc->ctx, addr), addr, &mac);
 		return;
 	}
 	memcpy(&ip, addr, 4);
@@ -595,7 +606,7 @@ dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family, const 
 	uint16_t pi;
 
 	if (family == 6) {
-		pi = route_port6(lc->ctx, addr);
+		pi = dp_egress_port6(lc->ctx, addr);
 		if (!lc->ctx->ports[pi].has_ipv6)
 			goto miss;
 		known = dp_egress_neigh_resolve_key(lc, pi, addr, &mac) == 0;

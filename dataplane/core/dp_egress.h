@@ -52,6 +52,12 @@
 /* Per-lcore egress state (IPv4 id counters start apart on each lcore). */
 void dp_egress_init(struct dp_lcore *lc);
 
+/* ---- any thread ---- */
+
+/* The port whose IPv6 prefix holds dst (else the first port with IPv6, else
+ * port 0): where a packet to dst leaves. */
+uint16_t dp_egress_port6(const struct dp_ctx *ctx, const uint8_t dst[16]);
+
 /* ---- worker lcore (and the control lcore) ---- */
 
 /* Queue a finished frame m for port port_idx (in-place ARP/ICMP/ND replies). */
@@ -100,6 +106,13 @@ void dp_egress_neigh_warm(struct dp_lcore *lc, uint8_t family, const uint8_t *ad
  * port_idx: a broadcast request with sender = target = ip and our MAC, which
  * updates the neighbour caches of the segment. 0, or -ENOBUFS. */
 int dp_egress_garp(struct dp_lcore *lc, uint16_t port_idx, rte_be32_t ip);
+
+/* Its IPv6 counterpart (RFC 4861 §7.2.6) for addr (an IPv6 VIP this node just
+ * claimed) on port port_idx: an unsolicited neighbour advertisement from addr
+ * to ff02::1, Override set, Solicited clear, target addr with our MAC in the
+ * target link-layer address option (counted una_sent). 0, or -ENOBUFS (no
+ * mbuf, or the port has no IPv6). */
+int dp_egress_una(struct dp_lcore *lc, uint16_t port_idx, const uint8_t addr[16]);
 
 /* UDP payload[0..len) back to the sender of m (its port and MAC, addresses
  * swapped), from the port it was sent to, to port dport. m is reused when the

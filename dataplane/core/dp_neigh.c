@@ -208,7 +208,8 @@ dp_neigh_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		struct rte_ether_addr mac;
 
 		memcpy(mac.addr_bytes, info->dst, RTE_ETHER_ADDR_LEN);
-		dp_neigh_learn_key(lc, info->port_idx, info->src, &mac, DP_NEIGH_REPLY);
+		dp_neigh_learn_key(lc, info->port_idx, info->src, &mac,
+				   (enum dp_neigh_how)info->neigh_how);
 	}
 	rte_pktmbuf_free(m);
 }

@@ -18,12 +18,7 @@
 
 #define ICMP6_ECHO_REQUEST   128
 #define ICMP6_ECHO_REPLY     129
-#define ICMP6_ND_NS          135
-#define ICMP6_ND_NA          136
-#define ND_OPT_TARGET_LLADDR 2
-#define ND_NA_FLAGS          RTE_BE32(0x60000000)   /* Solicited | Override */
 #define ND_NS_LEN            24                       /* type..target, no options */
-#define ND_NA_LEN            32                       /* with target link-layer option */
 #define ETH_LEN              ((uint32_t)sizeof(struct rte_ether_hdr))
 #define IP6_LEN              ((uint32_t)sizeof(struct rte_ipv6_hdr))
 
@@ -386,19 +381,29 @@ na_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6
 {
 	uint16_t pidx = lc->ctx->port_idx[m->port];
 	struct dp_pkt_info *info = dp_pkt_info_of(m);
+	enum dp_neigh_how how = DP_NEIGH_REPLY;
 	struct rte_ether_addr mac;
 	uint8_t target[16];
+	int vip;
 
 	if (ip6->hop_limits != 255 || icmp[1] != 0 || len < ND_NS_LEN || target_multicast(icmp))
 		return drop(lc, DP_DROP_ND_INVALID);
-	if (nd_lladdr(icmp, len, ND_OPT_TARGET_LLADDR, &mac) != 0)
+	if (nd_lladdr(icmp, len, DP_PKT_ND_OPT_TARGET_LLADDR, &mac) != 0)
 		return drop(lc, DP_DROP_ND_INVALID);   /* none: not an answer to a multicast NS */
 	memcpy(target, icmp + 8, 16);
+	/* A VIP's holder announcing it (dp_vip.h): learnt as the gratuitous ARP is;
+	 * another node announcing a VIP we hold is not. */
+	vip = dp_vip_find6(lc, pidx, target);
+	if (vip > 0)
+		return drop(lc, DP_DROP_ND_VIP_HELD);
+	if (vip == 0)
+		how = DP_NEIGH_ANNOUNCE;
 	DP_STAT_INC(&lc->stats, nd_learnt);
-	dp_neigh_learn_key(lc, pidx, target, &mac, DP_NEIGH_REPLY);
+	dp_neigh_learn_key(lc, pidx, target, &mac, how);
 	memset(info, 0, sizeof(*info));
 	info->family = 6;
 	info->port_idx = (uint8_t)pidx;
+	info->neigh_how = (uint8_t)how;
 	memcpy(info->src, target, 16);
 	memcpy(info->dst, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	return DP_PKT_NEIGH;
@@ -409,44 +414,44 @@ nd_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	 struct rte_ether_hdr *eth, struct rte_ipv6_hdr *ip6, uint8_t *icmp, uint32_t len)
 {
 	static const uint8_t unspecified[16];
+	uint16_t pidx = lc->ctx->port_idx[m->port];
 	struct rte_ether_addr sender;
 	uint8_t target[16];
+	int vip = -1;
 
 	if (ip6->hop_limits != 255 || icmp[1] != 0 || len < ND_NS_LEN)
 		return drop(lc, DP_DROP_ND_INVALID);
 	memcpy(target, icmp + 8, 16);
-	if (!ipv6_is_ours(port, target))
-		return drop(lc, DP_DROP_ND_NOT_OURS);
+	if (!ipv6_is_ours(port, target)) {
+		vip = dp_vip_find6(lc, pidx, target);
+		if (vip < 0)
+			return drop(lc, DP_DROP_ND_NOT_OURS);
+		if (vip == 0)   /* its tag is active on another node: never answered here */
+			return drop(lc, DP_DROP_VIP_NOT_HELD);
+	}
 	if (memcmp(ip6->src_addr, unspecified, 16) == 0)
 		return drop(lc, DP_DROP_ND_DAD);
 	/* the asker, as seen (RFC 4861 §7.2.3): it is about to talk to us */
-	if (nd_lladdr(icmp, len, 1, &sender) == 0)
-		dp_neigh_learn_key(lc, lc->ctx->port_idx[m->port], ip6->src_addr, &sender,
-				   DP_NEIGH_SEEN);
+	if (nd_lladdr(icmp, len, DP_PKT_ND_OPT_SRC_LLADDR, &sender) == 0)
+		dp_neigh_learn_key(lc, pidx, ip6->src_addr, &sender, DP_NEIGH_SEEN);
 
-	if (set_len(m, ETH_LEN + IP6_LEN + ND_NA_LEN) != 0)
+	if (set_len(m, ETH_LEN + IP6_LEN + DP_PKT_ND_LEN) != 0)
 		return drop(lc, DP_DROP_ND_INVALID);
 	memcpy(ip6->dst_addr, ip6->src_addr, 16);
 	memcpy(ip6->src_addr, target, 16);
-	ip6->payload_len = rte_cpu_to_be_16(ND_NA_LEN);
-	ip6->hop_limits = 255;
-	icmp[0] = ICMP6_ND_NA;
-	icmp[1] = 0;
-	icmp[2] = icmp[3] = 0;
-	memcpy(icmp + 4, &(rte_be32_t){ ND_NA_FLAGS }, 4);
-	/* icmp + 8: the target stays */
-	icmp[24] = ND_OPT_TARGET_LLADDR;
-	icmp[25] = 1;                            /* length in units of 8 octets */
-	memcpy(icmp + 26, port->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	memcpy(icmp + 2, &(uint16_t){ rte_ipv6_udptcp_cksum(ip6, icmp) }, 2);
+	dp_pkt_nd_fill(ip6, DP_PKT_ND_NA, DP_PKT_ND_NA_SOLICITED | DP_PKT_ND_NA_OVERRIDE, target,
+		       DP_PKT_ND_OPT_TARGET_LLADDR, &port->mac);
 	swap_eth(eth, port);
 	DP_STAT_INC(&lc->stats, nd_replies);
+	if (vip > 0)
+		DP_STAT_INC(&lc->stats, nd_vip_answered);
 	return DP_PKT_REPLY;
 }
 
+/* local: the destination is our unicast address (the port's or a VIP held here). */
 static enum dp_pkt_action
 icmp6_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
-	    struct rte_ether_hdr *eth, struct rte_ipv6_hdr *ip6, uint32_t len)
+	    struct rte_ether_hdr *eth, struct rte_ipv6_hdr *ip6, uint32_t len, bool local)
 {
 	uint8_t *icmp = (uint8_t *)(ip6 + 1);
 
@@ -454,11 +459,11 @@ icmp6_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		return drop(lc, DP_DROP_ICMP6_SHORT);
 	if (rte_ipv6_udptcp_cksum_verify(ip6, icmp) != 0)
 		return drop(lc, DP_DROP_ICMP6_CKSUM);
-	if (icmp[0] == ICMP6_ND_NS)
+	if (icmp[0] == DP_PKT_ND_NS)
 		return nd_input(lc, port, m, eth, ip6, icmp, len);
-	if (icmp[0] == ICMP6_ND_NA)
+	if (icmp[0] == DP_PKT_ND_NA)
 		return na_input(lc, m, ip6, icmp, len);
-	if (icmp[0] != ICMP6_ECHO_REQUEST || icmp[1] != 0 || !ipv6_is_ours(port, ip6->dst_addr))
+	if (icmp[0] != ICMP6_ECHO_REQUEST || icmp[1] != 0 || !local)
 		return drop(lc, DP_DROP_ICMP6_TYPE);
 
 	icmp[0] = ICMP6_ECHO_REPLY;
@@ -481,8 +486,11 @@ static enum dp_pkt_action
 ipv6_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	   struct rte_ether_hdr *eth)
 {
+	uint16_t pidx = lc->ctx->port_idx[m->port];
 	struct rte_ipv6_hdr *ip6;
 	uint32_t plen;
+	bool local;
+	int vip;
 
 	if (!port->has_ipv6)
 		return drop(lc, DP_DROP_IP6_DISABLED);
@@ -494,13 +502,21 @@ ipv6_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 	plen = rte_be_to_cpu_16(ip6->payload_len);
 	if (ETH_LEN + IP6_LEN + plen > m->data_len)
 		return drop(lc, DP_DROP_IP6_LENGTH);
-	if (!ipv6_dst_served(port, ip6->dst_addr))
+	/* Ours: the port's addresses, a VIP held here, and the multicast groups of
+	 * both (a VIP held elsewhere: its solicitations are counted by nd_input). */
+	local = ipv6_is_ours(port, ip6->dst_addr);
+	vip = local ? -1 : dp_vip_find6(lc, pidx, ip6->dst_addr);
+	if (vip == 0)
+		return drop(lc, DP_DROP_VIP_NOT_HELD);
+	local = local || vip > 0;
+	if (!local && !ipv6_dst_served(port, ip6->dst_addr) &&
+	    !dp_vip_solicited6(lc, pidx, ip6->dst_addr))
 		return drop(lc, DP_DROP_IP6_NOT_OURS);
 	if (m->pkt_len > ETH_LEN + IP6_LEN + plen)
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - ETH_LEN - IP6_LEN - plen));
 
 	if (ip6->proto == IPPROTO_ICMPV6)
-		return icmp6_input(lc, port, m, eth, ip6, plen);
+		return icmp6_input(lc, port, m, eth, ip6, plen, local);
 	if (ip6->proto == IPPROTO_UDP) {
 		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip6 + 1);
 		uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
@@ -509,14 +525,13 @@ ipv6_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 			return drop(lc, DP_DROP_UDP_SHORT);
 		if (rte_be_to_cpu_16(udp->dgram_len) != plen)
 			return drop(lc, DP_DROP_UDP_LENGTH);
-		if (!ipv6_is_ours(port, ip6->dst_addr))
+		if (!local)
 			return drop(lc, DP_DROP_IP6_NOT_OURS);
 		if (udp->dgram_cksum == 0 ||
 		    (l4 != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rte_ipv6_udptcp_cksum_verify(ip6, udp) != 0))
 			return drop(lc, DP_DROP_UDP_CKSUM);
 		if (ipv6_on_link(port, ip6->src_addr))   /* on-link sender */
-			dp_neigh_learn_key(lc, lc->ctx->port_idx[m->port], ip6->src_addr,
-					   &eth->src_addr, DP_NEIGH_SEEN);
+			dp_neigh_learn_key(lc, pidx, ip6->src_addr, &eth->src_addr, DP_NEIGH_SEEN);
 		return udp_dispatch(lc, m, udp, ETH_LEN + IP6_LEN, plen, 6,
 				    ip6->src_addr, ip6->dst_addr);
 	}
@@ -606,6 +621,29 @@ dp_pkt_frag_fini(struct dp_lcore *lc)
 		lc->frag_tbl = NULL;
 	}
 	rte_ip_frag_free_death_row(&lc->death_row, 0);
+}
+
+void
+dp_pkt_nd_fill(struct rte_ipv6_hdr *ip6, uint8_t type, rte_be32_t flags, const uint8_t target[16],
+	       uint8_t opt, const struct rte_ether_addr *mac)
+{
+	uint8_t *icmp = (uint8_t *)(ip6 + 1);
+	uint8_t t[16];
+	uint16_t ck;
+
+	memcpy(t, target, 16);                  /* target may be in the message itself */
+	ip6->payload_len = rte_cpu_to_be_16(DP_PKT_ND_LEN);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	memset(icmp, 0, DP_PKT_ND_LEN);
+	icmp[0] = type;
+	memcpy(icmp + 4, &flags, 4);
+	memcpy(icmp + 8, t, 16);
+	icmp[24] = opt;
+	icmp[25] = 1;                           /* length in units of 8 octets */
+	memcpy(icmp + 26, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	ck = rte_ipv6_udptcp_cksum(ip6, icmp);
+	memcpy(icmp + 2, &ck, 2);
 }
 
 void

@@ -17,6 +17,7 @@
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_PKT_H
 #define SIPSHARD_DATAPLANE_CORE_DP_PKT_H
 
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/core/dp_mbuf.h"
@@ -38,6 +39,23 @@ int dp_pkt_frag_init(struct dp_lcore *lc, uint32_t max_flows, uint32_t timeout_m
 void dp_pkt_frag_fini(struct dp_lcore *lc);
 /* Frees expired fragments (counted FRAG_TIMEOUT) and the death row. */
 void dp_pkt_frag_housekeep(struct dp_lcore *lc, uint64_t now_tsc);
+
+/* Neighbour discovery (RFC 4861 §4.3, §4.4): message types, NA flags, options. */
+#define DP_PKT_ND_NS                135
+#define DP_PKT_ND_NA                136
+#define DP_PKT_ND_NA_SOLICITED      RTE_BE32(0x40000000)
+#define DP_PKT_ND_NA_OVERRIDE       RTE_BE32(0x20000000)
+#define DP_PKT_ND_OPT_SRC_LLADDR    1
+#define DP_PKT_ND_OPT_TARGET_LLADDR 2
+#define DP_PKT_ND_LEN               32   /* type..target (24), one link-layer option (8) */
+
+/* The one ND message builder (our solicitations, advertisements in answer and
+ * unsolicited ones): after ip6, whose addresses and version are set, writes a
+ * message of type with flags (the NA flags; 0 for an NS), target, and the
+ * link-layer address option opt holding mac; sets the payload length, next
+ * header, hop limit 255 and the checksum. DP_PKT_ND_LEN bytes must follow ip6. */
+void dp_pkt_nd_fill(struct rte_ipv6_hdr *ip6, uint8_t type, rte_be32_t flags,
+		    const uint8_t target[16], uint8_t opt, const struct rte_ether_addr *mac);
 
 /* IPv6 solicited-node multicast address of addr (ff02::1:ffXX:XXXX). */
 void dp_pkt_ipv6_solicited(uint8_t out[16], const uint8_t addr[16]);

@@ -73,13 +73,12 @@ binding_sock_resolve(const struct dp_lcore *lc, struct proxy_binding *b)
 	uint32_t a = 0;
 	int rc = -ENOENT;
 
-	if (b->sock.family == 4) {
-		rte_be32_t ip;
+	if (b->sock.family == 4 || b->sock.family == 6) {
+		int vip = dp_vip_state(lc, b->sock.family, b->sock.addr);
 
-		memcpy(&ip, b->sock.addr, 4);
-		if (dp_vip_known(lc, ip)) {
+		if (vip >= 0) {
 			b->sock_vip = 1;
-			b->sock_held = dp_vip_held(lc, ip);
+			b->sock_held = vip > 0;
 			b->sock_up = 1;
 			return;
 		}
@@ -96,6 +95,16 @@ binding_sock_resolve(const struct dp_lcore *lc, struct proxy_binding *b)
 		b->sock.addr[2] = (uint8_t)(a >> 8);
 		b->sock.addr[3] = (uint8_t)a;
 	}
+}
+
+/* Did the request arrive on a VIP, i.e. not on an address of the port (dp_pkt
+ * let in nothing else: the port's addresses and the VIPs held here)? */
+static bool
+reg_on_vip(const struct dp_port *p, const struct dp_pkt_info *info)
+{
+	if (info->family == 4)
+		return memcmp(info->dst, &p->ipv4, 4) != 0;
+	return memcmp(info->dst, p->ipv6, 16) != 0 && memcmp(info->dst, p->ipv6_ll, 16) != 0;
 }
 
 void
@@ -131,10 +140,10 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		return;   /* challenged or refused */
 	src.unauth = !authed;
 	memcpy(src.addr, info->src, sizeof(src.addr));
-	if (info->family == 4 && memcmp(info->dst, &lc->ctx->ports[info->port_idx].ipv4, 4) != 0) {
-		src.sock_family = 4;    /* arrived on a VIP (dp_pkt let it in): its socket */
+	if (reg_on_vip(&lc->ctx->ports[info->port_idx], info)) {
+		src.sock_family = info->family;   /* arrived on a VIP: its socket */
 		src.sock_port = info->dst_port;
-		memcpy(src.sock_addr, info->dst, 4);
+		memcpy(src.sock_addr, info->dst, info->family == 4 ? 4 : 16);
 	}
 	status = reg_shard_register(lc->reg, &lc->msg, &key, &src, lc->now_ms, lc->wall_s,
 				    lc->reply, sizeof(lc->reply), &len);
@@ -184,7 +193,7 @@ dp_reg_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *out)
 	    lc->ctx->shared->reg_sync != MSG_CAP_SYNCED)
 		return -EAGAIN;   /* not synced yet: the user may be registered elsewhere */
 	if (bp.found && ((out->sock_node != 0 && out->sock_node != lc->ctx->reg_conf->node_id) ||
-			 out->sock.family == 4))
+			 out->sock.family != 0))
 		binding_sock_resolve(lc, out);
 	return bp.found;
 }

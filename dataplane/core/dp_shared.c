@@ -238,9 +238,9 @@ dp_shared_node_addr_find(const struct dp_shared *sh, uint32_t address)
 }
 
 int
-dp_shared_vips(const struct dp_shared *sh, rte_be32_t *addr, uint8_t *held, unsigned int cap,
-	       uint32_t *seq)
+dp_shared_vips(const struct dp_shared *sh, struct dp_vip *out, unsigned int cap, uint32_t *seq)
 {
+	static const uint8_t none[16];
 	uint32_t s, n, i;
 	unsigned int k;
 	int tries;
@@ -257,10 +257,19 @@ dp_shared_vips(const struct dp_shared *sh, rte_be32_t *addr, uint8_t *held, unsi
 		rte_smp_rmb();
 		n = RTE_MIN(sh->n_tags, (uint32_t)DP_MAX_TAGS);
 		for (i = 0, k = 0; i < n && k < cap; i++) {
-			if (sh->tags[i].vip == 0)
+			const struct dp_tag_view *t = &sh->tags[i];
+
+			memset(&out[k], 0, sizeof(out[k]));
+			if (t->vip != 0) {
+				out[k].family = 4;
+				out[k].addr = rte_cpu_to_be_32(t->vip);
+			} else if (memcmp(t->vip6, none, sizeof(none)) != 0) {
+				out[k].family = 6;
+				memcpy(out[k].addr6, t->vip6, 16);
+			} else {
 				continue;
-			addr[k] = rte_cpu_to_be_32(sh->tags[i].vip);
-			held[k] = sh->tags[i].active != 0;
+			}
+			out[k].held = t->active != 0;
 			k++;
 		}
 		rte_smp_rmb();

@@ -38,7 +38,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   18u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps, the nodes' heard_wall_ms, the default tag's flag */
+#define DP_SHARED_VERSION   19u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps, the nodes' heard_wall_ms, the default tag's flag; 19: IPv6 VIPs (vip6), nd_vip_answered and una_sent counters */
 #define DP_CP_DETACH_MS     4000u    /* longest wait for the cp to detach (and exit) at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -170,6 +170,7 @@ struct dp_tag_view {
 	uint8_t active;             /* held by this node */
 	uint8_t dflt;               /* the default tag: owns untagged work (default_tag) */
 	uint32_t vip;               /* IPv4, host order, from this node's config; 0: none */
+	uint8_t vip6[16];           /* IPv6 (network order) instead; all 0: none */
 	uint64_t term;
 };
 
@@ -339,10 +340,10 @@ void dp_shared_publish_bsets(struct dp_shared *sh, const struct dp_bset_view *v,
 int dp_shared_bsets(const struct dp_shared *sh, struct dp_bset_view *out, unsigned int cap,
 		    uint32_t *seq);
 /* Any lcore, workers included (bounded, no lock): the VIPs of the tag view into
- * addr[] (network order) and held[] (1: its tag is active here), at most cap.
- * Returns how many, 0 when nothing was published, -EBUSY when the view kept
- * changing under the reader; *seq: the view's sequence number read. */
-int dp_shared_vips(const struct dp_shared *sh, rte_be32_t *addr, uint8_t *held,
-		   unsigned int cap, uint32_t *seq);
+ * out[] (family, addr or addr6, held: its tag is active here; the rest zero),
+ * at most cap. Returns how many, 0 when nothing was published, -EBUSY when the
+ * view kept changing under the reader; *seq: the view's sequence number read. */
+int dp_shared_vips(const struct dp_shared *sh, struct dp_vip *out, unsigned int cap,
+		   uint32_t *seq);
 
 #endif /* SIPSHARD_DATAPLANE_CORE_DP_SHARED_H */

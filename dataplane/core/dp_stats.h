@@ -26,7 +26,7 @@
 	X(ARP_OPCODE,        "ARP reply not for us, or unknown opcode") \
 	X(ARP_NOT_OURS,      "ARP request for an address that is not ours") \
 	X(ARP_GRATUITOUS,    "gratuitous ARP request (sender = target) for a VIP: not answered") \
-	X(VIP_NOT_HELD,      "ARP request or IPv4 packet for a VIP whose tag another node holds") \
+	X(VIP_NOT_HELD,      "ARP request, neighbour solicitation or IP packet for a VIP whose tag another node holds") \
 	X(IP4_SHORT,         "IPv4 header truncated") \
 	X(IP4_VERSION,       "IPv4 version or header length invalid") \
 	X(IP4_LENGTH,        "IPv4 total length inconsistent with the frame") \
@@ -51,6 +51,7 @@
 	X(ND_INVALID,        "neighbour solicitation invalid (hop limit, code, length)") \
 	X(ND_NOT_OURS,       "neighbour solicitation for a target that is not ours") \
 	X(ND_DAD,            "duplicate address detection probe (unspecified source)") \
+	X(ND_VIP_HELD,       "neighbour advertisement for an IPv6 VIP held here (another node announcing it): not learnt") \
 	X(UDP_SHORT,         "UDP header truncated") \
 	X(UDP_LENGTH,        "UDP length inconsistent with the IP payload") \
 	X(UDP_CKSUM,         "UDP checksum wrong (or zero over IPv6)") \
@@ -105,7 +106,9 @@ enum dp_drop {
 	X(icmp_echo_replies,  "ICMP echo requests answered") \
 	X(nd_replies,         "IPv6 neighbour solicitations answered") \
 	X(nd_requests,        "IPv6 neighbour solicitations sent (neighbour resolution)") \
-	X(nd_learnt,          "IPv6 neighbour advertisements that answered us") \
+	X(nd_learnt,          "IPv6 neighbour advertisements that answered us (or announced a VIP's new holder)") \
+	X(nd_vip_answered,    "IPv6 neighbour solicitations answered for a VIP held here (also in nd_replies)") \
+	X(una_sent,           "unsolicited neighbour advertisements sent for an IPv6 VIP this node claimed") \
 	X(icmp6_echo_replies, "ICMPv6 echo requests answered") \
 	X(frag_rx,            "IPv4 fragments received") \
 	X(frag_reassembled,   "IPv4 datagrams reassembled") \

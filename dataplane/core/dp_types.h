@@ -41,7 +41,7 @@
 #define DP_NEIGH_HOLD_MAX   32                       /* ... per lcore, all neighbours */
 #define DP_NEIGH_HOLD_MS    1000                     /* held frames dropped after */
 #define DP_VIP_MAX          32                       /* VIPs of sharing tags (one per tag) */
-#define DP_VIP_GARPS        3                        /* gratuitous ARPs sent on a claim */
+#define DP_VIP_GARPS        3                        /* gratuitous ARPs (unsolicited NAs) sent on a claim */
 
 /* Stages of one worker loop pass whose longest run is recorded (dp_worker.c,
  * /sipshard/stalls): what a packet that arrives at the worst moment waits behind. */
@@ -125,6 +125,7 @@ struct dp_pkt_info {
 	uint32_t payload_len;
 	uint8_t src[16];                /* IPv4 in the first 4 bytes, network order */
 	uint8_t dst[16];
+	uint8_t neigh_how;              /* neigh_only, an NA: how it is learnt (enum dp_neigh_how) */
 };
 
 /* How the control plane asks for one UDP datagram to be sent: the mbuf holds the
@@ -152,10 +153,12 @@ struct dp_neigh_entry {
 
 /* One VIP of a sharing tag, as this lcore last read it (dp_vip.h). */
 struct dp_vip {
-	rte_be32_t addr;                /* network order */
-	uint8_t port_idx;               /* the port whose subnet holds it (else 0) */
+	rte_be32_t addr;                /* IPv4, network order (family 4) */
+	uint8_t family;                 /* 4 or 6 */
+	uint8_t port_idx;               /* the port whose subnet (IPv6 prefix) holds it (else 0) */
 	uint8_t held;                   /* its tag is active on this node */
-	uint8_t garp_left;              /* worker 0: gratuitous ARPs still to send */
+	uint8_t garp_left;              /* worker 0: gratuitous ARPs (unsolicited NAs) still to send */
+	uint8_t addr6[16];              /* IPv6 (family 6) */
 	uint64_t garp_ms;               /* worker 0: when the next one is due */
 };
 

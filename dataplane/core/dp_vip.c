@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* VIPs of sharing tags: this lcore's copy, gratuitous ARPs. See dp_vip.h. */
+/* VIPs of sharing tags: this lcore's copy, gratuitous ARPs and unsolicited
+ * neighbour advertisements. See dp_vip.h. */
 #include <string.h>
 
 #include <rte_common.h>
@@ -10,30 +11,44 @@
 
 static_assert(DP_VIP_MAX >= DP_MAX_TAGS, "one VIP per tag of the view");
 
-/* Delay after the k-th gratuitous ARP (k = 1, 2) before the next: 0, 100, 300 ms. */
+/* Delay after the k-th announcement (k = 1, 2) before the next: 0, 100, 300 ms. */
 static const uint16_t garp_gap_ms[DP_VIP_GARPS] = { 0, 100, 200 };
 
 /* ---- worker lcore ---- */
 
-bool
-dp_vip_held(const struct dp_lcore *lc, rte_be32_t addr)
+static bool
+vip_same(const struct dp_vip *v, uint8_t family, const uint8_t *addr)
+{
+	if (v->family != family)
+		return false;
+	return family == 4 ? memcmp(&v->addr, addr, 4) == 0 : memcmp(v->addr6, addr, 16) == 0;
+}
+
+int
+dp_vip_state(const struct dp_lcore *lc, uint8_t family, const uint8_t *addr)
 {
 	uint16_t i;
 
 	for (i = 0; i < lc->vips.n; i++)
-		if (lc->vips.v[i].addr == addr && lc->vips.v[i].held)
-			return true;
-	return false;
+		if (vip_same(&lc->vips.v[i], family, addr))
+			return lc->vips.v[i].held;
+	return -1;
 }
 
 bool
-dp_vip_known(const struct dp_lcore *lc, rte_be32_t addr)
+dp_vip_solicited6(const struct dp_lcore *lc, uint16_t port_idx, const uint8_t dst[16])
 {
+	static const uint8_t prefix[13] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
 	uint16_t i;
 
-	for (i = 0; i < lc->vips.n; i++)
-		if (lc->vips.v[i].addr == addr)
+	if (memcmp(dst, prefix, sizeof(prefix)) != 0)
+		return false;
+	for (i = 0; i < lc->vips.n; i++) {
+		const struct dp_vip *v = &lc->vips.v[i];
+
+		if (v->family == 6 && v->port_idx == port_idx && memcmp(v->addr6 + 13, dst + 13, 3) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -53,39 +68,36 @@ vip_port(const struct dp_ctx *ctx, rte_be32_t addr)
 }
 
 static const struct dp_vip *
-vip_old(const struct dp_vips *vs, rte_be32_t addr)
+vip_old(const struct dp_vips *vs, const struct dp_vip *nv)
 {
 	uint16_t i;
 
 	for (i = 0; i < vs->n; i++)
-		if (vs->v[i].addr == addr)
+		if (vip_same(&vs->v[i], nv->family,
+			     nv->family == 4 ? (const uint8_t *)&nv->addr : nv->addr6))
 			return &vs->v[i];
 	return NULL;
 }
 
 /* A new copy of the view; a VIP that was not held and is now gets its
- * gratuitous ARPs scheduled (sent by worker 0 only). */
+ * announcements scheduled (sent by worker 0 only). */
 static void
 vip_copy(struct dp_lcore *lc, const struct dp_shared *sh)
 {
 	struct dp_vips *vs = &lc->vips;
 	struct dp_vip nv[DP_VIP_MAX];
-	rte_be32_t addr[DP_VIP_MAX];
-	uint8_t held[DP_VIP_MAX];
 	uint32_t seq;
 	int n, i;
 
-	n = dp_shared_vips(sh, addr, held, DP_VIP_MAX, &seq);
+	n = dp_shared_vips(sh, nv, DP_VIP_MAX, &seq);
 	if (n < 0)
 		return;                 /* being written: next refresh */
 	for (i = 0; i < n; i++) {
-		const struct dp_vip *o = vip_old(vs, addr[i]);
+		const struct dp_vip *o = vip_old(vs, &nv[i]);
 
-		memset(&nv[i], 0, sizeof(nv[i]));
-		nv[i].addr = addr[i];
-		nv[i].port_idx = vip_port(lc->ctx, addr[i]);
-		nv[i].held = held[i];
-		if (!held[i])
+		nv[i].port_idx = nv[i].family == 4 ? vip_port(lc->ctx, nv[i].addr)
+						   : (uint8_t)dp_egress_port6(lc->ctx, nv[i].addr6);
+		if (!nv[i].held)
 			continue;
 		if (o != NULL && o->held) {
 			nv[i].garp_left = o->garp_left;
@@ -100,6 +112,7 @@ vip_copy(struct dp_lcore *lc, const struct dp_shared *sh)
 	vs->seq = seq;
 }
 
+/* The gratuitous ARPs and unsolicited neighbour advertisements that are due. */
 static void
 vip_garp(struct dp_lcore *lc)
 {
@@ -112,7 +125,10 @@ vip_garp(struct dp_lcore *lc)
 
 		if (!v->held || v->garp_left == 0 || lc->now_ms < v->garp_ms)
 			continue;
-		dp_egress_garp(lc, v->port_idx, v->addr);
+		if (v->family == 4)
+			dp_egress_garp(lc, v->port_idx, v->addr);
+		else
+			dp_egress_una(lc, v->port_idx, v->addr6);
 		v->garp_left--;
 		k = DP_VIP_GARPS - v->garp_left;
 		if (k < DP_VIP_GARPS)

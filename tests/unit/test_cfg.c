@@ -266,6 +266,22 @@ test_empty_values(void **state)
 	assert_string_equal(c->cluster.key_file, "k");
 }
 
+/* A tag's vip is IPv4 or IPv6: each in its own field, the other left empty. */
+static void
+test_tag_vip6(void **state)
+{
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 0x50 };
+	static const uint8_t none[16];
+	struct cfg *c = cfg_test_load(CFG_TEST_DIR "/good/tag_vip6.yaml");
+
+	(void)state;
+	assert_int_equal(c->n_tags, 2);
+	assert_memory_equal(c->tags[0].vip6, v6, 16);
+	assert_int_equal(c->tags[0].vip, 0);
+	assert_int_equal(c->tags[1].vip, 0xc6120032);
+	assert_memory_equal(c->tags[1].vip6, none, 16);
+}
+
 static void
 test_example(void **state)
 {
@@ -408,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_minimal_defaults),
 		cmocka_unit_test(test_full_values),
 		cmocka_unit_test(test_empty_values),
+		cmocka_unit_test(test_tag_vip6),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_buf_and_io),

@@ -30,6 +30,7 @@
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_shared.h"
+#include "dataplane/core/dp_vip.h"
 
 #define SIP_PORT     5060
 #define CLUSTER_PORT 5800
@@ -308,8 +309,10 @@ test_vip(void **state)
 	(void)state;
 	memset(&lc->vips, 0, sizeof(lc->vips));
 	lc->vips.n = 2;
+	lc->vips.v[0].family = 4;
 	lc->vips.v[0].addr = VIP_HELD;
 	lc->vips.v[0].held = 1;
+	lc->vips.v[1].family = 4;
 	lc->vips.v[1].addr = VIP_OTHER;
 
 	m = mk(b, arp(b, RTE_ARP_OP_REQUEST, VIP_HELD));
@@ -1102,6 +1105,251 @@ test_icmp6_and_udp6(void **state)
 	ctx.ports[0].has_ipv6 = true;
 }
 
+/* IPv6 VIPs (dp_vip.h): a held VIP answers neighbour solicitations (to its
+ * solicited-node group or to itself) with S|O and our MAC, takes ICMPv6 echo and
+ * SIP; one held elsewhere is never answered; its holder's unsolicited
+ * advertisement is learnt over a known MAC (DP_NEIGH_ANNOUNCE), another node's
+ * for a VIP held here is not; on a claim worker 0 sends the unsolicited
+ * advertisements to ff02::1 at 0, 100 and 300 ms. */
+static const uint8_t vip6_held[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 0x50 };
+static const uint8_t vip6_other[16] = { 0x20, 0x01, 0x00, 0x02, [15] = 0x51 };
+static const uint8_t all_nodes6[16] = { 0xff, 0x02, [15] = 0x01 };
+
+/* A neighbour solicitation for target sent to dst (a group or a unicast address). */
+static uint32_t
+ns_to(uint8_t *b, const uint8_t *dst, const uint8_t *target)
+{
+	struct rte_ether_addr dmac = {{ 0x33, 0x33, dst[12], dst[13], dst[14], dst[15] }};
+	uint8_t icmp[32] = { 135, 0 };
+
+	if (dst[0] != 0xff)
+		dmac = our_mac;
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = 1;
+	icmp[25] = 1;
+	memcpy(icmp + 26, peer_mac.addr_bytes, 6);
+	return ip6(b, &dmac, peer6, dst, IPPROTO_ICMPV6, 255, icmp, 32);
+}
+
+/* An unsolicited advertisement (Override) from target to ff02::1 with mac. */
+static uint32_t
+una(uint8_t *b, const uint8_t *target, const struct rte_ether_addr *mac)
+{
+	static const struct rte_ether_addr mcast = {{ 0x33, 0x33, 0, 0, 0, 0x01 }};
+	uint8_t icmp[32] = { 136, 0, 0, 0, 0x20 };
+
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = 2;
+	icmp[25] = 1;
+	memcpy(icmp + 26, mac->addr_bytes, 6);
+	return ip6(b, &mcast, target, all_nodes6, IPPROTO_ICMPV6, 255, icmp, 32);
+}
+
+/* The frame at lc->tx[0][k] is our unsolicited advertisement for vip6_held. */
+static void
+check_una(unsigned int k)
+{
+	struct rte_ether_hdr *e = rte_pktmbuf_mtod(lc->tx[0][k], struct rte_ether_hdr *);
+	struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)(e + 1);
+	const uint8_t *icmp = (const uint8_t *)(h + 1);
+	static const struct rte_ether_addr mcast = {{ 0x33, 0x33, 0, 0, 0, 0x01 }};
+
+	assert_true(rte_is_same_ether_addr(&e->dst_addr, &mcast));
+	assert_true(rte_is_same_ether_addr(&e->src_addr, &our_mac));
+	assert_int_equal(e->ether_type, RTE_BE16(RTE_ETHER_TYPE_IPV6));
+	assert_int_equal(lc->tx[0][k]->pkt_len, 14 + 40 + 32);
+	assert_memory_equal(h->src_addr, vip6_held, 16);
+	assert_memory_equal(h->dst_addr, all_nodes6, 16);
+	assert_int_equal(h->hop_limits, 255);
+	assert_int_equal(h->proto, IPPROTO_ICMPV6);
+	assert_int_equal(icmp[0], 136);
+	assert_int_equal(icmp[1], 0);
+	assert_int_equal(icmp[4], 0x20);                 /* override; not solicited, not router */
+	assert_memory_equal(icmp + 8, vip6_held, 16);
+	assert_int_equal(icmp[24], 2);                   /* target link-layer address */
+	assert_int_equal(icmp[25], 1);
+	assert_memory_equal(icmp + 26, our_mac.addr_bytes, 6);
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(h, icmp), 0);
+}
+
+static void
+test_vip6(void **state)
+{
+	static const struct rte_ether_addr holder = {{ 0x02, 0, 0, 0, 0, 0x02 }};
+	static const struct rte_ether_addr next = {{ 0x02, 0, 0, 0, 0, 0x03 }};
+	uint8_t b[256], group[16], echo[16] = { 128, 0, 0, 0, 0, 1, 0, 1, 'v', 'i', 'p' };
+	uint8_t udp[64] = { 0x13, 0xc5, 0x13, 0xc4, 0, 8 + 7 };
+	uint64_t answered = lc->stats.cnt[DP_CNT_nd_vip_answered];
+	struct rte_ether_addr mac;
+	struct rte_ipv6_hdr *h;
+	struct rte_mbuf *m;
+	uint8_t *icmp;
+	unsigned int k;
+
+	(void)state;
+	memset(lc->neigh, 0, sizeof(lc->neigh));   /* earlier tests' neighbours: no collision */
+	memset(&lc->vips, 0, sizeof(lc->vips));
+	lc->vips.n = 2;
+	lc->vips.v[0].family = 6;
+	memcpy(lc->vips.v[0].addr6, vip6_held, 16);
+	lc->vips.v[0].held = 1;
+	lc->vips.v[1].family = 6;
+	memcpy(lc->vips.v[1].addr6, vip6_other, 16);
+	assert_int_equal(dp_vip_state(lc, 6, vip6_held), 1);
+	assert_int_equal(dp_vip_state(lc, 6, vip6_other), 0);
+	assert_int_equal(dp_vip_state(lc, 6, our6), -1);
+
+	/* solicitations: to the VIP's group and to the VIP itself, answered from it */
+	for (k = 0; k < 2; k++) {
+		solicited(group, vip6_held);
+		m = mk(b, ns_to(b, k == 0 ? group : vip6_held, vip6_held));
+		assert_int_equal(run(&m), DP_PKT_REPLY);
+		h = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+		icmp = (uint8_t *)(h + 1);
+		assert_int_equal(m->pkt_len, 14 + 40 + 32);
+		assert_memory_equal(h->src_addr, vip6_held, 16);
+		assert_memory_equal(h->dst_addr, peer6, 16);
+		assert_int_equal(h->hop_limits, 255);
+		assert_int_equal(icmp[0], 136);
+		assert_int_equal(icmp[4], 0x60);             /* solicited + override */
+		assert_memory_equal(icmp + 8, vip6_held, 16);
+		assert_int_equal(icmp[24], 2);
+		assert_memory_equal(icmp + 26, our_mac.addr_bytes, 6);
+		assert_int_equal(rte_ipv6_udptcp_cksum_verify(h, icmp), 0);
+		assert_true(rte_is_same_ether_addr(
+			&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, &peer_mac));
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(lc->stats.cnt[DP_CNT_nd_vip_answered], answered + 2);
+	/* held elsewhere: never answered, whichever way it is asked */
+	solicited(group, vip6_other);
+	expect_drop(mk(b, ns_to(b, group, vip6_other)), DP_DROP_VIP_NOT_HELD);
+	expect_drop(mk(b, ns_to(b, vip6_other, vip6_other)), DP_DROP_VIP_NOT_HELD);
+	/* a solicitation in the VIP's group for an address that is not ours */
+	solicited(group, vip6_held);
+	expect_drop(mk(b, ns_to(b, group, peer6)), DP_DROP_ND_NOT_OURS);
+	/* truncated: counted, not answered */
+	expect_drop(mk(b, ns_to(b, group, vip6_held) - 16), DP_DROP_IP6_LENGTH);
+	assert_int_equal(lc->stats.cnt[DP_CNT_nd_vip_answered], answered + 2);
+
+	/* ICMPv6 echo and SIP to the held VIP; neither to the other */
+	m = mk(b, ip6(b, &our_mac, peer6, vip6_held, IPPROTO_ICMPV6, 64, echo, 11));
+	assert_int_equal(run(&m), DP_PKT_REPLY);
+	h = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	assert_int_equal(((uint8_t *)(h + 1))[0], 129);
+	assert_memory_equal(h->src_addr, vip6_held, 16);
+	rte_pktmbuf_free(m);
+	memcpy(udp + 8, "OPTIONS", 7);
+	m = mk(b, ip6(b, &our_mac, peer6, vip6_held, IPPROTO_UDP, 64, udp, 15));
+	assert_int_equal(run(&m), DP_PKT_SIP);
+	assert_int_equal(dp_pkt_info_of(m)->family, 6);
+	assert_memory_equal(dp_pkt_info_of(m)->dst, vip6_held, 16);
+	rte_pktmbuf_free(m);
+	expect_drop(mk(b, ip6(b, &our_mac, peer6, vip6_other, IPPROTO_UDP, 64, udp, 15)),
+		    DP_DROP_VIP_NOT_HELD);
+	expect_drop(mk(b, ip6(b, &our_mac, peer6, vip6_other, IPPROTO_ICMPV6, 64, echo, 11)),
+		    DP_DROP_VIP_NOT_HELD);
+
+	/* the other VIP's holder announces it: learnt, then its next holder's
+	 * announcement moves the known MAC (an answer nobody asked for would not) */
+	lc->now_ms = 500000;
+	m = mk(b, una(b, vip6_other, &holder));
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	assert_int_equal(dp_pkt_info_of(m)->neigh_how, DP_NEIGH_ANNOUNCE);
+	assert_memory_equal(dp_pkt_info_of(m)->src, vip6_other, 16);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_egress_neigh_resolve_key(lc, 0, vip6_other, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &holder));
+	lc->now_ms += 5000;
+	m = mk(b, una(b, vip6_other, &next));
+	assert_int_equal(run(&m), DP_PKT_NEIGH);
+	rte_pktmbuf_free(m);
+	assert_int_equal(dp_egress_neigh_resolve_key(lc, 0, vip6_other, &mac), 0);
+	assert_true(rte_is_same_ether_addr(&mac, &next));
+	/* another node announcing the VIP held here: not learnt */
+	expect_drop(mk(b, una(b, vip6_held, &holder)), DP_DROP_ND_VIP_HELD);
+	assert_int_equal(dp_egress_neigh_resolve_key(lc, 0, vip6_held, &mac), -EAGAIN);
+	for (k = 0; k < lc->n_tx[0]; k++)   /* the solicitation that miss sent */
+		rte_pktmbuf_free(lc->tx[0][k]);
+	lc->n_tx[0] = 0;
+	memset(&lc->vips, 0, sizeof(lc->vips));
+}
+
+/* A claim seen in the tag view: worker 0 copies it and sends the unsolicited
+ * advertisements at 0, 100 and 300 ms, on the port whose prefix holds the VIP;
+ * the other VIP (not held) and the IPv4 one are copied too. */
+static void
+test_vip6_claim(void **state)
+{
+	struct dp_shared *sh = calloc(1, sizeof(*sh));
+	struct dp_tag_view tv[3];
+	uint64_t sent = lc->stats.cnt[DP_CNT_una_sent], t0;
+	unsigned int k;
+
+	(void)state;
+	assert_non_null(sh);
+	memset(tv, 0, sizeof(tv));
+	snprintf(tv[0].name, sizeof(tv[0].name), "service");
+	tv[0].cluster = 1;
+	memcpy(tv[0].vip6, vip6_held, 16);
+	snprintf(tv[1].name, sizeof(tv[1].name), "media");
+	tv[1].cluster = 2;
+	memcpy(tv[1].vip6, vip6_other, 16);
+	snprintf(tv[2].name, sizeof(tv[2].name), "v4");
+	tv[2].cluster = 3;
+	tv[2].vip = 0xc6120032;
+	ctx.shared = sh;
+	ctx.ports[0].ipv6_prefix = 64;
+	memset(&lc->vips, 0, sizeof(lc->vips));
+	lc->idx = 0;
+	lc->is_ctl = false;
+	lc->n_tx[0] = 0;
+	t0 = lc->now_ms = 900000;
+
+	dp_shared_publish_tags(sh, tv, 3);   /* nothing held: copied, nothing sent */
+	dp_vip_refresh(lc);
+	assert_int_equal(lc->vips.n, 3);
+	assert_int_equal(lc->vips.v[0].family, 6);
+	assert_int_equal(lc->vips.v[2].family, 4);
+	assert_int_equal(dp_vip_state(lc, 6, vip6_held), 0);
+	assert_int_equal(lc->n_tx[0], 0);
+
+	tv[0].active = 1;                    /* claimed here */
+	dp_shared_publish_tags(sh, tv, 3);
+	lc->now_ms += DP_VIP_REFRESH_MS;
+	dp_vip_refresh(lc);
+	assert_int_equal(dp_vip_state(lc, 6, vip6_held), 1);
+	assert_int_equal(dp_vip_state(lc, 6, vip6_other), 0);
+	assert_int_equal(lc->n_tx[0], 1);
+	check_una(0);
+	for (k = 1; k < 40; k++) {           /* 400 ms: the other two, at 100 and 300 ms */
+		lc->now_ms += DP_VIP_REFRESH_MS;
+		dp_vip_refresh(lc);
+		if (lc->now_ms - t0 - DP_VIP_REFRESH_MS < 100)
+			assert_int_equal(lc->n_tx[0], 1);
+		else if (lc->now_ms - t0 - DP_VIP_REFRESH_MS < 300)
+			assert_int_equal(lc->n_tx[0], 2);
+	}
+	assert_int_equal(lc->n_tx[0], DP_VIP_GARPS);
+	for (k = 0; k < lc->n_tx[0]; k++) {
+		check_una(k);
+		rte_pktmbuf_free(lc->tx[0][k]);
+	}
+	lc->n_tx[0] = 0;
+	assert_int_equal(lc->stats.cnt[DP_CNT_una_sent], sent + DP_VIP_GARPS);
+
+	/* still held at the next publication: no new announcement */
+	dp_shared_publish_tags(sh, tv, 3);
+	lc->now_ms += DP_VIP_REFRESH_MS;
+	dp_vip_refresh(lc);
+	assert_int_equal(lc->n_tx[0], 0);
+
+	ctx.shared = NULL;
+	ctx.ports[0].ipv6_prefix = 0;
+	memset(&lc->vips, 0, sizeof(lc->vips));
+	free(sh);
+}
+
 /* ---- IPv4 reassembly ---- */
 
 #define BIG 3500
@@ -1412,6 +1660,8 @@ main(void)
 		cmocka_unit_test_teardown(test_random_frames, check_no_leak),
 		cmocka_unit_test(test_drop_names),
 		cmocka_unit_test(test_vip),
+		cmocka_unit_test_teardown(test_vip6, check_no_leak),
+		cmocka_unit_test_teardown(test_vip6_claim, check_no_leak),
 		cmocka_unit_test(test_docs_list_every_counter),
 	};
 
