@@ -388,6 +388,8 @@ publish_tags(struct cp *c)
 		v[n].cluster = t->tag[i].cluster;
 		v[n].owner = t->tag[i].cur.owner;
 		v[n].term = t->tag[i].cur.term;
+		v[n].prev_owner = t->tag[i].cur.prev_owner;
+		v[n].switch_ms = t->tag[i].cur.switch_ms;
 		v[n].active = cp_tags_active(t, i);
 		tag_vip_of(&c->cfg, t->tag[i].name, t->tag[i].cluster, &v[n]);
 	}
@@ -876,8 +878,15 @@ adm_tags(void *arg, json_t *j, char *err, size_t errlen)
 		cp_json_put_str(o, "failover", g->configured && g->conf.failover == CFG_TAG_AUTO ?
 					       "auto" : "manual");
 		cp_json_put_uint(o, "priority", g->configured ? g->conf.priority : 0);
+		if (g->cur.switch_ms != 0) {    /* the claim's handover (docs/cluster.md) */
+			cp_json_put_uint(o, "handover_from", g->cur.prev_owner);
+			cp_json_put_uint(o, "handover_wall_ms", g->cur.switch_ms);
+		}
 	}
 	cp_json_put_str(j, "sync", adm_sync_states[t->state < 3 ? t->state : 0]);
+	arr = cp_json_put_obj(j, "counters");
+	for (i = 0; i < CP_TAGS_COUNTER_MAX; i++)
+		cp_json_put_uint(arr, cp_tags_counter_name((unsigned int)i), t->counters[i]);
 	return 0;
 }
 

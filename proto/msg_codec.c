@@ -407,7 +407,8 @@ msg_tags_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 		const struct msg_tag_entry *e = &t->e[i];
 
 		if (!msg_tag_entry_ok(e->name, sizeof(e->name), e->cluster, e->term, e->owner,
-				      e->owner_priority, e->priority))
+				      e->owner_priority, e->priority) ||
+		    (e->prev_owner == 0) != (e->switch_ms == 0))
 			return -EINVAL;
 		cluster__tag_entry__init(&ents[i]);
 		ents[i].name = (char *)(uintptr_t)e->name;
@@ -421,6 +422,10 @@ msg_tags_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 		ents[i].candidate = e->candidate;
 		ents[i].has_priority = e->priority != 0;
 		ents[i].priority = e->priority;
+		ents[i].has_prev_owner = e->prev_owner != 0;
+		ents[i].prev_owner = e->prev_owner;
+		ents[i].has_switch_wall_ms = e->switch_ms != 0;
+		ents[i].switch_wall_ms = e->switch_ms;
 		entp[i] = &ents[i];
 	}
 	if (m->hdr.type == MSG_T_TAG_TABLE) {
@@ -1136,7 +1141,8 @@ msg_tags_from_pb(Cluster__TagEntry *const *ents, size_t n, struct msg *m)
 		struct msg_tag_entry *e = &t->e[i];
 
 		if (!msg_tag_entry_ok(pb->name, MSG_TAG_NAME, pb->cluster, pb->term, pb->owner,
-				      pb->owner_priority, pb->priority))
+				      pb->owner_priority, pb->priority) ||
+		    pb->prev_owner > UINT16_MAX || (pb->prev_owner == 0) != (pb->switch_wall_ms == 0))
 			return MSG_REJECT_BAD_FIELD;
 		memset(e, 0, sizeof(*e));
 		memcpy(e->name, pb->name, strlen(pb->name));
@@ -1146,6 +1152,8 @@ msg_tags_from_pb(Cluster__TagEntry *const *ents, size_t n, struct msg *m)
 		e->owner_priority = (uint8_t)pb->owner_priority;
 		e->candidate = pb->candidate;
 		e->priority = (uint8_t)pb->priority;
+		e->prev_owner = (uint16_t)pb->prev_owner;
+		e->switch_ms = pb->switch_wall_ms;
 	}
 	return MSG_REJECT_NONE;
 }

@@ -253,6 +253,8 @@ struct msg_tag_entry {
 	uint8_t owner_priority;
 	bool candidate;
 	uint8_t priority;
+	uint16_t prev_owner;            /* handover from a live holder: it pings until */
+	uint64_t switch_ms;             /* this wall-clock ms; 0 / 0: none */
 };
 
 /* TagTable (claim: the sender's own claim, to acknowledge) and TagAck. */

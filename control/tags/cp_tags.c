@@ -112,13 +112,42 @@ cp_tags_my_priority(const struct cp_tag *g)
 	return g->configured ? (uint8_t)g->conf.priority : 0;
 }
 
+static bool
+cp_tags_is_up(uint16_t node, const uint16_t *up, int n)
+{
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (up[j] == node)
+			return true;
+	return false;
+}
+
+void
+cp_tags_set_up(struct cp_tags *t, const uint16_t *up, int n_up)
+{
+	t->n_up = n_up < CP_TAGS_UP_MAX ? n_up : CP_TAGS_UP_MAX;
+	memcpy(t->up, up, sizeof(up[0]) * (size_t)t->n_up);
+}
+
 struct cp_tags_claim
 cp_tags_claim(struct cp_tags *t, int i, uint64_t wall_ms, enum cp_tags_reason why)
 {
 	struct cp_tag *g = &t->tag[i];
 	struct cp_tags_claim c = { .term = g->max_term + 1, .owner = t->self,
 				   .priority = cp_tags_my_priority(g) };
+	uint16_t pinging = g->cur.switch_ms > wall_ms ? g->cur.prev_owner : g->cur.owner;
 
+	/* From a live holder (up, or heard within the grace), which pings the
+	 * tag's contacts: it goes on until a common moment, this node starts then
+	 * (a holder that is gone: at once, the dataplane catches up). */
+	if ((why == CP_TAGS_R_COMMAND || why == CP_TAGS_R_PREEMPT) && g->cur.term != 0 &&
+	    pinging != 0 && pinging != t->self &&
+	    (cp_tags_is_up(pinging, t->up, t->n_up) || t->now_ms - g->holder_heard_ms <= t->grace_ms)) {
+		c.prev_owner = pinging;
+		c.switch_ms = wall_ms + CP_TAGS_HANDOVER_MS;
+		CP_TAGS_COUNT(t, handovers);
+	}
 	CP_TAGS_COUNT(t, claims);
 	if (why == CP_TAGS_R_FAILOVER)
 		CP_TAGS_COUNT(t, failovers);
@@ -177,7 +206,7 @@ int
 cp_tags_on_entry(struct cp_tags *t, uint16_t from, const struct msg_tag_entry *e, bool claim,
 		 uint64_t wall_ms)
 {
-	struct cp_tags_claim c = { e->term, e->owner, e->owner_priority };
+	struct cp_tags_claim c = { e->term, e->owner, e->owner_priority, e->prev_owner, e->switch_ms };
 	enum cp_tags_reason why;
 	struct cp_tag *g;
 	int i;
@@ -257,20 +286,12 @@ cp_tags_entry(const struct cp_tags *t, int i, struct msg_tag_entry *e)
 	e->term = g->cur.term;
 	e->owner = g->cur.owner;
 	e->owner_priority = g->cur.priority;
+	e->prev_owner = g->cur.prev_owner;
+	e->switch_ms = g->cur.switch_ms;
 	e->candidate = g->configured && g->conf.failover == CFG_TAG_AUTO;
 	e->priority = cp_tags_my_priority(g);
 }
 
-static bool
-cp_tags_is_up(uint16_t node, const uint16_t *up, int n)
-{
-	int j;
-
-	for (j = 0; j < n; j++)
-		if (up[j] == node)
-			return true;
-	return false;
-}
 
 /* This node is the best candidate of G among the up ones. */
 static bool

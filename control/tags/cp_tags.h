@@ -49,6 +49,7 @@
 
 #define CP_TAGS_MAX        32      /* tags known (configured here or heard of) */
 #define CP_TAGS_CANDIDATES 32      /* candidates remembered per tag */
+#define CP_TAGS_UP_MAX     64      /* peers up remembered (CP_TOPO_MAX_PEERS) */
 #define CP_TAGS_HISTORY    200
 #define CP_TAGS_NAME       CFG_TAG_NAME
 
@@ -80,6 +81,7 @@ enum cp_tags_reason {
 	X(stepped_down,  "times this node lost a tag it held to a better claim") \
 	X(failovers,     "claims made because the holder was not up") \
 	X(preempts,      "claims made to take a tag back from a holder of lower priority") \
+	X(handovers,     "claims from a live holder: its pinging goes on until a common moment") \
 	X(unknown_full,  "tags heard of that did not fit the table")
 
 enum cp_tags_counter {
@@ -94,7 +96,17 @@ struct cp_tags_claim {
 	uint64_t term;
 	uint16_t owner;
 	uint8_t priority;               /* the owner's priority for the tag */
+	/* Taken from a live holder (command, preempt): PREV_OWNER keeps the
+	 * tag's pinging until the wall-clock ms SWITCH_MS, OWNER takes it from
+	 * then on; 0 / 0 when the claim takes effect at once. */
+	uint16_t prev_owner;
+	uint64_t switch_ms;
 };
+
+/* How far ahead of a claim from a live holder the pinging switches: longer than
+ * the claim takes to reach the peers' dataplanes (the wire, the control plane's
+ * publish every 100 ms, the workers' view every 100 ms). */
+#define CP_TAGS_HANDOVER_MS 500
 
 struct cp_tags_cand {
 	uint16_t node;
@@ -130,6 +142,8 @@ struct cp_tags {
 	uint16_t self;
 	uint64_t now_ms;                /* monotonic, set by the caller before each call */
 	uint32_t grace_ms;              /* a holder heard this recently is not failed over */
+	int n_up;                       /* the peers up (the caller's topology view): a */
+	uint16_t up[CP_TAGS_UP_MAX];    /* claim hands over from a holder listed here */
 	uint8_t state;                  /* enum msg_cap_state of the capability "tags" */
 	uint64_t synced_ms;             /* now_ms when it became synced */
 	int n;
@@ -162,6 +176,10 @@ bool cp_tags_active(const struct cp_tags *t, int i);
 
 /* This node claims tag I with a term above every term seen (a tag it is not
  * configured with too: the operator's command). Records and returns the claim. */
+/* The peers up, as the caller's topology sees them (a claim hands over from a
+ * holder that is up: CP_TAGS_HANDOVER_MS). */
+void cp_tags_set_up(struct cp_tags *t, const uint16_t *up, int n_up);
+
 struct cp_tags_claim cp_tags_claim(struct cp_tags *t, int i, uint64_t wall_ms,
 				   enum cp_tags_reason why);
 

@@ -132,6 +132,7 @@ cp_tags_node_cron(struct cp_tags_node *n, const struct cp_topo *t, uint64_t now,
 	memcpy(n->up, up, sizeof(up[0]) * (size_t)n_up);
 	memcpy(n->up_inc, inc, sizeof(inc[0]) * (size_t)n_up);
 	n->n_up = n_up;
+	cp_tags_set_up(&n->tags, up, n_up);
 	if (gossip) {
 		for (k = 0; k < n_up; k++)
 			cp_tn_send_tags(n, up[k], MSG_T_TAG_TABLE, false, NULL, send, arg);

@@ -175,8 +175,16 @@ dp_ping_moved(struct dp_lcore *lc, struct dp_ping *p, const struct dp_ping_tag *
 		if (j == n_was || was[j].owner == self)
 			continue;               /* new to the view, or ours already */
 		old = was[j].owner;
-		if (old != 0 && dp_ping_in(nj, k, old))
-			continue;               /* handed over by a live holder */
+		if (old != 0 && dp_ping_in(nj, k, old)) {
+			/* handed over by a live holder, which pings until the switch
+			 * moment; a switch learnt after it came: the moments since */
+			if (t->switch_ms != 0 && t->prev_owner == old && t->switch_ms < wall) {
+				t->moved = 1;
+				t->catch_from = t->switch_ms;
+				DP_STAT_INC(&lc->stats, ping_handover_late);
+			}
+			continue;
+		}
 		for (l = 0; old != 0 && l < p->n_left; l++)
 			if (p->left[l].id == old) {
 				from = p->left[l].at;
@@ -219,6 +227,8 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 			       tv[i].cluster);
 		p->tags[i].len = (uint8_t)(len > 0 ? len : 0);
 		p->tags[i].owner = tv[i].owner;
+		p->tags[i].prev_owner = tv[i].prev_owner;
+		p->tags[i].switch_ms = tv[i].switch_ms;
 		p->tags[i].dflt = tv[i].dflt;
 		p->tags[i].moved = 0;
 		p->tags[i].catch_from = 0;
@@ -294,6 +304,7 @@ struct dp_ping_walk {
 	const uint16_t *old_set;
 	unsigned int n_old;
 	int tag;                        /* ownership catch-up: the moved tag */
+	uint8_t cycle_back;             /* the buckets walked are of the interval before */
 	uint16_t bucket;                /* being walked */
 	uint8_t tries;                  /* of this walk (a retry: 1..) */
 };
@@ -313,6 +324,22 @@ dp_ping_share_count(struct dp_ping *p, uint16_t who)
 		p->cur.count[p->cur.n++] = 0;
 	}
 	p->cur.count[i]++;
+}
+
+uint16_t
+dp_ping_owner_at(const struct dp_ping_tag *t, uint64_t due_ms)
+{
+	return t->switch_ms != 0 && due_ms < t->switch_ms ? t->prev_owner : t->owner;
+}
+
+/* Who pings the contacts of tag T at the moment of the bucket being walked. */
+static uint16_t
+dp_ping_tag_owner(const struct dp_ping *p, const struct dp_ping_tag *t, const struct dp_ping_walk *w)
+{
+	if (t->switch_ms == 0 || p->cycle == UINT64_MAX)
+		return t->owner;
+	return dp_ping_owner_at(t, dp_ping_due_ms(p->interval_ms, p->cycle - w->cycle_back,
+						  w->bucket));
 }
 
 /* reg_ping_mine_fn */
@@ -336,7 +363,7 @@ dp_ping_mine(void *arg, const struct reg_ping_target *t)
 	}
 	if (p->mode == CFG_PING_OWNERSHIP) {
 		ti = dp_ping_tag_index(p, t->tag, t->tag_len);
-		who = ti < 0 ? 0 : p->tags[ti].owner;
+		who = ti < 0 ? 0 : dp_ping_tag_owner(p, &p->tags[ti], w);
 	} else {
 		who = dp_ping_rendezvous(t->ident, p->set, p->n_set);
 	}
@@ -569,9 +596,12 @@ dp_ping_catch_up(struct dp_lcore *lc, struct dp_ping_walk *w, uint64_t back_ms)
 	unsigned int sent = 0;
 
 	w->catch_up = true;
-	if (back > p->pos)              /* ... the end of the last interval too */
+	if (back > p->pos) {            /* ... the end of the last interval too */
+		w->cycle_back = 1;
 		sent += dp_ping_range(lc, w, REG_DIGEST_BUCKETS - (back - p->pos),
 				      REG_DIGEST_BUCKETS);
+		w->cycle_back = 0;
+	}
 	sent += dp_ping_range(lc, w, from, p->pos);
 	w->catch_up = false;
 	return sent;

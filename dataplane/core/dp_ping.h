@@ -50,6 +50,7 @@
 
 
 #include "dataplane/core/dp_ping_types.h"
+#include "dataplane/registrar/reg_digest_types.h"
 #include "config/cfg_types.h"
 
 struct dp_lcore;
@@ -65,6 +66,20 @@ unsigned int dp_ping_poll(struct dp_lcore *lc);
  * DP_PING_SKEW_MS, never before WALL - (GRACE_MS + DP_PING_CATCHUP_SLACK_MS)
  * (what is assumed when HEARD is not known) nor after WALL. */
 uint64_t dp_ping_left_at(uint64_t heard, uint64_t wall, uint32_t grace_ms);
+
+/* Pure, for the tests: the wall-clock ms at which bucket BUCKET of interval CYCLE
+ * is due (the contacts of a bucket are pinged at that moment of each interval). */
+static inline uint64_t
+dp_ping_due_ms(uint32_t interval_ms, uint64_t cycle, uint32_t bucket)
+{
+	return cycle * interval_ms + (uint64_t)bucket * interval_ms / REG_DIGEST_BUCKETS;
+}
+
+/* Pure, for the tests: who pings the contacts of tag T due at DUE_MS (ownership
+ * mode). In a handover (tag set-active, preempt: a claim from a live holder)
+ * the old holder until the switch moment, the new one from then on: every node
+ * decides alike, by the wall clock, whenever its view learnt of the claim. */
+uint16_t dp_ping_owner_at(const struct dp_ping_tag *t, uint64_t due_ms);
 
 /* A response whose top Via branch is ours (DP_PING_BRANCH_PREFIX): true when it
  * was a ping reply (m consumed: applied here, or steered to its shard). */

@@ -58,6 +58,8 @@ struct dp_ping {
 		uint8_t moved;          /* ours now, from a holder that is gone: catch up */
 		uint8_t dflt;           /* the default tag (untagged bindings) */
 		uint16_t owner;
+		uint16_t prev_owner;    /* a handover: PREV_OWNER pings the moments before */
+		uint64_t switch_ms;     /* this wall-clock ms, OWNER those from it on */
 		uint64_t catch_from;    /* moved: the wall-clock ms the catch-up starts at */
 	} tags[DP_PING_MAX_TAGS];
 	uint16_t n_left;                /* nodes that left the view, and since when */

@@ -109,6 +109,7 @@ enum dp_drop {
 	X(nd_learnt,          "IPv6 neighbour advertisements that answered us (or announced a VIP's new holder)") \
 	X(nd_vip_answered,    "IPv6 neighbour solicitations answered for a VIP held here (also in nd_replies)") \
 	X(una_sent,           "unsolicited neighbour advertisements sent for an IPv6 VIP this node claimed") \
+	X(ping_handover_late, "tag handovers (ownership pinging) learnt after their switch moment: caught up") \
 	X(icmp6_echo_replies, "ICMPv6 echo requests answered") \
 	X(frag_rx,            "IPv4 fragments received") \
 	X(frag_reassembled,   "IPv4 datagrams reassembled") \

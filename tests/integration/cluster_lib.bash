@@ -82,6 +82,10 @@ regstat() {   # NODE KEY: a registrar counter of sipshardctl stats (summed over 
 }
 
 
+tagstat() {   # NODE KEY: a sharing-tag counter of sipshardctl tags
+	ctl "$1" --json tags | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$2"
+}
+
 replstat() {   # NODE KEY: a replication counter of sipshardctl stats
 	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["replication"][sys.argv[1]])' "$2"
 }

@@ -12,6 +12,10 @@
 #     catch-up): none missed (a double only next to the death);
 #   - node 1 restarted: node 2 keeps the tag (no preempt) and the pings; node 1
 #     pings nobody, also while it joins (exactly one ping per interval);
+#   - three moves by tag set-active (to 3, 1, 3) with every node up: the pinging
+#     switches at the moment the claim carries, so no phone misses a ping or gets
+#     two across the moves (before the handover moment: 0 or 2 for the contacts
+#     due in the ~100 ms the two nodes' views differed);
 #   - a phone that stops answering is removed on every node after max_failures.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/cluster_lib.bash"
@@ -114,6 +118,25 @@ r=$(slots "$((tr - 2000))" "$t1")
 check "node 1 restarted: one ping per phone per interval, all from node 2 ($r)" \
 	bash -c "[[ '$r' == ok* ]] && ! echo '$r' | grep -q '198.18.0.[13] '"
 
+# ---- tag set-active with every node up: the pinging moves at a common moment ----
+tm=$(now_ms)
+for to in 3 1 3; do
+	ctl "$to" tag set-active service/1 > "$WORK/set-active.out" 2>&1 ||
+		fail "tag set-active on node $to: $(cat "$WORK/set-active.out")"
+	wait_owner 5 "$to" 1 2 3 || fail "node $to holds service/1 on every node after its set-active"
+	sleep 2.7       # 1.35 intervals: each move at another phase of the interval
+done
+tl=$(now_ms)
+sleep 4; t1=$(now_ms)
+r=$(slots "$((tm - 2000))" "$t1")
+check "3 moves by tag set-active (to 3, 1, 3): one ping per phone per interval, none missed, none doubled ($r)" \
+	bash -c "[[ '$r' == ok* ]]"
+r2=$(slots "$((tl + 1000))" "$t1")
+check "... node 3, the last to claim, sends every ping after its move ($r2)" \
+	bash -c "[[ '$r2' == ok* ]] && ! echo '$r2' | grep -q '198.18.0.[12] '"
+hv=$(( $(tagstat 3 handovers) + $(tagstat 1 handovers) ))
+check "... the claims were handovers from a live holder (handovers: node 3 + node 1 = $hv)" test "$hv" = 3
+
 # ---- a phone that stops answering ----
 echo 6007 > "$WORK/mute"
 ok=0
@@ -122,8 +145,8 @@ for t in $(seq 1 100); do
 	[ "$c" = "- - -" ] && { ok=1; break; }
 	sleep 0.2
 done
-rm=$(regstat 2 ping_removed)
-check "phone7 stopped answering: removed on every node after 3 unanswered pings by node 2 ($c; node 2 ping_removed $rm)" \
+rm=$(regstat 3 ping_removed)
+check "phone7 stopped answering: removed on every node after 3 unanswered pings by node 3 ($c; node 3 ping_removed $rm)" \
 	test "$ok" = 1 -a "$rm" = 1
 c=$(count 1)
 check "the other phones stay ($c)" test "$c" = "{\"aors\":$((N - 1)),\"contacts\":$((N - 1))}"

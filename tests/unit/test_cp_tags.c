@@ -93,7 +93,8 @@ all_nodes(enum cfg_tag_state s1, uint32_t p1, uint32_t p2, uint32_t p3)
 static void
 test_order(void **state)
 {
-	struct cp_tags_claim a = { 5, 2, 0 }, b = { 4, 1, 255 }, c = { 5, 1, 0 }, d = { 5, 3, 9 };
+	struct cp_tags_claim a = { .term = 5, .owner = 2 }, b = { .term = 4, .owner = 1, .priority = 255 },
+			     c = { .term = 5, .owner = 1 }, d = { .term = 5, .owner = 3, .priority = 9 };
 
 	(void)state;
 	assert_true(cp_tags_better(&a, &b) > 0);        /* term first */
@@ -243,6 +244,71 @@ test_failover(void **state)
 	assert_int_equal(node[3].tag[0].cur.owner, 1);
 	node[3].now_ms = 7500;
 	assert_int_equal(cp_tags_failover(&node[3], up23, 2, ++wall), 0);
+}
+
+/* A claim that takes the tag from a live holder carries a handover: the holder
+ * pings until a common moment CP_TAGS_HANDOVER_MS ahead, the claimer from then
+ * on; the moment travels with the claim. A holder that is gone: no handover. */
+static void
+test_handover(void **state)
+{
+	uint16_t up13[] = { 1, 3 };
+	uint64_t w;
+
+	(void)state;
+	all_nodes(CFG_TAG_ACTIVE, 0, 10, 20);
+	for (int i = 1; i <= N_NODES; i++) {
+		node[i].grace_ms = 900;
+		node[i].now_ms = 10000;
+		cp_tags_synced(&node[i], NULL, 0, ++wall);
+	}
+	gossip_all();
+	assert_int_equal(agreed_owner(), 1);
+	assert_int_equal(node[1].tag[0].cur.prev_owner, 0);
+	/* tag set-active on node 2, node 1 heard 100 ms ago */
+	node[2].now_ms = 10100;
+	w = ++wall;
+	cp_tags_claim(&node[2], 0, w, CP_TAGS_R_COMMAND);
+	assert_int_equal(node[2].tag[0].cur.prev_owner, 1);
+	assert_true(node[2].tag[0].cur.switch_ms == w + CP_TAGS_HANDOVER_MS);
+	assert_int_equal(node[2].counters[CP_TAGS_C_handovers], 1);
+	deliver(2, 1, true);
+	deliver(2, 3, true);
+	assert_int_equal(agreed_owner(), 2);
+	for (int i = 1; i <= N_NODES; i++) {
+		assert_int_equal(node[i].tag[0].cur.prev_owner, 1);
+		assert_true(node[i].tag[0].cur.switch_ms == w + CP_TAGS_HANDOVER_MS);
+	}
+	/* node 3 claims before the moment: node 1 still pings, it hands over */
+	node[3].now_ms = 10150;
+	cp_tags_claim(&node[3], 0, w + 100, CP_TAGS_R_COMMAND);
+	assert_int_equal(node[3].tag[0].cur.prev_owner, 1);
+	assert_true(node[3].tag[0].cur.switch_ms == w + 100 + CP_TAGS_HANDOVER_MS);
+	/* ... after it: node 2 pings */
+	deliver(3, 1, true);
+	node[1].now_ms = 10200;
+	cp_tags_claim(&node[1], 0, w + 100 + CP_TAGS_HANDOVER_MS, CP_TAGS_R_COMMAND);
+	assert_int_equal(node[1].tag[0].cur.prev_owner, 3);
+	/* a holder not heard within the grace: the claim takes effect at once */
+	deliver(1, 2, true);
+	node[2].now_ms = node[2].tag[0].holder_heard_ms + 901;
+	cp_tags_claim(&node[2], 0, ++wall, CP_TAGS_R_COMMAND);
+	assert_int_equal(node[2].tag[0].cur.prev_owner, 0);
+	assert_true(node[2].tag[0].cur.switch_ms == 0);
+	/* failover never hands over */
+	deliver(2, 1, true);
+	deliver(2, 3, true);
+	node[3].now_ms = node[3].tag[0].holder_heard_ms + 2000;
+	assert_int_equal(cp_tags_failover(&node[3], up13, 2, ++wall), 1);
+	assert_int_equal(node[3].tag[0].cur.prev_owner, 0);
+	assert_int_equal(node[3].counters[CP_TAGS_C_handovers], 1);
+	/* a holder not heard for longer than the grace (tables come every second)
+	 * but up in the topology: a handover */
+	deliver(3, 1, true);
+	node[1].now_ms = node[1].tag[0].holder_heard_ms + 1000;
+	cp_tags_set_up(&node[1], up13 + 1, 1);          /* node 3 up */
+	cp_tags_claim(&node[1], 0, ++wall, CP_TAGS_R_COMMAND);
+	assert_int_equal(node[1].tag[0].cur.prev_owner, 3);
 }
 
 static void
@@ -420,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_preempt),
 		cmocka_unit_test(test_default_tag),
 		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_handover),
 		cmocka_unit_test(test_acks_and_restart),
 		cmocka_unit_test(test_history_wraps),
 	};

@@ -101,6 +101,44 @@ test_rendezvous(void **state)
 	assert_string_equal(dp_ping_mode_name(CFG_PING_COOPERATION), "cooperation");
 }
 
+/* A handover: two nodes that walk the same bucket at different times (before and
+ * after their views learnt of the claim) pick the same pinger for it, the old
+ * holder before the switch moment and the new one from it on; each bucket of the
+ * interval has exactly one. */
+static void
+test_handover_owner(void **state)
+{
+	struct dp_ping_tag t = { .owner = 2, .prev_owner = 1 };
+	const uint32_t iv = 2000;
+	const uint64_t cycle = 898000000ull;      /* some interval of 2026 */
+	uint64_t sw = dp_ping_due_ms(iv, cycle, 1000) + 3;
+	unsigned int b, by1 = 0, by2 = 0;
+
+	(void)state;
+	assert_true(dp_ping_due_ms(iv, cycle, 0) == cycle * iv);
+	assert_true(dp_ping_due_ms(iv, cycle, REG_DIGEST_BUCKETS - 1) < (cycle + 1) * iv);
+	assert_true(dp_ping_due_ms(iv, cycle, REG_DIGEST_BUCKETS / 2) == cycle * iv + iv / 2);
+	t.switch_ms = sw;
+	for (b = 0; b < REG_DIGEST_BUCKETS; b++) {
+		uint16_t who = dp_ping_owner_at(&t, dp_ping_due_ms(iv, cycle, b));
+
+		assert_true(who == 1 || who == 2);
+		if (who == 1)
+			by1++;
+		else
+			by2++;
+		/* bucket 1000 is due at 488 ms, the switch at 491: buckets up to 1005 (490 ms) */
+		assert_int_equal(who, b <= 1005 ? 1 : 2);
+	}
+	assert_int_equal(by1 + by2, REG_DIGEST_BUCKETS);
+	/* the next interval: the new holder alone */
+	for (b = 0; b < REG_DIGEST_BUCKETS; b++)
+		assert_int_equal(dp_ping_owner_at(&t, dp_ping_due_ms(iv, cycle + 1, b)), 2);
+	t.switch_ms = 0;                                 /* no handover: the owner */
+	t.prev_owner = 0;
+	assert_int_equal(dp_ping_owner_at(&t, 0), 2);
+}
+
 int
 main(void)
 {
@@ -108,6 +146,7 @@ main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_rendezvous),
 		cmocka_unit_test(test_left_at),
+		cmocka_unit_test(test_handover_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1403,6 +1403,10 @@ test_roundtrip_tags(void **state)
 		in.u.tags.e[i].owner_priority = (uint8_t)(i ? 255 : 0);
 		in.u.tags.e[i].candidate = i % 2;
 		in.u.tags.e[i].priority = (uint8_t)(i * 20);
+		if (i % 2 == 1) {       /* a handover: the holder pings until then */
+			in.u.tags.e[i].prev_owner = (uint16_t)(65535 - i - 1);
+			in.u.tags.e[i].switch_ms = 1796000000000ull + (uint64_t)i;
+		}
 	}
 	n = encode(&tx, &in);
 	assert_true(n <= MSG_HDR_LEN + 1408 + MSG_HMAC_LEN);   /* one datagram at MTU 1500 */
@@ -1426,6 +1430,12 @@ test_roundtrip_tags(void **state)
 	tag_entry(&in.u.tags.e[0], "s", 1, 1, 0);               /* a term without owner */
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 	tag_entry(&in.u.tags.e[0], "s", 1, 0, 3);               /* an owner without term */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	tag_entry(&in.u.tags.e[0], "s", 1, 1, 3);               /* a handover without moment */
+	in.u.tags.e[0].prev_owner = 2;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.tags.e[0].prev_owner = 0;                          /* a moment without holder */
+	in.u.tags.e[0].switch_ms = 1;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 	in.u.tags.n = 0;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
@@ -1457,6 +1467,22 @@ test_tags_reject_bad_field(void **state)
 	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
 	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
 	e.owner = 2;
+	e.has_prev_owner = 1;                                   /* a handover ... */
+	e.prev_owner = 1;
+	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);    /* ... without its moment */
+	e.has_switch_wall_ms = 1;
+	e.switch_wall_ms = 1796000000000ull;
+	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.u.tags.e[0].prev_owner, 1);
+	assert_true(out.u.tags.e[0].switch_ms == 1796000000000ull);
+	e.prev_owner = 70000;                                   /* not a node id */
+	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
+	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+	e.has_prev_owner = e.has_switch_wall_ms = 0;
+	e.prev_owner = 0;
+	e.switch_wall_ms = 0;
 	e.has_priority = 1;
 	e.priority = 256;
 	n = frame_pb(MSG_T_TAG_TABLE, &t.base);
