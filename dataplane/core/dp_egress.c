@@ -599,6 +599,14 @@ int
 dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family, const uint8_t *addr,
 		 uint16_t sport, uint16_t dport, const char *payload, size_t len, bool hold)
 {
+	return dp_egress_udp_from(lc, m, family, NULL, addr, sport, dport, payload, len, hold);
+}
+
+int
+dp_egress_udp_from(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family, const uint8_t *from,
+		   const uint8_t *addr, uint16_t sport, uint16_t dport, const char *payload,
+		   size_t len, bool hold)
+{
 	struct rte_ether_addr mac;
 	const uint8_t *src;
 	bool known;
@@ -621,8 +629,12 @@ dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family, const 
 	}
 	if (!known && !hold)
 		goto miss;
-	return udp_send(lc, m, pi, known ? &mac : NULL, family, src, addr, sport, dport, payload,
-			len, DP_DROP_FWD_TOO_BIG, DP_DROP_FWD_NO_MBUF);
+	if (udp_send(lc, m, pi, known ? &mac : NULL, family, from != NULL ? from : src, addr,
+		     sport, dport, payload, len, DP_DROP_FWD_TOO_BIG, DP_DROP_FWD_NO_MBUF) != 0)
+		return -1;
+	if (from != NULL)
+		DP_STAT_INC(&lc->stats, vip_src_sent);
+	return 0;
 miss:
 	DP_DROP_INC(&lc->stats, NEIGH_MISS);
 	rte_pktmbuf_free(m);

@@ -133,6 +133,13 @@ int dp_egress_udp_to(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family,
 		     const uint8_t *addr, uint16_t sport, uint16_t dport, const char *payload,
 		     size_t len, bool hold);
 
+/* The same from the source address src (family's length, network order) instead
+ * of the port's: a VIP held here, for a binding received on it (its NAT takes
+ * packets from that address only). NULL: the port's address. */
+int dp_egress_udp_from(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family,
+		       const uint8_t *src, const uint8_t *addr, uint16_t sport, uint16_t dport,
+		       const char *payload, size_t len, bool hold);
+
 /* The SIP reply lc->reply[0..len) to the request in m (parsed in lc->msg): to
  * its source address, on the port and to the MAC it came from, to the port RFC
  * 3261 §18.2.2 / RFC 3581 name (source port with ;rport, else the Via sent-by

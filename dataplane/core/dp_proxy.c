@@ -28,6 +28,17 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct lb_addr *dst, cons
 				dst->port, msg, len, true);
 }
 
+/* A forwarded request: from res->from when set (a VIP held here), else as send_to. */
+static int
+send_forward(struct dp_lcore *lc, struct rte_mbuf *m, const struct proxy_result *res)
+{
+	const uint8_t *from = res->from.family == res->dst.family ? res->from.addr : NULL;
+
+	return dp_egress_udp_from(lc, m, res->dst.family, from, res->dst.addr,
+				  rte_be_to_cpu_16(lc->ctx->sip_port), res->dst.port, lc->reply,
+				  res->len, true);
+}
+
 static void
 lb_src(const struct dp_pkt_info *info, struct lb_addr *a)
 {
@@ -44,7 +55,7 @@ proxy_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct proxy_result *re
 {
 	switch (res->action) {
 	case PROXY_FORWARD:
-		if (send_to(lc, m, &res->dst, lc->reply, res->len) == 0)
+		if (send_forward(lc, m, res) == 0)
 			DP_STAT_INC(&lc->stats, sip_forwarded);
 		return;
 	case PROXY_REPLY: {

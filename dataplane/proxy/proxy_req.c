@@ -1250,6 +1250,10 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 			default:
 				if (b->path_len == 0)
 					PROXY_INC(w, sock_direct);
+				/* received on a VIP held here: from the VIP, the only
+				 * address the phone's NAT takes packets from */
+				if (b->path_len == 0 && b->sock_vip && b->sock_held)
+					res->from = b->sock;
 				rc = pr_binding(w, &pl, b, res);
 				break;
 			}

@@ -136,6 +136,7 @@ proxy_result_init(struct proxy_result *res, uint16_t status)
 	res->set = 0;
 	res->seq = 0;
 	res->len = 0;
+	res->from.family = 0;
 }
 
 /* Count drop reason `why` on w and make res that drop; returns PROXY_DROP. */

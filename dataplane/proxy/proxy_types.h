@@ -134,6 +134,8 @@ struct proxy_result {
 	uint32_t seq;           /* PROBE_REPLY: probe number */
 	size_t len;             /* FORWARD, REPLY: bytes written to out */
 	struct lb_addr dst;     /* FORWARD, REPLY: UDP destination */
+	struct lb_addr from;    /* FORWARD: the source address when not the port's: a
+				 * VIP held here, to a binding received on it; family 0 */
 };
 
 /* Which way a request for a binding leaves (proxy_sock_path()). */

@@ -44,6 +44,8 @@ reg_shard_ping_bucket(struct reg_shard *s, uint16_t bucket, uint64_t now_ms, boo
 			t.local_port = b->local_port;
 			t.port = b->port;
 			t.addr = b->addr;
+			t.sock_family = b->sock_family;
+			t.sock_addr = b->sock_addr;
 			t.uri = data;
 			t.uri_len = b->uri_len;
 			t.tag = data + b->uri_len;

@@ -181,6 +181,8 @@ struct reg_ping_target {
 	uint8_t local_port;             /* our port it arrived on */
 	uint16_t port;
 	const uint8_t *addr;
+	uint8_t sock_family;            /* the local address it arrived on: 0 unknown */
+	const uint8_t *sock_addr;       /* ... network order (a VIP: pinged from it) */
 	const char *uri;                /* the Contact URI */
 	uint16_t uri_len;
 	const char *tag;                /* the binding's sharing tag, "" none */

@@ -73,6 +73,12 @@ static const struct pt_binding pt_bindings[] = {
 	  "198.18.0.1", 1 },
 	{ "jo@example.com", "sip:jo@10.1.1.5:5060", "<sip:198.18.3.3:5062;lr>", "198.18.3.3", 5062,
 	  1, 2, "198.18.0.2", 1 },
+	/* received on the VIP 198.18.0.50 of a sharing tag held here (vera) and
+	 * held by another node (walt): pt_lookup marks them */
+	{ "vera@example.com", "sip:vera@10.1.1.6:5060", NULL, "203.0.113.13", 46000, 1, 2,
+	  "198.18.0.50", 0 },
+	{ "walt@example.com", "sip:walt@10.1.1.7:5060", NULL, "203.0.113.14", 47000, 1, 1,
+	  "198.18.0.50", 1 },
 	/* federation: homed on node 2 (up) and node 3 (down) */
 	{ "kim@example.com", NULL, NULL, NULL, 0, PROXY_LOOKUP_HOME, 2, "198.18.0.2", 1 },
 	{ "lou@example.com", NULL, NULL, NULL, 0, PROXY_LOOKUP_HOME, 3, "198.18.0.3", 0 },
@@ -116,6 +122,8 @@ pt_lookup(void *arg, const char *aor, size_t len, struct proxy_binding *b)
 		if (pb->sock != NULL) {
 			assert_int_equal(lb_addr_parse(pb->sock, strlen(pb->sock), &b->sock), 0);
 			b->sock.port = 5060;
+			b->sock_vip = strcmp(pb->sock, "198.18.0.50") == 0;
+			b->sock_held = b->sock_vip && strncmp(pb->aor, "vera@", 5) == 0;
 		}
 		return 1;
 	}
@@ -996,6 +1004,26 @@ test_sock_relay(void **state)
 	pt_dst_is("198.18.3.3", 5062);
 	assert_int_equal(C(sock_relayed), 2);   /* the marked foreign Via above */
 	assert_int_equal(C(sock_direct), 3);
+	assert_int_equal(res.from.family, 0);   /* from the port's address */
+	/* received on a VIP held here: to the phone from the VIP (its NAT takes
+	 * packets from that address only), whichever node took the REGISTER */
+	pt_req("INVITE", "sip:vera@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_BINDING);
+	pt_dst_is("203.0.113.13", 46000);
+	assert_int_equal(res.from.family, 4);
+	assert_memory_equal(res.from.addr, ((uint8_t[]){ 198, 18, 0, 50 }), 4);
+	assert_int_equal(C(sock_direct), 4);
+	/* ... held by another node: relayed to the VIP, from our own address */
+	pt_req("INVITE", "sip:walt@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_RELAY);
+	pt_dst_is("198.18.0.50", 5060);
+	assert_int_equal(res.from.family, 0);
+	/* own@ (received on our own address): from it, no source named */
+	pt_req("INVITE", "sip:own@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.from.family, 0);
 }
 
 /* Federation: a user homed on another node is forwarded there (Request-URI
