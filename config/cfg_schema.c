@@ -156,43 +156,75 @@ cfg_set_ipv4(void *field, const char *s)
 	return NULL;
 }
 
-/* tags[].vip: an IPv4 or IPv6 unicast address that follows the tag (ARP and
- * gratuitous ARP, or neighbour discovery and unsolicited neighbour
- * advertisements: dataplane/core/dp_vip.h). field: the struct cfg_tag. */
+/* S as an IPv4 or IPv6 unicast address of a link (no multicast, unspecified,
+ * loopback, link-local, IPv4-mapped, 0/8, 127/8, 240/4): *v4 (host order, 0 for
+ * IPv6) and v6 (network order, all 0 for IPv4). WHAT names the key in errors. */
 static const char *
-cfg_set_vip(void *field, const char *s)
+cfg_unicast_addr(const char *s, const char *what, uint32_t *v4, uint8_t v6[16])
 {
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct cfg_tag *t = field;
+	static char err[160];
 	struct in6_addr a6;
 	struct in_addr a4;
+	const char *why = NULL, *must = "must be a unicast address";
 	uint32_t h;
 
 	if (inet_pton(AF_INET6, s, &a6) == 1) {
 		const uint8_t *b = a6.s6_addr;
 
 		if (b[0] == 0xff)
-			return "is a multicast address: a tag's vip must be a unicast address";
-		if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_LOOPBACK(&a6))
-			return "is not a unicast address of a link: a tag's vip must be a unicast address";
-		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-			return "is link-local: a tag's vip must be a global or unique local unicast address";
-		if (memcmp(b, mapped, sizeof(mapped)) == 0)
+			why = "is a multicast address";
+		else if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_LOOPBACK(&a6))
+			why = "is not a unicast address of a link";
+		else if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) {
+			why = "is link-local";
+			must = "must be a global or unique local unicast address";
+		}
+		else if (memcmp(b, mapped, sizeof(mapped)) == 0)
 			return "is an IPv4-mapped address: write the IPv4 address itself";
-		memcpy(t->vip6, b, 16);
-		t->vip = 0;
-		return NULL;
-	}
-	if (inet_pton(AF_INET, s, &a4) != 1)
+		if (why == NULL) {
+			memcpy(v6, b, 16);
+			*v4 = 0;
+			return NULL;
+		}
+	} else if (inet_pton(AF_INET, s, &a4) != 1) {
 		return "is not an IPv4 or IPv6 address";
-	h = ntohl(a4.s_addr);
-	if ((h >> 28) == 0xe)
-		return "is a multicast address: a tag's vip must be a unicast address";
-	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) == 0xf)
-		return "is not a unicast address of a link: a tag's vip must be a unicast address";
-	t->vip = h;
-	memset(t->vip6, 0, sizeof(t->vip6));
-	return NULL;
+	} else {
+		h = ntohl(a4.s_addr);
+		if ((h >> 28) == 0xe)
+			why = "is a multicast address";
+		else if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) == 0xf)
+			why = "is not a unicast address of a link";
+		if (why == NULL) {
+			*v4 = h;
+			memset(v6, 0, 16);
+			return NULL;
+		}
+	}
+	snprintf(err, sizeof(err), "%s: %s %s", why, what, must);
+	return err;
+}
+
+/* tags[].vip: an IPv4 or IPv6 unicast address that follows the tag (ARP and
+ * gratuitous ARP, or neighbour discovery and unsolicited neighbour
+ * advertisements: dataplane/core/dp_vip.h). field: the struct cfg_tag. */
+static const char *
+cfg_set_vip(void *field, const char *s)
+{
+	struct cfg_tag *t = field;
+
+	return cfg_unicast_addr(s, "a tag's vip", &t->vip, t->vip6);
+}
+
+/* registrar.nat_ping.source: the address every node sends its pings from (a
+ * shared address: docs/cluster.md "Partitioned pinging"). field: the
+ * struct cfg_registrar. */
+static const char *
+cfg_set_ping_source(void *field, const char *s)
+{
+	struct cfg_registrar *r = field;
+
+	return cfg_unicast_addr(s, "nat_ping.source", &r->ping_source4, r->ping_source6);
 }
 
 static const char *
@@ -656,6 +688,10 @@ static const struct cfg_key cfg_nat_ping_keys[] = {
 	       "who pings a contact: rendezvous over the up, synced nodes, or its tag's holder"),
 	K_UINT("max_failures", struct cfg_registrar, ping_max_failures, 0, 15, 0, 0,
 	       "unanswered OPTIONS pings in a row that remove the binding everywhere; 0 never"),
+	K_FN("source", 0, 0, cfg_set_ping_source,
+	     "address every node sends its pings from (a shared address the phones registered "
+	     "to; the replies reaching another node are relayed to the pinging one) [none: "
+	     "the node's own, or the VIP a binding arrived on]"),
 	K_END
 };
 

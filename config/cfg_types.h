@@ -101,6 +101,8 @@ struct cfg_registrar {
 	enum cfg_ping_method ping_method;
 	enum cfg_ping_mode ping_mode;
 	uint32_t ping_max_failures;     /* unanswered pings in a row that remove; 0 never */
+	uint32_t ping_source4;          /* nat_ping.source: IPv4, host order; 0 none */
+	uint8_t ping_source6[16];       /* ... IPv6, network order; all 0 none */
 	char snapshot_path[CFG_PATH];   /* registrar.snapshot.path; "" = no snapshot */
 	uint32_t snapshot_interval_s;   /* a snapshot written this often (and on clean stop) */
 	uint32_t max_bindings_per_source;  /* per shard; 0: no cap */

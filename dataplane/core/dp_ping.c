@@ -8,10 +8,12 @@
 #include <rte_byteorder.h>
 
 #include "dataplane/core/dp_egress.h"
+#include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_ping.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_stats.h"
 #include "dataplane/core/dp_types.h"
+#include "dataplane/core/dp_vip.h"
 #include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/sip/sip_hash.h"
@@ -54,6 +56,15 @@ dp_ping_init(struct dp_lcore *lc)
 	p->cycle = UINT64_MAX;
 	p->n_set = 1;
 	p->set[0] = cfg->node_id;
+	if (cfg->reg.ping_source4 != 0) {
+		rte_be32_t a = rte_cpu_to_be_32(cfg->reg.ping_source4);
+
+		p->src_family = 4;
+		memcpy(p->src, &a, 4);
+	} else if (memcmp(cfg->reg.ping_source6, (uint8_t[16]){ 0 }, 16) != 0) {
+		p->src_family = 6;
+		memcpy(p->src, cfg->reg.ping_source6, 16);
+	}
 }
 
 static uint64_t
@@ -245,6 +256,12 @@ dp_ping_view(struct dp_lcore *lc, struct dp_ping *p, uint64_t cycle)
 	if (n == 0)
 		return;                 /* no control plane: keep what we have */
 	p->viewed = true;
+	p->n_addr = 0;
+	for (i = 0; i < n && p->n_addr < DP_PING_MAX_NODES; i++)
+		if (!v[i].self && v[i].address != 0) {
+			p->addr[p->n_addr].id = v[i].id;
+			p->addr[p->n_addr++].addr = rte_cpu_to_be_32(v[i].address);
+		}
 	for (i = 0; i < n && k < DP_PING_MAX_NODES; i++) {
 		if ((!v[i].self && strcmp(v[i].state, "up") != 0) ||
 		    strcmp(v[i].caps[0], "synced") != 0)
@@ -504,14 +521,14 @@ dp_ping_retry_add(struct dp_ping_walk *w)
 
 /* One ping out: 0, REG_PING_NO_NEIGH (retried later), or -1. */
 static int
-dp_ping_out(struct dp_ping_walk *w, uint8_t family, const uint8_t *addr, uint16_t port,
-	    const char *text, size_t len)
+dp_ping_out(struct dp_ping_walk *w, uint8_t family, const uint8_t *from, const uint8_t *addr,
+	    uint16_t port, const char *text, size_t len)
 {
 	struct dp_lcore *lc = w->lc;
 	uint64_t miss = lc->stats.drop[DP_DROP_NEIGH_MISS];
 
-	if (dp_egress_udp_to(lc, NULL, family, addr, rte_be_to_cpu_16(lc->ctx->sip_port), port,
-			     text, len, false) == 0)
+	if (dp_egress_udp_from(lc, NULL, family, from, addr, rte_be_to_cpu_16(lc->ctx->sip_port),
+			       port, text, len, false) == 0)
 		return 0;
 	if (lc->stats.drop[DP_DROP_NEIGH_MISS] == miss)
 		return -1;
@@ -520,7 +537,8 @@ dp_ping_out(struct dp_ping_walk *w, uint8_t family, const uint8_t *addr, uint16_
 }
 
 /* reg_ping_send_fn: the ping, from our address and SIP port to where the
- * REGISTER came from. */
+ * REGISTER came from; from the VIP when the REGISTER arrived on a VIP held here
+ * (the NAT in front of the phone takes packets from that address only). */
 static int
 dp_ping_send(void *arg, const struct reg_ping_target *t)
 {
@@ -528,28 +546,33 @@ dp_ping_send(void *arg, const struct reg_ping_target *t)
 	struct dp_lcore *lc = w->lc;
 	const struct dp_ctx *ctx = lc->ctx;
 	uint16_t sport = rte_be_to_cpu_16(ctx->sip_port);
+	const uint8_t *from = NULL, *me_addr;
 	char me[INET6_ADDRSTRLEN + 2];
+	rte_be32_t a4 = ctx->ports[0].ipv4;
 	int n;
 
 	if (t->family != 4 && (t->family != 6 || !ctx->ports[0].has_ipv6))
 		return -1;
+	if (t->sock_family == t->family && t->sock_addr != NULL &&
+	    dp_vip_state(lc, t->sock_family, t->sock_addr) == 1)
+		from = t->sock_addr;
+	else if (w->p->src_family == t->family)
+		from = w->p->src;       /* the shared address (nat_ping.source) */
 	if (!w->p->track)
-		return dp_ping_out(w, t->family, t->addr, t->port, "\r\n\r\n", 4);
+		return dp_ping_out(w, t->family, from, t->addr, t->port, "\r\n\r\n", 4);
+	me_addr = from != NULL ? from : t->family == 6 ? ctx->ports[0].ipv6 : (const uint8_t *)&a4;
 	if (t->family == 6) {   /* our address as a SIP host: [2001:db8::1] */
 		me[0] = '[';
-		inet_ntop(AF_INET6, ctx->ports[0].ipv6, me + 1, INET6_ADDRSTRLEN);
+		inet_ntop(AF_INET6, me_addr, me + 1, INET6_ADDRSTRLEN);
 		strcat(me, "]");
 	} else {
-		rte_be32_t a = ctx->ports[0].ipv4;
-		const uint8_t *b = (const uint8_t *)&a;
-
-		snprintf(me, sizeof(me), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		snprintf(me, sizeof(me), "%u.%u.%u.%u", me_addr[0], me_addr[1], me_addr[2], me_addr[3]);
 	}
 	n = dp_ping_text(lc->reply, sizeof(lc->reply), t, me, sport, ctx->cfg->node_id, lc->idx,
 			 ++w->p->seq);
 	if (n < 0)
 		return -1;
-	return dp_ping_out(w, t->family, t->addr, t->port, lc->reply, (size_t)n);
+	return dp_ping_out(w, t->family, from, t->addr, t->port, lc->reply, (size_t)n);
 }
 
 /* Buckets [from, to) of the cycle, under WALK's rules. */
@@ -699,6 +722,33 @@ dp_ping_poll(struct dp_lcore *lc)
 	return sent;
 }
 
+/* A reply to another node's ping (pings sent from a shared address come back to
+ * whichever node holds it): to that node, at its address and our SIP port, once.
+ * A reply that came from a node of the cluster is not sent on again (views that
+ * differ would bounce it). 0: sent (m consumed), -1: not (m left to the caller). */
+static int
+dp_ping_relay_reply(struct dp_lcore *lc, struct rte_mbuf *m, unsigned int node)
+{
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	struct dp_ping *p = &lc->ping;
+	uint16_t sport = rte_be_to_cpu_16(lc->ctx->sip_port);
+	unsigned int i, k;
+
+	for (i = 0; i < p->n_addr && p->addr[i].id != node; i++)
+		;
+	if (i == p->n_addr || lc->msg.len > sizeof(lc->reply))
+		return -1;
+	for (k = 0; info->family == 4 && k < p->n_addr; k++)
+		if (memcmp(info->src, &p->addr[k].addr, 4) == 0)
+			return -1;
+	memcpy(lc->reply, lc->msg.buf, lc->msg.len);
+	if (dp_egress_udp_to(lc, m, 4, (const uint8_t *)&p->addr[i].addr, sport, sport, lc->reply,
+			     lc->msg.len, true) != 0)
+		return 0;       /* counted and freed by the egress */
+	DP_STAT_INC(&lc->stats, ping_replies_relayed);
+	return 0;
+}
+
 bool
 dp_ping_response(struct dp_lcore *lc, struct rte_mbuf *m)
 {
@@ -715,9 +765,16 @@ dp_ping_response(struct dp_lcore *lc, struct rte_mbuf *m)
 	memcpy(br, v.branch.p, v.branch.len);
 	br[v.branch.len] = '\0';
 	if (sscanf(br + DP_PING_BRANCH_PREFIX_LEN, "%u-%u-%u-%x", &node, &shard, &bi, &ident) != 4 ||
-	    node != lc->ctx->cfg->node_id || shard >= lc->ctx->n_workers) {
+	    (node == lc->ctx->cfg->node_id && shard >= lc->ctx->n_workers)) {
 		DP_DROP_INC(&lc->stats, SIP_UNHANDLED);
 		rte_pktmbuf_free(m);
+		return true;
+	}
+	if (node != lc->ctx->cfg->node_id) {
+		if (dp_ping_relay_reply(lc, m, node) != 0) {
+			DP_DROP_INC(&lc->stats, SIP_UNHANDLED);
+			rte_pktmbuf_free(m);
+		}
 		return true;
 	}
 	if (shard != lc->idx) {

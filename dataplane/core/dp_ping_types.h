@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_byteorder.h>
+
 #define DP_PING_BRANCH_PREFIX     "z9hG4bK-ssnp-"
 #define DP_PING_BRANCH_PREFIX_LEN 13
 #define DP_PING_VIEW_MS           100
@@ -62,6 +64,13 @@ struct dp_ping {
 		uint64_t switch_ms;     /* this wall-clock ms, OWNER those from it on */
 		uint64_t catch_from;    /* moved: the wall-clock ms the catch-up starts at */
 	} tags[DP_PING_MAX_TAGS];
+	uint8_t src_family;             /* nat_ping.source: 4 or 6, 0 none */
+	uint8_t src[16];                /* ... network order: every node pings from it */
+	uint16_t n_addr;                /* the nodes' addresses (the view): where a reply */
+	struct dp_ping_addr {           /* to another node's ping is relayed */
+		uint16_t id;
+		rte_be32_t addr;
+	} addr[DP_PING_MAX_NODES];
 	uint16_t n_left;                /* nodes that left the view, and since when */
 	struct dp_ping_left {
 		uint16_t id;

@@ -11,6 +11,10 @@
 #     the VIP is answered by node 2;
 #   - kill -9 of node 2: node 1 claims (failover) and the VIP answers again
 #     (the time from the kill to the first 200 is printed);
+#   - a phone behind a strict NAT registers through the VIP: an INVITE for it sent
+#     to node 2 is relayed to the VIP and node 1 sends it from the VIP, the only
+#     address the phone takes packets from; its NAT pings (ownership mode) come from
+#     the VIP too, from node 1, and from node 2 once the tag moved there;
 #   - scripts/keepalived-notify.sh MASTER on node 3 moves tag and VIP there.
 . "$(dirname "$0")/lib.bash"
 
@@ -22,7 +26,9 @@ prio=(0 10 20 5)
 for i in 1 2 3; do
 	state=backup; [ "$i" = 1 ] && state=active
 	bus_config "$i" 3 "" "tags:
-  - {name: service/1, state: $state, failover: auto, priority: ${prio[$i]}, vip: $VIP}"
+  - {name: service/1, state: $state, failover: auto, priority: ${prio[$i]}, vip: $VIP}
+registrar:
+  nat_ping: {interval_s: 1, method: options, mode: ownership, max_failures: 0}"
 	start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; exit 1; }
 done
 pass "3 nodes started, service/1 with vip $VIP configured on each"
@@ -88,6 +94,77 @@ check "node 1 answered ARP for the VIP ($a1), nodes 2 and 3 counted vip_not_held
 cl ping -c 1 -W 2 "$VIP" >/dev/null 2>&1
 check "ICMP echo to the VIP is answered" test $? = 0
 
+# ---- a phone registered through the VIP: everything it gets comes from the VIP ----
+# It logs the source of every request it receives ("req SOURCE METHOD"): a strict
+# NAT in front of it would drop any that does not come from the VIP.
+cat > "$WORK/phone.py" <<'PY'
+import socket, sys
+vip, log = sys.argv[1:]
+out = open(log, "a", buffering=1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.100", 5092))
+s.settimeout(0.5)
+reg = ("REGISTER sip:example.com SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP 198.18.0.100:5092;rport;branch=z9hG4bK-vphone\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:vphone@example.com>;tag=p4\r\n"
+       "To: <sip:vphone@example.com>\r\nCall-ID: vphone-reg4\r\nCSeq: 1 REGISTER\r\n"
+       "Contact: <sip:vphone@198.18.0.100:5092>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n").encode()
+code = "none"
+for _ in range(10):
+    s.sendto(reg, (vip, 5060))
+    try:
+        d, a = s.recvfrom(65535)
+        if d.startswith(b"SIP/2.0 "):
+            code = "%s %s" % (d.split()[1].decode(), a[0])
+            break
+    except socket.timeout:
+        pass
+out.write("registered %s\n" % code)
+s.settimeout(None)
+while True:
+    d, a = s.recvfrom(65535)
+    out.write("req %s %s\n" % (a[0], d.split(b" ", 1)[0].decode("utf-8", "replace")))
+PY
+touch "$WORK/phone.log"
+ip netns exec "$LAB-cl" python3 "$WORK/phone.py" "$VIP" "$WORK/phone.log" > "$WORK/phone.out" 2>&1 &
+PHONE=$!
+trap 'kill "$PHONE" 2>/dev/null; cleanup' EXIT
+for t in $(seq 1 100); do grep -q '^registered' "$WORK/phone.log" && break; sleep 0.1; done
+check "a phone registers through the VIP ($(head -1 "$WORK/phone.log"))" \
+	test "$(head -1 "$WORK/phone.log")" = "registered 200 $VIP"
+ok=0
+for t in $(seq 1 100); do
+	ctl 2 --json contacts show vphone@example.com 2>/dev/null | grep -q '"uri"' && { ok=1; break; }
+	sleep 0.1
+done
+check "its binding reached node 2" test "$ok" = 1
+pstat() { ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["proxy"][sys.argv[1]])' "$2"; }
+rl2=$(pstat 2 sock_relayed); v1=$(dpstat 1 vip_src_sent)
+client_neigh 198.18.0.2 || fail "client resolves node 2"
+for k in 1 2 3; do
+	cl python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.100", 5094))
+s.sendto(("INVITE sip:vphone@example.com SIP/2.0\r\n"
+          "Via: SIP/2.0/UDP 198.18.0.100:5094;rport;branch=z9hG4bK-vip4-inv\r\n"
+          "From: <sip:caller@example.com>;tag=c4\r\nTo: <sip:vphone@example.com>\r\n"
+          "Call-ID: vip4-invite@198.18.0.100\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+          "Contact: <sip:caller@198.18.0.100:5094>\r\nContent-Length: 0\r\n\r\n").encode(),
+         ("198.18.0.2", 5060))'
+	for t in $(seq 1 10); do grep -q '^req .* INVITE' "$WORK/phone.log" && break 2; sleep 0.1; done
+done
+got=$(grep -m1 '^req .* INVITE' "$WORK/phone.log")
+check "an INVITE for it sent to node 2 is relayed to the VIP and reaches the phone from the VIP ($got)" \
+	test "$got" = "req $VIP INVITE"
+check "... node 2 relayed it (sock_relayed $rl2 -> $(pstat 2 sock_relayed)), node 1 sent it from the VIP (vip_src_sent $v1 -> $(dpstat 1 vip_src_sent))" \
+	test "$(pstat 2 sock_relayed)" -gt "$rl2" -a "$(dpstat 1 vip_src_sent)" -gt "$v1"
+for t in $(seq 1 30); do grep -q '^req .* OPTIONS' "$WORK/phone.log" && break; sleep 0.1; done
+sleep 1.2
+pings=$(grep '^req .* OPTIONS' "$WORK/phone.log" | sort | uniq -c | awk '{print $1 " from " $3}' | tr '\n' ' ')
+check "its NAT pings come from the VIP only ($pings)" \
+	bash -c "[ -n '$pings' ] && ! grep '^req .* OPTIONS' '$WORK/phone.log' | grep -vq '^req $VIP '"
+
 # ---- a move from the CLI: gratuitous ARP ----
 g2=$(dpstat 2 garp_sent)
 t0=$(now_ms)
@@ -107,6 +184,10 @@ r1=$(regs_of 1); r2=$(regs_of 2)
 out=$(reg 5 bob)
 check "a REGISTER to the VIP is answered 200 from $VIP by node 2 ($out)" \
 	bash -c "[[ '$out' == '200 $VIP '* ]] && [ $(regs_of 2) -gt $r2 ] && [ $(regs_of 1) = $r1 ]"
+v2=$(dpstat 2 vip_src_sent); n=$(grep -c '^req .* OPTIONS' "$WORK/phone.log")
+sleep 2.2
+check "the phone's pings still come from the VIP only, now sent by node 2 (vip_src_sent $v2 -> $(dpstat 2 vip_src_sent), $n -> $(grep -c '^req .* OPTIONS' "$WORK/phone.log") pings)" \
+	bash -c "[ $(dpstat 2 vip_src_sent) -gt $v2 ] && [ $(grep -c '^req .* OPTIONS' "$WORK/phone.log") -gt $n ] && ! grep '^req .* OPTIONS' '$WORK/phone.log' | grep -vq '^req $VIP '"
 
 # ---- failover: kill -9 the holder ----
 t0=$(now_ms)
