@@ -114,9 +114,6 @@ for _ in range(5):
 print(out)
 PY
 }
-pstat() {   # NODE KEY: a proxy counter of sipshardctl stats
-	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["proxy"][sys.argv[1]])' "$2"
-}
 where() { ctl "$1" --json contacts where "$2" 2>/dev/null || echo none; }
 counts() { ctl "$1" --json contacts count 2>/dev/null || echo none; }
 wait_where() {   # SECONDS AOR HOME: until every node names HOME as the AoR's home

@@ -126,6 +126,44 @@ print(d)' "$2"
 
 cl() { ip netns exec "$LAB-cl" "$@"; }
 
+pstat() {   # NODE KEY: a proxy counter of sipshardctl stats (summed over workers)
+	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["proxy"][sys.argv[1]])' "$2"
+}
+
+# vip_phone VIP BIND LOG: tests/integration/vip_phone.py (user vphone, port 5092)
+# in the client namespace, registering to VIP from BIND; its pid in VIP_PHONE (the
+# caller stops it). Waits up to 10 s for its "registered" line.
+vip_phone() {
+	touch "$3"
+	ip netns exec "$LAB-cl" python3 "$ROOT/tests/integration/vip_phone.py" "$1" "$2" 5092 vphone \
+		"$3" > "$3.out" 2>&1 &
+	VIP_PHONE=$!
+	local t
+	for t in $(seq 1 100); do grep -q '^registered' "$3" && return 0; sleep 0.1; done
+	return 1
+}
+
+# phone_invite NODE LOG: an INVITE for vphone@example.com from the client
+# (198.18.0.100:5094) to NODE's address, sent again (3 tries) until LOG, a
+# vip_phone.py log, shows it arrived; prints that line ("" when it never did).
+phone_invite() {
+	local k t
+	for k in 1 2 3; do
+		cl python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.100", 5094))
+s.sendto(("INVITE sip:vphone@example.com SIP/2.0\r\n"
+          "Via: SIP/2.0/UDP 198.18.0.100:5094;rport;branch=z9hG4bK-vphone-inv\r\n"
+          "From: <sip:caller@example.com>;tag=c1\r\nTo: <sip:vphone@example.com>\r\n"
+          "Call-ID: vphone-invite@198.18.0.100\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+          "Contact: <sip:caller@198.18.0.100:5094>\r\nContent-Length: 0\r\n\r\n").encode(),
+         (sys.argv[1], 5060))' "$1"
+		for t in $(seq 1 10); do grep -q '^req .* INVITE' "$2" && break 2; sleep 0.1; done
+	done
+	grep -m1 '^req .* INVITE' "$2"
+}
+
 # client_neigh DST: until the client's kernel has resolved DST's MAC (ARP or ND),
 # asking with a ping each time it has not. While a neighbour is unresolved, Linux
 # queues at most unres_qlen_bytes of datagrams for it (the default, 212992, held 144

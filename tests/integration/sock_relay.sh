@@ -131,9 +131,6 @@ print(code)
 PY
 }
 
-pstat() {   # NODE KEY: a proxy counter of sipshardctl stats (summed over workers)
-	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["proxy"][sys.argv[1]])' "$2"
-}
 has_contact() {   # NODE AOR
 	ctl "$1" --json contacts show "$2" 2>/dev/null | grep -q '"uri"'
 }

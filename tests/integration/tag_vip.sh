@@ -97,39 +97,9 @@ check "ICMP echo to the VIP is answered" test $? = 0
 # ---- a phone registered through the VIP: everything it gets comes from the VIP ----
 # It logs the source of every request it receives ("req SOURCE METHOD"): a strict
 # NAT in front of it would drop any that does not come from the VIP.
-cat > "$WORK/phone.py" <<'PY'
-import socket, sys
-vip, log = sys.argv[1:]
-out = open(log, "a", buffering=1)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.18.0.100", 5092))
-s.settimeout(0.5)
-reg = ("REGISTER sip:example.com SIP/2.0\r\n"
-       "Via: SIP/2.0/UDP 198.18.0.100:5092;rport;branch=z9hG4bK-vphone\r\n"
-       "Max-Forwards: 70\r\nFrom: <sip:vphone@example.com>;tag=p4\r\n"
-       "To: <sip:vphone@example.com>\r\nCall-ID: vphone-reg4\r\nCSeq: 1 REGISTER\r\n"
-       "Contact: <sip:vphone@198.18.0.100:5092>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n").encode()
-code = "none"
-for _ in range(10):
-    s.sendto(reg, (vip, 5060))
-    try:
-        d, a = s.recvfrom(65535)
-        if d.startswith(b"SIP/2.0 "):
-            code = "%s %s" % (d.split()[1].decode(), a[0])
-            break
-    except socket.timeout:
-        pass
-out.write("registered %s\n" % code)
-s.settimeout(None)
-while True:
-    d, a = s.recvfrom(65535)
-    out.write("req %s %s\n" % (a[0], d.split(b" ", 1)[0].decode("utf-8", "replace")))
-PY
-touch "$WORK/phone.log"
-ip netns exec "$LAB-cl" python3 "$WORK/phone.py" "$VIP" "$WORK/phone.log" > "$WORK/phone.out" 2>&1 &
-PHONE=$!
+vip_phone "$VIP" 198.18.0.100 "$WORK/phone.log"
+PHONE=$VIP_PHONE
 trap 'kill "$PHONE" 2>/dev/null; cleanup' EXIT
-for t in $(seq 1 100); do grep -q '^registered' "$WORK/phone.log" && break; sleep 0.1; done
 check "a phone registers through the VIP ($(head -1 "$WORK/phone.log"))" \
 	test "$(head -1 "$WORK/phone.log")" = "registered 200 $VIP"
 ok=0
@@ -138,23 +108,9 @@ for t in $(seq 1 100); do
 	sleep 0.1
 done
 check "its binding reached node 2" test "$ok" = 1
-pstat() { ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["proxy"][sys.argv[1]])' "$2"; }
 rl2=$(pstat 2 sock_relayed); v1=$(dpstat 1 vip_src_sent)
 client_neigh 198.18.0.2 || fail "client resolves node 2"
-for k in 1 2 3; do
-	cl python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.18.0.100", 5094))
-s.sendto(("INVITE sip:vphone@example.com SIP/2.0\r\n"
-          "Via: SIP/2.0/UDP 198.18.0.100:5094;rport;branch=z9hG4bK-vip4-inv\r\n"
-          "From: <sip:caller@example.com>;tag=c4\r\nTo: <sip:vphone@example.com>\r\n"
-          "Call-ID: vip4-invite@198.18.0.100\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
-          "Contact: <sip:caller@198.18.0.100:5094>\r\nContent-Length: 0\r\n\r\n").encode(),
-         ("198.18.0.2", 5060))'
-	for t in $(seq 1 10); do grep -q '^req .* INVITE' "$WORK/phone.log" && break 2; sleep 0.1; done
-done
-got=$(grep -m1 '^req .* INVITE' "$WORK/phone.log")
+got=$(phone_invite 198.18.0.2 "$WORK/phone.log")
 check "an INVITE for it sent to node 2 is relayed to the VIP and reaches the phone from the VIP ($got)" \
 	test "$got" = "req $VIP INVITE"
 check "... node 2 relayed it (sock_relayed $rl2 -> $(pstat 2 sock_relayed)), node 1 sent it from the VIP (vip_src_sent $v1 -> $(dpstat 1 vip_src_sent))" \

@@ -138,39 +138,9 @@ check "the client's entry still names node 2 ($(vip_mac))" test "$(vip_mac)" = "
 # A phone registers through the VIP (taken by node 2); an INVITE for it sent to
 # node 1, which does not hold the VIP, is relayed to the VIP over IPv6 (node 1
 # learnt node 2's MAC for it from the unsolicited NA), and node 2 sends it on.
-cat > "$WORK/phone6.py" <<'PY'
-import socket, sys
-vip, log = sys.argv[1:]
-out = open(log, "a", buffering=1)
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(("2001:2::100", 5092))
-s.settimeout(0.5)
-reg = ("REGISTER sip:example.com SIP/2.0\r\n"
-       "Via: SIP/2.0/UDP [2001:2::100]:5092;rport;branch=z9hG4bK-vphone\r\n"
-       "Max-Forwards: 70\r\nFrom: <sip:vphone@example.com>;tag=p6\r\n"
-       "To: <sip:vphone@example.com>\r\nCall-ID: vphone-reg\r\nCSeq: 1 REGISTER\r\n"
-       "Contact: <sip:vphone@[2001:2::100]:5092>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n").encode()
-code = "none"
-for _ in range(10):
-    s.sendto(reg, (vip, 5060))
-    try:
-        d, a = s.recvfrom(65535)
-        if d.startswith(b"SIP/2.0 "):
-            code = "%s %s" % (d.split()[1].decode(), a[0])
-            break
-    except socket.timeout:
-        pass
-out.write("registered %s\n" % code)
-s.settimeout(None)
-while True:
-    d, a = s.recvfrom(65535)
-    out.write("req %s %s\n" % (a[0], d.split(b" ", 1)[0].decode("utf-8", "replace")))
-PY
-touch "$WORK/phone6.log"
-ip netns exec "$LAB-cl" python3 "$WORK/phone6.py" "$VIP" "$WORK/phone6.log" > "$WORK/phone6.out" 2>&1 &
-PHONE6=$!
+vip_phone "$VIP" 2001:2::100 "$WORK/phone6.log"
+PHONE6=$VIP_PHONE
 trap 'kill "$PHONE6" 2>/dev/null; cleanup' EXIT
-for t in $(seq 1 100); do grep -q '^registered' "$WORK/phone6.log" && break; sleep 0.1; done
 check "a phone registers through the VIP ($(head -1 "$WORK/phone6.log"))" \
 	test "$(head -1 "$WORK/phone6.log")" = "registered 200 $VIP"
 ok=0
@@ -179,23 +149,9 @@ for t in $(seq 1 100); do
 	sleep 0.1
 done
 check "its binding reached node 1" test "$ok" = 1
-pstat() { ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["proxy"][sys.argv[1]])' "$2"; }
 rl1=$(pstat 1 sock_relayed); dr2=$(pstat 2 sock_direct)
 client_neigh 198.18.0.1 || fail "client resolves node 1"
-for k in 1 2 3; do
-	cl python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.18.0.100", 5094))
-s.sendto(("INVITE sip:vphone@example.com SIP/2.0\r\n"
-          "Via: SIP/2.0/UDP 198.18.0.100:5094;rport;branch=z9hG4bK-vip6-inv\r\n"
-          "From: <sip:caller@example.com>;tag=c6\r\nTo: <sip:vphone@example.com>\r\n"
-          "Call-ID: vip6-invite@198.18.0.100\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
-          "Contact: <sip:caller@198.18.0.100:5094>\r\nContent-Length: 0\r\n\r\n").encode(),
-         ("198.18.0.1", 5060))'
-	for t in $(seq 1 10); do grep -q '^req .* INVITE' "$WORK/phone6.log" && break 2; sleep 0.1; done
-done
-got=$(grep -m1 '^req .* INVITE' "$WORK/phone6.log")
+got=$(phone_invite 198.18.0.1 "$WORK/phone6.log")
 check "an INVITE for it sent to node 1 is relayed to the VIP and node 2 sends it to the phone from the VIP ($got)" \
 	test "$got" = "req $VIP INVITE"
 check "... node 1 relayed it (proxy.sock_relayed $rl1 -> $(pstat 1 sock_relayed)), node 2 sent it directly (sock_direct $dr2 -> $(pstat 2 sock_direct))" \
