@@ -537,8 +537,11 @@ dp_ping_out(struct dp_ping_walk *w, uint8_t family, const uint8_t *from, const u
 }
 
 /* reg_ping_send_fn: the ping, from our address and SIP port to where the
- * REGISTER came from; from the VIP when the REGISTER arrived on a VIP held here
- * (the NAT in front of the phone takes packets from that address only). */
+ * REGISTER came from; from the VIP when the REGISTER arrived on a VIP (the NAT in
+ * front of the phone takes packets from that address only), held here or not:
+ * in a tag handover the old holder pings until the switch moment while the VIP
+ * has moved already, and the reply, which reaches the VIP's holder, is relayed
+ * back to us (dp_ping_relay_reply). */
 static int
 dp_ping_send(void *arg, const struct reg_ping_target *t)
 {
@@ -554,7 +557,7 @@ dp_ping_send(void *arg, const struct reg_ping_target *t)
 	if (t->family != 4 && (t->family != 6 || !ctx->ports[0].has_ipv6))
 		return -1;
 	if (t->sock_family == t->family && t->sock_addr != NULL &&
-	    dp_vip_state(lc, t->sock_family, t->sock_addr) == 1)
+	    dp_vip_state(lc, t->sock_family, t->sock_addr) >= 0)
 		from = t->sock_addr;
 	else if (w->p->src_family == t->family)
 		from = w->p->src;       /* the shared address (nat_ping.source) */

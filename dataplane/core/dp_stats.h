@@ -109,7 +109,7 @@ enum dp_drop {
 	X(nd_learnt,          "IPv6 neighbour advertisements that answered us (or announced a VIP's new holder)") \
 	X(nd_vip_answered,    "IPv6 neighbour solicitations answered for a VIP held here (also in nd_replies)") \
 	X(una_sent,           "unsolicited neighbour advertisements sent for an IPv6 VIP this node claimed") \
-	X(vip_src_sent,       "requests and pings sent from a VIP held here to a binding received on it") \
+	X(vip_src_sent,       "requests and pings sent from a VIP to a binding received on it") \
 	X(ping_replies_relayed, "replies to another node's NAT ping (sent from a shared address) relayed to it") \
 	X(ping_handover_late, "tag handovers (ownership pinging) learnt after their switch moment: caught up") \
 	X(icmp6_echo_replies, "ICMPv6 echo requests answered") \
