@@ -130,6 +130,44 @@ pstat() {   # NODE KEY: a proxy counter of sipshardctl stats (summed over worker
 	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["proxy"][sys.argv[1]])' "$2"
 }
 
+# vip_reg VIP SECONDS USER: a REGISTER from the client (198.18.0.100, or
+# [2001:2::100] for an IPv6 VIP) to VIP:5060, sent again every 200 ms until an
+# answer comes or SECONDS pass; prints "STATUS SOURCE-ADDRESS MS" or "none".
+vip_reg() {
+	cl python3 - "$1" "$2" "$3" <<'PY'
+import socket, sys, time
+vip, secs, user = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+v6 = ":" in vip
+me = "2001:2::100" if v6 else "198.18.0.100"
+host = "[%s]" % me if v6 else me
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((me, 0))
+port = s.getsockname()[1]
+t0 = time.monotonic()
+n = 0
+while time.monotonic() - t0 < secs:
+    n += 1
+    msg = ("REGISTER sip:example.com SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-vip%d%d;rport\r\n"
+           "From: <sip:%s@example.com>;tag=v1\r\nTo: <sip:%s@example.com>\r\n"
+           "Call-ID: vip-%s-%d\r\nCSeq: %d REGISTER\r\n"
+           "Contact: <sip:%s@%s:%d>\r\nExpires: 600\r\nMax-Forwards: 70\r\n"
+           "Content-Length: 0\r\n\r\n") % (host, port, port, n, user, user, user, port, n,
+                                          user, host, port)
+    s.sendto(msg.encode(), (vip, 5060))
+    s.settimeout(0.2)
+    try:
+        while True:
+            d, a = s.recvfrom(65535)
+            if d.startswith(b"SIP/2.0 "):
+                print(d.split()[1].decode(), a[0], int((time.monotonic() - t0) * 1000))
+                sys.exit(0)
+    except socket.timeout:
+        pass
+print("none")
+PY
+}
+
 # vip_phone VIP BIND LOG: tests/integration/vip_phone.py (user vphone, port 5092)
 # in the client namespace, registering to VIP from BIND; its pid in VIP_PHONE (the
 # caller stops it). Waits up to 10 s for its "registered" line.

@@ -37,38 +37,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 mac_of() { ip -n "$LAB-n$1" -br link show "${LAB}n$1" | awk '{print $3}'; }
 # The client's neighbour entry for the VIP: its MAC, "" when none.
 vip_mac() { ip -n "$LAB-cl" neigh show "$VIP" dev "${LAB}cl" | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
-# reg SECONDS USER: a REGISTER from the client to the VIP, sent again every 200 ms
-# until an answer comes or SECONDS pass; prints "STATUS SOURCE-ADDRESS MS" or "none".
-reg() {
-	cl python3 - "$VIP" "$1" "$2" <<'PY'
-import socket, sys, time
-vip, secs, user = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.18.0.100", 0))
-port = s.getsockname()[1]
-t0 = time.monotonic()
-n = 0
-while time.monotonic() - t0 < secs:
-    n += 1
-    msg = ("REGISTER sip:example.com SIP/2.0\r\n"
-           "Via: SIP/2.0/UDP 198.18.0.100:%d;branch=z9hG4bK-vip%d%d;rport\r\n"
-           "From: <sip:%s@example.com>;tag=v1\r\nTo: <sip:%s@example.com>\r\n"
-           "Call-ID: vip-%s-%d\r\nCSeq: %d REGISTER\r\n"
-           "Contact: <sip:%s@198.18.0.100:%d>\r\nExpires: 600\r\nMax-Forwards: 70\r\n"
-           "Content-Length: 0\r\n\r\n") % (port, port, n, user, user, user, port, n, user, port)
-    s.sendto(msg.encode(), (vip, 5060))
-    s.settimeout(0.2)
-    try:
-        while True:
-            d, a = s.recvfrom(65535)
-            if d.startswith(b"SIP/2.0 "):
-                print(d.split()[1].decode(), a[0], int((time.monotonic() - t0) * 1000))
-                sys.exit(0)
-    except socket.timeout:
-        pass
-print("none")
-PY
-}
+reg() { vip_reg "$VIP" "$1" "$2"; }   # SECONDS USER (lib.bash)
 regs_of() { dpstat "$1" sip_requests.REGISTER 2>/dev/null || echo 0; }
 
 ok=0

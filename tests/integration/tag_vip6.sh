@@ -50,39 +50,7 @@ wait_mac() {
 	done
 	echo "${m:-none} $(( $(now_ms) - t0 ))"
 }
-# reg SECONDS USER: a REGISTER from the client ([2001:2::100]) to [VIP]:5060,
-# sent again every 200 ms until an answer comes or SECONDS pass; prints
-# "STATUS SOURCE-ADDRESS MS" or "none".
-reg() {
-	cl python3 - "$VIP" "$1" "$2" <<'PY'
-import socket, sys, time
-vip, secs, user = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(("2001:2::100", 0))
-port = s.getsockname()[1]
-t0 = time.monotonic()
-n = 0
-while time.monotonic() - t0 < secs:
-    n += 1
-    msg = ("REGISTER sip:example.com SIP/2.0\r\n"
-           "Via: SIP/2.0/UDP [2001:2::100]:%d;branch=z9hG4bK-vip6%d%d;rport\r\n"
-           "From: <sip:%s@example.com>;tag=v6\r\nTo: <sip:%s@example.com>\r\n"
-           "Call-ID: vip6-%s-%d\r\nCSeq: %d REGISTER\r\n"
-           "Contact: <sip:%s@[2001:2::100]:%d>\r\nExpires: 600\r\nMax-Forwards: 70\r\n"
-           "Content-Length: 0\r\n\r\n") % (port, port, n, user, user, user, port, n, user, port)
-    s.sendto(msg.encode(), (vip, 5060))
-    s.settimeout(0.2)
-    try:
-        while True:
-            d, a = s.recvfrom(65535)
-            if d.startswith(b"SIP/2.0 "):
-                print(d.split()[1].decode(), a[0], int((time.monotonic() - t0) * 1000))
-                sys.exit(0)
-    except socket.timeout:
-        pass
-print("none")
-PY
-}
+reg() { vip_reg "$VIP" "$1" "$2"; }   # SECONDS USER (lib.bash)
 regs_of() { dpstat "$1" sip_requests.REGISTER 2>/dev/null || echo 0; }
 # only_node I R1 R2 R3: node I's REGISTER count grew past R_I, the others' did not.
 only_node() {
