@@ -863,7 +863,7 @@ adm_tags(void *arg, json_t *j, char *err, size_t errlen)
 {
 	struct cp *c = arg;
 	const struct cp_tags *t = &c->tags->tags;
-	json_t *arr;
+	json_t *arr, *cnt;
 	int i;
 
 	(void)err;
@@ -884,9 +884,9 @@ adm_tags(void *arg, json_t *j, char *err, size_t errlen)
 		}
 	}
 	cp_json_put_str(j, "sync", adm_sync_states[t->state < 3 ? t->state : 0]);
-	arr = cp_json_put_obj(j, "counters");
+	cnt = cp_json_put_obj(j, "counters");
 	for (i = 0; i < CP_TAGS_COUNTER_MAX; i++)
-		cp_json_put_uint(arr, cp_tags_counter_name((unsigned int)i), t->counters[i]);
+		cp_json_put_uint(cnt, cp_tags_counter_name((unsigned int)i), t->counters[i]);
 	return 0;
 }
 
@@ -1338,6 +1338,17 @@ snapshot_stop(struct cp *c)
 		       strerror(-rc), c->snap->path);
 }
 
+/* The dataplane is gone without stopping (kill -9, a crash): it no longer holds
+ * the lock on its DPDK config file (logged). */
+static bool
+dp_dead(const struct cp *c)
+{
+	if (rte_eal_primary_proc_alive(NULL))
+		return false;
+	CP_LOG(ERR, "the dataplane '%s' died: detaching", c->cfg.dp.file_prefix);
+	return true;
+}
+
 /* ---- Prometheus /metrics (cp_metrics, on this thread) ---- */
 
 static void
@@ -1668,8 +1679,7 @@ main(int argc, char **argv)
 			 * config file lock is gone with it: detach at once, or this
 			 * process keeps its memory mapped and a new dataplane with the
 			 * same file prefix cannot start (EAL: Cannot init memzone). */
-			if (!rte_eal_primary_proc_alive(NULL)) {
-				CP_LOG(ERR, "the dataplane '%s' died: detaching", c->cfg.dp.file_prefix);
+			if (dp_dead(c)) {
 				dp_gone = dp_died = true;
 				break;
 			}
@@ -1722,10 +1732,8 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (!dp_gone && !rte_eal_primary_proc_alive(NULL)) {
-		CP_LOG(ERR, "the dataplane '%s' died: detaching", c->cfg.dp.file_prefix);
+	if (!dp_gone && dp_dead(c))
 		dp_gone = dp_died = true;
-	}
 	if (!dp_gone)
 		snapshot_stop(c);   /* before the leave: the dataplane's shards are still here */
 	if (c->cluster && !dp_gone) {
