@@ -130,6 +130,36 @@ pstat() {   # NODE KEY: a proxy counter of sipshardctl stats (summed over worker
 	ctl "$1" --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["proxy"][sys.argv[1]])' "$2"
 }
 
+has_contact() {   # NODE AOR: node NODE holds a binding of AOR
+	ctl "$1" --json contacts show "$2" 2>/dev/null | grep -q '"uri"'
+}
+
+# wait_has_contact SECONDS NODE AOR: until node NODE holds a binding of AOR.
+wait_has_contact() {
+	local t=0
+	until has_contact "$2" "$3"; do
+		t=$((t + 1)); [ "$t" -lt $(($1 * 10)) ] || return 1
+		sleep 0.1
+	done
+}
+
+# vip_lab VIP [YAML]: three nodes, the cluster bus on its own segment, sharing tag
+# service/1 with vip VIP, node 1 configured active (priority 10), nodes 2 (20) and
+# 3 (5) backup, failover auto; YAML is added to every node's config. Started.
+vip_lab() {
+	local i state prio=(0 10 20 5)
+	lab_up 3
+	"$ROOT/scripts/lab.sh" cluster-net 3 || { fail "second segment for the cluster bus"; return 1; }
+	head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
+	for i in 1 2 3; do
+		state=backup; [ "$i" = 1 ] && state=active
+		bus_config "$i" 3 "" "tags:
+  - {name: service/1, state: $state, failover: auto, priority: ${prio[$i]}, vip: \"$1\"}${2:+
+$2}"
+		start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; return 1; }
+	done
+}
+
 # vip_reg VIP SECONDS USER: a REGISTER from the client (198.18.0.100, or
 # [2001:2::100] for an IPv6 VIP) to VIP:5060, sent again every 200 ms until an
 # answer comes or SECONDS pass; prints "STATUS SOURCE-ADDRESS MS" or "none".

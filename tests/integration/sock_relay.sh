@@ -131,9 +131,6 @@ print(code)
 PY
 }
 
-has_contact() {   # NODE AOR
-	ctl "$1" --json contacts show "$2" 2>/dev/null | grep -q '"uri"'
-}
 wait_contact() {   # SECONDS AOR: on both nodes
 	local t=0
 	while ! { has_contact 1 "$2" && has_contact 2 "$2"; }; do

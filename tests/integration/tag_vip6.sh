@@ -22,16 +22,7 @@
 . "$(dirname "$0")/lib.bash"
 
 VIP=2001:2::50
-lab_up 3
-"$ROOT/scripts/lab.sh" cluster-net 3 || { fail "second segment for the cluster bus"; exit 1; }
-head -c 32 /dev/urandom > "$WORK/cluster.key"; chmod 600 "$WORK/cluster.key"
-prio=(0 10 20 5)
-for i in 1 2 3; do
-	state=backup; [ "$i" = 1 ] && state=active
-	bus_config "$i" 3 "" "tags:
-  - {name: service/1, state: $state, failover: auto, priority: ${prio[$i]}, vip: \"$VIP\"}"
-	start_node "$i" && start_cp "$i" || { fail "node $i starts (dp + cp)"; exit 1; }
-done
+vip_lab "$VIP" || exit 1
 pass "3 nodes started, service/1 with vip $VIP configured on each"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -111,12 +102,7 @@ PHONE6=$VIP_PHONE
 trap 'kill "$PHONE6" 2>/dev/null; cleanup' EXIT
 check "a phone registers through the VIP ($(head -1 "$WORK/phone6.log"))" \
 	test "$(head -1 "$WORK/phone6.log")" = "registered 200 $VIP"
-ok=0
-for t in $(seq 1 100); do
-	ctl 1 --json contacts show vphone@example.com 2>/dev/null | grep -q '"uri"' && { ok=1; break; }
-	sleep 0.1
-done
-check "its binding reached node 1" test "$ok" = 1
+check "its binding reached node 1" wait_has_contact 10 1 vphone@example.com
 rl1=$(pstat 1 sock_relayed); dr2=$(pstat 2 sock_direct)
 client_neigh 198.18.0.1 || fail "client resolves node 1"
 got=$(phone_invite 198.18.0.1 "$WORK/phone6.log")
