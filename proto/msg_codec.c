@@ -506,6 +506,7 @@ msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	Cluster__BucketPull pull;
 	Cluster__SyncRequest sreq;
 	Cluster__SyncDone sdone;
+	Cluster__SyncChunk chunk;
 	ProtobufCMessage *pb;
 	size_t i, size;
 
@@ -531,6 +532,7 @@ msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 		break;
 	}
 	case MSG_T_REPL_ACK:
+	case MSG_T_SYNC_CHUNK_ACK:
 		if (m->u.ack.stream_incarnation == 0)
 			return -EINVAL;
 		cluster__repl_ack__init(&ack);
@@ -578,6 +580,21 @@ msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 		cluster__sync_request__init(&sreq);
 		pb = &sreq.base;
 		break;
+	case MSG_T_SYNC_CHUNK: {
+		const struct msg_sync_chunk *c = &m->u.chunk;
+
+		if (c->seq == 0 || c->count == 0 || c->len == 0 || c->len > MSG_SYNC_CHUNK_MAX)
+			return -EINVAL;
+		cluster__sync_chunk__init(&chunk);
+		chunk.epoch = c->epoch;
+		chunk.seq = c->seq;
+		chunk.age_ms = c->age_ms;
+		chunk.count = c->count;
+		chunk.records.len = c->len;
+		chunk.records.data = (uint8_t *)(uintptr_t)c->data;
+		pb = &chunk.base;
+		break;
+	}
 	case MSG_T_SYNC_DONE:
 		if (m->u.done.stream_incarnation == 0)
 			return -EINVAL;
@@ -740,6 +757,8 @@ msg_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	case MSG_T_BUCKET_PULL:
 	case MSG_T_SYNC_REQUEST:
 	case MSG_T_SYNC_DONE:
+	case MSG_T_SYNC_CHUNK:
+	case MSG_T_SYNC_CHUNK_ACK:
 		return msg_repl_body_pack(m, out, cap);
 	case MSG_T_TAG_TABLE:
 	case MSG_T_TAG_ACK:
@@ -1117,6 +1136,23 @@ msg_sync_done_from_pb(const Cluster__SyncDone *pb, struct msg *m)
 }
 
 static enum msg_reject
+msg_sync_chunk_from_pb(const Cluster__SyncChunk *pb, struct msg *m)
+{
+	struct msg_sync_chunk *c = &m->u.chunk;
+
+	if (pb->seq == 0 || pb->count == 0 || pb->records.len == 0 ||
+	    pb->records.len > MSG_SYNC_CHUNK_MAX || pb->count > pb->records.len)
+		return MSG_REJECT_BAD_FIELD;
+	c->epoch = pb->epoch;
+	c->seq = pb->seq;
+	c->age_ms = pb->age_ms;
+	c->count = pb->count;
+	c->len = (uint32_t)pb->records.len;
+	memcpy(c->data, pb->records.data, pb->records.len);
+	return MSG_REJECT_NONE;
+}
+
+static enum msg_reject
 msg_repl_ack_from_pb(const Cluster__ReplAck *pb, struct msg *m)
 {
 	if (pb->stream_incarnation == 0)
@@ -1229,6 +1265,16 @@ msg_repl_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 	MSG_UNPACK(BUCKET_PULL, BucketPull, bucket_pull)
 	MSG_UNPACK(SYNC_REQUEST, SyncRequest, sync_request)
 	MSG_UNPACK(SYNC_DONE, SyncDone, sync_done)
+	MSG_UNPACK(SYNC_CHUNK, SyncChunk, sync_chunk)
+	case MSG_T_SYNC_CHUNK_ACK: {
+		Cluster__ReplAck *pb = cluster__repl_ack__unpack(&msg_arena_alloc, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		r = msg_repl_ack_from_pb(pb, m);
+		cluster__repl_ack__free_unpacked(pb, &msg_arena_alloc);
+		break;
+	}
 	default:
 		return MSG_REJECT_UNKNOWN_TYPE;
 	}
@@ -1296,6 +1342,8 @@ msg_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 	case MSG_T_BUCKET_PULL:
 	case MSG_T_SYNC_REQUEST:
 	case MSG_T_SYNC_DONE:
+	case MSG_T_SYNC_CHUNK:
+	case MSG_T_SYNC_CHUNK_ACK:
 		return msg_repl_body_unpack(body, len, m);
 	case MSG_T_TAG_TABLE:
 	case MSG_T_TAG_ACK:

@@ -436,7 +436,7 @@ test_reject_from_self(void **state)
 static void
 test_reject_unknown_type(void **state)
 {
-	static const unsigned int types[] = { 0, 6, 15, 23, 63, 67, 127, 255 };
+	static const unsigned int types[] = { 0, 6, 15, 25, 63, 67, 127, 255 };
 	size_t i;
 	int n;
 
@@ -447,7 +447,8 @@ test_reject_unknown_type(void **state)
 		n = msg_frame(&tx, &in.hdr, "\x08\x01", 2, buf, sizeof(buf));
 		expect_reject(buf, (size_t)n, MSG_REJECT_UNKNOWN_TYPE);
 	}
-	assert_string_equal(msg_type_name(23), "?");
+	assert_string_equal(msg_type_name(25), "?");
+	assert_string_equal(msg_type_name(MSG_T_SYNC_CHUNK), "sync_chunk");
 	assert_string_equal(msg_type_name(MSG_T_BUCKET_PULL), "bucket_pull");
 	assert_string_equal(msg_type_name(MSG_T_SYNC_DONE), "sync_done");
 	assert_string_equal(msg_type_name(MSG_T_TAG_TABLE), "tag_table");
@@ -686,6 +687,55 @@ test_roundtrip_sync(void **state)
 	assert_int_equal(out.u.done.records, 123456789012ull);
 	in.u.done.stream_incarnation = 0;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+}
+
+/* A full-sync chunk and its ack: the bytes travel as they are; the framing is
+ * checked both ways. */
+static void
+test_roundtrip_sync_chunk(void **state)
+{
+	size_t i;
+	int n;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_SYNC_CHUNK, 2, 11);
+	in.u.chunk.epoch = 3;
+	in.u.chunk.seq = 1ull << 40;
+	in.u.chunk.age_ms = 1234;
+	in.u.chunk.count = 7;
+	in.u.chunk.len = MSG_SYNC_CHUNK_MAX;
+	for (i = 0; i < in.u.chunk.len; i++)
+		in.u.chunk.data[i] = (uint8_t)(i * 7);
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.hdr.type, MSG_T_SYNC_CHUNK);
+	assert_int_equal(out.u.chunk.epoch, 3);
+	assert_int_equal(out.u.chunk.seq, 1ull << 40);
+	assert_int_equal(out.u.chunk.age_ms, 1234);
+	assert_int_equal(out.u.chunk.count, 7);
+	assert_int_equal(out.u.chunk.len, MSG_SYNC_CHUNK_MAX);
+	assert_memory_equal(out.u.chunk.data, in.u.chunk.data, MSG_SYNC_CHUNK_MAX);
+	in.u.chunk.len = MSG_SYNC_CHUNK_MAX + 1;        /* framing refused on encode */
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.chunk.len = 10;
+	in.u.chunk.seq = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+	in.u.chunk.seq = 1;
+	in.u.chunk.count = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_SYNC_CHUNK_ACK, 3, 12);
+	in.u.ack.stream_incarnation = 1700000000777ull;
+	in.u.ack.epoch = 3;
+	in.u.ack.cum_seq = 99;
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.hdr.type, MSG_T_SYNC_CHUNK_ACK);
+	assert_int_equal(out.u.ack.stream_incarnation, 1700000000777ull);
+	assert_int_equal(out.u.ack.epoch, 3);
+	assert_int_equal(out.u.ack.cum_seq, 99);
 }
 
 static void
@@ -1182,6 +1232,33 @@ test_repl_reject_bad_field(void **state)
 	pull.n_buckets = 1;
 	n = frame_pb(MSG_T_BUCKET_PULL, &pull.base);
 	expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+
+	/* SyncChunk: seq 0, no records, more records than bytes */
+	{
+		static uint8_t bytes[4] = { 1, 2, 3, 4 };
+		Cluster__SyncChunk ch;
+
+		cluster__sync_chunk__init(&ch);
+		ch.epoch = 1;
+		ch.seq = 0;
+		ch.count = 1;
+		ch.records.data = bytes;
+		ch.records.len = sizeof(bytes);
+		n = frame_pb(MSG_T_SYNC_CHUNK, &ch.base);
+		expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+		ch.seq = 1;
+		ch.count = 5;
+		n = frame_pb(MSG_T_SYNC_CHUNK, &ch.base);
+		expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+		ch.count = 1;
+		ch.records.len = 0;
+		n = frame_pb(MSG_T_SYNC_CHUNK, &ch.base);
+		expect_reject(buf, (size_t)n, MSG_REJECT_BAD_FIELD);
+		ch.records.len = sizeof(bytes);
+		n = frame_pb(MSG_T_SYNC_CHUNK, &ch.base);
+		assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+		assert_int_equal(out.u.chunk.len, 4);
+	}
 }
 
 static void
@@ -1596,6 +1673,7 @@ main(void)
 		cmocka_unit_test_setup(test_leave_reason_sanitized, setup),
 		cmocka_unit_test_setup(test_roundtrip_repl, setup),
 		cmocka_unit_test_setup(test_roundtrip_sync, setup),
+		cmocka_unit_test_setup(test_roundtrip_sync_chunk, setup),
 		cmocka_unit_test_setup(test_repl_fit, setup),
 		cmocka_unit_test_setup(test_rec_pack, setup),
 		cmocka_unit_test_setup(test_rec_check, setup),
