@@ -52,6 +52,7 @@
 #include "dataplane/core/dp_worker.h"
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_shard.h"
 
 RTE_LOG_REGISTER(dp_logtype, sipshard.dp, INFO);
@@ -268,6 +269,13 @@ shards_create(struct dp_ctx *x)
 		DP_LOG(ERR, "cannot create pool %s: %s", DP_REC_POOL, rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	x->pack_pool = rte_mempool_create(DP_PACK_POOL, DP_PACK_POOL_SIZE,
+					  sizeof(struct reg_pack_buf), DP_PACK_POOL_CACHE, 0, NULL,
+					  NULL, NULL, NULL, (int)rte_socket_id(), 0);
+	if (x->pack_pool == NULL) {
+		DP_LOG(ERR, "cannot create pool %s: %s", DP_PACK_POOL, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
 	for (i = 0; i < x->n_workers; i++) {
 		struct dp_lcore *lc = x->lcores[i];
 		struct reg_conf rc = base;
@@ -284,6 +292,13 @@ shards_create(struct dp_ctx *x)
 		lc->reg_apply = rte_ring_create(name, RTE_MAX(x->cfg->dp.ring_size, DP_REC_POOL_SIZE + 1),
 						(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (lc->reg_apply == NULL) {
+			DP_LOG(ERR, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		snprintf(name, sizeof(name), DP_RING_APPLY_PACK, i);   /* about the whole pack pool */
+		lc->reg_apply_pack = rte_ring_create(name, DP_PACK_POOL_SIZE + 1, (int)rte_socket_id(),
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (lc->reg_apply_pack == NULL) {
 			DP_LOG(ERR, "cannot create ring %s: %s", name, rte_strerror(rte_errno));
 			return -rte_errno;
 		}
@@ -377,9 +392,17 @@ shards_free(struct dp_ctx *x)
 		}
 		rte_ring_free(lc->reg_apply);
 		lc->reg_apply = NULL;
+		if (lc->reg_apply_pack != NULL) {
+			while (rte_ring_dequeue(lc->reg_apply_pack, &ev) == 0)
+				rte_mempool_put(x->pack_pool, ev);
+		}
+		rte_ring_free(lc->reg_apply_pack);
+		lc->reg_apply_pack = NULL;
 	}
 	rte_mempool_free(x->rec_pool);
 	x->rec_pool = NULL;
+	rte_mempool_free(x->pack_pool);
+	x->pack_pool = NULL;
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "dataplane/core/dp_reg.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_vip.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_shard.h"
 
 /* ---- worker lcore ---- */
@@ -202,14 +203,24 @@ unsigned int
 dp_reg_apply_poll(struct dp_lcore *lc)
 {
 	void *recs[DP_MAX_BURST];
-	unsigned int n, i;
+	unsigned int n, m, i;
 
-	if (lc->reg_apply == NULL)
+	if (lc->reg_apply == NULL || lc->reg_apply_pack == NULL)
 		return 0;
 	n = rte_ring_sc_dequeue_burst(lc->reg_apply, recs, DP_MAX_BURST, NULL);
 	for (i = 0; i < n; i++)   /* counted by the shard: applied, stale, apply_failed */
 		(void)reg_shard_apply(lc->reg, recs[i], lc->now_ms);
 	if (n != 0)
 		rte_mempool_put_bulk(lc->ctx->rec_pool, recs, n);
+	/* full-sync packs: up to DP_PACK_BURST (a pack is at most ~8 KB of records,
+	 * ~100 us of the worker) */
+	m = rte_ring_sc_dequeue_burst(lc->reg_apply_pack, recs, DP_PACK_BURST, NULL);
+	for (i = 0; i < m; i++) {
+		const struct reg_pack_buf *pk = recs[i];
+
+		n += reg_shard_apply_pack(lc->reg, pk->data, pk->len, pk->age_ms, lc->now_ms);
+	}
+	if (m != 0)
+		rte_mempool_put_bulk(lc->ctx->pack_pool, recs, m);
 	return n;
 }

@@ -38,13 +38,15 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   20u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps, the nodes' heard_wall_ms, the default tag's flag; 19: IPv6 VIPs (vip6), nd_vip_answered and una_sent counters; 20: the tag view's handover (prev_owner, switch_ms) */
+#define DP_SHARED_VERSION   21u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps, the nodes' heard_wall_ms, the default tag's flag; 19: IPv6 VIPs (vip6), nd_vip_answered and una_sent counters; 20: the tag view's handover (prev_owner, switch_ms); 21: full-sync packs (DP_QUERY_SYNC_PACK, DP_RING_APPLY_PACK, DP_PACK_POOL) */
 #define DP_CP_DETACH_MS     4000u    /* longest wait for the cp to detach (and exit) at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
 #define DP_RING_EVENTS      "ss_ev_s%u"      /* shard i -> cp: change events (struct reg_event *) */
 #define DP_RING_APPLY       "ss_ap_s%u"      /* cp -> shard i: records to apply (struct reg_rec *) */
 #define DP_REC_POOL         "ss_rec"         /* struct reg_rec objects for DP_RING_APPLY */
+#define DP_RING_APPLY_PACK  "ss_apk_s%u"     /* cp -> shard i: full-sync packs (struct reg_pack_buf *) */
+#define DP_PACK_POOL        "ss_pack"        /* struct reg_pack_buf objects for DP_RING_APPLY_PACK */
 #define DP_QUERY_ARG        256
 #define DP_QUERY_OUT        16384
 #define DP_MAX_NODES        64
@@ -57,6 +59,9 @@ enum dp_query_kind {
 	DP_QUERY_SYNC_DUMP,         /* arg: "PEER BUCKET SKIP MAX [END]"; out: struct dp_sync_dump */
 	DP_QUERY_DIGEST,            /* arg: "FIRST N"; out: N uint64_t bucket digests */
 	DP_QUERY_CONTACT_WHERE,     /* arg: AoR; out: struct dp_contact_where (federation) */
+	DP_QUERY_SYNC_PACK,         /* arg: "POS MAX"; out: struct dp_sync_dump (skip: the next
+				     * POS, bucket REG_DIGEST_BUCKETS when done, else 0), then
+				     * `emitted` records in the pack encoding (reg_pack.h) */
 };
 
 #define DP_DIGEST_PER_QUERY (DP_QUERY_OUT / 8)   /* buckets one DP_QUERY_DIGEST returns */

@@ -14,6 +14,7 @@
 #include "dataplane/core/dp_reg.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/core/dp_sip.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/sip/sip_parse.h"
 
@@ -262,6 +263,21 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 						max, lc->now_ms);
 		memcpy(out, &d, sizeof(d));
 		n = sizeof(d);
+		break;
+	}
+	case DP_QUERY_SYNC_PACK: {
+		struct dp_sync_dump d;
+		unsigned int max;
+		size_t used;
+
+		if (cap < sizeof(d) + REG_PACK_REC_MAX ||
+		    sscanf(arg, "%u %u", &d.skip, &max) != 2)
+			return -EINVAL;
+		d.emitted = reg_shard_sync_pack(lc->reg, &d.skip, max, (uint8_t *)out + sizeof(d),
+						cap - sizeof(d), &used, lc->now_ms);
+		d.bucket = d.skip >= reg_shard_sync_end(lc->reg) ? REG_DIGEST_BUCKETS : 0;
+		memcpy(out, &d, sizeof(d));
+		n = sizeof(d) + used;
 		break;
 	}
 	case DP_QUERY_DIGEST: {

@@ -32,6 +32,9 @@
 #define DP_FRAG_BUDGET(max_flows) (max_flows)
 #define DP_REC_POOL_SIZE    4095                     /* replicated records in flight cp -> shards */
 #define DP_REC_POOL_CACHE   32
+#define DP_PACK_POOL_SIZE   511                      /* full-sync packs in flight cp -> shards */
+#define DP_PACK_POOL_CACHE  16
+#define DP_PACK_BURST       4                        /* packs a worker applies per poll */
 #define DP_MAX_LCORES       (CFG_MAX_WORKERS + 1)   /* workers + control lcore */
 #define DP_SIP_MAX          65535                    /* largest SIP datagram parsed */
 #define DP_CTL_NONE         UINT16_MAX
@@ -210,6 +213,7 @@ struct dp_lcore {
 	struct reg_shard *reg;          /* registration shard (workers only) */
 	struct rte_ring *reg_events;    /* shard -> cp change events */
 	struct rte_ring *reg_apply;     /* cp -> shard replicated records (struct reg_rec *) */
+	struct rte_ring *reg_apply_pack; /* cp -> shard full-sync packs (struct reg_pack_buf *) */
 	uint16_t ip_id;                 /* IPv4 id of the packets it builds */
 	/* dp_egress batches: frames per port, packets per destination lcore. */
 	uint16_t n_tx[CFG_MAX_PORTS];   /* packets waiting in tx[] per port */
@@ -249,6 +253,7 @@ struct dp_ctx {
 	struct rte_ring *to_cp_prio;          /* ... its topology messages (heartbeats first) */
 	const struct reg_conf *reg_conf;      /* digest seed + domains, same for every shard */
 	struct rte_mempool *rec_pool;         /* struct reg_rec objects, cp -> shards */
+	struct rte_mempool *pack_pool;        /* struct reg_pack_buf objects, cp -> shards */
 	uint64_t wall_base_s;                 /* UNIX time at start_tsc */
 	rte_be16_t sip_port;                  /* network byte order */
 	rte_be16_t cluster_port;              /* 0 when no cluster */

@@ -14,10 +14,12 @@
 
 #include <rte_malloc.h>
 #include <rte_mempool.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_dir.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
 #include "dataplane/registrar/reg_wheel.h"
@@ -102,6 +104,7 @@ reg_tomb_del(struct reg_shard *s, uint32_t ti)
 		s->tx_nfree++;
 	}
 	t->ext = REG_NONE;
+	t->counter = 0;                 /* free (reg_shard_sync_pack) */
 	t->fnext = s->t_free;
 	t->fprev = REG_NONE;
 	s->t_free = ti;
@@ -624,7 +627,7 @@ reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
 		held.counter = s->b[bi].counter;
 		held.origin = s->b[bi].origin;
 		have = true;
-	} else if ((ti = reg_tomb_find(s, ident)) != REG_NONE) {
+	} else if (s->n_tombs != 0 && (ti = reg_tomb_find(s, ident)) != REG_NONE) {
 		held.counter = s->tomb[ti].counter;
 		held.origin = s->tomb[ti].origin;
 		held_tomb = have = true;
@@ -768,6 +771,139 @@ reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32
 		visited++;
 	}
 	return emitted;
+}
+
+/* Binding BI in the pack encoding into OUT (room for REG_PACK_REC_MAX): its length. */
+static size_t
+reg_pack_binding(const struct reg_shard *s, uint32_t bi, uint8_t *out, uint64_t now_ms)
+{
+	const struct reg_binding *b = &s->b[bi];
+	struct reg_rec h;
+	size_t off = REG_PACK_HDR + reg_pack_addr_len(b->family) +
+		     reg_pack_addr_len(b->sock_family);
+	size_t data_len = (size_t)b->uri_len + b->inst_len + b->path_len;
+	uint8_t *p = out + off, flags = 0;
+	size_t key_len;
+
+	memset(&h, 0, offsetof(struct reg_rec, aor));
+	h.version.counter = b->counter;
+	h.version.origin = b->origin;
+	h.family = b->family;
+	h.local_port = b->local_port;
+	h.sock_family = b->sock_family;
+	h.port = b->port;
+	h.sock_port = b->sock_port;
+	h.sock_node = b->sock_node;
+	h.q = b->q;
+	h.cseq = b->cseq;
+	h.expires_s = (uint32_t)((b->expires_ms - now_ms) / 1000);
+	h.reg_id = b->reg_id;
+	h.callid = b->callid;
+	memcpy(h.addr, b->addr, sizeof(h.addr));
+	memcpy(h.sock_addr, b->sock_addr, sizeof(h.sock_addr));
+	h.aor_len = (uint16_t)reg_aor_text(s, b->aor, (char *)p);
+	p += h.aor_len;
+	h.uri_len = b->uri_len;
+	h.instance_len = b->inst_len;
+	h.path_len = b->path_len;
+	h.tag_len = b->tag_len;
+	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, 0, data_len, (char *)p);
+	key_len = reg_b_key(s, bi, (char *)p + data_len);
+	if (key_len == b->uri_len && memcmp(p + data_len, p, key_len) == 0)
+		flags = REG_PACK_F_KEY_URI;     /* the usual case: not repeated */
+	h.key_len = (uint16_t)key_len;
+	p += data_len + (flags ? 0 : key_len);
+	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, data_len, b->tag_len, (char *)p);
+	p += b->tag_len;
+	reg_pack_head(&h, flags, out);
+	return (size_t)(p - out);
+}
+
+unsigned int
+reg_shard_sync_pack(struct reg_shard *s, uint32_t *pos, unsigned int max, uint8_t *out,
+		    size_t cap, size_t *used, uint64_t now_ms)
+{
+	struct reg_rec tomb;            /* ~2.7 KB on the worker's stack */
+	char text[REG_AOR_MAX + REG_KEY_MAX];
+	const uint32_t nb = s->conf.max_bindings, nt = s->conf.max_tombstones;
+	uint32_t p = *pos, stop;
+	unsigned int packed = 0;
+	size_t at = 0;
+
+	*used = 0;
+	stop = p + REG_SYNC_VISIT < nb + nt ? p + REG_SYNC_VISIT : nb + nt;
+	/* the binding array in order: the hardware prefetches it; the AoR of
+	 * the binding two ahead is prefetched here (a random access) */
+	for (; p < stop && p < nb; p++) {
+		const struct reg_binding *b = &s->b[p];
+
+		if (p + 2 < nb && s->b[p + 2].aor != REG_NONE)
+			rte_prefetch0(&s->aors[s->b[p + 2].aor]);
+		/* free, or under a second left: a copy would carry 0 s */
+		if (b->aor == REG_NONE || b->expires_ms < now_ms + 1000)
+			continue;
+		if (packed == max || cap - at < REG_PACK_REC_MAX)
+			goto out;
+		at += reg_pack_binding(s, p, out + at, now_ms);
+		REG_STAT_INC(s, sync_events);
+		packed++;
+	}
+	for (; p < stop; p++) {
+		const struct reg_tomb *t = &s->tomb[p - nb];
+
+		if (t->counter == 0)            /* free */
+			continue;
+		if (packed == max || cap - at < REG_PACK_REC_MAX)
+			goto out;
+		reg_tomb_text_read(s, t->ext, (size_t)t->aor_len + t->key_len, text);
+		memset(&tomb, 0, offsetof(struct reg_rec, aor));
+		tomb.tombstone = 1;
+		tomb.version.counter = t->counter;
+		tomb.version.origin = t->origin;
+		tomb.aor_len = t->aor_len;
+		memcpy(tomb.aor, text, t->aor_len);
+		tomb.key_len = t->key_len;
+		memcpy(tomb.key, text + t->aor_len, t->key_len);
+		at += reg_pack_rec(&tomb, out + at, cap - at);
+		REG_STAT_INC(s, sync_events);
+		packed++;
+	}
+out:
+	*pos = p;
+	*used = at;
+	return packed;
+}
+
+uint32_t
+reg_shard_sync_end(const struct reg_shard *s)
+{
+	return s->conf.max_bindings + s->conf.max_tombstones;
+}
+
+unsigned int
+reg_shard_apply_pack(struct reg_shard *s, const uint8_t *data, size_t len, uint32_t age_ms,
+		     uint64_t now_ms)
+{
+	struct reg_rec r;               /* ~2.7 KB on the worker's stack; decode writes what it uses */
+	uint32_t age_s = (age_ms + 999) / 1000;
+	unsigned int n = 0;
+	size_t off = 0, used;
+
+	s->quiet = 1;
+	while (off < len) {
+		used = reg_pack_unpack(data + off, len - off, &r);
+		if (used == 0) {
+			REG_STAT_INC(s, apply_failed);
+			break;
+		}
+		off += used;
+		if (!r.tombstone)
+			r.expires_s = r.expires_s > age_s ? r.expires_s - age_s : 1;
+		(void)reg_shard_apply(s, &r, now_ms);   /* counted: applied, stale, apply_failed */
+		n++;
+	}
+	s->quiet = 0;
+	return n;
 }
 
 uint32_t

@@ -171,6 +171,25 @@ unsigned int reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *b
 				 uint32_t *skip, uint32_t end, unsigned int max,
 				 uint64_t now_ms);
 
+/* A full sync's copies of the shard's bindings and tombstones written into
+ * OUT (CAP bytes) in the pack encoding (reg_pack.h), from position *POS: the
+ * binding array in index order (sequential memory, unlike the digest buckets
+ * of reg_shard_sync_dump(): the order of a full sync is irrelevant), then the
+ * tombstones. Returns the records packed (their bytes in *USED) and moves
+ * *POS; stops at MAX records, when the longest record might not fit, or after
+ * REG_SYNC_VISIT positions (a sparse table never stalls the worker). Done when
+ * *POS reaches reg_shard_sync_end(). Lifetimes rounded down, as a copy's. */
+unsigned int reg_shard_sync_pack(struct reg_shard *s, uint32_t *pos, unsigned int max,
+				 uint8_t *out, size_t cap, size_t *used, uint64_t now_ms);
+uint32_t reg_shard_sync_end(const struct reg_shard *s);
+
+/* Applies every record of a pack (LEN bytes, reg_pack.h) read AGE_MS after
+ * their lifetimes were (subtracted, rounded up, at least 1 s left) as
+ * reg_shard_apply() does: the records taken; a malformed one ends the pack
+ * (counted apply_failed). */
+unsigned int reg_shard_apply_pack(struct reg_shard *s, const uint8_t *data, size_t len,
+				  uint32_t age_ms, uint64_t now_ms);
+
 /* ---- owning worker: NAT keepalive pinging (reg_ping.c) ---- */
 
 /* A binding due for a ping (text valid during the call). */

@@ -541,6 +541,8 @@ reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_
 	void *obj;
 	char *p;
 
+	if (s->quiet && t != REG_EV_SYNC)
+		return;         /* a full sync's record: the cp would only count it */
 	if (s->conf.events == NULL || rte_mempool_get(s->ev_pool, &obj) != 0) {
 		REG_STAT_INC(s, events_dropped);
 		return;

@@ -54,6 +54,7 @@ struct rte_mempool;
 #define REG_RETRY_AFTER_S   30u     /* Retry-After of a 503 */
 #define REG_TICK_TOMBS      8u      /* tombstones expired per reg_shard_tick() */
 #define REG_SYNC_BUCKETS    64u     /* digest buckets visited per reg_shard_sync_dump() */
+#define REG_SYNC_VISIT      32768u  /* positions visited per reg_shard_sync_pack() */
 #define REG_TOMB_TEXT_BLOCKS 2u     /* text blocks per tombstone slot */
 
 #define REG_DEFAULT_MAX_AORS      65536u
@@ -413,6 +414,7 @@ struct reg_shard {
 	struct rte_mempool *ev_pool;
 	uint64_t ev_seq;
 	uint16_t sync_peer;             /* REG_EV_SYNC events being emitted are for it */
+	uint8_t quiet;                  /* applying a full-sync pack: no `remote` events */
 	/* replication (reg_repl.c) */
 	struct msg_clock clock;         /* versions of the changes made here */
 	uint64_t wall_ms;               /* wall clock of the REGISTER being applied */

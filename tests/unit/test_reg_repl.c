@@ -27,6 +27,7 @@
 
 #include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_shard.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/sip/sip_parse.h"
 #include "proto/msg_version.h"
 
@@ -1091,6 +1092,87 @@ test_sync_dump(void **state)
 	assert_int_equal(reg_shard_sync_dump(sa, 7, &bucket, &skip, REG_DIGEST_BUCKETS, 16, TA + 1), 0);
 }
 
+/* Full sync with packs: a shard's bindings and tombstones packed in small
+ * answers (the cursor across calls) carry each record exactly once; applied to
+ * an empty shard (quietly: no events) they give the same digests; the chunk's
+ * age comes off the lifetimes; a malformed record ends a pack, counted. */
+static void
+test_sync_pack(void **state)
+{
+	static uint8_t buf[REG_PACK_REC_MAX + 300];
+	char user[16], hdr[160];
+	uint32_t pos = 0;
+	unsigned int i, calls = 0, total = 0, n;
+	uint64_t aors, bindings;
+	size_t used;
+	struct one o;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		snprintf(user, sizeof(user), "u%u", i);
+		if (i == 50)            /* not in normal form: the key travels apart */
+			snprintf(hdr, sizeof(hdr), "Contact: <sip:u%u@H.Example>\r\n", i);
+		else if (i == 51)       /* RFC 5626: instance and reg-id */
+			snprintf(hdr, sizeof(hdr), "Contact: <sip:u%u@h>;reg-id=2;"
+				 "+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-000000000051>\"\r\n", i);
+		else
+			snprintf(hdr, sizeof(hdr), "Contact: <sip:u%u@h>\r\n", i);
+		assert_int_equal(reg(sa, TA, WALL_A, user, "c", 1, hdr), 200);
+	}
+	for (i = 0; i < 10; i++) {
+		snprintf(user, sizeof(user), "u%u", i);
+		snprintf(hdr, sizeof(hdr), "Contact: <sip:u%u@h>\r\nExpires: 0\r\n", i);
+		assert_int_equal(reg(sa, TA, WALL_A, user, "c", 2, hdr), 200);
+	}
+	drain(ring_a);
+	drain(ring_b);
+	do {
+		n = reg_shard_sync_pack(sa, &pos, 16, buf, sizeof(buf), &used, TA + 1);
+		assert_true(n <= 16 && used <= sizeof(buf));
+		assert_int_equal(reg_shard_apply_pack(sb, buf, used, 0, TB), n);
+		total += n;
+		assert_true(++calls < 1000);
+	} while (pos < reg_shard_sync_end(sa));
+	assert_int_equal(total, 100);   /* 90 bindings, 10 tombstones */
+	assert_int_equal(STAT(sa, sync_events), 100);
+	assert_int_equal(STAT(sb, applied), 100);
+	assert_int_equal(rte_ring_count(ring_b), 0);    /* no `remote` events */
+	reg_shard_counts(sb, &aors, &bindings);
+	assert_int_equal(aors, 90);
+	assert_int_equal(bindings, 90);
+	assert_int_equal(reg_shard_tombstones(sb), 10);
+	digests_equal(sa, sb);
+	check_digest(sb);
+	assert_int_equal(lookup(sb, "u50@example.com", TB, &o), 1);
+	assert_int_equal(lookup(sb, "u51@example.com", TB, &o), 1);
+	/* a finished cursor packs nothing more */
+	assert_int_equal(reg_shard_sync_pack(sa, &pos, 16, buf, sizeof(buf), &used, TA + 1), 0);
+	assert_int_equal(used, 0);
+
+	/* the age: 3600 s left, packed, applied 5.5 s later: 3594 s left */
+	teardown_shards(NULL);
+	setup_shards(NULL);
+	assert_int_equal(reg(sa, TA, WALL_A, "old", "c", 1, "Contact: <sip:old@h>\r\n"), 200);
+	pos = 0;
+	n = reg_shard_sync_pack(sa, &pos, 16, buf, sizeof(buf), &used, TA);
+	assert_int_equal(n, 1);
+	assert_int_equal(reg_shard_apply_pack(sb, buf, used, 5500, TB), 1);
+	assert_int_equal(lookup(sb, "old@example.com", TB, &o), 1);
+	assert_int_equal(o.c.expires_in, 3594);
+
+	/* a truncated record: the pack stops there, counted */
+	teardown_shards(NULL);
+	setup_shards(NULL);
+	assert_int_equal(reg(sa, TA, WALL_A, "a", "c", 1, "Contact: <sip:a@h>\r\n"), 200);
+	assert_int_equal(reg(sa, TA, WALL_A, "b", "c", 1, "Contact: <sip:b@h>\r\n"), 200);
+	pos = 0;
+	n = reg_shard_sync_pack(sa, &pos, 16, buf, sizeof(buf), &used, TA);
+	assert_int_equal(n, 2);
+	assert_int_equal(reg_shard_apply_pack(sb, buf, used - 1, 0, TB), 1);
+	assert_int_equal(STAT(sb, applied), 1);
+	assert_int_equal(STAT(sb, apply_failed), 1);
+}
+
 /* The contact key of an event: the URI itself when it is already normalised
  * (kept from when it was stored, REG_B_KEY_URI), its normal form otherwise;
  * the same at a node that got the binding by replication. */
@@ -1152,6 +1234,7 @@ main(void)
 		T(test_random_convergence),
 		T(test_random_mixed),
 		T(test_sync_dump),
+		T(test_sync_pack),
 		T(test_event_key),
 		cmocka_unit_test(test_docs),
 	};
