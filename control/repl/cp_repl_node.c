@@ -15,6 +15,7 @@
 #include "control/topo/cp_topo.h"
 #include "dataplane/core/dp_shared.h"
 #include "dataplane/registrar/reg_digest.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_shard.h"
 
 #define CP_RN_COUNT(n, c) ((n)->counters[CP_REPL_NODE_C_##c]++)
@@ -144,6 +145,28 @@ cp_rn_from_wire(const struct msg_rec *w, struct reg_rec *r)
 	return 0;
 }
 
+/* After a SyncDone: synced once every shard has applied what the cp handed it
+ * (acked chunks and records may still wait on the apply rings: a node that
+ * says synced must know every user the donor had). */
+static void
+cp_rn_drained(struct cp_repl_node *n, uint64_t now)
+{
+	struct cp_repl_rx_sync *rs = &n->rxs;
+	unsigned int s;
+
+	if (!rs->draining)
+		return;
+	for (s = 0; s < n->n_shards; s++)
+		if (rte_ring_count(n->apply[s]) != 0 || rte_ring_count(n->apply_pack[s]) != 0)
+			return;
+	rs->draining = false;
+	if (rs->state == MSG_CAP_SYNCED)
+		return;
+	rs->state = MSG_CAP_SYNCED;
+	rs->bytes = n->counters[CP_REPL_NODE_C_rx_bytes] - rs->bytes_at_start;
+	rs->done_ms = now;
+}
+
 /* ---- peers ---- */
 
 static int
@@ -164,10 +187,21 @@ cp_rn_peer_drop(struct cp_repl_node *n, int i)
 	n->n_peers--;
 	n->peer[i] = n->peer[n->n_peers];
 	n->peer_id[i] = n->peer_id[n->n_peers];
+	n->peer_synced[i] = n->peer_synced[n->n_peers];
 	n->sync[i] = n->sync[n->n_peers];
 	n->repair[i] = n->repair[n->n_peers];
 	n->done_rx[i] = n->done_rx[n->n_peers];
 	n->done_rx[n->n_peers] = 0;
+	cp_bulk_tx_free(&n->btx[i]);
+	n->btx[i] = n->btx[n->n_peers];
+	n->brx[i] = n->brx[n->n_peers];
+	memset(&n->btx[n->n_peers], 0, sizeof(n->btx[0]));
+}
+
+static uint64_t *
+cp_rn_bulk_counters(struct cp_repl_node *n)
+{
+	return &n->counters[CP_REPL_NODE_C_sync_chunks_sent];
 }
 
 static void
@@ -178,6 +212,12 @@ cp_rn_sync_start(struct cp_repl_node *n, int i, uint64_t incarnation, uint64_t n
 	n->sync[i].incarnation = incarnation;
 	n->sync[i].started_ms = now;
 	CP_RN_COUNT(n, syncs_started);
+	if (!n->rconf.federation) {     /* packs on the sync channel (a new epoch) */
+		if (n->btx[i].mem == NULL &&
+		    cp_bulk_tx_init(&n->btx[i], n->chunk_cap, cp_rn_bulk_counters(n)) != 0)
+			return;         /* no memory: cp_rn_sync_pass() tries again */
+		cp_bulk_tx_begin(&n->btx[i]);
+	}
 }
 
 /* The wire record of event EV into n->rec: 0, or -1 counted (rec_bad when the
@@ -288,15 +328,24 @@ cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, struct dp_share
 	n->sip_port = cfg->sip.port;
 	reg_conf_from_cfg(&n->rconf, cfg, NULL);
 	n->rconf.hash_seed = sh->reg_hash_seed;
+	/* SyncChunk framing around the records: epoch, seq, age, count, bytes tag
+	 * and length (at most 6 + 11 + 6 + 6 + 4) */
+	n->chunk_cap = RTE_MIN(n->conf.max_body - 40, (uint32_t)MSG_SYNC_CHUNK_MAX);
+	n->chunk_cap = RTE_MIN(n->chunk_cap, (uint32_t)REG_PACK_BUF);
 	n->rec_pool = rte_mempool_lookup(DP_REC_POOL);
-	if (n->rec_pool == NULL)
+	n->pack_pool = rte_mempool_lookup(DP_PACK_POOL);
+	if (n->rec_pool == NULL || n->pack_pool == NULL)
 		return -ENOENT;
+	for (i = 0; i < CP_TOPO_MAX_PEERS; i++)
+		cp_bulk_rx_init(&n->brx[i], cp_rn_bulk_counters(n));
 	for (i = 0; i < n->n_shards; i++) {
 		snprintf(name, sizeof(name), DP_RING_EVENTS, i);
 		n->ev[i] = rte_ring_lookup(name);
 		snprintf(name, sizeof(name), DP_RING_APPLY, i);
 		n->apply[i] = rte_ring_lookup(name);
-		if (n->ev[i] == NULL || n->apply[i] == NULL)
+		snprintf(name, sizeof(name), DP_RING_APPLY_PACK, i);
+		n->apply_pack[i] = rte_ring_lookup(name);
+		if (n->ev[i] == NULL || n->apply[i] == NULL || n->apply_pack[i] == NULL)
 			return -ENOENT;
 	}
 	return 0;
@@ -385,6 +434,7 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 				continue;
 			k = n->n_peers;
 			n->done_rx[k] = 0;
+			cp_bulk_rx_init(&n->brx[k], cp_rn_bulk_counters(n));
 			n->peer_id[n->n_peers++] = p->node.id;
 			cp_repl_peer_restart(n->peer[k], p->incarnation);
 			cp_rn_sync_start(n, k, p->incarnation, now);   /* what it missed so far */
@@ -412,6 +462,7 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 		k = cp_rn_peer_idx(n, p->node.id);
 		if (k < 0)
 			continue;
+		n->peer_synced[k] = p->caps[MSG_CAP_REGISTRATIONS] == MSG_CAP_SYNCED;
 		rp = &n->repair[k];
 		eligible = p->state == CP_NODE_UP && n->rxs.state == MSG_CAP_SYNCED &&
 			   p->caps[MSG_CAP_REGISTRATIONS] == MSG_CAP_SYNCED &&
@@ -434,12 +485,55 @@ cp_rn_ev_queued(const struct cp_repl_node *n)
 	return false;
 }
 
+/* Peer K's full-sync channel takes LEN bytes of packed records (COUNT of them,
+ * a shard's answer), cut at record boundaries into chunks of n->chunk_cap. */
+static void
+cp_rn_sync_chunks(struct cp_repl_node *n, int k, const uint8_t *data, size_t len,
+		  uint32_t count, uint64_t now)
+{
+	struct cp_repl_sync *sy = &n->sync[k];
+	size_t start = 0, at = 0, rec;
+	uint32_t in = 0, seen = 0;
+	const char *aor;
+	uint16_t aor_len;
+
+	while (at < len) {
+		rec = reg_pack_peek(data + at, len - at, &aor, &aor_len);
+		if (rec == 0) {                 /* cannot be: the shard wrote it */
+			CP_RN_COUNT(n, rec_bad);
+			break;
+		}
+		if (at + rec - start > n->chunk_cap && in > 0) {
+			if (cp_bulk_tx_add(&n->btx[k], data + start, (uint32_t)(at - start), in,
+					   now) != 0)
+				CP_RN_COUNT(n, sync_window_full);
+			start = at;
+			in = 0;
+		}
+		seen++;
+		if (rec > n->chunk_cap) {       /* alone over a datagram: not sent */
+			CP_RN_COUNT(n, rec_too_big);
+			at += rec;
+			start = at;
+			continue;
+		}
+		at += rec;
+		in++;
+		sy->records++;
+		CP_RN_COUNT(n, sync_records);
+	}
+	if (in > 0 && cp_bulk_tx_add(&n->btx[k], data + start, (uint32_t)(at - start), in, now) != 0)
+		CP_RN_COUNT(n, sync_window_full);
+	if (seen != count)
+		CP_RN_COUNT(n, rec_bad);
+}
+
 /* The answer of shard S's dump in flight, if it came: into the cursor of the
  * sync it was for (when that sync still waits for it: a sync restarted
  * meanwhile starts from its own cursor, and the copies of the old dump are
  * merely sent twice). 1 when the slot is free again. */
 static int
-cp_rn_sync_collect(struct cp_repl_node *n, unsigned int s)
+cp_rn_sync_collect(struct cp_repl_node *n, unsigned int s, uint64_t now)
 {
 	struct dp_sync_dump d;
 	const char *out;
@@ -455,13 +549,17 @@ cp_rn_sync_collect(struct cp_repl_node *n, unsigned int s)
 	if (k < 0 || !n->sync[k].asked || n->sync[k].shard != s)
 		return 1;
 	n->sync[k].asked = false;
-	if (rc != (int)sizeof(d)) {
+	if (rc < (int)sizeof(d) || (n->rconf.federation && rc != (int)sizeof(d))) {
 		CP_RN_COUNT(n, sync_query_fail);
 		return 1;
 	}
 	memcpy(&d, out, sizeof(d));
 	CP_RN_COUNT(n, sync_chunks);
-	n->sync[k].pending += d.emitted;
+	if (!n->rconf.federation)       /* packed records, not events */
+		cp_rn_sync_chunks(n, k, (const uint8_t *)out + sizeof(d), (size_t)rc - sizeof(d),
+				  d.emitted, now);
+	else
+		n->sync[k].pending += d.emitted;
 	n->sync[k].bucket = d.bucket;
 	n->sync[k].skip = d.skip;
 	if (n->sync[k].bucket >= REG_DIGEST_BUCKETS) {
@@ -471,6 +569,10 @@ cp_rn_sync_collect(struct cp_repl_node *n, unsigned int s)
 	}
 	return 1;
 }
+
+/* Chunks one shard answer may need at most: every two consecutive chunks hold
+ * more than a chunk's bytes, so 2 x the answer's bytes / chunk_cap, plus one. */
+#define CP_RN_CHUNKS_PER_ANSWER(n) (2u * DP_QUERY_OUT / (n)->chunk_cap + 2u)
 
 /* Per syncing peer whose stream has room, the next dump query to its shard,
  * without waiting: the shard dumps the next chunk while the cp sends the copies
@@ -483,7 +585,7 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 	int i;
 
 	for (s = 0; s < n->n_shards; s++)
-		work += n->sync_ask[s].busy && cp_rn_sync_collect(n, s) ? 1 : 0;
+		work += n->sync_ask[s].busy && cp_rn_sync_collect(n, s, now) ? 1 : 0;
 	for (i = 0; i < n->n_peers; i++) {
 		struct cp_repl_sync *sy = &n->sync[i];
 		struct cp_repl_peer *p = n->peer[i];
@@ -499,11 +601,22 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 			if (++sy->done_sent >= CP_REPL_NODE_DONE_TIMES)
 				sy->done_pending = false;
 		}
-		if (!sy->active || sy->asked || cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK)
+		if (!sy->active || sy->asked)
+			continue;
+		/* This node is being synced itself and the peer is synced: what it
+		 * holds here is (a part of) the peer's own, and what it has made here
+		 * meanwhile is on the stream. The copy waits until this node is
+		 * synced (and is sent then, for what the stream missed). */
+		if (n->rxs.state != MSG_CAP_SYNCED && n->peer_synced[i])
+			continue;
+		if (n->rconf.federation ? cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK :
+		    cp_bulk_tx_room(&n->btx[i]) < CP_RN_CHUNKS_PER_ANSWER(n))
 			continue;
 		if (sy->shard >= n->n_shards) {
 			if (sy->pending > 0 && cp_rn_ev_queued(n))   /* last copies on a ring */
 				continue;
+			if (!n->rconf.federation && !cp_bulk_tx_idle(&n->btx[i]))
+				continue;       /* chunks not all acked yet */
 			sy->active = false;
 			sy->done_pending = true;
 			sy->end_seq = p->tx.next - 1;
@@ -514,9 +627,14 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 		}
 		if (n->sync_ask[sy->shard].busy)
 			continue;       /* another peer's dump: next pass */
-		snprintf(arg, sizeof(arg), "%u %u %u %u", n->peer_id[i], sy->bucket, sy->skip,
-			 CP_REPL_NODE_SYNC_CHUNK);
-		if (dp_shared_ask(n->sh, DP_ASK_SYNC, sy->shard, DP_QUERY_SYNC_DUMP, arg) != 0) {
+		if (n->rconf.federation)
+			snprintf(arg, sizeof(arg), "%u %u %u %u", n->peer_id[i], sy->bucket,
+				 sy->skip, CP_REPL_NODE_SYNC_CHUNK);
+		else
+			snprintf(arg, sizeof(arg), "%u %u", sy->skip, CP_REPL_NODE_SYNC_PACK);
+		if (dp_shared_ask(n->sh, DP_ASK_SYNC, sy->shard,
+				  n->rconf.federation ? DP_QUERY_SYNC_DUMP : DP_QUERY_SYNC_PACK,
+				  arg) != 0) {
 			CP_RN_COUNT(n, sync_query_fail);
 			continue;
 		}
@@ -621,6 +739,110 @@ cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w)
 		return;
 	}
 	CP_RN_COUNT(n, rx_records);
+}
+
+/* Room for a pack on every shard's ring and in the pool. */
+static bool
+cp_rn_pack_room(const struct cp_repl_node *n)
+{
+	unsigned int s;
+
+	if (rte_mempool_avail_count(n->pack_pool) < n->n_shards)
+		return false;
+	for (s = 0; s < n->n_shards; s++)
+		if (rte_ring_free_count(n->apply_pack[s]) == 0)
+			return false;
+	return true;
+}
+
+/* The records of chunk C to their owning shards, a pack per shard: with one
+ * shard the chunk as it is (the shard checks every record), else each record
+ * routed by its AoR. */
+static void
+cp_rn_route_chunk(struct cp_repl_node *n, const struct msg_sync_chunk *c)
+{
+	struct reg_pack_buf *pk[CFG_MAX_WORKERS] = { NULL };
+	struct reg_key key;
+	const char *aor;
+	uint16_t aor_len;
+	unsigned int s, shard;
+	size_t at = 0, rec;
+	void *obj;
+
+	if (n->n_shards == 1) {
+		if (rte_mempool_get(n->pack_pool, &obj) != 0)   /* cannot be: room was checked */
+			goto fail;
+		pk[0] = obj;
+		memcpy(pk[0]->data, c->data, c->len);
+		pk[0]->len = c->len;
+	} else {
+		while (at < c->len) {
+			rec = reg_pack_peek(c->data + at, c->len - at, &aor, &aor_len);
+			if (rec == 0) {
+				CP_RN_COUNT(n, rec_bad);
+				break;
+			}
+			if (reg_key_from_text(&n->rconf, aor, aor_len, &key) != 0) {
+				CP_RN_COUNT(n, rx_bad_route);
+				at += rec;
+				continue;
+			}
+			shard = reg_key_shard((uint32_t)key.digest, n->n_shards);
+			if (pk[shard] == NULL) {
+				if (rte_mempool_get(n->pack_pool, &obj) != 0)
+					goto fail;
+				pk[shard] = obj;
+				pk[shard]->len = 0;
+			}
+			memcpy(pk[shard]->data + pk[shard]->len, c->data + at, rec);
+			pk[shard]->len += (uint32_t)rec;
+			at += rec;
+		}
+	}
+	for (s = 0; s < n->n_shards; s++) {
+		if (pk[s] == NULL)
+			continue;
+		pk[s]->age_ms = c->age_ms;
+		if (rte_ring_sp_enqueue(n->apply_pack[s], pk[s]) != 0) {   /* idem */
+			CP_RN_COUNT(n, rx_backpressure);
+			rte_mempool_put(n->pack_pool, pk[s]);
+		}
+	}
+	n->counters[CP_REPL_NODE_C_rx_records] += c->count;
+	return;
+fail:
+	CP_RN_COUNT(n, rx_backpressure);
+	for (s = 0; s < n->n_shards; s++)
+		if (pk[s] != NULL)
+			rte_mempool_put(n->pack_pool, pk[s]);
+}
+
+#define CP_RN_PACK_WAIT_US 2000u   /* a chunk waits this long for the shards' room */
+
+/* A SyncChunk from peer K: delivered once, when the shards have room for it
+ * (waiting up to CP_RN_PACK_WAIT_US: a dropped chunk costs the sender a
+ * timeout), else left for retransmission. */
+static int
+cp_rn_on_chunk(struct cp_repl_node *n, int k, const struct msg *m, uint64_t now)
+{
+	struct timespec ts = { 0, 50000 };
+	unsigned int waited_us = 0;
+	int rc;
+
+	while (!cp_rn_pack_room(n)) {
+		if (waited_us >= CP_RN_PACK_WAIT_US) {
+			CP_RN_COUNT(n, rx_backpressure);
+			return -EAGAIN;
+		}
+		nanosleep(&ts, NULL);
+		waited_us += 50;
+	}
+	rc = cp_bulk_rx_on_chunk(&n->brx[k], m->hdr.incarnation, m->u.chunk.epoch, m->u.chunk.seq,
+				 now);
+	if (rc != 1)
+		return rc < 0 ? rc : 0;
+	cp_rn_route_chunk(n, &m->u.chunk);
+	return 0;
 }
 
 int
@@ -821,7 +1043,8 @@ bool
 cp_repl_node_msg_type(unsigned int type)
 {
 	return type == MSG_T_REPL || type == MSG_T_REPL_ACK || type == MSG_T_SYNC_REQUEST ||
-	       type == MSG_T_SYNC_DONE || type == MSG_T_DIGEST || type == MSG_T_BUCKET_PULL;
+	       type == MSG_T_SYNC_DONE || type == MSG_T_DIGEST || type == MSG_T_BUCKET_PULL ||
+	       type == MSG_T_SYNC_CHUNK || type == MSG_T_SYNC_CHUNK_ACK;
 }
 
 int
@@ -839,6 +1062,13 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 	n->counters[CP_REPL_NODE_C_rx_bytes] += len;
 	if (m->hdr.type == MSG_T_REPL_ACK)
 		return cp_repl_on_ack(n->peer[k], m, now);
+	if (m->hdr.type == MSG_T_SYNC_CHUNK_ACK) {
+		if (m->u.ack.stream_incarnation != n->conf.incarnation)
+			return -ESTALE;
+		return cp_bulk_tx_on_ack(&n->btx[k], m->u.ack.epoch, m->u.ack.cum_seq, now);
+	}
+	if (m->hdr.type == MSG_T_SYNC_CHUNK)
+		return cp_rn_on_chunk(n, k, m, now);
 	if (m->hdr.type == MSG_T_DIGEST) {
 		CP_RN_COUNT(n, digest_rx);
 		if (m->u.digest.span == CP_AE_SPAN)
@@ -872,13 +1102,12 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 			}
 			return 0;
 		}
-		if (rs->state != MSG_CAP_SYNCED) {
-			rs->state = MSG_CAP_SYNCED;
+		if (rs->state != MSG_CAP_SYNCED && !rs->draining) {
+			rs->draining = true;    /* cp_rn_drained() ends it */
 			rs->donor = m->hdr.sender;
 			rs->records = m->u.done.records;
-			rs->bytes = n->counters[CP_REPL_NODE_C_rx_bytes] - rs->bytes_at_start;
-			rs->done_ms = now;
 		}
+		cp_rn_drained(n, now);
 		return 0;
 	}
 	if (m->hdr.type != MSG_T_REPL)
@@ -902,6 +1131,7 @@ cp_repl_node_sync_start(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *s
 	int i;
 
 	rs->state = MSG_CAP_SYNCING;
+	rs->draining = false;
 	rs->donor = 0;
 	rs->records = 0;
 	rs->bytes = 0;
@@ -921,10 +1151,20 @@ cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 {
 	int i;
 
+	cp_rn_drained(n, now);
 	for (i = 0; i < n->n_peers; i++) {
 		while (cp_repl_tx_poll(n->peer[i], now, &n->msg) == 1)
 			send(arg, n->peer_id[i], &n->msg);
 		if (cp_repl_rx_poll(n->peer[i], now, &n->msg) == 1)
+			send(arg, n->peer_id[i], &n->msg);
+		for (;;) {
+			cp_repl_msg_hdr(n->peer[i], &n->msg, MSG_T_SYNC_CHUNK);
+			if (cp_bulk_tx_poll(&n->btx[i], now, &n->msg.u.chunk) != 1)
+				break;
+			send(arg, n->peer_id[i], &n->msg);
+		}
+		cp_repl_msg_hdr(n->peer[i], &n->msg, MSG_T_SYNC_CHUNK_ACK);
+		if (cp_bulk_rx_poll(&n->brx[i], now, &n->msg.u.ack) == 1)
 			send(arg, n->peer_id[i], &n->msg);
 	}
 }

@@ -36,6 +36,7 @@
 
 #include "config/cfg_types.h"
 #include "control/repl/cp_repl_ae.h"
+#include "control/repl/cp_repl_bulk.h"
 #include "control/repl/cp_repl_types.h"
 #include "control/topo/cp_topo_types.h"
 #include "dataplane/registrar/reg_types.h"
@@ -75,7 +76,9 @@ struct rte_mempool;
 	X(buckets_pulled,  "buckets a peer asked this node for (BucketPull)") \
 	X(buckets_repaired, "buckets whose bindings and tombstones were sent to a peer") \
 	X(repair_records,  "records sent to repair a bucket (bindings and tombstones)") \
-	X(repair_query_fail, "shard dump queries for a repair that failed (retried)")
+	X(repair_query_fail, "shard dump queries for a repair that failed (retried)") \
+	X(sync_window_full, "full-sync chunks that found the channel's window full (lost: anti-entropy repairs)") \
+	CP_BULK_FOREACH_COUNTER(X)
 
 enum cp_repl_node_counter {
 #define CP_REPL_NODE_C_ENUM(name, help) CP_REPL_NODE_C_##name,
@@ -86,6 +89,7 @@ enum cp_repl_node_counter {
 
 #define CP_REPL_NODE_EVENT_BUDGET 1024u  /* events drained per shard per call (a sync chunk at once) */
 #define CP_REPL_NODE_SYNC_CHUNK   256u   /* events a shard emits per dump query (~0.4 ms) */
+#define CP_REPL_NODE_SYNC_PACK    512u   /* records a shard packs per query at most (DP_QUERY_OUT bounds it first) */
 #define CP_REPL_NODE_SYNC_QUERIES 8u     /* dump queries per syncing peer per call */
 #define CP_REPL_NODE_DONE_TIMES   3u     /* SyncDone sent this many times (may be lost) */
 #define CP_REPL_NODE_DONE_EVERY_MS 200u
@@ -133,6 +137,8 @@ struct cp_repl_rx_sync {
 	uint64_t started_ms, done_ms;
 	uint64_t bytes_at_start;
 	uint64_t alone_since_ms;        /* no peer known since; CP_REPL_NEVER: some */
+	bool draining;                  /* SyncDone came: synced once the shards have
+					 * applied what waits on their rings */
 };
 
 struct cp_repl_snap;
@@ -159,6 +165,13 @@ struct cp_repl_node {
 		uint16_t peer;
 	} sync_ask[CFG_MAX_WORKERS];
 	struct cp_repl_repair repair[CP_TOPO_MAX_PEERS];
+	/* full-sharing: the full-sync channel to and from each peer (packs) */
+	struct cp_bulk_tx btx[CP_TOPO_MAX_PEERS];
+	struct cp_bulk_rx brx[CP_TOPO_MAX_PEERS];
+	struct rte_ring *apply_pack[CFG_MAX_WORKERS];
+	struct rte_mempool *pack_pool;
+	uint32_t chunk_cap;             /* bytes of records a SyncChunk carries */
+	bool peer_synced[CP_TOPO_MAX_PEERS];   /* its registrations are synced (heartbeats) */
 	/* federation: the run of each peer whose SyncDone arrived (0: none). Each
 	 * node gives only its own users, so this node is synced once every peer
 	 * that is up has given its part, not at the first SyncDone. */

@@ -142,10 +142,14 @@ d = json.loads(sys.argv[1])
 assert d["tx_prio_frames"] > 0 and d["rx_prio_frames"] > 0, d' "$cpj"
 done
 # The sync in the telemetry's replication counters (published by the control plane).
-r1=$(dpstat 1 replication.sync_chunks) t1=$(dpstat 1 replication.streams.tx_records)
+# A full sync travels on the sync channel (SyncChunk datagrams of packed records),
+# not on the record stream.
+r1=$(dpstat 1 replication.sync_chunks_sent) t1=$(dpstat 1 replication.sync_records)
 a2=$(dpstat 2 replication.applied) b2=$(dpstat 2 replication.sync_bytes)
-check "/sipshard/stats replication: node 1 sent $t1 records in $r1 sync chunks, node 2 applied $a2 ($b2 sync bytes)" \
-	test "${r1:-0}" -gt 0 -a "${t1:-0}" -ge "$AORS" -a "${a2:-0}" -ge "$AORS" -a "${b2:-0}" -gt 0
+c2=$(dpstat 2 replication.sync_chunks_rx)
+check "/sipshard/stats replication: node 1 sent $t1 records in $r1 sync chunks, node 2 took $c2 chunks and applied $a2 ($b2 sync bytes)" \
+	test "${r1:-0}" -gt 0 -a "${t1:-0}" -ge "$AORS" -a "${a2:-0}" -ge "$AORS" -a "${b2:-0}" -gt 0 \
+	-a "${c2:-0}" -gt 0
 ahead=$(dpstat 1 cp_tx_prio_ahead)
 check "node 1 (the donor): heartbeats left ahead of waiting replication datagrams (cp_tx_prio_ahead $ahead)" \
 	test "${ahead:-0}" -gt 0
