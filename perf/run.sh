@@ -707,15 +707,28 @@ g_scenario_sync() {
 	s_init; C[busy]=0
 	max=$(( n + n / 8 + 1024 ))
 	g_busy
-	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" \
+	# PERF_SYNC_LAYOUT: "split" (default): both main lcores on the generator's
+	# CPU, both workers on the SUT's; "node": each node on a CPU of its own (the
+	# donor on the SUT's CPU, node 2 on the generator's), as two machines.
+	local layout=${PERF_SYNC_LAYOUT:-split} donor_lc peer_lc
+	case $layout in
+	node) donor_lc="0@$G_SUT_CPU,1@$G_SUT_CPU" peer_lc="0@$G_GEN_CPU,1@$G_GEN_CPU"
+	      S_CP_CPUS[donor]=$G_SUT_CPU ;;
+	*) layout=split donor_lc="0@$G_GEN_CPU,1@$G_SUT_CPU" peer_lc="0@$G_GEN_CPU,1@$G_SUT_CPU" ;;
+	esac
+	s_node donor 1 "$donor_lc" "$max" "$(s_donor_ports)" \
 		"$(s_cluster 1 2 198.18.2.2 1)" || { s_cleanup; return 1; }
 	bpb=$(grep -oE '[0-9]+ bytes per binding' "$G_WORK/donor.log" | head -n 1 | cut -d' ' -f1 || true)
 	g_log "[sync] loading $n bindings into node 1 (the donor)"
 	s_load "$n" || note="the donor holds fewer bindings than asked"
 	# The fresh node: main lcore on the generator's CPU, worker on the SUT's CPU.
-	S_CP_CPUS[peer]=${PERF_SYNC_PEER_CP_CPU:-$G_SUT_CPU}
+	if [ "$layout" = node ]; then
+		S_CP_CPUS[peer]=${PERF_SYNC_PEER_CP_CPU:-$G_GEN_CPU}
+	else
+		S_CP_CPUS[peer]=${PERF_SYNC_PEER_CP_CPU:-$G_SUT_CPU}
+	fi
 	g_log "[sync] node 2 starts empty; full sync from node 1 over memif (MTU $S_MTU), its cp on CPU ${S_CP_CPUS[peer]}"
-	s_node peer 2 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_peer_ports)" \
+	s_node peer 2 "$peer_lc" "$max" "$(s_peer_ports)" \
 		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
 	t0=$(date +%s%N)
 	limit=$(( 30 + n / 10000 ))   # 10,000 bindings/s at least
@@ -745,7 +758,7 @@ g_scenario_sync() {
 	g_emit sync wire=memif "bindings=$n" "seconds=${secs:-0}" "bindings_per_s=$rate" \
 		"records=${recs:-0}" "bytes=${bytes:-0}" "wall_seconds=$wall" \
 		"synced_contacts=${got:-0}" "bytes_per_binding=${bpb:-}" "cluster_mtu=$S_MTU" \
-		"peer_cp_cpu=${S_CP_CPUS[peer]}" \
+		"peer_cp_cpu=${S_CP_CPUS[peer]}" "layout=$layout" \
 		"others_cpu_busy=${C[busy]}" "${G_COMMON[0]}" "${G_COMMON[1]}" \
 		"note=$note"
 }
