@@ -1525,8 +1525,10 @@ msg_decode(struct msg_codec *c, const uint8_t *buf, size_t len, struct msg *out)
 
 	/* A Repl's records are written as they are unpacked (fixed fields, strings
 	 * up to their NUL): not the 74 KB of all MSG_REPL_MAX_RECS zeroed for every
-	 * datagram. Bytes past n records or past a NUL are unspecified. */
-	memset(out, 0, w.type == MSG_T_REPL ? offsetof(struct msg, u.repl.recs) : sizeof(*out));
+	 * datagram. Bytes past n records or past a NUL are unspecified; so are
+	 * a SyncChunk's bytes past its len. */
+	memset(out, 0, w.type == MSG_T_REPL ? offsetof(struct msg, u.repl.recs) :
+		       w.type == MSG_T_SYNC_CHUNK ? offsetof(struct msg, u.chunk.data) : sizeof(*out));
 	out->hdr.type = w.type;
 	out->hdr.flags = be16toh(w.flags);
 	out->hdr.cluster_id = be32toh(w.cluster_id);
