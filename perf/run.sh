@@ -779,6 +779,9 @@ g_scenario_replication() {
 	g_measure wire-memif-repl - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register arp false
 	with=$G_RATE
 	s_ctl donor stats > "$G_WORK/repl-donor-stats.json" 2> /dev/null || true
+	s_ctl peer stats > "$G_WORK/repl-peer-stats.json" 2> /dev/null || true
+	mkdir -p "$G_RESULTS"
+	cp "$G_WORK/repl-donor-stats.json" "$G_WORK/repl-peer-stats.json" "$G_RESULTS/" 2> /dev/null || true
 	q=$(s_json replication.records_queued < "$G_WORK/repl-donor-stats.json")
 	behind=$(s_json replication.peer_behind < "$G_WORK/repl-donor-stats.json")
 	drop=$(s_json registrar.events_dropped < "$G_WORK/repl-donor-stats.json")

@@ -580,10 +580,12 @@ msg_repl_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 		cluster__sync_request__init(&sreq);
 		pb = &sreq.base;
 		break;
-	case MSG_T_SYNC_CHUNK: {
-		const struct msg_sync_chunk *c = &m->u.chunk;
+	case MSG_T_SYNC_CHUNK:
+	case MSG_T_REPL_PACK: {
+		const struct msg_pack *c = &m->u.pack;
 
-		if (c->seq == 0 || c->count == 0 || c->len == 0 || c->len > MSG_SYNC_CHUNK_MAX)
+		if (c->seq == 0 || c->count == 0 || c->count > MSG_PACK_MAX_RECS ||
+		    c->count > c->len || c->len > MSG_PACK_MAX || c->seq > UINT64_MAX - c->count)
 			return -EINVAL;
 		cluster__sync_chunk__init(&chunk);
 		chunk.epoch = c->epoch;
@@ -759,6 +761,7 @@ msg_body_pack(const struct msg *m, uint8_t *out, size_t cap)
 	case MSG_T_SYNC_DONE:
 	case MSG_T_SYNC_CHUNK:
 	case MSG_T_SYNC_CHUNK_ACK:
+	case MSG_T_REPL_PACK:
 		return msg_repl_body_pack(m, out, cap);
 	case MSG_T_TAG_TABLE:
 	case MSG_T_TAG_ACK:
@@ -1138,10 +1141,11 @@ msg_sync_done_from_pb(const Cluster__SyncDone *pb, struct msg *m)
 static enum msg_reject
 msg_sync_chunk_from_pb(const Cluster__SyncChunk *pb, struct msg *m)
 {
-	struct msg_sync_chunk *c = &m->u.chunk;
+	struct msg_pack *c = &m->u.pack;
 
-	if (pb->seq == 0 || pb->count == 0 || pb->records.len == 0 ||
-	    pb->records.len > MSG_SYNC_CHUNK_MAX || pb->count > pb->records.len)
+	if (pb->seq == 0 || pb->count == 0 || pb->count > MSG_PACK_MAX_RECS ||
+	    pb->records.len > MSG_PACK_MAX || pb->count > pb->records.len ||
+	    pb->seq > UINT64_MAX - pb->count)
 		return MSG_REJECT_BAD_FIELD;
 	c->epoch = pb->epoch;
 	c->seq = pb->seq;
@@ -1266,6 +1270,15 @@ msg_repl_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 	MSG_UNPACK(SYNC_REQUEST, SyncRequest, sync_request)
 	MSG_UNPACK(SYNC_DONE, SyncDone, sync_done)
 	MSG_UNPACK(SYNC_CHUNK, SyncChunk, sync_chunk)
+	case MSG_T_REPL_PACK: {
+		Cluster__SyncChunk *pb = cluster__sync_chunk__unpack(&msg_arena_alloc, len, body);
+
+		if (pb == NULL)
+			return MSG_REJECT_BAD_PROTOBUF;
+		r = msg_sync_chunk_from_pb(pb, m);
+		cluster__sync_chunk__free_unpacked(pb, &msg_arena_alloc);
+		break;
+	}
 	case MSG_T_SYNC_CHUNK_ACK: {
 		Cluster__ReplAck *pb = cluster__repl_ack__unpack(&msg_arena_alloc, len, body);
 
@@ -1344,6 +1357,7 @@ msg_body_unpack(const uint8_t *body, size_t len, struct msg *m)
 	case MSG_T_SYNC_DONE:
 	case MSG_T_SYNC_CHUNK:
 	case MSG_T_SYNC_CHUNK_ACK:
+	case MSG_T_REPL_PACK:
 		return msg_repl_body_unpack(body, len, m);
 	case MSG_T_TAG_TABLE:
 	case MSG_T_TAG_ACK:
@@ -1528,7 +1542,8 @@ msg_decode(struct msg_codec *c, const uint8_t *buf, size_t len, struct msg *out)
 	 * datagram. Bytes past n records or past a NUL are unspecified; so are
 	 * a SyncChunk's bytes past its len. */
 	memset(out, 0, w.type == MSG_T_REPL ? offsetof(struct msg, u.repl.recs) :
-		       w.type == MSG_T_SYNC_CHUNK ? offsetof(struct msg, u.chunk.data) : sizeof(*out));
+		       w.type == MSG_T_SYNC_CHUNK || w.type == MSG_T_REPL_PACK ?
+		       offsetof(struct msg, u.pack.data) : sizeof(*out));
 	out->hdr.type = w.type;
 	out->hdr.flags = be16toh(w.flags);
 	out->hdr.cluster_id = be32toh(w.cluster_id);

@@ -24,7 +24,7 @@
 #define MSG_MAX_NODES    64             /* entries of any node list in a body */
 #define MSG_REASON_MAX   64             /* Leave.reason, NUL included */
 
-/* Header types (= cluster.proto MsgType). 25..63 and 67..127 are reserved for
+/* Header types (= cluster.proto MsgType). 26..63 and 67..127 are reserved for
  * replication and for sharing tags and pinging; a type not listed here is
  * rejected as unknown_type. X(NAME, name, value) */
 #define MSG_FOREACH_TYPE(X) \
@@ -42,6 +42,7 @@
 	X(SYNC_DONE,   sync_done,   22) \
 	X(SYNC_CHUNK,  sync_chunk,  23) \
 	X(SYNC_CHUNK_ACK, sync_chunk_ack, 24) \
+	X(REPL_PACK,   repl_pack,   25) \
 	X(TAG_TABLE,   tag_table,   64) \
 	X(TAG_ACK,     tag_ack,     65) \
 	X(BACKEND_STATES, backend_states, 66)
@@ -324,17 +325,21 @@ struct msg_sync_done {
 	uint64_t records;
 };
 
-/* A full-sync chunk (SyncChunk): COUNT records of the registrar's pack encoding
- * (dataplane/registrar/reg_pack.h), LEN bytes; the codec checks only the
- * framing (seq >= 1, 1 <= count, 1 <= len <= MSG_SYNC_CHUNK_MAX). */
-#define MSG_SYNC_CHUNK_MAX   (MSG_MAX_BODY - 32)
-struct msg_sync_chunk {
+/* Packed records (body SyncChunk): COUNT records of the registrar's pack
+ * encoding (dataplane/registrar/reg_pack.h), LEN bytes. MSG_T_SYNC_CHUNK: chunk
+ * SEQ of the full-sync channel, read AGE_MS ago. MSG_T_REPL_PACK: the record
+ * stream's records SEQ .. SEQ + COUNT - 1 (age 0: each record's lifetime is
+ * already aged). The codec checks only the framing (seq >= 1, 1 <= count <=
+ * MSG_PACK_MAX_RECS, count <= len <= MSG_PACK_MAX). */
+#define MSG_PACK_MAX      (MSG_MAX_BODY - 32)
+#define MSG_PACK_MAX_RECS 160           /* records in one pack message */
+struct msg_pack {
 	uint32_t epoch;
 	uint32_t age_ms;
 	uint64_t seq;
 	uint32_t count;
 	uint32_t len;
-	uint8_t data[MSG_SYNC_CHUNK_MAX];
+	uint8_t data[MSG_PACK_MAX];
 };
 
 /* BucketPull: the full records of these keys and of every key of these buckets. */
@@ -362,7 +367,7 @@ struct msg {
 		struct msg_bucket_keys keys;    /* MSG_T_BUCKET_KEYS */
 		struct msg_bucket_pull pull;    /* MSG_T_BUCKET_PULL */
 		struct msg_sync_done done;      /* MSG_T_SYNC_DONE (SYNC_REQUEST has no field) */
-		struct msg_sync_chunk chunk;    /* MSG_T_SYNC_CHUNK */
+		struct msg_pack pack;           /* MSG_T_SYNC_CHUNK, MSG_T_REPL_PACK */
 		/* MSG_T_SYNC_CHUNK_ACK: `ack` (stream_incarnation, epoch, cum_seq) */
 		struct msg_tags tags;           /* MSG_T_TAG_TABLE, MSG_T_TAG_ACK */
 		struct msg_bstates bstates;     /* MSG_T_BACKEND_STATES */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "control/repl/cp_repl.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "proto/msg_codec.h"
 
 static const char *const cp_repl_counter_names[CP_REPL_COUNTER_MAX] = {
@@ -39,6 +40,7 @@ static void
 cp_repl_tx_clear(struct cp_repl_tx *tx, uint32_t rto_ms)
 {
 	tx->base = tx->sent = tx->next = 1;
+	tx->head = 0;
 	tx->behind = false;
 	tx->recover = tx->retx = 0;
 	tx->dupacks = 0;
@@ -88,47 +90,51 @@ cp_repl_tx_retx_from(const struct cp_repl_tx *tx)
 	return from;
 }
 
-/* The lifetime of record R queued at AT, sent at NOW: what is left of it, at
+/* The lifetime of a record queued at AT, sent at NOW: what is left of it, at
  * least 1 s (0 stays 0: a tombstone or a delete). */
 static uint32_t
-cp_repl_aged(const struct msg_rec *r, uint64_t at, uint64_t now)
+cp_repl_aged(uint32_t expires_s, uint64_t at, uint64_t now)
 {
 	uint64_t age_s = now > at ? (now - at) / 1000 : 0;
 
-	if (r->expires_s == 0 || age_s == 0)
-		return r->expires_s;
-	return r->expires_s > age_s ? r->expires_s - (uint32_t)age_s : 1;
+	if (expires_s == 0 || age_s == 0)
+		return expires_s;
+	return expires_s > age_s ? expires_s - (uint32_t)age_s : 1;
 }
 
-/* Puts the records [from, end) that fit one Repl into OUT; returns how many. */
+/* Puts the records [from, end) that fit one pack message into OUT (REPL_PACK:
+ * their bytes back to back, each lifetime aged); returns how many. */
 static int
 cp_repl_tx_fill(struct cp_repl_peer *p, uint64_t from, uint64_t end, uint64_t now,
 		struct msg *out)
 {
-	struct msg_repl *r = &out->u.repl;
+	struct msg_pack *pk = &out->u.pack;
+	uint32_t budget = p->conf.max_body - CP_REPL_PACK_OVERHEAD, len = 0;
 	uint64_t n = end - from, i, s;
-	size_t total = MSG_REPL_FIXED_LEN;
-	int k;
+	uint8_t *rec;
 
-	if (n > MSG_REPL_MAX_RECS)
-		n = MSG_REPL_MAX_RECS;
-	cp_repl_msg_hdr(p, out, MSG_T_REPL);
-	/* As msg_repl_fit() counts, from the lengths kept when each was queued (an
-	 * aged lifetime is never longer), so that only what fits is copied. */
+	if (n > p->conf.max_recs)
+		n = p->conf.max_recs;
+	if (budget > MSG_PACK_MAX)
+		budget = MSG_PACK_MAX;
+	cp_repl_msg_hdr(p, out, MSG_T_REPL_PACK);
 	for (i = 0; i < n; i++) {
 		s = (from + i) % p->conf.capacity;
-		total += p->tx.len[s];
-		if (i > 0 && total > p->conf.max_body)
-			break;
-		msg_rec_copy(&r->recs[i], &p->tx.ring[s]);
-		r->recs[i].expires_s = cp_repl_aged(&r->recs[i], p->tx.at[s], now);
+		if (len + p->tx.len[s] > budget)
+			break;          /* the first always fits: append checked it */
+		rec = pk->data + len;
+		memcpy(rec, p->tx.buf + p->tx.off[s], p->tx.len[s]);
+		if (!(rec[2] & REG_PACK_F_TOMBSTONE))
+			reg_pack_set_expires(rec, cp_repl_aged(reg_pack_expires(rec), p->tx.at[s], now));
+		len += p->tx.len[s];
 	}
-	k = (int)i;
-	r->epoch = p->tx.epoch;
-	r->first_seq = from;
-	r->n = (uint16_t)k;
+	pk->epoch = p->tx.epoch;
+	pk->seq = from;
+	pk->age_ms = 0;
+	pk->count = (uint32_t)i;
+	pk->len = len;
 	CP_REPL_COUNT(p, tx_datagrams, 1);
-	return k;
+	return (int)i;
 }
 
 /* A message's sender run: -ESTALE when older than the peer's known run; a newer
@@ -162,7 +168,9 @@ cp_repl_conf_default(struct cp_repl_conf *conf, uint16_t self_id, uint32_t clust
 	conf->cluster_id = cluster_id;
 	conf->incarnation = incarnation;
 	conf->capacity = CP_REPL_DEFAULT_CAPACITY;
+	conf->ring_bytes = CP_REPL_DEFAULT_RING_BYTES;
 	conf->max_body = MSG_MAX_BODY;
+	conf->max_recs = MSG_PACK_MAX_RECS;
 	conf->rto_ms = CP_REPL_DEFAULT_RTO_MS;
 	conf->rto_max_ms = CP_REPL_DEFAULT_RTO_MAX_MS;
 	conf->ack_delay_ms = CP_REPL_DEFAULT_ACK_DELAY_MS;
@@ -178,17 +186,23 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 	    conf->incarnation == 0 || conf->capacity < MSG_REPL_MAX_RECS ||
 	    conf->capacity > CP_REPL_CAPACITY_MAX || conf->rto_ms == 0 ||
 	    conf->max_body < MSG_REPL_BODY_MIN || conf->max_body > MSG_MAX_BODY ||
-	    conf->rto_max_ms < conf->rto_ms || conf->ack_every == 0) {
+	    conf->rto_max_ms < conf->rto_ms || conf->ack_every == 0 || conf->max_recs == 0 ||
+	    conf->ring_bytes < conf->max_body || conf->ring_bytes > CP_REPL_RING_BYTES_MAX ||
+	    conf->max_recs > MSG_PACK_MAX_RECS) {
 		errno = EINVAL;
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		goto err;
-	p->tx.ring = calloc(conf->capacity, sizeof(p->tx.ring[0]));
+	p->tx.max_len = conf->max_body - CP_REPL_PACK_OVERHEAD < REG_PACK_REC_MAX ?
+			conf->max_body - CP_REPL_PACK_OVERHEAD : REG_PACK_REC_MAX;
+	p->tx.buf_size = conf->ring_bytes;
+	p->tx.buf = malloc(conf->ring_bytes);
+	p->tx.off = calloc(conf->capacity, sizeof(p->tx.off[0]));
 	p->tx.at = calloc(conf->capacity, sizeof(p->tx.at[0]));
 	p->tx.len = calloc(conf->capacity, sizeof(p->tx.len[0]));
-	if (p->tx.ring == NULL || p->tx.at == NULL || p->tx.len == NULL)
+	if (p->tx.buf == NULL || p->tx.off == NULL || p->tx.at == NULL || p->tx.len == NULL)
 		goto err_free_peer;
 	p->conf = *conf;
 	p->id = peer_id;
@@ -197,7 +211,8 @@ cp_repl_peer_create(const struct cp_repl_conf *conf, uint16_t peer_id)
 	cp_repl_rx_clear(&p->rx, 0, 0);
 	return p;
 err_free_peer:
-	free(p->tx.ring);
+	free(p->tx.buf);
+	free(p->tx.off);
 	free(p->tx.at);
 	free(p->tx.len);
 	free(p);
@@ -211,7 +226,8 @@ cp_repl_peer_free(struct cp_repl_peer *p)
 {
 	if (p == NULL)
 		return;
-	free(p->tx.ring);
+	free(p->tx.buf);
+	free(p->tx.off);
 	free(p->tx.at);
 	free(p->tx.len);
 	free(p);
@@ -231,15 +247,36 @@ cp_repl_peer_restart(struct cp_repl_peer *p, uint64_t incarnation)
 	cp_repl_rx_clear(&p->rx, 0, 0);
 }
 
+/* Where a record of LEN bytes goes in the byte ring, or -1 when it is full
+ * (see struct cp_repl_tx: used bytes run from the oldest unacked record's
+ * offset to head, wrapping; head never catches up with that offset). */
+static int64_t
+cp_repl_tx_place(const struct cp_repl_tx *tx, uint32_t capacity, uint32_t len)
+{
+	uint32_t tail;
+
+	if (tx->next == tx->base)
+		return 0;
+	tail = tx->off[tx->base % capacity];
+	if (tx->head > tail) {
+		if ((uint64_t)tx->head + len <= tx->buf_size)
+			return tx->head;
+		return len < tail ? 0 : -1;     /* wraps: the end's bytes wait */
+	}
+	return (uint64_t)tx->head + len < tail ? (int64_t)tx->head : -1;
+}
+
 int
-cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
+cp_repl_tx_append(struct cp_repl_peer *p, const uint8_t *rec, size_t len, uint64_t now)
 {
 	struct cp_repl_tx *tx = &p->tx;
-	size_t len = msg_repl_rec_len(r);
+	const char *aor;
+	uint16_t aor_len;
+	int64_t place = 0;
 
-	if (len == 0)
+	if (len == 0 || reg_pack_peek(rec, len, &aor, &aor_len) != len)
 		return -EINVAL;
-	if (MSG_REPL_FIXED_LEN + len > p->conf.max_body) {   /* never sendable in this budget */
+	if (len > p->tx.max_len) {      /* never sendable in this budget */
 		CP_REPL_COUNT(p, tx_too_big, 1);
 		return -E2BIG;
 	}
@@ -247,7 +284,8 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
 		CP_REPL_COUNT(p, tx_dropped, 1);
 		return -ENOBUFS;
 	}
-	if (tx->next - tx->base >= p->conf.capacity) {
+	if (tx->next - tx->base >= p->conf.capacity ||
+	    (place = cp_repl_tx_place(tx, p->conf.capacity, (uint32_t)len)) < 0) {
 		tx->behind = true;
 		tx->base = tx->sent = tx->next;         /* it gets everything by a sync */
 		tx->recover = tx->retx = 0;
@@ -256,7 +294,9 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
 		CP_REPL_COUNT(p, tx_dropped, 1);
 		return -ENOBUFS;
 	}
-	msg_rec_copy(&tx->ring[tx->next % p->conf.capacity], r);
+	memcpy(tx->buf + place, rec, len);
+	tx->off[tx->next % p->conf.capacity] = (uint32_t)place;
+	tx->head = (uint32_t)place + (uint32_t)len;
 	tx->at[tx->next % p->conf.capacity] = now;
 	tx->len[tx->next % p->conf.capacity] = (uint16_t)len;
 	tx->next++;
@@ -266,9 +306,20 @@ cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
 uint32_t
 cp_repl_tx_room(const struct cp_repl_peer *p)
 {
+	uint32_t recs, tail, bytes;
+
 	if (p->tx.behind)
 		return 0;
-	return p->conf.capacity - (uint32_t)(p->tx.next - p->tx.base);
+	recs = p->conf.capacity - (uint32_t)(p->tx.next - p->tx.base);
+	if (p->tx.next == p->tx.base)
+		return recs;
+	/* records of the largest size that surely still fit */
+	tail = p->tx.off[p->tx.base % p->conf.capacity];
+	if (p->tx.head > tail)
+		bytes = p->tx.buf_size - p->tx.head > tail ? p->tx.buf_size - p->tx.head : tail;
+	else
+		bytes = tail - p->tx.head;
+	return bytes / p->tx.max_len < recs ? bytes / p->tx.max_len : recs;
 }
 
 uint32_t
@@ -368,28 +419,39 @@ cp_repl_on_ack(struct cp_repl_peer *p, const struct msg *m, uint64_t now)
 int
 cp_repl_on_repl(struct cp_repl_peer *p, const struct msg *m, uint64_t now, uint16_t *idx)
 {
-	const struct msg_repl *r = &m->u.repl;
 	struct cp_repl_rx *rx = &p->rx;
-	uint64_t inc = m->hdr.incarnation, seq, cum0;
+	uint64_t inc = m->hdr.incarnation, seq, cum0, first;
+	uint32_t epoch, n;
 	bool dup = false;
 	int i, k = 0;
 
-	if (m->hdr.type != MSG_T_REPL || m->hdr.sender != p->id || r->n > MSG_REPL_MAX_RECS)
+	if (m->hdr.type == MSG_T_REPL_PACK) {
+		first = m->u.pack.seq;
+		n = m->u.pack.count;
+		epoch = m->u.pack.epoch;
+	} else {                        /* Repl: from a node of an older release */
+		first = m->u.repl.first_seq;
+		n = m->u.repl.n;
+		epoch = m->u.repl.epoch;
+	}
+	if ((m->hdr.type != MSG_T_REPL && m->hdr.type != MSG_T_REPL_PACK) ||
+	    m->hdr.sender != p->id || n > MSG_PACK_MAX_RECS ||
+	    (m->hdr.type == MSG_T_REPL && n > MSG_REPL_MAX_RECS))
 		return -EINVAL;
-	if (cp_repl_check_run(p, inc) < 0 || (rx->incarnation == inc && r->epoch < rx->epoch)) {
+	if (cp_repl_check_run(p, inc) < 0 || (rx->incarnation == inc && epoch < rx->epoch)) {
 		CP_REPL_COUNT(p, rx_stale, 1);
 		return -ESTALE;
 	}
-	if (rx->incarnation != inc || rx->epoch != r->epoch) {         /* a new stream */
+	if (rx->incarnation != inc || rx->epoch != epoch) {            /* a new stream */
 		if (rx->incarnation != 0)
 			CP_REPL_COUNT(p, rx_resets, 1);
-		cp_repl_rx_clear(rx, inc, r->epoch);
+		cp_repl_rx_clear(rx, inc, epoch);
 	}
 	cum0 = rx->cum;
-	if (r->first_seq > rx->cum + 1)
+	if (first > rx->cum + 1)
 		CP_REPL_COUNT(p, rx_gaps, 1);
-	for (i = 0; i < r->n; i++) {
-		seq = r->first_seq + (uint64_t)i;
+	for (i = 0; i < (int)n; i++) {
+		seq = first + (uint64_t)i;
 		if (seq <= rx->cum || (seq - rx->cum <= CP_REPL_RX_WINDOW && cp_repl_rx_bit(rx, seq))) {
 			dup = true;
 			CP_REPL_COUNT(p, rx_duplicates, 1);

@@ -11,12 +11,12 @@
  * Stream. Each direction of each peer pair is a stream of records, identified by
  * (sender incarnation, epoch) and numbered from 1.
  *   Sender: cp_repl_tx_append() gives each record the next sequence and keeps it
- *   in a ring of conf.capacity records until a cumulative ack covers it; a
+ *   in a ring of conf.capacity records (their packed bytes) until a cumulative ack covers it; a
  *   record's lifetime ages while it waits there (each datagram carries what is
  *   left, so a late retransmission does not lengthen the binding).
- *   cp_repl_tx_poll() builds the Repl datagrams: first, in recovery, records sent
- *   again; else the queued records, as many per datagram as msg_repl_fit()
- *   allows within conf.max_body bytes of body. Recovery (go-back-N): when the
+ *   cp_repl_tx_poll() builds the ReplPack datagrams: first, in recovery, records
+ *   sent again; else the queued records, as many per datagram as fit
+ *   conf.max_body bytes of body (MSG_PACK_MAX_RECS at most), back to back. Recovery (go-back-N): when the
  *   timeout expires, or CP_REPL_DUPACKS acks in a row do not advance (the peer
  *   keeps receiving, not the oldest: fast retransmit), every record sent so far goes again from the oldest
  *   unacked one, at most CP_REPL_RETX_BURST records ahead of it (more as acks
@@ -38,7 +38,7 @@
  *   after the first unacked record, at once after ack_every records, after a
  *   duplicate (the previous ack was lost) and when a record filled a gap (the
  *   sender, in recovery, waits on that ack).
- *   A new incarnation of the peer (seen on its Repl or ReplAck, or told by
+ *   A new incarnation of the peer (seen on its ReplPack or ReplAck, or told by
  *   cp_repl_peer_restart() from cp_topo's "restarted" event) resets both
  *   directions: the old run's records are gone, the peer needs a full sync.
  *
@@ -47,7 +47,7 @@
  * type, cluster id, sender and incarnation set and hdr.seq = 0: the caller stamps
  * the node's datagram sequence, encodes (msg_encode) and sends. The cp loop:
  *     change: for each up peer: cp_repl_tx_append()   (-ENOBUFS: needs a full sync)
- *     rx:     Repl -> cp_repl_on_repl() -> apply m.u.repl.recs[idx[i]]
+ *     rx:     ReplPack -> cp_repl_on_repl() -> apply the records idx[i] of m.u.pack
  *             ReplAck -> cp_repl_on_ack()
  *     tick:   while (cp_repl_tx_poll()) send; if (cp_repl_rx_poll()) send
  * Single writer: the cp event loop thread.
@@ -89,12 +89,13 @@ void cp_repl_peer_free(struct cp_repl_peer *p);
  * resets both directions and counts a restart; the first one is just learned. */
 void cp_repl_peer_restart(struct cp_repl_peer *p, uint64_t incarnation);
 
-/* Queue a copy of R, made at NOW. A record's lifetime (expires_s) counts from
+/* Queue a copy of record REC (LEN bytes of the registrar's pack encoding,
+ * dataplane/registrar/reg_pack.h), made at NOW. A record's lifetime counts from
  * then: every datagram that carries it later (the first, a retransmission)
- * carries what is left of it, at least 1 s. 0; -EINVAL (R fails msg_rec_check: not queued); -E2BIG (R
- * alone exceeds conf.max_body: never sendable, not queued); -ENOBUFS (the peer
- * is, or just became, behind). */
-int cp_repl_tx_append(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now);
+ * carries what is left of it, at least 1 s. 0; -EINVAL (not one well-framed
+ * record: not queued); -E2BIG (alone over a datagram of conf.max_body: never
+ * sendable, not queued); -ENOBUFS (the peer is, or just became, behind). */
+int cp_repl_tx_append(struct cp_repl_peer *p, const uint8_t *rec, size_t len, uint64_t now);
 
 /* Records that can still be appended before the peer falls behind (a full sync
  * paces itself on this). 0 when behind. */
@@ -109,7 +110,7 @@ bool cp_repl_tx_behind(const struct cp_repl_peer *p);
  * behind. */
 void cp_repl_tx_reset(struct cp_repl_peer *p);
 
-/* One Repl to send into *OUT: 1, or 0 when nothing is due. Call until 0. */
+/* One ReplPack to send into *OUT: 1, or 0 when nothing is due. Call until 0. */
 int cp_repl_tx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out);
 
 /* A decoded ReplAck from this peer. 0 (taken, maybe old), -ESTALE (another
@@ -117,10 +118,11 @@ int cp_repl_tx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out);
  * not a ReplAck of this peer). */
 int cp_repl_on_ack(struct cp_repl_peer *p, const struct msg *m, uint64_t now);
 
-/* A decoded Repl from this peer. Returns how many of its records to apply and
- * their indexes in m->u.repl.recs in IDX (MSG_REPL_MAX_RECS entries), or
- * -ESTALE (older stream or run: nothing to apply), -EINVAL (not a Repl of this
- * peer). */
+/* A decoded ReplPack (or Repl, from a node of an older release) from this
+ * peer. Returns how many of its records to apply and their indexes (the i-th
+ * record of m->u.pack, or of m->u.repl.recs) in IDX (MSG_PACK_MAX_RECS
+ * entries), or -ESTALE (older stream or run: nothing to apply), -EINVAL (not
+ * one of this peer). */
 int cp_repl_on_repl(struct cp_repl_peer *p, const struct msg *m, uint64_t now,
 		    uint16_t *idx);
 

@@ -28,7 +28,7 @@ cp_bulk_tx_init(struct cp_bulk_tx *tx, uint32_t cap, uint64_t *counters)
 	unsigned int i;
 
 	memset(tx, 0, sizeof(*tx));
-	if (cap == 0 || cap > MSG_SYNC_CHUNK_MAX || counters == NULL)
+	if (cap == 0 || cap > MSG_PACK_MAX || counters == NULL)
 		return -EINVAL;
 	tx->mem = malloc((size_t)CP_BULK_WINDOW * cap);
 	if (tx->mem == NULL)
@@ -93,7 +93,7 @@ cp_bulk_tx_add(struct cp_bulk_tx *tx, const uint8_t *data, uint32_t len, uint32_
 }
 
 static void
-cp_bulk_fill(const struct cp_bulk_tx *tx, uint64_t seq, uint64_t now, struct msg_sync_chunk *out)
+cp_bulk_fill(const struct cp_bulk_tx *tx, uint64_t seq, uint64_t now, struct msg_pack *out)
 {
 	const struct cp_bulk_slot *sl = &tx->slot[seq % CP_BULK_WINDOW];
 	uint64_t age = now > sl->made_ms ? now - sl->made_ms : 0;
@@ -107,7 +107,7 @@ cp_bulk_fill(const struct cp_bulk_tx *tx, uint64_t seq, uint64_t now, struct msg
 }
 
 int
-cp_bulk_tx_poll(struct cp_bulk_tx *tx, uint64_t now, struct msg_sync_chunk *out)
+cp_bulk_tx_poll(struct cp_bulk_tx *tx, uint64_t now, struct msg_pack *out)
 {
 	if (tx->mem == NULL)
 		return 0;

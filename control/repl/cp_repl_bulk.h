@@ -97,7 +97,7 @@ struct cp_bulk_rx {
 	uint64_t *counters;
 };
 
-/* CAP bytes per chunk (1..MSG_SYNC_CHUNK_MAX): 0, or -EINVAL, -ENOMEM. COUNTERS:
+/* CAP bytes per chunk (1..MSG_PACK_MAX): 0, or -EINVAL, -ENOMEM. COUNTERS:
  * CP_BULK_COUNTER_MAX values the tx and rx sides add to. */
 int cp_bulk_tx_init(struct cp_bulk_tx *tx, uint32_t cap, uint64_t *counters);
 void cp_bulk_tx_free(struct cp_bulk_tx *tx);
@@ -119,7 +119,7 @@ int cp_bulk_tx_add(struct cp_bulk_tx *tx, const uint8_t *data, uint32_t len, uin
 
 /* The next chunk to send into *OUT (epoch, seq, age_ms, count, len, data): 1, or
  * 0 when none is due. Call until 0. */
-int cp_bulk_tx_poll(struct cp_bulk_tx *tx, uint64_t now, struct msg_sync_chunk *out);
+int cp_bulk_tx_poll(struct cp_bulk_tx *tx, uint64_t now, struct msg_pack *out);
 
 /* A cumulative ack CUM of EPOCH: 0; -ESTALE (another epoch), -EINVAL (acks a
  * chunk never sent). */

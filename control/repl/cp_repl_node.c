@@ -220,10 +220,10 @@ cp_rn_sync_start(struct cp_repl_node *n, int i, uint64_t incarnation, uint64_t n
 	}
 }
 
-/* The wire record of event EV into n->rec: 0, or -1 counted (rec_bad when the
- * event does not convert, rec_too_big when it exceeds the wire's bounds). */
+/* The record of event EV into n->rrec: 0, or -1 (counted rec_bad when the
+ * event does not convert). */
 static int
-cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
+cp_rn_event_rec(struct cp_repl_node *n, const struct reg_event *ev)
 {
 	if (reg_event_to_rec(ev, &n->rrec) != 0) {
 		CP_RN_COUNT(n, rec_bad);
@@ -240,6 +240,16 @@ cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
 		n->rrec.expires_s = ev->aor_expires;
 		n->rrec.sock_node = n->rconf.node_id;
 	}
+	return 0;
+}
+
+/* The protobuf record of event EV into n->rec (a snapshot's): 0, or -1 counted
+ * (rec_bad, or rec_too_big when it exceeds the wire's bounds). */
+static int
+cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
+{
+	if (cp_rn_event_rec(n, ev) != 0)
+		return -1;
 	if (cp_rn_to_wire(n, &n->rrec, &n->rec) != 0) {
 		CP_RN_COUNT(n, rec_too_big);
 		return -1;
@@ -247,11 +257,25 @@ cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
 	return 0;
 }
 
-/* Append n->rec to peer K's stream: true, or false with the reason counted. */
+/* The packed record of event EV into n->pk (the streams'): 0, or -1 counted. */
+static int
+cp_rn_event_pack(struct cp_repl_node *n, const struct reg_event *ev)
+{
+	if (cp_rn_event_rec(n, ev) != 0)
+		return -1;
+	n->pk_len = (uint16_t)reg_pack_rec(&n->rrec, n->pk, sizeof(n->pk));
+	if (n->pk_len == 0) {
+		CP_RN_COUNT(n, rec_bad);
+		return -1;
+	}
+	return 0;
+}
+
+/* Append n->pk to peer K's stream: true, or false with the reason counted. */
 static bool
 cp_rn_append(struct cp_repl_node *n, int k, uint64_t now)
 {
-	int rc = cp_repl_tx_append(n->peer[k], &n->rec, now);
+	int rc = cp_repl_tx_append(n->peer[k], n->pk, n->pk_len, now);
 
 	if (rc == 0)
 		return true;
@@ -289,7 +313,7 @@ cp_rn_sync_copy(struct cp_repl_node *n, const struct reg_event *ev, uint64_t now
 
 	if (k >= 0 && n->sync[k].pending > 0)
 		n->sync[k].pending--;
-	if (k < 0 || cp_rn_event_wire(n, ev) != 0)
+	if (k < 0 || cp_rn_event_pack(n, ev) != 0)
 		return;
 	if (!cp_rn_append(n, k, now))
 		return;
@@ -330,7 +354,7 @@ cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, struct dp_share
 	n->rconf.hash_seed = sh->reg_hash_seed;
 	/* SyncChunk framing around the records: epoch, seq, age, count, bytes tag
 	 * and length (at most 6 + 11 + 6 + 6 + 4) */
-	n->chunk_cap = RTE_MIN(n->conf.max_body - 40, (uint32_t)MSG_SYNC_CHUNK_MAX);
+	n->chunk_cap = RTE_MIN(n->conf.max_body - 40, (uint32_t)MSG_PACK_MAX);
 	n->chunk_cap = RTE_MIN(n->chunk_cap, (uint32_t)REG_PACK_BUF);
 	n->rec_pool = rte_mempool_lookup(DP_REC_POOL);
 	n->pack_pool = rte_mempool_lookup(DP_PACK_POOL);
@@ -446,9 +470,15 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 			cp_repl_peer_restart(n->peer[k], p->incarnation);
 			cp_rn_sync_start(n, k, p->incarnation, now);
 		} else if (cp_repl_tx_behind(n->peer[k]) && p->state == CP_NODE_UP) {
-			/* lost the stream: a full sync once it can be delivered */
+			/* lost the stream: a full sync once it can be delivered. One
+			 * under way goes on where it is (started again, it would never
+			 * end while the changes outrun the peer): the changes it had
+			 * passed and the stream dropped come back by anti-entropy. */
 			cp_repl_tx_reset(n->peer[k]);
-			cp_rn_sync_start(n, k, p->incarnation, now);
+			if (n->sync[k].active)
+				CP_RN_COUNT(n, syncs_kept);
+			else
+				cp_rn_sync_start(n, k, p->incarnation, now);
 		}
 	}
 	cp_rn_rx_state(n, now);
@@ -503,7 +533,7 @@ cp_rn_sync_chunks(struct cp_repl_node *n, int k, const uint8_t *data, size_t len
 			CP_RN_COUNT(n, rec_bad);
 			break;
 		}
-		if (at + rec - start > n->chunk_cap && in > 0) {
+		if ((at + rec - start > n->chunk_cap || in == MSG_PACK_MAX_RECS) && in > 0) {
 			if (cp_bulk_tx_add(&n->btx[k], data + start, (uint32_t)(at - start), in,
 					   now) != 0)
 				CP_RN_COUNT(n, sync_window_full);
@@ -683,7 +713,7 @@ cp_repl_node_events(struct cp_repl_node *n, uint64_t now)
 					CP_RN_COUNT(n, events_remote);
 				} else if (ev->type == REG_EV_EXPIRE) {
 					CP_RN_COUNT(n, events_expire);
-				} else if (cp_rn_event_wire(n, ev) == 0) {
+				} else if (cp_rn_event_pack(n, ev) == 0) {
 					cp_rn_fanout(n, now);
 				}
 				reg_event_free(ev);
@@ -755,39 +785,48 @@ cp_rn_pack_room(const struct cp_repl_node *n)
 	return true;
 }
 
-/* The records of chunk C to their owning shards, a pack per shard: with one
- * shard the chunk as it is (the shard checks every record), else each record
- * routed by its AoR. */
+/* The records of pack C (those of IDX, NIDX of them, in increasing order; all
+ * when IDX is NULL) to their owning shards, a pack per shard: with one shard
+ * and all records, C's bytes as they are (the shard checks every record), else
+ * each record routed by its AoR. */
 static void
-cp_rn_route_chunk(struct cp_repl_node *n, const struct msg_sync_chunk *c)
+cp_rn_route(struct cp_repl_node *n, const struct msg_pack *c, const uint16_t *idx, int nidx)
 {
 	struct reg_pack_buf *pk[CFG_MAX_WORKERS] = { NULL };
 	struct reg_key key;
 	const char *aor;
 	uint16_t aor_len;
-	unsigned int s, shard;
+	unsigned int s, shard, i = 0;
 	size_t at = 0, rec;
+	int want = 0;
 	void *obj;
 
-	if (n->n_shards == 1) {
+	if (n->n_shards == 1 && idx == NULL) {
 		if (rte_mempool_get(n->pack_pool, &obj) != 0)   /* cannot be: room was checked */
 			goto fail;
 		pk[0] = obj;
 		memcpy(pk[0]->data, c->data, c->len);
 		pk[0]->len = c->len;
 	} else {
-		while (at < c->len) {
+		for (; at < c->len && (idx == NULL || want < nidx); at += rec, i++) {
 			rec = reg_pack_peek(c->data + at, c->len - at, &aor, &aor_len);
 			if (rec == 0) {
 				CP_RN_COUNT(n, rec_bad);
 				break;
 			}
-			if (reg_key_from_text(&n->rconf, aor, aor_len, &key) != 0) {
-				CP_RN_COUNT(n, rx_bad_route);
-				at += rec;
-				continue;
+			if (idx != NULL) {
+				if (idx[want] != i)
+					continue;       /* had it already */
+				want++;
 			}
-			shard = reg_key_shard((uint32_t)key.digest, n->n_shards);
+			if (n->n_shards == 1) {
+				shard = 0;
+			} else if (reg_key_from_text(&n->rconf, aor, aor_len, &key) != 0) {
+				CP_RN_COUNT(n, rx_bad_route);
+				continue;
+			} else {
+				shard = reg_key_shard((uint32_t)key.digest, n->n_shards);
+			}
 			if (pk[shard] == NULL) {
 				if (rte_mempool_get(n->pack_pool, &obj) != 0)
 					goto fail;
@@ -796,7 +835,6 @@ cp_rn_route_chunk(struct cp_repl_node *n, const struct msg_sync_chunk *c)
 			}
 			memcpy(pk[shard]->data + pk[shard]->len, c->data + at, rec);
 			pk[shard]->len += (uint32_t)rec;
-			at += rec;
 		}
 	}
 	for (s = 0; s < n->n_shards; s++) {
@@ -808,7 +846,7 @@ cp_rn_route_chunk(struct cp_repl_node *n, const struct msg_sync_chunk *c)
 			rte_mempool_put(n->pack_pool, pk[s]);
 		}
 	}
-	n->counters[CP_REPL_NODE_C_rx_records] += c->count;
+	n->counters[CP_REPL_NODE_C_rx_records] += idx != NULL ? (uint64_t)nidx : c->count;
 	return;
 fail:
 	CP_RN_COUNT(n, rx_backpressure);
@@ -837,11 +875,11 @@ cp_rn_on_chunk(struct cp_repl_node *n, int k, const struct msg *m, uint64_t now)
 		nanosleep(&ts, NULL);
 		waited_us += 50;
 	}
-	rc = cp_bulk_rx_on_chunk(&n->brx[k], m->hdr.incarnation, m->u.chunk.epoch, m->u.chunk.seq,
+	rc = cp_bulk_rx_on_chunk(&n->brx[k], m->hdr.incarnation, m->u.pack.epoch, m->u.pack.seq,
 				 now);
 	if (rc != 1)
 		return rc < 0 ? rc : 0;
-	cp_rn_route_chunk(n, &m->u.chunk);
+	cp_rn_route(n, &m->u.pack, NULL, 0);
 	return 0;
 }
 
@@ -866,6 +904,8 @@ cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t
 #define CP_RN_DIGEST_FRESH_MS 20u    /* a merged digest this recent is reused */
 #define CP_RN_REPAIR_RUN      256u   /* buckets a repair query range covers at most */
 #define CP_RN_REPAIR_QUERIES  8u     /* shard dump queries per peer per call */
+#define CP_RN_AE_BUSY         1024u  /* unacked stream records that postpone a round */
+#define CP_RN_AE_POSTPONE     4u     /* ... by a quarter of the interval, at most this often */
 
 /* The shards' digests merged into n->digest (reused when fresh): 0, or -1
  * counted when a shard did not answer. */
@@ -1027,6 +1067,18 @@ cp_repl_node_ae(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 		cp_rn_repair_push(n, k);
 		if (!rp->eligible || now < rp->next_round_ms)
 			continue;
+		/* Changes in flight on the stream make buckets differ that will
+		 * agree a moment later: while it carries many, the round waits a
+		 * little (a few times at most: under a load that never ends,
+		 * what the stream dropped must still be repaired). */
+		if (cp_repl_tx_unacked(n->peer[k]) > CP_RN_AE_BUSY &&
+		    rp->postponed < CP_RN_AE_POSTPONE) {
+			rp->postponed++;
+			rp->next_round_ms = now + n->ae_interval_ms / 4;
+			CP_RN_COUNT(n, digest_postponed);
+			continue;
+		}
+		rp->postponed = 0;
 		rp->next_round_ms = now + n->ae_interval_ms;
 		if (!loaded) {
 			if (cp_rn_digest_load(n, now) < 0)
@@ -1044,14 +1096,14 @@ cp_repl_node_msg_type(unsigned int type)
 {
 	return type == MSG_T_REPL || type == MSG_T_REPL_ACK || type == MSG_T_SYNC_REQUEST ||
 	       type == MSG_T_SYNC_DONE || type == MSG_T_DIGEST || type == MSG_T_BUCKET_PULL ||
-	       type == MSG_T_SYNC_CHUNK || type == MSG_T_SYNC_CHUNK_ACK;
+	       type == MSG_T_SYNC_CHUNK || type == MSG_T_SYNC_CHUNK_ACK || type == MSG_T_REPL_PACK;
 }
 
 int
 cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uint64_t now,
 		    cp_repl_send_fn *send, void *arg)
 {
-	uint16_t idx[MSG_REPL_MAX_RECS];
+	uint16_t idx[MSG_PACK_MAX_RECS];
 	int k, i, got;
 
 	k = cp_rn_peer_idx(n, m->hdr.sender);
@@ -1110,7 +1162,17 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 		cp_rn_drained(n, now);
 		return 0;
 	}
-	if (m->hdr.type != MSG_T_REPL)
+	if (m->hdr.type == MSG_T_REPL_PACK) {
+		if (!cp_rn_pack_room(n)) {
+			CP_RN_COUNT(n, rx_backpressure);
+			return -EAGAIN;
+		}
+		got = cp_repl_on_repl(n->peer[k], m, now, idx);
+		if (got > 0)
+			cp_rn_route(n, &m->u.pack, idx, got);
+		return got < 0 ? got : 0;
+	}
+	if (m->hdr.type != MSG_T_REPL)  /* Repl: from a node of an older release */
 		return -EINVAL;
 	if (!cp_rn_room(n, m->u.repl.n)) {
 		CP_RN_COUNT(n, rx_backpressure);
@@ -1159,7 +1221,7 @@ cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, v
 			send(arg, n->peer_id[i], &n->msg);
 		for (;;) {
 			cp_repl_msg_hdr(n->peer[i], &n->msg, MSG_T_SYNC_CHUNK);
-			if (cp_bulk_tx_poll(&n->btx[i], now, &n->msg.u.chunk) != 1)
+			if (cp_bulk_tx_poll(&n->btx[i], now, &n->msg.u.pack) != 1)
 				break;
 			send(arg, n->peer_id[i], &n->msg);
 		}

@@ -39,6 +39,7 @@
 #include "control/repl/cp_repl_bulk.h"
 #include "control/repl/cp_repl_types.h"
 #include "control/topo/cp_topo_types.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_types.h"
 #include "proto/msg_types.h"
 
@@ -61,6 +62,7 @@ struct rte_mempool;
 	X(rx_bad_route,    "records whose AoR did not parse: dropped") \
 	X(syncs_started,   "full syncs begun towards a peer (new, restarted or behind)") \
 	X(syncs_done,      "full syncs whose every shard was emitted") \
+	X(syncs_kept,      "peers behind again during their full sync: the sync went on (anti-entropy after)") \
 	X(sync_records,    "full-sync copies queued for their peer") \
 	X(sync_query_fail, "shard dump queries that failed (retried)") \
 	X(sync_chunks,     "shard dump chunks emitted for full syncs (each up to CP_REPL_NODE_SYNC_CHUNK records)") \
@@ -69,6 +71,7 @@ struct rte_mempool;
 	X(sync_requests,   "SyncRequests received (a peer asked for a full sync)") \
 	X(rx_bytes,        "replication bytes received (Repl and sync messages)") \
 	X(digest_rounds,   "anti-entropy rounds begun (summaries sent to a peer)") \
+	X(digest_postponed, "anti-entropy rounds put off a moment: the stream to the peer was busy") \
 	X(digest_rx,       "Digest messages received (summaries and bucket digests)") \
 	X(digest_groups_differ, "summary groups found different: their buckets sent back") \
 	X(digest_query_fail, "shard digest queries that failed (round skipped)") \
@@ -117,6 +120,7 @@ struct cp_repl_sync {
 struct cp_repl_repair {
 	bool eligible;                  /* up, both synced, no full sync towards it */
 	uint64_t next_round_ms;
+	uint8_t postponed;              /* rounds put off in a row (stream busy) */
 	struct cp_ae_set want;          /* buckets to send this peer */
 	bool running;
 	uint32_t start, end;            /* the run being sent: buckets [start, end) */
@@ -183,6 +187,8 @@ struct cp_repl_node {
 	struct msg msg;                 /* one message being built (large: not on a stack) */
 	struct msg_rec rec;
 	struct reg_rec rrec;
+	uint8_t pk[REG_PACK_REC_MAX];   /* rrec packed (reg_pack.h): what the streams carry */
+	uint16_t pk_len;
 	struct cp_repl_snap *snap;      /* registrar.snapshot: gets the sync copies for self */
 };
 

@@ -22,13 +22,16 @@
 #define CP_REPL_CAPACITY_MAX    (1u << 20)
 
 /* Defaults of struct cp_repl_conf (cp_repl_conf_default()). */
-#define CP_REPL_DEFAULT_CAPACITY     4096u     /* records, ~4.6 MB per peer */
+#define CP_REPL_DEFAULT_CAPACITY     65536u    /* records (~0.2 s at 400 k changes/s) */
+#define CP_REPL_DEFAULT_RING_BYTES   (8u << 20) /* their bytes: ~75 k records of ~110 B */
+#define CP_REPL_RING_BYTES_MAX       (1u << 30)
 #define CP_REPL_DEFAULT_RTO_MS       100u
 #define CP_REPL_DEFAULT_RTO_MAX_MS   3200u
 #define CP_REPL_DEFAULT_ACK_DELAY_MS 10u
 #define CP_REPL_DEFAULT_ACK_EVERY    64u
 #define CP_REPL_RETX_BURST           512u      /* records sent again ahead of an ack, in recovery */
 #define CP_REPL_DUPACKS              3u        /* acks that do not advance: the oldest is lost */
+#define CP_REPL_PACK_OVERHEAD        40u       /* a pack message's framing around its records */
 
 /* Counters of one peer's stream, both directions. X(name, help) */
 #define CP_REPL_FOREACH_COUNTER(X) \
@@ -65,7 +68,9 @@ struct cp_repl_conf {
 	uint32_t cluster_id;
 	uint64_t incarnation;           /* this node's run, != 0 */
 	uint32_t capacity;              /* retransmit ring, records: MSG_REPL_MAX_RECS.. */
-	uint32_t max_body;              /* Repl body bytes: MSG_REPL_BODY_MIN..MSG_MAX_BODY */
+	uint32_t ring_bytes;            /* ... and its bytes: max_body..CP_REPL_RING_BYTES_MAX */
+	uint32_t max_body;              /* datagram body bytes: MSG_REPL_BODY_MIN..MSG_MAX_BODY */
+	uint32_t max_recs;              /* records per datagram: 1..MSG_PACK_MAX_RECS */
 	uint32_t rto_ms;                /* first retransmit timeout */
 	uint32_t rto_max_ms;            /* the timeout doubles up to this */
 	uint32_t ack_delay_ms;          /* an ack leaves at most this long after a record */
@@ -87,9 +92,16 @@ struct cp_repl_tx {
 	uint32_t dupacks;               /* acks in a row that did not advance base */
 	uint32_t rto;                   /* current timeout, ms */
 	uint64_t rto_at;                /* when base is sent again; CP_REPL_NEVER */
-	struct msg_rec *ring;           /* capacity records; sequence s at s % capacity */
+	/* The unacked records, packed (reg_pack.h), back to back in a byte ring:
+	 * sequence s at off[s % capacity], len[s % capacity] bytes; a record that
+	 * does not fit before the end starts at 0 again. */
+	uint8_t *buf;
+	uint32_t buf_size;              /* conf.ring_bytes */
+	uint32_t head;                  /* where the next record goes */
+	uint32_t max_len;               /* the largest sendable record */
+	uint32_t *off;
 	uint64_t *at;                   /* when each was queued (ms): its lifetime ages */
-	uint16_t *len;                  /* each one's bytes in a Repl (msg_repl_rec_len()) */
+	uint16_t *len;
 };
 
 /* Receiving side: the stream (incarnation, epoch) of the peer; every sequence up

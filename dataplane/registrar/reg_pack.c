@@ -96,7 +96,7 @@ reg_pack_head(const struct reg_rec *r, uint8_t flags, uint8_t *out)
 size_t
 reg_pack_rec(const struct reg_rec *r, uint8_t *out, size_t cap)
 {
-	uint8_t flags = r->tombstone ? REG_PACK_F_TOMBSTONE : 0;
+	uint8_t flags = (r->tombstone ? REG_PACK_F_TOMBSTONE : 0) | (r->dir ? REG_PACK_F_DIR : 0);
 	size_t off, need;
 	uint8_t *p;
 
@@ -106,7 +106,8 @@ reg_pack_rec(const struct reg_rec *r, uint8_t *out, size_t cap)
 	    (r->family != 0 && r->family != 4 && r->family != 6) ||
 	    (r->sock_family != 0 && r->sock_family != 4 && r->sock_family != 6))
 		return 0;
-	if (!r->tombstone && r->key_len == r->uri_len && memcmp(r->key, r->uri, r->key_len) == 0)
+	if (!r->tombstone && r->uri_len != 0 && r->key_len == r->uri_len &&
+	    memcmp(r->key, r->uri, r->key_len) == 0)
 		flags |= REG_PACK_F_KEY_URI;
 	need = REG_PACK_HDR + reg_pack_addr_len(r->family) + reg_pack_addr_len(r->sock_family) +
 	       r->aor_len + r->uri_len + r->instance_len + r->path_len +
@@ -186,6 +187,7 @@ reg_pack_unpack(const uint8_t *p, size_t len, struct reg_rec *r)
 	a2 = reg_pack_addr_len(p[4]);
 	memset(r, 0, offsetof(struct reg_rec, aor));
 	r->tombstone = (p[2] & REG_PACK_F_TOMBSTONE) != 0;
+	r->dir = (p[2] & REG_PACK_F_DIR) != 0;
 	r->family = p[3];
 	r->sock_family = p[4];
 	r->local_port = p[5];

@@ -48,6 +48,7 @@
 #define REG_PACK_HDR          56u
 #define REG_PACK_F_TOMBSTONE  0x01u
 #define REG_PACK_F_KEY_URI    0x02u   /* the contact key is the URI: not repeated */
+#define REG_PACK_F_DIR        0x04u   /* a directory entry (federation, reg_rec.dir) */
 /* The longest record: header, two IPv6 addresses, every string at its limit. */
 #define REG_PACK_REC_MAX      (REG_PACK_HDR + 32u + REG_AOR_MAX + REG_URI_MAX + \
 			       REG_INST_MAX + REG_PATH_MAX + REG_KEY_MAX + REG_TAG_MAX)
@@ -72,6 +73,24 @@ size_t reg_pack_peek(const uint8_t *p, size_t len, const char **aor, uint16_t *a
 /* The record at P decoded into R (only R's used bytes written): its length, or
  * 0 when malformed. */
 size_t reg_pack_unpack(const uint8_t *p, size_t len, struct reg_rec *r);
+
+/* The lifetime field of the (checked) record at P, and a tombstone's flag:
+ * the record stream ages a queued record's lifetime when it sends it. */
+static inline uint32_t
+reg_pack_expires(const uint8_t *p)
+{
+	return (uint32_t)p[28] | (uint32_t)p[29] << 8 | (uint32_t)p[30] << 16 |
+	       (uint32_t)p[31] << 24;
+}
+
+static inline void
+reg_pack_set_expires(uint8_t *p, uint32_t s)
+{
+	p[28] = (uint8_t)s;
+	p[29] = (uint8_t)(s >> 8);
+	p[30] = (uint8_t)(s >> 16);
+	p[31] = (uint8_t)(s >> 24);
+}
 
 /* ---- for the shard's encoder (reg_shard_sync_pack) ---- */
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "control/repl/cp_repl.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "proto/msg_codec.h"
 
 #define T_CLUSTER   7
@@ -62,6 +63,7 @@ node_init(struct t_node *n, uint16_t self, uint16_t peer, uint64_t inc, uint32_t
 	n->conf.rto_max_ms = T_RTO_MAX;
 	n->conf.ack_delay_ms = T_ACK_DELAY;
 	n->conf.ack_every = T_ACK_EVERY;
+	n->conf.max_recs = MSG_REPL_MAX_RECS;   /* 32 a datagram, as the counts below expect */
 	cp_repl_peer_free(n->p);
 	n->p = cp_repl_peer_create(&n->conf, peer);
 	assert_non_null(n->p);
@@ -103,6 +105,64 @@ make_rec(struct msg_rec *r, uint64_t i)
 	strcpy(r->call_id, "c");
 }
 
+/* R packed as the streams carry it (reg_pack.h): the fields a stream test uses. */
+static size_t
+pack_of(const struct msg_rec *r, uint8_t *out, size_t cap)
+{
+	static struct reg_rec g;
+
+	memset(&g, 0, sizeof(g));
+	g.version = r->version;
+	g.tombstone = (r->flags & MSG_REC_F_TOMBSTONE) != 0;
+	g.expires_s = r->expires_s;
+	g.sock_node = r->sock_node;
+	g.q = r->q;
+	g.family = r->received.family;
+	g.port = r->received.port;
+	memcpy(g.addr, r->received.addr, sizeof(g.addr));
+	g.sock_family = r->sock.family;
+	g.sock_port = r->sock.port;
+	memcpy(g.sock_addr, r->sock.addr, sizeof(g.sock_addr));
+	g.aor_len = (uint16_t)strlen(r->aor);
+	memcpy(g.aor, r->aor, g.aor_len);
+	g.key_len = (uint16_t)strlen(r->key);
+	memcpy(g.key, r->key, g.key_len);
+	g.uri_len = (uint16_t)strlen(r->uri);
+	memcpy(g.uri, r->uri, g.uri_len);
+	g.instance_len = (uint16_t)strlen(r->instance);
+	memcpy(g.instance, r->instance, g.instance_len);
+	g.path_len = (uint16_t)strlen(r->path);
+	memcpy(g.path, r->path, g.path_len);
+	return reg_pack_rec(&g, out, cap);
+}
+
+/* Queue R on peer P's stream at NOW: cp_repl_tx_append's result. */
+static int
+append_rec(struct cp_repl_peer *p, const struct msg_rec *r, uint64_t now)
+{
+	static uint8_t b[REG_PACK_REC_MAX];
+	size_t n = pack_of(r, b, sizeof(b));
+
+	assert_true(n > 0);
+	return cp_repl_tx_append(p, b, n, now);
+}
+
+/* Record I of the pack in M decoded into *R (only the fields a test reads). */
+static void
+pack_rec(const struct msg *pm, unsigned int i, struct reg_rec *r)
+{
+	const struct msg_pack *pk = &pm->u.pack;
+	size_t at = 0, n = 0;
+	unsigned int j;
+
+	assert_int_equal(pm->hdr.type, MSG_T_REPL_PACK);
+	assert_true(i < pk->count);
+	for (j = 0; j <= i; j++, at += n) {
+		n = reg_pack_unpack(pk->data + at, pk->len - at, r);
+		assert_true(n > 0);
+	}
+}
+
 /* A queues records FROM..TO (counters). */
 static void
 append(uint64_t from, uint64_t to)
@@ -112,7 +172,7 @@ append(uint64_t from, uint64_t to)
 
 	for (i = from; i <= to; i++) {
 		make_rec(&r, i);
-		assert_int_equal(cp_repl_tx_append(A.p, &r, 0), 0);
+		assert_int_equal(append_rec(A.p, &r, 0), 0);
 	}
 }
 
@@ -137,14 +197,17 @@ a_poll(uint64_t now)
 static int
 deliver(int i, uint64_t now)
 {
-	uint16_t idx[MSG_REPL_MAX_RECS];
+	static struct reg_rec r;
+	uint16_t idx[MSG_PACK_MAX_RECS];
 	int k, j;
 
 	assert_true(i < net_ab.n);
 	assert_int_equal(msg_decode(&B.codec, net_ab.d[i], net_ab.len[i], &m), MSG_REJECT_NONE);
 	k = cp_repl_on_repl(B.p, &m, now, idx);
-	for (j = 0; j < k; j++)
-		delivered[n_delivered++] = m.u.repl.recs[idx[j]].version.counter;
+	for (j = 0; j < k; j++) {
+		pack_rec(&m, idx[j], &r);
+		delivered[n_delivered++] = r.version.counter;
+	}
 	return k;
 }
 
@@ -243,8 +306,14 @@ test_create_errors(void **state)
 	c.rto_max_ms = c.rto_ms - 1;
 	assert_null(cp_repl_peer_create(&c, 2));
 	make_rec(&r, 1);
-	r.q = 5000;
-	assert_int_equal(cp_repl_tx_append(A.p, &r, 0), -EINVAL);
+	{
+		static uint8_t b[REG_PACK_REC_MAX];
+		size_t n = pack_of(&r, b, sizeof(b));
+
+		b[0]++;                 /* its length no longer adds up: not a record */
+		assert_int_equal(cp_repl_tx_append(A.p, b, n, 0), -EINVAL);
+		assert_int_equal(cp_repl_tx_append(A.p, b, 0, 0), -EINVAL);
+	}
 	assert_int_equal(cp_repl_tx_unacked(A.p), 0);
 	assert_string_equal(cp_repl_counter_name(CP_REPL_C_tx_behind), "tx_behind");
 	assert_string_equal(cp_repl_counter_name(CP_REPL_COUNTER_MAX), "?");
@@ -463,10 +532,10 @@ test_behind_and_reset(void **state)
 	assert_int_equal(cp_repl_tx_room(A.p), 0);
 	a_poll(0);                                      /* all sent, none acked */
 	make_rec(&r, T_CAP + 1);
-	assert_int_equal(cp_repl_tx_append(A.p, &r, 0), -ENOBUFS);
+	assert_int_equal(append_rec(A.p, &r, 0), -ENOBUFS);
 	assert_true(cp_repl_tx_behind(A.p));
 	assert_int_equal(ctr(&A, CP_REPL_C_tx_behind), 1);
-	assert_int_equal(cp_repl_tx_append(A.p, &r, 0), -ENOBUFS);
+	assert_int_equal(append_rec(A.p, &r, 0), -ENOBUFS);
 	assert_int_equal(ctr(&A, CP_REPL_C_tx_behind), 1);      /* one event... */
 	assert_int_equal(ctr(&A, CP_REPL_C_tx_dropped), 2);     /* ...records counted */
 	assert_int_equal(cp_repl_tx_room(A.p), 0);
@@ -508,7 +577,7 @@ test_sender_restart(void **state)
 		struct msg_rec r;
 
 		make_rec(&r, 77);
-		assert_int_equal(cp_repl_tx_append(B.p, &r, 0), 0);
+		assert_int_equal(append_rec(B.p, &r, 0), 0);
 	}
 	/* A restarts: a new run, a new stream from sequence 1 */
 	old = A.p;
@@ -590,11 +659,11 @@ test_mtu_budget(void **state)
 		uint32_t unacked = cp_repl_tx_unacked(A.p);
 
 		make_rec(&big, 101);
-		memset(big.uri, 'u', sizeof(big.uri) - 1);
-		memset(big.path, 'p', sizeof(big.path) - 1);
-		memset(big.instance, 'i', sizeof(big.instance) - 1);
-		memset(big.key, 'k', sizeof(big.key) - 1);
-		assert_int_equal(cp_repl_tx_append(A.p, &big, 0), -E2BIG);
+		memset(big.uri, 'u', 500);      /* within the registrar's limits, */
+		memset(big.path, 'p', 500);     /* over 1408 bytes together */
+		memset(big.instance, 'i', 200);
+		memset(big.key, 'k', 500);
+		assert_int_equal(append_rec(A.p, &big, 0), -E2BIG);
 		assert_int_equal(ctr(&A, CP_REPL_C_tx_too_big), 1);
 		assert_int_equal(cp_repl_tx_unacked(A.p), unacked);
 	}
@@ -605,7 +674,7 @@ test_mtu_budget(void **state)
 static void
 test_beyond_window(void **state)
 {
-	uint16_t idx[MSG_REPL_MAX_RECS];
+	uint16_t idx[MSG_PACK_MAX_RECS];
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -623,6 +692,64 @@ test_beyond_window(void **state)
 	assert_int_equal(cp_repl_on_repl(B.p, &m, 0, idx), -EINVAL);
 }
 
+/* The byte ring: records of varying sizes wrap around it many times, each
+ * delivered once and intact; with nothing acked it fills up by bytes before
+ * its record capacity, and the peer is behind. */
+static void
+test_byte_ring(void **state)
+{
+	static struct reg_rec g;
+	uint64_t i, t = 0, n = 0;
+	int d, j, k;
+
+	(void)state;
+	A.conf.max_body = 1408;
+	A.conf.ring_bytes = 2048;               /* some 20 records */
+	cp_repl_peer_free(A.p);
+	A.p = cp_repl_peer_create(&A.conf, 2);
+	assert_non_null(A.p);
+	for (i = 0; i < 40; i++) {
+		append(n + 1, n + 7 + i % 5);   /* 7..11 records a round */
+		n += 7 + i % 5;
+		d = net_ab.n;
+		assert_true(a_poll(t) >= 1);
+		for (j = d; j < net_ab.n; j++) {
+			assert_int_equal(msg_decode(&B.codec, net_ab.d[j], net_ab.len[j], &m),
+					 MSG_REJECT_NONE);
+			for (k = 0; k < (int)m.u.pack.count; k++) {     /* intact */
+				char want[64];
+				int wl;
+
+				pack_rec(&m, (unsigned int)k, &g);
+				wl = snprintf(want, sizeof(want), "u%llu@example.com",
+					      (unsigned long long)g.version.counter);
+				assert_int_equal(g.aor_len, wl);
+				assert_memory_equal(g.aor, want, (size_t)wl);
+			}
+			deliver(j, t);
+		}
+		t += T_ACK_DELAY;
+		assert_int_equal(b_ack(t), 0);
+		assert_int_equal(cp_repl_tx_unacked(A.p), 0);
+		net_ab.n = 0;
+	}
+	assert_int_equal(n_delivered, (int)n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(delivered[i], i + 1);
+	/* nothing acked: full by bytes long before T_CAP records */
+	for (i = 1; i <= T_CAP; i++) {
+		struct msg_rec r;
+
+		make_rec(&r, n + i);
+		if (append_rec(A.p, &r, t) == -ENOBUFS)
+			break;
+	}
+	assert_true(i > 10 && i < 40);
+	assert_true(cp_repl_tx_behind(A.p));
+	A.conf.ring_bytes = A.conf.max_body - 1;        /* must hold the largest record */
+	assert_null(cp_repl_peer_create(&A.conf, 2));
+}
+
 /* A record's lifetime ages while it waits in the ring: the first datagram and
  * every retransmission carry what is left (at least 1 s); a tombstone keeps 0. */
 static void
@@ -632,22 +759,30 @@ test_lifetime_ages(void **state)
 
 	(void)state;
 	make_rec(&r, 1);
-	assert_int_equal(cp_repl_tx_append(A.p, &r, 10000), 0);
+	assert_int_equal(append_rec(A.p, &r, 10000), 0);
 	make_rec(&r, 2);
 	r.flags = MSG_REC_F_TOMBSTONE;
 	r.expires_s = 0;
-	assert_int_equal(cp_repl_tx_append(A.p, &r, 10000), 0);
+	assert_int_equal(append_rec(A.p, &r, 10000), 0);
+	static struct reg_rec g;
+
 	assert_int_equal(cp_repl_tx_poll(A.p, 12500, &m), 1);
-	assert_int_equal(m.u.repl.n, 2);
-	assert_int_equal(m.u.repl.recs[0].expires_s, 3598);
-	assert_int_equal(m.u.repl.recs[1].expires_s, 0);
+	assert_int_equal(m.u.pack.count, 2);
+	pack_rec(&m, 0, &g);
+	assert_int_equal(g.expires_s, 3598);
+	pack_rec(&m, 1, &g);
+	assert_int_equal(g.expires_s, 0);
+	assert_int_equal(g.tombstone, 1);
 	/* unacked: after the timeout the same records go again, older */
 	assert_int_equal(cp_repl_tx_poll(A.p, 12500 + 60000, &m), 1);
-	assert_int_equal(m.u.repl.first_seq, 1);
-	assert_int_equal(m.u.repl.recs[0].expires_s, 3598 - 60);
-	assert_int_equal(m.u.repl.recs[1].expires_s, 0);
+	assert_int_equal(m.u.pack.seq, 1);
+	pack_rec(&m, 0, &g);
+	assert_int_equal(g.expires_s, 3598 - 60);
+	pack_rec(&m, 1, &g);
+	assert_int_equal(g.expires_s, 0);
 	assert_int_equal(cp_repl_tx_poll(A.p, 10000 + 4000 * 1000, &m), 1);
-	assert_int_equal(m.u.repl.recs[0].expires_s, 1);
+	pack_rec(&m, 0, &g);
+	assert_int_equal(g.expires_s, 1);
 }
 
 int
@@ -669,6 +804,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sender_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receiver_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtu_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_byte_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_beyond_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifetime_ages, setup, teardown),
 	};

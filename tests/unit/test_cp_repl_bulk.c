@@ -18,7 +18,7 @@
 static uint64_t ctx[CP_BULK_COUNTER_MAX], crx[CP_BULK_COUNTER_MAX];
 static struct cp_bulk_tx tx;
 static struct cp_bulk_rx rx;
-static struct msg_sync_chunk ch;
+static struct msg_pack ch;
 static struct msg_repl_ack ack;
 
 #define INC 1700000000123ull    /* the sender's run */
@@ -91,7 +91,7 @@ test_args(void **state)
 
 	(void)state;
 	assert_int_equal(cp_bulk_tx_init(&t, 0, ctx), -EINVAL);
-	assert_int_equal(cp_bulk_tx_init(&t, MSG_SYNC_CHUNK_MAX + 1, ctx), -EINVAL);
+	assert_int_equal(cp_bulk_tx_init(&t, MSG_PACK_MAX + 1, ctx), -EINVAL);
 	/* no epoch begun yet, empty, too big, no records */
 	assert_int_equal(cp_bulk_tx_add(&tx, &b, 1, 1, 0), -EINVAL);
 	cp_bulk_tx_begin(&tx);

@@ -436,7 +436,7 @@ test_reject_from_self(void **state)
 static void
 test_reject_unknown_type(void **state)
 {
-	static const unsigned int types[] = { 0, 6, 15, 25, 63, 67, 127, 255 };
+	static const unsigned int types[] = { 0, 6, 15, 26, 63, 67, 127, 255 };
 	size_t i;
 	int n;
 
@@ -447,7 +447,8 @@ test_reject_unknown_type(void **state)
 		n = msg_frame(&tx, &in.hdr, "\x08\x01", 2, buf, sizeof(buf));
 		expect_reject(buf, (size_t)n, MSG_REJECT_UNKNOWN_TYPE);
 	}
-	assert_string_equal(msg_type_name(25), "?");
+	assert_string_equal(msg_type_name(26), "?");
+	assert_string_equal(msg_type_name(MSG_T_REPL_PACK), "repl_pack");
 	assert_string_equal(msg_type_name(MSG_T_SYNC_CHUNK), "sync_chunk");
 	assert_string_equal(msg_type_name(MSG_T_BUCKET_PULL), "bucket_pull");
 	assert_string_equal(msg_type_name(MSG_T_SYNC_DONE), "sync_done");
@@ -700,29 +701,46 @@ test_roundtrip_sync_chunk(void **state)
 	(void)state;
 	memset(&in, 0, sizeof(in));
 	hdr(&in, MSG_T_SYNC_CHUNK, 2, 11);
-	in.u.chunk.epoch = 3;
-	in.u.chunk.seq = 1ull << 40;
-	in.u.chunk.age_ms = 1234;
-	in.u.chunk.count = 7;
-	in.u.chunk.len = MSG_SYNC_CHUNK_MAX;
-	for (i = 0; i < in.u.chunk.len; i++)
-		in.u.chunk.data[i] = (uint8_t)(i * 7);
+	in.u.pack.epoch = 3;
+	in.u.pack.seq = 1ull << 40;
+	in.u.pack.age_ms = 1234;
+	in.u.pack.count = 7;
+	in.u.pack.len = MSG_PACK_MAX;
+	for (i = 0; i < in.u.pack.len; i++)
+		in.u.pack.data[i] = (uint8_t)(i * 7);
 	n = encode(&tx, &in);
 	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
 	assert_int_equal(out.hdr.type, MSG_T_SYNC_CHUNK);
-	assert_int_equal(out.u.chunk.epoch, 3);
-	assert_int_equal(out.u.chunk.seq, 1ull << 40);
-	assert_int_equal(out.u.chunk.age_ms, 1234);
-	assert_int_equal(out.u.chunk.count, 7);
-	assert_int_equal(out.u.chunk.len, MSG_SYNC_CHUNK_MAX);
-	assert_memory_equal(out.u.chunk.data, in.u.chunk.data, MSG_SYNC_CHUNK_MAX);
-	in.u.chunk.len = MSG_SYNC_CHUNK_MAX + 1;        /* framing refused on encode */
+	assert_int_equal(out.u.pack.epoch, 3);
+	assert_int_equal(out.u.pack.seq, 1ull << 40);
+	assert_int_equal(out.u.pack.age_ms, 1234);
+	assert_int_equal(out.u.pack.count, 7);
+	assert_int_equal(out.u.pack.len, MSG_PACK_MAX);
+	assert_memory_equal(out.u.pack.data, in.u.pack.data, MSG_PACK_MAX);
+	in.u.pack.len = MSG_PACK_MAX + 1;        /* framing refused on encode */
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
-	in.u.chunk.len = 10;
-	in.u.chunk.seq = 0;
+	in.u.pack.len = 10;
+	in.u.pack.seq = 0;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
-	in.u.chunk.seq = 1;
-	in.u.chunk.count = 0;
+	in.u.pack.seq = 1;
+	in.u.pack.count = 0;
+	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
+
+	/* the stream's records packed: the same body, type REPL_PACK; count bounded */
+	memset(&in, 0, sizeof(in));
+	hdr(&in, MSG_T_REPL_PACK, 2, 13);
+	in.u.pack.epoch = 2;
+	in.u.pack.seq = 77;
+	in.u.pack.count = MSG_PACK_MAX_RECS;
+	in.u.pack.len = 4000;
+	memset(in.u.pack.data, 0x5a, in.u.pack.len);
+	n = encode(&tx, &in);
+	assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
+	assert_int_equal(out.hdr.type, MSG_T_REPL_PACK);
+	assert_int_equal(out.u.pack.seq, 77);
+	assert_int_equal(out.u.pack.count, MSG_PACK_MAX_RECS);
+	assert_memory_equal(out.u.pack.data, in.u.pack.data, 4000);
+	in.u.pack.count = MSG_PACK_MAX_RECS + 1;
 	assert_int_equal(msg_encode(&tx, &in, buf, sizeof(buf)), -EINVAL);
 
 	memset(&in, 0, sizeof(in));
@@ -1257,7 +1275,7 @@ test_repl_reject_bad_field(void **state)
 		ch.records.len = sizeof(bytes);
 		n = frame_pb(MSG_T_SYNC_CHUNK, &ch.base);
 		assert_int_equal(msg_decode(&rx, buf, (size_t)n, &out), MSG_REJECT_NONE);
-		assert_int_equal(out.u.chunk.len, 4);
+		assert_int_equal(out.u.pack.len, 4);
 	}
 }
 
