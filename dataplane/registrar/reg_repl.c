@@ -714,12 +714,28 @@ reg_sync_room(const struct reg_shard *s)
 	       rte_ring_free_count(s->conf.events) > rte_ring_get_capacity(s->conf.events) / 2;
 }
 
+/* Tombstone T as a record (version, AoR, contact key) into *R. */
+static void
+reg_tomb_rec(const struct reg_shard *s, const struct reg_tomb *t, struct reg_rec *r)
+{
+	char text[REG_AOR_MAX + REG_KEY_MAX];
+
+	reg_tomb_text_read(s, t->ext, (size_t)t->aor_len + t->key_len, text);
+	memset(r, 0, offsetof(struct reg_rec, aor));
+	r->tombstone = 1;
+	r->version.counter = t->counter;
+	r->version.origin = t->origin;
+	r->aor_len = t->aor_len;
+	memcpy(r->aor, text, t->aor_len);
+	r->key_len = t->key_len;
+	memcpy(r->key, text + t->aor_len, t->key_len);
+}
+
 unsigned int
 reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32_t *skip,
 		    uint32_t end, unsigned int max, uint64_t now_ms)
 {
 	struct reg_rec tomb;            /* ~2.7 KB on the worker's stack */
-	char text[REG_AOR_MAX + REG_KEY_MAX];
 	unsigned int emitted = 0, visited = 0;
 
 	s->sync_peer = peer;
@@ -755,14 +771,8 @@ reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32
 				*skip = i;
 				return emitted;
 			}
-			reg_tomb_text_read(s, t->ext, (size_t)t->aor_len + t->key_len, text);
-			memset(&tomb, 0, offsetof(struct reg_rec, aor));
-			tomb.tombstone = 1;
-			tomb.version.counter = t->counter;
-			tomb.version.origin = t->origin;
-			tomb.key_len = t->key_len;
-			memcpy(tomb.key, text + t->aor_len, t->key_len);
-			reg_event_emit_rec(s, REG_EV_SYNC, &tomb, text, t->aor_len);
+			reg_tomb_rec(s, t, &tomb);
+			reg_event_emit_rec(s, REG_EV_SYNC, &tomb, tomb.aor, tomb.aor_len);
 			REG_STAT_INC(s, sync_events);
 			emitted++;
 		}
@@ -824,7 +834,6 @@ reg_shard_sync_pack(struct reg_shard *s, uint32_t *pos, unsigned int max, uint8_
 		    size_t cap, size_t *used, uint64_t now_ms)
 {
 	struct reg_rec tomb;            /* ~2.7 KB on the worker's stack */
-	char text[REG_AOR_MAX + REG_KEY_MAX];
 	const uint32_t nb = s->conf.max_bindings, nt = s->conf.max_tombstones;
 	uint32_t p = *pos, stop;
 	unsigned int packed = 0;
@@ -855,15 +864,7 @@ reg_shard_sync_pack(struct reg_shard *s, uint32_t *pos, unsigned int max, uint8_
 			continue;
 		if (packed == max || cap - at < REG_PACK_REC_MAX)
 			goto out;
-		reg_tomb_text_read(s, t->ext, (size_t)t->aor_len + t->key_len, text);
-		memset(&tomb, 0, offsetof(struct reg_rec, aor));
-		tomb.tombstone = 1;
-		tomb.version.counter = t->counter;
-		tomb.version.origin = t->origin;
-		tomb.aor_len = t->aor_len;
-		memcpy(tomb.aor, text, t->aor_len);
-		tomb.key_len = t->key_len;
-		memcpy(tomb.key, text + t->aor_len, t->key_len);
+		reg_tomb_rec(s, t, &tomb);
 		at += reg_pack_rec(&tomb, out + at, cap - at);
 		REG_STAT_INC(s, sync_events);
 		packed++;
