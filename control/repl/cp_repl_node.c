@@ -636,8 +636,12 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 		/* This node is being synced itself and the peer is synced: what it
 		 * holds here is (a part of) the peer's own, and what it has made here
 		 * meanwhile is on the stream. The copy waits until this node is
-		 * synced (and is sent then, for what the stream missed). */
-		if (n->rxs.state != MSG_CAP_SYNCED && n->peer_synced[i])
+		 * synced (and is sent then, for what the stream missed). The first
+		 * 2 x node_timeout of a sync it waits also for a peer whose state is
+		 * not known yet (heard before its first heartbeat); after that a
+		 * peer that is not synced either (both restarted) gets it. */
+		if (n->rxs.state != MSG_CAP_SYNCED &&
+		    (n->peer_synced[i] || now - n->rxs.started_ms < n->alone_ms))
 			continue;
 		if (n->rconf.federation ? cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK :
 		    cp_bulk_tx_room(&n->btx[i]) < CP_RN_CHUNKS_PER_ANSWER(n))
