@@ -640,9 +640,19 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 		 * 2 x node_timeout of a sync it waits also for a peer whose state is
 		 * not known yet (heard before its first heartbeat); after that a
 		 * peer that is not synced either (both restarted) gets it. */
-		if (n->rxs.state != MSG_CAP_SYNCED &&
-		    (n->peer_synced[i] || now - n->rxs.started_ms < n->alone_ms))
+		if (n->rxs.state != MSG_CAP_SYNCED) {
+			sy->peer_had_all |= n->peer_synced[i];
+			if (n->peer_synced[i] || now - n->rxs.started_ms < n->alone_ms)
+				continue;
+		} else if (sy->peer_had_all && !n->rconf.federation) {
+			/* Synced now, from peers that had everything: this node holds
+			 * their data and what the stream carried. The copy is not
+			 * given; anti-entropy, which runs once no sync is under way,
+			 * finds anything else either side lacks. */
+			sy->active = false;
+			CP_RN_COUNT(n, syncs_skipped);
 			continue;
+		}
 		if (n->rconf.federation ? cp_repl_tx_room(p) < 2 * CP_REPL_NODE_SYNC_CHUNK :
 		    cp_bulk_tx_room(&n->btx[i]) < CP_RN_CHUNKS_PER_ANSWER(n))
 			continue;

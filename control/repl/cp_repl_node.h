@@ -63,6 +63,7 @@ struct rte_mempool;
 	X(syncs_started,   "full syncs begun towards a peer (new, restarted or behind)") \
 	X(syncs_done,      "full syncs whose every shard was emitted") \
 	X(syncs_kept,      "peers behind again during their full sync: the sync went on (anti-entropy after)") \
+	X(syncs_skipped,   "full syncs not given: the peer was synced while this node synced from it") \
 	X(sync_records,    "full-sync copies queued for their peer") \
 	X(sync_query_fail, "shard dump queries that failed (retried)") \
 	X(sync_chunks,     "shard dump chunks emitted for full syncs (each up to CP_REPL_NODE_SYNC_CHUNK records)") \
@@ -112,6 +113,7 @@ struct cp_repl_sync {
 	uint64_t end_seq;               /* last stream sequence of the sync */
 	uint8_t done_sent;              /* SyncDone sent this many times (a few, it may be lost) */
 	uint64_t done_next_ms;
+	bool peer_had_all;              /* the peer was synced while this node synced */
 };
 
 /* Anti-entropy with one peer (cp_repl_ae.h): when the next round starts, and
