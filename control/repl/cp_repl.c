@@ -303,6 +303,17 @@ cp_repl_tx_append(struct cp_repl_peer *p, const uint8_t *rec, size_t len, uint64
 	return 0;
 }
 
+void
+cp_repl_tx_kick(struct cp_repl_peer *p, uint64_t now)
+{
+	struct cp_repl_tx *tx = &p->tx;
+
+	if (tx->behind || tx->base >= tx->sent)
+		return;
+	tx->rto = p->conf.rto_ms;
+	tx->rto_at = now;
+}
+
 uint32_t
 cp_repl_tx_room(const struct cp_repl_peer *p)
 {

@@ -97,6 +97,10 @@ void cp_repl_peer_restart(struct cp_repl_peer *p, uint64_t incarnation);
  * sendable, not queued); -ENOBUFS (the peer is, or just became, behind). */
 int cp_repl_tx_append(struct cp_repl_peer *p, const uint8_t *rec, size_t len, uint64_t now);
 
+/* The peer is back (its link up again): records unacked go again at the next
+ * poll, from the first timeout (not the one doubled while it was away). */
+void cp_repl_tx_kick(struct cp_repl_peer *p, uint64_t now);
+
 /* Records that can still be appended before the peer falls behind (a full sync
  * paces itself on this). 0 when behind. */
 uint32_t cp_repl_tx_room(const struct cp_repl_peer *p);

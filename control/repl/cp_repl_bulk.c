@@ -61,6 +61,15 @@ cp_bulk_tx_begin(struct cp_bulk_tx *tx)
 	tx->dupacks = 0;
 }
 
+void
+cp_bulk_tx_kick(struct cp_bulk_tx *tx, uint64_t now)
+{
+	if (tx->mem == NULL || tx->base >= tx->sent)
+		return;
+	tx->rto_ms = CP_BULK_RTO_MS;
+	tx->rto_at = now;
+}
+
 uint32_t
 cp_bulk_tx_room(const struct cp_bulk_tx *tx)
 {

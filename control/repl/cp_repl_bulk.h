@@ -105,6 +105,9 @@ void cp_bulk_tx_free(struct cp_bulk_tx *tx);
 /* A new full sync: a new epoch, the window emptied. */
 void cp_bulk_tx_begin(struct cp_bulk_tx *tx);
 
+/* The peer is back: unacked chunks go again at the next poll. */
+void cp_bulk_tx_kick(struct cp_bulk_tx *tx, uint64_t now);
+
 /* Chunks that can still be added. */
 uint32_t cp_bulk_tx_room(const struct cp_bulk_tx *tx);
 

@@ -26,6 +26,9 @@ static const char *const cp_repl_node_names[CP_REPL_NODE_COUNTER_MAX] = {
 #undef CP_REPL_NODE_C_NAME
 };
 
+#define CP_RN_AE_BUSY         1024u  /* unacked stream records that postpone a round */
+#define CP_RN_AE_POSTPONE     4u     /* ... by a quarter of the interval, at most this often */
+
 /* ---- records: shard <-> wire ---- */
 
 /* Counted text into a NUL-terminated field of CAP bytes: false when it does not fit. */
@@ -188,6 +191,7 @@ cp_rn_peer_drop(struct cp_repl_node *n, int i)
 	n->peer[i] = n->peer[n->n_peers];
 	n->peer_id[i] = n->peer_id[n->n_peers];
 	n->peer_synced[i] = n->peer_synced[n->n_peers];
+	n->was_up[i] = n->was_up[n->n_peers];
 	n->sync[i] = n->sync[n->n_peers];
 	n->repair[i] = n->repair[n->n_peers];
 	n->done_rx[i] = n->done_rx[n->n_peers];
@@ -497,9 +501,18 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 		eligible = p->state == CP_NODE_UP && n->rxs.state == MSG_CAP_SYNCED &&
 			   p->caps[MSG_CAP_REGISTRATIONS] == MSG_CAP_SYNCED &&
 			   !n->sync[k].active;
-		if (eligible && !rp->eligible)
+		if (eligible && !rp->eligible) {
 			rp->next_round_ms = now;        /* the link came up: compare now */
+			rp->postponed = CP_RN_AE_POSTPONE;      /* ... whatever is in flight */
+		}
 		rp->eligible = eligible;
+		if (p->state == CP_NODE_UP && !n->was_up[k]) {
+			/* back from down: what waits unacked goes now, not when the
+			 * timeout, doubled all the while it was away, next expires */
+			cp_repl_tx_kick(n->peer[k], now);
+			cp_bulk_tx_kick(&n->btx[k], now);
+		}
+		n->was_up[k] = p->state == CP_NODE_UP;
 	}
 }
 
@@ -918,8 +931,6 @@ cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t
 #define CP_RN_DIGEST_FRESH_MS 20u    /* a merged digest this recent is reused */
 #define CP_RN_REPAIR_RUN      256u   /* buckets a repair query range covers at most */
 #define CP_RN_REPAIR_QUERIES  8u     /* shard dump queries per peer per call */
-#define CP_RN_AE_BUSY         1024u  /* unacked stream records that postpone a round */
-#define CP_RN_AE_POSTPONE     4u     /* ... by a quarter of the interval, at most this often */
 
 /* The shards' digests merged into n->digest (reused when fresh): 0, or -1
  * counted when a shard did not answer. */

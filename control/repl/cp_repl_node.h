@@ -178,6 +178,7 @@ struct cp_repl_node {
 	struct rte_mempool *pack_pool;
 	uint32_t chunk_cap;             /* bytes of records a SyncChunk carries */
 	bool peer_synced[CP_TOPO_MAX_PEERS];   /* its registrations are synced (heartbeats) */
+	bool was_up[CP_TOPO_MAX_PEERS];        /* up at the last cp_repl_node_peers() */
 	/* federation: the run of each peer whose SyncDone arrived (0: none). Each
 	 * node gives only its own users, so this node is synced once every peer
 	 * that is up has given its part, not at the first SyncDone. */
