@@ -454,6 +454,29 @@ test_rto_backoff(void **state)
 	assert_int_equal(cp_repl_next_at(A.p), now + 20 + T_RTO);
 }
 
+/* The peer back up: what waits unacked goes at the next poll, not when the
+ * timeout doubled meanwhile expires; the timeout is back to rto_ms. */
+static void
+test_kick(void **state)
+{
+	uint64_t now;
+
+	(void)state;
+	cp_repl_tx_kick(A.p, 0);                        /* nothing out: nothing to do */
+	assert_int_equal(cp_repl_next_at(A.p), CP_REPL_NEVER);
+	append(1, 3);
+	assert_int_equal(a_poll(0), 1);                 /* lost */
+	for (now = 0; now <= 700; now += 10)            /* timeouts at 100, 300, 700 */
+		a_poll(now);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_retransmits), 9);
+	assert_int_equal(cp_repl_next_at(A.p), 700 + 8 * T_RTO);   /* doubled 3 times */
+	cp_repl_tx_kick(A.p, 710);
+	assert_int_equal(cp_repl_next_at(A.p), 710);
+	assert_int_equal(a_poll(710), 1);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_retransmits), 12);
+	assert_int_equal(deliver(net_ab.n - 1, 711), 3);
+}
+
 static void
 test_duplicates_and_reorder(void **state)
 {
@@ -805,6 +828,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_receiver_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtu_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_byte_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_beyond_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifetime_ages, setup, teardown),
 	};

@@ -193,6 +193,12 @@ test_timeout_and_age(void **state)
 	assert_int_equal(cp_bulk_tx_on_ack(&tx, tx.epoch, 101, t), -EINVAL);
 	assert_int_equal(cp_bulk_tx_on_ack(&tx, tx.epoch + 1, 50, t), -ESTALE);
 	assert_int_equal(ctx[CP_BULK_C_sync_acks_stale], 1);
+	/* the peer back: the unacked go at once, the timeout back to the first */
+	assert_true(tx.rto_ms > CP_BULK_RTO_MS || tx.rto_at > t);
+	cp_bulk_tx_kick(&tx, t + 1);
+	assert_int_equal(tx.rto_ms, CP_BULK_RTO_MS);
+	assert_int_equal(cp_bulk_tx_poll(&tx, t + 1, &ch), 1);
+	assert_int_equal(ch.seq, 11);
 }
 
 /* Receiver: once per epoch, any order, window bound; a new epoch or run starts
