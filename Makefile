@@ -66,6 +66,7 @@ FUZZ_DEPS_fuzz_msg_decode := proto/msg_codec.c $(PROTO_GEN_C)
 FUZZ_LIBS_fuzz_msg_decode := -lprotobuf-c -lcrypto
 FUZZ_DEPS_fuzz_reg_auth  := dataplane/registrar/reg_auth.c $(FUZZ_DEPS_fuzz_sip_parse)
 FUZZ_LIBS_fuzz_reg_auth  := -lxxhash -lcrypto
+FUZZ_DEPS_fuzz_reg_pack  := dataplane/registrar/reg_pack.c
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -I. -I$(BUILD)/gen -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 600

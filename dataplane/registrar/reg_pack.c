@@ -4,59 +4,50 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
-
 #include "dataplane/registrar/reg_pack.h"
 
 static_assert(REG_PACK_REC_MAX < UINT16_MAX, "a record's length fits its 16-bit field");
 static_assert(REG_PACK_BUF >= REG_PACK_REC_MAX, "a pack holds the longest record");
 
+/* Little-endian fields, byte by byte: the same on every machine (no DPDK here,
+ * so that a fuzz target can take this file alone). */
 static inline void
 put16(uint8_t *p, uint16_t v)
 {
-	v = rte_cpu_to_le_16(v);
-	memcpy(p, &v, 2);
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
 }
 
 static inline void
 put32(uint8_t *p, uint32_t v)
 {
-	v = rte_cpu_to_le_32(v);
-	memcpy(p, &v, 4);
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
 }
 
 static inline void
 put64(uint8_t *p, uint64_t v)
 {
-	v = rte_cpu_to_le_64(v);
-	memcpy(p, &v, 8);
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
 }
 
 static inline uint16_t
 get16(const uint8_t *p)
 {
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return rte_le_to_cpu_16(v);
+	return (uint16_t)(p[0] | p[1] << 8);
 }
 
 static inline uint32_t
 get32(const uint8_t *p)
 {
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return rte_le_to_cpu_32(v);
+	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
 }
 
 static inline uint64_t
 get64(const uint8_t *p)
 {
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return rte_le_to_cpu_64(v);
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
 size_t

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -184,6 +185,36 @@ test_longest(void **state)
 	same(&in, &out);
 }
 
+/* The fuzzer's seeds are records of today's encoding: "several" is four of
+ * them back to back (a usual binding, a tombstone, every field, a directory
+ * entry). Run from the tree's top (as tests/run.sh does). */
+static void
+test_seeds(void **state)
+{
+	static uint8_t seed[4096];
+	FILE *f = fopen("tests/fuzz/corpus/fuzz_reg_pack/several", "rb");
+	size_t len, at = 0, n;
+	unsigned int count = 0;
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(seed, 1, sizeof(seed), f);
+	fclose(f);
+	assert_true(len > REG_PACK_HDR);
+	while (at < len && (n = reg_pack_unpack(seed + at, len - at, &out)) != 0) {
+		at += n;
+		count++;
+		if (count == 2)
+			assert_int_equal(out.tombstone, 1);
+		if (count == 3)
+			assert_int_equal(out.family, 6);
+		if (count == 4)
+			assert_int_equal(out.dir, 1);
+	}
+	assert_int_equal(at, len);
+	assert_int_equal(count, 4);
+}
+
 int
 main(void)
 {
@@ -192,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_key_is_uri),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_longest),
+		cmocka_unit_test(test_seeds),
 	};
 
 	return cmocka_run_group_tests_name("reg_pack", tests, NULL, NULL);
