@@ -715,7 +715,8 @@ adm_sync(void *arg, json_t *j, char *err, size_t errlen)
 
 		cp_json_put_uint(o, "peer", c->repl->peer_id[i]);
 		cp_json_put_str(o, "state", sy->active ? "running" :
-					    sy->done_pending ? "acking" : "done");
+					    sy->done_pending ? "acking" :
+					    sy->skipped ? "skipped" : "done");
 		cp_json_put_uint(o, "records", sy->records);
 	}
 	return 0;

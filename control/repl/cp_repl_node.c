@@ -663,6 +663,7 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 			 * given; anti-entropy, which runs once no sync is under way,
 			 * finds anything else either side lacks. */
 			sy->active = false;
+			sy->skipped = true;
 			CP_RN_COUNT(n, syncs_skipped);
 			continue;
 		}

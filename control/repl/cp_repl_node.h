@@ -114,6 +114,7 @@ struct cp_repl_sync {
 	uint8_t done_sent;              /* SyncDone sent this many times (a few, it may be lost) */
 	uint64_t done_next_ms;
 	bool peer_had_all;              /* the peer was synced while this node synced */
+	bool skipped;                   /* ... so the copy was not given (syncs_skipped) */
 };
 
 /* Anti-entropy with one peer (cp_repl_ae.h): when the next round starts, and
