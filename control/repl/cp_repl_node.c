@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <rte_mempool.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "config/cfg.h"
@@ -734,6 +735,10 @@ cp_repl_node_events(struct cp_repl_node *n, uint64_t now)
 			for (i = 0; i < got; i++) {
 				struct reg_event *ev = evs[i];
 
+				if (i + 2 < got) {      /* written by the worker, on its CPU */
+					rte_prefetch0(evs[i + 2]);
+					rte_prefetch0((const char *)evs[i + 2] + RTE_CACHE_LINE_SIZE);
+				}
 				CP_RN_COUNT(n, events);
 				if (ev->type == REG_EV_SYNC) {
 					cp_rn_sync_copy(n, ev, now);
