@@ -75,7 +75,6 @@ struct msg_codec {
 	uint64_t encoded;               /* datagrams produced */
 	uint64_t decoded;               /* datagrams accepted */
 	uint64_t rejects[MSG_REJECT_MAX];
-	uint8_t scratch[2 + MSG_HDR_LEN + MSG_MAX_BODY]; /* HMAC input: to | header | body */
 };
 
 /* Identity used by the decoder's checks (cluster id, from_self); no key yet. */

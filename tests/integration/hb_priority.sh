@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Heartbeats first (issue 11): a full sync of many bindings shares the cluster port
 # with the heartbeats and must never delay one enough to mark a node down. Two static
-# nodes, heartbeats every 50 ms, node timeout 300 ms (HB_PING_MS, HB_TIMEOUT_MS);
+# nodes, heartbeats every 20 ms, node timeout 300 ms (HB_PING_MS, HB_TIMEOUT_MS);
 # sipshard-gen registers HB_AORS (150000) users at node 1 while it is alone; node 2
 # starts empty and gets them all by a full sync. During the sync neither node may
 # mark the other down (no "down" event once it was up, cluster.downs 0), and node 2
@@ -18,7 +18,7 @@ LAB=${LAB:-sshb}
 . "$(dirname "$0")/lib.bash"
 
 AORS=${HB_AORS:-150000}
-PING_MS=${HB_PING_MS:-50}
+PING_MS=${HB_PING_MS:-20}
 TIMEOUT_MS=${HB_TIMEOUT_MS:-300}
 SYNC_S=40            # bound for the whole sync (it takes a few seconds)
 
