@@ -350,6 +350,7 @@ cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, struct dp_share
 	n->sh = sh;
 	n->n_shards = sh->n_workers;
 	n->alone_ms = 2 * cfg->cluster.node_timeout_ms;
+	n->ping_ms = cfg->cluster.ping_interval_ms;
 	n->ae_interval_ms = cfg->cluster.digest_interval_ms;
 	n->digest_ms = CP_REPL_NEVER;
 	n->rxs.state = MSG_CAP_NOT_SYNCED;
@@ -651,12 +652,12 @@ cp_rn_sync_pass(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 		 * holds here is (a part of) the peer's own, and what it has made here
 		 * meanwhile is on the stream. The copy waits until this node is
 		 * synced (and is sent then, for what the stream missed). The first
-		 * 2 x node_timeout of a sync it waits also for a peer whose state is
-		 * not known yet (heard before its first heartbeat); after that a
-		 * peer that is not synced either (both restarted) gets it. */
+		 * two heartbeat intervals of a sync it waits also for a peer whose
+		 * state is not known yet (heard before its first heartbeat); after
+		 * that a peer that is not synced either (both restarted) gets it. */
 		if (n->rxs.state != MSG_CAP_SYNCED) {
 			sy->peer_had_all |= n->peer_synced[i];
-			if (n->peer_synced[i] || now - n->rxs.started_ms < n->alone_ms)
+			if (n->peer_synced[i] || now - n->rxs.started_ms < 2u * n->ping_ms)
 				continue;
 		} else if (sy->peer_had_all && !n->rconf.federation) {
 			/* Synced now, from peers that had everything: this node holds

@@ -155,6 +155,7 @@ struct cp_repl_node {
 	uint16_t n_shards;
 	uint16_t sip_port;              /* the socket of local bindings: our SIP port */
 	uint32_t alone_ms;              /* no peer heard this long: synced alone */
+	uint32_t ping_ms;               /* cluster.ping_interval_ms: a heartbeat at least this often */
 	uint32_t ae_interval_ms;        /* cluster.digest_interval_ms */
 	struct cp_repl_rx_sync rxs;
 	struct dp_shared *sh;           /* port addresses, shard queries */

@@ -40,7 +40,10 @@ check "REGISTER of alice answered 200 ($(cat "$WORK/reg.out"))" grep -q "SIP/2.0
 # wait until registrations and tags are synced on both (the sync gauges below)
 for _ in $(seq 50); do
 	[ "$(ctl 1 --json tags | python3 -c 'import json,sys; print(json.load(sys.stdin)["sync"])')" = synced ] &&
-	[ "$(ctl 2 --json tags | python3 -c 'import json,sys; print(json.load(sys.stdin)["sync"])')" = synced ] && break
+	[ "$(ctl 2 --json tags | python3 -c 'import json,sys; print(json.load(sys.stdin)["sync"])')" = synced ] &&
+	[ "$(ctl 1 --json sync | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = synced ] &&
+	[ "$(ctl 2 --json sync | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = synced ] &&
+	[ "$(ctl 1 --json nodes | python3 -c 'import json,sys; print([n["caps"]["registrations"] for n in json.load(sys.stdin)["nodes"] if n["id"] == 2][0])')" = synced ] && break
 	sleep 0.1
 done
 
