@@ -89,7 +89,6 @@ reg_pack_rec(const struct reg_rec *r, uint8_t *out, size_t cap)
 {
 	uint8_t flags = (r->tombstone ? REG_PACK_F_TOMBSTONE : 0) | (r->dir ? REG_PACK_F_DIR : 0);
 	size_t off, need;
-	uint8_t *p;
 
 	if (r->aor_len > REG_AOR_MAX || r->uri_len > REG_URI_MAX ||
 	    r->instance_len > REG_INST_MAX || r->path_len > REG_PATH_MAX ||
@@ -106,16 +105,24 @@ reg_pack_rec(const struct reg_rec *r, uint8_t *out, size_t cap)
 	if (need > cap)
 		return 0;
 	off = reg_pack_head(r, flags, out);
-	p = out + off;
-	memcpy(p, r->aor, r->aor_len);
-	p += r->aor_len;
+	return off + reg_rec_strings(r, r->aor, r->aor_len, !(flags & REG_PACK_F_KEY_URI),
+				     (char *)out + off);
+}
+
+size_t
+reg_rec_strings(const struct reg_rec *r, const char *aor, size_t aor_len, bool key, char *out)
+{
+	char *p = out;
+
+	memcpy(p, aor, aor_len);
+	p += aor_len;
 	memcpy(p, r->uri, r->uri_len);
 	p += r->uri_len;
 	memcpy(p, r->instance, r->instance_len);
 	p += r->instance_len;
 	memcpy(p, r->path, r->path_len);
 	p += r->path_len;
-	if (!(flags & REG_PACK_F_KEY_URI)) {
+	if (key) {
 		memcpy(p, r->key, r->key_len);
 		p += r->key_len;
 	}

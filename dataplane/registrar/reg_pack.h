@@ -40,6 +40,7 @@
 #ifndef SIPSHARD_DATAPLANE_REGISTRAR_REG_PACK_H
 #define SIPSHARD_DATAPLANE_REGISTRAR_REG_PACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,12 @@ reg_pack_set_expires(uint8_t *p, uint32_t s)
 	p[30] = (uint8_t)(s >> 16);
 	p[31] = (uint8_t)(s >> 24);
 }
+
+/* R's strings back to back into OUT, in the order both the pack encoding and a
+ * change event (struct reg_event) keep them: AOR (AOR_LEN bytes, which may be
+ * R's own), URI, +sip.instance, Path, contact key (when KEY), tag. Their bytes. */
+size_t reg_rec_strings(const struct reg_rec *r, const char *aor, size_t aor_len, bool key,
+		       char *out);
 
 /* ---- for the shard's encoder (reg_shard_sync_pack) ---- */
 

@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/registrar/reg_dir.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
 #include "dataplane/sip/sip_hash.h"
@@ -539,7 +540,6 @@ reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_
 {
 	struct reg_event *ev;
 	void *obj;
-	char *p;
 
 	if (s->quiet && t != REG_EV_SYNC)
 		return;         /* a full sync's record: the cp would only count it */
@@ -576,17 +576,6 @@ reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_
 	ev->path_len = r->path_len;
 	ev->key_len = r->key_len;
 	ev->tag_len = (uint8_t)r->tag_len;
-	p = ev->data;
-	memcpy(p, aor, aor_len);
-	p += aor_len;
-	memcpy(p, r->uri, r->uri_len);
-	p += r->uri_len;
-	memcpy(p, r->instance, r->instance_len);
-	p += r->instance_len;
-	memcpy(p, r->path, r->path_len);
-	p += r->path_len;
-	memcpy(p, r->key, r->key_len);
-	p += r->key_len;
-	memcpy(p, r->tag, r->tag_len);
+	(void)reg_rec_strings(r, aor, aor_len, true, ev->data);
 	reg_event_put(s, ev);
 }
