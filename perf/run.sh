@@ -34,6 +34,8 @@ scenarios:
   best-register      sipshard on memif against Kamailio on its veth
   sync       full sync of PERF_SYNC_BINDINGS [1000000] bindings from a loaded node to a
              fresh one, cluster port on memif: seconds and bindings/s (sipshardctl sync)
+  sync-shard the shards' share of a full sync, from memory on CPU PERF_CPU: ns to pack
+             and to apply a binding (PERF_SYNC_BINDINGS [1000000], perf/bench_sync_shard.c)
   replication  the wire REGISTER search with one replicating peer attached, then
              without a cluster: both rates and the overhead
   heal       two nodes partitioned (netns lab, cluster bus on its own segment),
@@ -857,6 +859,13 @@ for scenario in "$@"; do
 		echo "== federation, 1 worker ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
 		pin "$BUILD/perf/bench_federation" -n "${PERF_FED_DIR:-1000000}" ${FEDERATION_ARGS:-} \
 			-- bench_federation -l "$CPU" --no-pci --in-memory --log-level='*:error'
+		;;
+	sync-shard)
+		# a full sync's shard work (pack at the donor, apply at the receiver), on CPU $CPU
+		make -s "$BUILD/perf/bench_sync_shard" >&2
+		echo "== sync-shard ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPU $CPU)" >&2
+		pin "$BUILD/perf/bench_sync_shard" -n "${PERF_SYNC_BINDINGS:-1000000}" -- bench_sync_shard \
+			-l "$CPU" --no-pci --in-memory --log-level='*:error'
 		;;
 	tick)
 		# the registrar's expiry sweep, 100,000 bindings due at once, on CPU $CPU
