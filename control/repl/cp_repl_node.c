@@ -758,17 +758,51 @@ cp_repl_node_events(struct cp_repl_node *n, uint64_t now)
 	return total;
 }
 
-/* Room for N records on every shard's ring and in the pool. */
+/* Room for POOL_NEED objects in POOL and RING_NEED on every shard's ring of
+ * RINGS. */
 static bool
-cp_rn_room(const struct cp_repl_node *n, unsigned int k)
+cp_rn_room_in(const struct cp_repl_node *n, struct rte_mempool *pool,
+	      struct rte_ring *const *rings, unsigned int pool_need, unsigned int ring_need)
 {
 	unsigned int s;
 
-	if (rte_mempool_avail_count(n->rec_pool) < k)
+	if (rte_mempool_avail_count(pool) < pool_need)
 		return false;
 	for (s = 0; s < n->n_shards; s++)
-		if (rte_ring_free_count(n->apply[s]) < k)
+		if (rte_ring_free_count(rings[s]) < ring_need)
 			return false;
+	return true;
+}
+
+/* Room for K records (struct reg_rec) on every shard's ring and in the pool. */
+static bool
+cp_rn_room(const struct cp_repl_node *n, unsigned int k)
+{
+	return cp_rn_room_in(n, n->rec_pool, n->apply, k, k);
+}
+
+/* Room for a pack on every shard's ring and in the pool. */
+static bool
+cp_rn_pack_room(const struct cp_repl_node *n, unsigned int k)
+{
+	(void)k;
+	return cp_rn_room_in(n, n->pack_pool, n->apply_pack, n->n_shards, 1);
+}
+
+/* Waits for ROOM (K) in naps of STEP_US, MAX_US at most: true once there is. */
+static bool
+cp_rn_wait_room(const struct cp_repl_node *n, bool (*room)(const struct cp_repl_node *, unsigned int),
+		unsigned int k, unsigned int step_us, uint64_t max_us)
+{
+	struct timespec ts = { 0, (long)step_us * 1000 };
+	uint64_t waited_us = 0;
+
+	while (!room(n, k)) {
+		if (waited_us >= max_us)
+			return false;
+		nanosleep(&ts, NULL);
+		waited_us += step_us;
+	}
 	return true;
 }
 
@@ -803,20 +837,6 @@ cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w)
 		return;
 	}
 	CP_RN_COUNT(n, rx_records);
-}
-
-/* Room for a pack on every shard's ring and in the pool. */
-static bool
-cp_rn_pack_room(const struct cp_repl_node *n)
-{
-	unsigned int s;
-
-	if (rte_mempool_avail_count(n->pack_pool) < n->n_shards)
-		return false;
-	for (s = 0; s < n->n_shards; s++)
-		if (rte_ring_free_count(n->apply_pack[s]) == 0)
-			return false;
-	return true;
 }
 
 /* The records of pack C (those of IDX, NIDX of them, in increasing order; all
@@ -897,17 +917,11 @@ fail:
 static int
 cp_rn_on_chunk(struct cp_repl_node *n, int k, const struct msg *m, uint64_t now)
 {
-	struct timespec ts = { 0, 50000 };
-	unsigned int waited_us = 0;
 	int rc;
 
-	while (!cp_rn_pack_room(n)) {
-		if (waited_us >= CP_RN_PACK_WAIT_US) {
-			CP_RN_COUNT(n, rx_backpressure);
-			return -EAGAIN;
-		}
-		nanosleep(&ts, NULL);
-		waited_us += 50;
+	if (!cp_rn_wait_room(n, cp_rn_pack_room, 1, 50, CP_RN_PACK_WAIT_US)) {
+		CP_RN_COUNT(n, rx_backpressure);
+		return -EAGAIN;
 	}
 	rc = cp_bulk_rx_on_chunk(&n->brx[k], m->hdr.incarnation, m->u.pack.epoch, m->u.pack.seq,
 				 now);
@@ -920,15 +934,8 @@ cp_rn_on_chunk(struct cp_repl_node *n, int k, const struct msg *m, uint64_t now)
 int
 cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t wait_ms)
 {
-	struct timespec ts = { 0, 100000 };
-	uint64_t waited_us = 0;
-
-	while (!cp_rn_room(n, 1)) {
-		if (waited_us >= wait_ms * 1000u)
-			return -EAGAIN;
-		nanosleep(&ts, NULL);
-		waited_us += 100;
-	}
+	if (!cp_rn_wait_room(n, cp_rn_room, 1, 100, wait_ms * 1000u))
+		return -EAGAIN;
 	cp_rn_apply(n, w);
 	return 0;
 }
@@ -1195,7 +1202,7 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 		return 0;
 	}
 	if (m->hdr.type == MSG_T_REPL_PACK) {
-		if (!cp_rn_pack_room(n)) {
+		if (!cp_rn_pack_room(n, 1)) {
 			CP_RN_COUNT(n, rx_backpressure);
 			return -EAGAIN;
 		}
