@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 #include <rte_udp.h>
 
+#include "dataplane/core/dp_cksum.h"
 #include "dataplane/core/dp_egress.h"
 #include "dataplane/core/dp_mbuf.h"
 #include "dataplane/core/dp_neigh.h"
@@ -493,7 +494,7 @@ frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 		memcpy(&ip->src_addr, src, 4);
 		memcpy(&ip->dst_addr, dst, 4);
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		udp->dgram_cksum = dp_ipv4_udp_cksum(ip, udp);
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
 
@@ -505,7 +506,7 @@ frame_build(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port_idx,
 		ip6->hop_limits = 64;
 		memcpy(ip6->src_addr, src, 16);
 		memcpy(ip6->dst_addr, dst, 16);
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+		udp->dgram_cksum = dp_ipv6_udp_cksum(ip6, udp);
 	}
 	if (dmac == NULL) {
 		uint8_t key[16];

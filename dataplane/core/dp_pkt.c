@@ -12,6 +12,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/core/dp_cgate.h"
+#include "dataplane/core/dp_cksum.h"
 #include "dataplane/core/dp_neigh.h"
 #include "dataplane/core/dp_pkt.h"
 #include "dataplane/core/dp_vip.h"
@@ -222,7 +223,7 @@ udp4_input(struct dp_lcore *lc, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 	if (rte_be_to_cpu_16(udp->dgram_len) != udp_len)
 		return drop(lc, DP_DROP_UDP_LENGTH);
 	if (udp->dgram_cksum != 0 && l4 != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		int bad = (m->nb_segs == 1 && udp != &copy) ? rte_ipv4_udptcp_cksum_verify(ip, udp)
+		int bad = (m->nb_segs == 1 && udp != &copy) ? dp_ipv4_udp_cksum_verify(ip, udp)
 					  : rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, (uint16_t)l4_off);
 		if (bad)
 			return drop(lc, DP_DROP_UDP_CKSUM);
@@ -528,7 +529,7 @@ ipv6_input(struct dp_lcore *lc, const struct dp_port *port, struct rte_mbuf *m,
 		if (!local)
 			return drop(lc, DP_DROP_IP6_NOT_OURS);
 		if (udp->dgram_cksum == 0 ||
-		    (l4 != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rte_ipv6_udptcp_cksum_verify(ip6, udp) != 0))
+		    (l4 != RTE_MBUF_F_RX_L4_CKSUM_GOOD && dp_ipv6_udp_cksum_verify(ip6, udp) != 0))
 			return drop(lc, DP_DROP_UDP_CKSUM);
 		if (ipv6_on_link(port, ip6->src_addr))   /* on-link sender */
 			dp_neigh_learn_key(lc, pidx, ip6->src_addr, &eth->src_addr, DP_NEIGH_SEEN);
