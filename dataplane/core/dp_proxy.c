@@ -11,6 +11,7 @@
 #include "dataplane/core/dp_proxy.h"
 #include "dataplane/core/dp_reg.h"
 #include "dataplane/core/dp_shared.h"
+#include "dataplane/core/dp_vip.h"
 #include "dataplane/proxy/lb_select.h"
 #include "dataplane/proxy/proxy_req.h"
 #include "dataplane/registrar/reg_shard.h"
@@ -112,7 +113,7 @@ dp_proxy_request(struct dp_lcore *lc, struct rte_mbuf *m)
 	/* digest authentication (auth.methods), once: before any hand-over */
 	if (!info->steered && dp_auth_request(lc, m))
 		return;
-	n = proxy_request_aor(lc->ctx->proxy_conf, &lc->msg, aor, sizeof(aor));
+	n = proxy_request_aor(&lc->proxy, &lc->msg, aor, sizeof(aor));
 	if (n > 0 && lc->reg != NULL) {
 		struct reg_key key;
 
@@ -218,9 +219,18 @@ dp_proxy_probe(struct dp_lcore *lc)
 
 /* ---- main lcore ---- */
 
+/* proxy_vip_fn of a worker: its own view of the sharing tags' VIPs. */
+static int
+proxy_vip(void *arg, const struct lb_addr *a)
+{
+	return dp_vip_state(arg, a->family, a->addr);
+}
+
 void
 dp_proxy_init(struct dp_lcore *lc)
 {
-	if (lc->ctx->proxy_conf != NULL)
-		proxy_worker_init(&lc->proxy, lc->ctx->proxy_conf, dp_reg_lookup, lc);
+	if (lc->ctx->proxy_conf == NULL)
+		return;
+	proxy_worker_init(&lc->proxy, lc->ctx->proxy_conf, dp_reg_lookup, lc);
+	proxy_worker_set_vip(&lc->proxy, proxy_vip);
 }

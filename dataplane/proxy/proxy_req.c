@@ -39,6 +39,7 @@ struct pr_plan {
 	uint8_t own_removed;            /* a Route value of ours was removed */
 	uint8_t strict;                 /* next hop is a strict router */
 	uint8_t route_edit;             /* Route header fields must be rewritten */
+	struct lb_addr own_vip;         /* a removed Route of ours named this VIP held here */
 	int n_routes;
 	int r_first, r_last;            /* kept values [r_first, r_last) */
 	struct sip_str append;          /* a URI appended as last Route value */
@@ -120,11 +121,26 @@ pr_uri_dest(const struct sip_uri *u, struct lb_addr *dst)
 	return lb_addr_unusable(dst) ? -1 : 0;
 }
 
-/* Is this URI one of ours: our address and port, or one of our domains
- * (any port given must be ours)? */
+/* A VIP held here, with our SIP port. */
 static int
-pr_uri_is_ours(const struct proxy_conf *pc, const struct sip_uri *u)
+pr_vip_held(const struct proxy_worker *w, const struct lb_addr *a)
 {
+	return w->vip != NULL && a->port == w->conf->port && w->vip(w->lookup_arg, a) == 1;
+}
+
+int
+proxy_addr_is_ours(const struct proxy_worker *w, const struct lb_addr *a)
+{
+	return proxy_is_local(w->conf, a) || pr_vip_held(w, a);
+}
+
+/* Is this URI one of ours: our address and port (or a VIP held here: then
+ * *vip, when given, is that VIP), or one of our domains (any port given must
+ * be ours)? */
+static int
+pr_uri_is_ours(const struct proxy_worker *w, const struct sip_uri *u, struct lb_addr *vip)
+{
+	const struct proxy_conf *pc = w->conf;
 	struct lb_addr a;
 
 	if (u->type != SIP_URI_SIP && u->type != SIP_URI_SIPS)
@@ -133,21 +149,27 @@ pr_uri_is_ours(const struct proxy_conf *pc, const struct sip_uri *u)
 		if (lb_addr_parse(u->host.p, u->host.len, &a) != 0)
 			return 0;
 		a.port = u->port != 0 ? u->port : PROXY_DEFAULT_PORT;
-		return proxy_is_local(pc, &a);
+		if (proxy_is_local(pc, &a))
+			return 1;
+		if (!pr_vip_held(w, &a))
+			return 0;
+		if (vip != NULL && vip->family == 0)
+			*vip = a;
+		return 1;
 	}
 	return (u->port == 0 || u->port == pc->port) && pr_is_domain(pc, &u->host);
 }
 
 /* Sent-by of a Via is ours. */
 static int
-pr_via_is_ours(const struct proxy_conf *pc, const struct sip_via *v)
+pr_via_is_ours(const struct proxy_worker *w, const struct sip_via *v)
 {
 	struct lb_addr a;
 
 	if (lb_addr_parse(v->host.p, v->host.len, &a) != 0)
 		return 0;
 	a.port = v->port != 0 ? v->port : PROXY_DEFAULT_PORT;
-	return proxy_is_local(pc, &a);
+	return proxy_addr_is_ours(w, &a);
 }
 
 /* ---- where we may send (no open relay) ---- */
@@ -290,13 +312,14 @@ pr_routes_parse(const struct sip_msg *m, struct pr_plan *pl, const char **why)
 
 /* Request-URI and Route per RFC 3261 §16.4. 0, or -SIP_ERR_* (400). */
 static int
-pr_plan_routes(const struct proxy_conf *pc, const struct sip_msg *m, struct pr_plan *pl,
+pr_plan_routes(const struct proxy_worker *w, const struct sip_msg *m, struct pr_plan *pl,
 	       const char **why, enum sip_hdr_id *bad)
 {
 	struct sip_uri u;
 	int rc;
 
 	pl->ruri_changed = pl->own_removed = pl->strict = pl->route_edit = 0;
+	pl->own_vip.family = 0;
 	pl->append.p = pl->prepend.p = NULL;
 	pl->append.len = pl->prepend.len = 0;
 	pl->ruri_s = m->ruri;
@@ -317,7 +340,7 @@ pr_plan_routes(const struct proxy_conf *pc, const struct sip_msg *m, struct pr_p
 	if (pl->n_routes == 0)
 		return 0;
 	/* a strict router put our Record-Route URI into the Request-URI */
-	if (pl->ruri.user.p == NULL && pl->ruri.lr && pr_uri_is_ours(pc, &pl->ruri)) {
+	if (pl->ruri.user.p == NULL && pl->ruri.lr && pr_uri_is_ours(w, &pl->ruri, &pl->own_vip)) {
 		struct sip_str last = pl->routes[pl->n_routes - 1].uri;
 
 		if (sip_uri_parse(&u, last.p, last.len) != 0)
@@ -334,7 +357,7 @@ pr_plan_routes(const struct proxy_conf *pc, const struct sip_msg *m, struct pr_p
 
 		if (sip_uri_parse(&u, ru.p, ru.len) != 0)
 			return -SIP_ERR_BAD_URI;
-		if (!pr_uri_is_ours(pc, &u))
+		if (!pr_uri_is_ours(w, &u, &pl->own_vip))
 			break;
 		pl->r_first++;
 		pl->own_removed = 1;
@@ -450,7 +473,7 @@ pr_txn_hash(const struct proxy_conf *pc, const struct sip_msg *m, const struct s
 /* Does any Via of ours carry loop hash `loop`? 1 loop, 0 none; *spiral when a
  * Via of ours has another loop hash. */
 static int
-pr_loop_check(const struct proxy_conf *pc, const struct sip_msg *m, const struct sip_via *top,
+pr_loop_check(const struct proxy_worker *w, const struct sip_msg *m, const struct sip_via *top,
 	      const char *top_next, uint64_t loop, int *spiral)
 {
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
@@ -465,7 +488,7 @@ pr_loop_check(const struct proxy_conf *pc, const struct sip_msg *m, const struct
 	for (;;) {
 		if (v->branch.len == PROXY_BRANCH_LEN &&
 		    memcmp(v->branch.p, PROXY_BRANCH_PREFIX, PROXY_BRANCH_PREFIX_LEN) == 0 &&
-		    pr_via_is_ours(pc, v)) {
+		    pr_via_is_ours(w, v)) {
 			if (memcmp(v->branch.p + PROXY_BRANCH_LEN - 16, want, 16) == 0)
 				return 1;
 			*spiral = 1;
@@ -751,6 +774,8 @@ struct pr_fwd {
 	int family_idx;                 /* 0 IPv4, 1 IPv6 */
 	int relay;                      /* our Via gets ;ss-relay (PROXY_T_RELAY) */
 	char rr_mac[16];                /* ;ss= of our Record-Route */
+	const char *self;               /* our address:port in Via and Record-Route */
+	uint8_t self_len;
 };
 
 static size_t
@@ -775,13 +800,13 @@ pr_write(const struct proxy_conf *pc, const struct sip_msg *m, const struct pr_p
 	}
 	/* our fields first: Via, Record-Route, Max-Forwards when absent */
 	sip_reply_puts(&o, "Via: SIP/2.0/UDP ");
-	sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
+	sip_reply_put(&o, f->self, f->self_len);
 	sip_reply_puts(&o, ";branch=");
 	sip_reply_put(&o, f->branch, PROXY_BRANCH_LEN);
 	sip_reply_puts(&o, f->relay ? ";rport;" PROXY_RELAY_PARAM "\r\n" : ";rport\r\n");
 	if (pc->record_route) {
 		sip_reply_puts(&o, "Record-Route: <sip:");
-		sip_reply_put(&o, pc->adv_text[f->family_idx], pc->adv_len[f->family_idx]);
+		sip_reply_put(&o, f->self, f->self_len);
 		sip_reply_puts(&o, ";lr;" PROXY_RR_PARAM "=");
 		sip_reply_put(&o, f->rr_mac, 16);
 		sip_reply_puts(&o, ">\r\n");
@@ -1017,6 +1042,12 @@ proxy_conf_set_mac_key(struct proxy_conf *pc, const uint8_t key[PROXY_MAC_KEY_LE
 }
 
 void
+proxy_worker_set_vip(struct proxy_worker *w, proxy_vip_fn *vip)
+{
+	w->vip = vip;
+}
+
+void
 proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
 		  proxy_lookup_fn *lookup, void *lookup_arg)
 {
@@ -1029,6 +1060,7 @@ proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
 	w->conf = pc;
 	w->lookup = lookup;
 	w->lookup_arg = lookup_arg;
+	w->vip = NULL;
 	if (!pc->mac_on)
 		return;
 	/* one SipHash context per worker, keyed here: the packet path re-inits it
@@ -1052,7 +1084,7 @@ proxy_worker_fini(struct proxy_worker *w)
 /* ---- worker lcores ---- */
 
 int
-proxy_request_aor(const struct proxy_conf *pc, const struct sip_msg *m, char *aor, size_t cap)
+proxy_request_aor(const struct proxy_worker *w, const struct sip_msg *m, char *aor, size_t cap)
 {
 	struct pr_plan pl;
 	const char *why = NULL;
@@ -1060,9 +1092,9 @@ proxy_request_aor(const struct proxy_conf *pc, const struct sip_msg *m, char *ao
 
 	size_t n;
 
-	if (!m->is_request || pr_plan_routes(pc, m, &pl, &why, &bad) != 0)
+	if (!m->is_request || pr_plan_routes(w, m, &pl, &why, &bad) != 0)
 		return -1;
-	n = pr_aor(pc, &pl, aor, cap);
+	n = pr_aor(w->conf, &pl, aor, cap);
 	return n == SIZE_MAX ? 0 : (int)n;
 }
 
@@ -1079,6 +1111,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	struct pr_fwd f;
 	struct lb_addr sb, rdst;
 	char branch[PROXY_BRANCH_LEN], rcv[SIP_ADDR_STR_MAX], aor[PROXY_AOR_MAX];
+	char vtext[LB_ADDR_STR_MAX];
 	const char *top_next, *why = NULL;
 	enum sip_hdr_id bad;
 	uint64_t loop, ch, th;
@@ -1120,7 +1153,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 		return pr_status(w, m, src, &top, 483, out, cap, res);
 	if (f.mf > 255)
 		f.mf = 255;
-	rc = pr_plan_routes(pc, m, &pl, &why, &bad);
+	rc = pr_plan_routes(w, m, &pl, &why, &bad);
 	if (rc != 0)
 		return pr_reply_400(w, m, src, &top, -rc, bad, why, out, cap, res);
 	/* §16.3.5: we support no option-tag a proxy must understand */
@@ -1147,7 +1180,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	/* 3. loops */
 	ch = lb_callid_hash(callid.p, callid.len);
 	loop = pr_loop_hash(pc, m, &fh->value, ch, cs.seq);
-	if (pr_loop_check(pc, m, &top, top_next, loop, &spiral))
+	if (pr_loop_check(w, m, &top, top_next, loop, &spiral))
 		return pr_status(w, m, src, &top, 482, out, cap, res);
 	if (pl.n_routes > 1 && pr_route_bounces(pc, &pl)) {
 		PROXY_INC(w, route_loop);
@@ -1265,7 +1298,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 			rc = 1;
 		}
 	} else if (pl.own_removed && pl.ruri.host_type != SIP_HOST_NAME &&
-		   pr_uri_dest(&pl.ruri, &res->dst) == 0 && !proxy_is_local(pc, &res->dst)) {
+		   pr_uri_dest(&pl.ruri, &res->dst) == 0 && !proxy_addr_is_ours(w, &res->dst)) {
 		struct sip_nameaddr to;
 
 		/* in-dialog (To tag) and routed by our Record-Route: the remote target,
@@ -1302,6 +1335,25 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	fam = res->dst.family == 6 ? 1 : 0;
 	if (pc->adv[fam].family == 0)
 		return proxy_result_drop(w, res, PROXY_C_bad_destination);
+	/* routed by a Route of ours naming a VIP held here (the Record-Route we
+	 * put when the dialog began from that VIP): on from the VIP, the only
+	 * address a phone's NAT behind it takes packets from */
+	if (res->from.family == 0 && pl.own_vip.family == res->dst.family &&
+	    (res->target == PROXY_T_ROUTE || res->target == PROXY_T_RURI)) {
+		res->from = pl.own_vip;
+		PROXY_INC(w, vip_routed);
+	}
+	/* sent from a VIP: our Via and Record-Route name it, so that the
+	 * response and the dialog's requests come back to it, whoever holds it */
+	f.self = pc->adv_text[fam];
+	f.self_len = pc->adv_len[fam];
+	if (res->from.family == res->dst.family) {
+		struct lb_addr self = res->from;
+
+		self.port = pc->port;
+		f.self = vtext;
+		f.self_len = (uint8_t)lb_addr_fmt(vtext, sizeof(vtext), &self);
+	}
 
 	/* 5. the copy */
 	f.top = &top;

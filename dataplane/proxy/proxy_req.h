@@ -100,6 +100,12 @@ void proxy_conf_set_mac_key(struct proxy_conf *pc, const uint8_t key[PROXY_MAC_K
 void proxy_worker_init(struct proxy_worker *w, const struct proxy_conf *pc,
 		       proxy_lookup_fn *lookup, void *lookup_arg);
 
+/* The VIP view of this worker (lookup_arg is its argument): a Route of ours,
+ * a Via of ours may name a VIP held here; a request routed by such a Route
+ * leaves from the VIP, and a request sent from a VIP names it in our Via and
+ * Record-Route. */
+void proxy_worker_set_vip(struct proxy_worker *w, proxy_vip_fn *vip);
+
 /* Frees what proxy_worker_init() allocated (the MAC context); w may be re-inited. */
 void proxy_worker_fini(struct proxy_worker *w);
 
@@ -108,7 +114,7 @@ void proxy_worker_fini(struct proxy_worker *w);
 /* Does this request need the location service? Returns the length of the AoR
  * "user@host" written to aor (its owning shard must run proxy_request()), 0
  * when any worker can handle it, -1 when it is malformed (any worker answers). */
-int proxy_request_aor(const struct proxy_conf *pc, const struct sip_msg *m, char *aor,
+int proxy_request_aor(const struct proxy_worker *w, const struct sip_msg *m, char *aor,
 		      size_t cap);
 
 /* Decide for one parsed request (sip_msg_parse() == 0) that came from src.
@@ -178,5 +184,8 @@ int proxy_dest_allowed(const struct proxy_conf *pc, const struct lb_addr *d);
 
 /* a (with port) is one of our addresses with our SIP port. */
 int proxy_is_local(const struct proxy_conf *pc, const struct lb_addr *a);
+
+/* The same, or a VIP held here (w's VIP view) with our SIP port. */
+int proxy_addr_is_ours(const struct proxy_worker *w, const struct lb_addr *a);
 
 #endif /* SIPSHARD_DATAPLANE_PROXY_PROXY_REQ_H */

@@ -88,7 +88,6 @@ int
 proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr *src,
 	       char *out, size_t cap, struct proxy_result *res)
 {
-	const struct proxy_conf *pc = w->conf;
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA), *h2;
 	const char *vend, *next, *rest, *start, *body_end, *line_end;
 	struct sip_via top, nv;
@@ -109,7 +108,7 @@ proxy_response(struct proxy_worker *w, const struct sip_msg *m, const struct lb_
 	    lb_addr_parse(top.host.p, top.host.len, &a) != 0)
 		return proxy_result_drop(w, res, PROXY_C_response_not_ours);
 	a.port = top.port != 0 ? top.port : PROXY_DEFAULT_PORT;
-	if (!proxy_is_local(pc, &a))
+	if (!proxy_addr_is_ours(w, &a))
 		return proxy_result_drop(w, res, PROXY_C_response_not_ours);
 	if (top.branch.len > LB_PROBE_PREFIX_LEN &&
 	    memcmp(top.branch.p, LB_PROBE_PREFIX, LB_PROBE_PREFIX_LEN) == 0)

@@ -53,6 +53,7 @@
 	X(to_path,              "requests forwarded to a registered contact via its Path") \
 	X(to_ruri,              "in-dialog requests forwarded to their Request-URI") \
 	X(to_backend,           "requests forwarded to a backend member") \
+	X(vip_routed,           "requests routed by a Route of ours naming a VIP held here, sent from that VIP") \
 	X(sock_direct,          "requests for a binding sent from here: this node holds its socket") \
 	X(sock_relayed,         "requests for a binding relayed to the node holding its socket") \
 	X(sock_relay_failed,    "requests for a binding whose socket node is down or unknown: sent from here") \
@@ -135,7 +136,8 @@ struct proxy_result {
 	size_t len;             /* FORWARD, REPLY: bytes written to out */
 	struct lb_addr dst;     /* FORWARD, REPLY: UDP destination */
 	struct lb_addr from;    /* FORWARD: the source address when not the port's: a
-				 * VIP held here, to a binding received on it; family 0 */
+				 * VIP held here, to a binding received on it or for a
+				 * request whose Route of ours named it; family 0 */
 };
 
 /* Which way a request for a binding leaves (proxy_sock_path()). */
@@ -173,6 +175,10 @@ typedef int proxy_lookup_fn(void *arg, const char *aor, size_t len, struct proxy
  * address in out->sock, family 0 when unknown; out->sock_up: up in our view). */
 #define PROXY_LOOKUP_HOME 2
 
+/* Is a (with the SIP port) a VIP of a sharing tag: 1 held here, 0 held by
+ * another node or none, -1 not a VIP. Runs on the worker (its own view). */
+typedef int proxy_vip_fn(void *arg, const struct lb_addr *a);
+
 /* Read-only after proxy_conf_init(). */
 struct proxy_conf {
 	uint16_t port;                          /* sip.port */
@@ -205,6 +211,7 @@ struct proxy_worker {
 	const struct proxy_conf *conf;
 	proxy_lookup_fn *lookup;                /* NULL: every user is unknown (404) */
 	void *lookup_arg;
+	proxy_vip_fn *vip;                      /* NULL: no VIPs (proxy_worker_set_vip) */
 	struct proxy_stats st;
 	struct proxy_binding binding;           /* scratch of the lookup */
 	void *mac;                              /* EVP_MAC_CTX of SipHash, keyed once */

@@ -15,12 +15,17 @@
 #     to node 2 is relayed to the VIP and node 1 sends it from the VIP, the only
 #     address the phone takes packets from; its NAT pings (ownership mode) come from
 #     the VIP too, from node 1, and from node 2 once the tag moved there;
+#   - the dialog stays on the VIP (proxy.record_route): node 1 names the VIP in the
+#     Record-Route the phone gets, and the caller's BYE routed by it (through node 2,
+#     then the VIP) reaches the phone from the VIP, before and after the tag moves;
 #   - scripts/keepalived-notify.sh MASTER on node 3 moves tag and VIP there.
 . "$(dirname "$0")/lib.bash"
 
 VIP=198.18.0.50
 vip_lab "$VIP" "registrar:
-  nat_ping: {interval_s: 1, method: options, mode: ownership, max_failures: 0}" || exit 1
+  nat_ping: {interval_s: 1, method: options, mode: ownership, max_failures: 0}
+proxy:
+  record_route: true" || exit 1
 pass "3 nodes started, service/1 with vip $VIP configured on each"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -75,6 +80,45 @@ pings=$(grep '^req .* OPTIONS' "$WORK/phone.log" | sort | uniq -c | awk '{print 
 check "its NAT pings come from the VIP only ($pings)" \
 	bash -c "[ -n '$pings' ] && ! grep '^req .* OPTIONS' '$WORK/phone.log' | grep -vq '^req $VIP '"
 
+# The dialog's Record-Route as the phone got it: node 1's on the VIP first, then
+# node 2's (it relayed the INVITE to the VIP).
+rrs=$(grep '^rr ' "$WORK/phone.log" | cut -d' ' -f2- | tr '\n' ' ')
+RR_VIP=$(grep -m1 '^rr ' "$WORK/phone.log" | cut -d' ' -f2-)
+RR_N2=$(grep '^rr ' "$WORK/phone.log" | sed -n 2p | cut -d' ' -f2-)
+check "the phone's Record-Route names the VIP, then node 2 ($rrs)" \
+	bash -c "[[ '$RR_VIP' == '<sip:$VIP:5060;lr;ss='* && '$RR_N2' == '<sip:198.18.0.2:5060;lr;ss='* ]]"
+# phone_bye CSEQ: the caller's BYE in that dialog, sent to node 2 with its route
+# set (the Record-Route reversed), again (3 tries) until the phone logs one more
+# BYE; prints the phone's BYE lines.
+phone_bye() {
+	local k t n
+	n=$(grep -c '^req .* BYE' "$WORK/phone.log")
+	for k in 1 2 3; do
+		cl python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.100", 5094))
+s.sendto(("BYE sip:vphone@198.18.0.100:5092 SIP/2.0\r\n"
+          "Via: SIP/2.0/UDP 198.18.0.100:5094;rport;branch=z9hG4bK-vphone-bye%s\r\n"
+          "Route: %s, %s\r\n"
+          "From: <sip:caller@example.com>;tag=c1\r\nTo: <sip:vphone@example.com>;tag=p9\r\n"
+          "Call-ID: vphone-invite@198.18.0.100\r\nCSeq: %s BYE\r\nMax-Forwards: 70\r\n"
+          "Content-Length: 0\r\n\r\n" % (sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[1])).encode(),
+         ("198.18.0.2", 5060))' "$1" "$RR_N2" "$RR_VIP"
+		for t in $(seq 1 10); do
+			[ "$(grep -c '^req .* BYE' "$WORK/phone.log")" -gt "$n" ] && break 2
+			sleep 0.1
+		done
+	done
+	grep '^req .* BYE' "$WORK/phone.log" | tr '\n' ' '
+}
+vr1=$(pstat 1 vip_routed)
+got=$(phone_bye 2)
+check "the caller's BYE routed by the Record-Route reaches the phone from the VIP ($got)" \
+	test "$got" = "req $VIP BYE "
+check "... node 1 sent it from the VIP its Route named (vip_routed $vr1 -> $(pstat 1 vip_routed))" \
+	test "$(pstat 1 vip_routed)" -gt "$vr1"
+
 # ---- a move from the CLI: gratuitous ARP ----
 g2=$(dpstat 2 garp_sent)
 t0=$(now_ms)
@@ -98,6 +142,13 @@ v2=$(dpstat 2 vip_src_sent); n=$(grep -c '^req .* OPTIONS' "$WORK/phone.log")
 sleep 2.2
 check "the phone's pings still come from the VIP only, now sent by node 2 (vip_src_sent $v2 -> $(dpstat 2 vip_src_sent), $n -> $(grep -c '^req .* OPTIONS' "$WORK/phone.log") pings)" \
 	bash -c "[ $(dpstat 2 vip_src_sent) -gt $v2 ] && [ $(grep -c '^req .* OPTIONS' "$WORK/phone.log") -gt $n ] && ! grep '^req .* OPTIONS' '$WORK/phone.log' | grep -vq '^req $VIP '"
+
+vr2=$(pstat 2 vip_routed)
+got=$(phone_bye 3)
+check "after the move the dialog's next BYE reaches the phone from the VIP, sent by node 2 ($got)" \
+	test "$got" = "req $VIP BYE req $VIP BYE "
+check "... node 2 took its own Route and the VIP's (vip_routed $vr2 -> $(pstat 2 vip_routed))" \
+	test "$(pstat 2 vip_routed)" -gt "$vr2"
 
 # ---- failover: kill -9 the holder ----
 t0=$(now_ms)

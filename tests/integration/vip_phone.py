@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # A phone for the VIP tests (tag_vip.sh, tag_vip6.sh): registers USER to VIP from
 # BIND:PORT (IPv4 or IPv6), logs "registered STATUS SOURCE" (or "registered none"),
-# then "req SOURCE METHOD" for every request it receives, answering none. A strict
+# then "req SOURCE METHOD" for every request it receives, answering none, and
+# after an INVITE's line "rr VALUE" for each of its Record-Route values. A strict
 # NAT in front of it would take packets from the VIP only: the tests check SOURCE.
 #   vip_phone.py VIP BIND PORT USER LOG
 import socket
@@ -35,4 +36,10 @@ out.write("registered %s\n" % code)
 s.settimeout(None)
 while True:
     d, a = s.recvfrom(65535)
-    out.write("req %s %s\n" % (a[0], d.split(b" ", 1)[0].decode("utf-8", "replace")))
+    method = d.split(b" ", 1)[0].decode("utf-8", "replace")
+    out.write("req %s %s\n" % (a[0], method))
+    if method == "INVITE":
+        for line in d.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+            if line.lower().startswith(b"record-route:"):
+                for v in line.split(b":", 1)[1].split(b","):
+                    out.write("rr %s\n" % v.strip().decode("utf-8", "replace"))

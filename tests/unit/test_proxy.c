@@ -828,20 +828,20 @@ test_binding(void **state)
 	pt_req("INVITE", "sip:alice@Example.COM;transport=udp", VIA_C,
 	       "Route: <sip:198.18.0.1;lr>\n", "", CALLID, "1 INVITE");
 	assert_int_equal(sip_msg_parse(&m, in, in_len), 0);
-	assert_int_equal(proxy_request_aor(&pc, &m, aor, sizeof(aor)), 17);
+	assert_int_equal(proxy_request_aor(&w, &m, aor, sizeof(aor)), 17);
 	assert_string_equal(aor, "alice@Example.COM");
-	assert_int_equal(proxy_request_aor(&pc, &m, aor, 10), 0);
+	assert_int_equal(proxy_request_aor(&w, &m, aor, 10), 0);
 	pt_req("INVITE", "sip:alice@example.com", VIA_C, "Route: <sip:198.18.5.5;lr>\n", "",
 	       CALLID, "1 INVITE");
 	assert_int_equal(sip_msg_parse(&m, in, in_len), 0);
-	assert_int_equal(proxy_request_aor(&pc, &m, aor, sizeof(aor)), 0);
+	assert_int_equal(proxy_request_aor(&w, &m, aor, sizeof(aor)), 0);
 	pt_req("INVITE", "sip:example.com", VIA_C, "", "", CALLID, "1 INVITE");
 	assert_int_equal(sip_msg_parse(&m, in, in_len), 0);
-	assert_int_equal(proxy_request_aor(&pc, &m, aor, sizeof(aor)), 0);
+	assert_int_equal(proxy_request_aor(&w, &m, aor, sizeof(aor)), 0);
 	pt_req("INVITE", "sip:alice@example.com", VIA_C, "Route: sip:x\n", "", CALLID,
 	       "1 INVITE");
 	assert_int_equal(sip_msg_parse(&m, in, in_len), 0);
-	assert_int_equal(proxy_request_aor(&pc, &m, aor, sizeof(aor)), -1);
+	assert_int_equal(proxy_request_aor(&w, &m, aor, sizeof(aor)), -1);
 	/* no lookup function: every user is unknown */
 	proxy_worker_fini(&w);
 	proxy_worker_init(&w, &pc, NULL, NULL);
@@ -1256,6 +1256,105 @@ test_response(void **state)
 	assert_int_equal(C(response_not_ours), 2);
 }
 
+/* The fake VIP view: 198.18.0.50 held here, 198.18.0.51 held by another node. */
+static int
+pt_vip(void *arg, const struct lb_addr *a)
+{
+	(void)arg;
+	if (a->family != 4 || a->addr[0] != 198 || a->addr[1] != 18 || a->addr[2] != 0)
+		return -1;
+	return a->addr[3] == 50 ? 1 : a->addr[3] == 51 ? 0 : -1;
+}
+
+/* A dialog that began from a VIP held here stays on it: the request to the
+ * phone names the VIP in our Via and Record-Route; a request routed by that
+ * Record-Route (in-dialog, either way) leaves from the VIP; a response to our
+ * VIP Via is ours; a VIP held elsewhere is only a next hop. */
+static void
+test_vip_dialog(void **state)
+{
+	char rr[160];
+
+	(void)state;
+	pt_setup("proxy: {record_route: true, " ALLOWED_ALL "}\n", NULL);
+	proxy_worker_set_vip(&w, pt_vip);
+	/* the initial INVITE to a phone registered through the VIP */
+	pt_req("INVITE", "sip:vera@example.com", VIA_C, "", "", CALLID, "1 INVITE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_BINDING);
+	assert_int_equal(res.from.family, 4);
+	assert_memory_equal(res.from.addr, ((uint8_t[]){ 198, 18, 0, 50 }), 4);
+	assert_int_equal(strncmp(pt_hdr(SIP_HDR_VIA, 0), "SIP/2.0/UDP 198.18.0.50:5060;branch=",
+				 36), 0);
+	snprintf(rr, sizeof(rr), "%s", pt_hdr(SIP_HDR_RECORD_ROUTE, 0));
+	assert_int_equal(strncmp(rr, "<sip:198.18.0.50:5060;lr;ss=", 28), 0);
+	assert_int_equal(C(vip_routed), 0);
+	/* its response comes back to the VIP: our Via */
+	pt_resp_from_out("");
+	assert_int_equal(pt_run_from("203.0.113.13", 46000), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_VIA);
+	pt_dst_is("198.18.0.100", 5060);
+	/* the caller's BYE, routed by that Record-Route: to the phone from the VIP
+	 * (its Request-URI is not an allowed destination: our signed Route lets it) */
+	{
+		char extra[256];
+
+		snprintf(extra, sizeof(extra), "Route: %s\n", rr);
+		pt_req("BYE", "sip:vera@203.0.113.13:46000", VIA_C, extra, "t1", CALLID, "2 BYE");
+	}
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_RURI);
+	pt_dst_is("203.0.113.13", 46000);
+	assert_int_equal(res.from.family, 4);
+	assert_memory_equal(res.from.addr, ((uint8_t[]){ 198, 18, 0, 50 }), 4);
+	assert_int_equal(strncmp(pt_hdr(SIP_HDR_VIA, 0), "SIP/2.0/UDP 198.18.0.50:5060;branch=",
+				 36), 0);
+	assert_null(pt_hdr(SIP_HDR_ROUTE, 0));
+	assert_int_equal(C(vip_routed), 1);
+	/* the phone's request the other way: on to the next Route, from the VIP */
+	pt_req("BYE", "sip:alice@198.18.0.100:5060", "SIP/2.0/UDP 203.0.113.13:46000;branch=z9hG4bK-p1",
+	       "Route: <sip:198.18.0.50;lr>, <sip:198.18.7.7;lr>\n", "t1", CALLID, "3 BYE");
+	assert_int_equal(pt_run_from("203.0.113.13", 46000), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_ROUTE);
+	pt_dst_is("198.18.7.7", 5060);
+	assert_int_equal(res.from.family, 4);
+	assert_memory_equal(res.from.addr, ((uint8_t[]){ 198, 18, 0, 50 }), 4);
+	assert_int_equal(C(vip_routed), 2);
+	/* a Route naming our own address: from it, as before */
+	pt_req("BYE", "sip:bob@198.18.0.150:5080", VIA_C, "Route: <sip:198.18.0.1;lr>\n", "t1",
+	       CALLID, "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.from.family, 0);
+	assert_int_equal(strncmp(pt_hdr(SIP_HDR_VIA, 0), "SIP/2.0/UDP 198.18.0.1:5060;branch=",
+				 35), 0);
+	/* a VIP held by another node is not ours: the next hop */
+	pt_req("BYE", "sip:bob@198.18.0.150:5080", VIA_C, "Route: <sip:198.18.0.51;lr>\n", "t1",
+	       CALLID, "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	assert_int_equal(res.target, PROXY_T_ROUTE);
+	pt_dst_is("198.18.0.51", 5060);
+	assert_int_equal(res.from.family, 0);
+	/* ... on another port than ours, neither */
+	pt_req("BYE", "sip:bob@198.18.0.150:5080", VIA_C, "Route: <sip:198.18.0.50:5070;lr>\n",
+	       "t1", CALLID, "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	pt_dst_is("198.18.0.50", 5070);
+	assert_int_equal(C(vip_routed), 2);
+	/* a response whose top Via names a VIP held elsewhere is not ours */
+	pt_msg("SIP/2.0 200 OK\nVia: SIP/2.0/UDP 198.18.0.51;branch=z9hG4bK-sss-0123456789abcdef-"
+	       "0123456789abcdef\nVia: " VIA_C "\nFrom: <sip:a@example.com>;tag=1\n"
+	       "To: <sip:b@example.org>;tag=b\nCall-ID: x\nCSeq: 1 INVITE\n\n");
+	assert_int_equal(pt_run_from("198.18.1.2", 5060), PROXY_DROP);
+	assert_int_equal(res.drop, PROXY_C_response_not_ours);
+	/* without a VIP view the VIP is only a next hop too */
+	proxy_worker_set_vip(&w, NULL);
+	pt_req("BYE", "sip:bob@198.18.0.150:5080", VIA_C, "Route: <sip:198.18.0.50;lr>\n", "t1",
+	       CALLID, "2 BYE");
+	assert_int_equal(pt_run_from("198.18.0.100", 5060), PROXY_FORWARD);
+	pt_dst_is("198.18.0.50", 5060);
+	assert_int_equal(res.from.family, 0);
+}
+
 /* Replies to our OPTIONS probes are handed to the prober. */
 static void
 test_probe_reply(void **state)
@@ -1649,6 +1748,7 @@ main(void)
 		cmocka_unit_test_setup(test_binding, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_path, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_relay, pt_setup_default),
+		cmocka_unit_test_setup(test_vip_dialog, pt_setup_default),
 		cmocka_unit_test_setup(test_federation, pt_setup_default),
 		cmocka_unit_test_setup(test_backend, pt_setup_default),
 		cmocka_unit_test_setup(test_response, pt_setup_default),
