@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # SIP torture corpus (RFC 4475, RFC 5118): every message listed in the in-tree
 # EXPECT.tsv tables must get its verdict from build/sipshard-parse, which must
-# never crash. Prints PASS/FAIL/SKIP lines for tests/run.sh. Also checks that the
-# in-tree copy is identical to ../shared/sip-torture when that directory exists.
+# never crash. Prints PASS/FAIL/SKIP lines for tests/run.sh. Also checks the
+# in-tree copy against its manifest (tests/corpus/sip-torture.sha256), and against
+# ../shared/sip-torture when that directory exists.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -17,6 +18,22 @@ if [ ! -x "$PARSE" ]; then
 	exit 1
 fi
 
+# The copy against the manifest taken when it was last found identical to the
+# shared original (every file, nothing more, nothing less); against the original
+# itself too where it is beside the tree (a clean clone has only the manifest).
+if [ "$CORPUS" = tests/corpus/sip-torture ]; then
+	listed=$(cut -d' ' -f3- tests/corpus/sip-torture.sha256 | LC_ALL=C sort)
+	present=$(cd tests/corpus && find sip-torture -type f | LC_ALL=C sort)
+	if (cd tests/corpus && sha256sum --quiet -c ../corpus/sip-torture.sha256 > /dev/null 2>&1) &&
+	   [ "$listed" = "$present" ]; then
+		echo "PASS: torture corpus copy matches tests/corpus/sip-torture.sha256 ($(echo "$present" | wc -l) files)"
+	else
+		echo "FAIL: torture corpus copy differs from tests/corpus/sip-torture.sha256:"
+		(cd tests/corpus && sha256sum --quiet -c sip-torture.sha256 2>&1 | sed 's/^/    /')
+		diff <(echo "$listed") <(echo "$present") | sed 's/^/    /'
+		failed=1
+	fi
+fi
 if [ -d "$SHARED" ]; then
 	if diff -r "$SHARED" "$CORPUS" > /dev/null 2>&1; then
 		echo "PASS: torture corpus copy identical to $SHARED"
@@ -25,8 +42,6 @@ if [ -d "$SHARED" ]; then
 		diff -rq "$SHARED" "$CORPUS" | sed 's/^/    /'
 		failed=1
 	fi
-else
-	echo "SKIP: torture corpus copy check ($SHARED not present)"
 fi
 
 for dir in "$CORPUS"/*/; do
