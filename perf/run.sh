@@ -25,7 +25,11 @@ scenarios:
   wire       sipshard-gen <-memif-> sipshard-dp (1 worker): highest REGISTER rate with
              < 0.1 % loss (idle: busy), latency p50/p99/p999 at half that rate with
              idle: busy and idle: adaptive, the worker's longest stage runs
-             (/sipshard/stalls), beside testpmd macswap (wire limit)
+             (/sipshard/stalls), beside testpmd macswap (wire limit) and the
+             machine's own gaps (below, measured in the same run)
+  gaps       the machine's floor under latency tails: a thread spinning on each of
+             PERF_GEN_CPU and PERF_SUT_CPU for PERF_LAT_S [5] s notes every gap in its
+             run (interrupts, other tasks, a hypervisor taking the vCPU away)
   tick       the registrar's expiry sweep with PERF_TICK_BINDINGS [100000] bindings
              due at once: longest and median reg_shard_tick() call, expiries/s
   kamailio-register  the same REGISTER search on a veth (af_packet): sipshard-dp, then
@@ -119,7 +123,7 @@ g_init() {   # once per run.sh: tools, build, work dir, trap
 	[ -z "$G_WORK" ] || return 0
 	[ "$(id -u)" = 0 ] || { g_log "the lab scenarios need root (netns, huge pages)"; exit 1; }
 	command -v dpdk-testpmd > /dev/null || { g_log "dpdk-testpmd missing (Debian package dpdk)"; exit 1; }
-	make -s "$BUILD/sipshard-gen" "$BUILD/sipshard-dp" >&2
+	make -s "$BUILD/sipshard-gen" "$BUILD/sipshard-dp" "$BUILD/perf/bench_gaps" >&2
 	mkdir -p "$BUILD/perf" "$G_RESULTS" /run/sipshard
 	cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -o "$BUILD/perf/sip-sink" perf/sip_sink.c
 	G_WORK=$(mktemp -d /tmp/sipshard-perf.XXXXXX)
@@ -438,9 +442,21 @@ PY
 }
 
 # Scenario 1's measurements (memif): C[memif_*].
+# g_gaps: the machine's floor under the latency tails (perf/bench_gaps.c): both
+# CPUs spinning as the generator and a polling SUT do, for a latency run's time;
+# C[gap_max] (longest gap, us), C[gaps_1ms], C[gaps_100us] (per second, worst CPU).
+g_gaps() {
+	local j
+	j=$("$BUILD/perf/bench_gaps" -s "$G_LAT_S" "$G_GEN_CPU" "$G_SUT_CPU" 2> "$G_WORK/gaps.txt")
+	echo "$j" > "$G_RESULTS/gaps-$(date -u +%Y%m%dT%H%M%SZ).json"
+	C[gap_max]=$(s_json gap_max_us <<< "$j") C[gaps_1ms]=$(s_json gaps_over_1ms_per_s <<< "$j")
+	C[gaps_100us]=$(s_json gaps_over_100us_per_s <<< "$j")
+}
+
 g_memif_register() {
 	[ -z "${C[memif_done]:-}" ] || return 0
 	g_init; C[busy]=0
+	g_gaps
 	rm -f "$G_SOCK"
 	g_testpmd_start - "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
 	g_measure wire-memif-testpmd - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register \
@@ -520,6 +536,8 @@ g_scenario_wire() {
 		"reflect_lat_p50_us=${C[memif_wire_p50]}" "reflect_lat_p99_us=${C[memif_wire_p99]}" \
 		"reflect_lat_p999_us=${C[memif_wire_p999]}" \
 		"busy_stalls_us=${C[memif_stalls]}" "adaptive_stalls_us=${C[memif_ad_stalls]}" \
+		"machine_gap_max_us=${C[gap_max]}" "machine_gaps_over_1ms_per_s=${C[gaps_1ms]}" \
+		"machine_gaps_over_100us_per_s=${C[gaps_100us]}" \
 		"wire_ratio=$(g_ratio "${C[memif_rate]}" "${C[memif_wire]}")" "others_cpu_busy=${C[memif_busy]}" \
 		"${G_COMMON[@]}" "note=${C[memif_note]}"
 }
@@ -875,6 +893,12 @@ for scenario in "$@"; do
 			-l "$CPU" --no-pci --in-memory --log-level='*:error'
 		;;
 	wire) g_scenario_wire ;;
+	gaps)
+		# both CPUs spinning, as the generator and a polling SUT do
+		make -s "$BUILD/perf/bench_gaps" >&2
+		echo "== gaps ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), CPUs $G_GEN_CPU,$G_SUT_CPU, ${G_LAT_S} s)" >&2
+		"$BUILD/perf/bench_gaps" -s "$G_LAT_S" "$G_GEN_CPU" "$G_SUT_CPU"
+		;;
 	kamailio-register) g_scenario_kamailio register ;;
 	kamailio-proxy) g_scenario_kamailio invite ;;
 	best-register) g_scenario_best ;;
