@@ -66,7 +66,7 @@ main(int argc, char **argv)
 				    "--log-level=*:warning", NULL };
 	static struct sip_msg m;
 	static char buf[640], out[2048];
-	struct reg_src src = { 4, 0, 5060, { 198, 18, 0, 1 }, 0, 0, { 0 }, 0 };
+	struct reg_src src = { 4, 0, 5060, { 198, 18, 0, 1 }, 0, 0, { 0 }, 0, NULL, NULL };
 	struct reg_conf conf;
 	struct reg_shard *sh;
 	struct rte_ring *ev;

@@ -647,23 +647,29 @@ miss:
 /* Where a response to this request goes (RFC 3261 §18.2.2 for unreliable unicast,
  * RFC 3581): the source address; the source port when the top Via asks ;rport,
  * else the sent-by port, else 5060. (maddr is not honoured: no multicast.) */
-static uint16_t
-reply_port(const struct sip_msg *msg, const struct dp_pkt_info *info)
+uint16_t
+dp_egress_reply_port(const struct sip_via *top, uint16_t src_port)
 {
-	struct sip_via via;
-
-	if (sip_msg_top_via(msg, &via) != 0)
-		return info->src_port;
-	if (via.rport_str.p != NULL)
-		return info->src_port;
-	return via.port != 0 ? via.port : SIP_DEFAULT_PORT;
+	if (top == NULL || top->rport_str.p != NULL)
+		return src_port;
+	return top->port != 0 ? top->port : SIP_DEFAULT_PORT;
 }
 
 int
 dp_egress_sip_reply(struct dp_lcore *lc, struct rte_mbuf *m, size_t len, unsigned int status)
 {
-	uint16_t dport = reply_port(&lc->msg, dp_pkt_info_of(m));
+	struct sip_via via;
+	uint16_t src_port = dp_pkt_info_of(m)->src_port;
 
+	return dp_egress_sip_reply_to(lc, m, sip_msg_top_via(&lc->msg, &via) == 0 ?
+					     dp_egress_reply_port(&via, src_port) : src_port,
+				      len, status);
+}
+
+int
+dp_egress_sip_reply_to(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t dport, size_t len,
+		       unsigned int status)
+{
 	if (dp_egress_udp_reply(lc, m, dport, lc->reply, len, DP_DROP_SIP_REPLY_TOO_BIG,
 				DP_DROP_SIP_REPLY_NO_MBUF) != 0)
 		return -1;

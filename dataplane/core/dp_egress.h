@@ -148,6 +148,13 @@ int dp_egress_udp_from(struct dp_lcore *lc, struct rte_mbuf *m, uint8_t family,
 int dp_egress_sip_reply(struct dp_lcore *lc, struct rte_mbuf *m, size_t len,
 			unsigned int status);
 
+/* The same to UDP port dport, when the caller has the request's top Via parsed
+ * already: dport = dp_egress_reply_port(top, source port) (the source port when
+ * top is NULL: no readable Via). */
+int dp_egress_sip_reply_to(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t dport, size_t len,
+			   unsigned int status);
+uint16_t dp_egress_reply_port(const struct sip_via *top, uint16_t src_port);
+
 /* A reply built from the request alone (errors, OPTIONS to us), with
  * received=/rport= in its top Via, sent as dp_egress_sip_reply. -ENOMSG when none
  * can be built (no usable Via, too long): m is then left to the caller. */

@@ -16,6 +16,7 @@
 #include "dataplane/core/dp_vip.h"
 #include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_shard.h"
+#include "dataplane/sip/sip_parse.h"
 
 /* ---- worker lcore ---- */
 
@@ -118,6 +119,8 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		.port = info->src_port,
 	};
 	struct reg_key key;
+	struct sip_via top;
+	const char *top_next;
 	uint32_t hash;
 	unsigned int owner;
 	size_t len = 0;
@@ -146,6 +149,11 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		src.sock_port = info->dst_port;
 		memcpy(src.sock_addr, info->dst, info->family == 4 ? 4 : 16);
 	}
+	/* the top Via once: the 200 OK's received/rport and where it goes */
+	if (sip_msg_top_via_at(&lc->msg, &top, &top_next) == 0) {
+		src.top_via = &top;
+		src.top_via_next = top_next;
+	}
 	status = reg_shard_register(lc->reg, &lc->msg, &key, &src, lc->now_ms, lc->wall_s,
 				    lc->reply, sizeof(lc->reply), &len);
 	if (len == 0) {
@@ -158,7 +166,8 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	dp_egress_sip_reply(lc, m, len, (unsigned int)status);
+	dp_egress_sip_reply_to(lc, m, dp_egress_reply_port(src.top_via, info->src_port), len,
+			       (unsigned int)status);
 }
 
 /* proxy_lookup_fn of a worker: its own shard (the request was steered to it). */

@@ -588,7 +588,7 @@ pr_reply_x(struct proxy_worker *w, const struct sip_msg *m, const struct lb_addr
 {
 	const struct sip_hdr *xh;
 	char rcv[SIP_ADDR_STR_MAX];
-	struct sip_reply_via rv = { NULL, 0, 0 };
+	struct sip_reply_via rv = { .received = NULL };
 	struct sip_reply r;
 	size_t n, len;
 	enum proxy_counter c;

@@ -872,6 +872,8 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 							  src->addr);
 		via.received = via.received_len != 0 ? addr : NULL;
 		via.rport = src->port;
+		via.top = src->top_via;
+		via.top_next = src->top_via_next;
 		vp = &via;
 	}
 	sip_reply_init(&r, out, cap);

@@ -105,6 +105,10 @@ struct reg_src {
 	uint16_t sock_port;             /* ... our UDP port it arrived on, host order */
 	uint8_t sock_addr[16];          /* ... the VIP, network order */
 	uint8_t unauth;                 /* not authenticated: no binding list over 3x (docs/security.md) */
+	/* the request's top via-parm when the caller parsed it (sip_msg_top_via_at()
+	 * and its end): the 200 OK's received/rport edit reuses it; NULL: parsed there */
+	const struct sip_via *top_via;
+	const char *top_via_next;
 };
 
 /* The address of record of a REGISTER: "user@host", host lower-cased, user as

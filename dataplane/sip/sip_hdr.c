@@ -774,16 +774,23 @@ sip_param_find(const struct sip_str *params, const char *name, struct sip_str *v
 /* ---- any thread: lazy accessors ---- */
 
 int
-sip_msg_top_via(const struct sip_msg *m, struct sip_via *v)
+sip_msg_top_via_at(const struct sip_msg *m, struct sip_via *v, const char **next)
 {
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
-	const char *next;
 
 	if (!h)
 		return 1;
 	if (h->value.len == 0)
 		return -SIP_ERR_EMPTY_VALUE;
-	return sip_via_parse(v, h->value.p, h->value.p + h->value.len, &next);
+	return sip_via_parse(v, h->value.p, h->value.p + h->value.len, next);
+}
+
+int
+sip_msg_top_via(const struct sip_msg *m, struct sip_via *v)
+{
+	const char *next;
+
+	return sip_msg_top_via_at(m, v, &next);
 }
 
 int

@@ -117,6 +117,9 @@ sip_msg_hdr_line_end(const struct sip_msg *m, unsigned i)
 /* Each returns 0, 1 when the header field is absent (output untouched), or
  * -SIP_ERR_* when its value is malformed. */
 int sip_msg_top_via(const struct sip_msg *m, struct sip_via *v);
+/* The same, and *next: the end of that via-parm in the first Via field (its ','
+ * or the value's end), as sip_via_parse() gives it. */
+int sip_msg_top_via_at(const struct sip_msg *m, struct sip_via *v, const char **next);
 int sip_msg_from(const struct sip_msg *m, struct sip_nameaddr *na);
 int sip_msg_to(const struct sip_msg *m, struct sip_nameaddr *na);
 int sip_msg_call_id(const struct sip_msg *m, struct sip_str *id);

@@ -137,7 +137,10 @@ rp_top_via(struct sip_reply *r, const struct sip_hdr *h, const struct sip_reply_
 	struct sip_via v;
 	int add_received;
 
-	if (sip_via_parse(&v, vp, vend, &next) != 0) {
+	if (via->top != NULL) {
+		v = *via->top;
+		next = via->top_next;
+	} else if (sip_via_parse(&v, vp, vend, &next) != 0) {
 		sip_reply_put(r, vp, h->value.len);    /* keep what we cannot read */
 		return;
 	}

@@ -58,6 +58,11 @@ struct sip_reply_via {
 	const char *received;           /* source address as text (no brackets), NULL: none */
 	uint16_t received_len;
 	uint16_t rport;                 /* source port, for a valueless ;rport; 0: leave it */
+	/* The request's top via-parm when the caller parsed it already
+	 * (sip_msg_top_via_at() of the same message, 0) and top_next the end it
+	 * gave: not parsed again; NULL: parsed here. */
+	const struct sip_via *top;
+	const char *top_next;
 };
 
 /* ---- any thread ---- */

@@ -40,7 +40,7 @@ static const char domains[1][CFG_STR] = { "example.com" };
 static struct rte_ring *ring_a, *ring_b;
 static struct reg_shard *sa, *sb;
 static struct reg_conf conf_a, conf_b;
-static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 }, 0 };
+static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 }, 0, NULL, NULL };
 static struct reg_rec rec;
 static char msg[4096], out[8192];
 static unsigned branch;

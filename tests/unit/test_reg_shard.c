@@ -46,7 +46,7 @@ static struct sip_msg pm, rm;
 static char msg[8192], out[16384];
 static size_t out_len;
 static unsigned branch;
-static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 }, 0 };
+static struct reg_src src4 = { 4, 1, 40000, { 198, 18, 0, 100 }, 0, 0, { 0 }, 0, NULL, NULL };
 
 /* ---- helpers ---- */
 
@@ -1139,7 +1139,7 @@ static void
 test_read_side_and_ipv6(void **state)
 {
 	static const struct reg_src src6 = { 6, 0, 5062,
-		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 }, 0, 0, { 0 }, 0 };
+		{ 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 }, 0, 0, { 0 }, 0, NULL, NULL };
 	struct seen s;
 	int n;
 
@@ -1751,7 +1751,7 @@ test_unauth_no_list(void **state)
 static void
 test_max_per_source(void **state)
 {
-	static const struct reg_src other = { 4, 1, 40000, { 198, 18, 0, 101 }, 0, 0, { 0 }, 0 };
+	static const struct reg_src other = { 4, 1, 40000, { 198, 18, 0, 101 }, 0, 0, { 0 }, 0, NULL, NULL };
 	struct reg_src keep = src4;
 	char c[160], u[32];
 	int i;
