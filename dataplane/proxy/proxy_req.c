@@ -79,31 +79,6 @@ pr_is_domain(const struct proxy_conf *pc, const struct sip_str *host)
 	return 0;
 }
 
-/* Dotted quad of a (network order) into out[16]; its length. */
-static size_t
-pr_fmt_v4(char *out, const uint8_t *a)
-{
-	char *p = out;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		unsigned v = a[i];
-
-		if (i > 0)
-			*p++ = '.';
-		if (v >= 100) {
-			*p++ = (char)('0' + v / 100);
-			v %= 100;
-			*p++ = (char)('0' + v / 10);
-		} else if (v >= 10) {
-			*p++ = (char)('0' + v / 10);
-		}
-		*p++ = (char)('0' + v % 10);
-	}
-	*p = '\0';
-	return (size_t)(p - out);
-}
-
 /* ---- addresses of URIs ---- */
 
 /* Where a sip/sips URI points: 0 with *dst (maddr, else host; port or 5060),
@@ -1366,8 +1341,7 @@ proxy_request(struct proxy_worker *w, const struct sip_msg *m, const struct lb_a
 	f.rcv.p = rcv;
 	f.rcv.len = 0;
 	if (f.add_received)
-		f.rcv.len = (uint16_t)(src->family == 4 ? pr_fmt_v4(rcv, src->addr) :
-				       sip_addr_fmt(rcv, sizeof(rcv), src->family, src->addr));
+		f.rcv.len = (uint16_t)sip_addr_fmt(rcv, sizeof(rcv), src->family, src->addr);
 	memcpy(branch, PROXY_BRANCH_PREFIX, PROXY_BRANCH_PREFIX_LEN);
 	th = pr_txn_hash(pc, m, &top, top_next, &fh->value, ch, cs.seq);
 	pr_hex64(branch + PROXY_BRANCH_PREFIX_LEN, th);

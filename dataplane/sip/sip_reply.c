@@ -328,6 +328,30 @@ sip_reply_add_date(struct sip_reply *r, uint64_t unix_s)
 	sip_reply_add(r, "Date", d, SIP_REPLY_DATE_LEN);
 }
 
+/* Dotted quad of a (network order) at p, no NUL; returns its end. Digits by
+ * constant divisions (multiplies), no table, no loop over a temporary. */
+static inline char *
+rp_v4(char *p, const uint8_t *a)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (i > 0)
+			*p++ = '.';
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			*p++ = (char)('0' + v / 10);
+		} else if (v >= 10) {
+			*p++ = (char)('0' + v / 10);
+		}
+		*p++ = (char)('0' + v % 10);
+	}
+	return p;
+}
+
 size_t
 sip_addr_fmt(char *out, size_t cap, uint8_t family, const uint8_t *addr)
 {
@@ -335,15 +359,13 @@ sip_addr_fmt(char *out, size_t cap, uint8_t family, const uint8_t *addr)
 	size_t n;
 	int i;
 
+	if (family == 4 && cap >= 16) {         /* the common case: straight to out */
+		n = (size_t)(rp_v4(out, addr) - out);
+		out[n] = '\0';
+		return n;
+	}
 	if (family == 4) {
-		for (i = 0; i < 4; i++) {
-			char d[3], *s = rp_u32(d + 3, addr[i]);
-
-			if (i)
-				*p++ = '.';
-			memcpy(p, s, (size_t)(d + 3 - s));
-			p += d + 3 - s;
-		}
+		p = rp_v4(p, addr);
 	} else if (family == 6) {
 		unsigned w[8];
 		int best = -1, best_len = 0, run = -1, run_len = 0;

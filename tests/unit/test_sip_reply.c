@@ -290,6 +290,24 @@ test_addr_fmt(void **state)
 	assert_int_equal(sip_addr_fmt(mine, 15, 4, a), 0);       /* needs 16 with NUL */
 	assert_int_equal(sip_addr_fmt(mine, 16, 4, a), 15);
 	assert_int_equal(sip_addr_fmt(mine, sizeof(mine), 5, a), 0);
+	/* every octet value in every place, against libc; with room for 16 (written
+	 * straight) and with exactly the room it needs (through the bounded path) */
+	for (i = 0; i < 4 * 256; i++) {
+		unsigned k;
+		size_t n;
+
+		for (k = 0; k < 4; k++)
+			a[k] = (uint8_t)rand();
+		a[i / 256] = (uint8_t)i;
+		inet_ntop(AF_INET, a, libc, sizeof(libc));
+		n = strlen(libc);
+		assert_int_equal(sip_addr_fmt(mine, sizeof(mine), 4, a), n);
+		assert_string_equal(mine, libc);
+		memset(mine, 'x', sizeof(mine));
+		assert_int_equal(sip_addr_fmt(mine, n + 1, 4, a), n);
+		assert_string_equal(mine, libc);
+		assert_int_equal(sip_addr_fmt(mine, n, 4, a), 0);
+	}
 	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
 		assert_int_equal(inet_pton(AF_INET6, v6[i], a), 1);
 		inet_ntop(AF_INET6, a, libc, sizeof(libc));
