@@ -44,6 +44,40 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* Two characters per table load, and what they add to the checksum: the
+ * template holds '0' in every digit place, so a digit adds its character minus
+ * '0' to the sum of its parity (even UDP offsets are the high byte of a 16-bit
+ * word). hexd/decd: (first char - '0') << 16 | (second char - '0'). */
+struct gen_digits {
+	char hex2[512];
+	char dec2[200];
+	uint32_t hexd[256];
+	uint32_t decd[100];
+};
+
+static const struct gen_digits *
+gen_digits(void)
+{
+	static struct gen_digits d;
+	static bool done;
+	unsigned int i;
+
+	if (done)
+		return &d;
+	for (i = 0; i < 256; i++) {
+		d.hex2[2 * i] = gen_hex[i >> 4];
+		d.hex2[2 * i + 1] = gen_hex[i & 15];
+		d.hexd[i] = (uint32_t)(d.hex2[2 * i] - '0') << 16 | (uint32_t)(d.hex2[2 * i + 1] - '0');
+	}
+	for (i = 0; i < 100; i++) {
+		d.dec2[2 * i] = (char)('0' + i / 10);
+		d.dec2[2 * i + 1] = (char)('0' + i % 10);
+		d.decd[i] = (i / 10) << 16 | (i % 10);
+	}
+	done = true;
+	return &d;
+}
+
 /* ---- template building (main thread, once) ---- */
 
 struct gen_sb {
@@ -144,6 +178,7 @@ gen_tpl_build(struct gen_tpl *t, const struct gen_cfg *c, const struct gen_net *
 	int n;
 
 	memset(t, 0, sizeof(*t));
+	(void)gen_digits();             /* its tables, before any lcore writes requests */
 	b.p = (char *)f + GEN_SIP_OFF;
 	inet_ntop(AF_INET, &net->src_ip, ip, sizeof(ip));
 	inet_ntop(AF_INET, &net->dst_ip, dip, sizeof(dip));
@@ -225,50 +260,84 @@ gen_tpl_build(struct gen_tpl *t, const struct gen_cfg *c, const struct gen_net *
 
 /* ---- per request (generator lcore) ---- */
 
+/* v as w hex digits (w even) at p; s[0]/s[1]: what the digits at even/odd places
+ * of the field (from its first character) add. */
+static inline void
+put_hex(const struct gen_digits *d, uint8_t *p, unsigned int w, uint64_t v, uint32_t s[2])
+{
+	uint32_t acc = 0;
+	int j;
+
+	for (j = (int)w - 2; j >= 0; j -= 2, v >>= 8) {
+		unsigned int b = (unsigned int)(v & 0xff);
+
+		memcpy(p + j, &d->hex2[2 * b], 2);
+		acc += d->hexd[b];
+	}
+	s[0] += acc >> 16;
+	s[1] += acc & 0xffff;
+}
+
+/* v as w decimal digits, zero-padded, at p; s as put_hex. */
+static inline void
+put_dec(const struct gen_digits *d, uint8_t *p, unsigned int w, uint64_t v, uint32_t s[2])
+{
+	uint32_t acc = 0;
+	int j;
+
+	for (j = (int)w - 2; j >= 0; j -= 2, v /= 100) {
+		unsigned int b = (unsigned int)(v % 100);
+
+		memcpy(p + j, &d->dec2[2 * b], 2);
+		acc += d->decd[b];
+	}
+	/* the pairs start at w & 1: their first digits sit at that parity */
+	s[w & 1] += acc >> 16;
+	s[(w & 1) ^ 1] += acc & 0xffff;
+	if (j == -1) {                  /* odd width: the leading digit */
+		p[0] = (uint8_t)('0' + v % 10);
+		s[0] += (uint32_t)(v % 10);
+	}
+}
+
 uint16_t
 gen_tpl_write(const struct gen_tpl *t, uint8_t *dst, const struct gen_req *r)
 {
-	uint32_t sum = t->sum;
+	const struct gen_digits *d = gen_digits();
+	uint32_t sum = t->sum, user_s[2] = { 0, 0 };
+	const uint8_t *user = NULL;
+	unsigned int i, user_w = 0;
 	uint16_t ck;
-	unsigned int i;
-	int j;
 
 	memcpy(dst, t->frame, t->len);
 	for (i = 0; i < t->n_fields; i++) {
 		const struct gen_tpl_field *fl = &t->f[i];
 		uint8_t *p = dst + fl->off;
-		/* odd offsets from the UDP header are the low byte of a 16-bit word */
-		unsigned int odd = ((size_t)fl->off + fl->width - 1 - t->udp_off) & 1;
-		uint32_t s[2] = { 0, 0 };   /* digit sums at even / odd UDP offsets */
-		uint64_t v;
+		/* the parity of the field's first character from the UDP header */
+		unsigned int odd = ((size_t)fl->off - t->udp_off) & 1;
+		uint32_t s[2] = { 0, 0 };
 
-		/* Constant divisors (a shift, a multiply): a division per digit by a
-		 * variable base cost more than the rest of the request. */
 		switch (fl->id) {
-		case GEN_F_SEQ: v = r->seq; goto hex;
-		case GEN_F_TAG: v = r->tag; goto hex;
-		case GEN_F_CALLID: v = r->callid; goto hex;
-		case GEN_F_USER: v = r->user; break;
-		default: v = r->cseq; break;
+		case GEN_F_SEQ: put_hex(d, p, fl->width, r->seq, s); break;
+		case GEN_F_TAG: put_hex(d, p, fl->width, r->tag, s); break;
+		case GEN_F_CALLID: put_hex(d, p, fl->width, r->callid, s); break;
+		case GEN_F_USER:
+			/* the same user in From, To and Contact: its digits once */
+			if (user != NULL && user_w == fl->width) {
+				memcpy(p, user, fl->width);
+				s[0] = user_s[0];
+				s[1] = user_s[1];
+				break;
+			}
+			put_dec(d, p, fl->width, r->user, s);
+			user = p;
+			user_w = fl->width;
+			user_s[0] = s[0];
+			user_s[1] = s[1];
+			break;
+		default: put_dec(d, p, fl->width, r->cseq, s); break;
 		}
-		for (j = fl->width - 1; j >= 0; j--, odd ^= 1) {
-			uint8_t ch = (uint8_t)('0' + v % 10);
-
-			v /= 10;
-			p[j] = ch;
-			s[odd] += (uint32_t)(ch - '0');
-		}
-		goto add;
-hex:
-		for (j = fl->width - 1; j >= 0; j--, odd ^= 1) {
-			uint8_t ch = (uint8_t)gen_hex[v & 15];
-
-			v >>= 4;
-			p[j] = ch;
-			s[odd] += (uint32_t)(ch - '0');
-		}
-add:
-		sum += (s[0] << 8) + s[1];
+		sum += odd ? (s[1] << 8) + s[0] : (s[0] << 8) + s[1];
 	}
 	ck = (uint16_t)~gen_cksum_fold(sum);
 	put16(dst + t->udp_off + 6, ck == 0 ? 0xffff : ck);
@@ -277,33 +346,29 @@ add:
 
 /* ---- reply scanning (generator lcore) ---- */
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
+/* A hex digit's value + 1, 0 for any other octet. */
+static const uint8_t hexv1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+	['F'] = 16,
+};
 
 /* N hex digits at P (P + N <= end checked by the caller) into *v. */
 static bool
 hex_n(const char *p, unsigned int n, uint64_t *v)
 {
-	unsigned int i;
-	int d;
+	uint64_t x = 0;
+	unsigned int i, bad = 0;
 
-	*v = 0;
 	for (i = 0; i < n; i++) {
-		d = hexval(p[i]);
-		if (d < 0)
-			return false;
-		*v = (*v << 4) | (uint64_t)d;
+		unsigned int d = hexv1[(uint8_t)p[i]];
+
+		bad |= d == 0;
+		x = (x << 4) | (uint64_t)((d - 1) & 15);
 	}
-	return true;
+	*v = x;
+	return bad == 0;
 }
 
 /* Header name [P, P+LEN) equals lower-case NAME, ignoring case. */
@@ -333,19 +398,20 @@ scan_via(const char *v, const char *end, uint32_t runid, struct gen_sip_msg *m)
 
 	if (comma != NULL)
 		end = comma;
-	for (p = v; p + sizeof(key) - 1 <= end; p++) {
-		for (i = 0; i < sizeof(key) - 1; i++) {
-			char ch = p[i];
-
-			if (ch >= 'A' && ch <= 'Z')
-				ch = (char)(ch - 'A' + 'a');
-			if (ch != key[i])
+	/* the parameters: after each ';' (and LWS), "branch=" in any case */
+	for (p = memchr(v, ';', (size_t)(end - v)); p != NULL;
+	     p = memchr(p, ';', (size_t)(end - p))) {
+		for (p++; p < end && (*p == ' ' || *p == '\t'); p++)
+			;
+		if ((size_t)(end - p) < sizeof(key) - 1)
+			return;
+		for (i = 0; i < sizeof(key) - 1; i++)
+			if ((p[i] | (key[i] == '=' ? 0 : 0x20)) != key[i])
 				break;
-		}
 		if (i == sizeof(key) - 1)
 			break;
 	}
-	if (p + sizeof(key) - 1 > end)
+	if (p == NULL)
 		return;
 	p += sizeof(key) - 1;
 	/* z9hG4bK-RRRRRRRR-SSSSSSSSSSSSSSSS */
@@ -414,6 +480,12 @@ gen_sip_scan(const char *p, size_t len, uint32_t runid, const char *callid_suffi
 			ll--;
 		if (ll == 0)
 			break;                  /* end of the headers */
+		/* only Via (v), Call-ID (i) and CSeq are read: any other first
+		 * letter is a field we skip without looking further */
+		switch (line[0] | 0x20) {
+		case 'v': case 'c': case 'i': break;
+		default: continue;
+		}
 		colon = memchr(line, ':', ll);
 		if (colon == NULL)
 			continue;

@@ -132,6 +132,40 @@ scan_reply(void **state)
 	assert_int_equal(m.seq, 0x10);
 	assert_int_equal(m.callid, 0xaa);
 	assert_int_equal(m.cseq, 100000001);
+	/* a reflected request: fields before the Via, fields starting with the
+	 * same letters as ours (Contact, Content-Type), lower-case names */
+	n = snprintf(msg, sizeof(msg),
+		     "REGISTER sip:example.com SIP/2.0\r\nMax-Forwards: 70\r\nX-Via: nothing\r\n"
+		     "via: SIP/2.0/UDP 198.18.0.101:5060;branch=z9hG4bK-%08x-0000000000000abc;rport\r\n"
+		     "Contact: <sip:u1@198.18.0.101>\r\nContent-Type: text/plain\r\n"
+		     "From: <sip:u1@example.com>;tag=1\r\ncall-id: 00000000000000bb%s\r\n"
+		     "cseq: 100000009 REGISTER\r\n\r\n", RUNID, suffix);
+	assert_int_equal(gen_sip_scan(msg, (size_t)n, RUNID, suffix, sl, &m), 0);
+	assert_true(m.is_request);
+	assert_true(m.ours);
+	assert_int_equal(m.seq, 0xabc);
+	assert_true(m.callid_ours);
+	assert_int_equal(m.callid, 0xbb);
+	assert_int_equal(m.cseq, 100000009);
+	assert_string_equal(m.cseq_method, "REGISTER");
+	/* the branch parameter in any case, after LWS; "branch=" inside another
+	 * parameter's value is not it; a digit that is not hex: not ours */
+	n = snprintf(msg, sizeof(msg),
+		     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;rport=1 ;  BRANCH=z9hG4bK-%08x-"
+		     "00000000000000Fe\r\nCSeq: 1 REGISTER\r\n\r\n", RUNID);
+	assert_int_equal(gen_sip_scan(msg, (size_t)n, RUNID, suffix, sl, &m), 0);
+	assert_true(m.ours);
+	assert_int_equal(m.seq, 0xfe);
+	n = snprintf(msg, sizeof(msg),
+		     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;x=branch=z9hG4bK-%08x-"
+		     "00000000000000fe\r\nCSeq: 1 REGISTER\r\n\r\n", RUNID);
+	assert_int_equal(gen_sip_scan(msg, (size_t)n, RUNID, suffix, sl, &m), 0);
+	assert_false(m.ours);
+	n = snprintf(msg, sizeof(msg),
+		     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK-%08x-"
+		     "00000000000000fg\r\nCSeq: 1 REGISTER\r\n\r\n", RUNID);
+	assert_int_equal(gen_sip_scan(msg, (size_t)n, RUNID, suffix, sl, &m), 0);
+	assert_false(m.ours);
 }
 
 int
