@@ -453,6 +453,22 @@ g_gaps() {
 	C[gaps_100us]=$(s_json gaps_over_100us_per_s <<< "$j")
 }
 
+# g_flowgen DEVICE: an independent generator on the same wire and CPU as
+# sipshard-gen: testpmd flowgen (frames of the REGISTER's length, received and
+# discarded: no SIP built or read) against the macswap server that runs.
+# C[flowgen]: its round trips per second (the median of 4 one-second figures).
+g_flowgen() {
+	local log=$G_WORK/flowgen.log len
+	len=$(sed -n 's/.* \([0-9]*\)-byte frames.*/\1/p' "$G_WORK/wire-memif-testpmd.gen.log" | head -1)
+	timeout 8 dpdk-testpmd --lcores "0@$G_GEN_CPU,1@$G_GEN_CPU" --main-lcore 0 \
+		--file-prefix "${GLAB}fg" --no-pci --vdev="$1" --log-level='*:warning' -- \
+		--forward-mode=flowgen --txpkts="${len:-574}" --nb-cores=1 --rxq=1 --txq=1 \
+		--total-num-mbufs=32768 --stats-period 1 --burst=32 > "$log" 2>&1 < /dev/null || true
+	C[flowgen]=$(awk '/Rx-pps/ {print $2}' "$log" | sed -n 3,6p | sort -n | sed -n 2p)
+	C[flowgen]=${C[flowgen]:-0}
+	g_log "[wire-memif-flowgen] testpmd flowgen, ${len:-574}-byte frames: ${C[flowgen]} round trips/s"
+}
+
 g_memif_register() {
 	[ -z "${C[memif_done]:-}" ] || return 0
 	g_init; C[busy]=0
@@ -461,6 +477,7 @@ g_memif_register() {
 	g_testpmd_start - "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
 	g_measure wire-memif-testpmd - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register \
 		02:00:00:00:00:01 true
+	g_flowgen "net_memif0,role=client,socket=$G_SOCK$G_MEMIF"
 	g_stop testpmd
 	C[memif_wire]=$G_RATE
 	C[memif_wire_p50]=$G_P50 C[memif_wire_p99]=$G_P99 C[memif_wire_p999]=$G_P999
@@ -538,6 +555,9 @@ g_scenario_wire() {
 		"busy_stalls_us=${C[memif_stalls]}" "adaptive_stalls_us=${C[memif_ad_stalls]}" \
 		"machine_gap_max_us=${C[gap_max]}" "machine_gaps_over_1ms_per_s=${C[gaps_1ms]}" \
 		"machine_gaps_over_100us_per_s=${C[gaps_100us]}" \
+		"wire_limit_flowgen_per_s=${C[flowgen]}" \
+		"gen_share_of_wire=$(g_ratio "${C[memif_wire]}" "${C[flowgen]}")" \
+		"wire_ratio_flowgen=$(g_ratio "${C[memif_rate]}" "${C[flowgen]}")" \
 		"wire_ratio=$(g_ratio "${C[memif_rate]}" "${C[memif_wire]}")" "others_cpu_busy=${C[memif_busy]}" \
 		"${G_COMMON[@]}" "note=${C[memif_note]}"
 }
