@@ -332,6 +332,11 @@ gen_ip_input(struct gen_ctx *g, struct rte_mbuf *m, uint64_t now, struct gen_sta
 	plen = rte_be_to_cpu_16(udp->dgram_len);
 	if (plen < sizeof(*udp) || RTE_ETHER_HDR_LEN + ihl + plen > len)
 		goto other;
+	/* our own request sent back as it was: its fields where the template put them */
+	if (g->cfg->run.reflect && gen_sip_reflected(&g->tpl, p, len, &msg)) {
+		gen_match(g, &msg, now, st);
+		return;
+	}
 	if (gen_sip_scan((const char *)(udp + 1), plen - sizeof(*udp), g->runid, g->callid_suffix,
 			 g->suffix_len, &msg) != 0) {
 		st->unexpected++;

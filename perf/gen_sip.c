@@ -513,6 +513,73 @@ gen_sip_scan(const char *p, size_t len, uint32_t runid, const char *callid_suffi
 	return 0;
 }
 
+/* The template's octets [a, b) of frame f, within the frame. */
+static bool
+same_as_tpl(const struct gen_tpl *t, const uint8_t *f, long a, long b)
+{
+	if (a < GEN_SIP_OFF)
+		a = GEN_SIP_OFF;
+	if (b > (long)t->len)
+		b = (long)t->len;
+	return a >= b || memcmp(f + a, t->frame + a, (size_t)(b - a)) == 0;
+}
+
+_Static_assert(sizeof(((struct gen_tpl *)0)->method) ==
+	       sizeof(((struct gen_sip_msg *)0)->cseq_method), "method copied whole");
+
+bool
+gen_sip_reflected(const struct gen_tpl *t, const uint8_t *f, size_t len, struct gen_sip_msg *m)
+{
+	const struct gen_tpl_field *seq = NULL, *cid = NULL, *cs = NULL;
+	uint64_t v;
+	unsigned int i;
+	uint32_t n = 0;
+
+	if (len != t->len || memcmp(f + GEN_ETH_LEN, t->frame + GEN_ETH_LEN,
+				    GEN_IP_LEN + GEN_UDP_LEN - 2) != 0)
+		return false;
+	for (i = 0; i < t->n_fields; i++) {
+		const struct gen_tpl_field *fl = &t->f[i];
+
+		if (fl->id == GEN_F_SEQ && seq == NULL)
+			seq = fl;
+		else if (fl->id == GEN_F_CALLID && cid == NULL)
+			cid = fl;
+		else if (fl->id == GEN_F_CSEQ && cs == NULL)
+			cs = fl;
+	}
+	if (seq == NULL || cid == NULL || cs == NULL || seq->width != 16 || cid->width != 16 ||
+	    cs->off < cid->off + 16)
+		return false;
+	/* "branch=z9hG4bK-RUNID-" before the seq, the Call-ID's suffix and the
+	 * CSeq's method after theirs: as in the template */
+	if (!same_as_tpl(t, f, (long)seq->off - 24, seq->off) ||
+	    !same_as_tpl(t, f, seq->off + 16, seq->off + 16 + 8) ||     /* ";rport\r\n" */
+	    !same_as_tpl(t, f, (long)cid->off - 9, cid->off) ||   /* "Call-ID: " */
+	    !same_as_tpl(t, f, cid->off + 16, cs->off) ||    /* "-RUNID@ADDR\r\nCSeq: " */
+	    !same_as_tpl(t, f, cs->off + cs->width, (long)cs->off + cs->width + 16))
+		return false;
+	memset(m, 0, sizeof(*m));
+	if (!hex_n((const char *)f + seq->off, 16, &m->seq) ||
+	    !hex_n((const char *)f + cid->off, 16, &v))
+		return false;
+	for (i = 0; i < cs->width; i++) {
+		uint8_t ch = f[cs->off + i];
+
+		if (ch < '0' || ch > '9')
+			return false;
+		n = n * 10 + (uint32_t)(ch - '0');
+	}
+	m->is_request = true;
+	m->ours = true;
+	m->has_callid = true;
+	m->callid_ours = true;
+	m->callid = v;
+	m->cseq = n;
+	memcpy(m->cseq_method, t->method, sizeof(m->cseq_method));
+	return true;
+}
+
 size_t
 gen_sip_callid_suffix(char *out, size_t cap, uint32_t runid, uint32_t src_ip)
 {

@@ -91,6 +91,14 @@ uint16_t gen_tpl_write(const struct gen_tpl *t, uint8_t *dst, const struct gen_r
 int gen_sip_scan(const char *p, size_t len, uint32_t runid, const char *callid_suffix,
 		 size_t suffix_len, struct gen_sip_msg *m);
 
+/* The fast path for a request of ours sent back as it was (run.reflect): when
+ * frame F (LEN octets, Ethernet on) has T's length, IPv4 and UDP header (but the
+ * checksum), and T's octets right around its branch, Call-ID and CSeq fields,
+ * those fields are read where T put them into *m (as gen_sip_scan would read
+ * them) and it returns true; false: scan it. */
+bool gen_sip_reflected(const struct gen_tpl *t, const uint8_t *f, size_t len,
+		       struct gen_sip_msg *m);
+
 /* The Call-ID suffix after the 16 hex digits ("-RUNID@ADDR") for gen_sip_scan. */
 size_t gen_sip_callid_suffix(char *out, size_t cap, uint32_t runid, uint32_t src_ip);
 

@@ -168,12 +168,84 @@ scan_reply(void **state)
 	assert_false(m.ours);
 }
 
+/* The reflect fast path reads what the scan reads, and gives way to the scan
+ * (false) when an octet it relies on differs from the template. */
+static void
+reflected_fast_path(void **state)
+{
+	static const enum gen_workload wls[] = { GEN_WL_REGISTER, GEN_WL_INVITE, GEN_WL_OPTIONS };
+	static struct gen_tpl t;
+	char suffix[64];
+	uint8_t f[GEN_FRAME_MAX];
+	uint64_t x = 7;
+	unsigned int w, i, k;
+	size_t sl;
+
+	(void)state;
+	sl = gen_sip_callid_suffix(suffix, sizeof(suffix), RUNID, htonl(0xc6120065));
+	for (w = 0; w < 3; w++) {
+		mk_tpl(&t, wls[w], 100000);
+		for (i = 0; i < 5000; i++) {
+			struct gen_req r = { lcg(&x), (uint32_t)lcg(&x), (uint32_t)(lcg(&x) % 100000),
+					     lcg(&x), GEN_CSEQ_BASE + (uint32_t)(lcg(&x) % 100000000) };
+			struct gen_sip_msg fast, scan;
+			uint16_t len = gen_tpl_write(&t, f, &r);
+			uint8_t mac[6];
+
+			memcpy(mac, f, 6);                      /* as testpmd macswap sends it back */
+			memcpy(f, f + 6, 6);
+			memcpy(f + 6, mac, 6);
+			assert_true(gen_sip_reflected(&t, f, len, &fast));
+			assert_int_equal(gen_sip_scan((const char *)f + GEN_UDP_OFF + 8,
+						      len - GEN_UDP_OFF - 8, RUNID, suffix, sl, &scan), 0);
+			assert_true(scan.ours && fast.ours && scan.is_request && fast.is_request);
+			assert_int_equal(fast.seq, r.seq);
+			assert_int_equal(scan.seq, r.seq);
+			assert_true(scan.callid_ours && fast.callid_ours);
+			assert_int_equal(fast.callid, r.callid);
+			assert_int_equal(scan.callid, r.callid);
+			assert_int_equal(fast.cseq, r.cseq);
+			assert_int_equal(scan.cseq, r.cseq);
+			assert_string_equal(fast.cseq_method, scan.cseq_method);
+			if (i >= 8)
+				continue;
+			/* one octet changed where the fast path relies on the template:
+			 * it gives way; in a field's digits: a non-digit is refused */
+			for (k = 0; k < t.n_fields; k++) {
+				const struct gen_tpl_field *fl = &t.f[k];
+				uint8_t keep;
+
+				if (fl->id != GEN_F_SEQ && fl->id != GEN_F_CALLID && fl->id != GEN_F_CSEQ)
+					continue;
+				keep = f[fl->off - 3];
+				f[fl->off - 3] ^= 0x01;
+				assert_false(gen_sip_reflected(&t, f, len, &fast));
+				f[fl->off - 3] = keep;
+				keep = f[fl->off + fl->width + 2];
+				f[fl->off + fl->width + 2] ^= 0x01;
+				assert_false(gen_sip_reflected(&t, f, len, &fast));
+				f[fl->off + fl->width + 2] = keep;
+				keep = f[fl->off + 1];
+				f[fl->off + 1] = 'g';
+				assert_false(gen_sip_reflected(&t, f, len, &fast));
+				f[fl->off + 1] = keep;
+			}
+			assert_false(gen_sip_reflected(&t, f, len - 1u, &fast));   /* other length */
+			f[GEN_UDP_OFF + 1] ^= 0x01;                      /* other port */
+			assert_false(gen_sip_reflected(&t, f, len, &fast));
+			f[GEN_UDP_OFF + 1] ^= 0x01;
+			assert_true(gen_sip_reflected(&t, f, len, &fast));
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(checksums_and_fields),
 		cmocka_unit_test(scan_reply),
+		cmocka_unit_test(reflected_fast_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
