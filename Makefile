@@ -12,7 +12,7 @@
 BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
-PKGS     := libdpdk yaml-0.1 libprotobuf-c numa libcrypto libxxhash jansson libmicrohttpd libsystemd
+PKGS     := libdpdk yaml-0.1 libprotobuf-c numa libcrypto libsodium libxxhash jansson libmicrohttpd libsystemd
 
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
             -Wpointer-arith -Wformat=2 -Wundef -Wvla -Werror

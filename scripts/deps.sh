@@ -7,7 +7,7 @@
 # processes then: sipshard-cp and dpdk-dumpcap need huge pages).
 set -u
 PKGS=(make gcc clang pkg-config libdpdk-dev dpdk dpdk-dev libnuma-dev libprotobuf-c-dev
-      protobuf-c-compiler libssl-dev libxxhash-dev libyaml-dev libjansson-dev libcmocka-dev libclang-rt-14-dev sip-tester
+      protobuf-c-compiler libssl-dev libsodium-dev libxxhash-dev libyaml-dev libjansson-dev libcmocka-dev libclang-rt-14-dev sip-tester
       libmicrohttpd-dev libsystemd-dev
       systemd-container
       iproute2 ethtool iputils-ping python3 procps util-linux kamailio tcpdump)

@@ -214,7 +214,7 @@ struct proxy_worker {
 	proxy_vip_fn *vip;                      /* NULL: no VIPs (proxy_worker_set_vip) */
 	struct proxy_stats st;
 	struct proxy_binding binding;           /* scratch of the lookup */
-	void *mac;                              /* EVP_MAC_CTX of SipHash, keyed once */
+	const uint8_t *mac_key;                 /* conf->mac_key when MACs are on, else NULL */
 };
 
 #endif /* SIPSHARD_DATAPLANE_PROXY_PROXY_TYPES_H */

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "config/cfg.h"
 #include "dataplane/proxy/lb_select.h"
@@ -162,7 +165,7 @@ pt_setup(const char *proxy_yaml, const char *backends_yaml)
 	proxy_conf_set_mac_key(&pc, (const uint8_t *)"0123456789abcdef");   /* SipHash MACs */
 	proxy_worker_fini(&w);   /* the previous test's */
 	proxy_worker_init(&w, &pc, pt_lookup, NULL);
-	assert_non_null(w.mac);
+	assert_non_null(w.mac_key);
 	pt_lookups = 0;
 }
 
@@ -1355,6 +1358,52 @@ test_vip_dialog(void **state)
 	assert_int_equal(res.from.family, 0);
 }
 
+/* The branch and Record-Route MAC is SipHash-2-4 with the cluster's key, 64-bit
+ * output read little-endian, over T and L (little-endian), the family, the port
+ * (big-endian) and the address (16 octets, zero-padded): the same octets as
+ * OpenSSL's EVP_MAC "SIPHASH" gives, which the proxy used before, so nodes of
+ * both kinds in one cluster accept each other's branches. */
+static void
+test_branch_mac_siphash(void **state)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+	EVP_MAC_CTX *ctx;
+	size_t sz = 8, n;
+	OSSL_PARAM params[2] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &sz),
+				 OSSL_PARAM_END };
+	unsigned i, k;
+
+	(void)state;
+	assert_non_null(mac);
+	ctx = EVP_MAC_CTX_new(mac);
+	assert_non_null(ctx);
+	for (i = 0; i < 2000; i++) {
+		uint64_t t = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11) ^ (uint64_t)rand();
+		uint64_t l = ((uint64_t)rand() << 31) ^ (uint64_t)rand() ^ ((uint64_t)i << 50);
+		struct lb_addr d = A(i & 1 ? "2001:2::1234" : "198.18.7.9", (uint16_t)rand());
+		uint8_t msg[35] = { 0 }, mo[8];
+		uint64_t want = 0;
+
+		for (k = 0; k < 8; k++) {
+			msg[k] = (uint8_t)(t >> (8 * k));
+			msg[8 + k] = (uint8_t)(l >> (8 * k));
+		}
+		msg[16] = d.family;
+		msg[17] = (uint8_t)(d.port >> 8);
+		msg[18] = (uint8_t)d.port;
+		memcpy(msg + 19, d.addr, d.family == 4 ? 4 : 16);
+		assert_int_equal(EVP_MAC_init(ctx, (const uint8_t *)"0123456789abcdef", 16, params), 1);
+		assert_int_equal(EVP_MAC_update(ctx, msg, sizeof(msg)), 1);
+		assert_int_equal(EVP_MAC_final(ctx, mo, &n, sizeof(mo)), 1);
+		assert_int_equal(n, 8);
+		for (k = 0; k < 8; k++)
+			want |= (uint64_t)mo[k] << (8 * k);
+		assert_int_equal(proxy_branch_mac(&w, t, l, &d), want);
+	}
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+}
+
 /* Replies to our OPTIONS probes are handed to the prober. */
 static void
 test_probe_reply(void **state)
@@ -1749,6 +1798,7 @@ main(void)
 		cmocka_unit_test_setup(test_sock_path, pt_setup_default),
 		cmocka_unit_test_setup(test_sock_relay, pt_setup_default),
 		cmocka_unit_test_setup(test_vip_dialog, pt_setup_default),
+		cmocka_unit_test_setup(test_branch_mac_siphash, pt_setup_default),
 		cmocka_unit_test_setup(test_federation, pt_setup_default),
 		cmocka_unit_test_setup(test_backend, pt_setup_default),
 		cmocka_unit_test_setup(test_response, pt_setup_default),
