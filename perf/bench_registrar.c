@@ -4,7 +4,7 @@
  * two worker lcores fed from memory (no NIC), TSC cycles per REGISTER with its
  * 200 OK, and the bytes one binding costs.
  *
- *   bench_registrar [-n AORS] [-m TABLE] [-r RUNS] [-w WORKERS] [-- EAL-ARGS...]
+ *   bench_registrar [-1] [-e] [-n AORS] [-m TABLE] [-r RUNS] [-w WORKERS] [-- EAL-ARGS...]
  *
  * -m sizes the shards' tables (max_aors = max_bindings = TABLE / workers); the
  * default is the AoRs plus an eighth. rte_hash rounds its table up to a power of
@@ -27,6 +27,10 @@
  * median pass, by the TSC (rate_per_s, cycles_per_msg) and by the thread's CPU
  * time (cpu_time_*: what a dedicated core does when the machine is shared).
  * "parse_cycles" is the same loop without reg_shard_register().
+ * Messages go in bursts of 32, as the worker receives them: the burst is parsed
+ * and keyed, reg_shard_prefetch() warms the AoRs' hash buckets and records, then
+ * each is applied in order (dp_worker_rx_burst()). -1: one message at a time
+ * with no prefetch, as before the staging ("staged":false in the JSON line).
  * -e: change events on (what a replicating node's worker pays per change): the
  * shard emits its events on a ring that the worker itself drains every 64
  * messages (reg_event_free(), as the cp would on its own core); the drain is in
@@ -82,6 +86,8 @@ static const char domains[1][CFG_STR] = { "example.com" };
 static volatile uint64_t sink;
 static int with_events;              /* -e: change events on a ring, drained every 64 */
 static uint32_t table;               /* -m: max_aors = max_bindings in all (0: AoRs + 1/8) */
+static int staged = 1;               /* -1 clears it: one message at a time, no prefetch */
+#define BURST 32                     /* the worker's receive burst (DP_MAX_BURST) */
 
 /* ---- messages ---- */
 
@@ -137,57 +143,97 @@ thread_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* One message: what the owning worker does once the REGISTER is parsed and keyed. */
+static inline void
+bench_one(struct bench_worker *w, const struct sip_msg *m, const struct reg_key *key, uint32_t i,
+	  uint64_t now_ms, uint64_t *reply_bytes)
+{
+	static __thread char out[2048];
+	struct reg_src src = { 4, 0, 5060, { 198, 18, 0, 1 }, 0, 0, { 0 }, 0, NULL, NULL };
+	struct sip_via top;
+	size_t out_len;
+
+	src.addr[2] = (uint8_t)(i >> 8);
+	src.addr[3] = (uint8_t)i;
+	/* the top Via once, as dp_reg_input() does (the reply's port too) */
+	src.top_via = sip_msg_top_via_at(m, &top, &src.top_via_next) == 0 ? &top : NULL;
+	if (reg_shard_register(w->shard, m, key, &src, now_ms, 1700000000 + now_ms / 1000,
+			       out, sizeof(out), &out_len) != 200)
+		w->bad++;
+	*reply_bytes += out_len;
+}
+
+/* Every 64 messages: the event drain (-e) and the expiry tick. */
+static inline void
+bench_every64(struct bench_worker *w, int with_register, uint64_t t0, uint64_t hz_ms,
+	      uint64_t *now_ms)
+{
+	if (w->events != NULL) {
+		void *evs[64];
+		unsigned int got, e;
+
+		while ((got = rte_ring_sc_dequeue_burst(w->events, evs, 64, NULL)) != 0)
+			for (e = 0; e < got; e++)
+				reg_event_free(evs[e]);
+	}
+	*now_ms = (rte_rdtsc() - t0) / hz_ms;
+	if (with_register)
+		reg_shard_tick(w->shard, *now_ms);
+}
+
 static double
 bench_pass(struct bench_worker *w, int with_register, uint64_t t0, uint64_t hz_ms,
 	   double *cpu_cyc)
 {
 	double ns0 = thread_ns();
-	static __thread struct sip_msg m;
-	static __thread char out[2048];
-	struct reg_src src = { 4, 0, 5060, { 198, 18, 0, 1 }, 0, 0, { 0 }, 0, NULL, NULL };
-	struct sip_via top;
-	struct reg_key key;
+	static __thread struct sip_msg m[BURST];
+	static __thread struct reg_key key[BURST];
+	const struct reg_key *kp[BURST];
 	uint64_t c0, c1, now_ms = 0, reply_bytes = 0;
-	uint32_t i, hash;
-	size_t out_len;
-	int st;
+	uint32_t i, j, k, nk, hash;
 
 	c0 = rte_rdtsc();
-	for (i = 0; i < w->n; i++) {
-		const struct bench_msg *bm = &w->msgs[i];
+	if (!staged || !with_register) {
+		for (i = 0; i < w->n; i++) {
+			const struct bench_msg *bm = &w->msgs[i];
 
-		if ((i & 63) == 0) {
-			if (w->events != NULL) {
-				void *evs[64];
-				unsigned int got, e;
-
-				while ((got = rte_ring_sc_dequeue_burst(w->events, evs, 64,
-									 NULL)) != 0)
-					for (e = 0; e < got; e++)
-						reg_event_free(evs[e]);
+			if ((i & 63) == 0)
+				bench_every64(w, with_register, t0, hz_ms, &now_ms);
+			if (sip_msg_parse(&m[0], bm->buf, bm->len) != 0 ||
+			    reg_aor_key(&w->conf, &m[0], &key[0], &hash) != 0) {
+				w->bad++;
+				continue;
 			}
-			now_ms = (rte_rdtsc() - t0) / hz_ms;
-			if (with_register)
-				reg_shard_tick(w->shard, now_ms);
+			if (!with_register) {
+				sink += hash;
+				continue;
+			}
+			bench_one(w, &m[0], &key[0], i, now_ms, &reply_bytes);
 		}
-		if (sip_msg_parse(&m, bm->buf, bm->len) != 0 ||
-		    reg_aor_key(&w->conf, &m, &key, &hash) != 0) {
-			w->bad++;
-			continue;
+	} else {
+		/* as dp_worker_rx_burst(): a burst parsed and keyed, its AoRs
+		 * prefetched, then applied in order */
+		for (i = 0; i < w->n; i += BURST) {
+			uint32_t n = w->n - i < BURST ? w->n - i : BURST;
+			uint8_t ok[BURST];
+
+			if ((i & 63) == 0)
+				bench_every64(w, with_register, t0, hz_ms, &now_ms);
+			for (j = 0, nk = 0; j < n; j++) {
+				const struct bench_msg *bm = &w->msgs[i + j];
+
+				ok[j] = sip_msg_parse(&m[j], bm->buf, bm->len) == 0 &&
+					reg_aor_key(&w->conf, &m[j], &key[j], &hash) == 0;
+				if (ok[j])
+					kp[nk++] = &key[j];
+				else
+					w->bad++;
+			}
+			reg_shard_prefetch(w->shard, kp, nk);
+			for (k = 0; k < n; k++)
+				if (ok[k])
+					bench_one(w, &m[k], &key[k], i + k, now_ms, &reply_bytes);
 		}
-		if (!with_register) {
-			sink += hash;
-			continue;
-		}
-		src.addr[2] = (uint8_t)(i >> 8);
-		src.addr[3] = (uint8_t)i;
-		/* the top Via once, as dp_reg_input() does (the reply's port too) */
-		src.top_via = sip_msg_top_via_at(&m, &top, &src.top_via_next) == 0 ? &top : NULL;
-		st = reg_shard_register(w->shard, &m, &key, &src, now_ms, 1700000000 + now_ms / 1000,
-					out, sizeof(out), &out_len);
-		if (st != 200)
-			w->bad++;
-		reply_bytes += out_len;
 	}
 	c1 = rte_rdtsc();
 	if (cpu_cyc != NULL)
@@ -368,10 +414,10 @@ run(unsigned workers, uint32_t aors, int runs, struct bench_msg *all)
 	       "\"cycles_per_msg\":%.0f,\"bytes_per_binding\":%zu,\"aors\":%u,"
 	       "\"insert_cycles_per_msg\":%.0f,\"parse_cycles_per_msg\":%.0f,"
 	       "\"cpu_time_cycles_per_msg\":%.0f,\"cpu_time_rate_per_s\":%.0f,"
-	       "\"msg_bytes\":%u,\"events\":%s,\"runs\":%d,\"errors\":%lu,\"tsc_hz\":%.0f,"
+	       "\"msg_bytes\":%u,\"events\":%s,\"staged\":%s,\"runs\":%d,\"errors\":%lu,\"tsc_hz\":%.0f,"
 	       "\"cpu\":\"%s\"}\n",
 	       workers, rate, cyc, bpb, aors, ins, parse, cpu_cyc, cpu_rate, all[0].len,
-	       with_events ? "true" : "false", runs,
+	       with_events ? "true" : "false", staged ? "true" : "false", runs,
 	       (unsigned long)bad, hz, cpu_model());
 	fflush(stdout);
 	for (i = 0; i < workers; i++) {
@@ -394,8 +440,11 @@ main(int argc, char **argv)
 			     "--log-level=*:error" };
 
 	/* options before "--", EAL arguments after it */
-	while ((opt = getopt(argc, argv, "em:n:r:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "1em:n:r:w:")) != -1) {
 		switch (opt) {
+		case '1':
+			staged = 0;
+			break;
 		case 'e':
 			with_events = 1;
 			break;
@@ -412,7 +461,7 @@ main(int argc, char **argv)
 			only = (unsigned)atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: bench_registrar [-e] [-n AORS] [-m TABLE] [-r RUNS] "
+			fprintf(stderr, "usage: bench_registrar [-1] [-e] [-n AORS] [-m TABLE] [-r RUNS] "
 				"[-w WORKERS] [-- EAL-ARGS...]\n");
 			return 2;
 		}

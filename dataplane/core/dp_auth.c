@@ -254,8 +254,8 @@ auth_answer(struct dp_lcore *lc, struct rte_mbuf *m, enum reg_auth_verdict v, bo
 	via.received_len = (uint16_t)sip_addr_fmt(addr, sizeof(addr), info->family, info->src);
 	via.rport = info->src_port;
 	len = (proxy ? reg_auth_challenge_proxy : reg_auth_challenge)(
-		&a->conf, &lc->msg, v == REG_AUTH_STALE, lc->wall_s, lc->auth_salt++, &via,
-		3u * lc->msg.len, lc->reply, sizeof(lc->reply));
+		&a->conf, lc->msg, v == REG_AUTH_STALE, lc->wall_s, lc->auth_salt++, &via,
+		3u * lc->msg->len, lc->reply, sizeof(lc->reply));
 	send_or_drop(lc, m, len, proxy ? 407 : 401);
 	return true;
 }
@@ -265,7 +265,7 @@ dp_auth_request(struct dp_lcore *lc, struct rte_mbuf *m)
 {
 	const struct dp_auth *a = lc->ctx->auth;
 	const struct dp_pkt_info *info = dp_pkt_info_of(m);
-	const struct sip_msg *msg = &lc->msg;
+	const struct sip_msg *msg = lc->msg;
 	const struct reg_auth_table *t;
 	struct sip_nameaddr from, to;
 	enum reg_auth_verdict v;
@@ -311,7 +311,7 @@ dp_auth_register(struct dp_lcore *lc, struct rte_mbuf *m, const struct reg_key *
 		return false;
 	}
 	t = __atomic_load_n(&a->table, __ATOMIC_ACQUIRE);
-	v = reg_auth_check(&a->conf, t, lc->auth_replay, &lc->msg, key->aor, key->user_len,
+	v = reg_auth_check(&a->conf, t, lc->auth_replay, lc->msg, key->aor, key->user_len,
 			   lc->wall_s);
 	*authed = v == REG_AUTH_OK;
 	return auth_answer(lc, m, v, false);

@@ -661,7 +661,7 @@ dp_egress_sip_reply(struct dp_lcore *lc, struct rte_mbuf *m, size_t len, unsigne
 	struct sip_via via;
 	uint16_t src_port = dp_pkt_info_of(m)->src_port;
 
-	return dp_egress_sip_reply_to(lc, m, sip_msg_top_via(&lc->msg, &via) == 0 ?
+	return dp_egress_sip_reply_to(lc, m, sip_msg_top_via(lc->msg, &via) == 0 ?
 					     dp_egress_reply_port(&via, src_port) : src_port,
 				      len, status);
 }
@@ -691,7 +691,7 @@ dp_egress_sip_error(struct dp_lcore *lc, struct rte_mbuf *m, unsigned int status
 	via.received = addr;
 	via.received_len = (uint16_t)strlen(addr);
 	via.rport = info->src_port;
-	len = sip_reply_error(&lc->msg, status, NULL, &via, lc->reply, sizeof(lc->reply));
+	len = sip_reply_error(lc->msg, status, NULL, &via, lc->reply, sizeof(lc->reply));
 	if (len == 0)
 		return -ENOMSG;
 	dp_egress_sip_reply(lc, m, len, status);

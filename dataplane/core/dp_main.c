@@ -233,6 +233,7 @@ lcores_create(struct dp_ctx *x)
 		lc->idx = (uint16_t)i;
 		lc->queue = (uint16_t)i;
 		lc->is_ctl = i == x->n_workers;
+		lc->msg = &lc->msg_direct;
 		x->lcores[i] = lc;
 		dp_egress_init(lc);
 		rc = dp_pkt_frag_init(lc, x->cfg->dp.frag_max_flows, x->cfg->dp.frag_timeout_ms,

@@ -739,14 +739,14 @@ dp_ping_relay_reply(struct dp_lcore *lc, struct rte_mbuf *m, unsigned int node)
 
 	for (i = 0; i < p->n_addr && p->addr[i].id != node; i++)
 		;
-	if (i == p->n_addr || lc->msg.len > sizeof(lc->reply))
+	if (i == p->n_addr || lc->msg->len > sizeof(lc->reply))
 		return -1;
 	for (k = 0; info->family == 4 && k < p->n_addr; k++)
 		if (memcmp(info->src, &p->addr[k].addr, 4) == 0)
 			return -1;
-	memcpy(lc->reply, lc->msg.buf, lc->msg.len);
+	memcpy(lc->reply, lc->msg->buf, lc->msg->len);
 	if (dp_egress_udp_to(lc, m, 4, (const uint8_t *)&p->addr[i].addr, sport, sport, lc->reply,
-			     lc->msg.len, true) != 0)
+			     lc->msg->len, true) != 0)
 		return 0;       /* counted and freed by the egress */
 	DP_STAT_INC(&lc->stats, ping_replies_relayed);
 	return 0;
@@ -755,7 +755,7 @@ dp_ping_relay_reply(struct dp_lcore *lc, struct rte_mbuf *m, unsigned int node)
 bool
 dp_ping_response(struct dp_lcore *lc, struct rte_mbuf *m)
 {
-	const struct sip_hdr *h = sip_msg_hdr(&lc->msg, SIP_HDR_VIA);
+	const struct sip_hdr *h = sip_msg_hdr(lc->msg, SIP_HDR_VIA);
 	unsigned int node, shard, bi, ident;
 	struct sip_via v;
 	const char *next;
@@ -784,7 +784,7 @@ dp_ping_response(struct dp_lcore *lc, struct rte_mbuf *m)
 		dp_egress_steer(lc, (uint16_t)shard, m);
 		return true;
 	}
-	if (lc->reg != NULL && lc->msg.status >= 200)
+	if (lc->reg != NULL && lc->msg->status >= 200)
 		reg_shard_ping_reply(lc->reg, bi, ident);
 	rte_pktmbuf_free(m);
 	return true;

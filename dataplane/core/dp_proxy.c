@@ -113,7 +113,7 @@ dp_proxy_request(struct dp_lcore *lc, struct rte_mbuf *m)
 	/* digest authentication (auth.methods), once: before any hand-over */
 	if (!info->steered && dp_auth_request(lc, m))
 		return;
-	n = proxy_request_aor(&lc->proxy, &lc->msg, aor, sizeof(aor));
+	n = proxy_request_aor(&lc->proxy, lc->msg, aor, sizeof(aor));
 	if (n > 0 && lc->reg != NULL) {
 		struct reg_key key;
 
@@ -127,7 +127,7 @@ dp_proxy_request(struct dp_lcore *lc, struct rte_mbuf *m)
 		}
 	}
 	lb_src(info, &src);
-	proxy_request(&lc->proxy, &lc->msg, &src, lc->reply, sizeof(lc->reply), &res);
+	proxy_request(&lc->proxy, lc->msg, &src, lc->reply, sizeof(lc->reply), &res);
 	proxy_out(lc, m, &res);
 }
 
@@ -138,7 +138,7 @@ dp_proxy_response(struct dp_lcore *lc, struct rte_mbuf *m)
 	struct lb_addr src;
 
 	lb_src(dp_pkt_info_of(m), &src);
-	proxy_response(&lc->proxy, &lc->msg, &src, lc->reply, sizeof(lc->reply), &res);
+	proxy_response(&lc->proxy, lc->msg, &src, lc->reply, sizeof(lc->reply), &res);
 	proxy_out(lc, m, &res);
 }
 

@@ -109,8 +109,24 @@ reg_on_vip(const struct dp_port *p, const struct dp_pkt_info *info)
 	return memcmp(info->dst, p->ipv6, 16) != 0 && memcmp(info->dst, p->ipv6_ll, 16) != 0;
 }
 
+bool
+dp_reg_stage(struct dp_lcore *lc, struct dp_staged *st)
+{
+	st->reg = 1;
+	st->reg_status = (int16_t)reg_aor_key(lc->ctx->reg_conf, lc->msg, &st->key, &st->hash);
+	st->mine = st->reg_status == 0 &&
+		   reg_key_shard(st->hash, lc->ctx->n_workers) == lc->idx;
+	return st->mine;
+}
+
 void
 dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	dp_reg_input_staged(lc, m, NULL);
+}
+
+void
+dp_reg_input_staged(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *st)
 {
 	const struct dp_pkt_info *info = dp_pkt_info_of(m);
 	struct reg_src src = {
@@ -118,7 +134,8 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		.local_port = info->port_idx,
 		.port = info->src_port,
 	};
-	struct reg_key key;
+	struct reg_key own;
+	const struct reg_key *key = &own;
 	struct sip_via top;
 	const char *top_next;
 	uint32_t hash;
@@ -127,7 +144,13 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 	bool authed;
 	int status;
 
-	status = reg_aor_key(lc->ctx->reg_conf, &lc->msg, &key, &hash);
+	if (st != NULL) {   /* keyed in the burst's first stage */
+		status = st->reg_status;
+		key = &st->key;
+		hash = st->hash;
+	} else {
+		status = reg_aor_key(lc->ctx->reg_conf, lc->msg, &own, &hash);
+	}
 	if (status != 0) {
 		if (dp_egress_sip_error(lc, m, (unsigned int)status) != 0) {   /* no usable Via */
 			DP_DROP_INC(&lc->stats, SIP_NO_REPLY);
@@ -140,7 +163,7 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		dp_egress_steer(lc, (uint16_t)owner, m);
 		return;
 	}
-	if (dp_auth_register(lc, m, &key, &authed))
+	if (dp_auth_register(lc, m, key, &authed))
 		return;   /* challenged or refused */
 	src.unauth = !authed;
 	memcpy(src.addr, info->src, sizeof(src.addr));
@@ -150,18 +173,18 @@ dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
 		memcpy(src.sock_addr, info->dst, info->family == 4 ? 4 : 16);
 	}
 	/* the top Via once: the 200 OK's received/rport and where it goes */
-	if (sip_msg_top_via_at(&lc->msg, &top, &top_next) == 0) {
+	if (sip_msg_top_via_at(lc->msg, &top, &top_next) == 0) {
 		src.top_via = &top;
 		src.top_via_next = top_next;
 	}
-	status = reg_shard_register(lc->reg, &lc->msg, &key, &src, lc->now_ms, lc->wall_s,
+	status = reg_shard_register(lc->reg, lc->msg, key, &src, lc->now_ms, lc->wall_s,
 				    lc->reply, sizeof(lc->reply), &len);
 	if (len == 0) {
 		DP_DROP_INC(&lc->stats, SIP_REPLY_TOO_BIG);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (!authed && len > 3u * lc->msg.len) {   /* no amplification (docs/security.md) */
+	if (!authed && len > 3u * lc->msg->len) {   /* no amplification (docs/security.md) */
 		DP_DROP_INC(&lc->stats, SIP_REPLY_AMPLIFY);
 		rte_pktmbuf_free(m);
 		return;

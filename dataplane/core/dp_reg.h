@@ -33,6 +33,15 @@
 /* A REGISTER parsed into lc->msg; m is consumed. */
 void dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m);
 
+/* The same, with the key dp_reg_stage() computed in the burst's first stage
+ * (st NULL: computed here, as dp_reg_input()). */
+void dp_reg_input_staged(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *st);
+
+/* A burst's first stage for the REGISTER in lc->msg: its AoR key, hash and key
+ * status into st (reg_aor_key()). True when this worker's shard will apply it:
+ * its key is then worth a reg_shard_prefetch() before the burst is handled. */
+bool dp_reg_stage(struct dp_lcore *lc, struct dp_staged *st);
+
 /* Replicated records the control plane put on this shard's ring (DP_RING_APPLY,
  * struct reg_rec objects of the DP_REC_POOL pool): each applied to the shard
  * (reg_shard_apply: newer version wins, tombstones, remaining lifetime) and

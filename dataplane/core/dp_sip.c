@@ -42,27 +42,38 @@ options_to_us(const struct sip_msg *msg)
 	       (u.type == SIP_URI_SIP || u.type == SIP_URI_SIPS) && u.user.p == NULL;
 }
 
-void
-dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
+int
+dp_sip_parse(struct dp_lcore *lc, struct rte_mbuf *m)
 {
 	const struct dp_pkt_info *info = dp_pkt_info_of(m);
 	const uint8_t *p;
-	struct sip_msg *msg = &lc->msg;
-	int rc;
+	struct sip_msg *msg = lc->msg;
 
 	if (!info->steered && lc->limit != NULL && dp_limit_over(lc, m)) {
 		DP_DROP_INC(&lc->stats, RATE_LIMITED);   /* before any parsing */
 		rte_pktmbuf_free(m);
-		return;
+		return 1;
 	}
 	p = dp_pkt_payload(lc, m, info);
-	rc = p == NULL ? -SIP_ERR_EMPTY : sip_msg_parse(msg, (const char *)p, info->payload_len);
+	if (p == NULL) {
+		msg->is_request = 0;   /* nothing to answer */
+		return -SIP_ERR_EMPTY;
+	}
+	return sip_msg_parse(msg, (const char *)p, info->payload_len);
+}
+
+void
+dp_sip_handle(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *st, int rc)
+{
+	const struct dp_pkt_info *info = dp_pkt_info_of(m);
+	const struct sip_msg *msg = lc->msg;
+
 	if (rc != 0) {   /* (only the receiving lcore parses a message that fails) */
 		lc->stats.sip.invalid[(unsigned int)-rc < SIP_ERR__COUNT ? -rc : 0]++;
 		DP_DROP_INC(&lc->stats, SIP_INVALID);
 		/* A request we can answer gets its 400/505 (RFC 3261 §8.2, §16.3);
 		 * a broken response is dropped silently. */
-		if (p != NULL && msg->is_request && sip_err_status(rc) >= 400 &&
+		if (msg->is_request && sip_err_status(rc) >= 400 &&
 		    dp_egress_sip_error(lc, m, sip_err_status(rc)) == 0)
 			return;
 		rte_pktmbuf_free(m);
@@ -84,7 +95,7 @@ dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
 	if (!info->steered)   /* counted once, by the lcore that received it */
 		lc->stats.sip.req[msg->method < SIP_METHOD__COUNT ? msg->method : 0]++;
 	if (msg->method == SIP_METHOD_REGISTER && lc->reg != NULL) {
-		dp_reg_input(lc, m);
+		dp_reg_input_staged(lc, m, st != NULL && st->reg ? st : NULL);
 		return;
 	}
 	if (options_to_us(msg)) {
@@ -97,6 +108,66 @@ dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
 	}
 	DP_DROP_INC(&lc->stats, SIP_UNHANDLED);
 	rte_pktmbuf_free(m);
+}
+
+void
+dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	int rc;
+
+	lc->msg = &lc->msg_direct;
+	rc = dp_sip_parse(lc, m);
+	if (rc <= 0)
+		dp_sip_handle(lc, m, NULL, rc);
+}
+
+void
+dp_sip_stage_run(struct dp_lcore *lc)
+{
+	const struct reg_key *keys[DP_MAX_BURST];
+	unsigned int i, nk = 0;
+
+	for (i = 0; i < lc->n_stage; i++)
+		if (lc->stage[i].mine)
+			keys[nk++] = &lc->stage[i].key;
+	if (nk != 0)
+		reg_shard_prefetch(lc->reg, keys, nk);
+	for (i = 0; i < lc->n_stage; i++) {
+		struct dp_staged *st = &lc->stage[i];
+
+		lc->msg = &st->msg;
+		dp_sip_handle(lc, st->m, st, st->parse_rc);
+	}
+	lc->n_stage = 0;
+	lc->msg = &lc->msg_direct;
+}
+
+void
+dp_sip_stage_add(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	struct dp_staged *st;
+	int rc;
+
+	if (m->nb_segs > 1) {
+		dp_sip_stage_run(lc);
+		dp_sip_input(lc, m);
+		return;
+	}
+	if (lc->n_stage == DP_MAX_BURST)
+		dp_sip_stage_run(lc);
+	st = &lc->stage[lc->n_stage];
+	lc->msg = &st->msg;
+	rc = dp_sip_parse(lc, m);
+	if (rc > 0)
+		return;   /* dropped by the rate limit */
+	st->m = m;
+	st->parse_rc = (int16_t)rc;
+	st->reg = 0;
+	st->mine = 0;
+	if (rc == 0 && lc->msg->is_request && lc->msg->method == SIP_METHOD_REGISTER &&
+	    lc->reg != NULL)
+		dp_reg_stage(lc, st);
+	lc->n_stage++;
 }
 
 /* ---- worker lcore ---- */

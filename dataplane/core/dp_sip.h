@@ -14,6 +14,13 @@
  * what the parser rejects is counted under SIP_INVALID (and sip_invalid by
  * reason), and a rejected request gets its 400/505 when it has a usable Via.
  * dp_sip_serve() answers the shard queries of dp_shared on the shard's worker.
+ *
+ * A worker's receive burst goes through in stages (dp_worker_rx_burst()):
+ * dp_sip_parse() of every datagram into a struct dp_staged slot (a REGISTER for the
+ * registrar also keyed, dp_reg_stage()), one prefetch of the shard for all the
+ * burst's REGISTERs (reg_shard_prefetch()), then dp_sip_handle() of each, in
+ * the order received. dp_sip_input() is the two in one, for a datagram handled
+ * as it comes.
  */
 #ifndef SIPSHARD_DATAPLANE_CORE_DP_SIP_H
 #define SIPSHARD_DATAPLANE_CORE_DP_SIP_H
@@ -23,6 +30,29 @@
 #include "dataplane/core/dp_types.h"
 
 void dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* Stage 1: the rate limit, then the parse into lc->msg. 1: dropped by the rate
+ * limit (m consumed); else the parser's verdict (0 or -SIP_ERR_*) for
+ * dp_sip_handle(), which answers a failure in its turn: answers leave in the
+ * order the datagrams came. */
+int dp_sip_parse(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* Stage 3: count and hand on the message dp_sip_parse() put in lc->msg, rc its
+ * verdict (a request that failed gets its 400/505 when it has a usable Via);
+ * st: its stage when it went through one (a REGISTER's key is then taken from
+ * it), or NULL. m is consumed. */
+void dp_sip_handle(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *st, int rc);
+
+/* A worker's SIP datagram (classified, dp_pkt_info filled) into the burst's next
+ * stage slot: parsed, a REGISTER keyed. One in pieces is linearised into
+ * lc->scratch, which the next would overwrite: the slots so far are handled
+ * first, then it as it comes (dp_sip_input()); a full stage is handled too. */
+void dp_sip_stage_add(struct dp_lcore *lc, struct rte_mbuf *m);
+
+/* The staged datagrams: one reg_shard_prefetch() for the REGISTERs this worker's
+ * shard applies, then each handled (dp_sip_handle()) in the order received.
+ * Leaves lc->msg at lc->msg_direct and the stage empty. */
+void dp_sip_stage_run(struct dp_lcore *lc);
 
 /* Answers a pending dp_shared query about this lcore's shard (contact counts, the
  * bindings of an AoR, a sync dump) into its query slot; cheap when there is none.

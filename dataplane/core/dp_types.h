@@ -23,6 +23,7 @@
 #include "dataplane/core/dp_ping_types.h"
 #include "dataplane/core/dp_stats.h"
 #include "dataplane/proxy/proxy_types.h"
+#include "dataplane/registrar/reg_types.h"
 #include "dataplane/sip/sip_types.h"
 
 #define DP_MAX_BURST        32
@@ -191,6 +192,21 @@ struct dp_cgate_ent {
 	uint64_t last_ms;               /* last refill */
 };
 
+/* One SIP datagram of a receive burst between its parse and its handling:
+ * dp_worker_rx_burst() parses (and keys) the whole burst first, prefetches what
+ * the REGISTERs will touch in the shard, then handles each in order (issue 16:
+ * stage by stage, so that the table misses of a burst overlap). */
+struct dp_staged {
+	struct rte_mbuf *m;
+	uint32_t hash;                  /* reg_aor_key()'s, when reg */
+	int16_t parse_rc;               /* dp_sip_parse()'s: 0 or -SIP_ERR_* */
+	int16_t reg_status;             /* reg_aor_key()'s result, when reg */
+	uint8_t reg;                    /* a REGISTER keyed for the registrar */
+	uint8_t mine;                   /* ... that this worker's shard applies */
+	struct reg_key key;
+	struct sip_msg msg;
+};
+
 struct dp_lcore {
 	struct dp_ctx *ctx;
 	unsigned int lcore_id;
@@ -237,7 +253,10 @@ struct dp_lcore {
 	struct dp_limit *limit;         /* per-source token buckets (dp_limit.h), NULL: off */
 	struct dp_cgate_ent cgate[DP_CGATE_SLOTS];   /* cluster-port sources (dp_cgate.h) */
 	struct dp_cgate_ent cgate_new;  /* newcomers' shared bucket */
-	struct sip_msg msg;             /* the message being handled */
+	struct sip_msg *msg;            /* the message being handled: msg_direct or a stage's */
+	struct sip_msg msg_direct;      /* one handled as it comes (steered, in pieces) */
+	uint16_t n_stage;               /* datagrams in stage[] (dp_worker_rx_burst) */
+	struct dp_staged stage[DP_MAX_BURST];
 	char reply[DP_REPLY_MAX];       /* the SIP reply being built */
 	uint8_t scratch[DP_SIP_MAX];    /* linearised multi-segment datagrams */
 } __rte_cache_aligned;

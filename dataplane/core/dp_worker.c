@@ -62,7 +62,10 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 			dp_egress_tx(lc, port_idx, m);
 			break;
 		case DP_PKT_SIP:
-			sip_dispatch(lc, m);
+			if (lc->is_ctl)
+				sip_dispatch(lc, m);
+			else
+				dp_sip_stage_add(lc, m);
 			break;
 		case DP_PKT_CLUSTER:
 			dp_steer_to_cp(lc, m);
@@ -78,6 +81,7 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 			break;
 		}
 	}
+	dp_sip_stage_run(lc);
 	dp_egress_flush(lc);
 	/* A burst can fill the death row (RTE_IP_FRAG_DEATH_ROW_MBUF_LEN): empty it now. */
 	dp_pkt_frag_housekeep(lc, now_tsc);

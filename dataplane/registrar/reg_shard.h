@@ -134,6 +134,16 @@ void reg_shard_free(struct reg_shard *s);
 
 /* ---- owning worker: fast path ---- */
 
+/* Warm the cache for the REGISTERs of a burst before they are applied one by
+ * one (issue 16: stage by stage): one rte_hash bulk lookup of the n keys, whose
+ * bucket and key reads overlap instead of each stalling in turn, then the AoR
+ * records found and their first bindings are prefetched. Changes nothing, so
+ * any order of the later reg_shard_register() calls stays correct; n is cut to
+ * REG_PREFETCH_MAX. */
+#define REG_PREFETCH_MAX 32
+void reg_shard_prefetch(const struct reg_shard *s, const struct reg_key *const *keys,
+			unsigned int n);
+
 /* Apply one parsed REGISTER (sip_msg_parse() succeeded) and write the whole
  * response (status line .. blank line, Content-Length: 0) into out. key: what
  * reg_aor_key() gave for m with this shard's conf when the caller has it at hand

@@ -12,6 +12,7 @@
 
 #include <rte_hash.h>
 #include <rte_mempool.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "dataplane/registrar/reg_dir.h"
@@ -313,6 +314,38 @@ reg_aor_find(const struct reg_shard *s, const struct reg_key *k, int *collision)
 		return REG_NONE;
 	}
 	return (uint32_t)pos;
+}
+
+void
+reg_shard_prefetch(const struct reg_shard *s, const struct reg_key *const *keys, unsigned int n)
+{
+	const void *kp[REG_PREFETCH_MAX];
+	hash_sig_t sig[REG_PREFETCH_MAX];
+	int32_t pos[REG_PREFETCH_MAX];
+	unsigned int i;
+
+	if (n > REG_PREFETCH_MAX)
+		n = REG_PREFETCH_MAX;
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		kp[i] = &keys[i]->digest;
+		sig[i] = (hash_sig_t)(keys[i]->digest >> 32);
+	}
+	if (rte_hash_lookup_with_hash_bulk(s->hash, kp, sig, n, pos) != 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (pos[i] >= 0 && (uint32_t)pos[i] < s->conf.max_aors)
+			rte_prefetch0(&s->aors[pos[i]]);
+	for (i = 0; i < n; i++) {
+		uint32_t head;
+
+		if (pos[i] < 0 || (uint32_t)pos[i] >= s->conf.max_aors)
+			continue;
+		head = s->aors[pos[i]].head;
+		if (head < s->conf.max_bindings)
+			rte_prefetch0(&s->b[head]);
+	}
 }
 
 uint32_t
