@@ -73,12 +73,15 @@ static const struct rp_phrase rp_phrases[] = {
 	{ 604, "Does Not Exist Anywhere" }, { 606, "Not Acceptable" },
 };
 
-/* Might the To value carry a tag? (no "tag" anywhere: certainly not) */
+/* Might the To value carry a tag? (no ';' or no "tag" anywhere: certainly not;
+ * most To values of a request have no parameter at all, and memchr() is wide) */
 static int
 rp_maybe_tag(const struct sip_str *v)
 {
 	size_t i;
 
+	if (memchr(v->p, ';', v->len) == NULL)
+		return 0;
 	for (i = 0; i + 3 <= v->len; i++)
 		if ((v->p[i] | 0x20) == 't' && (v->p[i + 1] | 0x20) == 'a' &&
 		    (v->p[i + 2] | 0x20) == 'g')
@@ -197,14 +200,20 @@ tail:
 		sip_reply_put(r, next, (size_t)(vend - next));
 }
 
+/* A field copied from the request: head is "Name: ", its length n. */
 static void
-rp_copy(struct sip_reply *r, const struct sip_msg *m, enum sip_hdr_id id, const char *name)
+rp_copy(struct sip_reply *r, const struct sip_msg *m, enum sip_hdr_id id, const char *head,
+	size_t n)
 {
 	const struct sip_hdr *h = sip_msg_hdr(m, id);
 
-	if (h != NULL)
-		sip_reply_add(r, name, h->value.p, h->value.len);
+	if (h != NULL) {
+		sip_reply_put(r, head, n);
+		sip_reply_put(r, h->value.p, h->value.len);
+		sip_reply_crlf(r);
+	}
 }
+#define RP_COPY(r, m, id, head) rp_copy(r, m, id, head, sizeof(head) - 1)
 
 /* ---- any thread: public ---- */
 
@@ -464,11 +473,18 @@ sip_reply_begin(struct sip_reply *r, const struct sip_msg *m, unsigned status,
 		return -SIP_ERR_MISSING_HEADER;
 	if (status < 100 || status > 699)
 		status = 500;
-	sip_reply_put(r, "SIP/2.0 ", 8);
-	sip_reply_put_u32(r, status);
-	sip_reply_put(r, " ", 1);
-	sip_reply_puts(r, reason != NULL ? reason : sip_reply_phrase(status));
-	sip_reply_crlf(r);
+	if (status == 200 && reason == NULL) {
+		sip_reply_put(r, "SIP/2.0 200 OK\r\n", 16);   /* most of them */
+	} else {
+		char sl[13] = "SIP/2.0 000 ";
+
+		sl[8] = (char)('0' + status / 100);
+		sl[9] = (char)('0' + status / 10 % 10);
+		sl[10] = (char)('0' + status % 10);
+		sip_reply_put(r, sl, 12);
+		sip_reply_puts(r, reason != NULL ? reason : sip_reply_phrase(status));
+		sip_reply_crlf(r);
+	}
 	for (top = 1; h != NULL; h = sip_msg_hdr_next(m, h), top = 0) {
 		sip_reply_put(r, "Via: ", 5);
 		if (top && via != NULL && (via->received != NULL || via->rport != 0))
@@ -477,7 +493,7 @@ sip_reply_begin(struct sip_reply *r, const struct sip_msg *m, unsigned status,
 			sip_reply_put(r, h->value.p, h->value.len);
 		sip_reply_crlf(r);
 	}
-	rp_copy(r, m, SIP_HDR_FROM, "From");
+	RP_COPY(r, m, SIP_HDR_FROM, "From: ");
 	h = sip_msg_hdr(m, SIP_HDR_TO);
 	if (h != NULL) {
 		sip_reply_put(r, "To: ", 4);
@@ -490,8 +506,8 @@ sip_reply_begin(struct sip_reply *r, const struct sip_msg *m, unsigned status,
 		}
 		sip_reply_crlf(r);
 	}
-	rp_copy(r, m, SIP_HDR_CALL_ID, "Call-ID");
-	rp_copy(r, m, SIP_HDR_CSEQ, "CSeq");
+	RP_COPY(r, m, SIP_HDR_CALL_ID, "Call-ID: ");
+	RP_COPY(r, m, SIP_HDR_CSEQ, "CSeq: ");
 	return 0;
 }
 

@@ -156,8 +156,24 @@ sip_reply_put(struct sip_reply *r, const char *p, size_t n)
 			memcpy(d + n - 8, &e, 8);
 		}
 	} else if (n < 8) {
-		while (n-- > 0)
-			*d++ = *p++;
+		/* 1..7 octets: two overlapping copies of 4, or of 2, or one */
+		if (n >= 4) {
+			uint32_t a, e;
+
+			memcpy(&a, p, 4);
+			memcpy(&e, p + n - 4, 4);
+			memcpy(d, &a, 4);
+			memcpy(d + n - 4, &e, 4);
+		} else if (n >= 2) {
+			uint16_t a, e;
+
+			memcpy(&a, p, 2);
+			memcpy(&e, p + n - 2, 2);
+			memcpy(d, &a, 2);
+			memcpy(d + n - 2, &e, 2);
+		} else if (n == 1) {
+			*d = *p;
+		}
 	} else {
 		memcpy(d, p, n);
 	}
