@@ -314,7 +314,7 @@ na_next(struct sip_iter *it, struct sip_nameaddr *na, unsigned flags)
 int
 sip_via_parse(struct sip_via *v, const char *p, const char *end, const char **next)
 {
-	const char *q;
+	const char *lo = p, *q;
 	int rc, err = 0;
 
 	/* the optional parts (the others are always set on success); field by
@@ -346,7 +346,7 @@ sip_via_parse(struct sip_via *v, const char *p, const char *end, const char **ne
 	if (q == p)
 		return -SIP_ERR_BAD_PROTOCOL;
 	/* sent-by = host [ COLON port ] */
-	p = sip_host_scan(q, end, &rc);
+	p = sip_host_scan_in(lo, q, end, &rc);
 	if (!p)
 		return rc;
 	v->host = sip_mkstr(q, p);

@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "dataplane/sip/sip_lex.h"
 #include "dataplane/sip/sip_parse.h"
 
@@ -305,4 +309,81 @@ sip_host_check(const char *p, const char *end)
 	if (!q)
 		return type;
 	return q == end ? type : (*p == '[' ? -SIP_ERR_BAD_IPV6 : -SIP_ERR_BAD_HOST);
+}
+
+/* [p, p + len) holds only digits and dots, the dots at the bits of dm: is it an
+ * IPv4address (sip_ipv4_check()'s verdict, from the dots' places)? */
+static inline int
+ipv4_dots(const char *p, unsigned len, unsigned dm)
+{
+	unsigned s = 0, k;
+
+	if (__builtin_popcount(dm) != 3)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		unsigned e = k < 3 ? (unsigned)__builtin_ctz(dm) : len, n = e - s, v;
+
+		if (n == 0 || n > 3)
+			return -1;
+		v = (unsigned)(p[s] - '0');
+		if (n > 1)
+			v = v * 10 + (unsigned)(p[s + 1] - '0');
+		if (n > 2)
+			v = v * 10 + (unsigned)(p[s + 2] - '0');
+		if (v > 255)
+			return -1;
+		dm &= dm - 1;
+		s = e + 1;
+	}
+	return 0;
+}
+
+const char *
+sip_host_scan_in(const char *lo, const char *p, const char *end, int *type)
+{
+#ifdef __SSE2__
+	if (p < end && *p != '[' && (end - p >= 16 || end - lo >= 16)) {
+		const char *base = end - p >= 16 ? p : end - 16;
+		unsigned sh = (unsigned)(p - base), avail = 16 - sh, hm, dm, gm, stop, len, m;
+		__m128i x = _mm_loadu_si128((const __m128i *)base);
+		__m128i lc = _mm_or_si128(x, _mm_set1_epi8(0x20));
+		__m128i dig = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8('0')), x),
+					    _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8('9')), x));
+		__m128i alpha = _mm_and_si128(
+			_mm_cmpeq_epi8(_mm_max_epu8(lc, _mm_set1_epi8('a')), lc),
+			_mm_cmpeq_epi8(_mm_min_epu8(lc, _mm_set1_epi8('z')), lc));
+		__m128i dot = _mm_cmpeq_epi8(x, _mm_set1_epi8('.'));
+		__m128i other = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')),
+					     _mm_cmpeq_epi8(x, _mm_set1_epi8('_')));
+
+		hm = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(dig, alpha),
+							      _mm_or_si128(dot, other))) >> sh;
+		dm = (unsigned)_mm_movemask_epi8(dot) >> sh;
+		gm = (unsigned)_mm_movemask_epi8(dig) >> sh;
+		stop = ~hm & ((1u << avail) - 1);
+		if (stop != 0 || base + 16 == end) {   /* the host ends in the window */
+			len = stop != 0 ? (unsigned)__builtin_ctz(stop) : avail;
+			m = (1u << len) - 1;
+			dm &= m;
+			/* empty, a leading '.' or ".." (an empty label): not a host */
+			if (len == 0 || (dm & 1) || (dm & (dm >> 1))) {
+				*type = -SIP_ERR_BAD_HOST;
+				return NULL;
+			}
+			if (((gm | dm) & m) == m) {        /* all digits and dots */
+				if (ipv4_dots(p, len, dm) < 0) {
+					*type = -SIP_ERR_BAD_HOST;
+					return NULL;
+				}
+				*type = SIP_HOST_IPV4;
+			} else {
+				*type = SIP_HOST_NAME;
+			}
+			return p + len;
+		}
+	}
+#else
+	(void)lo;
+#endif
+	return sip_host_scan(p, end, type);
 }

@@ -174,6 +174,13 @@ int sip_dec_parse(const char *p, const char *end, uint32_t max, uint32_t *out);
  * -SIP_ERR_*. */
 const char *sip_host_scan(const char *p, const char *end, int *type);
 
+/* The same verdict and end as sip_host_scan(), where [lo, end) is readable and
+ * lo <= p: a host of up to 15 octets is classified in one 16-octet load (at p,
+ * or ending at end when fewer than 16 octets follow p), the octets one by one
+ * only when it is longer or the text too short; an all-digit host is an IPv4
+ * address by the places of its dots. (tests/unit/test_sip_uri.c compares the two.) */
+const char *sip_host_scan_in(const char *lo, const char *p, const char *end, int *type);
+
 /* Exactly a host [p, end): enum sip_host_type or -SIP_ERR_*. */
 int sip_host_check(const char *p, const char *end);
 

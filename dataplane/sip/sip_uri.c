@@ -125,32 +125,39 @@ uri_headers(const char *p, const char *end)
 }
 
 /* userinfo = user [ ":" password ] "@": the common shapes in one scan each,
- * then memchr() for the rest, since '@' can only end a userinfo. */
+ * then memchr() for the rest, since '@' can only end a userinfo. *uend: where a
+ * well-formed user ends (at '@' or the password's ':'), NULL when the scan did
+ * not show one (the caller checks the userinfo then). */
 static const char *
-uri_at(const char *p, const char *end)
+uri_at(const char *p, const char *end, const char **uend)
 {
 	const char *q = sip_skip_esc(p, end, SIP_C_USER);
 
+	*uend = NULL;
 	if (q && q < end) {
-		if (*q == '@')
+		if (*q == '@') {
+			*uend = q;
 			return q;
+		}
 		if (*q == ':') {
 			const char *r = sip_skip_esc(q + 1, end, SIP_C_PASS);
-			if (r && r < end && *r == '@')
+			if (r && r < end && *r == '@') {
+				*uend = q;
 				return r;
+			}
 		}
 	}
 	return memchr(p, '@', (size_t)(end - p));
 }
 
 static int
-sip_uri_rest(struct sip_uri *u, const char *p, const char *end)
+sip_uri_rest(struct sip_uri *u, const char *lo, const char *p, const char *end)
 {
-	const char *at = uri_at(p, end), *q;
+	const char *uend, *at = uri_at(p, end, &uend), *q;
 	int ht, err = 0;
 
 	if (at) {
-		q = sip_skip_esc(p, at, SIP_C_USER);
+		q = uend != NULL ? uend : sip_skip_esc(p, at, SIP_C_USER);
 		if (!q)
 			return -SIP_ERR_BAD_ESCAPE;
 		if (q == p)
@@ -169,7 +176,7 @@ sip_uri_rest(struct sip_uri *u, const char *p, const char *end)
 		}
 		p = at + 1;
 	}
-	q = sip_host_scan(p, end, &ht);
+	q = sip_host_scan_in(lo, p, end, &ht);
 	if (!q)
 		return ht;
 	u->host = sip_mkstr(p, q);
@@ -272,7 +279,7 @@ sip_uri_parse(struct sip_uri *u, const char *p, size_t len)
 	switch (u->type) {
 	case SIP_URI_SIP:
 	case SIP_URI_SIPS:
-		return sip_uri_rest(u, p, end);
+		return sip_uri_rest(u, u->scheme.p, p, end);
 	case SIP_URI_TEL:
 		return sip_uri_tel(u, p, end);
 	default:

@@ -9,10 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "dataplane/sip/sip_lex.h"
 #include "dataplane/sip/sip_parse.h"
 
 static struct sip_uri u;
@@ -163,6 +165,51 @@ test_hosts(void **state)
 	assert_int_equal(sip_ipv4_check("", 0), -SIP_ERR_BAD_HOST);
 }
 
+/* sip_host_scan_in() (one 16-octet load) against sip_host_scan() (octet by
+ * octet): the same end and verdict for hosts of every length 0..40 built from
+ * host octets, digits, dots and stoppers, at every place in a 64-octet text,
+ * with the readable text starting at, before or well before the host. */
+static void
+test_host_scan_in_agrees(void **state)
+{
+	static const char alpha[] = "0123456789..........aZ-_19x25.3:;>@[ \x80";
+	char buf[128];
+	unsigned int round, disagree = 0, ipv4 = 0, names = 0, bad = 0;
+
+	(void)state;
+	srand(16);
+	for (round = 0; round < 200000; round++) {
+		size_t len = (size_t)(rand() % 41), off = (size_t)(rand() % 24), tail, i;
+		const char *lo, *p, *end, *a, *b;
+		int ta = 0, tb = 0;
+
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = alpha[rand() % (int)(sizeof(alpha) - 1)];
+		if (round % 3 == 0) {   /* a dotted quad, sometimes off by a little */
+			int n = snprintf(buf + 24 + off, 20, "%d.%d.%d.%d", rand() % 300,
+					 rand() % 256, rand() % 256, rand() % 1100);
+			buf[24 + off + (size_t)n] = (char)(rand() % 2 ? ':' : '.');
+		}
+		tail = (size_t)(rand() % 20);
+		p = buf + 24 + off;
+		end = p + len + tail > buf + sizeof(buf) ? buf + sizeof(buf) : p + len + tail;
+		lo = rand() % 2 ? p : buf + (size_t)(rand() % (int)(24 + off));
+		a = sip_host_scan(p, end, &ta);
+		b = sip_host_scan_in(lo, p, end, &tb);
+		if (a != b || ta != tb) {
+			if (disagree++ < 5)
+				print_message("disagree on \"%.*s\": %d %d / %d %d\n", (int)(end - p), p,
+					      a ? (int)(a - p) : -1, ta, b ? (int)(b - p) : -1, tb);
+		}
+		ipv4 += tb == SIP_HOST_IPV4;
+		names += tb == SIP_HOST_NAME;
+		bad += tb < 0;
+	}
+	assert_int_equal(disagree, 0);
+	/* every verdict was met many times */
+	assert_true(ipv4 > 1000 && names > 1000 && bad > 1000);
+}
+
 static void
 test_ipv6(void **state)
 {
@@ -259,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_params_headers),
 		cmocka_unit_test(test_port_bounds),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_host_scan_in_agrees),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_tel),
 		cmocka_unit_test(test_other_schemes),
