@@ -62,26 +62,34 @@ static const struct err_def err_defs[SIP_ERR__COUNT] = {
 };
 
 /*
- * Header-name hash: open addressing over 256 slots keyed by (length, first and
- * last octet), filled at start-up from hdr_defs; compact forms are a direct
- * 256-entry table. A probe compares the name as up to three 64-bit words:
- * (word | case_bits) == lower-case name word, where case_bits holds 0x20 at
- * the letters of the name only, so 'A' and 'a' match a letter and nothing else
- * matches anything.
+ * Header-name hash: open addressing over 256 slots, filled at start-up from
+ * hdr_defs; compact forms are a direct 256-entry table. A name is read as up
+ * to three 64-bit words (name_words()); the slot comes from the first word with
+ * 0x20 set in every octet, and the length (a multiply, no octet loads), and
+ * holds that word of its name and the name's length, so that the usual lookup
+ * is one slot read and one compare: (word | case_bits) == lower-case name
+ * word, where case_bits holds 0x20 at the letters of the name only, so 'A' and
+ * 'a' match a letter and nothing else matches anything. Names over 8 octets
+ * compare their other words from the per-id tables.
  */
 #define HASH_SLOTS 256
 #define NAME_MAX_LEN 24
-static uint8_t hdr_hash[HASH_SLOTS];      /* id + 1, 0 = empty */
+struct hdr_slot {
+	uint64_t word;                    /* the name's first word, lower case */
+	uint64_t fold;                    /* 0x20 at its letters */
+	uint8_t len;                      /* 0 = empty */
+	uint8_t id;
+};
+static struct hdr_slot hdr_slots[HASH_SLOTS];
 static uint8_t hdr_compact[256];          /* id, by octet */
 static uint64_t hdr_words[SIP_HDR__COUNT][3];
 static uint64_t hdr_case[SIP_HDR__COUNT][3];
-static uint8_t hdr_len[SIP_HDR__COUNT];
 
 static inline unsigned
-hdr_hash_key(const char *p, size_t n)
+hdr_hash_key(uint64_t w0, size_t n)
 {
-	unsigned a = (uint8_t)p[0] | 0x20, b = (uint8_t)p[n - 1] | 0x20;
-	return ((unsigned)n * 37u + a * 7u + b * 3u) & (HASH_SLOTS - 1);
+	return (unsigned)(((w0 | 0x2020202020202020ull) ^ (uint64_t)n) *
+			  0x9e3779b97f4a7c15ull >> 56);
 }
 
 static inline uint64_t
@@ -136,16 +144,16 @@ hdr_lookup(const char *p, size_t n)
 	if (n < 2 || n > NAME_MAX_LEN)
 		return SIP_HDR_OTHER;
 	name_words(p, n, w);
-	h = hdr_hash_key(p, n);
+	h = hdr_hash_key(w[0], n);
 	for (;;) {
-		unsigned id = hdr_hash[h];
-		if (id == 0)
+		const struct hdr_slot *s = &hdr_slots[h];
+
+		if (s->len == 0)
 			return SIP_HDR_OTHER;
-		id--;
-		if (hdr_len[id] == n && (w[0] | hdr_case[id][0]) == hdr_words[id][0] &&
-		    (w[1] | hdr_case[id][1]) == hdr_words[id][1] &&
-		    (w[2] | hdr_case[id][2]) == hdr_words[id][2])
-			return (enum sip_hdr_id)id;
+		if (s->len == n && (w[0] | s->fold) == s->word &&
+		    (n <= 8 || ((w[1] | hdr_case[s->id][1]) == hdr_words[s->id][1] &&
+				(w[2] | hdr_case[s->id][2]) == hdr_words[s->id][2])))
+			return (enum sip_hdr_id)s->id;
 		h = (h + 1) & (HASH_SLOTS - 1);
 	}
 }
@@ -280,8 +288,25 @@ start_line(struct sip_msg *m, const char *p, const char *e)
 	m->method_str = sip_mkstr(p, q);
 	m->method = (uint8_t)method_lookup(p, (size_t)(q - p));
 	p = q + 1;
-	/* the Request-URI holds no SP and no control octet */
-	for (q = p; q < e && *q != ' '; q++)
+	/* the Request-URI holds no SP and no control octet: the first of either,
+	 * 16 octets at a time while they last */
+	q = p;
+#if SIP_X86
+	while (e - q >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)q);
+		unsigned mk = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
+				     _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))),
+			_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x)));
+
+		if (mk != 0) {
+			q += __builtin_ctz(mk);
+			break;
+		}
+		q += 16;
+	}
+#endif
+	for (; q < e && *q != ' '; q++)
 		if (sip_cls(*q) & SIP_C_CTL)
 			return fail(m, SIP_ERR_BAD_REQUEST_URI, SIP_HDR_OTHER, q);
 	if (q == p || q >= e)
@@ -583,11 +608,11 @@ sip_parse_init(void)
 		}
 		name_words(lc, n, hdr_words[id]);
 		name_words(cb, n, hdr_case[id]);
-		hdr_len[id] = (uint8_t)n;
-		h = hdr_hash_key(nm, n);
-		while (hdr_hash[h])
+		h = hdr_hash_key(hdr_words[id][0], n);
+		while (hdr_slots[h].len != 0)
 			h = (h + 1) & (HASH_SLOTS - 1);
-		hdr_hash[h] = (uint8_t)(id + 1);
+		hdr_slots[h] = (struct hdr_slot){ hdr_words[id][0], hdr_case[id][0], (uint8_t)n,
+						  (uint8_t)id };
 		if (hdr_defs[id].compact) {
 			hdr_compact[hdr_defs[id].compact] = (uint8_t)id;
 			hdr_compact[hdr_defs[id].compact & ~0x20] = (uint8_t)id;

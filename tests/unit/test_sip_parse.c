@@ -172,6 +172,18 @@ test_request_line(void **state)
 			 -SIP_ERR_BAD_METHOD);
 	assert_int_equal(parse_s(RQ("INVITE sip:b@exa\001mple.com SIP/2.0", "INVITE")),
 			 -SIP_ERR_BAD_REQUEST_URI);
+	/* control octets anywhere in a long Request-URI (found 16 octets at a time) */
+	assert_int_equal(parse_s(RQ("INVITE sip:bob@a-rather-long-host.example.com;transport=\177udp SIP/2.0",
+				    "INVITE")), -SIP_ERR_BAD_REQUEST_URI);
+	assert_int_equal(msg.err_off, strlen("INVITE sip:bob@a-rather-long-host.example.com;transport="));
+	assert_int_equal(parse_s(RQ("INVITE sip:bob@a-rather-long-h\177ost.example.com;transport=udp SIP/2.0",
+				    "INVITE")), -SIP_ERR_BAD_REQUEST_URI);
+	assert_int_equal(msg.err_off, strlen("INVITE sip:bob@a-rather-long-h"));
+	assert_int_equal(parse_s(RQ("INVITE sip:bob@a-rather-\037long-host.example.com;x=y SIP/2.0",
+				    "INVITE")), -SIP_ERR_BAD_REQUEST_URI);
+	assert_int_equal(msg.err_off, strlen("INVITE sip:bob@a-rather-"));
+	assert_int_equal(parse_s(RQ("INVITE sip:bob@a-rather-long-host.example.com;transport=udp SIP/2.0",
+				    "INVITE")), 0);
 	assert_int_equal(parse_s(RQ("INVITE <sip:b@example.com> SIP/2.0", "INVITE")),
 			 -SIP_ERR_BAD_REQUEST_URI);
 	assert_int_equal(parse_s(RQ("INVITE sip:b@example.com?Route=x SIP/2.0", "INVITE")),
