@@ -444,7 +444,9 @@ void
 sip_reply_tag(const struct sip_msg *m, char out[SIP_REPLY_TAG_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	static const enum sip_hdr_id ids[] = { SIP_HDR_CALL_ID, SIP_HDR_FROM, SIP_HDR_VIA };
+	/* the top Via's branch names the transaction (RFC 3261 §8.1.1.7), the
+	 * Call-ID the call even for a client without one */
+	static const enum sip_hdr_id ids[] = { SIP_HDR_CALL_ID, SIP_HDR_VIA };
 	const struct sip_hdr *h;
 	uint64_t x = 0xcbf29ce484222325ull;
 	unsigned i;
