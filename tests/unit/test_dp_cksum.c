@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dp_cksum.h: the 8-octet-step one's complement sum against an RFC 1071
- * reference written octet by octet in network order, and against DPDK's
- * rte_raw_cksum(), for every length up to 1600 at every start alignment;
+ * dp_cksum.h: the one's complement sum (64-octet AVX2 steps from 128 octets on
+ * where the CPU has AVX2, then 16, 8, 4, 2, 1) against an RFC 1071 reference
+ * written octet by octet in network order, and against DPDK's rte_raw_cksum(),
+ * for every length up to 1600 at every start alignment;
  * UDP over IPv4 and IPv6 against rte_ipv4_udptcp_cksum()/rte_ipv6_udptcp_cksum(),
  * the verifiers on good and damaged datagrams, and the all-zero and all-ones
  * buffers where a one's complement sum has two forms of zero.
