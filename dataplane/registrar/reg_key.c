@@ -120,6 +120,12 @@ reg_user_norm(const char *p, size_t n, char *out, size_t cap)
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, o = 0;
 
+	if (memchr(p, '%', n) == NULL) {   /* the usual user: nothing to decode */
+		if (n > cap)
+			return SIZE_MAX;
+		memcpy(out, p, n);
+		return n;
+	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
