@@ -224,12 +224,17 @@ dp_worker_main(void *arg)
 				continue;
 			n = (uint16_t)rte_ring_sc_dequeue_burst(lc->in[j], (void **)pkts, DP_MAX_BURST, NULL);
 			DP_STAT_ADD(&lc->stats, steer_in, n);
+			/* a worker stages what other workers steered to it, as
+			 * what it receives itself (dp_sip.h) */
 			for (k = 0; k < n; k++) {
 				if (dp_pkt_info_of(pkts[k])->neigh_only)
 					dp_neigh_input(lc, pkts[k]);
-				else
+				else if (lc->is_ctl)
 					sip_dispatch(lc, pkts[k]);
+				else
+					dp_sip_stage_add(lc, pkts[k]);
 			}
+			dp_sip_stage_run(lc);
 			work += n;
 		}
 		stall_note(lc, DP_STAGE_rings, &t);
