@@ -66,17 +66,18 @@ static const struct err_def err_defs[SIP_ERR__COUNT] = {
  * hdr_defs; compact forms are a direct 256-entry table. A name is read as up
  * to three 64-bit words (name_words()); the slot comes from the first word with
  * 0x20 set in every octet, and the length (a multiply, no octet loads), and
- * holds that word of its name and the name's length, so that the usual lookup
- * is one slot read and one compare: (word | case_bits) == lower-case name
- * word, where case_bits holds 0x20 at the letters of the name only, so 'A' and
- * 'a' match a letter and nothing else matches anything. Names over 8 octets
- * compare their other words from the per-id tables.
+ * holds the first two words of its name and the name's length, so that the
+ * usual lookup is one slot read and one compare without a branch per word:
+ * (word | case_bits) == lower-case name word, where case_bits holds 0x20 at the
+ * letters of the name only, so 'A' and 'a' match a letter and nothing else
+ * matches anything. Names over 16 octets compare their third word from the
+ * per-id tables.
  */
 #define HASH_SLOTS 256
 #define NAME_MAX_LEN 24
 struct hdr_slot {
-	uint64_t word;                    /* the name's first word, lower case */
-	uint64_t fold;                    /* 0x20 at its letters */
+	uint64_t word[2];                 /* the name's first two words, lower case */
+	uint64_t fold[2];                 /* 0x20 at their letters */
 	uint8_t len;                      /* 0 = empty */
 	uint8_t id;
 };
@@ -150,9 +151,9 @@ hdr_lookup(const char *p, size_t n)
 
 		if (s->len == 0)
 			return SIP_HDR_OTHER;
-		if (s->len == n && (w[0] | s->fold) == s->word &&
-		    (n <= 8 || ((w[1] | hdr_case[s->id][1]) == hdr_words[s->id][1] &&
-				(w[2] | hdr_case[s->id][2]) == hdr_words[s->id][2])))
+		if (s->len == n &&
+		    (((w[0] | s->fold[0]) ^ s->word[0]) | ((w[1] | s->fold[1]) ^ s->word[1])) == 0 &&
+		    (n <= 16 || (w[2] | hdr_case[s->id][2]) == hdr_words[s->id][2]))
 			return (enum sip_hdr_id)s->id;
 		h = (h + 1) & (HASH_SLOTS - 1);
 	}
@@ -457,27 +458,32 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 		if (p >= lf)
 			return split_fail(m, n, seen, SIP_ERR_NO_COLON, SIP_HDR_OTHER, name);
 		ne = p;
-		while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
-			ne--;
-		if (ne == name)
-			return split_fail(m, n, seen, SIP_ERR_BAD_HEADER_NAME, SIP_HDR_OTHER, name);
-		vs = p + 1;
-		/* continuation lines belong to this field */
-		while (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t')) {
-			lf = lf_next(&it, mf);
-			if (!lf)
-				return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
+		if (__builtin_expect(p == name || ne[-1] == ' ' || ne[-1] == '\t', 0)) {
+			while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
+				ne--;
+			if (ne == name)
+				return split_fail(m, n, seen, SIP_ERR_BAD_HEADER_NAME,
+						  SIP_HDR_OTHER, name);
 		}
-		/* trim LWS; the common case is one SP after ':' and a CR before LF */
-		ve = lf;
-		if (ve > vs && ve[-1] == '\r')
-			ve--;
-		if (vs < ve && *vs == ' ')
-			vs++;
-		if (__builtin_expect(vs < ve && sip_is_lws(ve[-1]), 0))
+		/* continuation lines belong to this field */
+		if (__builtin_expect(lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t'), 0)) {
+			do {
+				lf = lf_next(&it, mf);
+				if (!lf)
+					return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS,
+							  SIP_HDR_OTHER, end);
+			} while (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t'));
+		}
+		/* trim LWS; the common case is one SP after ':' and a CR before LF
+		 * (p < lf: the ':' itself is before the LF, so lf[-1] is readable) */
+		vs = p + 1 + (p[1] == ' ');
+		ve = lf - (lf[-1] == '\r');
+		if (__builtin_expect(vs < ve && (sip_is_lws(ve[-1]) | sip_is_lws(*vs)), 0)) {
 			ve = sip_trim_lws(vs, ve);
-		if (__builtin_expect(vs < ve && sip_is_lws(*vs), 0))
 			vs = sip_skip_lws(vs, ve);
+		}
+		if (vs > ve)
+			vs = ve;   /* "Name:\r\n" or "Name: \n": empty */
 		if (n >= SIP_MAX_HDRS)
 			return split_fail(m, n, seen, SIP_ERR_TOO_MANY_HEADERS, SIP_HDR_OTHER, name);
 		id = hdr_lookup(name, (size_t)(ne - name));
@@ -611,7 +617,8 @@ sip_parse_init(void)
 		h = hdr_hash_key(hdr_words[id][0], n);
 		while (hdr_slots[h].len != 0)
 			h = (h + 1) & (HASH_SLOTS - 1);
-		hdr_slots[h] = (struct hdr_slot){ hdr_words[id][0], hdr_case[id][0], (uint8_t)n,
+		hdr_slots[h] = (struct hdr_slot){ { hdr_words[id][0], hdr_words[id][1] },
+						  { hdr_case[id][0], hdr_case[id][1] }, (uint8_t)n,
 						  (uint8_t)id };
 		if (hdr_defs[id].compact) {
 			hdr_compact[hdr_defs[id].compact] = (uint8_t)id;

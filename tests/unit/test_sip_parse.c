@@ -324,6 +324,28 @@ test_header_syntax(void **state)
 	assert_true(streq(&sip_msg_hdr(&msg, SIP_HDR_SUBJECT)->value, "hello"));
 	assert_int_equal(parse_s(H("Subject:\r\n")), 0);
 	assert_int_equal(sip_msg_hdr(&msg, SIP_HDR_SUBJECT)->value.len, 0);
+	/* every shape of the space around a value (the common one on its own path) */
+	{
+		static const char *const shapes[][2] = {
+			{ "Subject: \r\n", "" }, { "Subject:  \r\n", "" }, { "Subject:\t\r\n", "" },
+			{ "Subject: \n", "" }, { "Subject:\n", "" }, { "Subject:v\r\n", "v" },
+			{ "Subject: v\r\n", "v" }, { "Subject:  v\r\n", "v" },
+			{ "Subject:\tv\t\r\n", "v" }, { "Subject: v \r\n", "v" },
+			{ "Subject: v\n", "v" }, { "Subject: a b\r\n", "a b" },
+			{ "Subject : v\r\n", "v" }, { "Subject\t: v \t \r\n", "v" },
+		};
+		for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+			char buf[512];
+
+			snprintf(buf, sizeof(buf), H("%s"), shapes[k][0]);
+			assert_int_equal(parse_s(buf), 0);
+			if (!streq(&sip_msg_hdr(&msg, SIP_HDR_SUBJECT)->value, shapes[k][1]))
+				fail_msg("\"%s\": value \"%.*s\"", shapes[k][0],
+					 (int)sip_msg_hdr(&msg, SIP_HDR_SUBJECT)->value.len,
+					 sip_msg_hdr(&msg, SIP_HDR_SUBJECT)->value.p);
+			assert_true(streq(&sip_msg_hdr(&msg, SIP_HDR_SUBJECT)->name, "Subject"));
+		}
+	}
 	assert_int_equal(parse_s(H("X-Odd-!%*_+`'~.Name: v\r\n")), 0);
 	assert_int_equal(parse_s(H("X Y: v\r\n")), -SIP_ERR_BAD_HEADER_NAME);
 	assert_int_equal(parse_s(H(": v\r\n")), -SIP_ERR_BAD_HEADER_NAME);
