@@ -91,11 +91,16 @@ cp_repl_tx_retx_from(const struct cp_repl_tx *tx)
 }
 
 /* The lifetime of a record queued at AT, sent at NOW: what is left of it, at
- * least 1 s (0 stays 0: a tombstone or a delete). */
+ * least 1 s (0 stays 0: a tombstone or a delete). The wait counts in started
+ * seconds: the live record already rounds its lifetime up (Expires: 3600 goes
+ * as 3600), and a wait rounded down as well could stretch a copy by almost 2 s
+ * (seen as a flake of tests/integration/replication.sh: a user registered
+ * while a node was down had 2 s more on that node); rounded up, a copy lives
+ * within 1 s of its origin either way and never longer by a whole second. */
 static uint32_t
 cp_repl_aged(uint32_t expires_s, uint64_t at, uint64_t now)
 {
-	uint64_t age_s = now > at ? (now - at) / 1000 : 0;
+	uint64_t age_s = now > at ? (now - at + 999) / 1000 : 0;
 
 	if (expires_s == 0 || age_s == 0)
 		return expires_s;
