@@ -120,13 +120,7 @@ dp_reg_stage(struct dp_lcore *lc, struct dp_staged *st)
 }
 
 void
-dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m)
-{
-	dp_reg_input_staged(lc, m, NULL);
-}
-
-void
-dp_reg_input_staged(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *st)
+dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *st)
 {
 	const struct dp_pkt_info *info = dp_pkt_info_of(m);
 	struct reg_src src = {

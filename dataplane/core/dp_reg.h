@@ -30,12 +30,9 @@
 
 /* ---- worker lcore ---- */
 
-/* A REGISTER parsed into lc->msg; m is consumed. */
-void dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m);
-
-/* The same, with the key dp_reg_stage() computed in the burst's first stage
- * (st NULL: computed here, as dp_reg_input()). */
-void dp_reg_input_staged(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *st);
+/* A REGISTER parsed into lc->msg; m is consumed. st: its stage, whose key
+ * dp_reg_stage() computed in the burst's first stage, or NULL (computed here). */
+void dp_reg_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *st);
 
 /* A burst's first stage for the REGISTER in lc->msg: its AoR key, hash and key
  * status into st (reg_aor_key()). True when this worker's shard will apply it:

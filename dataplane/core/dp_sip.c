@@ -95,7 +95,7 @@ dp_sip_handle(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_staged *s
 	if (!info->steered)   /* counted once, by the lcore that received it */
 		lc->stats.sip.req[msg->method < SIP_METHOD__COUNT ? msg->method : 0]++;
 	if (msg->method == SIP_METHOD_REGISTER && lc->reg != NULL) {
-		dp_reg_input_staged(lc, m, st != NULL && st->reg ? st : NULL);
+		dp_reg_input(lc, m, st != NULL && st->reg ? st : NULL);
 		return;
 	}
 	if (options_to_us(msg)) {
