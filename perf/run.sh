@@ -42,6 +42,9 @@ scenarios:
              and to apply a binding (PERF_SYNC_BINDINGS [1000000], perf/bench_sync_shard.c)
   replication  the wire REGISTER search with one replicating peer attached, then
              without a cluster: both rates and the overhead
+  replication-cost  ns of CPU per REGISTER of each thread (both nodes' workers,
+             control lcores and cps) at a fixed PERF_REPL_RATE [300000] /s, with the
+             replicating peer and without
   heal       two nodes partitioned (netns lab, cluster bus on its own segment),
              PERF_HEAL_USERS [10000] bindings made on the two sides, the link back up:
              ms until both hold every binding (perf/heal.sh)
@@ -837,6 +840,76 @@ g_scenario_replication() {
 		"records_queued=${q:-}" "events_dropped=${drop:-}" "peer_behind=${behind:-}" \
 		"others_cpu_busy=${C[busy]}" "${G_COMMON[@]}"
 }
+# replication-cost: what replicating one REGISTER costs, thread by thread. The
+# generator offers PERF_REPL_RATE [300000] REGISTERs/s (mode new) for PERF_LAT_S
+# [5] s to node 1 with node 2 as its replicating peer, then to node 1 alone; each
+# thread's CPU time (utime + stime of /proc/PID/task/TID/stat) over the run,
+# divided by the REGISTERs answered, is its ns per REGISTER. The rate is one the
+# machine carries (check events_dropped = 0): the figures are costs, not limits.
+s_cpu_snap() {   # NAME...: "NAME/THREAD ticks" lines of the named processes
+	local n t c
+	for n in "$@"; do
+		for t in /proc/"${G_PID[$n]}"/task/*; do
+			c=$(sed 's/^.*) //' "$t/stat" 2> /dev/null | awk '{ print $12 + $13 }') || continue
+			echo "$n/$(tr ' ' _ < "$t/comm") ${c:-0}"
+		done
+	done
+}
+
+s_cost_run() {   # TAG NAMES...: the fixed-rate run; "thread ns_per_register" lines
+	local tag=$1 y=$G_WORK/$1.yaml a b got; shift
+	g_gen_yaml "$y" "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register arp false
+	sed -i '/^search:/,$d' "$y"
+	s_cpu_snap "$@" > "$G_WORK/$tag.cpu0"
+	taskset -c "$G_GEN_CPU" "$BUILD/sipshard-gen" -c "$y" -q -r "$R_RATE" -d "$G_LAT_S" \
+		> "$G_WORK/$tag.json" 2> "$G_WORK/$tag.gen.log" || true
+	s_cpu_snap "$@" > "$G_WORK/$tag.cpu1"
+	got=$(jget "$G_WORK/$tag.json" replies_ok); got=${got:-0}
+	g_log "[$tag] $R_RATE/s for $G_LAT_S s: $got answered"
+	python3 - "$G_WORK/$tag.cpu0" "$G_WORK/$tag.cpu1" "$got" "$(getconf CLK_TCK)" <<'PY'
+import sys
+a = dict(l.rsplit(" ", 1) for l in open(sys.argv[1]).read().split("\n") if l)
+b = dict(l.rsplit(" ", 1) for l in open(sys.argv[2]).read().split("\n") if l)
+n, hz = max(int(sys.argv[3]), 1), int(sys.argv[4])
+for k in sorted(b):
+    d = int(b[k]) - int(a.get(k, 0))
+    if d > 0:
+        print(k, round(d / hz * 1e9 / n))
+PY
+}
+
+g_scenario_replication_cost() {
+	local max kv=() with without t v drop R_RATE=${PERF_REPL_RATE:-300000}
+	s_init; C[busy]=0
+	max=$(( G_AORS * 2 > 131072 ? G_AORS * 2 : 131072 ))
+	g_busy
+	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" \
+		"$(s_cluster 1 2 198.18.2.2 1)" || { s_cleanup; return 1; }
+	s_node peer 2 "0@$G_GEN_CPU,1@$G_GEN_CPU" "$max" "$(s_peer_ports)" \
+		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
+	s_wait_up donor 2 20 || { s_cleanup; return 1; }
+	with=$(s_cost_run cost-repl donor donor-cp peer peer-cp)
+	mkdir -p "$G_RESULTS"
+	s_ctl donor stats > "$G_RESULTS/cost-donor-stats.json" 2> /dev/null || true
+	s_ctl peer stats > "$G_RESULTS/cost-peer-stats.json" 2> /dev/null || true
+	drop=$(s_json registrar.events_dropped < "$G_RESULTS/cost-donor-stats.json")
+	for t in syncs_started repair_records digest_postponed; do
+		kv+=("$t=$(s_json replication.$t < "$G_RESULTS/cost-donor-stats.json")")
+		kv+=("peer_$t=$(s_json replication.$t < "$G_RESULTS/cost-peer-stats.json")")
+	done
+	s_cleanup
+	g_busy
+	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" || { s_cleanup; return 1; }
+	without=$(s_cost_run cost-norepl donor)
+	s_cleanup
+	printf '%s\n' "== ns of CPU per REGISTER, with a replicating peer:" "$with" \
+		"== without:" "$without" >&2
+	while read -r t v; do kv+=("${t//[^a-z0-9]/_}_ns=$v"); done <<< "$with"
+	while read -r t v; do kv+=("alone_${t//[^a-z0-9]/_}_ns=$v"); done <<< "$without"
+	g_common
+	g_emit replication-cost wire=memif "rate_per_s=$R_RATE" "events_dropped=${drop:-}" \
+		"${kv[@]}" "others_cpu_busy=${C[busy]}" "${G_COMMON[0]}" "${G_COMMON[1]}"
+}
 # heal: perf/heal.sh builds the lab, partitions, loads, heals and prints key=value
 # lines; the figure is the time from the link coming back up to both nodes holding
 # every binding, polled every 10 ms with sipshardctl.
@@ -924,6 +997,7 @@ for scenario in "$@"; do
 	best-register) g_scenario_best ;;
 	sync) g_scenario_sync ;;
 	replication) g_scenario_replication ;;
+	replication-cost) g_scenario_replication_cost ;;
 	heal) g_scenario_heal ;;
 	tags) bash perf/tags.sh ;;
 	ping)
