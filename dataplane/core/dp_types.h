@@ -224,6 +224,7 @@ struct dp_lcore {
 	/* Adaptive idle (dp_worker_idle). */
 	uint64_t idle_since;            /* tsc of the last pass that found work */
 	uint32_t idle_sleep_us;         /* next sleep; 0 until the first one */
+	uint64_t ctl_sip_tsc;           /* control lcore: tsc of the last SIP it handed on */
 	struct dp_stall stall;          /* longest run per stage */
 	struct dp_stats stats;
 	struct reg_shard *reg;          /* registration shard (workers only) */

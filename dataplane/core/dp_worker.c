@@ -62,9 +62,10 @@ dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkt
 			dp_egress_tx(lc, port_idx, m);
 			break;
 		case DP_PKT_SIP:
-			if (lc->is_ctl)
+			if (lc->is_ctl) {
+				lc->ctl_sip_tsc = now_tsc;
 				sip_dispatch(lc, m);
-			else
+			} else
 				dp_sip_stage_add(lc, m);
 			break;
 		case DP_PKT_CLUSTER:
@@ -144,8 +145,21 @@ dp_worker_idle(struct dp_lcore *lc, uint64_t now_tsc)
 		return;
 	}
 	idle = now_tsc - lc->idle_since;
-	if (lc->is_ctl)         /* cluster and neighbour traffic: short sleeps at once */
+	if (lc->is_ctl) {
+		/* Cluster and neighbour traffic only: one sleep of DP_IDLE_CTL_SLEEP_US
+		 * per pass without work, not polls nor short sleeps. Each wake-up is a
+		 * context switch, and in a stream of datagrams tens of microseconds
+		 * apart short sleeps woke several times per datagram. Having handed
+		 * on SIP in the last second (a control queue that also gets a share
+		 * of the SIP traffic: software steering, RSS not kept off it), it
+		 * takes the short sleeps at once instead. */
+		if (now_tsc - lc->ctl_sip_tsc > rte_get_tsc_hz() || lc->ctl_sip_tsc == 0) {
+			DP_STAT_INC(&lc->stats, idle_sleeps);
+			rte_delay_us_sleep(DP_IDLE_CTL_SLEEP_US);
+			return;
+		}
 		idle += rte_get_tsc_hz() / 1000000 * DP_IDLE_PAUSE_US;
+	}
 	act = dp_idle_step(idle, rte_get_tsc_hz(), &lc->idle_sleep_us);
 	if (act == DP_IDLE_POLL)
 		return;

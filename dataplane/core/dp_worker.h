@@ -39,6 +39,7 @@ void dp_worker_rx_burst(struct dp_lcore *lc, uint16_t port_idx, struct rte_mbuf 
 #define DP_IDLE_PAUSE_US      1000u
 #define DP_IDLE_SLEEP_MIN_US  4u
 #define DP_IDLE_SLEEP_MAX_US  100u
+#define DP_IDLE_CTL_SLEEP_US  500u
 #define DP_IDLE_POLL          0u    /* dp_idle_step(): poll again now */
 #define DP_IDLE_PAUSE         1u    /* ... yield the CPU then poll; >= 2: sleep that many us */
 
