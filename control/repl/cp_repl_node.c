@@ -262,25 +262,37 @@ cp_rn_event_wire(struct cp_repl_node *n, const struct reg_event *ev)
 	return 0;
 }
 
-/* The packed record of event EV into n->pk (the streams'): 0, or -1 counted. */
+/* The packed record of event EV (the streams') into n->out, n->out_len: the
+ * shard's own bytes, or in federation mode its directory entry (n->pk). 0, or
+ * -1 counted. */
 static int
 cp_rn_event_pack(struct cp_repl_node *n, const struct reg_event *ev)
 {
+	if (!n->rconf.federation) {
+		if (ev->pk_len == 0) {
+			CP_RN_COUNT(n, rec_bad);
+			return -1;
+		}
+		n->out = ev->pk;
+		n->out_len = ev->pk_len;
+		return 0;
+	}
 	if (cp_rn_event_rec(n, ev) != 0)
 		return -1;
-	n->pk_len = (uint16_t)reg_pack_rec(&n->rrec, n->pk, sizeof(n->pk));
-	if (n->pk_len == 0) {
+	n->out = n->pk;
+	n->out_len = (uint16_t)reg_pack_rec(&n->rrec, n->pk, sizeof(n->pk));
+	if (n->out_len == 0) {
 		CP_RN_COUNT(n, rec_bad);
 		return -1;
 	}
 	return 0;
 }
 
-/* Append n->pk to peer K's stream: true, or false with the reason counted. */
+/* Append n->out to peer K's stream: true, or false with the reason counted. */
 static bool
 cp_rn_append(struct cp_repl_node *n, int k, uint64_t now)
 {
-	int rc = cp_repl_tx_append(n->peer[k], n->pk, n->pk_len, now);
+	int rc = cp_repl_tx_append(n->peer[k], n->out, n->out_len, now);
 
 	if (rc == 0)
 		return true;

@@ -192,8 +192,9 @@ struct cp_repl_node {
 	struct msg msg;                 /* one message being built (large: not on a stack) */
 	struct msg_rec rec;
 	struct reg_rec rrec;
-	uint8_t pk[REG_PACK_REC_MAX];   /* rrec packed (reg_pack.h): what the streams carry */
-	uint16_t pk_len;
+	uint8_t pk[REG_PACK_REC_MAX];   /* rrec packed (reg_pack.h), federation's */
+	const uint8_t *out;             /* the record the streams get: an event's, or pk */
+	uint16_t out_len;
 	struct cp_repl_snap *snap;      /* registrar.snapshot: gets the sync copies for self */
 };
 

@@ -282,8 +282,9 @@ shards_create(struct dp_ctx *x)
 		struct reg_conf rc = base;
 		char name[RTE_RING_NAMESIZE];
 
-		snprintf(name, sizeof(name), DP_RING_EVENTS, i);   /* about the whole event pool */
-		lc->reg_events = rte_ring_create(name, RTE_MAX(x->cfg->dp.ring_size, REG_DEFAULT_EVENTS),
+		snprintf(name, sizeof(name), DP_RING_EVENTS, i);   /* both event pools */
+		lc->reg_events = rte_ring_create(name, RTE_MAX(x->cfg->dp.ring_size,
+							       2 * REG_DEFAULT_EVENTS),
 						 (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (lc->reg_events == NULL) {
 			DP_LOG(ERR, "cannot create ring %s: %s", name, rte_strerror(rte_errno));

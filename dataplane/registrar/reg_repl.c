@@ -705,12 +705,14 @@ reg_shard_bucket_walk(const struct reg_shard *s, uint16_t bucket, reg_keyver_fn 
 	return count;
 }
 
-/* Room for a sync event: the pool and the ring both less than half used. */
+/* Room for sync events: the pools and the ring all less than half used. Asked
+ * every 32 events (an rte_mempool_avail_count() reads every lcore's cache). */
 static bool
 reg_sync_room(const struct reg_shard *s)
 {
 	return s->conf.events != NULL &&
 	       rte_mempool_avail_count(s->ev_pool) > s->conf.max_events / 2 &&
+	       rte_mempool_avail_count(s->ev_pool_large) > REG_EV_LARGE / 2 &&
 	       rte_ring_free_count(s->conf.events) > rte_ring_get_capacity(s->conf.events) / 2;
 }
 
@@ -752,7 +754,7 @@ reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32
 				/* under a second left: a copy would carry 0 s */
 				if (i < *skip || s->b[bi].expires_ms < now_ms + 1000)
 					continue;
-				if (emitted == max || !reg_sync_room(s)) {
+				if (emitted == max || (emitted % 32 == 0 && !reg_sync_room(s))) {
 					*skip = i;
 					return emitted;
 				}
@@ -767,7 +769,7 @@ reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32
 
 			if (i < *skip)
 				continue;
-			if (emitted == max || !reg_sync_room(s)) {
+			if (emitted == max || (emitted % 32 == 0 && !reg_sync_room(s))) {
 				*skip = i;
 				return emitted;
 			}
@@ -783,16 +785,16 @@ reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32
 	return emitted;
 }
 
-/* Binding BI in the pack encoding into OUT (room for REG_PACK_REC_MAX): its length. */
-static size_t
-reg_pack_binding(const struct reg_shard *s, uint32_t bi, uint8_t *out, uint64_t now_ms)
+size_t
+reg_pack_binding(const struct reg_shard *s, uint32_t bi, uint32_t expires_s, uint8_t flags,
+		 uint8_t *out)
 {
 	const struct reg_binding *b = &s->b[bi];
 	struct reg_rec h;
 	size_t off = REG_PACK_HDR + reg_pack_addr_len(b->family) +
 		     reg_pack_addr_len(b->sock_family);
 	size_t data_len = (size_t)b->uri_len + b->inst_len + b->path_len;
-	uint8_t *p = out + off, flags = 0;
+	uint8_t *p = out + off;
 	size_t key_len;
 
 	memset(&h, 0, offsetof(struct reg_rec, aor));
@@ -806,7 +808,7 @@ reg_pack_binding(const struct reg_shard *s, uint32_t bi, uint8_t *out, uint64_t 
 	h.sock_node = b->sock_node;
 	h.q = b->q;
 	h.cseq = b->cseq;
-	h.expires_s = (uint32_t)((b->expires_ms - now_ms) / 1000);
+	h.expires_s = expires_s;
 	h.reg_id = b->reg_id;
 	h.callid = b->callid;
 	memcpy(h.addr, b->addr, sizeof(h.addr));
@@ -820,9 +822,9 @@ reg_pack_binding(const struct reg_shard *s, uint32_t bi, uint8_t *out, uint64_t 
 	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, 0, data_len, (char *)p);
 	key_len = reg_b_key(s, bi, (char *)p + data_len);
 	if (key_len == b->uri_len && memcmp(p + data_len, p, key_len) == 0)
-		flags = REG_PACK_F_KEY_URI;     /* the usual case: not repeated */
+		flags |= REG_PACK_F_KEY_URI;    /* the usual case: not repeated */
 	h.key_len = (uint16_t)key_len;
-	p += data_len + (flags ? 0 : key_len);
+	p += data_len + ((flags & REG_PACK_F_KEY_URI) ? 0 : key_len);
 	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, data_len, b->tag_len, (char *)p);
 	p += b->tag_len;
 	reg_pack_head(&h, flags, out);
@@ -853,7 +855,8 @@ reg_shard_sync_pack(struct reg_shard *s, uint32_t *pos, unsigned int max, uint8_
 			continue;
 		if (packed == max || cap - at < REG_PACK_REC_MAX)
 			goto out;
-		at += reg_pack_binding(s, p, out + at, now_ms);
+		at += reg_pack_binding(s, p, (uint32_t)((b->expires_ms - now_ms) / 1000), 0,
+					 out + at);
 		REG_STAT_INC(s, sync_events);
 		packed++;
 	}
@@ -918,36 +921,7 @@ reg_shard_tombstones(const struct reg_shard *s)
 int
 reg_event_to_rec(const struct reg_event *ev, struct reg_rec *r)
 {
-	if (ev->type == REG_EV_EXPIRE)
+	if (ev->pk_len == 0 || reg_pack_unpack(ev->pk, ev->pk_len, r) != ev->pk_len)
 		return -EINVAL;
-	memset(r, 0, offsetof(struct reg_rec, aor));
-	r->version.counter = ev->version;
-	r->version.origin = ev->origin;
-	r->tombstone = ev->tombstone;
-	r->family = ev->family;
-	r->port = ev->port;
-	memcpy(r->addr, ev->addr, sizeof(r->addr));
-	r->local_port = ev->local_port;
-	r->sock_node = ev->sock_node;
-	r->sock_family = ev->sock_family;
-	r->sock_port = ev->sock_port;
-	memcpy(r->sock_addr, ev->sock_addr, sizeof(r->sock_addr));
-	r->q = ev->q;
-	r->cseq = ev->cseq;
-	r->expires_s = ev->expires;
-	r->reg_id = ev->reg_id;
-	r->callid = ev->callid;
-	r->aor_len = ev->aor_len;
-	r->key_len = ev->key_len;
-	r->uri_len = ev->uri_len;
-	r->instance_len = ev->instance_len;
-	r->path_len = ev->path_len;
-	r->tag_len = ev->tag_len;
-	memcpy(r->aor, reg_event_aor(ev), ev->aor_len);
-	memcpy(r->key, reg_event_key(ev), ev->key_len);
-	memcpy(r->uri, reg_event_uri(ev), ev->uri_len);
-	memcpy(r->instance, reg_event_instance(ev), ev->instance_len);
-	memcpy(r->path, reg_event_path(ev), ev->path_len);
-	memcpy(r->tag, reg_event_tag(ev), ev->tag_len);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <rte_random.h>
 
 #include "config/cfg_types.h"
+#include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_digest.h"
 #include "dataplane/registrar/reg_dir.h"
 #include "dataplane/registrar/reg_shard.h"
@@ -1081,6 +1082,7 @@ reg_shard_free(struct reg_shard *s)
 	rte_hash_free(s->hash);
 	rte_free(s->dir.slot);
 	rte_mempool_free(s->ev_pool);
+	rte_mempool_free(s->ev_pool_large);
 	reg_repl_free(s);
 	rte_free(s->wheel.slots);
 	rte_free(s->ext);
@@ -1211,9 +1213,13 @@ reg_shard_create(const struct reg_conf *c, unsigned shard, int socket)
 			cache = 64;
 		h0 = reg_heap_bytes();
 		s->ev_pool = rte_mempool_create(name, s->conf.max_events,
-						sizeof(struct reg_event), cache, 0, NULL, NULL,
-						NULL, NULL, socket, 0);
-		if (s->ev_pool == NULL) {
+						sizeof(struct reg_event) + REG_EV_PK_SMALL, cache, 0,
+						NULL, NULL, NULL, NULL, socket, 0);
+		snprintf(name, sizeof(name), "reg_evl%u_%u", shard, id);
+		s->ev_pool_large = rte_mempool_create(name, REG_EV_LARGE,
+						      sizeof(struct reg_event) + REG_PACK_REC_MAX,
+						      0, 0, NULL, NULL, NULL, NULL, socket, 0);
+		if (s->ev_pool == NULL || s->ev_pool_large == NULL) {
 			err = rte_errno != 0 ? rte_errno : ENOMEM;
 			goto fail;
 		}

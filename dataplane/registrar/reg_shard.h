@@ -295,44 +295,9 @@ void reg_shard_mem(const struct reg_shard *s, struct reg_mem *mem);
 
 const char *reg_event_type_name(enum reg_event_type t);   /* "insert" */
 
-static inline const char *
-reg_event_aor(const struct reg_event *ev)
-{
-	return ev->data;
-}
-
-static inline const char *
-reg_event_uri(const struct reg_event *ev)
-{
-	return ev->data + ev->aor_len;
-}
-
-static inline const char *
-reg_event_instance(const struct reg_event *ev)
-{
-	return ev->data + ev->aor_len + ev->uri_len;
-}
-
-static inline const char *
-reg_event_path(const struct reg_event *ev)
-{
-	return ev->data + ev->aor_len + ev->uri_len + ev->instance_len;
-}
-
-static inline const char *
-reg_event_key(const struct reg_event *ev)
-{
-	return reg_event_path(ev) + ev->path_len;
-}
-
-static inline const char *
-reg_event_tag(const struct reg_event *ev)
-{
-	return reg_event_key(ev) + ev->key_len;
-}
-
-/* The record of a change event, for the wire (the cp sends it unless
- * ev->remote). 0, or -EINVAL for an event that is not replicated (expire). */
+/* The record of a change event decoded (what the cp sends is ev->pk as it is,
+ * unless ev->remote). 0, or -EINVAL for an event without a record (expiry,
+ * applied record) or a record that does not decode. */
 int reg_event_to_rec(const struct reg_event *ev, struct reg_rec *r);
 
 /* Give a consumed event back to its shard's pool (any process, any thread). */

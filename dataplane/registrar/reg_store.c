@@ -175,7 +175,7 @@ static void
 reg_event_put(struct reg_shard *s, struct reg_event *ev)
 {
 	if (rte_ring_enqueue(s->conf.events, ev) != 0) {
-		rte_mempool_put(s->ev_pool, ev);
+		reg_event_free(ev);
 		REG_STAT_INC(s, events_dropped);
 		return;
 	}
@@ -494,18 +494,45 @@ reg_shard_tick(struct reg_shard *s, uint64_t now_ms)
 
 /* ---- owning worker lcore: internal API, events ---- */
 
+/* An event with room for LEN bytes of record, numbered SEQ: NULL when the
+ * pools are empty (counted). */
+static struct reg_event *
+reg_event_get(struct reg_shard *s, enum reg_event_type t, size_t len, uint64_t seq)
+{
+	struct reg_event *ev;
+	void *obj;
+
+	if (s->conf.events == NULL ||
+	    rte_mempool_get(len <= REG_EV_PK_SMALL ? s->ev_pool : s->ev_pool_large, &obj) != 0) {
+		REG_STAT_INC(s, events_dropped);
+		return NULL;
+	}
+	ev = obj;
+	ev->type = (uint8_t)t;
+	ev->remote = 0;
+	ev->tombstone = 0;
+	ev->shard = (uint16_t)s->id;
+	ev->sync_peer = t == REG_EV_SYNC ? s->sync_peer : 0;
+	ev->aor_expires = 0;
+	ev->pk_len = (uint16_t)len;
+	ev->seq = seq;
+	return ev;
+}
+
 void
 reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t now_ms)
 {
 	const struct reg_binding *b = &s->b[bi];
+	uint8_t pk[REG_PACK_REC_MAX];   /* the record, then copied into an event of its size */
 	struct reg_event *ev;
-	void *obj;
-	size_t data_len;
-	uint32_t aor_s = 0;
+	uint32_t aor_s = 0, left = 0;
+	bool tomb = t == REG_EV_DELETE || t == REG_EV_EVICT;
+	size_t len = 0;
+	uint64_t seq;
 
 	if (s->conf.federation) {
 		/* the AoR's directory entry: its longest binding after the change */
-		bool gone = t == REG_EV_DELETE || t == REG_EV_EVICT || t == REG_EV_EXPIRE;
+		bool gone = tomb || t == REG_EV_EXPIRE;
 
 		aor_s = reg_aor_left_s(s, b->aor, gone ? bi : REG_NONE, now_ms,
 				       t != REG_EV_SYNC);
@@ -517,53 +544,26 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 			reg_dir_note_local(s, aor, aor_len, &v, aor_s, now_ms);
 		}
 	}
-	if (s->conf.events == NULL || rte_mempool_get(s->ev_pool, &obj) != 0) {
+	seq = ++s->ev_seq;      /* before: an event dropped leaves a gap the cp sees */
+	if (s->conf.events == NULL) {
 		REG_STAT_INC(s, events_dropped);
 		return;
 	}
-	ev = obj;
-	ev->aor_expires = aor_s;
-	ev->type = (uint8_t)t;
-	ev->family = b->family;
-	ev->local_port = b->local_port;
-	ev->instance_len = b->inst_len;
-	ev->remote = 0;
-	ev->sync_peer = t == REG_EV_SYNC ? s->sync_peer : 0;
-	ev->tombstone = t == REG_EV_DELETE || t == REG_EV_EVICT;
-	ev->sock_family = b->sock_family;
-	ev->tag_len = b->tag_len;
-	ev->origin = b->origin;
-	ev->shard = (uint16_t)s->id;
-	ev->sock_node = b->sock_node;
-	ev->sock_port = b->sock_port;
-	ev->version = b->counter;
 	/* Remaining seconds: rounded up for a change made now (Expires: 3600 stays
 	 * 3600), down for a copy (sync, repair), so that copies bounced between
-	 * nodes never stretch a lifetime. */
+	 * nodes never stretch a lifetime. An expiry is not sent: no record. */
 	if ((t == REG_EV_INSERT || t == REG_EV_UPDATE) && b->expires_ms > now_ms)
-		ev->expires = (uint32_t)((b->expires_ms - now_ms + 999) / 1000);
+		left = (uint32_t)((b->expires_ms - now_ms + 999) / 1000);
 	else if (t == REG_EV_SYNC && b->expires_ms > now_ms)
-		ev->expires = (uint32_t)((b->expires_ms - now_ms) / 1000);
-	else
-		ev->expires = 0;
-	ev->cseq = b->cseq;
-	ev->reg_id = b->reg_id;
-	ev->callid = b->callid;
-	ev->seq = ++s->ev_seq;
-	ev->q = b->q;
-	ev->port = b->port;
-	memcpy(ev->addr, b->addr, sizeof(ev->addr));
-	memcpy(ev->sock_addr, b->sock_addr, sizeof(ev->sock_addr));
-	ev->aor_len = (uint16_t)reg_aor_text(s, b->aor, ev->data);
-	ev->uri_len = b->uri_len;
-	ev->path_len = b->path_len;
-	data_len = (size_t)b->uri_len + b->inst_len + b->path_len;
-	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, 0, data_len,
-		     ev->data + ev->aor_len);
-	/* then the contact key, then the tag (stored after the Path) */
-	ev->key_len = (uint16_t)reg_b_key(s, bi, ev->data + ev->aor_len + data_len);
-	reg_str_read(s, b->data, REG_BINDING_INLINE, b->ext, data_len, b->tag_len,
-		     ev->data + ev->aor_len + data_len + ev->key_len);
+		left = (uint32_t)((b->expires_ms - now_ms) / 1000);
+	if (t != REG_EV_EXPIRE)
+		len = reg_pack_binding(s, bi, left, tomb ? REG_PACK_F_TOMBSTONE : 0, pk);
+	ev = reg_event_get(s, t, len, seq);
+	if (ev == NULL)
+		return;
+	ev->aor_expires = aor_s;
+	ev->tombstone = tomb;
+	memcpy(ev->pk, pk, len);
 	reg_event_put(s, ev);
 }
 
@@ -571,44 +571,28 @@ void
 reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_rec *r,
 		   const char *aor, size_t aor_len)
 {
+	uint8_t pk[REG_PACK_REC_MAX];
 	struct reg_event *ev;
-	void *obj;
+	size_t len = 0;
+	uint64_t seq;
 
+	(void)aor;
+	(void)aor_len;
 	if (s->quiet && t != REG_EV_SYNC)
 		return;         /* a full sync's record: the cp would only count it */
-	if (s->conf.events == NULL || rte_mempool_get(s->ev_pool, &obj) != 0) {
-		REG_STAT_INC(s, events_dropped);
-		return;
+	seq = ++s->ev_seq;      /* before: an event dropped leaves a gap the cp sees */
+	/* An applied record's event is only counted by the cp: no record. A sync
+	 * copy (a tombstone of a repair) is sent, to its peer only. */
+	if (t == REG_EV_SYNC && s->conf.events != NULL) {
+		len = reg_pack_rec(r, pk, sizeof(pk));
+		if (len == 0)
+			return;         /* cannot be: the shard's own record, within limits */
 	}
-	ev = obj;
-	ev->aor_expires = 0;
-	ev->type = (uint8_t)t;
-	ev->remote = t != REG_EV_SYNC;   /* a sync copy is sent, to its peer only */
-	ev->sync_peer = t == REG_EV_SYNC ? s->sync_peer : 0;
+	ev = reg_event_get(s, t, len, seq);
+	if (ev == NULL)
+		return;
+	ev->remote = t != REG_EV_SYNC;
 	ev->tombstone = r->tombstone;
-	ev->shard = (uint16_t)s->id;
-	ev->seq = ++s->ev_seq;
-	ev->version = r->version.counter;
-	ev->origin = r->version.origin;
-	ev->callid = r->callid;
-	ev->cseq = r->cseq;
-	ev->reg_id = r->reg_id;
-	ev->q = r->q;
-	ev->family = r->family;
-	ev->port = r->port;
-	memcpy(ev->addr, r->addr, sizeof(ev->addr));
-	ev->local_port = r->local_port;
-	ev->sock_node = r->sock_node;
-	ev->sock_family = r->sock_family;
-	ev->sock_port = r->sock_port;
-	memcpy(ev->sock_addr, r->sock_addr, sizeof(ev->sock_addr));
-	ev->expires = r->tombstone ? 0 : r->expires_s;
-	ev->aor_len = (uint16_t)aor_len;
-	ev->uri_len = r->uri_len;
-	ev->instance_len = (uint8_t)r->instance_len;
-	ev->path_len = r->path_len;
-	ev->key_len = r->key_len;
-	ev->tag_len = (uint8_t)r->tag_len;
-	(void)reg_rec_strings(r, aor, aor_len, true, ev->data);
+	memcpy(ev->pk, pk, len);
 	reg_event_put(s, ev);
 }

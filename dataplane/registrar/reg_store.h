@@ -108,6 +108,12 @@ void reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct
 
 /* ---- reg_repl.c ---- */
 
+/* Binding BI in the pack encoding into OUT (room for REG_PACK_REC_MAX), with
+ * EXPIRES_S seconds left and FLAGS (REG_PACK_F_TOMBSTONE for a removal): its
+ * length. */
+size_t reg_pack_binding(const struct reg_shard *s, uint32_t bi, uint32_t expires_s, uint8_t flags,
+			uint8_t *out);
+
 /* Pools of create / free: bucket heads, tombstones, their text (bytes into
  * s->repl_bytes). 0 or -ENOMEM. */
 int reg_repl_create(struct reg_shard *s, int socket);

@@ -59,7 +59,7 @@ struct rte_mempool;
 
 #define REG_DEFAULT_MAX_AORS      65536u
 #define REG_DEFAULT_MAX_BINDINGS  131072u
-#define REG_DEFAULT_EVENTS        4096u   /* a full-sync chunk takes up to half */
+#define REG_DEFAULT_EVENTS        16384u  /* small events; a full-sync chunk takes up to half */
 #define REG_DEFAULT_TOMBSTONE_S   600u
 #define REG_MAX_TOMBSTONE_S       86400u
 
@@ -212,39 +212,29 @@ enum reg_event_type {
 	REG_EV__COUNT
 };
 
-/* One change of one binding. Allocated from the shard's event mempool, enqueued
- * on conf.events; the consumer returns it with reg_event_free(). data holds the
- * AoR, the URI, the instance, the Path, the contact key and the tag back to back
- * (lengths below). Everything a struct reg_rec needs: reg_event_to_rec(). */
+/* One change of one binding, with the record the cluster sends for it already
+ * in the pack encoding (reg_pack.h), written once by the shard from its store:
+ * the cp appends pk to each peer's stream as it is. Allocated from one of the
+ * shard's two event pools (REG_EV_PK_SMALL bytes of record, or the largest),
+ * enqueued on conf.events; the consumer returns it with reg_event_free().
+ * Expiry events and those of applied records (remote) carry no record. */
+#define REG_EV_PK_SMALL   360u      /* record bytes of an event of the small pool */
+#define REG_EV_LARGE      512u      /* events of the large pool */
+
 struct reg_event {
 	uint8_t type;                   /* enum reg_event_type */
-	uint8_t family;
-	uint8_t local_port;
-	uint8_t instance_len;
 	uint8_t remote;                 /* made by reg_shard_apply(): not to be sent again */
 	uint8_t tombstone;              /* the removal left a tombstone (delete, evict) */
-	uint8_t sock_family;
-	uint8_t tag_len;
-	uint16_t origin;                /* node id of the change (version) */
+	uint8_t pad0;
 	uint16_t shard;
-	uint16_t sock_node;             /* node that received the REGISTER */
-	uint16_t sock_port;
 	uint16_t sync_peer;             /* REG_EV_SYNC: the node it is for */
-	uint64_t version;               /* hybrid-clock counter (with origin) */
-	uint32_t expires;               /* seconds left; 0 for removals */
 	uint32_t aor_expires;           /* seconds left of the AoR's longest binding after
 					 * the change (0: none left): its directory entry */
-	uint32_t cseq;
-	uint32_t reg_id;
-	uint64_t callid;                /* 64-bit hash of the Call-ID */
-	uint64_t seq;                   /* per-shard event number, from 1 */
-	uint16_t q;
-	uint16_t port;                  /* source port, host order */
-	uint16_t aor_len, uri_len, path_len, key_len;
-	uint8_t addr[16];
-	uint8_t sock_addr[16];
-	char data[REG_AOR_MAX + REG_URI_MAX + REG_INST_MAX + REG_PATH_MAX + REG_KEY_MAX +
-		  REG_TAG_MAX];
+	uint16_t pk_len;                /* bytes of pk; 0: no record */
+	uint16_t pad1;
+	uint64_t seq;                   /* per-shard event number, from 1; a dropped event leaves a gap */
+	uint8_t pk[];                   /* the record: lifetime rounded up for a change
+					 * made now, down for a copy (sync, repair), 0 for removals */
 };
 
 /* ---- counters ---- */
@@ -415,7 +405,8 @@ struct reg_shard {
 	uint32_t x_free, x_nfree;
 	uint32_t n_aors, n_bindings;    /* in use */
 	struct reg_wheel wheel;
-	struct rte_mempool *ev_pool;
+	struct rte_mempool *ev_pool;    /* events with up to REG_EV_PK_SMALL bytes of record */
+	struct rte_mempool *ev_pool_large;   /* REG_EV_LARGE events for the largest */
 	uint64_t ev_seq;
 	uint16_t sync_peer;             /* REG_EV_SYNC events being emitted are for it */
 	uint8_t quiet;                  /* applying a full-sync pack: no `remote` events */

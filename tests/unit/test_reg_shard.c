@@ -269,16 +269,30 @@ next_event(void)
 	return ev;
 }
 
+/* The record an event carries, decoded (a static: one at a time). */
+static const struct reg_rec *
+ev_rec(const struct reg_event *ev)
+{
+	static struct reg_rec r;
+
+	memset(&r, 0, sizeof(r));
+	if (reg_event_to_rec(ev, &r) != 0)
+		fail_msg("event %s (%u bytes of record) does not decode",
+			 reg_event_type_name(ev->type), ev->pk_len);
+	return &r;
+}
+
 static void
 expect_event(enum reg_event_type t, const char *uri, uint64_t version)
 {
 	struct reg_event *ev = next_event();
+	const struct reg_rec *r = ev_rec(ev);
 
-	if (ev->type != t || ev->uri_len != strlen(uri) ||
-	    memcmp(reg_event_uri(ev), uri, ev->uri_len) != 0 || ev->version != version)
+	if (ev->type != t || r->uri_len != strlen(uri) ||
+	    memcmp(r->uri, uri, r->uri_len) != 0 || r->version.counter != version)
 		fail_msg("event %s %.*s v%" PRIu64 ", expected %s %s v%" PRIu64,
-			 reg_event_type_name(ev->type), ev->uri_len, reg_event_uri(ev),
-			 ev->version, reg_event_type_name(t), uri, version);
+			 reg_event_type_name(ev->type), r->uri_len, r->uri,
+			 r->version.counter, reg_event_type_name(t), uri, version);
 	reg_event_free(ev);
 }
 
@@ -958,11 +972,8 @@ test_expiry_wheel(void **state)
 	assert_int_equal(n_aors(), 1);
 	ev = next_event();
 	assert_int_equal(ev->type, REG_EV_EXPIRE);
-	assert_int_equal(ev->version, VER(1));      /* expiry is no change: same version */
 	assert_int_equal(ev->tombstone, 0);
-	assert_int_equal(ev->expires, 0);
-	assert_int_equal(ev->aor_len, 13);
-	assert_memory_equal(reg_event_aor(ev), "u@example.com", 13);
+	assert_int_equal(ev->pk_len, 0);   /* each node expires by itself: nothing to send */
 	reg_event_free(ev);
 	expect_no_event();
 	assert_int_equal(STAT(expired), 1);
@@ -1036,6 +1047,7 @@ test_expiry_bounded_and_late_clock(void **state)
 static void
 test_events(void **state)
 {
+	const struct reg_rec *r;
 	struct reg_event *ev;
 	uint64_t seq;
 
@@ -1045,33 +1057,36 @@ test_events(void **state)
 			     "Contact: <sip:alice@198.18.0.100:5060>;q=0.7;+sip.instance=\"<urn:uuid:1>\";reg-id=3\r\n"),
 			 200);
 	ev = next_event();
+	r = ev_rec(ev);
 	assert_int_equal(ev->type, REG_EV_INSERT);
 	assert_string_equal(reg_event_type_name(ev->type), "insert");
-	assert_int_equal(ev->version, VER(1));
-	assert_int_equal(ev->origin, 7);
+	assert_int_equal(r->version.counter, VER(1));
+	assert_int_equal(r->version.origin, 7);
 	assert_int_equal(ev->shard, 0);
 	assert_int_equal(ev->remote, 0);
 	assert_int_equal(ev->tombstone, 0);
-	assert_int_equal(ev->sock_node, 7);
-	assert_int_equal(ev->key_len, 21);
-	assert_memory_equal(reg_event_key(ev), "reg-id=3;<urn:uuid:1>", 21);
-	assert_int_equal(ev->tag_len, 0);
-	assert_int_equal(ev->expires, 3600);
-	assert_int_equal(ev->q, 700);
-	assert_int_equal(ev->cseq, 1);
-	assert_int_equal(ev->reg_id, 3);
-	assert_int_equal(ev->family, 4);
-	assert_int_equal(ev->port, 40000);
-	assert_int_equal(ev->local_port, 1);
-	assert_memory_equal(ev->addr, src4.addr, 4);
-	assert_int_equal(ev->aor_len, 17);
-	assert_memory_equal(reg_event_aor(ev), "alice@example.com", 17);
-	assert_int_equal(ev->uri_len, 27);
-	assert_memory_equal(reg_event_uri(ev), "sip:alice@198.18.0.100:5060", 27);
-	assert_int_equal(ev->instance_len, 12);
-	assert_memory_equal(reg_event_instance(ev), "<urn:uuid:1>", 12);
-	assert_int_equal(ev->path_len, 25);
-	assert_memory_equal(reg_event_path(ev), "<sip:edge.example.net;lr>", 25);
+	assert_int_equal(r->tombstone, 0);
+	assert_int_equal(r->sock_node, 7);
+	assert_int_equal(r->key_len, 21);
+	assert_memory_equal(r->key, "reg-id=3;<urn:uuid:1>", 21);
+	assert_int_equal(r->tag_len, 0);
+	assert_int_equal(r->expires_s, 3600);
+	assert_int_equal(r->q, 700);
+	assert_int_equal(r->cseq, 1);
+	assert_int_equal(r->reg_id, 3);
+	assert_int_equal(r->family, 4);
+	assert_int_equal(r->port, 40000);
+	assert_int_equal(r->local_port, 1);
+	assert_memory_equal(r->addr, src4.addr, 4);
+	assert_int_equal(r->aor_len, 17);
+	assert_memory_equal(r->aor, "alice@example.com", 17);
+	assert_int_equal(r->uri_len, 27);
+	assert_memory_equal(r->uri, "sip:alice@198.18.0.100:5060", 27);
+	assert_int_equal(r->instance_len, 12);
+	assert_memory_equal(r->instance, "<urn:uuid:1>", 12);
+	assert_int_equal(r->path_len, 25);
+	assert_memory_equal(r->path, "<sip:edge.example.net;lr>", 25);
+	assert_true(ev->pk_len <= REG_EV_PK_SMALL);   /* from the small pool */
 	seq = ev->seq;
 	reg_event_free(ev);
 	/* versions and sequence numbers grow */
@@ -1079,11 +1094,12 @@ test_events(void **state)
 			     "Contact: <sip:alice@x>;+sip.instance=\"<urn:uuid:1>\";reg-id=3;expires=600\r\n"),
 			 200);
 	ev = next_event();
+	r = ev_rec(ev);
 	assert_int_equal(ev->type, REG_EV_UPDATE);
-	assert_int_equal(ev->version, VER(2));
-	assert_int_equal(ev->expires, 600);
+	assert_int_equal(r->version.counter, VER(2));
+	assert_int_equal(r->expires_s, 600);
 	assert_int_equal(ev->seq, seq + 1);
-	assert_int_equal(ev->path_len, 0);
+	assert_int_equal(r->path_len, 0);
 	reg_event_free(ev);
 	assert_int_equal(reg(T0 + 2000, "alice", "c", 3,
 			     "Contact: <sip:alice@x>;+sip.instance=\"<urn:uuid:1>\";reg-id=3\r\n"), 200);
@@ -1092,10 +1108,12 @@ test_events(void **state)
 			     "Contact: <sip:alice@x>;+sip.instance=\"<urn:uuid:1>\";reg-id=3;expires=0\r\n"),
 			 200);
 	ev = next_event();
+	r = ev_rec(ev);
 	assert_int_equal(ev->type, REG_EV_DELETE);
-	assert_int_equal(ev->version, VER(4));
+	assert_int_equal(r->version.counter, VER(4));
 	assert_int_equal(ev->tombstone, 1);
-	assert_int_equal(ev->expires, 0);
+	assert_int_equal(r->tombstone, 1);
+	assert_int_equal(r->expires_s, 0);
 	assert_int_equal(ev->seq, seq + 3);
 	reg_event_free(ev);
 	expect_no_event();
