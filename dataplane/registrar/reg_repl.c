@@ -590,11 +590,15 @@ reg_shard_dir_size(const struct reg_shard *s, uint32_t *entries, size_t *bytes)
 
 /* ---- owning worker lcore: public ---- */
 
-int
-reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
+/* reg_shard_apply() with the AoR's key already made from r->aor (KEY), or
+ * made here (NULL). */
+static int
+reg_shard_apply_key(struct reg_shard *s, const struct reg_rec *r, const struct reg_key *key,
+		    uint64_t now_ms)
 {
 	struct msg_version held;
-	struct reg_key k;
+	struct reg_key own;
+	const struct reg_key *k = key;
 	uint32_t ai, bi = REG_NONE, ti = REG_NONE;
 	uint64_t ident;
 	bool held_tomb = false, have = false;
@@ -608,13 +612,16 @@ reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
 		}
 		return reg_apply_dir(s, r, now_ms);
 	}
-	if (reg_rec_check(r) != 0 || reg_key_from_text(&s->conf, r->aor, r->aor_len, &k) != 0) {
+	if (reg_rec_check(r) != 0 ||
+	    (k == NULL && reg_key_from_text(&s->conf, r->aor, r->aor_len, &own) != 0)) {
 		REG_STAT_INC(s, apply_failed);
 		return -EINVAL;
 	}
+	if (k == NULL)
+		k = &own;
 	msg_clock_seen(&s->clock, r->version.counter);
-	ident = reg_digest_ident(reg_digest_aor(k.aor, k.len), r->key, r->key_len);
-	ai = reg_aor_find(s, &k, &collision);
+	ident = reg_digest_ident(reg_digest_aor(k->aor, k->len), r->key, r->key_len);
+	ai = reg_aor_find(s, k, &collision);
 	if (collision) {
 		REG_STAT_INC(s, apply_failed);
 		return -EEXIST;
@@ -640,15 +647,21 @@ reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
 		if (bi != REG_NONE)
 			reg_b_remove_v(s, bi, REG_EV_DELETE, now_ms, 1, &r->version);
 		else
-			reg_tomb_put(s, ident, &r->version, reg_digest_bucket(k.aor, k.len),
-				     k.aor, k.len, r->key, r->key_len, now_ms);
-		reg_event_emit_rec(s, REG_EV_DELETE, r, k.aor, k.len);
-	} else if ((rc = reg_apply_live(s, ai, bi, r, &k, ident, now_ms)) != 0) {
+			reg_tomb_put(s, ident, &r->version, reg_digest_bucket(k->aor, k->len),
+				     k->aor, k->len, r->key, r->key_len, now_ms);
+		reg_event_emit_rec(s, REG_EV_DELETE, r, k->aor, k->len);
+	} else if ((rc = reg_apply_live(s, ai, bi, r, k, ident, now_ms)) != 0) {
 		REG_STAT_INC(s, apply_failed);
 		return rc;
 	}
 	REG_STAT_INC(s, applied);
 	return 0;
+}
+
+int
+reg_shard_apply(struct reg_shard *s, const struct reg_rec *r, uint64_t now_ms)
+{
+	return reg_shard_apply_key(s, r, NULL, now_ms);
 }
 
 const struct reg_digest *
@@ -889,23 +902,52 @@ reg_shard_apply_pack(struct reg_shard *s, const uint8_t *data, size_t len, uint3
 		     uint64_t now_ms)
 {
 	struct reg_rec r;               /* ~2.7 KB on the worker's stack; decode writes what it uses */
+	struct reg_key keys[REG_PREFETCH_MAX];   /* ~9 KB */
+	const struct reg_key *kp[REG_PREFETCH_MAX];
+	uint32_t at[REG_PREFETCH_MAX];
+	bool keyed[REG_PREFETCH_MAX];
 	uint32_t age_s = (age_ms + 999) / 1000;
-	unsigned int n = 0;
+	unsigned int n = 0, m, nk, i;
 	size_t off = 0, used;
+	bool bad = false;
 
 	s->quiet = 1;
-	while (off < len) {
-		used = reg_pack_unpack(data + off, len - off, &r);
-		if (used == 0) {
-			REG_STAT_INC(s, apply_failed);
-			break;
+	/* By groups of REG_PREFETCH_MAX records: the AoR keys of the group made
+	 * first and its hash buckets, AoRs and bindings prefetched at once
+	 * (reg_shard_prefetch()), then each record applied in order with its key. */
+	while (off < len && !bad) {
+		const char *aor;
+		uint16_t aor_len;
+
+		for (m = 0, nk = 0; m < REG_PREFETCH_MAX && off < len; m++) {
+			used = reg_pack_peek(data + off, len - off, &aor, &aor_len);
+			if (used == 0) {
+				bad = true;
+				break;
+			}
+			at[m] = (uint32_t)off;
+			off += used;
+			/* a key that does not make: apply finds out (and counts) why */
+			keyed[m] = !s->conf.federation &&
+				   reg_key_from_text(&s->conf, aor, aor_len, &keys[m]) == 0;
+			if (keyed[m])
+				kp[nk++] = &keys[m];
 		}
-		off += used;
-		if (!r.tombstone)
-			r.expires_s = r.expires_s > age_s ? r.expires_s - age_s : 1;
-		(void)reg_shard_apply(s, &r, now_ms);   /* counted: applied, stale, apply_failed */
-		n++;
+		reg_shard_prefetch(s, kp, nk);
+		for (i = 0; i < m; i++) {
+			if (reg_pack_unpack(data + at[i], len - at[i], &r) == 0) {
+				bad = true;
+				break;
+			}
+			if (!r.tombstone)
+				r.expires_s = r.expires_s > age_s ? r.expires_s - age_s : 1;
+			/* counted: applied, stale, apply_failed */
+			(void)reg_shard_apply_key(s, &r, keyed[i] ? &keys[i] : NULL, now_ms);
+			n++;
+		}
 	}
+	if (bad)
+		REG_STAT_INC(s, apply_failed);
 	s->quiet = 0;
 	return n;
 }
