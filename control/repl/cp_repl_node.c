@@ -27,8 +27,16 @@ static const char *const cp_repl_node_names[CP_REPL_NODE_COUNTER_MAX] = {
 #undef CP_REPL_NODE_C_NAME
 };
 
-#define CP_RN_AE_BUSY         1024u  /* unacked stream records that postpone a round */
-#define CP_RN_AE_POSTPONE     4u     /* ... by a quarter of the interval, at most this often */
+/* Records in flight that put a round off by a quarter of the interval: more
+ * than CP_RN_AE_BUSY unacked on the stream to the peer, or received in the last
+ * quarter of an interval. At most CP_RN_AE_POSTPONE times in a row when this
+ * node lost change events since its last round (events_lost), else at most
+ * CP_RN_AE_POSTPONE_CLEAN times: in flight, nothing was lost, and the stream
+ * is reliable; a difference that stays is repaired all the same, later. */
+#define CP_RN_AE_BUSY         1024u
+#define CP_RN_AE_POSTPONE     4u
+#define CP_RN_AE_POSTPONE_CLEAN 60u
+#define CP_RN_AE_NOW          UINT8_MAX   /* postponed: the next round does not wait */
 
 /* ---- records: shard <-> wire ---- */
 
@@ -516,8 +524,11 @@ cp_repl_node_peers(struct cp_repl_node *n, const struct cp_topo *t, uint64_t now
 			   p->caps[MSG_CAP_REGISTRATIONS] == MSG_CAP_SYNCED &&
 			   !n->sync[k].active;
 		if (eligible && !rp->eligible) {
-			rp->next_round_ms = now;        /* the link came up: compare now */
-			rp->postponed = CP_RN_AE_POSTPONE;      /* ... whatever is in flight */
+			/* compare now; when the link came up, whatever is in flight (the
+			 * end of a full sync is not a reason: the sync was the repair,
+			 * and the stream carried the changes made meanwhile) */
+			rp->next_round_ms = now;
+			rp->postponed = n->was_up[k] ? 0 : CP_RN_AE_NOW;
 		}
 		rp->eligible = eligible;
 		if (p->state == CP_NODE_UP && !n->was_up[k]) {
@@ -747,12 +758,17 @@ cp_repl_node_events(struct cp_repl_node *n, uint64_t now)
 				break;
 			for (i = 0; i < got; i++) {
 				struct reg_event *ev = evs[i];
+				uint64_t *next = &n->ev_next[s];
 
 				if (i + 2 < got) {      /* written by the worker, on its CPU */
-					rte_prefetch0(evs[i + 2]);
+					rte_prefetch0(evs[i + 2]);   /* its header and record */
 					rte_prefetch0((const char *)evs[i + 2] + RTE_CACHE_LINE_SIZE);
+					rte_prefetch0((const char *)evs[i + 2] + 2 * RTE_CACHE_LINE_SIZE);
 				}
 				CP_RN_COUNT(n, events);
+				if (*next != 0 && ev->seq > *next)   /* a restarted shard starts again at 1 */
+					n->counters[CP_REPL_NODE_C_events_lost] += ev->seq - *next;
+				*next = ev->seq + 1;
 				if (ev->type == REG_EV_SYNC) {
 					cp_rn_sync_copy(n, ev, now);
 				} else if (ev->remote) {
@@ -956,7 +972,7 @@ cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t
 
 #define CP_RN_DIGEST_FRESH_MS 20u    /* a merged digest this recent is reused */
 #define CP_RN_REPAIR_RUN      256u   /* buckets a repair query range covers at most */
-#define CP_RN_REPAIR_QUERIES  8u     /* shard dump queries per peer per call */
+#define CP_RN_REPAIR_QUERIES  2u     /* shard dump queries per peer per call (each waits for the shard) */
 
 /* The shards' digests merged into n->digest (reused when fresh): 0, or -1
  * counted when a shard did not answer. */
@@ -1105,6 +1121,22 @@ cp_rn_repair_push(struct cp_repl_node *n, int k)
 	}
 }
 
+/* Records in flight between this node and peer K (CP_RN_AE_BUSY). Received
+ * records are counted for all peers: any change in flight makes buckets differ. */
+static bool
+cp_rn_ae_busy(struct cp_repl_node *n, struct cp_repl_repair *rp, int k, uint64_t now)
+{
+	uint64_t rx = n->counters[CP_REPL_NODE_C_rx_records];
+	uint64_t got = rx - rp->rx_seen, ms = now - rp->rx_seen_ms, quarter = n->ae_interval_ms / 4;
+	bool busy = cp_repl_tx_unacked(n->peer[k]) > CP_RN_AE_BUSY ||
+		    (rp->rx_seen_ms != 0 && got * RTE_MAX(quarter, (uint64_t)1) >
+		     (uint64_t)CP_RN_AE_BUSY * RTE_MAX(ms, (uint64_t)1));
+
+	rp->rx_seen = rx;
+	rp->rx_seen_ms = now;
+	return busy;
+}
+
 void
 cp_repl_node_ae(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg)
 {
@@ -1122,14 +1154,16 @@ cp_repl_node_ae(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, voi
 		 * agree a moment later: while it carries many, the round waits a
 		 * little (a few times at most: under a load that never ends,
 		 * what the stream dropped must still be repaired). */
-		if (cp_repl_tx_unacked(n->peer[k]) > CP_RN_AE_BUSY &&
-		    rp->postponed < CP_RN_AE_POSTPONE) {
+		if (cp_rn_ae_busy(n, rp, k, now) &&
+		    rp->postponed < (n->counters[CP_REPL_NODE_C_events_lost] != rp->lost_seen ?
+				     CP_RN_AE_POSTPONE : CP_RN_AE_POSTPONE_CLEAN)) {
 			rp->postponed++;
 			rp->next_round_ms = now + n->ae_interval_ms / 4;
 			CP_RN_COUNT(n, digest_postponed);
 			continue;
 		}
 		rp->postponed = 0;
+		rp->lost_seen = n->counters[CP_REPL_NODE_C_events_lost];
 		rp->next_round_ms = now + n->ae_interval_ms;
 		if (!loaded) {
 			if (cp_rn_digest_load(n, now) < 0)

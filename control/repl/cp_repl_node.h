@@ -52,6 +52,7 @@ struct rte_mempool;
 	X(events,          "change events taken from the shards") \
 	X(events_remote,   "events of applied records (not sent again)") \
 	X(events_expire,   "expiry events (each node expires by itself: not sent)") \
+	X(events_lost,     "change events a shard could not queue (its ring full or pool empty; gaps in its numbers): the next anti-entropy round repairs them") \
 	X(records_queued,  "records appended to a peer stream (once per peer)") \
 	X(rec_too_big,     "records larger than one datagram: not replicated") \
 	X(rec_bad,         "events or records that did not convert") \
@@ -72,7 +73,7 @@ struct rte_mempool;
 	X(sync_requests,   "SyncRequests received (a peer asked for a full sync)") \
 	X(rx_bytes,        "replication bytes received (Repl and sync messages)") \
 	X(digest_rounds,   "anti-entropy rounds begun (summaries sent to a peer)") \
-	X(digest_postponed, "anti-entropy rounds put off a moment: the stream to the peer was busy") \
+	X(digest_postponed, "anti-entropy rounds put off a moment: records were in flight to or from the peer") \
 	X(digest_rx,       "Digest messages received (summaries and bucket digests)") \
 	X(digest_groups_differ, "summary groups found different: their buckets sent back") \
 	X(digest_query_fail, "shard digest queries that failed (round skipped)") \
@@ -96,6 +97,7 @@ enum cp_repl_node_counter {
 #define CP_REPL_NODE_SYNC_PACK    512u   /* records a shard packs per query at most (DP_QUERY_OUT bounds it first) */
 #define CP_REPL_NODE_SYNC_QUERIES 8u     /* dump queries per syncing peer per call */
 #define CP_REPL_NODE_DONE_TIMES   3u     /* SyncDone sent this many times (may be lost) */
+#define CP_REPL_NODE_ROOM_WAIT_US 2000u  /* sync chunks of one receive burst wait this long for room, in all */
 #define CP_REPL_NODE_DONE_EVERY_MS 200u
 
 /* A full sync this node (the donor) is giving one peer: shard by shard, digest
@@ -123,7 +125,9 @@ struct cp_repl_sync {
 struct cp_repl_repair {
 	bool eligible;                  /* up, both synced, no full sync towards it */
 	uint64_t next_round_ms;
-	uint8_t postponed;              /* rounds put off in a row (stream busy) */
+	uint8_t postponed;              /* rounds put off in a row (records in flight) */
+	uint64_t lost_seen;             /* events_lost at the last round */
+	uint64_t rx_seen, rx_seen_ms;   /* rx_records at the last look, and when */
 	struct cp_ae_set want;          /* buckets to send this peer */
 	bool running;
 	uint32_t start, end;            /* the run being sent: buckets [start, end) */
@@ -173,10 +177,16 @@ struct cp_repl_node {
 		uint16_t peer;
 	} sync_ask[CFG_MAX_WORKERS];
 	struct cp_repl_repair repair[CP_TOPO_MAX_PEERS];
+	uint64_t ev_next[CFG_MAX_WORKERS];     /* each shard's next event number (0: none yet) */
 	/* full-sharing: the full-sync channel to and from each peer (packs) */
 	struct cp_bulk_tx btx[CP_TOPO_MAX_PEERS];
 	struct cp_bulk_rx brx[CP_TOPO_MAX_PEERS];
 	struct rte_ring *apply_pack[CFG_MAX_WORKERS];
+	/* each shard's pack being filled: the records of several datagrams go to
+	 * a shard in one pack (cp_repl_node_rx_flush() hands them over) */
+	struct reg_pack_buf *open[CFG_MAX_WORKERS];
+	uint64_t room_waited_us;        /* for the shards' room, this receive burst */
+	unsigned int pack_avail;        /* packs of pack_pool free at least (cp_rn_pack_room) */
 	struct rte_mempool *pack_pool;
 	uint32_t chunk_cap;             /* bytes of records a SyncChunk carries */
 	bool peer_synced[CP_TOPO_MAX_PEERS];   /* its registrations are synced (heartbeats) */
@@ -247,6 +257,10 @@ bool cp_repl_node_msg_type(unsigned int type);
  * every ae_interval_ms, and at once when a peer becomes eligible) and send the
  * buckets to repair (a few shard dump queries per call, paced like a sync). */
 void cp_repl_node_ae(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);
+
+/* Hands the packs being filled to their shards, and gives the next burst its
+ * time to wait for room (CP_REPL_NODE_ROOM_WAIT_US): after each receive burst. */
+void cp_repl_node_rx_flush(struct cp_repl_node *n);
 
 /* Build what is due on every stream and pass each message to SEND. */
 void cp_repl_node_poll(struct cp_repl_node *n, uint64_t now, cp_repl_send_fn *send, void *arg);
