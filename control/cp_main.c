@@ -1511,7 +1511,7 @@ main(int argc, char **argv)
 	char err[512];
 	const char *path = NULL;
 	int opt, eal_argc = 0, i, exit_code = 1;
-	uint64_t next_publish = 0, next_tags = 0, next_metrics = 0, next_alive = 0;
+	uint64_t next_publish = 0, next_tags = 0, next_metrics = 0, next_alive = 0, next_admin = 0;
 	bool dp_gone = false, dp_died = false;
 
 	while ((opt = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -1690,6 +1690,8 @@ main(int argc, char **argv)
 		if (c->cluster) {   /* topology first, then a bounded share of replication */
 			work += topo_step(c);
 			work += receive(c, c->rx, RX_BURST, now);
+			if (c->repl != NULL)
+				cp_repl_node_rx_flush(c->repl);
 			if (!rte_ring_empty(c->rx))
 				c->rx_deferred++;
 		}
@@ -1719,7 +1721,10 @@ main(int argc, char **argv)
 			next_publish = now + DP_REPL_PUB_MS;
 		}
 		c->sh->cp_seen_tsc = rte_rdtsc();
-		cp_admin_poll(&c->admin, 0);
+		if (now >= next_admin) {        /* a poll() each: at most once a millisecond */
+			cp_admin_poll(&c->admin, 0);
+			next_admin = now + 1;
+		}
 		if (now >= next_metrics) {
 			cp_metrics_poll(&c->metrics);
 			next_metrics = now + CRON_MS;

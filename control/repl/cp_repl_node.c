@@ -168,6 +168,7 @@ cp_rn_drained(struct cp_repl_node *n, uint64_t now)
 
 	if (!rs->draining)
 		return;
+	cp_repl_node_rx_flush(n);
 	for (s = 0; s < n->n_shards; s++)
 		if (rte_ring_count(n->apply[s]) != 0 || rte_ring_count(n->apply_pack[s]) != 0)
 			return;
@@ -404,6 +405,13 @@ cp_repl_node_init(struct cp_repl_node *n, const struct cfg *cfg, struct dp_share
 void
 cp_repl_node_fini(struct cp_repl_node *n)
 {
+	unsigned int s;
+
+	for (s = 0; s < n->n_shards; s++)
+		if (n->open[s] != NULL) {
+			rte_mempool_put(n->pack_pool, n->open[s]);
+			n->open[s] = NULL;
+		}
 	while (n->n_peers > 0)
 		cp_rn_peer_drop(n, n->n_peers - 1);
 }
@@ -804,34 +812,52 @@ cp_rn_room_in(const struct cp_repl_node *n, struct rte_mempool *pool,
 
 /* Room for K records (struct reg_rec) on every shard's ring and in the pool. */
 static bool
-cp_rn_room(const struct cp_repl_node *n, unsigned int k)
+cp_rn_room(struct cp_repl_node *n, unsigned int k)
 {
 	return cp_rn_room_in(n, n->rec_pool, n->apply, k, k);
 }
 
 /* Room for a pack on every shard's ring and in the pool. */
 static bool
-cp_rn_pack_room(const struct cp_repl_node *n, unsigned int k)
+cp_rn_pack_room(struct cp_repl_node *n, unsigned int k)
 {
+	unsigned int s;
+
 	(void)k;
-	return cp_rn_room_in(n, n->pack_pool, n->apply_pack, n->n_shards, 1);
+	/* rte_mempool_avail_count() reads every lcore's cache: counted again only
+	 * when what this cp took since the last count may have used the room up
+	 * (the shards only give packs back) */
+	if (n->pack_avail < n->n_shards)
+		n->pack_avail = rte_mempool_avail_count(n->pack_pool);
+	if (n->pack_avail < n->n_shards)
+		return false;
+	for (s = 0; s < n->n_shards; s++)
+		if (rte_ring_free_count(n->apply_pack[s]) < 1)
+			return false;
+	return true;
 }
 
-/* Waits for ROOM (K) in naps of STEP_US, MAX_US at most: true once there is. */
+/* Waits for ROOM (K) in naps of STEP_US, MAX_US at most: true once there is.
+ * The time waited is added to *WAITED_US (when not NULL). */
 static bool
-cp_rn_wait_room(const struct cp_repl_node *n, bool (*room)(const struct cp_repl_node *, unsigned int),
-		unsigned int k, unsigned int step_us, uint64_t max_us)
+cp_rn_wait_room(struct cp_repl_node *n, bool (*room)(struct cp_repl_node *, unsigned int),
+		unsigned int k, unsigned int step_us, uint64_t max_us, uint64_t *waited)
 {
 	struct timespec ts = { 0, (long)step_us * 1000 };
 	uint64_t waited_us = 0;
+	bool ok = true;
 
 	while (!room(n, k)) {
-		if (waited_us >= max_us)
-			return false;
+		if (waited_us >= max_us) {
+			ok = false;
+			break;
+		}
 		nanosleep(&ts, NULL);
 		waited_us += step_us;
 	}
-	return true;
+	if (waited != NULL)
+		*waited += waited_us;
+	return ok;
 }
 
 /* One wire record to its owning shard. */
@@ -867,28 +893,75 @@ cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w)
 	CP_RN_COUNT(n, rx_records);
 }
 
+/* Shard S's open pack to its apply ring (or, cannot be, counted and dropped). */
+static void
+cp_rn_flush_one(struct cp_repl_node *n, unsigned int s)
+{
+	struct reg_pack_buf *pk = n->open[s];
+
+	if (pk == NULL)
+		return;
+	n->open[s] = NULL;
+	if (rte_ring_sp_enqueue(n->apply_pack[s], pk) != 0) {   /* it holds the whole pool */
+		CP_RN_COUNT(n, rx_backpressure);
+		rte_mempool_put(n->pack_pool, pk);
+	}
+}
+
+void
+cp_repl_node_rx_flush(struct cp_repl_node *n)
+{
+	unsigned int s;
+
+	n->room_waited_us = 0;
+
+	for (s = 0; s < n->n_shards; s++)
+		cp_rn_flush_one(n, s);
+}
+
+/* Shard S's open pack with room for NEED bytes of records AGE_MS old (a pack
+ * has one age): the one being filled, or a new one; NULL when the pool is empty. */
+static struct reg_pack_buf *
+cp_rn_open(struct cp_repl_node *n, unsigned int s, uint32_t age_ms, size_t need)
+{
+	struct reg_pack_buf *pk = n->open[s];
+	void *obj;
+
+	if (pk != NULL && (pk->age_ms != age_ms || pk->len + need > REG_PACK_BUF))
+		cp_rn_flush_one(n, s);
+	if (n->open[s] == NULL) {
+		if (rte_mempool_get(n->pack_pool, &obj) != 0)
+			return NULL;
+		if (n->pack_avail > 0)
+			n->pack_avail--;
+		n->open[s] = obj;
+		n->open[s]->len = 0;
+		n->open[s]->age_ms = age_ms;
+	}
+	return n->open[s];
+}
+
 /* The records of pack C (those of IDX, NIDX of them, in increasing order; all
- * when IDX is NULL) to their owning shards, a pack per shard: with one shard
- * and all records, C's bytes as they are (the shard checks every record), else
- * each record routed by its AoR. */
+ * when IDX is NULL) into their owning shards' open packs: with one shard and
+ * all records, C's bytes as they are (the shard checks every record), else
+ * each record routed by its AoR. cp_repl_node_rx_flush() hands them over. */
 static void
 cp_rn_route(struct cp_repl_node *n, const struct msg_pack *c, const uint16_t *idx, int nidx)
 {
-	struct reg_pack_buf *pk[CFG_MAX_WORKERS] = { NULL };
+	struct reg_pack_buf *pk;
 	struct reg_key key;
 	const char *aor;
 	uint16_t aor_len;
-	unsigned int s, shard, i = 0;
+	unsigned int shard, i = 0;
 	size_t at = 0, rec;
 	int want = 0;
-	void *obj;
 
 	if (n->n_shards == 1 && idx == NULL) {
-		if (rte_mempool_get(n->pack_pool, &obj) != 0)   /* cannot be: room was checked */
+		pk = cp_rn_open(n, 0, c->age_ms, c->len);
+		if (pk == NULL)         /* cannot be: room was checked */
 			goto fail;
-		pk[0] = obj;
-		memcpy(pk[0]->data, c->data, c->len);
-		pk[0]->len = c->len;
+		memcpy(pk->data + pk->len, c->data, c->len);
+		pk->len += c->len;
 	} else {
 		for (; at < c->len && (idx == NULL || want < nidx); at += rec, i++) {
 			rec = reg_pack_peek(c->data + at, c->len - at, &aor, &aor_len);
@@ -909,45 +982,32 @@ cp_rn_route(struct cp_repl_node *n, const struct msg_pack *c, const uint16_t *id
 			} else {
 				shard = reg_key_shard((uint32_t)key.digest, n->n_shards);
 			}
-			if (pk[shard] == NULL) {
-				if (rte_mempool_get(n->pack_pool, &obj) != 0)
-					goto fail;
-				pk[shard] = obj;
-				pk[shard]->len = 0;
-			}
-			memcpy(pk[shard]->data + pk[shard]->len, c->data + at, rec);
-			pk[shard]->len += (uint32_t)rec;
-		}
-	}
-	for (s = 0; s < n->n_shards; s++) {
-		if (pk[s] == NULL)
-			continue;
-		pk[s]->age_ms = c->age_ms;
-		if (rte_ring_sp_enqueue(n->apply_pack[s], pk[s]) != 0) {   /* idem */
-			CP_RN_COUNT(n, rx_backpressure);
-			rte_mempool_put(n->pack_pool, pk[s]);
+			pk = cp_rn_open(n, shard, c->age_ms, rec);
+			if (pk == NULL)
+				goto fail;
+			memcpy(pk->data + pk->len, c->data + at, rec);
+			pk->len += (uint32_t)rec;
 		}
 	}
 	n->counters[CP_REPL_NODE_C_rx_records] += idx != NULL ? (uint64_t)nidx : c->count;
 	return;
 fail:
 	CP_RN_COUNT(n, rx_backpressure);
-	for (s = 0; s < n->n_shards; s++)
-		if (pk[s] != NULL)
-			rte_mempool_put(n->pack_pool, pk[s]);
 }
 
-#define CP_RN_PACK_WAIT_US 2000u   /* a chunk waits this long for the shards' room */
-
-/* A SyncChunk from peer K: delivered once, when the shards have room for it
- * (waiting up to CP_RN_PACK_WAIT_US: a dropped chunk costs the sender a
- * timeout), else left for retransmission. */
+/* A SyncChunk from peer K: delivered once, when the shards have room for it,
+ * else left for retransmission. The chunks of one receive burst wait for room
+ * CP_REPL_NODE_ROOM_WAIT_US in all (a dropped chunk costs the sender a timeout;
+ * a cp that waited longer would leave the datagrams behind them to overflow
+ * the ring from the dataplane). */
 static int
 cp_rn_on_chunk(struct cp_repl_node *n, int k, const struct msg *m, uint64_t now)
 {
+	uint64_t left = n->room_waited_us < CP_REPL_NODE_ROOM_WAIT_US ?
+			CP_REPL_NODE_ROOM_WAIT_US - n->room_waited_us : 0;
 	int rc;
 
-	if (!cp_rn_wait_room(n, cp_rn_pack_room, 1, 50, CP_RN_PACK_WAIT_US)) {
+	if (!cp_rn_wait_room(n, cp_rn_pack_room, 1, 50, left, &n->room_waited_us)) {
 		CP_RN_COUNT(n, rx_backpressure);
 		return -EAGAIN;
 	}
@@ -962,7 +1022,7 @@ cp_rn_on_chunk(struct cp_repl_node *n, int k, const struct msg *m, uint64_t now)
 int
 cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t wait_ms)
 {
-	if (!cp_rn_wait_room(n, cp_rn_room, 1, 100, wait_ms * 1000u))
+	if (!cp_rn_wait_room(n, cp_rn_room, 1, 100, wait_ms * 1000u, NULL))
 		return -EAGAIN;
 	cp_rn_apply(n, w);
 	return 0;
