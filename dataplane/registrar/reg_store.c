@@ -494,20 +494,38 @@ reg_shard_tick(struct reg_shard *s, uint64_t now_ms)
 
 /* ---- owning worker lcore: internal API, events ---- */
 
-/* An event with room for LEN bytes of record, numbered SEQ: NULL when the
- * pools are empty (counted). */
+/* An event of the small pool, taken before its record is packed: a shard
+ * whose events nobody drains (no cp) pays a failed get per change, no more.
+ * NULL when there is none (counted). */
 static struct reg_event *
-reg_event_get(struct reg_shard *s, enum reg_event_type t, size_t len, uint64_t seq)
+reg_event_take(struct reg_shard *s)
 {
-	struct reg_event *ev;
 	void *obj;
 
-	if (s->conf.events == NULL ||
-	    rte_mempool_get(len <= REG_EV_PK_SMALL ? s->ev_pool : s->ev_pool_large, &obj) != 0) {
+	if (s->conf.events == NULL || rte_mempool_get(s->ev_pool, &obj) != 0) {
 		REG_STAT_INC(s, events_dropped);
 		return NULL;
 	}
-	ev = obj;
+	return obj;
+}
+
+/* EV (of the small pool) filled as an event T numbered SEQ with room for LEN
+ * bytes of record: EV, or one of the large pool for a longer record (EV goes
+ * back); NULL when there is none (counted). */
+static struct reg_event *
+reg_event_fill(struct reg_shard *s, struct reg_event *ev, enum reg_event_type t, size_t len,
+	       uint64_t seq)
+{
+	void *obj;
+
+	if (len > REG_EV_PK_SMALL) {
+		rte_mempool_put(s->ev_pool, ev);
+		if (rte_mempool_get(s->ev_pool_large, &obj) != 0) {
+			REG_STAT_INC(s, events_dropped);
+			return NULL;
+		}
+		ev = obj;
+	}
 	ev->type = (uint8_t)t;
 	ev->remote = 0;
 	ev->tombstone = 0;
@@ -545,10 +563,9 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 		}
 	}
 	seq = ++s->ev_seq;      /* before: an event dropped leaves a gap the cp sees */
-	if (s->conf.events == NULL) {
-		REG_STAT_INC(s, events_dropped);
+	ev = reg_event_take(s);
+	if (ev == NULL)
 		return;
-	}
 	/* Remaining seconds: rounded up for a change made now (Expires: 3600 stays
 	 * 3600), down for a copy (sync, repair), so that copies bounced between
 	 * nodes never stretch a lifetime. An expiry is not sent: no record. */
@@ -558,7 +575,7 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 		left = (uint32_t)((b->expires_ms - now_ms) / 1000);
 	if (t != REG_EV_EXPIRE)
 		len = reg_pack_binding(s, bi, left, tomb ? REG_PACK_F_TOMBSTONE : 0, pk);
-	ev = reg_event_get(s, t, len, seq);
+	ev = reg_event_fill(s, ev, t, len, seq);
 	if (ev == NULL)
 		return;
 	ev->aor_expires = aor_s;
@@ -581,14 +598,19 @@ reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_
 	if (s->quiet && t != REG_EV_SYNC)
 		return;         /* a full sync's record: the cp would only count it */
 	seq = ++s->ev_seq;      /* before: an event dropped leaves a gap the cp sees */
+	ev = reg_event_take(s);
+	if (ev == NULL)
+		return;
 	/* An applied record's event is only counted by the cp: no record. A sync
 	 * copy (a tombstone of a repair) is sent, to its peer only. */
-	if (t == REG_EV_SYNC && s->conf.events != NULL) {
+	if (t == REG_EV_SYNC) {
 		len = reg_pack_rec(r, pk, sizeof(pk));
-		if (len == 0)
-			return;         /* cannot be: the shard's own record, within limits */
+		if (len == 0) {         /* cannot be: the shard's own record, within limits */
+			rte_mempool_put(s->ev_pool, ev);
+			return;
+		}
 	}
-	ev = reg_event_get(s, t, len, seq);
+	ev = reg_event_fill(s, ev, t, len, seq);
 	if (ev == NULL)
 		return;
 	ev->remote = t != REG_EV_SYNC;

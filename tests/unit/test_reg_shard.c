@@ -1119,6 +1119,26 @@ test_events(void **state)
 	expect_no_event();
 	assert_int_equal(STAT(events_sent), 4);
 	assert_int_equal(STAT(events_dropped), 0);
+	/* a record longer than a small event holds: an event of the large pool */
+	{
+		char hdrs[1024], path[420];
+
+		memset(path, 'p', sizeof(path) - 1);
+		path[sizeof(path) - 1] = '\0';
+		snprintf(hdrs, sizeof(hdrs), "Path: <sip:%s.example.net;lr>\r\n"
+			 "Contact: <sip:bob@198.18.0.100>\r\n", path);
+		assert_int_equal(reg(T0 + 4000, "bob", "c2", 1, hdrs), 200);
+		ev = next_event();
+		r = ev_rec(ev);
+		assert_true(ev->pk_len > REG_EV_PK_SMALL);
+		assert_ptr_equal(rte_mempool_from_obj(ev), sh->ev_pool_large);
+		assert_int_equal(r->path_len, strlen(path) + 21);   /* <sip: ... .example.net;lr> */
+		assert_memory_equal(r->path + 5, path, strlen(path));
+		assert_int_equal(ev->seq, seq + 4);
+		reg_event_free(ev);
+		expect_no_event();
+		assert_int_equal(rte_mempool_avail_count(sh->ev_pool_large), REG_EV_LARGE);
+	}
 	/* a full ring: counted, the event goes back to its pool */
 	{
 		struct rte_ring *small = rte_ring_create("t_small", 4, SOCKET_ID_ANY,
