@@ -382,8 +382,11 @@ cp_repl_tx_poll(struct cp_repl_peer *p, uint64_t now, struct msg *out)
 		CP_REPL_COUNT(p, tx_retransmits, (uint64_t)k);
 		return 1;
 	}
-	if (tx->sent < tx->next) {
-		k = cp_repl_tx_fill(p, tx->sent, tx->next, now, out);
+	/* never further ahead of the oldest unacked than the receiver keeps
+	 * track of (CP_REPL_RX_WINDOW): beyond, it drops what arrives */
+	end = tx->next < tx->base + CP_REPL_RX_WINDOW ? tx->next : tx->base + CP_REPL_RX_WINDOW;
+	if (tx->sent < end) {
+		k = cp_repl_tx_fill(p, tx->sent, end, now, out);
 		tx->sent += (uint64_t)k;
 		CP_REPL_COUNT(p, tx_records, (uint64_t)k);
 		if (tx->rto_at == CP_REPL_NEVER)

@@ -29,7 +29,7 @@
 #define CP_REPL_DEFAULT_RTO_MAX_MS   3200u
 #define CP_REPL_DEFAULT_ACK_DELAY_MS 10u
 #define CP_REPL_DEFAULT_ACK_EVERY    64u
-#define CP_REPL_RETX_BURST           512u      /* records sent again ahead of an ack, in recovery */
+#define CP_REPL_RETX_BURST           CP_REPL_RX_WINDOW   /* records sent again ahead of an ack, in recovery */
 #define CP_REPL_DUPACKS              3u        /* acks that do not advance: the oldest is lost */
 #define CP_REPL_PACK_OVERHEAD        40u       /* a pack message's framing around its records */
 

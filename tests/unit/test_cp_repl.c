@@ -715,6 +715,34 @@ test_beyond_window(void **state)
 	assert_int_equal(cp_repl_on_repl(B.p, &m, 0, idx), -EINVAL);
 }
 
+/* The sender never runs further ahead of the oldest unacked record than the
+ * receiver keeps track of (CP_REPL_RX_WINDOW): what it sent beyond would be
+ * dropped there (rx_beyond). The rest goes once an ack moves the window. */
+static void
+test_send_window(void **state)
+{
+	int i, first;
+
+	(void)state;
+	node_init(&A, 1, 2, T_INC_A, 2 * CP_REPL_RX_WINDOW);
+	node_init(&B, 2, 1, T_INC_B, 2 * CP_REPL_RX_WINDOW);
+	append(1, CP_REPL_RX_WINDOW + 904);
+	first = a_poll(0);
+	assert_int_equal(first, CP_REPL_RX_WINDOW / 32);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_records), CP_REPL_RX_WINDOW);
+	assert_int_equal(a_poll(1), 0);                 /* the window is full */
+	for (i = 0; i < first; i++)
+		assert_int_equal(deliver(i, 1), 32);
+	assert_int_equal(B.p->rx.cum, CP_REPL_RX_WINDOW);
+	assert_int_equal(b_ack(1), 0);
+	assert_int_equal(a_poll(2), 29);                /* 904 = 28 x 32 + 8 */
+	for (i = first; i < net_ab.n; i++)
+		deliver(i, 2);
+	assert_int_equal(B.p->rx.cum, CP_REPL_RX_WINDOW + 904);
+	assert_int_equal(ctr(&B, CP_REPL_C_rx_beyond), 0);
+	assert_int_equal(ctr(&A, CP_REPL_C_tx_retransmits), 0);
+}
+
 /* The byte ring: records of varying sizes wrap around it many times, each
  * delivered once and intact; with nothing acked it fills up by bytes before
  * its record capacity, and the peer is behind. */
@@ -831,6 +859,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_byte_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_beyond_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifetime_ages, setup, teardown),
 	};
 
