@@ -806,6 +806,17 @@ g_scenario_sync() {
 		"note=$note"
 }
 
+# s_pair MAX: node 1 (the system under test, its worker on PERF_SUT_CPU) and node
+# 2, its replicating peer (on the generator's CPU), both sized for MAX bindings,
+# up and seeing each other.
+s_pair() {
+	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$1" "$(s_donor_ports)" \
+		"$(s_cluster 1 2 198.18.2.2 1)" || return 1
+	s_node peer 2 "0@$G_GEN_CPU,1@$G_GEN_CPU" "$1" "$(s_peer_ports)" \
+		"$(s_cluster 2 1 198.18.2.1 0)" || return 1
+	s_wait_up donor 2 20
+}
+
 # replication: the wire REGISTER search against node 1 with node 2 attached as a
 # replicating peer (cluster up), then against node 1 alone (no cluster section,
 # same two ports). Node 2 and both cps run on the generator's CPU.
@@ -814,11 +825,7 @@ g_scenario_replication() {
 	s_init; C[busy]=0
 	max=$(( G_AORS * 2 > 131072 ? G_AORS * 2 : 131072 ))
 	g_busy
-	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" \
-		"$(s_cluster 1 2 198.18.2.2 1)" || { s_cleanup; return 1; }
-	s_node peer 2 "0@$G_GEN_CPU,1@$G_GEN_CPU" "$max" "$(s_peer_ports)" \
-		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
-	s_wait_up donor 2 20 || { s_cleanup; return 1; }
+	s_pair "$max" || { s_cleanup; return 1; }
 	g_measure wire-memif-repl - "net_memif0,role=client,socket=$G_SOCK$G_MEMIF" register arp false
 	with=$G_RATE
 	s_ctl donor stats > "$G_WORK/repl-donor-stats.json" 2> /dev/null || true
@@ -883,11 +890,7 @@ g_scenario_replication_cost() {
 	s_init; C[busy]=0
 	max=$(( G_AORS * 2 > 131072 ? G_AORS * 2 : 131072 ))
 	g_busy
-	s_node donor 1 "0@$G_GEN_CPU,1@$G_SUT_CPU" "$max" "$(s_donor_ports)" \
-		"$(s_cluster 1 2 198.18.2.2 1)" || { s_cleanup; return 1; }
-	s_node peer 2 "0@$G_GEN_CPU,1@$G_GEN_CPU" "$max" "$(s_peer_ports)" \
-		"$(s_cluster 2 1 198.18.2.1 0)" || { s_cleanup; return 1; }
-	s_wait_up donor 2 20 || { s_cleanup; return 1; }
+	s_pair "$max" || { s_cleanup; return 1; }
 	with=$(s_cost_run cost-repl donor donor-cp peer peer-cp)
 	mkdir -p "$G_RESULTS"
 	s_ctl donor stats > "$G_RESULTS/cost-donor-stats.json" 2> /dev/null || true
