@@ -219,7 +219,7 @@ reg_apply_live(struct reg_shard *s, uint32_t ai, uint32_t bi, const struct reg_r
 		reg_ext_free_chain(s, s->b[bi].ext);
 		s->b[bi].ext = REG_NONE;
 		reg_b_set_rec(s, bi, r, ident, now_ms);
-		reg_event_emit_rec(s, REG_EV_UPDATE, r, k->aor, k->len);
+		reg_event_emit_rec(s, REG_EV_UPDATE, r);
 		return 0;
 	}
 	if (ai == REG_NONE)
@@ -239,7 +239,7 @@ reg_apply_live(struct reg_shard *s, uint32_t ai, uint32_t bi, const struct reg_r
 		;
 	*link = bi;
 	s->aors[ai].n++;
-	reg_event_emit_rec(s, REG_EV_INSERT, r, k->aor, k->len);
+	reg_event_emit_rec(s, REG_EV_INSERT, r);
 	return 0;
 }
 
@@ -649,7 +649,7 @@ reg_shard_apply_key(struct reg_shard *s, const struct reg_rec *r, const struct r
 		else
 			reg_tomb_put(s, ident, &r->version, reg_digest_bucket(k->aor, k->len),
 				     k->aor, k->len, r->key, r->key_len, now_ms);
-		reg_event_emit_rec(s, REG_EV_DELETE, r, k->aor, k->len);
+		reg_event_emit_rec(s, REG_EV_DELETE, r);
 	} else if ((rc = reg_apply_live(s, ai, bi, r, k, ident, now_ms)) != 0) {
 		REG_STAT_INC(s, apply_failed);
 		return rc;
@@ -787,7 +787,7 @@ reg_shard_sync_dump(struct reg_shard *s, uint16_t peer, uint32_t *bucket, uint32
 				return emitted;
 			}
 			reg_tomb_rec(s, t, &tomb);
-			reg_event_emit_rec(s, REG_EV_SYNC, &tomb, tomb.aor, tomb.aor_len);
+			reg_event_emit_rec(s, REG_EV_SYNC, &tomb);
 			REG_STAT_INC(s, sync_events);
 			emitted++;
 		}

@@ -585,16 +585,13 @@ reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t
 }
 
 void
-reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_rec *r,
-		   const char *aor, size_t aor_len)
+reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_rec *r)
 {
 	uint8_t pk[REG_PACK_REC_MAX];
 	struct reg_event *ev;
 	size_t len = 0;
 	uint64_t seq;
 
-	(void)aor;
-	(void)aor_len;
 	if (s->quiet && t != REG_EV_SYNC)
 		return;         /* a full sync's record: the cp would only count it */
 	seq = ++s->ev_seq;      /* before: an event dropped leaves a gap the cp sees */

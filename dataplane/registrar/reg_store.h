@@ -102,9 +102,9 @@ void reg_b_remove_v(struct reg_shard *s, uint32_t bi, enum reg_event_type t, uin
 uint32_t reg_reap(struct reg_shard *s, uint32_t ai, uint64_t now_ms);
 
 void reg_event_emit(struct reg_shard *s, enum reg_event_type t, uint32_t bi, uint64_t now_ms);
-/* An event of an applied record (remote = 1); aor: the normalised AoR. */
-void reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_rec *r,
-			const char *aor, size_t aor_len);
+/* An event of an applied record (remote = 1, no record: the cp counts it), or
+ * of a tombstone a sync dump copies (REG_EV_SYNC: R packed, sent to the peer). */
+void reg_event_emit_rec(struct reg_shard *s, enum reg_event_type t, const struct reg_rec *r);
 
 /* ---- reg_repl.c ---- */
 
