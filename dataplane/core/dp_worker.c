@@ -153,7 +153,7 @@ dp_worker_idle(struct dp_lcore *lc, uint64_t now_tsc)
 		 * on SIP in the last second (a control queue that also gets a share
 		 * of the SIP traffic: software steering, RSS not kept off it), it
 		 * takes the short sleeps at once instead. */
-		if (now_tsc - lc->ctl_sip_tsc > rte_get_tsc_hz() || lc->ctl_sip_tsc == 0) {
+		if (now_tsc - lc->ctl_sip_tsc > rte_get_tsc_hz()) {   /* 0: never */
 			DP_STAT_INC(&lc->stats, idle_sleeps);
 			rte_delay_us_sleep(DP_IDLE_CTL_SLEEP_US);
 			return;
