@@ -407,11 +407,16 @@ cp_repl_node_fini(struct cp_repl_node *n)
 {
 	unsigned int s;
 
-	for (s = 0; s < n->n_shards; s++)
+	for (s = 0; s < n->n_shards; s++) {
 		if (n->open[s] != NULL) {
 			rte_mempool_put(n->pack_pool, n->open[s]);
 			n->open[s] = NULL;
 		}
+		if (n->spare[s] != NULL) {
+			rte_mempool_put(n->pack_pool, n->spare[s]);
+			n->spare[s] = NULL;
+		}
+	}
 	while (n->n_peers > 0)
 		cp_rn_peer_drop(n, n->n_peers - 1);
 }
@@ -817,20 +822,24 @@ cp_rn_room(struct cp_repl_node *n, unsigned int k)
 	return cp_rn_room_in(n, n->rec_pool, n->apply, k, k);
 }
 
-/* Room for a pack on every shard's ring and in the pool. */
+/* Room for a datagram's records (at most a pack's bytes) on every shard: a
+ * pack in hand for each (its spare, taken now if need be) and room on its ring.
+ * A datagram accepted then never finds the pool empty (cp_rn_open()): a record
+ * acknowledged and then dropped would be lost until anti-entropy. */
 static bool
 cp_rn_pack_room(struct cp_repl_node *n, unsigned int k)
 {
 	unsigned int s;
+	void *obj;
 
 	(void)k;
-	/* rte_mempool_avail_count() reads every lcore's cache: counted again only
-	 * when what this cp took since the last count may have used the room up
-	 * (the shards only give packs back) */
-	if (n->pack_avail < n->n_shards)
-		n->pack_avail = rte_mempool_avail_count(n->pack_pool);
-	if (n->pack_avail < n->n_shards)
-		return false;
+	for (s = 0; s < n->n_shards; s++) {
+		if (n->spare[s] != NULL)
+			continue;
+		if (rte_mempool_get(n->pack_pool, &obj) != 0)
+			return false;
+		n->spare[s] = obj;
+	}
 	for (s = 0; s < n->n_shards; s++)
 		if (rte_ring_free_count(n->apply_pack[s]) < 1)
 			return false;
@@ -860,20 +869,15 @@ cp_rn_wait_room(struct cp_repl_node *n, bool (*room)(struct cp_repl_node *, unsi
 	return ok;
 }
 
-/* One wire record to its owning shard. */
+/* One wire record to its owning shard, in OBJ (from rec_pool; given back when
+ * the record goes nowhere). */
 static void
-cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w)
+cp_rn_apply(struct cp_repl_node *n, const struct msg_rec *w, void *obj)
 {
 	struct reg_key key;
-	struct reg_rec *r;
-	void *obj;
+	struct reg_rec *r = obj;
 	unsigned int shard;
 
-	if (rte_mempool_get(n->rec_pool, &obj) != 0) {   /* cannot be: room was checked */
-		CP_RN_COUNT(n, rx_backpressure);
-		return;
-	}
-	r = obj;
 	if (cp_rn_from_wire(w, r) != 0) {
 		CP_RN_COUNT(n, rec_bad);
 		rte_mempool_put(n->rec_pool, obj);
@@ -930,10 +934,12 @@ cp_rn_open(struct cp_repl_node *n, unsigned int s, uint32_t age_ms, size_t need)
 	if (pk != NULL && (pk->age_ms != age_ms || pk->len + need > REG_PACK_BUF))
 		cp_rn_flush_one(n, s);
 	if (n->open[s] == NULL) {
-		if (rte_mempool_get(n->pack_pool, &obj) != 0)
+		if (n->spare[s] != NULL) {      /* cp_rn_pack_room() took it */
+			obj = n->spare[s];
+			n->spare[s] = NULL;
+		} else if (rte_mempool_get(n->pack_pool, &obj) != 0) {
 			return NULL;
-		if (n->pack_avail > 0)
-			n->pack_avail--;
+		}
 		n->open[s] = obj;
 		n->open[s]->len = 0;
 		n->open[s]->age_ms = age_ms;
@@ -1022,9 +1028,18 @@ cp_rn_on_chunk(struct cp_repl_node *n, int k, const struct msg *m, uint64_t now)
 int
 cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t wait_ms)
 {
-	if (!cp_rn_wait_room(n, cp_rn_room, 1, 100, wait_ms * 1000u, NULL))
-		return -EAGAIN;
-	cp_rn_apply(n, w);
+	struct timespec ts = { 0, 100000 };
+	uint64_t waited_us = 0;
+	void *obj;
+
+	/* a record object in hand, not a count of the pool (its workers' caches) */
+	while (!cp_rn_room(n, 1) || rte_mempool_get(n->rec_pool, &obj) != 0) {
+		if (waited_us >= wait_ms * 1000u)
+			return -EAGAIN;
+		nanosleep(&ts, NULL);
+		waited_us += 100;
+	}
+	cp_rn_apply(n, w, obj);
 	return 0;
 }
 
@@ -1249,6 +1264,7 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 		    cp_repl_send_fn *send, void *arg)
 {
 	uint16_t idx[MSG_PACK_MAX_RECS];
+	void *objs[MSG_REPL_MAX_RECS];
 	int k, i, got;
 
 	k = cp_rn_peer_idx(n, m->hdr.sender);
@@ -1319,16 +1335,20 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 	}
 	if (m->hdr.type != MSG_T_REPL)  /* Repl: from a node of an older release */
 		return -EINVAL;
-	if (!cp_rn_room(n, m->u.repl.n)) {
+	/* the objects taken before the records are accepted (a pool count also
+	 * counts the workers' caches, which this process cannot get) */
+	if (!cp_rn_room(n, m->u.repl.n) ||
+	    rte_mempool_get_bulk(n->rec_pool, objs, m->u.repl.n) != 0) {
 		CP_RN_COUNT(n, rx_backpressure);
 		return -EAGAIN;
 	}
 	got = cp_repl_on_repl(n->peer[k], m, now, idx);
-	if (got < 0)
-		return got;
 	for (i = 0; i < got; i++)
-		cp_rn_apply(n, &m->u.repl.recs[idx[i]]);
-	return 0;
+		cp_rn_apply(n, &m->u.repl.recs[idx[i]], objs[i]);
+	if (got < (int)m->u.repl.n)
+		rte_mempool_put_bulk(n->rec_pool, objs + RTE_MAX(got, 0),
+				     m->u.repl.n - (unsigned int)RTE_MAX(got, 0));
+	return got < 0 ? got : 0;
 }
 
 int

@@ -186,7 +186,10 @@ struct cp_repl_node {
 	 * a shard in one pack (cp_repl_node_rx_flush() hands them over) */
 	struct reg_pack_buf *open[CFG_MAX_WORKERS];
 	uint64_t room_waited_us;        /* for the shards' room, this receive burst */
-	unsigned int pack_avail;        /* packs of pack_pool free at least (cp_rn_pack_room) */
+	/* each shard's next pack, taken before a datagram is accepted (cp_rn_pack_room):
+	 * rte_mempool_avail_count() also counts the packs in the workers' caches,
+	 * which this process cannot get, so a count is no promise */
+	struct reg_pack_buf *spare[CFG_MAX_WORKERS];
 	struct rte_mempool *pack_pool;
 	uint32_t chunk_cap;             /* bytes of records a SyncChunk carries */
 	bool peer_synced[CP_TOPO_MAX_PEERS];   /* its registrations are synced (heartbeats) */
