@@ -28,7 +28,7 @@
 #include "dataplane/registrar/reg_pack.h"
 #include "dataplane/registrar/reg_shard.h"
 
-#define ANSWER    16384u        /* DP_QUERY_OUT, less the answer's head */
+#define ANSWER    65536u        /* DP_SYNC_OUT, less the answer's head */
 #define MAX_RUNS  16
 
 static const char domains[1][CFG_STR] = { "example.com" };
@@ -115,7 +115,7 @@ main(int argc, char **argv)
 	}
 	hz = (double)rte_get_tsc_hz();
 	max = n + n / 8 + 16;
-	maxans = n / 64 + 64;           /* a 16 KB answer holds well over 64 bindings */
+	maxans = n / 256 + 64;          /* a 64 KB answer holds well over 256 bindings */
 	ans = malloc((size_t)maxans * sizeof(*ans));
 	conf_of(&ca, 1, max);
 	a = reg_shard_create(&ca, 0, SOCKET_ID_ANY);
@@ -142,7 +142,7 @@ main(int argc, char **argv)
 		packed = 0;
 		t0 = rte_rdtsc();
 		while (pos < reg_shard_sync_end(a) && nans < maxans) {
-			packed += reg_shard_sync_pack(a, &pos, 512, ans[nans].data, ANSWER, &used, now);
+			packed += reg_shard_sync_pack(a, &pos, 4096, ans[nans].data, ANSWER, &used, now);
 			ans[nans++].len = (uint32_t)used;
 		}
 		t1 = rte_rdtsc();

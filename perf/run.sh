@@ -750,21 +750,23 @@ g_scenario_sync() {
 	s_init; C[busy]=0
 	max=$(( n + n / 8 + 1024 ))
 	g_busy
-	# PERF_SYNC_LAYOUT: "split" (default): both main lcores on the generator's
-	# CPU, both workers on the SUT's; "node": each node on a CPU of its own (the
-	# donor on the SUT's CPU, node 2 on the generator's), as two machines.
-	local layout=${PERF_SYNC_LAYOUT:-split} donor_lc peer_lc
+	# PERF_SYNC_LAYOUT: "node" (default): each node on a CPU of its own (the
+	# donor on the SUT's CPU, node 2 on the generator's), as the two machines a
+	# donor and a fresh node are; "split": both main lcores on the generator's
+	# CPU, both workers on the SUT's (the two nodes' workers then take turns on
+	# one CPU, which no deployment does).
+	local layout=${PERF_SYNC_LAYOUT:-node} donor_lc peer_lc
 	case $layout in
-	node) donor_lc="0@$G_SUT_CPU,1@$G_SUT_CPU" peer_lc="0@$G_GEN_CPU,1@$G_GEN_CPU"
-	      S_CP_CPUS[donor]=$G_SUT_CPU ;;
-	*) layout=split donor_lc="0@$G_GEN_CPU,1@$G_SUT_CPU" peer_lc="0@$G_GEN_CPU,1@$G_SUT_CPU" ;;
+	split) donor_lc="0@$G_GEN_CPU,1@$G_SUT_CPU" peer_lc="0@$G_GEN_CPU,1@$G_SUT_CPU" ;;
+	*) layout=node donor_lc="0@$G_SUT_CPU,1@$G_SUT_CPU" peer_lc="0@$G_GEN_CPU,1@$G_GEN_CPU"
+	   S_CP_CPUS[donor]=$G_SUT_CPU ;;
 	esac
 	s_node donor 1 "$donor_lc" "$max" "$(s_donor_ports)" \
 		"$(s_cluster 1 2 198.18.2.2 1)" || { s_cleanup; return 1; }
 	bpb=$(grep -oE '[0-9]+ bytes per binding' "$G_WORK/donor.log" | head -n 1 | cut -d' ' -f1 || true)
 	g_log "[sync] loading $n bindings into node 1 (the donor)"
 	s_load "$n" || note="the donor holds fewer bindings than asked"
-	# The fresh node: main lcore on the generator's CPU, worker on the SUT's CPU.
+	# The fresh node: its cp on its own CPU (node), or on the workers' (split).
 	if [ "$layout" = node ]; then
 		S_CP_CPUS[peer]=${PERF_SYNC_PEER_CP_CPU:-$G_GEN_CPU}
 	else

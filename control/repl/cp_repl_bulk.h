@@ -36,7 +36,11 @@
 
 #include "proto/msg_types.h"
 
-#define CP_BULK_WINDOW       256u     /* chunks sent and not acked, at most */
+/* Chunks sent and not acked, at most. A dump answer (DP_SYNC_OUT) needs up to
+ * 96 free slots of 1,400 bytes before it is asked for; 1,024 keeps about ten
+ * answers in flight, 1.4 MB per peer at MTU 1500 (9 MB with jumbo frames),
+ * touched only as a sync uses it. */
+#define CP_BULK_WINDOW       1024u
 #define CP_BULK_RETX_BURST   32u      /* chunks sent again per timeout */
 #define CP_BULK_DUPACKS      3u
 #define CP_BULK_RTO_MS       20u

@@ -653,7 +653,7 @@ cp_rn_sync_collect(struct cp_repl_node *n, unsigned int s, uint64_t now)
 
 /* Chunks one shard answer may need at most: every two consecutive chunks hold
  * more than a chunk's bytes, so 2 x the answer's bytes / chunk_cap, plus one. */
-#define CP_RN_CHUNKS_PER_ANSWER(n) (2u * DP_QUERY_OUT / (n)->chunk_cap + 2u)
+#define CP_RN_CHUNKS_PER_ANSWER(n) (2u * DP_SYNC_OUT / (n)->chunk_cap + 2u)
 
 /* Per syncing peer whose stream has room, the next dump query to its shard,
  * without waiting: the shard dumps the next chunk while the cp sends the copies

@@ -94,7 +94,7 @@ enum cp_repl_node_counter {
 
 #define CP_REPL_NODE_EVENT_BUDGET 1024u  /* events drained per shard per call (a sync chunk at once) */
 #define CP_REPL_NODE_SYNC_CHUNK   256u   /* events a shard emits per dump query (~0.4 ms) */
-#define CP_REPL_NODE_SYNC_PACK    512u   /* records a shard packs per query at most (DP_QUERY_OUT bounds it first) */
+#define CP_REPL_NODE_SYNC_PACK    4096u   /* records a shard packs per query at most (DP_SYNC_OUT bounds it first) */
 #define CP_REPL_NODE_SYNC_QUERIES 8u     /* dump queries per syncing peer per call */
 #define CP_REPL_NODE_DONE_TIMES   3u     /* SyncDone sent this many times (may be lost) */
 #define CP_REPL_NODE_ROOM_WAIT_US 2000u  /* sync chunks of one receive burst wait this long for room, in all */

@@ -131,6 +131,10 @@ dp_shared_answer(const struct dp_shared *sh, enum dp_ask_set set, unsigned int s
 	rte_smp_rmb();
 	if (q->rc != 0)
 		return q->rc;
+	if (set == DP_ASK_SYNC) {
+		*out = sh->sync_out[shard];
+		return (int)RTE_MIN((size_t)q->len, sizeof(sh->sync_out[shard]));
+	}
 	*out = q->out;
 	return (int)RTE_MIN((size_t)q->len, sizeof(q->out));
 }

@@ -38,7 +38,7 @@
 
 #define DP_SHARED_MZ        "ss_shared"
 #define DP_SHARED_MAGIC     0x53535348u      /* "SSSH" */
-#define DP_SHARED_VERSION   21u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps, the nodes' heard_wall_ms, the default tag's flag; 19: IPv6 VIPs (vip6), nd_vip_answered and una_sent counters; 20: the tag view's handover (prev_owner, switch_ms); 21: full-sync packs (DP_QUERY_SYNC_PACK, DP_RING_APPLY_PACK, DP_PACK_POOL) */
+#define DP_SHARED_VERSION   22u     /* 3: binary shard-query records; 4: ss_from_cp carries payload + dp_egress_desc; 5: stop handshake; 6: 64-bit binding versions; 7: replication rings, reg_sync, sync dumps; 8: digest queries, tag view; 9: priority rings for topology messages, replication counters; 10: tag VIPs; 11: node incarnations; 12: backend sets' probing control (bsets); 13: federation directory counts, DP_QUERY_CONTACT_WHERE; 14: auth reload, cp_pid; 15: arp_unsolicited, neigh_mac_kept counters; 16: neigh_held, neigh_released counters, cluster-port admission (cgate, drops); 17: admin slots (`ask`), nd_requests and nd_learnt counters; 18: a set of `ask` slots for sync dumps, the nodes' heard_wall_ms, the default tag's flag; 19: IPv6 VIPs (vip6), nd_vip_answered and una_sent counters; 20: the tag view's handover (prev_owner, switch_ms); 21: full-sync packs (DP_QUERY_SYNC_PACK, DP_RING_APPLY_PACK, DP_PACK_POOL); 22: the sync slots answer in sync_out (DP_SYNC_OUT) */
 #define DP_CP_DETACH_MS     4000u    /* longest wait for the cp to detach (and exit) at stop */
 #define DP_RING_FROM_CP     "ss_from_cp"     /* frames the control plane sends */
 #define DP_RING_FROM_CP_PRIO "ss_from_cp_hi" /* ... its topology messages: sent first */
@@ -49,6 +49,10 @@
 #define DP_PACK_POOL        "ss_pack"        /* struct reg_pack_buf objects for DP_RING_APPLY_PACK */
 #define DP_QUERY_ARG        256
 #define DP_QUERY_OUT        16384
+/* The answer of a DP_ASK_SYNC slot: a full sync's dump of about 570 packed
+ * records (a round trip to the shard each; 16 KB answers held the sync near
+ * 0.37 M bindings/s, docs/benchmarks.md). A shard packs it in 30-60 us. */
+#define DP_SYNC_OUT         65536
 #define DP_MAX_NODES        64
 
 enum dp_query_kind {
@@ -241,6 +245,8 @@ struct dp_shared {
 	 * (dp_shared_answer), so that a shard query never holds the cp loop, and a
 	 * shard dumps the next sync chunk while the cp sends the last one. */
 	struct dp_query ask[DP_ASK_SETS][CFG_MAX_WORKERS];
+	/* The DP_ASK_SYNC slots answer here, not in their own `out`. */
+	char sync_out[CFG_MAX_WORKERS][DP_SYNC_OUT] __rte_cache_aligned;
 	/* Stop handshake: the dataplane sets dp_stopping once its lcores have
 	 * stopped and waits (at most DP_CP_DETACH_MS) for cp_attached to fall
 	 * before it frees the rings and pools the control plane uses. */

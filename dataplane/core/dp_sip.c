@@ -369,16 +369,16 @@ sip_query(struct dp_lcore *lc, uint32_t kind, const char *arg, char *out, size_t
 	return 0;
 }
 
-/* Answers the question waiting in Q, if any: 1, else 0. */
+/* Answers the question waiting in Q, if any, into OUT (CAP bytes): 1, else 0. */
 static inline unsigned int
-dp_sip_serve_slot(struct dp_lcore *lc, struct dp_query *q)
+dp_sip_serve_slot(struct dp_lcore *lc, struct dp_query *q, char *out, size_t cap)
 {
 	uint32_t seq = q->seq_req;
 
 	if (likely(seq == q->seq_done))
 		return 0;
 	rte_smp_rmb();
-	q->rc = sip_query(lc, q->kind, q->arg, q->out, sizeof(q->out), &q->len);
+	q->rc = sip_query(lc, q->kind, q->arg, out, cap, &q->len);
 	rte_smp_wmb();
 	q->seq_done = seq;
 	return 1;
@@ -391,9 +391,13 @@ dp_sip_serve(struct dp_lcore *lc)
 
 	if (sh == NULL || lc->is_ctl)
 		return 0;
-	unsigned int work = dp_sip_serve_slot(lc, &sh->query[lc->idx]), i;
+	static_assert(DP_ASK_SETS == 2, "dp_sip_serve() answers each set");
+	struct dp_query *q = &sh->query[lc->idx];
+	unsigned int work = dp_sip_serve_slot(lc, q, q->out, sizeof(q->out));
 
-	for (i = 0; i < DP_ASK_SETS; i++)
-		work += dp_sip_serve_slot(lc, &sh->ask[i][lc->idx]);
+	q = &sh->ask[DP_ASK_ADMIN][lc->idx];
+	work += dp_sip_serve_slot(lc, q, q->out, sizeof(q->out));
+	work += dp_sip_serve_slot(lc, &sh->ask[DP_ASK_SYNC][lc->idx], sh->sync_out[lc->idx],
+				  sizeof(sh->sync_out[lc->idx]));
 	return work;
 }
