@@ -599,6 +599,8 @@ g_scenario_best() {
 S_BINDINGS=${PERF_SYNC_BINDINGS:-1000000}
 S_MTU=${PERF_CLUSTER_MTU:-1500}              # IP MTU of both ends of the cluster memif
 S_SOCK_CL=""
+# Each frame in one memif buffer (the config requires it: docs/dataplane.md "Ports").
+S_BSIZE=""; [ "$S_MTU" -le 2034 ] || S_BSIZE=",bsize=$(( (S_MTU + 14 + 1023) / 1024 * 1024 ))"
 # The CPU of each node's sipshard-cp (SIPSHARD_CP_CPUS; default CPU 0). In sync,
 # node 2's cp runs on the workers' CPU (PERF_SYNC_PEER_CP_CPU, default
 # PERF_SUT_CPU): the two cps, the two control lcores and the generator's leftovers
@@ -682,7 +684,7 @@ s_donor_ports() {
 	cat <<YAML
     - device: "net_memif0,role=server,socket=$G_SOCK$G_MEMIF"
       ipv4: 198.18.0.1/24
-    - device: "net_memif1,role=server,socket=$S_SOCK_CL$G_MEMIF"
+    - device: "net_memif1,role=server,socket=$S_SOCK_CL$G_MEMIF$S_BSIZE"
       ipv4: 198.18.2.1/24
       mtu: $S_MTU
 YAML
@@ -690,7 +692,7 @@ YAML
 
 s_peer_ports() {
 	cat <<YAML
-    - device: "net_memif0,role=client,socket=$S_SOCK_CL$G_MEMIF"
+    - device: "net_memif0,role=client,socket=$S_SOCK_CL$G_MEMIF$S_BSIZE"
       ipv4: 198.18.2.2/24
       mtu: $S_MTU
 YAML
