@@ -186,6 +186,7 @@ struct cp_repl_node {
 	 * a shard in one pack (cp_repl_node_rx_flush() hands them over) */
 	struct reg_pack_buf *open[CFG_MAX_WORKERS];
 	uint64_t room_waited_us;        /* for the shards' room, this receive burst */
+	uint64_t events_ms;             /* when the shards last gave events (cp_rn_sync_room) */
 	/* each shard's next pack, taken before a datagram is accepted (cp_rn_pack_room):
 	 * rte_mempool_avail_count() also counts the packs in the workers' caches,
 	 * which this process cannot get, so a count is no promise */
