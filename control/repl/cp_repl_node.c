@@ -417,6 +417,10 @@ cp_repl_node_fini(struct cp_repl_node *n)
 			n->spare[s] = NULL;
 		}
 	}
+	if (n->rec_spare != NULL) {
+		rte_mempool_put(n->rec_pool, n->rec_spare);
+		n->rec_spare = NULL;
+	}
 	while (n->n_peers > 0)
 		cp_rn_peer_drop(n, n->n_peers - 1);
 }
@@ -823,27 +827,34 @@ cp_repl_node_events(struct cp_repl_node *n, uint64_t now)
 	return total;
 }
 
-/* Room for POOL_NEED objects in POOL and RING_NEED on every shard's ring of
- * RINGS. */
+/* Room for K records (struct reg_rec) on every shard's ring. The record objects
+ * themselves are taken from rec_pool before the records are accepted: a count
+ * of the pool also counts the workers' caches, which this process cannot get. */
 static bool
-cp_rn_room_in(const struct cp_repl_node *n, struct rte_mempool *pool,
-	      struct rte_ring *const *rings, unsigned int pool_need, unsigned int ring_need)
+cp_rn_room(struct cp_repl_node *n, unsigned int k)
 {
 	unsigned int s;
 
-	if (rte_mempool_avail_count(pool) < pool_need)
-		return false;
 	for (s = 0; s < n->n_shards; s++)
-		if (rte_ring_free_count(rings[s]) < ring_need)
+		if (rte_ring_free_count(n->apply[s]) < k)
 			return false;
 	return true;
 }
 
-/* Room for K records (struct reg_rec) on every shard's ring and in the pool. */
+/* cp_rn_room() for one record, and its object in hand (rec_spare). */
 static bool
-cp_rn_room(struct cp_repl_node *n, unsigned int k)
+cp_rn_rec_take(struct cp_repl_node *n, unsigned int k)
 {
-	return cp_rn_room_in(n, n->rec_pool, n->apply, k, k);
+	void *obj;
+
+	if (!cp_rn_room(n, k))
+		return false;
+	if (n->rec_spare == NULL) {
+		if (rte_mempool_get(n->rec_pool, &obj) != 0)
+			return false;
+		n->rec_spare = obj;
+	}
+	return true;
 }
 
 /* Room for a datagram's records (at most a pack's bytes) on every shard: a
@@ -1052,17 +1063,12 @@ cp_rn_on_chunk(struct cp_repl_node *n, int k, const struct msg *m, uint64_t now)
 int
 cp_repl_node_apply_rec(struct cp_repl_node *n, const struct msg_rec *w, uint64_t wait_ms)
 {
-	struct timespec ts = { 0, 100000 };
-	uint64_t waited_us = 0;
 	void *obj;
 
-	/* a record object in hand, not a count of the pool (its workers' caches) */
-	while (!cp_rn_room(n, 1) || rte_mempool_get(n->rec_pool, &obj) != 0) {
-		if (waited_us >= wait_ms * 1000u)
-			return -EAGAIN;
-		nanosleep(&ts, NULL);
-		waited_us += 100;
-	}
+	if (!cp_rn_wait_room(n, cp_rn_rec_take, 1, 100, wait_ms * 1000u, NULL))
+		return -EAGAIN;
+	obj = n->rec_spare;
+	n->rec_spare = NULL;
 	cp_rn_apply(n, w, obj);
 	return 0;
 }
@@ -1359,8 +1365,6 @@ cp_repl_node_on_msg(struct cp_repl_node *n, const struct msg *m, size_t len, uin
 	}
 	if (m->hdr.type != MSG_T_REPL)  /* Repl: from a node of an older release */
 		return -EINVAL;
-	/* the objects taken before the records are accepted (a pool count also
-	 * counts the workers' caches, which this process cannot get) */
 	if (!cp_rn_room(n, m->u.repl.n) ||
 	    rte_mempool_get_bulk(n->rec_pool, objs, m->u.repl.n) != 0) {
 		CP_RN_COUNT(n, rx_backpressure);

@@ -191,6 +191,7 @@ struct cp_repl_node {
 	 * rte_mempool_avail_count() also counts the packs in the workers' caches,
 	 * which this process cannot get, so a count is no promise */
 	struct reg_pack_buf *spare[CFG_MAX_WORKERS];
+	void *rec_spare;                /* ... and a record object (cp_repl_node_apply_rec) */
 	struct rte_mempool *pack_pool;
 	uint32_t chunk_cap;             /* bytes of records a SyncChunk carries */
 	bool peer_synced[CP_TOPO_MAX_PEERS];   /* its registrations are synced (heartbeats) */
