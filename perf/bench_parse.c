@@ -3,13 +3,15 @@
  * Parser benchmark (perf/run.sh parse): TSC cycles and ns per message for a
  * typical REGISTER, an INVITE with SDP and a 200 OK, median of repeated runs.
  *
- *   bench_parse [-r RUNS] [-n ITERATIONS] [-a]
+ *   bench_parse [-r RUNS] [-n ITERATIONS] [-a] [-c CASE]
  *
  * "lazy" is what the dataplane does per message: sip_msg_parse() plus the
  * sub-parsers that message type needs (REGISTER: top Via, From, To and its URI,
  * Call-ID, CSeq, Contact list with URIs, Expires). "full" is sip_msg_parse() +
  * sip_msg_validate(). stdout: one JSON line per case and path (docs/interfaces.md);
  * stderr: a table, with every SIMD level of the splitter when -a is given.
+ * -c runs one case only (register, invite, response; with "-full": the full path
+ * only), for a profile of that one path.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -255,11 +257,12 @@ main(int argc, char **argv)
 		{ "response", msg_response, sizeof(msg_response) - 1, lazy_response },
 	};
 	enum sip_isa best = sip_parse_get_isa();
+	const char *only = NULL;
 	int runs = 11, all_isa = 0, opt;
 	long iters = 200000;
 	double tpn;
 
-	while ((opt = getopt(argc, argv, "r:n:a")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:ac:")) != -1) {
 		switch (opt) {
 		case 'r':
 			runs = atoi(optarg);
@@ -270,14 +273,34 @@ main(int argc, char **argv)
 		case 'a':
 			all_isa = 1;
 			break;
+		case 'c':
+			only = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: bench_parse [-r RUNS] [-n ITERATIONS] [-a]\n");
+			fprintf(stderr, "usage: bench_parse [-r RUNS] [-n ITERATIONS] [-a] "
+				"[-c CASE[-full]]\n");
 			return 2;
 		}
 	}
 	if (runs < 1 || iters < 1) {
 		fprintf(stderr, "bench_parse: RUNS and ITERATIONS must be positive\n");
 		return 2;
+	}
+	if (only) {
+		size_t k;
+
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+			size_t nl = strlen(cases[k].name);
+
+			if (!strncmp(only, cases[k].name, nl) &&
+			    (only[nl] == '\0' || !strcmp(only + nl, "-full")))
+				break;
+		}
+		if (k == sizeof(cases) / sizeof(cases[0])) {
+			fprintf(stderr, "bench_parse: no case %s (register, invite, response, "
+				"each with -full)\n", only);
+			return 2;
+		}
 	}
 	tpn = tsc_per_ns();
 	fprintf(stderr, "TSC %.3f GHz, median of %d runs x %ld messages, splitter %s\n",
@@ -288,7 +311,17 @@ main(int argc, char **argv)
 		struct bench_case *bc = &cases[i];
 		static struct sip_msg m;
 		char *buf = bufs[i];
+		size_t nl = strlen(bc->name);
+		int run_lazy = 1, run_full = 1;
 		double cyc, mn;
+
+		if (only) {
+			if (strncmp(only, bc->name, nl) != 0 ||
+			    (only[nl] != '\0' && strcmp(only + nl, "-full") != 0))
+				continue;
+			run_lazy = only[nl] == '\0';
+			run_full = !run_lazy;
+		}
 
 		memcpy(buf, bc->msg, bc->len);
 		if (bc->lazy(&m, buf, bc->len) || full(&m, buf, bc->len)) {
@@ -297,7 +330,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "bench_parse: %s does not parse: %s\n", bc->name, reason);
 			return 1;
 		}
-		for (int isa = all_isa ? SIP_ISA_SCALAR : (int)best; isa <= (int)best; isa++) {
+		for (int isa = all_isa ? SIP_ISA_SCALAR : (int)best; run_lazy && isa <= (int)best;
+		     isa++) {
 			if ((int)sip_parse_set_isa((enum sip_isa)isa) != isa)
 				continue;
 			cyc = measure(bc->lazy, buf, bc->len, runs, iters, &mn);
@@ -312,6 +346,8 @@ main(int argc, char **argv)
 				       iters);
 		}
 		sip_parse_set_isa(best);
+		if (!run_full)
+			continue;
 		cyc = measure(full, buf, bc->len, runs, iters, &mn);
 		fprintf(stderr, "%-10s %6zu %-6s %-7s %10.1f %10.1f %10.1f\n", bc->name, bc->len,
 			"full", sip_isa_name(best), cyc, cyc / tpn, mn);
