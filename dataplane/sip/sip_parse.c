@@ -63,15 +63,14 @@ static const struct err_def err_defs[SIP_ERR__COUNT] = {
 
 /*
  * Header-name hash: open addressing over 256 slots, filled at start-up from
- * hdr_defs; compact forms are a direct 256-entry table. A name is read as up
- * to three 64-bit words (name_words()); the slot comes from the first word with
- * 0x20 set in every octet, and the length (a multiply, no octet loads), and
- * holds the first two words of its name and the name's length, so that the
- * usual lookup is one slot read and one compare without a branch per word:
- * (word | case_bits) == lower-case name word, where case_bits holds 0x20 at the
- * letters of the name only, so 'A' and 'a' match a letter and nothing else
- * matches anything. Names over 16 octets compare their third word from the
- * per-id tables.
+ * hdr_defs; compact forms are a direct 256-entry table. A name is read as three
+ * 64-bit words, zero past its end (name_words()); the slot comes from the first
+ * word with 0x20 set in every octet, and the length (a multiply), and holds the
+ * first two words of its name and the name's length, so that the usual lookup is
+ * one slot read and one compare without a branch per word: (word | case_bits) ==
+ * lower-case name word, where case_bits holds 0x20 at the letters of the name
+ * only, so 'A' and 'a' match a letter and nothing else matches anything. Names
+ * over 16 octets compare their third word from the per-id tables.
  */
 #define HASH_SLOTS 256
 #define NAME_MAX_LEN 24
@@ -101,60 +100,57 @@ ld64(const char *p)
 	return v;
 }
 
+/* The low k octets of a word (k <= 0: none, k >= 8: all). */
 static inline uint64_t
-ld32(const char *p)
+low_octets(long k)
 {
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
+	if (k <= 0)
+		return 0;
+	return k >= 8 ? ~0ull : ~0ull >> (64 - 8 * k);
 }
 
-static inline uint64_t
-ld16(const char *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return v;
-}
-
-/* Up to three words covering p[0..n), 2 <= n <= 24, reading only inside it. */
+/* The three words of p[0..n), 1 <= n <= 24, zero past n, reading only inside
+ * [p, end): 16 (or 24) octets in place when the text has them, else a copy. */
 static inline void
-name_words(const char *p, size_t n, uint64_t w[3])
+name_words(const char *p, size_t n, const char *end, uint64_t w[3])
 {
-	if (n >= 8) {
-		w[0] = ld64(p);
-		w[1] = ld64(p + n - 8);
-		w[2] = n > 16 ? ld64(p + 8) : 0;
-	} else if (n >= 4) {
-		w[0] = ld32(p) | ld32(p + n - 4) << 32;
-		w[1] = w[2] = 0;
+	if (__builtin_expect(n <= 16 && end - p >= 16, 1)) {
+		w[0] = ld64(p) & low_octets((long)n);
+		w[1] = ld64(p + 8) & low_octets((long)n - 8);
+		w[2] = 0;
 	} else {
-		w[0] = ld16(p) | ld16(p + n - 2) << 16;
-		w[1] = w[2] = 0;
+		char t[24] = { 0 };
+
+		memcpy(t, p, n);
+		w[0] = ld64(t);
+		w[1] = ld64(t + 8);
+		w[2] = ld64(t + 16);
 	}
 }
 
+/* The id of the header name [p, p + n), n >= 1; [p, end) is readable. */
 static inline __attribute__((always_inline)) enum sip_hdr_id
-hdr_lookup(const char *p, size_t n)
+hdr_lookup(const char *p, size_t n, const char *end)
 {
 	uint64_t w[3];
 	unsigned h;
 
-	if (n == 1)
-		return (enum sip_hdr_id)hdr_compact[(uint8_t)p[0]];
-	if (n < 2 || n > NAME_MAX_LEN)
+	if (__builtin_expect(n - 2 > NAME_MAX_LEN - 2, 0)) {
+		if (n == 1)
+			return (enum sip_hdr_id)hdr_compact[(uint8_t)p[0]];
 		return SIP_HDR_OTHER;
-	name_words(p, n, w);
+	}
+	name_words(p, n, end, w);
 	h = hdr_hash_key(w[0], n);
 	for (;;) {
 		const struct hdr_slot *s = &hdr_slots[h];
 
-		if (s->len == 0)
-			return SIP_HDR_OTHER;
 		if (s->len == n &&
 		    (((w[0] | s->fold[0]) ^ s->word[0]) | ((w[1] | s->fold[1]) ^ s->word[1])) == 0 &&
 		    (n <= 16 || (w[2] | hdr_case[s->id][2]) == hdr_words[s->id][2]))
 			return (enum sip_hdr_id)s->id;
+		if (s->len == 0)
+			return SIP_HDR_OTHER;
 		h = (h + 1) & (HASH_SLOTS - 1);
 	}
 }
@@ -433,23 +429,28 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 		const char *name = p, *ne, *vs, *ve;
 		unsigned id;
 		uint64_t bit;
+		uint8_t nx;
 
 		if (p >= end)
 			return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
-		if (*p == '\r' || *p == '\n') {
-			/* the empty line */
-			if (*p == '\r') {
-				if (p + 1 >= end || p[1] != '\n')
-					return split_fail(m, n, seen, p + 1 >= end ?
-							  SIP_ERR_NO_END_OF_HEADERS : SIP_ERR_BAD_LINE_END,
-							  SIP_HDR_OTHER, p);
+		/* a line that starts with SP or less: the empty line, folding, or a
+		 * control octet (a bad name, found below) */
+		if (__builtin_expect((uint8_t)*p <= ' ', 0)) {
+			if (*p == '\r' || *p == '\n') {
+				if (*p == '\r') {
+					if (p + 1 >= end || p[1] != '\n')
+						return split_fail(m, n, seen, p + 1 >= end ?
+								  SIP_ERR_NO_END_OF_HEADERS :
+								  SIP_ERR_BAD_LINE_END,
+								  SIP_HDR_OTHER, p);
+					p++;
+				}
 				p++;
+				break;
 			}
-			p++;
-			break;
+			if (*p == ' ' || *p == '\t')
+				return split_fail(m, n, seen, SIP_ERR_BAD_FOLDING, SIP_HDR_OTHER, p);
 		}
-		if (*p == ' ' || *p == '\t')
-			return split_fail(m, n, seen, SIP_ERR_BAD_FOLDING, SIP_HDR_OTHER, p);
 		lf = lf_next(&it, mf);
 		if (!lf)
 			return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
@@ -458,7 +459,9 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 		if (p >= lf)
 			return split_fail(m, n, seen, SIP_ERR_NO_COLON, SIP_HDR_OTHER, name);
 		ne = p;
-		if (__builtin_expect(p == name || ne[-1] == ' ' || ne[-1] == '\t', 0)) {
+		/* ne[-1] is readable: the start line is before the first field. SP or
+		 * less there: an empty name, or SP/HTAB before the colon */
+		if (__builtin_expect((uint8_t)ne[-1] <= ' ', 0)) {
 			while (ne > name && (ne[-1] == ' ' || ne[-1] == '\t'))
 				ne--;
 			if (ne == name)
@@ -466,7 +469,8 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 						  SIP_HDR_OTHER, name);
 		}
 		/* continuation lines belong to this field */
-		if (__builtin_expect(lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t'), 0)) {
+		nx = lf + 1 < end ? (uint8_t)lf[1] : 0;
+		if (__builtin_expect(nx == ' ' || nx == '\t', 0)) {
 			do {
 				lf = lf_next(&it, mf);
 				if (!lf)
@@ -486,7 +490,7 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 			vs = ve;   /* "Name:\r\n" or "Name: \n": empty */
 		if (n >= SIP_MAX_HDRS)
 			return split_fail(m, n, seen, SIP_ERR_TOO_MANY_HEADERS, SIP_HDR_OTHER, name);
-		id = hdr_lookup(name, (size_t)(ne - name));
+		id = hdr_lookup(name, (size_t)(ne - name), end);
 		/* a known name is a token by construction; check the others */
 		if (id == SIP_HDR_OTHER && name_bad(name, ne))
 			return split_fail(m, n, seen, SIP_ERR_BAD_HEADER_NAME, SIP_HDR_OTHER, name);
@@ -612,8 +616,8 @@ sip_parse_init(void)
 			lc[i] = (char)(letter ? nm[i] | 0x20 : nm[i]);
 			cb[i] = (char)(letter ? 0x20 : 0);
 		}
-		name_words(lc, n, hdr_words[id]);
-		name_words(cb, n, hdr_case[id]);
+		name_words(lc, n, lc + n, hdr_words[id]);
+		name_words(cb, n, cb + n, hdr_case[id]);
 		h = hdr_hash_key(hdr_words[id][0], n);
 		while (hdr_slots[h].len != 0)
 			h = (h + 1) & (HASH_SLOTS - 1);
@@ -794,7 +798,7 @@ sip_hdr_lookup(const char *name, size_t len)
 {
 	if (len == 0 || sip_skip(name, name + len, SIP_C_TOKEN) != name + len)
 		return SIP_HDR_OTHER;
-	return hdr_lookup(name, len);
+	return hdr_lookup(name, len, name + len);
 }
 
 enum sip_method
