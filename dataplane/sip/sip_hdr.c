@@ -502,6 +502,25 @@ sip_cseq_parse(struct sip_cseq *c, const struct sip_str *v)
 		return -SIP_ERR_EMPTY_VALUE;
 	end = v->p + v->len;
 
+	/* the usual shape in one pass: 1 to 10 digits, one SP, the method to the
+	 * end; anything else is read again below */
+	{
+		uint64_t seq = 0;
+
+		for (q = p; q < end && q - p < 10 && (unsigned)(*q - '0') <= 9; q++)
+			seq = seq * 10 + (uint64_t)(*q - '0');
+		if (q > p && seq <= UINT32_MAX && end - q >= 2 && *q == ' ' &&
+		    (sip_cls(q[1]) & SIP_C_TOKEN)) {
+			const char *ms = q + 1, *me = sip_skip(ms, end, SIP_C_TOKEN);
+
+			if (me == end) {
+				c->seq = (uint32_t)seq;
+				c->method = sip_mkstr(ms, me);
+				c->method_id = (uint8_t)sip_method_lookup(ms, (size_t)(me - ms));
+				return 0;
+			}
+		}
+	}
 	q = sip_skip(p, end, SIP_C_DIGIT);
 	rc = sip_dec_parse(p, q, UINT32_MAX, &c->seq);
 	if (rc)

@@ -435,6 +435,25 @@ test_cseq(void **state)
 	assert_int_equal(c.method_id, SIP_METHOD_OTHER);
 	s = S("4294967296 REGISTER");
 	assert_int_equal(sip_cseq_parse(&c, &s), -SIP_ERR_NUM_RANGE);
+	s = S("9999999999 REGISTER");
+	assert_int_equal(sip_cseq_parse(&c, &s), -SIP_ERR_NUM_RANGE);
+	/* the one-pass shape and the others give the same fields */
+	s = S("314159 BYE");
+	assert_int_equal(sip_cseq_parse(&c, &s), 0);
+	assert_int_equal(c.seq, 314159);
+	assert_int_equal(c.method_id, SIP_METHOD_BYE);
+	assert_true(streq(&c.method, "BYE"));
+	s = S("314159 \t BYE");
+	assert_int_equal(sip_cseq_parse(&c, &s), 0);
+	assert_int_equal(c.seq, 314159);
+	assert_true(streq(&c.method, "BYE"));
+	s = S("01234567890 BYE");
+	assert_int_equal(sip_cseq_parse(&c, &s), 0);
+	assert_int_equal(c.seq, 1234567890);
+	s = S("1 BYE ");
+	assert_int_equal(sip_cseq_parse(&c, &s), -SIP_ERR_TRAILING_JUNK);
+	s = S("1 @");
+	assert_int_equal(sip_cseq_parse(&c, &s), -SIP_ERR_BAD_METHOD);
 	s = S("36893488147419103232 REGISTER");
 	assert_int_equal(sip_cseq_parse(&c, &s), -SIP_ERR_NUM_RANGE);
 	s = S("REGISTER");
