@@ -70,6 +70,9 @@ struct reg_req {
 	int star;
 	int path_supported;
 	unsigned n;
+	uint32_t ai;                    /* the AoR, once ai_looked */
+	uint8_t ai_looked;              /* reg_aor_find() done: ai and collision hold */
+	uint8_t collision;
 	uint16_t path_len;
 	uint8_t has_path;
 	const char *why;                /* reason phrase of an error, NULL: standard */
@@ -211,6 +214,46 @@ reg_cand_same(const struct reg_cand *x, const struct reg_cand *y)
 	return x->ident == y->ident && reg_uri_same(x->uri, x->uri_len, y->uri, y->uri_len);
 }
 
+/* The AoR of the request, looked up once (reg_shard_register() uses it too). */
+static uint32_t
+reg_req_aor(const struct reg_shard *s, struct reg_req *rq)
+{
+	int collision;
+
+	if (!rq->ai_looked) {
+		rq->ai = reg_aor_find(s, rq->key, &collision);
+		rq->collision = (uint8_t)(collision != 0);
+		rq->ai_looked = 1;
+	}
+	return rq->collision ? REG_NONE : rq->ai;
+}
+
+/*
+ * A binding of the AoR, not keyed by an instance, whose URI is octet for octet
+ * the Contact's: a refresh, the usual REGISTER. The URI was parsed and checked
+ * when the binding was stored, and its contact key and identity are functions of
+ * those octets and the AoR alone, so they are taken from the binding instead of
+ * parsing and normalising the URI again (bindings from peers carry the same key:
+ * reg_b_set_rec()). REG_NONE: none, the URI is read in full.
+ */
+static uint32_t
+reg_known_uri(const struct reg_shard *s, struct reg_req *rq, const struct sip_str *uri)
+{
+	uint32_t ai = reg_req_aor(s, rq), bi, n = 0;
+
+	if (ai == REG_NONE)
+		return REG_NONE;
+	for (bi = s->aors[ai].head; bi != REG_NONE && n <= s->aors[ai].n;
+	     bi = s->b[bi].next, n++) {
+		const struct reg_binding *b = &s->b[bi];
+
+		if (!(b->flags & REG_B_INSTANCE) && b->uri_len == uri->len &&
+		    reg_str_eq(s, b->data, REG_BINDING_INLINE, b->ext, 0, uri->p, uri->len))
+			return bi;
+	}
+	return REG_NONE;
+}
+
 /* The Contact values into rq->c. 0 or a status. */
 static int
 reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *rq,
@@ -225,7 +268,7 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 	unsigned total = 0, i;
 	uint64_t aor_h = reg_digest_aor(rq->key->aor, rq->key->len);
 	size_t canon_len;
-	uint32_t e;
+	uint32_t e, known;
 	int rc;
 
 	sip_iter_init(&it, m, SIP_HDR_CONTACT);
@@ -242,13 +285,20 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 			return reg_fail_text(rq, 500, "Too many contacts");
 		}
 		k = &rq->c[rq->n];
-		rc = sip_uri_parse(&u, na.uri.p, na.uri.len);
-		if (rc != 0)
-			return reg_fail(rq, 400, rc, SIP_HDR_CONTACT);
-		canon_len = na.uri.len <= REG_URI_MAX ? reg_uri_canon(&u, canon, sizeof(canon)) : 0;
-		if (canon_len == 0) {
-			REG_STAT_INC(s, too_long);
-			return reg_fail_text(rq, 500, "Contact URI too long");
+		known = reg_known_uri(s, rq, &na.uri);
+		canon_len = 0;
+		if (known != REG_NONE) {
+			REG_STAT_INC(s, contact_known);
+		} else {
+			rc = sip_uri_parse(&u, na.uri.p, na.uri.len);
+			if (rc != 0)
+				return reg_fail(rq, 400, rc, SIP_HDR_CONTACT);
+			canon_len = na.uri.len <= REG_URI_MAX ?
+				    reg_uri_canon(&u, canon, sizeof(canon)) : 0;
+			if (canon_len == 0) {
+				REG_STAT_INC(s, too_long);
+				return reg_fail_text(rq, 500, "Contact URI too long");
+			}
 		}
 		k->uri = na.uri.p;
 		k->uri_len = na.uri.len;
@@ -275,11 +325,18 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 				return reg_fail_text(rq, 400, "Bad reg-id");
 		}
 		k->keyed = k->inst != NULL && k->reg_id != 0;
-		k->key_is_uri = !k->keyed && canon_len == na.uri.len &&
-				memcmp(canon, na.uri.p, canon_len) == 0;
-		if (k->keyed)
+		if (k->keyed) {
+			k->key_is_uri = 0;
 			canon_len = reg_key_text_keyed(k->inst, k->inst_len, k->reg_id, canon);
-		k->ident = reg_digest_ident(aor_h, canon, canon_len);
+			k->ident = reg_digest_ident(aor_h, canon, canon_len);
+		} else if (known != REG_NONE) {
+			k->key_is_uri = (s->b[known].flags & REG_B_KEY_URI) != 0;
+			k->ident = s->b[known].ident;
+		} else {
+			k->key_is_uri = canon_len == na.uri.len &&
+					memcmp(canon, na.uri.p, canon_len) == 0;
+			k->ident = reg_digest_ident(aor_h, canon, canon_len);
+		}
 		/* expiry: contact param, else Expires header, else default (§10.3 step 6) */
 		if (na.has_expires)
 			e = na.has_expires == 1 ? na.expires : UINT32_MAX;
@@ -324,6 +381,7 @@ reg_req_read(struct reg_shard *s, const struct sip_msg *m, const struct reg_key 
 
 	rq->why = NULL;
 	rq->n = 0;
+	rq->ai_looked = 0;
 	rq->star = 0;
 	rq->min_expires_hit = 0;
 	rq->has_path = 0;
@@ -841,15 +899,15 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 	char addr[SIP_ADDR_STR_MAX];
 	struct sip_reply r;
 	uint32_t ai = REG_NONE;
-	int status, collision;
+	int status;
 
 	REG_STAT_INC(s, registers);
 	reg_wheel_start(s, now_ms);
 	s->wall_ms = wall_s * 1000;
 	status = reg_req_read(s, m, key, &rq);
 	if (status == 0) {
-		ai = reg_aor_find(s, rq.key, &collision);
-		if (collision) {
+		ai = reg_req_aor(s, &rq);
+		if (rq.collision) {
 			REG_STAT_INC(s, collisions);
 			status = reg_fail_text(&rq, 500, "AoR digest collision");
 		} else {

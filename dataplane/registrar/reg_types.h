@@ -286,7 +286,8 @@ struct reg_event {
 	X(dir_full,       "federation: directory entries refused: table full") \
 	X(dir_expired,    "federation: directory entries expired") \
 	X(list_withheld,  "200s to unauthenticated REGISTERs without the binding list (a query, or a list over 3x the request)") \
-	X(source_full,    "REGISTERs refused (403): registrar.max_bindings_per_source reached for their source")
+	X(source_full,    "REGISTERs refused (403): registrar.max_bindings_per_source reached for their source") \
+	X(contact_known,  "Contact URIs found stored octet for octet (a refresh: key and identity taken from the binding)")
 
 enum reg_stat {
 #define REG_STAT_ENUM(n, h) REG_STAT_##n,

@@ -652,6 +652,68 @@ test_instance_reg_id(void **state)
 			 400);
 }
 
+static void check_invariants(void);
+
+/* A refresh whose Contact URI is octet for octet a binding's takes the binding's
+ * contact key and identity (contact_known) instead of parsing the URI again: the
+ * outcome is the one of the full path, digests included. */
+static void
+test_refresh_known_contact(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	assert_int_equal(reg(T0, "u", "c", 1,
+			     "Contact: <sip:bob@Host.Example.com:5060;transport=udp>\r\n"), 200);
+	assert_int_equal(STAT(contact_known), 0);
+	assert_int_equal(reg(T0, "u", "c", 2,
+			     "Contact: <sip:bob@Host.Example.com:5060;transport=udp>;expires=600\r\n"),
+			 200);
+	assert_int_equal(STAT(contact_known), 1);
+	assert_int_equal(STAT(refreshes), 1);
+	assert_int_equal(n_bindings(), 1);
+	assert_int_equal(contact_expires("sip:bob@Host.Example.com:5060;transport=udp"), 600);
+	/* the same binding by its normal form: parsed, matched, stored as written */
+	assert_int_equal(reg(T0, "u", "c", 3,
+			     "Contact: <SIP:%62ob@host.example.COM:5060;transport=udp>\r\n"), 200);
+	assert_int_equal(STAT(contact_known), 1);
+	assert_int_equal(n_bindings(), 1);
+	assert_int_equal(reg(T0, "u", "c", 4,
+			     "Contact: <SIP:%62ob@host.example.COM:5060;transport=udp>;expires=900\r\n"),
+			 200);
+	assert_int_equal(STAT(contact_known), 2);
+	assert_int_equal(n_bindings(), 1);
+	assert_int_equal(contact_expires("SIP:%62ob@host.example.COM:5060;transport=udp"), 900);
+	check_invariants();
+	/* a binding keyed by (instance, reg-id) lends nothing to a contact
+	 * without them: the same URI makes a binding of its own */
+	assert_int_equal(reg(T0, "k", "c", 1,
+			     "Contact: <sip:k@198.18.0.1;ob>;+sip.instance=\"<urn:uuid:9>\";reg-id=1\r\n"),
+			 200);
+	assert_int_equal(reg(T0, "k", "c", 2, "Contact: <sip:k@198.18.0.1;ob>\r\n"), 200);
+	assert_int_equal(STAT(contact_known), 2);
+	assert_int_equal(lookup("k@example.com", T0, &s), 2);
+	/* a keyed contact whose URI is the unkeyed binding's: still matched by
+	 * its instance, to the keyed binding */
+	assert_int_equal(reg(T0, "k", "c", 3,
+			     "Contact: <sip:k@198.18.0.1;ob>;+sip.instance=\"<urn:uuid:9>\";reg-id=1;"
+			     "expires=300\r\n"), 200);
+	assert_int_equal(STAT(contact_known), 3);
+	assert_int_equal(lookup("k@example.com", T0, &s), 2);
+	assert_true(has_line("Contact: <sip:k@198.18.0.1;ob>;expires=300;"
+			     "+sip.instance=\"<urn:uuid:9>\";reg-id=1"));
+	assert_true(has_line("Contact: <sip:k@198.18.0.1;ob>;expires=3600"));
+	/* and the unkeyed one refreshed by its URI */
+	assert_int_equal(reg(T0, "k", "c", 4, "Contact: <sip:k@198.18.0.1;ob>;expires=400\r\n"), 200);
+	assert_int_equal(STAT(contact_known), 4);
+	assert_int_equal(lookup("k@example.com", T0, &s), 2);
+	assert_true(has_line("Contact: <sip:k@198.18.0.1;ob>;expires=400"));
+	/* another AoR's binding with the same URI is not this AoR's */
+	assert_int_equal(reg(T0, "v", "c", 1, "Contact: <sip:k@198.18.0.1;ob>\r\n"), 200);
+	assert_int_equal(STAT(contact_known), 4);
+	check_invariants();
+}
+
 static void
 test_path_require(void **state)
 {
@@ -1861,6 +1923,7 @@ main(void)
 		T(test_callid_cseq),
 		T(test_contact_matching),
 		T(test_instance_reg_id),
+		T(test_refresh_known_contact),
 		T(test_path_require),
 		T(test_domains_and_schemes),
 		T(test_max_contacts_reject),
