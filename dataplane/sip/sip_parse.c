@@ -109,38 +109,32 @@ low_octets(long k)
 	return k >= 8 ? ~0ull : ~0ull >> (64 - 8 * k);
 }
 
-/* The three words of p[0..n), 1 <= n <= 24, zero past n, reading only inside
- * [p, end): 16 (or 24) octets in place when the text has them, else a copy. */
-static inline void
-name_words(const char *p, size_t n, const char *end, uint64_t w[3])
+/* The three words of p[0..n), 1 <= n <= 24, zero past n (a copy: reads only
+ * p[0..n)). */
+static void
+name_words(const char *p, size_t n, uint64_t w[3])
 {
-	if (__builtin_expect(n <= 16 && end - p >= 16, 1)) {
-		w[0] = ld64(p) & low_octets((long)n);
-		w[1] = ld64(p + 8) & low_octets((long)n - 8);
-		w[2] = 0;
-	} else {
-		char t[24] = { 0 };
+	char t[24] = { 0 };
 
-		memcpy(t, p, n);
-		w[0] = ld64(t);
-		w[1] = ld64(t + 8);
-		w[2] = ld64(t + 16);
-	}
+	memcpy(t, p, n);
+	w[0] = ld64(t);
+	w[1] = ld64(t + 8);
+	w[2] = ld64(t + 16);
 }
 
-/* The id of the header name [p, p + n), n >= 1; [p, end) is readable. */
-static inline __attribute__((always_inline)) enum sip_hdr_id
-hdr_lookup(const char *p, size_t n, const char *end)
+/* hdr_lookup() of a name of 1 octet (a compact form), of 17 to 24, or of one
+ * that ends within 16 octets of the text's end. */
+static __attribute__((noinline)) enum sip_hdr_id
+hdr_lookup_rest(const char *p, size_t n)
 {
 	uint64_t w[3];
 	unsigned h;
 
-	if (__builtin_expect(n - 2 > NAME_MAX_LEN - 2, 0)) {
-		if (n == 1)
-			return (enum sip_hdr_id)hdr_compact[(uint8_t)p[0]];
+	if (n == 1)
+		return (enum sip_hdr_id)hdr_compact[(uint8_t)p[0]];
+	if (n < 2 || n > NAME_MAX_LEN)
 		return SIP_HDR_OTHER;
-	}
-	name_words(p, n, end, w);
+	name_words(p, n, w);
 	h = hdr_hash_key(w[0], n);
 	for (;;) {
 		const struct hdr_slot *s = &hdr_slots[h];
@@ -148,6 +142,31 @@ hdr_lookup(const char *p, size_t n, const char *end)
 		if (s->len == n &&
 		    (((w[0] | s->fold[0]) ^ s->word[0]) | ((w[1] | s->fold[1]) ^ s->word[1])) == 0 &&
 		    (n <= 16 || (w[2] | hdr_case[s->id][2]) == hdr_words[s->id][2]))
+			return (enum sip_hdr_id)s->id;
+		if (s->len == 0)
+			return SIP_HDR_OTHER;
+		h = (h + 1) & (HASH_SLOTS - 1);
+	}
+}
+
+/* The id of the header name [p, p + n), n >= 1; [p, end) is readable. The usual
+ * name, 2 to 16 octets with 16 readable: two words read in place. */
+static inline __attribute__((always_inline)) enum sip_hdr_id
+hdr_lookup(const char *p, size_t n, const char *end)
+{
+	uint64_t w0, w1;
+	unsigned h;
+
+	if (__builtin_expect(n - 2 > 16 - 2 || end - p < 16, 0))
+		return hdr_lookup_rest(p, n);
+	w0 = ld64(p) & low_octets((long)n);
+	w1 = ld64(p + 8) & low_octets((long)n - 8);
+	h = hdr_hash_key(w0, n);
+	for (;;) {
+		const struct hdr_slot *s = &hdr_slots[h];
+
+		if (s->len == n &&
+		    (((w0 | s->fold[0]) ^ s->word[0]) | ((w1 | s->fold[1]) ^ s->word[1])) == 0)
 			return (enum sip_hdr_id)s->id;
 		if (s->len == 0)
 			return SIP_HDR_OTHER;
@@ -478,16 +497,24 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 							  SIP_HDR_OTHER, end);
 			} while (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t'));
 		}
-		/* trim LWS; the common case is one SP after ':' and a CR before LF
-		 * (p < lf: the ':' itself is before the LF, so lf[-1] is readable) */
-		vs = p + 1 + (p[1] == ' ');
-		ve = lf - (lf[-1] == '\r');
-		if (__builtin_expect(vs < ve && (sip_is_lws(ve[-1]) | sip_is_lws(*vs)), 0)) {
-			ve = sip_trim_lws(vs, ve);
-			vs = sip_skip_lws(vs, ve);
+		/* trim LWS. The common case: one SP after ':', CRLF at the end, and
+		 * octets above SP inside them (p[1] == SP: p + 2 <= lf; lf[-1] == CR:
+		 * lf - 2 >= p; both above SP: p + 2 < lf - 1) */
+		if (__builtin_expect(p[1] == ' ' && lf[-1] == '\r' && (uint8_t)p[2] > ' ' &&
+				     (uint8_t)lf[-2] > ' ', 1)) {
+			vs = p + 2;
+			ve = lf - 1;
+		} else {
+			/* p < lf: the ':' itself is before the LF, so lf[-1] is readable */
+			vs = p + 1 + (p[1] == ' ');
+			ve = lf - (lf[-1] == '\r');
+			if (vs < ve && (sip_is_lws(ve[-1]) | sip_is_lws(*vs))) {
+				ve = sip_trim_lws(vs, ve);
+				vs = sip_skip_lws(vs, ve);
+			}
+			if (vs > ve)
+				vs = ve;   /* "Name:\r\n" or "Name: \n": empty */
 		}
-		if (vs > ve)
-			vs = ve;   /* "Name:\r\n" or "Name: \n": empty */
 		if (n >= SIP_MAX_HDRS)
 			return split_fail(m, n, seen, SIP_ERR_TOO_MANY_HEADERS, SIP_HDR_OTHER, name);
 		id = hdr_lookup(name, (size_t)(ne - name), end);
@@ -616,8 +643,8 @@ sip_parse_init(void)
 			lc[i] = (char)(letter ? nm[i] | 0x20 : nm[i]);
 			cb[i] = (char)(letter ? 0x20 : 0);
 		}
-		name_words(lc, n, lc + n, hdr_words[id]);
-		name_words(cb, n, cb + n, hdr_case[id]);
+		name_words(lc, n, hdr_words[id]);
+		name_words(cb, n, hdr_case[id]);
 		h = hdr_hash_key(hdr_words[id][0], n);
 		while (hdr_slots[h].len != 0)
 			h = (h + 1) & (HASH_SLOTS - 1);

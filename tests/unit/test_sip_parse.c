@@ -315,6 +315,85 @@ test_names_case_and_table(void **state)
 			 (1ull << SIP_HDR_MAX_FORWARDS) | (1ull << SIP_HDR_CONTENT_LENGTH));
 }
 
+/* Every name as the splitter meets it: read in place (16 octets from the name,
+ * when the text has them) or copied (near the end), in any case; one octet
+ * changed or one less is another name. */
+static void
+test_names_in_place(void **state)
+{
+	static const char *const cases[] = { "as-is", "upper", "lower", "mixed" };
+	char name[64], buf[512];
+	(void)state;
+
+	for (unsigned id = 1; id < SIP_HDR__COUNT; id++) {
+		const char *n = sip_hdr_name(id);
+		size_t len = strlen(n);
+
+		for (unsigned c = 0; c < 4 * 3; c++) {
+			unsigned where = c / 4;         /* 0: first, 1: last, 2: last, changed */
+			const char *at_p;
+			char *exact;
+			int at, k, rc;
+
+			for (size_t i = 0; i <= len; i++) {
+				char up = (char)(n[i] >= 'a' && n[i] <= 'z' ? n[i] - 32 : n[i]);
+				char lo = (char)(n[i] >= 'A' && n[i] <= 'Z' ? n[i] + 32 : n[i]);
+				name[i] = c % 4 == 0 ? n[i] : c % 4 == 1 ? up : c % 4 == 2 ? lo :
+					  (i & 1 ? up : lo);
+			}
+			if (where == 2)
+				name[len / 2] = '~';
+			if (where == 0)
+				k = snprintf(buf, sizeof(buf), "OPTIONS sip:b@example.com SIP/2.0\r\n"
+					     "%s: 0\r\n" HDRS_MIN "CSeq: 1 OPTIONS\r\n\r\n", name);
+			else
+				k = snprintf(buf, sizeof(buf), "OPTIONS sip:b@example.com SIP/2.0\r\n"
+					     HDRS_MIN "CSeq: 1 OPTIONS\r\n%s: 0\r\n\r\n", name);
+			assert_true(k > 0 && (size_t)k < sizeof(buf));
+			at = (int)(strstr(buf, "\r\n") - buf) + 2;
+			if (where != 0)
+				at = k - 2 - (int)len - 5;
+			/* a heap copy of the exact size: a read past the end is an
+			 * error under ASan (tests/run.sh unit-san) */
+			exact = malloc((size_t)k);
+			assert_non_null(exact);
+			memcpy(exact, buf, (size_t)k);
+			rc = sip_msg_parse(&msg, exact, (size_t)k);
+			at_p = exact + at;
+			if (rc != 0 && msg.err == SIP_ERR_DUP_HEADER) {
+				/* a second From, To, Call-ID or CSeq */
+				assert_true(where != 2);
+				assert_int_equal(msg.err_hdr, id);
+				free(exact);
+				continue;
+			}
+			if (rc != 0)
+				fail_msg("%s (%s, %u): verdict %d", n, cases[c % 4], where, rc);
+			for (unsigned i = 0; i < msg.n_hdrs; i++) {
+				if (msg.hdrs[i].name.p != at_p)
+					continue;
+				if (where == 2)
+					assert_int_not_equal(msg.hdrs[i].id, id);
+				else
+					assert_int_equal(msg.hdrs[i].id, id);
+				goto next;
+			}
+			fail_msg("%s (%s, %u): not indexed", n, cases[c % 4], where);
+next:
+			free(exact);
+		}
+		/* one octet less is not the name (nor its compact form) */
+		if (len > 2) {
+			int k = snprintf(buf, sizeof(buf), "OPTIONS sip:b@example.com SIP/2.0\r\n"
+					 HDRS_MIN "CSeq: 1 OPTIONS\r\n%.*s: 0\r\n\r\n",
+					 (int)len - 1, n);
+
+			assert_int_equal(sip_msg_parse(&msg, buf, (size_t)k), 0);
+			assert_int_not_equal(msg.hdrs[msg.n_hdrs - 1].id, id);
+		}
+	}
+}
+
 static void
 test_header_syntax(void **state)
 {
@@ -745,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_leading_crlf_and_empty),
 		cmocka_unit_test(test_compact_forms),
 		cmocka_unit_test(test_names_case_and_table),
+		cmocka_unit_test(test_names_in_place),
 		cmocka_unit_test(test_header_syntax),
 		cmocka_unit_test(test_folding),
 		cmocka_unit_test(test_index_multi),
