@@ -15,6 +15,11 @@
  * Chaining is by seed: h = sip_hash64(h ^ salt, p, n).
  *
  * Pure function, any thread; p may be NULL when n is 0.
+ *
+ * The library's header-only mode (XXH_INLINE_ALL, xxhash.h): the hash is inlined
+ * into each caller, where the short inputs of the packet path (a Call-ID, an AoR,
+ * a contact key: 16-128 octets) cost a few dozen instructions, not a call through
+ * the shared library's PLT plus its length dispatch. Same function, same values.
  */
 #ifndef SIPSHARD_DATAPLANE_SIP_SIP_HASH_H
 #define SIPSHARD_DATAPLANE_SIP_SIP_HASH_H
@@ -22,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 static inline uint64_t
