@@ -113,6 +113,9 @@ const char *sip_reply_phrase(unsigned status);
 /* The To tag sip_reply_begin() adds: SIP_REPLY_TAG_LEN hex digits, then NUL. */
 void sip_reply_tag(const struct sip_msg *m, char out[SIP_REPLY_TAG_LEN + 1]);
 
+/* x as 16 lower-case hex digits, most significant first (no NUL). */
+void sip_hex64(uint64_t x, char out[16]);
+
 /* RFC 1123 date of a UNIX time into out[SIP_REPLY_DATE_LEN + 1] (NUL-terminated). */
 size_t sip_reply_fmt_date(char *out, uint64_t unix_s);
 

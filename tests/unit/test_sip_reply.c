@@ -118,6 +118,26 @@ test_copied_fields(void **state)
 }
 
 static void
+test_hex64(void **state)
+{
+	uint64_t x = 0x0123456789abcdefull;
+	char got[17], want[17];
+
+	(void)state;
+	for (int i = 0; i < 100000; i++) {
+		got[16] = '\0';
+		sip_hex64(x, got);
+		snprintf(want, sizeof(want), "%016llx", (unsigned long long)x);
+		assert_string_equal(got, want);
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		if (i == 1)
+			x = 0;
+		if (i == 2)
+			x = ~0ull;
+	}
+}
+
+static void
 test_to_tag(void **state)
 {
 	char t1[SIP_REPLY_TAG_LEN + 1], t2[SIP_REPLY_TAG_LEN + 1], *copy;
@@ -432,6 +452,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copied_fields),
+		cmocka_unit_test(test_hex64),
 		cmocka_unit_test(test_to_tag),
 		cmocka_unit_test(test_via_received_rport),
 		cmocka_unit_test(test_date_against_libc),
