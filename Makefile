@@ -81,10 +81,16 @@ endif
 .PHONY: all test unit unit-bins demo fuzz clean deps install uninstall
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
 
+# The packet path (dataplane/) is built at -O3, as DPDK builds itself: its
+# parsers and registrar run 7-9 % fewer cycles per message than at -O2
+# (docs/benchmarks.md). DP_OPT= keeps CFLAGS' level there too.
+DP_OPT   ?= -O3
+$(BUILD)/obj/dataplane/%.o: CFLAGS += $(DP_OPT)
+
 # Rebuild everything when the flags change (SANITIZE on/off, CFLAGS=...).
 FLAGS_STAMP := $(BUILD)/.flags
-$(shell mkdir -p $(BUILD); echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS_STAMP) \
-          || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $(FLAGS_STAMP))
+$(shell mkdir -p $(BUILD); echo '$(CC) $(CFLAGS) $(DP_OPT) $(LDFLAGS)' | cmp -s - $(FLAGS_STAMP) \
+          || echo '$(CC) $(CFLAGS) $(DP_OPT) $(LDFLAGS)' > $(FLAGS_STAMP))
 
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | $(PROTO_GEN_H)
 	@mkdir -p $(@D)

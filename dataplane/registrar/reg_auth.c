@@ -203,7 +203,7 @@ static const char *
 table_line(struct reg_auth_table *t, char *line, const char *realm, unsigned int *skipped,
 	   bool *used)
 {
-	char *f[5];
+	char *f[5] = { NULL };
 	int n = 0;
 	char *p = line, *c;
 	size_t ulen, l;
