@@ -100,14 +100,9 @@ ld64(const char *p)
 	return v;
 }
 
-/* The low k octets of a word (k <= 0: none, k >= 8: all). */
-static inline uint64_t
-low_octets(long k)
-{
-	if (k <= 0)
-		return 0;
-	return k >= 8 ? ~0ull : ~0ull >> (64 - 8 * k);
-}
+/* The octets of a name of n <= 16 octets in its two words: name_mask[n][0..1]
+ * (a table: no branch on the length). */
+static uint64_t name_mask[17][2];
 
 /* The three words of p[0..n), 1 <= n <= 24, zero past n (a copy: reads only
  * p[0..n)). */
@@ -159,8 +154,8 @@ hdr_lookup(const char *p, size_t n, const char *end)
 
 	if (__builtin_expect(n - 2 > 16 - 2 || end - p < 16, 0))
 		return hdr_lookup_rest(p, n);
-	w0 = ld64(p) & low_octets((long)n);
-	w1 = ld64(p + 8) & low_octets((long)n - 8);
+	w0 = ld64(p) & name_mask[n][0];
+	w1 = ld64(p + 8) & name_mask[n][1];
 	h = hdr_hash_key(w0, n);
 	for (;;) {
 		const struct hdr_slot *s = &hdr_slots[h];
@@ -388,9 +383,12 @@ static inline const char *
 colon_find(const char *p, const char *lf, const char *end)
 {
 #if SIP_X86
+	static const uint8_t colons[16] __attribute__((aligned(16))) = {
+		':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':', ':' };
+
 	if (end - p >= 16) {
 		unsigned mk = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			_mm_loadu_si128((const __m128i *)p), _mm_set1_epi8(':')));
+			_mm_loadu_si128((const __m128i *)p), _mm_load_si128((const __m128i *)colons)));
 		if (mk) {
 			const char *c = p + __builtin_ctz(mk);
 			return c < lf ? c : lf;
@@ -448,7 +446,6 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 		const char *name = p, *ne, *vs, *ve;
 		unsigned id;
 		uint64_t bit;
-		uint8_t nx;
 
 		if (p >= end)
 			return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS, SIP_HDR_OTHER, end);
@@ -467,8 +464,35 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 				p++;
 				break;
 			}
-			if (*p == ' ' || *p == '\t')
-				return split_fail(m, n, seen, SIP_ERR_BAD_FOLDING, SIP_HDR_OTHER, p);
+			if (*p == ' ' || *p == '\t') {
+				/* continuation lines: the field before goes on (none
+				 * before the first field) */
+				if (n == 0)
+					return split_fail(m, n, seen, SIP_ERR_BAD_FOLDING,
+							  SIP_HDR_OTHER, p);
+				do {
+					lf = lf_next(&it, mf);
+					if (!lf)
+						return split_fail(m, n, seen,
+								  SIP_ERR_NO_END_OF_HEADERS,
+								  SIP_HDR_OTHER, end);
+				} while (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t'));
+				/* its value again, from its colon (the first ':' after
+				 * its name) to the end of the last line */
+				name = m->hdrs[n - 1].name.p;
+				p = colon_find(name, lf, end);
+				vs = p + 1 + (p[1] == ' ');
+				ve = lf - (lf[-1] == '\r');
+				if (vs < ve && (sip_is_lws(ve[-1]) | sip_is_lws(*vs))) {
+					ve = sip_trim_lws(vs, ve);
+					vs = sip_skip_lws(vs, ve);
+				}
+				if (vs > ve)
+					vs = ve;
+				m->hdrs[n - 1].value = sip_mkstr(vs, ve);
+				p = lf + 1;
+				continue;
+			}
 		}
 		lf = lf_next(&it, mf);
 		if (!lf)
@@ -487,16 +511,8 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 				return split_fail(m, n, seen, SIP_ERR_BAD_HEADER_NAME,
 						  SIP_HDR_OTHER, name);
 		}
-		/* continuation lines belong to this field */
-		nx = lf + 1 < end ? (uint8_t)lf[1] : 0;
-		if (__builtin_expect(nx == ' ' || nx == '\t', 0)) {
-			do {
-				lf = lf_next(&it, mf);
-				if (!lf)
-					return split_fail(m, n, seen, SIP_ERR_NO_END_OF_HEADERS,
-							  SIP_HDR_OTHER, end);
-			} while (lf + 1 < end && (lf[1] == ' ' || lf[1] == '\t'));
-		}
+		/* continuation lines (a next line starting with SP or HTAB) are taken
+		 * when that line comes, above */
 		/* trim LWS. The common case: one SP after ':', CRLF at the end, and
 		 * octets above SP inside them (p[1] == SP: p + 2 <= lf; lf[-1] == CR:
 		 * lf - 2 >= p; both above SP: p + 2 < lf - 1) */
@@ -632,6 +648,10 @@ append(char *buf, size_t n, size_t at, const char *s)
 __attribute__((constructor)) static void
 sip_parse_init(void)
 {
+	for (unsigned n = 0; n <= 16; n++) {
+		name_mask[n][0] = n >= 8 ? ~0ull : n == 0 ? 0 : ~0ull >> (64 - 8 * n);
+		name_mask[n][1] = n >= 16 ? ~0ull : n <= 8 ? 0 : ~0ull >> (128 - 8 * n);
+	}
 	for (unsigned id = 1; id < SIP_HDR__COUNT; id++) {
 		const char *nm = hdr_defs[id].name;
 		size_t n = strlen(nm);

@@ -477,6 +477,30 @@ test_folding(void **state)
 	assert_int_equal(sip_msg_from(&msg, &na), 0);
 	assert_true(streq(&na.tag, "1"));
 	assert_true(streq(&na.uri, "sip:a@example.com"));
+	/* a fold after SP before the colon, a line of white space only, a value
+	 * folded across 64-octet blocks */
+	assert_int_equal(parse_s("OPTIONS sip:b@example.com SIP/2.0\r\n" HDRS_MIN
+				 "Subject : a\r\n b\r\n"
+				 "Warning: 399 h \"x\"\r\n \r\n"
+				 "X-Long: 0123456789012345678901234567890123456789012345678901234567890123"
+				 "\r\n 4567890123456789012345678901234567890123456789012345678901234567"
+				 "\r\n\t89\r\n"
+				 "CSeq: 1 OPTIONS\r\n\r\n"), 0);
+	h = sip_msg_hdr(&msg, SIP_HDR_SUBJECT);
+	assert_true(streq(&h->name, "Subject"));
+	assert_true(streq(&h->value, "a\r\n b"));
+	h = sip_msg_hdr(&msg, SIP_HDR_WARNING);
+	assert_true(streq(&h->value, "399 h \"x\""));
+	h = &msg.hdrs[msg.n_hdrs - 2];
+	assert_true(streq(&h->name, "X-Long"));
+	assert_true(streq(&h->value,
+			  "0123456789012345678901234567890123456789012345678901234567890123"
+			  "\r\n 4567890123456789012345678901234567890123456789012345678901234567"
+			  "\r\n\t89"));
+	assert_int_equal(msg.hdrs[msg.n_hdrs - 1].id, SIP_HDR_CSEQ);
+	/* no field before it to continue */
+	assert_int_equal(parse_s("OPTIONS sip:b@example.com SIP/2.0\r\n Via: SIP/2.0/UDP h\r\n"
+				 HDRS_MIN "CSeq: 1 OPTIONS\r\n\r\n"), -SIP_ERR_BAD_FOLDING);
 	/* a fold at the end of the message is not an end of headers */
 	assert_int_equal(parse_s("OPTIONS sip:b@example.com SIP/2.0\r\n" HDRS_MIN
 				 "CSeq: 1 OPTIONS\r\n \r\n"), -SIP_ERR_NO_END_OF_HEADERS);
