@@ -403,6 +403,23 @@ colon_find(const char *p, const char *lf, const char *end)
 	return p;
 }
 
+/* The value of a field whose colon is at c and whose last line ends at lf, LWS
+ * trimmed at both ends (c < lf: lf[-1] is readable). */
+static inline __attribute__((always_inline)) void
+value_trim(const char *c, const char *lf, const char **vsp, const char **vep)
+{
+	const char *vs = c + 1 + (c[1] == ' '), *ve = lf - (lf[-1] == '\r');
+
+	if (vs < ve && (sip_is_lws(ve[-1]) | sip_is_lws(*vs))) {
+		ve = sip_trim_lws(vs, ve);
+		vs = sip_skip_lws(vs, ve);
+	}
+	if (vs > ve)
+		vs = ve;   /* "Name:\r\n" or "Name: \n": empty */
+	*vsp = vs;
+	*vep = ve;
+}
+
 /* Does [p, e) hold an octet that no token has? */
 static inline int
 name_bad(const char *p, const char *e)
@@ -481,14 +498,7 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 				 * its name) to the end of the last line */
 				name = m->hdrs[n - 1].name.p;
 				p = colon_find(name, lf, end);
-				vs = p + 1 + (p[1] == ' ');
-				ve = lf - (lf[-1] == '\r');
-				if (vs < ve && (sip_is_lws(ve[-1]) | sip_is_lws(*vs))) {
-					ve = sip_trim_lws(vs, ve);
-					vs = sip_skip_lws(vs, ve);
-				}
-				if (vs > ve)
-					vs = ve;
+				value_trim(p, lf, &vs, &ve);
 				m->hdrs[n - 1].value = sip_mkstr(vs, ve);
 				p = lf + 1;
 				continue;
@@ -521,15 +531,7 @@ split(struct sip_msg *m, const char *p, const char *end, lf_mask_fn *mf)
 			vs = p + 2;
 			ve = lf - 1;
 		} else {
-			/* p < lf: the ':' itself is before the LF, so lf[-1] is readable */
-			vs = p + 1 + (p[1] == ' ');
-			ve = lf - (lf[-1] == '\r');
-			if (vs < ve && (sip_is_lws(ve[-1]) | sip_is_lws(*vs))) {
-				ve = sip_trim_lws(vs, ve);
-				vs = sip_skip_lws(vs, ve);
-			}
-			if (vs > ve)
-				vs = ve;   /* "Name:\r\n" or "Name: \n": empty */
+			value_trim(p, lf, &vs, &ve);
 		}
 		if (n >= SIP_MAX_HDRS)
 			return split_fail(m, n, seen, SIP_ERR_TOO_MANY_HEADERS, SIP_HDR_OTHER, name);

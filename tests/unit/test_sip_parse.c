@@ -343,12 +343,10 @@ test_names_in_place(void **state)
 			}
 			if (where == 2)
 				name[len / 2] = '~';
-			if (where == 0)
-				k = snprintf(buf, sizeof(buf), "OPTIONS sip:b@example.com SIP/2.0\r\n"
-					     "%s: 0\r\n" HDRS_MIN "CSeq: 1 OPTIONS\r\n\r\n", name);
-			else
-				k = snprintf(buf, sizeof(buf), "OPTIONS sip:b@example.com SIP/2.0\r\n"
-					     HDRS_MIN "CSeq: 1 OPTIONS\r\n%s: 0\r\n\r\n", name);
+			k = snprintf(buf, sizeof(buf), "OPTIONS sip:b@example.com SIP/2.0\r\n"
+				     "%s%s" HDRS_MIN "CSeq: 1 OPTIONS\r\n%s%s\r\n",
+				     where == 0 ? name : "", where == 0 ? ": 0\r\n" : "",
+				     where != 0 ? name : "", where != 0 ? ": 0\r\n" : "");
 			assert_true(k > 0 && (size_t)k < sizeof(buf));
 			at = (int)(strstr(buf, "\r\n") - buf) + 2;
 			if (where != 0)
