@@ -188,7 +188,7 @@ bench_pass(struct bench_worker *w, int with_register, uint64_t t0, uint64_t hz_m
 	double ns0 = thread_ns();
 	static __thread struct sip_msg m[BURST];
 	static __thread struct reg_key key[BURST];
-	const struct reg_key *kp[BURST];
+	struct reg_key *kp[BURST];
 	uint64_t c0, c1, now_ms = 0, reply_bytes = 0;
 	uint32_t i, j, k, nk, hash;
 

@@ -124,7 +124,7 @@ dp_sip_input(struct dp_lcore *lc, struct rte_mbuf *m)
 void
 dp_sip_stage_run(struct dp_lcore *lc)
 {
-	const struct reg_key *keys[DP_MAX_BURST];
+	struct reg_key *keys[DP_MAX_BURST];
 	unsigned int i, nk = 0;
 
 	for (i = 0; i < lc->n_stage; i++)

@@ -109,6 +109,7 @@ reg_key_build(const struct reg_conf *c, const char *user, size_t ulen, int has_u
 	d = reg_domain_index(c, key->aor + o, hlen);
 	key->dom = d < 0 ? REG_DOM_NONE : (uint8_t)d;
 	key->digest = sip_hash64(c->hash_seed, key->aor, key->len);
+	key->hint_shard = NULL;
 	return 0;
 }
 

@@ -903,7 +903,7 @@ reg_shard_apply_pack(struct reg_shard *s, const uint8_t *data, size_t len, uint3
 {
 	struct reg_rec r;               /* ~2.7 KB on the worker's stack; decode writes what it uses */
 	struct reg_key keys[REG_PREFETCH_MAX];   /* ~9 KB */
-	const struct reg_key *kp[REG_PREFETCH_MAX];
+	struct reg_key *kp[REG_PREFETCH_MAX];
 	uint32_t at[REG_PREFETCH_MAX];
 	bool keyed[REG_PREFETCH_MAX];
 	uint32_t age_s = (age_ms + 999) / 1000;

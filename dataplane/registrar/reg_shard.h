@@ -137,12 +137,14 @@ void reg_shard_free(struct reg_shard *s);
 /* Warm the cache for the REGISTERs of a burst before they are applied one by
  * one (issue 16: stage by stage): one rte_hash bulk lookup of the n keys, whose
  * bucket and key reads overlap instead of each stalling in turn, then the AoR
- * records found and their first bindings are prefetched. Changes nothing, so
- * any order of the later reg_shard_register() calls stays correct; n is cut to
- * REG_PREFETCH_MAX. */
+ * records found and their first bindings are prefetched. Each key keeps what the
+ * lookup found (reg_key.hint_*), and the later reg_shard_register() or apply
+ * with that key takes it instead of looking it up again, as long as no AoR was
+ * added to or removed from the shard in between (then it looks up again).
+ * Changes nothing in the shard, so any order of the later calls stays correct;
+ * n is cut to REG_PREFETCH_MAX. */
 #define REG_PREFETCH_MAX 32
-void reg_shard_prefetch(const struct reg_shard *s, const struct reg_key *const *keys,
-			unsigned int n);
+void reg_shard_prefetch(const struct reg_shard *s, struct reg_key *const *keys, unsigned int n);
 
 /* Apply one parsed REGISTER (sip_msg_parse() succeeded) and write the whole
  * response (status line .. blank line, Content-Length: 0) into out. key: what

@@ -303,7 +303,11 @@ reg_aor_find(const struct reg_shard *s, const struct reg_key *k, int *collision)
 	uint16_t len;
 
 	*collision = 0;
-	pos = rte_hash_lookup_with_hash(s->hash, &k->digest, (hash_sig_t)(k->digest >> 32));
+	if (k->hint_shard == s && k->hint_gen == s->aor_gen)
+		pos = k->hint_pos;              /* reg_shard_prefetch() looked it up */
+	else
+		pos = rte_hash_lookup_with_hash(s->hash, &k->digest,
+						(hash_sig_t)(k->digest >> 32));
 	if (pos < 0)
 		return REG_NONE;
 	a = &s->aors[pos];
@@ -317,7 +321,7 @@ reg_aor_find(const struct reg_shard *s, const struct reg_key *k, int *collision)
 }
 
 void
-reg_shard_prefetch(const struct reg_shard *s, const struct reg_key *const *keys, unsigned int n)
+reg_shard_prefetch(const struct reg_shard *s, struct reg_key *const *keys, unsigned int n)
 {
 	const void *kp[REG_PREFETCH_MAX];
 	hash_sig_t sig[REG_PREFETCH_MAX];
@@ -334,9 +338,14 @@ reg_shard_prefetch(const struct reg_shard *s, const struct reg_key *const *keys,
 	}
 	if (rte_hash_lookup_with_hash_bulk(s->hash, kp, sig, n, pos) != 0)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (pos[i] >= 0 && (uint32_t)pos[i] < s->conf.max_aors)
 			rte_prefetch0(&s->aors[pos[i]]);
+		/* the answer, kept for reg_aor_find() while the table stays as it is */
+		keys[i]->hint_pos = pos[i] >= 0 ? pos[i] : -1;
+		keys[i]->hint_gen = s->aor_gen;
+		keys[i]->hint_shard = s;
+	}
 	for (i = 0; i < n; i++) {
 		uint32_t head;
 
@@ -356,6 +365,7 @@ reg_aor_add(struct reg_shard *s, const struct reg_key *k)
 	int32_t pos;
 
 	pos = rte_hash_add_key_with_hash(s->hash, &k->digest, (hash_sig_t)(k->digest >> 32));
+	s->aor_gen++;                           /* the prefetched positions are stale */
 	if (pos < 0 || (uint32_t)pos >= s->conf.max_aors) {
 		if (pos >= 0)
 			rte_hash_del_key_with_hash(s->hash, &k->digest,
@@ -409,6 +419,7 @@ reg_aor_del(struct reg_shard *s, uint32_t ai)
 		memcpy(&digest, key, sizeof(digest));
 		rte_hash_del_key_with_hash(s->hash, &digest, (hash_sig_t)(digest >> 32));
 	}
+	s->aor_gen++;
 	reg_bucket_unlink(s, ai);
 	reg_ext_free_chain(s, a->ext);
 	a->ext = REG_NONE;

@@ -120,6 +120,12 @@ struct reg_key {
 	uint16_t len;
 	uint16_t user_len;              /* bytes before '@'; len when there is no user */
 	uint8_t dom;                    /* index of host in conf.domains, or REG_DOM_NONE */
+	/* reg_shard_prefetch()'s lookup of this key, kept for reg_aor_find(): the
+	 * AoR's position in hint_shard (-1: absent), valid while that shard's AoR
+	 * table is unchanged (hint_gen == its aor_gen). reg_key_build() clears it. */
+	int32_t hint_pos;
+	uint32_t hint_gen;
+	const struct reg_shard *hint_shard;
 	char aor[REG_AOR_MAX];
 };
 
@@ -405,6 +411,7 @@ struct reg_shard {
 	uint32_t b_free, b_nfree;       /* free lists */
 	uint32_t x_free, x_nfree;
 	uint32_t n_aors, n_bindings;    /* in use */
+	uint32_t aor_gen;               /* + 1 at every change of hash (reg_key.hint_gen) */
 	struct reg_wheel wheel;
 	struct rte_mempool *ev_pool;    /* events with up to REG_EV_PK_SMALL bytes of record */
 	struct rte_mempool *ev_pool_large;   /* REG_EV_LARGE events for the largest */

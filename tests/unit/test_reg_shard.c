@@ -714,6 +714,100 @@ test_refresh_known_contact(void **state)
 	check_invariants();
 }
 
+static uint32_t rnd(void);
+
+/* reg_shard_prefetch() keeps each key's lookup for the REGISTER that follows
+ * (reg_key.hint_*). Bursts of REGISTERs over a few AoRs, with AoRs made and
+ * removed inside a burst (the same new AoR twice, an AoR removed then made
+ * again), applied with prefetched keys on sh and without keys on a reference
+ * shard holding other AoRs too (other positions): every answer is the same,
+ * octet for octet, and so is every AoR's set at the end. Some bursts are
+ * prefetched on the reference shard instead: a hint from another shard is not
+ * taken. */
+static void
+test_prefetch_hints(void **state)
+{
+	static struct sip_msg bm[REG_PREFETCH_MAX];
+	static char text[REG_PREFETCH_MAX][512], ref_out[16384];
+	static struct reg_key keys[REG_PREFETCH_MAX];
+	struct reg_key *kp[REG_PREFETCH_MAX];
+	struct reg_shard *ref;
+	unsigned cseq[12] = { 0 }, round, j, n, u;
+	size_t ref_len;
+	uint32_t h;
+	char user[16];
+	int st, st_ref;
+
+	(void)state;
+	ref = reg_shard_create(&conf, 1, SOCKET_ID_ANY);
+	assert_non_null(ref);
+	for (u = 0; u < 20; u++) {              /* other AoRs first: other positions */
+		int len = snprintf(text[0], sizeof(text[0]),
+				   "REGISTER sip:example.com SIP/2.0\r\n"
+				   "Via: SIP/2.0/UDP 198.18.0.9;branch=z9hG4bK-pad%u\r\n"
+				   "From: <sip:pad%u@example.com>;tag=p\r\nTo: <sip:pad%u@example.com>\r\n"
+				   "Call-ID: pad\r\nCSeq: 1 REGISTER\r\n"
+				   "Contact: <sip:pad@198.18.0.9>\r\nContent-Length: 0\r\n\r\n",
+				   u, u, u);
+
+		parse_ok(&bm[0], text[0], (size_t)len);
+		assert_int_equal(reg_shard_register(ref, &bm[0], NULL, &src4, T0, WALL, ref_out,
+						    sizeof(ref_out), &ref_len), 200);
+	}
+	for (round = 0; round < 400; round++) {
+		n = 1 + rnd() % REG_PREFETCH_MAX;
+		for (j = 0; j < n; j++) {
+			unsigned del = rnd() % 4 == 0, c = rnd() % 2;
+			int len;
+
+			u = rnd() % 12;
+			snprintf(user, sizeof(user), "h%u", u);
+			len = snprintf(text[j], sizeof(text[j]),
+				       "REGISTER sip:example.com SIP/2.0\r\n"
+				       "Via: SIP/2.0/UDP 198.18.0.100:5060;rport;branch=z9hG4bK-%u-%u\r\n"
+				       "From: <sip:%s@example.com>;tag=f\r\nTo: <sip:%s@example.com>\r\n"
+				       "Call-ID: hint-%s\r\nCSeq: %u REGISTER\r\n"
+				       "Contact: <sip:%s@198.18.0.%u:5060>%s\r\n"
+				       "Content-Length: 0\r\n\r\n",
+				       round, j, user, user, user, ++cseq[u], user, 1 + c,
+				       del ? ";expires=0" : "");
+			parse_ok(&bm[j], text[j], (size_t)len);
+			assert_int_equal(reg_aor_key(&conf, &bm[j], &keys[j], &h), 0);
+			assert_null(keys[j].hint_shard);
+			kp[j] = &keys[j];
+		}
+		if (round % 5 == 4)     /* the same generation: only the shard differs */
+			ref->aor_gen = sh->aor_gen;
+		reg_shard_prefetch(round % 5 == 4 ? ref : sh, kp, n);
+		for (j = 0; j < n; j++)
+			assert_ptr_equal(keys[j].hint_shard, round % 5 == 4 ? ref : sh);
+		for (j = 0; j < n; j++) {
+			st = reg_shard_register(sh, &bm[j], &keys[j], &src4, T0 + round, WALL, out,
+						sizeof(out), &out_len);
+			st_ref = reg_shard_register(ref, &bm[j], NULL, &src4, T0 + round, WALL,
+						    ref_out, sizeof(ref_out), &ref_len);
+			assert_int_equal(st, st_ref);
+			assert_int_equal(out_len, ref_len);
+			assert_memory_equal(out, ref_out, out_len);
+		}
+		drain();
+	}
+	assert_true(STAT(inserts) > 100 && STAT(deletes) > 100);
+	for (u = 0; u < 12; u++) {
+		struct seen a, b;
+		char aor[32];
+		int i;
+
+		snprintf(aor, sizeof(aor), "h%u@example.com", u);
+		assert_int_equal(lookup(aor, T0 + round, &a), reg_shard_lookup(ref, aor, strlen(aor),
+					T0 + round, seen_fn, memset(&b, 0, sizeof(b))));
+		for (i = 0; i < a.n; i++)
+			assert_string_equal(a.uri[i], b.uri[i]);
+	}
+	check_invariants();
+	reg_shard_free(ref);
+}
+
 static void
 test_path_require(void **state)
 {
@@ -1924,6 +2018,7 @@ main(void)
 		T(test_contact_matching),
 		T(test_instance_reg_id),
 		T(test_refresh_known_contact),
+		T(test_prefetch_hints),
 		T(test_path_require),
 		T(test_domains_and_schemes),
 		T(test_max_contacts_reject),
