@@ -311,8 +311,112 @@ na_next(struct sip_iter *it, struct sip_nameaddr *na, unsigned flags)
 
 /* ---- any thread: Via ---- */
 
+/* The usual via-parm in one pass, the same fields as sip_via_parse_general():
+ * "SIP/2.0/" UDP, TCP or TLS (any case), one SP, the host, ":" and 1 to 5
+ * digits, then ";" name ["=" value] parameters of token octets only, ending at
+ * end or ','; no LWS anywhere. rport (empty or a number) and branch are taken
+ * as via_param() takes them; any other name is skipped as there. 0: not that
+ * shape (a received, maddr or ttl, whose values need checks, among them), left
+ * to the general path; 1: parsed. */
+static __attribute__((noinline)) int
+via_fast(struct sip_via *v, const char *p, const char *end, const char **next)
+{
+	const char *lo = p, *q, *n, *ps;
+	uint32_t w, port;
+	int ht;
+
+	if (end - p <= 12 || !via_is_sip20(p))
+		return 0;
+	memcpy(&w, p + 8, 4);
+	w |= 0x00202020u;                       /* the three letters, any case */
+	if (w == 0x20706475u)                   /* "udp " */
+		v->tp = SIP_TP_UDP;
+	else if (w == 0x20706374u)              /* "tcp " */
+		v->tp = SIP_TP_TCP;
+	else if (w == 0x20736c74u)              /* "tls " */
+		v->tp = SIP_TP_TLS;
+	else
+		return 0;
+	q = sip_host_scan_in(lo, p + 12, end, &ht);
+	if (q == NULL || q == p + 12)
+		return 0;
+	v->protocol = sip_mkstr(p, p + 3);
+	v->version = sip_mkstr(p + 4, p + 7);
+	v->transport = sip_mkstr(p + 8, p + 11);
+	v->host = sip_mkstr(p + 12, q);
+	v->host_type = (uint8_t)ht;
+	v->port = 0;
+	if (q < end && *q == ':') {
+		for (n = ++q, port = 0; q < end && q - n < 5 && (unsigned)(*q - '0') <= 9; q++)
+			port = port * 10 + (uint32_t)(*q - '0');
+		if (q == n || port == 0 || port > 65535)
+			return 0;
+		v->port = (uint16_t)port;
+	}
+	v->params = SIP_STR_NONE;
+	v->branch = SIP_STR_NONE;
+	v->received = SIP_STR_NONE;
+	v->maddr = SIP_STR_NONE;
+	v->rport_str = SIP_STR_NONE;
+	v->rport = 0;
+	v->ttl = -1;
+	ps = q + 1;
+	while (q < end && *q == ';') {
+		const char *val = NULL, *ve;
+		size_t len;
+
+		n = q + 1;
+		for (q = n; q < end && (sip_cc[(uint8_t)*q] & SIP_C_TOKEN); q++)
+			;
+		len = (size_t)(q - n);
+		if (len == 0)
+			return 0;
+		ve = q;
+		if (q < end && *q == '=') {
+			val = q + 1;
+			ve = q = sip_skip(val, end, SIP_C_TOKEN);
+			if (q == val)
+				return 0;
+		}
+		if (len == 6 && sip_lc_eq(n, "branch", 6)) {
+			if (val == NULL)
+				return 0;
+			v->branch = sip_mkstr(val, ve);
+		} else if (len == 5 && sip_lc_eq(n, "rport", 5)) {
+			v->rport_str = sip_mkstr(val != NULL ? val : ve, ve);
+			v->rport = 0;
+			if (val != NULL) {
+				for (port = 0; val < ve && ve - val <= 5 && (unsigned)(*val - '0') <= 9;
+				     val++)
+					port = port * 10 + (uint32_t)(*val - '0');
+				if (val != ve || port > 65535)
+					return 0;
+				v->rport = (uint16_t)port;
+			}
+		} else if ((len == 8 && sip_lc_eq(n, "received", 8)) ||
+			   (len == 5 && sip_lc_eq(n, "maddr", 5)) ||
+			   (len == 3 && sip_lc_eq(n, "ttl", 3))) {
+			return 0;
+		}
+	}
+	if (q < end && *q != ',')
+		return 0;
+	if (ps <= q)
+		v->params = sip_mkstr(ps, q);
+	*next = q;
+	return 1;
+}
+
 int
 sip_via_parse(struct sip_via *v, const char *p, const char *end, const char **next)
+{
+	if (via_fast(v, p, end, next))
+		return 0;
+	return sip_via_parse_general(v, p, end, next);
+}
+
+int
+sip_via_parse_general(struct sip_via *v, const char *p, const char *end, const char **next)
 {
 	const char *lo = p, *q;
 	int rc, err = 0;

@@ -152,6 +152,10 @@ int sip_uri_parse(struct sip_uri *u, const char *p, size_t len);
  * when the list is over); with a ',' followed by nothing the next call fails
  * with EMPTY_ELEMENT. The URI is only delimited, not parsed. */
 int sip_via_parse(struct sip_via *v, const char *p, const char *end, const char **next);
+/* The same without the one-pass path for the usual via-parm that
+ * sip_via_parse() tries first (the tests hold the two to the same answers). */
+int sip_via_parse_general(struct sip_via *v, const char *p, const char *end,
+			  const char **next);
 int sip_nameaddr_parse(struct sip_nameaddr *na, const char *p, const char *end,
 		       unsigned flags, const char **next);
 

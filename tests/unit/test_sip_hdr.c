@@ -193,6 +193,115 @@ test_via_iterator(void **state)
 
 /* ---- name-addr / addr-spec ---- */
 
+/* sip_via_parse() tries a one-pass path for the usual via-parm first: it must
+ * give what the general path gives, fields, end and verdict, on the values
+ * above and on a few thousand random edits of them (each parsed from a heap
+ * copy of its exact size, so that a read past the end fails under ASan). */
+static void
+via_same(const char *s, size_t len)
+{
+	char *c = test_malloc(len ? len : 1);
+	struct sip_via a, b;
+	const char *na = NULL, *nb = NULL;
+	int ra, rb;
+
+	memcpy(c, s, len);
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	ra = sip_via_parse(&a, c, c + len, &na);
+	rb = sip_via_parse_general(&b, c, c + len, &nb);
+	if (ra != rb)
+		fail_msg("\"%.*s\": %d, the general path %d", (int)len, s, ra, rb);
+	if (ra == 0) {
+		const struct sip_str *fa[] = { &a.protocol, &a.version, &a.transport, &a.host,
+					       &a.params, &a.branch, &a.received, &a.maddr,
+					       &a.rport_str };
+		const struct sip_str *fb[] = { &b.protocol, &b.version, &b.transport, &b.host,
+					       &b.params, &b.branch, &b.received, &b.maddr,
+					       &b.rport_str };
+
+		for (size_t i = 0; i < sizeof(fa) / sizeof(fa[0]); i++)
+			if (fa[i]->p != fb[i]->p || fa[i]->len != fb[i]->len)
+				fail_msg("\"%.*s\": field %zu differs", (int)len, s, i);
+		if (a.port != b.port || a.rport != b.rport || a.tp != b.tp ||
+		    a.host_type != b.host_type || a.ttl != b.ttl || na != nb)
+			fail_msg("\"%.*s\": port/rport/tp/host type/ttl/next differ", (int)len, s);
+	}
+	test_free(c);
+}
+
+static void
+test_via_fast_agrees(void **state)
+{
+	static const char *const seeds[] = {
+		"SIP/2.0/UDP 198.18.0.100:5060;rport;branch=z9hG4bK-524287-1---a4f1c2b35e6d7f80",
+		"SIP/2.0/UDP 198.18.0.1:5060;rport;branch=z9hG4bK776;received=192.0.2.1;ttl=3",
+		"SIP/2.0/TCP client.example.com:5060;branch=z9hG4bK74bf9;maddr=198.18.0.7",
+		"sip/2.0/tls h.example.net;branch=z9hG4bKx;rport=5061;x=y;flag",
+		"SIP/2.0/UDP h;rport=65535;branch=a,SIP/2.0/UDP b:1;branch=c",
+		"SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKas3",
+		"SIP/2.0/UDP h;x=\"quoted;,\";branch=z9hG4bK1",
+		"SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8  ",
+		"SIP/2.0/UDP 192.0.2.15;;,;,,",
+		"SIP/2.0/UDP 10.0.0.1:05060;RPORT=0;BRANCH=z9hG4bK.a-b_c!d~e*f'g%h`i+j",
+		"SIP/2.0/SCTP h:1;branch=x",
+		"SIP/2.0/UDP host:99999;branch=x",
+		"SIP/2.0/UDP h;rport=65536;branch=x",
+		"SIP/2.0/UDP h:65536;branch=x",
+		"SIP/2.0/UDP h:0;branch=x",
+		"SIP/2.0/UDP h;received=nothost;branch=x",
+		"SIP/2.0/UDP h;branch=a:b",
+	};
+	static const char alphabet[] = " \t;=:,\"[]./0159aAbBrRpPtTuUdD-%\r\n";
+	char buf[160];
+	uint32_t x = 2463534242u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		size_t n = strlen(seeds[i]);
+
+		via_same(seeds[i], n);
+		for (size_t k = 0; k <= n; k++)
+			via_same(seeds[i], k);                  /* every prefix */
+		for (int r = 0; r < 2000; r++) {
+			size_t len = n;
+			int edits = 1 + r % 3;
+
+			memcpy(buf, seeds[i], n);
+			while (edits-- > 0) {
+				size_t at;
+				char c;
+
+				x ^= x << 13;
+				x ^= x >> 17;
+				x ^= x << 5;
+				at = len ? x % len : 0;
+				c = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+				switch ((x >> 16) % 3) {
+				case 0:                         /* replace */
+					if (len)
+						buf[at] = c;
+					break;
+				case 1:                         /* insert */
+					if (len + 1 < sizeof(buf)) {
+						memmove(buf + at + 1, buf + at, len - at);
+						buf[at] = c;
+						len++;
+					}
+					break;
+				default:                        /* delete */
+					if (len) {
+						memmove(buf + at, buf + at + 1, len - at - 1);
+						len--;
+					}
+					break;
+				}
+			}
+			via_same(buf, len);
+		}
+	}
+}
+
 static void
 test_nameaddr(void **state)
 {
@@ -730,6 +839,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_via),
 		cmocka_unit_test(test_via_iterator),
+		cmocka_unit_test(test_via_fast_agrees),
 		cmocka_unit_test(test_nameaddr),
 		cmocka_unit_test(test_contact_params),
 		cmocka_unit_test(test_contact_iterator),
