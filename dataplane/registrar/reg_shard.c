@@ -72,6 +72,7 @@ struct reg_req {
 	unsigned n;
 	uint32_t ai;                    /* the AoR, once ai_looked */
 	uint8_t ai_looked;              /* reg_aor_find() done: ai and collision hold */
+	uint8_t callid_ok;              /* callid holds the Call-ID's hash */
 	uint8_t collision;
 	uint16_t path_len;
 	uint8_t has_path;
@@ -382,6 +383,7 @@ reg_req_read(struct reg_shard *s, const struct sip_msg *m, const struct reg_key 
 	rq->why = NULL;
 	rq->n = 0;
 	rq->ai_looked = 0;
+	rq->callid_ok = 0;
 	rq->star = 0;
 	rq->min_expires_hit = 0;
 	rq->has_path = 0;
@@ -406,6 +408,7 @@ reg_req_read(struct reg_shard *s, const struct sip_msg *m, const struct reg_key 
 	if (cseq.method_id != SIP_METHOD_REGISTER)
 		return reg_fail(rq, 400, SIP_ERR_CSEQ_MISMATCH, SIP_HDR_CSEQ);
 	rq->callid = sip_hash64(0, callid.p, callid.len);
+	rq->callid_ok = 1;
 	rq->cseq = cseq.seq;
 	/* Require (§8.2.2.3): we support path only */
 	if (sip_msg_hdr(m, SIP_HDR_REQUIRE) != NULL) {
@@ -936,6 +939,10 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 		vp = &via;
 	}
 	sip_reply_init(&r, out, cap);
+	if (rq.callid_ok) {                     /* the To tag's hash of it, done */
+		r.has_callid_hash = 1;
+		r.callid_hash = rq.callid;
+	}
 	if (sip_reply_begin(&r, m, (unsigned)status, rq.why, vp) != 0) {
 		*out_len = 0;
 		REG_STAT_INC(s, reply_overflow);

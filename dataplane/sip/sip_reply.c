@@ -227,6 +227,7 @@ sip_reply_init(struct sip_reply *r, char *buf, size_t cap)
 	r->len = 0;
 	r->cap = buf != NULL ? cap : 0;
 	r->overflow = 0;
+	r->has_callid_hash = 0;
 }
 
 void
@@ -444,23 +445,28 @@ sip_reply_phrase(unsigned status)
 }
 
 void
-sip_reply_tag(const struct sip_msg *m, char out[SIP_REPLY_TAG_LEN + 1])
+sip_reply_tag_from(const struct sip_msg *m, uint64_t callid_hash,
+		   char out[SIP_REPLY_TAG_LEN + 1])
 {
 	/* the top Via's branch names the transaction (RFC 3261 §8.1.1.7), the
-	 * Call-ID the call even for a client without one */
-	static const enum sip_hdr_id ids[] = { SIP_HDR_CALL_ID, SIP_HDR_VIA };
-	const struct sip_hdr *h;
-	uint64_t x = 0xcbf29ce484222325ull;
-	unsigned i;
+	 * Call-ID the call even for a client without one; the raw values: the
+	 * same in a retransmission, no parsing needed; XXH3 avalanches, so close
+	 * inputs give unrelated tags */
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	uint64_t x = h != NULL ? sip_hash64(callid_hash, h->value.p, h->value.len) :
+		     sip_hash64(callid_hash, "", 0);
 
-	/* the raw values: the same in a retransmission, no parsing needed; XXH3
-	 * avalanches, so close inputs give unrelated tags */
-	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		h = sip_msg_hdr(m, ids[i]);
-		x = h != NULL ? sip_hash64(x, h->value.p, h->value.len) : sip_hash64(x, "", 0);
-	}
 	sip_hex64(x, out);
 	out[SIP_REPLY_TAG_LEN] = '\0';
+}
+
+void
+sip_reply_tag(const struct sip_msg *m, char out[SIP_REPLY_TAG_LEN + 1])
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CALL_ID);
+
+	sip_reply_tag_from(m, h != NULL ? sip_hash64(0, h->value.p, h->value.len) :
+			   sip_hash64(0, "", 0), out);
 }
 
 void
@@ -525,7 +531,10 @@ sip_reply_begin(struct sip_reply *r, const struct sip_msg *m, unsigned status,
 		sip_reply_put(r, h->value.p, h->value.len);
 		if (status != 100 &&
 		    (!rp_maybe_tag(&h->value) || (sip_msg_to(m, &to) == 0 && to.tag.p == NULL))) {
-			sip_reply_tag(m, tag);
+			if (r->has_callid_hash)
+				sip_reply_tag_from(m, r->callid_hash, tag);
+			else
+				sip_reply_tag(m, tag);
 			sip_reply_put(r, ";tag=", 5);
 			sip_reply_put(r, tag, SIP_REPLY_TAG_LEN);
 		}

@@ -51,6 +51,10 @@ struct sip_reply {
 	size_t len;
 	size_t cap;
 	int overflow;                   /* a write did not fit: the reply is unusable */
+	/* sip_hash64(0, Call-ID value) when the caller has it already (the
+	 * registrar does), for the To tag; sip_reply_init() clears it */
+	int has_callid_hash;
+	uint64_t callid_hash;
 };
 
 /* What the transport knows about the request (RFC 3261 §18.2.1, RFC 3581). */
@@ -110,8 +114,13 @@ size_t sip_reply_error(const struct sip_msg *m, unsigned status, const char *rea
  * by class for codes it does not know. */
 const char *sip_reply_phrase(unsigned status);
 
-/* The To tag sip_reply_begin() adds: SIP_REPLY_TAG_LEN hex digits, then NUL. */
+/* The To tag sip_reply_begin() adds: SIP_REPLY_TAG_LEN hex digits, then NUL.
+ * It is a hash of the top Via's value seeded with sip_hash64(0, Call-ID value)
+ * (of "" without a Call-ID): with the Call-ID hash the caller has, that is one
+ * hash, not two (sip_reply_tag_from()). */
 void sip_reply_tag(const struct sip_msg *m, char out[SIP_REPLY_TAG_LEN + 1]);
+void sip_reply_tag_from(const struct sip_msg *m, uint64_t callid_hash,
+			char out[SIP_REPLY_TAG_LEN + 1]);
 
 /* x as 16 lower-case hex digits, most significant first (no NUL). */
 void sip_hex64(uint64_t x, char out[16]);

@@ -30,6 +30,7 @@
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
 #include "dataplane/sip/sip_parse.h"
+#include "dataplane/sip/sip_reply.h"
 
 #define WALL    1700000000ull          /* Tue, 14 Nov 2023 22:13:20 GMT */
 #define T0      1000000ull             /* fake monotonic clock start, ms */
@@ -139,6 +140,19 @@ feed(const char *text, size_t len, uint64_t now)
 	parse_ok(&rm, out, out_len);
 	assert_false(rm.is_request);
 	assert_int_equal(rm.status, status);
+	{
+		/* the To tag (from the Call-ID hash the shard has) is the one
+		 * sip_reply_tag() gives the request */
+		struct sip_nameaddr qto, rto;
+		char tag[SIP_REPLY_TAG_LEN + 1];
+
+		if (sip_msg_to(&pm, &qto) == 0 && qto.tag.p == NULL) {
+			assert_int_equal(sip_msg_to(&rm, &rto), 0);
+			sip_reply_tag(&pm, tag);
+			assert_int_equal(rto.tag.len, SIP_REPLY_TAG_LEN);
+			assert_memory_equal(rto.tag.p, tag, SIP_REPLY_TAG_LEN);
+		}
+	}
 	if (getenv("REG_TEST_VERBOSE") != NULL)
 		print_message("%s\n---\n%s\n===\n", text, out);
 	return status;
