@@ -12,6 +12,7 @@
 #include "dataplane/registrar/reg_shard.h"
 #include "dataplane/registrar/reg_store.h"
 #include "dataplane/sip/sip_hash.h"
+#include "dataplane/sip/sip_lex.h"
 #include "dataplane/sip/sip_parse.h"
 
 /* ---- any lcore: helpers ---- */
@@ -202,11 +203,38 @@ reg_uri_canon(const struct sip_uri *u, char *out, size_t cap)
 	return o == SIZE_MAX ? 0 : o;
 }
 
+/* The usual To URI, "sip:" (any case) user "@" host and nothing after the host,
+ * the user without escapes: *user and *host as sip_uri_parse() would give them,
+ * from one scan of each. 0: another shape, parsed in full. */
+static int
+reg_to_usual(const char *p, size_t n, struct sip_str *user, struct sip_str *host)
+{
+	const char *end = p + n, *at, *q;
+	uint32_t w;
+	int ht;
+
+	if (n < 7)
+		return 0;
+	memcpy(&w, p, 4);
+	if ((w | 0x00202020u) != 0x3a706973u)  /* "sip:", the letters in any case */
+		return 0;
+	at = sip_skip(p + 4, end, SIP_C_USER);
+	if (at == p + 4 || at >= end || *at != '@')
+		return 0;
+	q = sip_host_scan_in(p, at + 1, end, &ht);
+	if (q != end)
+		return 0;
+	*user = sip_mkstr(p + 4, at);
+	*host = sip_mkstr(at + 1, end);
+	return 1;
+}
+
 int
 reg_aor_key(const struct reg_conf *c, const struct sip_msg *m, struct reg_key *key,
 	    uint32_t *hash)
 {
 	struct sip_nameaddr to;
+	struct sip_str user, host;
 	struct sip_uri u;
 
 	/* Request-URI: only its scheme matters to a registrar */
@@ -214,13 +242,20 @@ reg_aor_key(const struct reg_conf *c, const struct sip_msg *m, struct reg_key *k
 		return 400;
 	if (!reg_is_sip_scheme(m->ruri.p, m->ruri.len))
 		return memchr(m->ruri.p, ':', m->ruri.len) != NULL ? 416 : 400;
-	if (sip_msg_to(m, &to) != 0 || sip_uri_parse(&u, to.uri.p, to.uri.len) != 0)
+	if (sip_msg_to(m, &to) != 0)
 		return 400;
-	if (u.type != SIP_URI_SIP && u.type != SIP_URI_SIPS)
-		return 400;                 /* RFC 3261 §10.2, RFC 4475 §3.3.4 */
-	if (reg_key_build(c, u.user.p, u.user.len, u.user.p != NULL, u.host.p, u.host.len,
-			  key) != 0)
-		return 400;
+	if (reg_to_usual(to.uri.p, to.uri.len, &user, &host)) {
+		if (reg_key_build(c, user.p, user.len, 1, host.p, host.len, key) != 0)
+			return 400;
+	} else {
+		if (sip_uri_parse(&u, to.uri.p, to.uri.len) != 0)
+			return 400;
+		if (u.type != SIP_URI_SIP && u.type != SIP_URI_SIPS)
+			return 400;         /* RFC 3261 §10.2, RFC 4475 §3.3.4 */
+		if (reg_key_build(c, u.user.p, u.user.len, u.user.p != NULL, u.host.p,
+				  u.host.len, key) != 0)
+			return 400;
+	}
 	if (c->n_domains > 0 && key->dom == REG_DOM_NONE)
 		return c->foreign_status != 0 ? c->foreign_status : 403;
 	*hash = (uint32_t)key->digest;

@@ -392,6 +392,96 @@ test_aor_key(void **state)
 	assert_true(shard_hits[0] > 400 && shard_hits[1] > 400);
 }
 
+/* reg_aor_key() reads the usual To URI ("sip:" user "@" host) in one scan: its
+ * verdict and key must be what the full URI parse gives (sip_uri_parse(), then
+ * the key of "user@host" as an operator types it), on To values of every shape
+ * and a few thousand random edits of them. */
+static void
+aor_key_same(const char *to, size_t len)
+{
+	struct sip_nameaddr na;
+	struct reg_key k, want;
+	struct sip_uri u;
+	char text[600];
+	uint32_t h;
+	int rc, exp, n = snprintf(msg, sizeof(msg),
+				  "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKk\r\n"
+				  "From: <sip:x@example.com>;tag=1\r\nTo: %.*s\r\nCall-ID: k\r\n"
+				  "CSeq: 1 REGISTER\r\n\r\n", (int)len, to);
+
+	if (sip_msg_parse(&pm, msg, (size_t)n) != 0)
+		return;
+	rc = reg_aor_key(&conf, &pm, &k, &h);
+	if (sip_msg_to(&pm, &na) != 0 || sip_uri_parse(&u, na.uri.p, na.uri.len) != 0 ||
+	    (u.type != SIP_URI_SIP && u.type != SIP_URI_SIPS)) {
+		exp = 400;
+	} else {
+		int tl = u.user.p != NULL ?
+			 snprintf(text, sizeof(text), "%.*s@%.*s", u.user.len, u.user.p, u.host.len,
+				  u.host.p) :
+			 snprintf(text, sizeof(text), "%.*s", u.host.len, u.host.p);
+
+		exp = reg_key_from_text(&conf, text, (size_t)tl, &want) != 0 ? 400 :
+		      want.dom == REG_DOM_NONE ? (int)conf.foreign_status : 0;
+	}
+	if (rc != exp)
+		fail_msg("To %.*s: %d, the full parse %d", (int)len, to, rc, exp);
+	if (rc == 0 && (k.digest != want.digest || k.len != want.len ||
+			k.user_len != want.user_len || k.dom != want.dom ||
+			memcmp(k.aor, want.aor, k.len) != 0 || h != (uint32_t)k.digest))
+		fail_msg("To %.*s: key %.*s, the full parse %.*s", (int)len, to, k.len, k.aor,
+			 want.len, want.aor);
+}
+
+static void
+test_aor_key_usual_agrees(void **state)
+{
+	static const char *const seeds[] = {
+		"<sip:alice@example.com>", "\"Alice\" <sip:Alice@EXAMPLE.com>",
+		"sip:bob@example.net", "<SIP:carol@Example.Org>", "<sips:dave@example.com>",
+		"<sip:%41lice@example.com>", "<sip:u:pw@example.com>", "<sip:u@example.com:5060>",
+		"<sip:u@example.com;transport=udp>", "<sip:u@example.com?subject=x>",
+		"<sip:u@[2001:db8::1]>", "<sip:u@198.18.0.1>", "<sip:example.com>",
+		"<tel:+14155551234>", "<sip:a;b=c&d+e$f,g?h/i@example.com>", "<sip:u@bad..host>",
+		"<sip:u@example.info>", "<sip:@example.com>", "<sip:u@>",
+	};
+	static const char alphabet[] = "@:;%?.[]<>\"Ss1aA-_ =";
+	char buf[128];
+	uint32_t x = 88172645u;
+
+	(void)state;
+	conf_default();
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		size_t n = strlen(seeds[i]);
+
+		aor_key_same(seeds[i], n);
+		for (int r = 0; r < 1500; r++) {
+			size_t len = n, at;
+			char c;
+
+			memcpy(buf, seeds[i], n);
+			for (int e = 0; e <= r % 3; e++) {
+				x ^= x << 13;
+				x ^= x >> 17;
+				x ^= x << 5;
+				at = len ? x % len : 0;
+				c = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+				if ((x >> 16) % 3 == 0 && len) {
+					buf[at] = c;
+				} else if ((x >> 16) % 3 == 1 && len + 1 < sizeof(buf)) {
+					memmove(buf + at + 1, buf + at, len - at);
+					buf[at] = c;
+					len++;
+				} else if (len) {
+					memmove(buf + at, buf + at + 1, len - at - 1);
+					len--;
+				}
+			}
+			aor_key_same(buf, len);
+		}
+	}
+}
+
 /* ---- §10.3 ---- */
 
 static void
@@ -2022,6 +2112,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aor_key),
+		cmocka_unit_test(test_aor_key_usual_agrees),
 		T(test_ping_retry_skip),
 		T(test_register_basic),
 		T(test_expires_rules),
