@@ -307,7 +307,10 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 		k->inst = NULL;
 		k->inst_len = 0;
 		k->reg_id = 0;
-		if (na.params.p != NULL) {
+		/* "+sip.instance" and "reg-id" each have an octet without case that
+		 * the usual parameters (expires, q) lack: none of them, neither name */
+		if (na.params.p != NULL && (memchr(na.params.p, '+', na.params.len) != NULL ||
+					    memchr(na.params.p, '-', na.params.len) != NULL)) {
 			if (sip_param_find(&na.params, "+sip.instance", &v) == 0 && v.p != NULL) {
 				if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"') {
 					v.p++;
