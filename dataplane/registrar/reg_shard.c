@@ -55,7 +55,9 @@ struct reg_cand {
 	uint16_t q;
 	uint64_t ident;                 /* reg_digest_ident(AoR, contact key) */
 	uint32_t match;                 /* binding, REG_NONE */
+	uint32_t known;                 /* the binding reg_known_uri() found, REG_NONE */
 	uint8_t keyed;                  /* (instance, reg-id) */
+	uint8_t same_data;              /* an update that leaves the stored strings as they are */
 	uint8_t key_is_uri;             /* the contact key is the URI as sent */
 	uint8_t act;                    /* enum reg_act */
 };
@@ -329,6 +331,8 @@ reg_contacts_read(struct reg_shard *s, const struct sip_msg *m, struct reg_req *
 				return reg_fail_text(rq, 400, "Bad reg-id");
 		}
 		k->keyed = k->inst != NULL && k->reg_id != 0;
+		k->known = k->keyed ? REG_NONE : known;
+		k->same_data = 0;
 		if (k->keyed) {
 			k->key_is_uri = 0;
 			canon_len = reg_key_text_keyed(k->inst, k->inst_len, k->reg_id, canon);
@@ -495,7 +499,22 @@ reg_match(const struct reg_shard *s, uint32_t ai, const struct reg_cand *k)
 	return REG_NONE;
 }
 
-/* Write what the request says into binding bi (new or updated). */
+/* Does binding b, the Contact's by its URI octets, already hold the strings an
+ * update would write (URI, no instance, no Path, this node's tag)? The usual
+ * refresh: then they are not written again. */
+static int
+reg_same_data(const struct reg_shard *s, const struct reg_binding *b, const struct reg_cand *k,
+	      const struct reg_req *rq)
+{
+	return k->match == k->known && k->inst_len == 0 && !rq->has_path &&
+	       b->inst_len == 0 && b->path_len == 0 && b->tag_len == s->conf.tag_len &&
+	       (s->conf.tag_len == 0 ||
+		reg_str_eq(s, b->data, REG_BINDING_INLINE, b->ext, b->uri_len, s->conf.tag,
+			   s->conf.tag_len));
+}
+
+/* Write what the request says into binding bi (new or updated; its strings
+ * only when !k->same_data). */
 static void
 reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const struct reg_req *rq,
 	  const struct reg_src *src, uint64_t now_ms)
@@ -536,11 +555,13 @@ reg_b_set(struct reg_shard *s, uint32_t bi, const struct reg_cand *k, const stru
 		b->local_port = 0;
 		b->port = 0;
 	}
-	b->uri_len = k->uri_len;
-	b->inst_len = (uint8_t)k->inst_len;
-	b->path_len = (uint16_t)pc[2].n;
-	reg_ext_free_chain(s, b->ext);
-	reg_str_write(s, b->data, REG_BINDING_INLINE, &b->ext, pc, 4);
+	if (!k->same_data) {
+		b->uri_len = k->uri_len;
+		b->inst_len = (uint8_t)k->inst_len;
+		b->path_len = (uint16_t)pc[2].n;
+		reg_ext_free_chain(s, b->ext);
+		reg_str_write(s, b->data, REG_BINDING_INLINE, &b->ext, pc, 4);
+	}
 	reg_wheel_add(s, bi);
 	reg_tomb_forget(s, b->ident);
 	reg_b_digest_add(s, bi);
@@ -592,7 +613,15 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 
 		if (k->act == REG_ACT_SKIP)
 			continue;
-		k->match = ai != REG_NONE ? reg_match(s, ai, k) : REG_NONE;
+		/* the binding whose URI is the Contact's, octet for octet, is the
+		 * one reg_match() would find (an AoR never holds two bindings of
+		 * one contact), unless the reap just removed it (aor REG_NONE) */
+		if (ai == REG_NONE)
+			k->match = REG_NONE;
+		else if (k->known != REG_NONE && s->b[k->known].aor == ai)
+			k->match = k->known;
+		else
+			k->match = reg_match(s, ai, k);
 		if (k->match == REG_NONE) {
 			k->act = k->expires == 0 ? REG_ACT_NOOP : REG_ACT_INSERT;
 			if (k->act == REG_ACT_INSERT) {
@@ -624,6 +653,7 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 		} else {
 			k->act = REG_ACT_UPDATE;
 			need_x += reg_ext_need(reg_cand_bytes(s, k, rq), REG_BINDING_INLINE);
+			k->same_data = reg_same_data(s, b, k, rq);
 		}
 	}
 	/* max_contacts (only a request that adds bindings can be refused) */
@@ -703,8 +733,10 @@ reg_apply(struct reg_shard *s, uint32_t *aip, struct reg_req *rq, const struct r
 		if (k->act == REG_ACT_UPDATE) {
 			reg_b_digest_remove(s, k->match);
 			reg_wheel_del(s, k->match);
-			reg_ext_free_chain(s, s->b[k->match].ext);
-			s->b[k->match].ext = REG_NONE;
+			if (!k->same_data) {
+				reg_ext_free_chain(s, s->b[k->match].ext);
+				s->b[k->match].ext = REG_NONE;
+			}
 		}
 	}
 	for (i = 0; i < rq->n; i++) {

@@ -816,6 +816,50 @@ test_refresh_known_contact(void **state)
 	assert_int_equal(reg(T0, "v", "c", 1, "Contact: <sip:k@198.18.0.1;ob>\r\n"), 200);
 	assert_int_equal(STAT(contact_known), 4);
 	check_invariants();
+	/* the node's sharing tag is stored with a binding: a refresh by the same
+	 * octets leaves the strings as they are, a tag that changed is written */
+	strcpy(sh->conf.tag, "vip/1");
+	sh->conf.tag_len = 5;
+	assert_int_equal(reg(T0, "t", "c", 1, "Contact: <sip:t@198.18.0.5>\r\n"), 200);
+	assert_int_equal(reg(T0, "t", "c", 2, "Contact: <sip:t@198.18.0.5>;expires=500\r\n"), 200);
+	assert_int_equal(STAT(contact_known), 5);
+	assert_int_equal(lookup("t@example.com", T0, &s), 1);
+	assert_string_equal(s.uri[0], "sip:t@198.18.0.5");
+	assert_int_equal(s.c[0].tag_len, 5);
+	assert_memory_equal(s.c[0].tag, "vip/1", 5);
+	assert_int_equal(s.c[0].expires_in, 500);
+	strcpy(sh->conf.tag, "vip/22");
+	sh->conf.tag_len = 6;
+	assert_int_equal(reg(T0, "t", "c", 3, "Contact: <sip:t@198.18.0.5>\r\n"), 200);
+	assert_int_equal(lookup("t@example.com", T0, &s), 1);
+	assert_int_equal(s.c[0].tag_len, 6);
+	assert_memory_equal(s.c[0].tag, "vip/22", 6);
+	strcpy(sh->conf.tag, "vip/23");
+	assert_int_equal(reg(T0, "t", "c", 4, "Contact: <sip:t@198.18.0.5>\r\n"), 200);
+	assert_int_equal(lookup("t@example.com", T0, &s), 1);
+	assert_memory_equal(s.c[0].tag, "vip/23", 6);
+	sh->conf.tag[0] = '\0';
+	sh->conf.tag_len = 0;
+	assert_int_equal(reg(T0, "t", "c", 5, "Contact: <sip:t@198.18.0.5>\r\n"), 200);
+	assert_int_equal(lookup("t@example.com", T0, &s), 1);
+	assert_int_equal(s.c[0].tag_len, 0);
+	assert_string_equal(s.uri[0], "sip:t@198.18.0.5");
+	check_invariants();
+	/* a binding whose time has come (the wheel not there yet) is found by its
+	 * URI, then reaped before the request applies: the refresh is an insert */
+	assert_int_equal(reg(T0, "e", "c", 1, "Contact: <sip:e@198.18.0.6>;expires=60\r\n"), 200);
+	assert_int_equal(reg(T0, "e", "d", 1, "Contact: <sip:e2@198.18.0.6>;expires=600\r\n"), 200);
+	assert_int_equal(reg(T0 + 61000, "e", "c", 2, "Contact: <sip:e@198.18.0.6>\r\n"), 200);
+	assert_int_equal(lookup("e@example.com", T0 + 61000, &s), 2);
+	assert_int_equal(s.c[0].expires_in + s.c[1].expires_in, 3600 + 539);
+	/* a refresh by the same octets that brings a Path writes the strings */
+	assert_int_equal(reg(T0, "p", "c", 1, "Contact: <sip:p@198.18.0.7>\r\n"), 200);
+	assert_int_equal(reg(T0, "p", "c", 2, "Path: <sip:edge.example.net;lr>\r\n"
+			     "Contact: <sip:p@198.18.0.7>\r\n"), 200);
+	assert_int_equal(lookup("p@example.com", T0, &s), 1);
+	assert_string_equal(s.path[0], "<sip:edge.example.net;lr>");
+	assert_string_equal(s.uri[0], "sip:p@198.18.0.7");
+	check_invariants();
 }
 
 static uint32_t rnd(void);
