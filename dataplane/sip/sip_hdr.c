@@ -314,10 +314,10 @@ na_next(struct sip_iter *it, struct sip_nameaddr *na, unsigned flags)
 /* The usual via-parm in one pass, the same fields as sip_via_parse_general():
  * "SIP/2.0/" UDP, TCP or TLS (any case), one SP, the host, ":" and 1 to 5
  * digits, then ";" name ["=" value] parameters of token octets only, ending at
- * end or ','; no LWS anywhere. rport (empty or a number) and branch are taken
- * as via_param() takes them; any other name is skipped as there. 0: not that
- * shape (a received, maddr or ttl, whose values need checks, among them), left
- * to the general path; 1: parsed. */
+ * end or ','; no LWS anywhere. rport, branch, received, maddr and ttl are taken
+ * with the checks via_param() makes; any other name is skipped as there. 0: not
+ * that shape, or a value via_param() would refuse: left to the general path,
+ * which gives the verdict; 1: parsed. */
 static __attribute__((noinline)) int
 via_fast(struct sip_via *v, const char *p, const char *end, const char **next)
 {
@@ -393,10 +393,20 @@ via_fast(struct sip_via *v, const char *p, const char *end, const char **next)
 					return 0;
 				v->rport = (uint16_t)port;
 			}
-		} else if ((len == 8 && sip_lc_eq(n, "received", 8)) ||
-			   (len == 5 && sip_lc_eq(n, "maddr", 5)) ||
-			   (len == 3 && sip_lc_eq(n, "ttl", 3))) {
-			return 0;
+		} else if (len == 8 && sip_lc_eq(n, "received", 8)) {
+			/* a token value: an IPv4address (an IPv6 one has ':') */
+			if (val == NULL || (sip_ipv4_check(val, (size_t)(ve - val)) < 0 &&
+					    sip_ipv6_check(val, (size_t)(ve - val)) < 0))
+				return 0;
+			v->received = sip_mkstr(val, ve);
+		} else if (len == 5 && sip_lc_eq(n, "maddr", 5)) {
+			if (val == NULL || sip_host_check(val, ve) < 0)
+				return 0;
+			v->maddr = sip_mkstr(val, ve);
+		} else if (len == 3 && sip_lc_eq(n, "ttl", 3)) {
+			if (val == NULL || sip_dec_parse(val, ve, 255, &port) < 0)
+				return 0;
+			v->ttl = (int16_t)port;
 		}
 	}
 	if (q < end && *q != ',')

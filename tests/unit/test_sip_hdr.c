@@ -251,6 +251,9 @@ test_via_fast_agrees(void **state)
 		"SIP/2.0/UDP h:0;branch=x",
 		"SIP/2.0/UDP h;received=nothost;branch=x",
 		"SIP/2.0/UDP h;branch=a:b",
+		"SIP/2.0/UDP h;ttl=256;branch=x",
+		"SIP/2.0/UDP h;maddr=bad..host;branch=x",
+		"SIP/2.0/UDP h;received=198.18.0.300;branch=x",
 	};
 	static const char alphabet[] = " \t;=:,\"[]./0159aAbBrRpPtTuUdD-%\r\n";
 	char buf[160];
