@@ -49,7 +49,7 @@
 struct sip_reply {
 	char *buf;
 	size_t len;
-	size_t cap;
+	size_t cap;                     /* len from the first write that did not fit */
 	int overflow;                   /* a write did not fit: the reply is unusable */
 	/* sip_hash64(0, Call-ID value) when the caller has it already (the
 	 * registrar does), for the To tag; sip_reply_init() clears it */
@@ -140,10 +140,11 @@ sip_reply_put(struct sip_reply *r, const char *p, size_t n)
 {
 	char *d;
 
-	if (r->overflow)
-		return;
+	/* one test: after a write that did not fit, cap is len and every later
+	 * write fails it too */
 	if (n > r->cap - r->len) {
 		r->overflow = 1;
+		r->cap = r->len;
 		return;
 	}
 	d = r->buf + r->len;
