@@ -1002,10 +1002,12 @@ reg_shard_register(struct reg_shard *s, const struct sip_msg *m, const struct re
 		if (rq.has_path && rq.path_supported)
 			sip_reply_add(&r, "Path", rq.path, rq.path_len);
 		if (wall_s != s->date_s || s->date[0] == '\0') {
-			sip_reply_fmt_date(s->date, wall_s);
+			memcpy(s->date, "Date: ", 6);
+			sip_reply_fmt_date(s->date + 6, wall_s);
+			memcpy(s->date + 6 + SIP_REPLY_DATE_LEN, "\r\n", 2);
 			s->date_s = wall_s;
 		}
-		sip_reply_add(&r, "Date", s->date, SIP_REPLY_DATE_LEN);
+		sip_reply_put(&r, s->date, 6 + SIP_REPLY_DATE_LEN + 2);
 		break;
 	}
 	case 420:

@@ -432,7 +432,7 @@ struct reg_shard {
 	struct reg_digest digest;
 	struct reg_dir dir;             /* federation: AoR -> home (slot NULL otherwise) */
 	uint64_t date_s;                /* Date header cache: UNIX second ... */
-	char date[32];                  /* ... and its text */
+	char date[48];                  /* ... and its line, "Date: ...\r\n" */
 	size_t hash_bytes, aor_bytes, b_bytes, x_bytes, wheel_bytes, ev_bytes, repl_bytes, dir_bytes;
 	struct reg_stats st;
 	/* bindings per source address (registrar.max_bindings_per_source): open

@@ -447,10 +447,38 @@ test_phrases(void **state)
 	assert_true(strncmp(out, "SIP/2.0 500 Server Internal Error\r\n", 35) == 0);
 }
 
+/* sip_reply_put_u32() (two digits at a time) writes what printf writes. */
+static void
+test_put_u32(void **state)
+{
+	static const uint32_t edge[] = { 0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 9999, 10000,
+					 65535, 99999, 100000, 4294967295u };
+	char buf[32], want[16];
+	struct sip_reply r;
+	uint32_t x = 1;
+
+	(void)state;
+	for (unsigned i = 0; i < 100016; i++) {
+		uint32_t v = i < 16 ? edge[i] : i < 10016 ? i - 16 : (x = x * 1103515245u + 12345u);
+		int n = snprintf(want, sizeof(want), "%u", v);
+
+		sip_reply_init(&r, buf, sizeof(buf));
+		sip_reply_put_u32(&r, v);
+		assert_int_equal(r.len, n);
+		assert_memory_equal(buf, want, (size_t)n);
+	}
+	/* too long for the room: nothing written, overflow */
+	sip_reply_init(&r, buf, 3);
+	sip_reply_put_u32(&r, 1234);
+	assert_int_equal(r.overflow, 1);
+	assert_int_equal(r.len, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_put_u32),
 		cmocka_unit_test(test_copied_fields),
 		cmocka_unit_test(test_hex64),
 		cmocka_unit_test(test_to_tag),
