@@ -47,22 +47,11 @@ struct pr_plan {
 
 /* ---- small helpers ---- */
 
-/* 16 lower-case hex digits of v, two per table load */
+/* 16 lower-case hex digits of v (sip_hex64(): one PSHUFB) */
 static inline char *
 pr_hex64(char *p, uint64_t v)
 {
-	static const char hex2[513] =
-#define H16(x) x "0" x "1" x "2" x "3" x "4" x "5" x "6" x "7" \
-	       x "8" x "9" x "a" x "b" x "c" x "d" x "e" x "f"
-		H16("0") H16("1") H16("2") H16("3") H16("4") H16("5") H16("6") H16("7")
-		H16("8") H16("9") H16("a") H16("b") H16("c") H16("d") H16("e") H16("f");
-#undef H16
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		memcpy(p + 2 * i, hex2 + 2 * (v & 0xff), 2);
-		v >>= 8;
-	}
+	sip_hex64(v, p);
 	return p + 16;
 }
 
