@@ -311,6 +311,22 @@ na_next(struct sip_iter *it, struct sip_nameaddr *na, unsigned flags)
 
 /* ---- any thread: Via ---- */
 
+/* The optional parts of a via-parm, absent (the others are always set on
+ * success); field by field, since a memset of the struct becomes a slow
+ * `rep stos`. */
+static inline void
+via_clear(struct sip_via *v)
+{
+	v->params = SIP_STR_NONE;
+	v->branch = SIP_STR_NONE;
+	v->received = SIP_STR_NONE;
+	v->maddr = SIP_STR_NONE;
+	v->rport_str = SIP_STR_NONE;
+	v->port = 0;
+	v->rport = 0;
+	v->ttl = -1;
+}
+
 /* The usual via-parm in one pass, the same fields as sip_via_parse_general():
  * "SIP/2.0/" UDP, TCP or TLS (any case), one SP, the host, ":" and 1 to 5
  * digits, then ";" name ["=" value] parameters of token octets only, ending at
@@ -340,12 +356,12 @@ via_fast(struct sip_via *v, const char *p, const char *end, const char **next)
 	q = sip_host_scan_in(lo, p + 12, end, &ht);
 	if (q == NULL || q == p + 12)
 		return 0;
+	via_clear(v);
 	v->protocol = sip_mkstr(p, p + 3);
 	v->version = sip_mkstr(p + 4, p + 7);
 	v->transport = sip_mkstr(p + 8, p + 11);
 	v->host = sip_mkstr(p + 12, q);
 	v->host_type = (uint8_t)ht;
-	v->port = 0;
 	if (q < end && *q == ':') {
 		for (n = ++q, port = 0; q < end && q - n < 5 && (unsigned)(*q - '0') <= 9; q++)
 			port = port * 10 + (uint32_t)(*q - '0');
@@ -353,13 +369,6 @@ via_fast(struct sip_via *v, const char *p, const char *end, const char **next)
 			return 0;
 		v->port = (uint16_t)port;
 	}
-	v->params = SIP_STR_NONE;
-	v->branch = SIP_STR_NONE;
-	v->received = SIP_STR_NONE;
-	v->maddr = SIP_STR_NONE;
-	v->rport_str = SIP_STR_NONE;
-	v->rport = 0;
-	v->ttl = -1;
 	ps = q + 1;
 	while (q < end && *q == ';') {
 		const char *val = NULL, *ve;
@@ -431,16 +440,7 @@ sip_via_parse_general(struct sip_via *v, const char *p, const char *end, const c
 	const char *lo = p, *q;
 	int rc, err = 0;
 
-	/* the optional parts (the others are always set on success); field by
-	 * field, since a memset of the struct becomes a slow `rep stos` */
-	v->params = SIP_STR_NONE;
-	v->branch = SIP_STR_NONE;
-	v->received = SIP_STR_NONE;
-	v->maddr = SIP_STR_NONE;
-	v->rport_str = SIP_STR_NONE;
-	v->port = 0;
-	v->rport = 0;
-	v->ttl = -1;
+	via_clear(v);
 	p = sip_skip_lws(p, end);
 	if (p >= end || *p == ',')
 		return -SIP_ERR_EMPTY_ELEMENT;
