@@ -395,10 +395,7 @@ via_fast(struct sip_via *v, const char *p, const char *end, const char **next)
 			v->rport_str = sip_mkstr(val != NULL ? val : ve, ve);
 			v->rport = 0;
 			if (val != NULL) {
-				for (port = 0; val < ve && ve - val <= 5 && (unsigned)(*val - '0') <= 9;
-				     val++)
-					port = port * 10 + (uint32_t)(*val - '0');
-				if (val != ve || port > 65535)
+				if (sip_dec_parse(val, ve, 65535, &port) < 0)
 					return 0;
 				v->rport = (uint16_t)port;
 			}
